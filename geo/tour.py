@@ -1,0 +1,259 @@
+"""Round-trip tours through a day's stops: nearest neighbour + 2-opt/Or-opt.
+
+A tour starts and ends at index 0 (the rep's home). The heuristic is written
+by hand in numpy because OR-Tools' guided local search runs until its time
+limit (seconds per call), while a day tour is needed hundreds of times per
+monthly plan; measured on 10-200 stops the numpy heuristic lands within a few
+per cent of OR-Tools at a small fraction of its time (``bench/travel.py``).
+OR-Tools stays available as ``method="ortools"`` and is imported lazily.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+from geo.errors import GeoError, InvalidInputError
+
+__all__ = [
+    "SolverUnavailableError",
+    "cheapest_insertion",
+    "improve_tour",
+    "nearest_neighbour_tour",
+    "solve_tour",
+    "tour_length_km",
+]
+
+METHODS = ("heuristic", "nearest_neighbour", "ortools")
+_OR_OPT_SEGMENTS = (1, 2, 3)
+
+
+class SolverUnavailableError(GeoError):
+    """The optional routing solver that was asked for is not installed."""
+
+    code = "solver-unavailable"
+    title = "Routing solver unavailable"
+
+
+def solve_tour(
+    points_km_matrix: np.ndarray, *, method: str = "heuristic", time_limit_s: float = 2.0
+) -> list[int]:
+    """Shortest round trip found from index 0 through every point and back.
+
+    Parameters
+    ----------
+    points_km_matrix : numpy.ndarray
+        ``(n, n)`` travel distances (any unit, km in this project); row/column
+        0 is the start (home). Assumed symmetric.
+    method : {"heuristic", "nearest_neighbour", "ortools"}
+        ``heuristic``: nearest neighbour, then 2-opt and Or-opt (segments of
+        1-3 stops, either direction) until no move improves, deterministic.
+        ``nearest_neighbour``: the construction step alone.
+        ``ortools``: OR-Tools routing with guided local search, runs for
+        ``time_limit_s`` (needs the optional ``ortools`` package).
+    time_limit_s : float
+        Wall-time limit for ``ortools``; ignored otherwise.
+
+    Returns
+    -------
+    list of int
+        Visiting order, starting and ending with 0: ``[0, ..., 0]``.
+
+    Notes
+    -----
+    Units are whatever the matrix holds; OR-Tools gets the matrix scaled by
+    1000 and rounded to integers (metres when the input is km).
+
+    Examples
+    --------
+    >>> d = np.array([[0, 1, 2, 1], [1, 0, 1, 2], [2, 1, 0, 1], [1, 2, 1, 0]], float)
+    >>> solve_tour(d)
+    [0, 1, 2, 3, 0]
+    """
+    d = _checked_matrix(points_km_matrix)
+    if method not in METHODS:
+        raise InvalidInputError(f"unknown tour method {method!r}; use one of {METHODS}")
+    if len(d) <= 2:
+        return [*range(len(d)), 0]
+    if method == "ortools":
+        return _ortools_tour(d, time_limit_s)
+    tour = nearest_neighbour_tour(d)
+    return tour if method == "nearest_neighbour" else improve_tour(d, tour)
+
+
+def tour_length_km(matrix: np.ndarray, tour: Sequence[int]) -> float:
+    """Sum of the legs of ``tour`` read from ``matrix`` (same unit as it).
+
+    >>> tour_length_km(np.array([[0.0, 2.0], [3.0, 0.0]]), [0, 1, 0])
+    5.0
+    """
+    t = np.asarray(tour, dtype=np.intp)
+    return float(np.asarray(matrix, dtype=np.float64)[t[:-1], t[1:]].sum()) if len(t) > 1 else 0.0
+
+
+def nearest_neighbour_tour(matrix: np.ndarray) -> list[int]:
+    """Greedy tour from 0, always to the closest unvisited point (ties: lowest index).
+
+    >>> nearest_neighbour_tour(np.array([[0, 5, 1], [5, 0, 1], [1, 1, 0]], float))
+    [0, 2, 1, 0]
+    """
+    d = _checked_matrix(matrix)
+    n = len(d)
+    visited = np.zeros(n, dtype=bool)
+    order = [0]
+    visited[0] = True
+    for _ in range(n - 1):
+        row = np.where(visited, np.inf, d[order[-1]])
+        nxt = int(np.argmin(row))  # argmin returns the first minimum: stable ties
+        visited[nxt] = True
+        order.append(nxt)
+    return [*order, 0]
+
+
+def improve_tour(matrix: np.ndarray, tour: Sequence[int]) -> list[int]:
+    """Apply the best 2-opt or Or-opt move until none shortens the tour.
+
+    Never returns a longer tour than it was given. ``tour`` must start and
+    end with 0 and visit every other index once.
+    """
+    d = _checked_matrix(matrix)
+    t = np.asarray(tour[:-1], dtype=np.intp)
+    # Relative tolerance: float noise must not make two moves undo each other forever.
+    eps = 1e-9 * max(1.0, float(d.max(initial=0.0)))
+    while True:
+        move = _best_two_opt(d, t)
+        if move[0] < -eps:
+            t = _apply_two_opt(t, move[1], move[2])
+            continue
+        moved = _best_or_opt(d, t)
+        if moved is None or moved[0] >= -eps:
+            return [*t.tolist(), 0]
+        t = moved[1]
+
+
+def cheapest_insertion(
+    matrix: np.ndarray, tour: Sequence[int], node: int
+) -> tuple[list[int], float]:
+    """Insert ``node`` where it lengthens the closed ``tour`` least.
+
+    Returns the new tour and the added length. Used to grow a day stop by
+    stop without re-solving the whole tour each time.
+
+    >>> d = np.array([[0, 1, 1], [1, 0, 2], [1, 2, 0]], float)
+    >>> cheapest_insertion(d, [0, 1, 0], 2)
+    ([0, 2, 1, 0], 2.0)
+    """
+    d = np.asarray(matrix, dtype=np.float64)
+    t = np.asarray(tour, dtype=np.intp)
+    added = d[t[:-1], node] + d[node, t[1:]] - d[t[:-1], t[1:]]
+    k = int(np.argmin(added))
+    return [*t[: k + 1].tolist(), node, *t[k + 1 :].tolist()], float(added[k])
+
+
+def _checked_matrix(matrix: np.ndarray) -> np.ndarray:
+    d = np.asarray(matrix, dtype=np.float64)
+    if d.ndim != 2 or d.shape[0] != d.shape[1] or d.shape[0] == 0:
+        raise InvalidInputError(f"expected a non-empty square distance matrix, got {d.shape}")
+    if not np.isfinite(d).all() or (d < 0).any():
+        raise InvalidInputError("distance matrix must hold finite, non-negative values")
+    return d
+
+
+@lru_cache(maxsize=256)
+def _two_opt_mask(n: int) -> np.ndarray:
+    # Pairs of tour edges (i, i+1) and (j, j+1) that do not touch each other.
+    mask = np.triu(np.ones((n, n), dtype=bool), k=2)
+    mask[0, n - 1] = False
+    return mask
+
+
+def _best_two_opt(d: np.ndarray, t: np.ndarray) -> tuple[float, int, int]:
+    """Most negative length change over all 2-opt moves, vectorised."""
+    nxt = np.roll(t, -1)
+    edge = d[t, nxt]
+    delta = d[np.ix_(t, t)] + d[np.ix_(nxt, nxt)] - edge[:, None] - edge[None, :]
+    delta = np.where(_two_opt_mask(len(t)), delta, np.inf)
+    flat = int(np.argmin(delta))
+    i, j = divmod(flat, len(t))
+    return float(delta[i, j]), i, j
+
+
+def _apply_two_opt(t: np.ndarray, i: int, j: int) -> np.ndarray:
+    out = t.copy()
+    out[i + 1 : j + 1] = t[i + 1 : j + 1][::-1]
+    return out
+
+
+def _best_or_opt(d: np.ndarray, t: np.ndarray) -> tuple[float, np.ndarray] | None:
+    """Best move of a run of 1-3 stops to another edge, either direction."""
+    best: tuple[float, np.ndarray] | None = None
+    n = len(t)
+    for seg_len in _OR_OPT_SEGMENTS:
+        if n - 1 < seg_len + 1:  # need the segment plus at least one other stop
+            break
+        delta, i, j, rev = _best_or_opt_of_length(d, t, seg_len)
+        if best is None or delta < best[0]:
+            best = (delta, _apply_or_opt(t, i, j, seg_len, rev))
+    return best
+
+
+def _best_or_opt_of_length(
+    d: np.ndarray, t: np.ndarray, seg_len: int
+) -> tuple[float, int, int, bool]:
+    n = len(t)
+    starts = np.arange(1, n - seg_len + 1)  # index 0 (home) never moves
+    first, last = t[starts], t[starts + seg_len - 1]
+    prev, after = t[starts - 1], t[(starts + seg_len) % n]
+    gain = d[prev, first] + d[last, after] - d[prev, after]
+    a, b = t, np.roll(t, -1)
+    base = d[a, b][None, :]
+    fwd = d[np.ix_(first, a)] + d[np.ix_(last, b)] - base
+    rev = d[np.ix_(last, a)] + d[np.ix_(first, b)] - base
+    cost = np.minimum(fwd, rev) - gain[:, None]
+    j = np.arange(n)[None, :]
+    touching = (j >= starts[:, None] - 1) & (j <= starts[:, None] + seg_len - 1)
+    cost = np.where(touching, np.inf, cost)
+    r, c = divmod(int(np.argmin(cost)), n)
+    return float(cost[r, c]), int(starts[r]), c, bool(rev[r, c] < fwd[r, c])
+
+
+def _apply_or_opt(t: np.ndarray, i: int, j: int, seg_len: int, reverse: bool) -> np.ndarray:
+    seg = t[i : i + seg_len]
+    rest = np.concatenate([t[:i], t[i + seg_len :]])
+    pos = j if j < i else j - seg_len  # where edge j's first stop sits once seg is out
+    return np.concatenate([rest[: pos + 1], seg[::-1] if reverse else seg, rest[pos + 1 :]])
+
+
+def _ortools_tour(d: np.ndarray, time_limit_s: float) -> list[int]:
+    pywrapcp, enums = _import_ortools()
+    manager = pywrapcp.RoutingIndexManager(len(d), 1, 0)
+    routing = pywrapcp.RoutingModel(manager)
+    # Integer arc costs: scale by 1000 (km -> m) so rounding stays below a metre per leg.
+    transit = routing.RegisterTransitMatrix(np.rint(d * 1000.0).astype(np.int64).tolist())
+    routing.SetArcCostEvaluatorOfAllVehicles(transit)
+    params = pywrapcp.DefaultRoutingSearchParameters()
+    params.first_solution_strategy = enums.FirstSolutionStrategy.PATH_CHEAPEST_ARC
+    params.local_search_metaheuristic = enums.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
+    params.time_limit.FromMilliseconds(max(1, int(time_limit_s * 1000)))
+    solution = routing.SolveWithParameters(params)
+    if solution is None:
+        raise InvalidInputError("OR-Tools found no tour within the time limit")
+    order, index = [], routing.Start(0)
+    while not routing.IsEnd(index):
+        order.append(manager.IndexToNode(index))
+        index = solution.Value(routing.NextVar(index))
+    return [*order, 0]
+
+
+def _import_ortools() -> tuple[Any, Any]:
+    try:
+        from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+    except ImportError as exc:
+        raise SolverUnavailableError(
+            "method='ortools' needs the optional OR-Tools package: "
+            "pip install 'territory-mapper[routing]'"
+        ) from exc
+    return pywrapcp, routing_enums_pb2

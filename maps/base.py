@@ -1,0 +1,108 @@
+"""What every map page shares: the map itself, its styles, view and assets."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import folium
+from folium.elements import MacroElement
+from folium.template import Template
+from folium.utilities import JsCode
+
+from maps.assets import use_offline_assets
+from maps.layers import Bounds
+
+_PAGE_CSS = """
+{% macro header(this, kwargs) %}
+<style>
+  .tm-tooltip table { border-collapse: collapse; }
+  .tm-tooltip th { text-align: left; padding: 1px 8px 1px 0; font-weight: 600; }
+  .tm-tooltip td { text-align: right; }
+  .leaflet-popup-content th { text-align: left; padding-right: 8px; }
+  .tm-legend { background: rgba(255,255,255,.92); padding: 6px 9px; font: 12px/1.5 sans-serif;
+               border-radius: 4px; box-shadow: 0 1px 4px rgba(0,0,0,.3); max-height: 45vh;
+               overflow-y: auto; }
+  .tm-legend i { display: inline-block; width: 14px; height: 12px; margin-right: 6px;
+                 vertical-align: middle; opacity: .85; }
+  .tm-stop { background: #1f3b73; color: #fff; border: 2px solid #fff; border-radius: 50%;
+             font: bold 12px/20px sans-serif; text-align: center; width: 24px; height: 24px;
+             box-sizing: border-box; box-shadow: 0 1px 3px rgba(0,0,0,.5); }
+</style>
+{% endmacro %}
+"""
+
+
+class PageStyle(MacroElement):
+    """The stylesheet for tooltips, legends and route stop numbers."""
+
+    _template = Template(_PAGE_CSS)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "PageStyle"
+
+
+def new_map(tiles: str | None) -> folium.Map:
+    """A canvas-rendered map without layers; :func:`finish_map` sets the view.
+
+    One canvas renderer is shared by every vector layer: Leaflet does not pass
+    mouse events from one canvas to another, so a second canvas on top would
+    hide the territory tooltips. ``tolerance`` widens the hit area of the
+    small account dots.
+    """
+    m = folium.Map(
+        tiles=tiles,
+        prefer_canvas=True,
+        control_scale=True,
+        renderer=JsCode("L.canvas({padding: 0.5, tolerance: 3})"),
+    )
+    m.add_child(PageStyle(), name="tm_page_style")
+    return m
+
+
+def finish_map(
+    m: folium.Map, bounds: Bounds | None, *, offline: bool, asset_base_url: str
+) -> folium.Map:
+    """Add the layer control, fit the view to ``bounds`` and pick the assets."""
+    folium.LayerControl(collapsed=False).add_to(m)
+    if bounds is not None:
+        m.location = [(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2]
+        m.fit_bounds(bounds, padding=(12, 12))
+    if offline:
+        use_offline_assets(m, asset_base_url)
+    return m
+
+
+def union_bounds(parts: Iterable[Bounds | None]) -> Bounds | None:
+    """The smallest box around every given box (``None`` ones skipped).
+
+    >>> union_bounds([[[1, 2], [3, 4]], None, [[0, 5], [2, 6]]])
+    [[0, 2], [3, 6]]
+    """
+    boxes = [b for b in parts if b is not None]
+    if not boxes:
+        return None
+    return [
+        [min(b[0][0] for b in boxes), min(b[0][1] for b in boxes)],
+        [max(b[1][0] for b in boxes), max(b[1][1] for b in boxes)],
+    ]
+
+
+def lonlat_bounds(box: Sequence[float]) -> Bounds | None:
+    """Folium's ``[[min_lat, min_lon], [max_lat, max_lon]]`` from a lon/lat box.
+
+    >>> lonlat_bounds((-100.0, 30.0, -90.0, 40.0))
+    [[30.0, -100.0], [40.0, -90.0]]
+    """
+    if any(v != v for v in box):  # NaN: nothing to bound
+        return None
+    return [[float(box[1]), float(box[0])], [float(box[3]), float(box[2])]]
+
+
+def to_html(m: folium.Map) -> str:
+    """The complete HTML page of a map.
+
+    >>> to_html(folium.Map(tiles=None)).startswith("<!DOCTYPE html>")
+    True
+    """
+    return m.get_root().render()

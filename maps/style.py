@@ -1,0 +1,127 @@
+"""Colours, escaping and JSON for the pages.
+
+Every string that a user could have typed (names, codes, labels, colours)
+passes through :func:`text` or :func:`safe_color` before it reaches a page:
+Leaflet puts tooltip, popup and layer-control content into ``innerHTML``, and
+Folium's own tooltips do not escape, so escaping is our job.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from matplotlib import colormaps
+from matplotlib.colors import to_hex
+
+NO_DATA_COLOR = "#bdbdbd"
+UNASSIGNED_COLOR = "#6e6e6e"
+OVERLAP_COLOR = "#e31a1c"
+FLAG_COLORS: dict[str, str] = {
+    "unassigned": "#111111",
+    "too_far": "#ff7f00",
+    "overlap": "#e31a1c",
+}
+# Qualitative palettes: reps fill territories with tab10 (drawn translucent),
+# territories colour their account dots with the darker Dark2 and Set1, so a
+# dot never has the colour of the fill it sits on.
+_REP_PALETTE = tuple(to_hex(c) for c in colormaps["tab10"].colors)
+_TERRITORY_PALETTE = tuple(to_hex(c) for c in colormaps["Dark2"].colors) + tuple(
+    to_hex(c) for c in colormaps["Set1"].colors
+)
+_HEX_COLOR = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
+_NAMED_COLOR = re.compile(r"[a-zA-Z]{3,20}")
+_MAX_TEXT = 200
+
+
+def text(value: object, max_chars: int = _MAX_TEXT) -> str:
+    """A user string made safe for ``innerHTML``: shortened, then HTML-escaped.
+
+    >>> text("<img src=x onerror=alert(1)>")
+    '&lt;img src=x onerror=alert(1)&gt;'
+    >>> text(None)
+    ''
+    """
+    if value is None:
+        return ""
+    raw = str(value)
+    if len(raw) > max_chars:
+        raw = raw[: max_chars - 1] + "\u2026"
+    return html.escape(raw, quote=True)
+
+
+def safe_color(value: str | None, fallback: str) -> str:
+    """``value`` if it is a plain CSS colour (``#rgb``, ``#rrggbb`` or a name).
+
+    Anything else (``red;background:url(...)``) gives ``fallback``, because a
+    colour ends up inside style attributes.
+
+    >>> safe_color("#A1b2C3", "#000")
+    '#A1b2C3'
+    >>> safe_color("red;x:1", "#000")
+    '#000'
+    """
+    if value is None:
+        return fallback
+    if _HEX_COLOR.fullmatch(value) or _NAMED_COLOR.fullmatch(value):
+        return value
+    return fallback
+
+
+def rep_color(position: int) -> str:
+    """The fill colour of the ``position``-th rep (cycles through tab10)."""
+    return _REP_PALETTE[position % len(_REP_PALETTE)]
+
+
+def territory_color(position: int, own: str | None = None) -> str:
+    """A territory's own colour if valid, else a palette colour by position."""
+    return safe_color(own, _TERRITORY_PALETTE[position % len(_TERRITORY_PALETTE)])
+
+
+def sequential_colors(count: int, cmap: str = "YlOrRd") -> list[str]:
+    """``count`` colours from light to dark for choropleth classes."""
+    ramp = colormaps[cmap]
+    if count <= 1:
+        return [to_hex(ramp(0.6))]
+    return [to_hex(ramp(0.15 + 0.85 * i / (count - 1))) for i in range(count)]
+
+
+def script_json(value: Any) -> str:
+    """JSON that can sit inside a ``<script>`` element.
+
+    ``<``, ``>``, ``&`` and ``'`` become ``\\u`` escapes (as Folium's own
+    ``tojavascript`` does), so no string can close the script element.
+
+    >>> script_json({"n": "</script>"})
+    '{"n":"\\\\u003c/script\\\\u003e"}'
+    """
+    dumped = json.dumps(value, separators=(",", ":"), allow_nan=False)
+    return (
+        dumped.replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("'", "\\u0027")
+    )
+
+
+def class_labels(breaks: Sequence[float], lowest: float) -> list[str]:
+    """Legend labels for classes whose upper bounds are ``breaks``.
+
+    >>> class_labels([10.0, 250.5], 0.0)
+    ['0 – 10', '10 – 250.5']
+    """
+    labels = []
+    low = lowest
+    for high in breaks:
+        labels.append(f"{_number(low)} – {_number(high)}")
+        low = high
+    return labels
+
+
+def _number(value: float) -> str:
+    if abs(value - round(value)) < 1e-9:
+        return f"{value:,.0f}"
+    return f"{value:,.1f}" if abs(value) >= 100 else f"{value:,.2f}".rstrip("0")

@@ -1,0 +1,195 @@
+"""Territory polygons: coloured by rep, and as a choropleth of one metric.
+
+Both layers draw the same simplified FeatureCollection, written into the
+page once.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import folium
+import mapclassify
+import numpy as np
+import shapely
+
+from geo.model import Rep, Territory
+from maps.base import lonlat_bounds
+from maps.inputs import METRICS
+from maps.layers import Bounds, Legend, PolygonLayer
+from maps.simplify import display_geometries
+from maps.style import (
+    NO_DATA_COLOR,
+    UNASSIGNED_COLOR,
+    class_labels,
+    rep_color,
+    script_json,
+    sequential_colors,
+    text,
+)
+
+TERRITORY_FIELDS: tuple[tuple[str, str], ...] = (
+    ("name", "Territory"),
+    ("code", "Code"),
+    ("rep", "Rep"),
+    ("accounts", "Accounts"),
+    ("revenue", "Revenue"),
+    ("net_profit", "Net profit"),
+    ("workload_hours", "Workload h/week"),
+    ("load_pct", "Load %"),
+)
+METRIC_TITLES: dict[str, str] = dict(TERRITORY_FIELDS[3:])
+_LEGEND_MAX_REPS = 12
+
+
+@dataclass(frozen=True, slots=True)
+class Classes:
+    """A choropleth classification: class per territory (-1: no data), colours, labels."""
+
+    index: list[int]
+    colors: list[str]
+    labels: list[str]
+
+
+def add_territory_layers(
+    m: folium.Map,
+    territories: Sequence[Territory],
+    numbers: Sequence[Mapping[str, float | None]],
+    reps: Sequence[Rep],
+    *,
+    metric: str | None,
+    tolerance_deg: float | None,
+    scheme: str = "quantiles",
+    k: int = 5,
+) -> Bounds | None:
+    """Add the by-rep layer (with legend) and, if ``metric``, the choropleth.
+
+    Returns the layers' bounds in Folium's lat/lon order, ``None`` when there
+    are no territories.
+    """
+    if not territories:
+        return None
+    shapes, _ = display_geometries([t.geometry for t in territories], tolerance_deg)
+    classes = classify(numbers, metric, scheme, k) if metric else None
+    rep_index = {r.id: i for i, r in enumerate(reps)}
+    features = _features_json(territories, shapes, numbers, reps, rep_index, classes)
+    bounds = lonlat_bounds(shapely.total_bounds(shapes))
+    by_rep = PolygonLayer(
+        "Territories by rep",
+        features,
+        len(territories),
+        bounds,
+        {"fillKey": "rep_color"},
+        TERRITORY_FIELDS,
+    )
+    m.add_child(by_rep)
+    m.add_child(Legend("Reps", _rep_legend(territories, reps, rep_index), by_rep))
+    if classes is not None and metric is not None:
+        title = f"Territories by {METRIC_TITLES[metric].lower()}"
+        style = {"classKey": "class", "classColors": classes.colors, "noData": NO_DATA_COLOR}
+        choropleth = PolygonLayer(
+            title,
+            None,
+            len(territories),
+            bounds,
+            style,
+            TERRITORY_FIELDS,
+            source=by_rep,
+            show=False,
+        )
+        m.add_child(choropleth)
+        entries = list(zip(classes.colors, classes.labels, strict=True))
+        if -1 in classes.index:
+            entries.append((NO_DATA_COLOR, "No data"))
+        m.add_child(Legend(METRIC_TITLES[metric], entries, choropleth))
+    return bounds
+
+
+def classify(
+    numbers: Sequence[Mapping[str, float | None]], metric: str, scheme: str, k: int
+) -> Classes:
+    """Class each territory by ``metric`` with ``mapclassify`` (``-1``: no value).
+
+    >>> c = classify([{"accounts": 1.0}, {"accounts": 9.0}, {}], "accounts", "quantiles", 5)
+    >>> c.index, c.labels
+    ([0, 1, -1], ['1 – 5', '5 – 9'])
+    """
+    if metric not in METRICS:
+        raise ValueError(f"`metric` was {metric!r} but is expected to be in {METRICS}")
+    values = np.array([_value(n.get(metric)) for n in numbers])
+    known = ~np.isnan(values)
+    index = np.full(len(values), -1)
+    if not known.any():
+        return Classes(index.tolist(), [], [])
+    k = max(1, min(k, len(np.unique(values[known]))))
+    with warnings.catch_warnings():
+        # mapclassify warns when classes collapse on repeated values; the
+        # legend shows the breaks it settled on, which says the same thing.
+        warnings.simplefilter("ignore", UserWarning)
+        classifier = mapclassify.classify(values[known], scheme=scheme, k=k)
+    breaks = [float(b) for b in classifier.bins]
+    index[known] = classifier.yb
+    labels = class_labels(breaks, float(values[known].min()))
+    return Classes(index.tolist(), sequential_colors(len(breaks)), labels)
+
+
+def _value(value: float | None) -> float:
+    return np.nan if value is None else float(value)
+
+
+def _features_json(
+    territories: Sequence[Territory],
+    shapes: np.ndarray,
+    numbers: Sequence[Mapping[str, float | None]],
+    reps: Sequence[Rep],
+    rep_index: Mapping[int, int],
+    classes: Classes | None,
+) -> str:
+    # Written by hand around shapely.to_geojson (GEOS, about 30 ms for 3,108
+    # counties) because json.dumps of nested coordinate lists is 10x slower.
+    geometries = shapely.to_geojson(shapes)
+    parts = []
+    for i, territory in enumerate(territories):
+        props = _properties(territory, numbers[i], reps, rep_index)
+        props["class"] = classes.index[i] if classes is not None else None
+        parts.append(
+            f'{{"type":"Feature","id":{int(territory.id)},'
+            f'"properties":{script_json(props)},"geometry":{geometries[i]}}}'
+        )
+    return '{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}"
+
+
+def _properties(
+    territory: Territory,
+    numbers: Mapping[str, float | None],
+    reps: Sequence[Rep],
+    rep_index: Mapping[int, int],
+) -> dict[str, object]:
+    primary = territory.primary_rep_id
+    position = rep_index.get(primary) if primary is not None else None
+    names = [text(reps[rep_index[r]].name) for r in territory.rep_ids if r in rep_index]
+    props: dict[str, object] = {
+        "name": text(territory.name),
+        "code": text(territory.code),
+        "rep": ", ".join(names) if names else "no rep",
+        "rep_color": rep_color(position) if position is not None else UNASSIGNED_COLOR,
+    }
+    for metric in METRICS:
+        value = numbers.get(metric)
+        props[metric] = None if value is None else round(value, 1)
+    return props
+
+
+def _rep_legend(
+    territories: Sequence[Territory], reps: Sequence[Rep], rep_index: Mapping[int, int]
+) -> list[tuple[str, str]]:
+    used = {t.primary_rep_id for t in territories}
+    positions = sorted(rep_index[r] for r in used if r is not None and r in rep_index)
+    entries = [(rep_color(p), reps[p].name) for p in positions[:_LEGEND_MAX_REPS]]
+    if len(positions) > _LEGEND_MAX_REPS:
+        entries.append(("transparent", f"… and {len(positions) - _LEGEND_MAX_REPS} more reps"))
+    if any(t.primary_rep_id not in rep_index for t in territories):
+        entries.append((UNASSIGNED_COLOR, "No rep"))
+    return entries

@@ -1,0 +1,129 @@
+"""The FastAPI application factory.
+
+Nothing happens at import time: ``create_app(settings)`` builds the app and
+its lifespan opens the store. Run it with
+``uvicorn service.app:create_app --factory``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.routing import APIRoute
+
+import service
+from service.http import BodyGuardMiddleware
+from service.account_import import make_geocoder
+from service.index_cache import IndexCache
+from service.problems import add_problem_handlers
+from service.ratelimit import RateLimiter
+from service.routers import ROUTERS
+from service.settings import Settings, get_settings
+from service.storage import Store
+
+log = logging.getLogger("territory")
+
+# Routes whose bodies stream through the handler with their own, larger limit.
+IMPORT_PATHS = ("/accounts/import", "/pipeline/import")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the application for ``settings`` (default: from the environment)."""
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="Territory Mapper",
+        version=service.__version__,
+        description="Sales territories, accounts, assignment, flags, travel load and maps over a GeoJSON API.",
+        lifespan=_lifespan,
+        generate_unique_id_function=_operation_id,
+    )
+    app.state.settings = settings
+    app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
+    add_problem_handlers(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    _add_middleware(app, settings)
+    return app
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    configure_logging()
+    store = Store.open(settings.database_url)
+    app.state.store = store
+    app.state.index_cache = IndexCache(store)
+    app.state.geocoder = make_geocoder(settings)
+    log.info(json.dumps({"event": "started", "backend": store.name, "version": service.__version__}))
+    try:
+        yield
+    finally:
+        store.dispose()
+
+
+def _add_middleware(app: FastAPI, settings: Settings) -> None:
+    app.add_middleware(
+        BodyGuardMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        large_paths={p: settings.max_import_bytes for p in IMPORT_PATHS},
+    )
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+            allow_headers=["Authorization", "Content-Type", "If-Match", "If-None-Match", "Idempotency-Key"],
+            expose_headers=["ETag", "Location", "Link", "Retry-After"],
+        )
+    app.middleware("http")(_access_log)
+
+
+async def _access_log(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    # One structured line per request. The query string and headers are left
+    # out: they can carry tokens or personal data.
+    started = time.perf_counter()
+    response = await call_next(request)
+    log.info(json.dumps({
+        "event": "request", "method": request.method, "path": request.url.path,
+        "status": response.status_code, "ms": round((time.perf_counter() - started) * 1000, 2),
+    }))
+    return response
+
+
+def _operation_id(route: APIRoute) -> str:
+    # Stable ids for generated clients: the route's own name.
+    return route.name
+
+
+def configure_logging(level: int = logging.INFO) -> None:
+    """JSON-per-line logs on stderr, configured once."""
+    for name in ("territory", "service"):
+        logger = logging.getLogger(name)
+        if logger.handlers:
+            continue
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(_JsonFormatter())
+        logger.addHandler(handler)
+        logger.setLevel(level)
+        logger.propagate = False
+
+
+class _JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        payload: dict[str, Any] = {"level": record.levelname, "logger": record.name}
+        message = record.getMessage()
+        try:
+            payload.update(json.loads(message))
+        except ValueError:
+            payload["message"] = message
+        if record.exc_info:
+            payload["exc"] = self.formatException(record.exc_info)
+        return json.dumps(payload)

@@ -1,0 +1,80 @@
+"""Dependency aliases and shared query parameters; nothing else."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+
+from geo.errors import InvalidInputError, Issue
+from service.index_cache import IndexCache
+from service.settings import Settings
+from service.storage import Store
+
+
+def get_store(request: Request) -> Store:
+    """The app's store."""
+    return request.app.state.store  # type: ignore[no-any-return]
+
+
+def get_settings_dep(request: Request) -> Settings:
+    """The app's settings."""
+    return request.app.state.settings  # type: ignore[no-any-return]
+
+
+def get_index_cache(request: Request) -> IndexCache:
+    """The worker's territory index cache."""
+    return request.app.state.index_cache  # type: ignore[no-any-return]
+
+
+StoreDep = Annotated[Store, Depends(get_store)]
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+IndexDep = Annotated[IndexCache, Depends(get_index_cache)]
+
+LimitQuery = Annotated[
+    int | None, Query(ge=1, le=1000, description="Page size (default from settings, at most 1000).")
+]
+BBoxQuery = Annotated[
+    str | None,
+    Query(
+        max_length=200,
+        description="min_lon,min_lat,max_lon,max_lat in WGS84; min_lon > max_lon crosses the antimeridian.",
+        examples=["-84.9,38.4,-80.5,42.0"],
+    ),
+]
+
+
+def parse_bbox(raw: str | None) -> list[tuple[float, float, float, float]] | None:
+    """Parse ``bbox`` into one box, or two when it crosses the antimeridian."""
+    if raw is None:
+        return None
+    parts = raw.split(",")
+    reason = None
+    try:
+        values = [float(p) for p in parts]
+    except ValueError:
+        values = []
+        reason = "bbox must be four numbers: min_lon,min_lat,max_lon,max_lat"
+    if reason is None:
+        reason = _bbox_problem(values)
+    if reason is not None:
+        raise InvalidInputError("The bbox parameter is invalid.", [Issue("query:bbox", reason)])
+    minx, miny, maxx, maxy = values
+    if minx > maxx:
+        return [(minx, miny, 180.0, maxy), (-180.0, miny, maxx, maxy)]
+    return [(minx, miny, maxx, maxy)]
+
+
+def _bbox_problem(values: list[float]) -> str | None:
+    if len(values) != 4:
+        return "bbox must be four numbers: min_lon,min_lat,max_lon,max_lat"
+    if any(v != v or v in (float("inf"), float("-inf")) for v in values):
+        return "bbox values must be finite numbers"
+    minx, miny, maxx, maxy = values
+    if not (-180 <= minx <= 180 and -180 <= maxx <= 180):
+        return "bbox longitudes must lie in [-180, 180]"
+    if not (-90 <= miny <= 90 and -90 <= maxy <= 90):
+        return "bbox latitudes must lie in [-90, 90]"
+    if miny > maxy:
+        return "bbox min_lat must not exceed max_lat"
+    return None

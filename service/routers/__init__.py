@@ -1,0 +1,14 @@
+"""HTTP routers, one per resource; ``ROUTERS`` is what the app mounts."""
+
+from fastapi import APIRouter
+
+from service.routers import accounts, admin, health, locate, reps, territories
+
+ROUTERS: tuple[APIRouter, ...] = (
+    health.router,
+    territories.router,
+    reps.router,
+    accounts.router,
+    locate.router,
+    admin.router,
+)

@@ -1,0 +1,277 @@
+"""/accounts: CRUD as GeoJSON Point Features, and bulk import."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tempfile
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Header, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from pydantic import WithJsonSchema
+
+from geo.assign import assign_accounts
+from geo.errors import InvalidInputError, Issue
+from geo.rows import parse_account_feature
+from service.account_import import ImportReport, import_rows, rows_from_upload
+from service.account_views import account_features
+from service.auth import ANYONE, STAFF, Principal, allow, forbidden
+from service.deps import BBoxQuery, LimitQuery, StoreDep, parse_bbox
+from service.http import next_link
+from service.problems import HTTPProblem
+from service.routers.docs import READ_RESPONSES, WRITE_RESPONSES
+from service.schemas.accounts import ACCOUNT_FEATURE_SCHEMA, AccountCollection, AccountFeatureOut, ImportReportOut
+from service.storage import ConflictError, Tx
+from service.storage.account_ops import AccountFilter
+
+router = APIRouter(prefix="/accounts", tags=["accounts"])
+GEOJSON = "application/geo+json"
+AccountBody = Annotated[dict[str, Any], Body(), WithJsonSchema(ACCOUNT_FEATURE_SCHEMA)]
+
+
+@router.get("", response_model=AccountCollection, responses=READ_RESPONSES, operation_id="list_accounts")
+def list_accounts(
+    request: Request,
+    store: StoreDep,
+    principal: Annotated[Principal, allow(*ANYONE)],
+    territory_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    rep_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    assignment: Annotated[str | None, Query(max_length=40, description="override, geometry, conflict, unassigned or unassigned:<reason>")] = None,
+    industry: Annotated[str | None, Query(max_length=200)] = None,
+    bbox: BBoxQuery = None,
+    limit: LimitQuery = None,
+    after: Annotated[str, Query(max_length=200, description="Return accounts with a larger id (paging).")] = "",
+) -> JSONResponse:
+    """Accounts as a GeoJSON FeatureCollection by id; a rep sees only their own book."""
+    if principal.role == "rep":
+        if rep_id is not None and rep_id != principal.rep_id:
+            raise forbidden("A rep may read only their own accounts.")
+        rep_id = principal.rep_id
+    boxes = parse_bbox(bbox)
+    page = request.app.state.settings.page_limit_default if limit is None else limit
+    f = AccountFilter(territory_id=territory_id, rep_id=rep_id, assignment=assignment, industry=industry)
+    with store.read() as tx:
+        items = _page(tx, f, boxes, after, page + 1)
+        reps = {r.id: r for r in tx.find_reps()}
+    return collection_response(request, items, reps, page)
+
+
+def _page(tx: Tx, f: AccountFilter, boxes: Any, after: str, limit: int) -> list[Any]:
+    if boxes is None:
+        return tx.find_accounts(f, after_id=after, limit=limit)
+    found: dict[str, Any] = {}
+    for box in boxes:
+        bf = AccountFilter(f.territory_id, f.rep_id, f.assignment, f.industry, box)
+        for s in tx.find_accounts(bf, after_id=after, limit=limit):
+            found[s.account.id] = s
+    return [found[k] for k in sorted(found)][:limit]
+
+
+def collection_response(request: Request, items: list[Any], reps: dict[int, Any], page: int) -> JSONResponse:
+    """A page of accounts with ``self`` and ``next`` links."""
+    links = [{"href": str(request.url), "rel": "self", "type": GEOJSON}]
+    if len(items) > page:
+        items = items[:page]
+        links.append({"href": next_link(request.url, items[-1].account.id), "rel": "next", "type": GEOJSON})
+    features = account_features(items, reps, request.app.state.settings.default_max_service_km)
+    body = {"type": "FeatureCollection", "features": features, "links": links, "numberReturned": len(features)}
+    return JSONResponse(body, media_type=GEOJSON)
+
+
+@router.post("", status_code=201, response_model=AccountFeatureOut, responses=WRITE_RESPONSES, operation_id="create_account")
+def create_account(request: Request, body: AccountBody, store: StoreDep, principal: Annotated[Principal, allow(*STAFF)]) -> JSONResponse:
+    """Create one account from a GeoJSON Point Feature (properties as in the import)."""
+    account = _parse(request, body, None)
+    with store.write() as tx:
+        if tx.accounts_by_id([account.id]):
+            raise ConflictError(f"Account {account.id!r} exists; use PUT /accounts/{account.id} to replace it.")
+        stored = _store_one(request, tx, account, principal)
+        reps = {r.id: r for r in tx.find_reps()}
+    headers = {"Location": str(request.url_for("get_account", account_id=account.id))}
+    return _one_response(request, stored, reps, status=201, headers=headers)
+
+
+@router.get("/{account_id}", response_model=AccountFeatureOut, responses=READ_RESPONSES, operation_id="get_account")
+def get_account(request: Request, account_id: str, store: StoreDep, principal: Annotated[Principal, allow(*ANYONE)]) -> JSONResponse:
+    """One account with its owner, distance and flags."""
+    with store.read() as tx:
+        stored = tx.get_account(account_id)
+        if principal.role == "rep" and stored.assignment.rep_id != principal.rep_id:
+            raise forbidden("A rep may read only their own accounts.")
+        reps = {r.id: r for r in tx.find_reps()}
+    return _one_response(request, stored, reps)
+
+
+@router.put("/{account_id}", response_model=AccountFeatureOut, responses=WRITE_RESPONSES, operation_id="replace_account")
+def replace_account(request: Request, account_id: str, body: AccountBody, store: StoreDep, principal: Annotated[Principal, allow(*STAFF)]) -> JSONResponse:
+    """Replace an account (or create it under this id)."""
+    account = _parse(request, body, account_id)
+    with store.write() as tx:
+        stored = _store_one(request, tx, account, principal)
+        reps = {r.id: r for r in tx.find_reps()}
+    return _one_response(request, stored, reps)
+
+
+@router.patch("/{account_id}", response_model=AccountFeatureOut, responses=WRITE_RESPONSES, operation_id="update_account")
+def update_account(request: Request, account_id: str, body: AccountBody, store: StoreDep, principal: Annotated[Principal, allow(*STAFF)]) -> JSONResponse:
+    """Change some properties (and/or the location) of an account."""
+    with store.write() as tx:
+        current = tx.get_account(account_id)
+        merged = _merge(current.account, body)
+        account = _parse(request, merged, account_id)
+        stored = _store_one(request, tx, account, principal)
+        reps = {r.id: r for r in tx.find_reps()}
+    return _one_response(request, stored, reps)
+
+
+@router.delete("/{account_id}", status_code=204, responses=WRITE_RESPONSES, operation_id="delete_account")
+def delete_account(account_id: str, store: StoreDep, principal: Annotated[Principal, allow(*STAFF)]) -> Response:
+    """Delete an account."""
+    with store.write() as tx:
+        tx.delete_account(account_id, actor=principal.name)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/import", response_model=ImportReportOut, responses={**WRITE_RESPONSES, 415: READ_RESPONSES[400]},
+    operation_id="import_accounts",
+    openapi_extra={"requestBody": {"required": True, "content": {
+        "text/csv": {"schema": {"type": "string"}},
+        "application/geo+json": {"schema": {"type": "object"}},
+    }}},
+)
+async def import_accounts(
+    request: Request,
+    store: StoreDep,
+    principal: Annotated[Principal, allow(*STAFF)],
+    atomic: Annotated[bool, Query(description="All or nothing (default); false keeps the good rows.")] = True,
+    idempotency_key: Annotated[str | None, Header(max_length=200, description="Retrying with the same key and body replays the first answer.")] = None,
+) -> JSONResponse:
+    """Upsert accounts from CSV (text/csv) or GeoJSON; answers with a per-row report."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type not in ("text/csv", "application/csv", "application/geo+json", "application/json"):
+        raise HTTPProblem(415, "unsupported-media-type", "Unsupported media type",
+                          "Send text/csv or application/geo+json.")
+    settings = request.app.state.settings
+    spooled, digest = await _spool(request, settings.max_import_bytes)
+    with spooled:
+        if idempotency_key and (replay := await run_in_threadpool(_replay, store, idempotency_key, digest)):
+            return replay
+        report = await run_in_threadpool(
+            import_rows, store, request.app.state.index_cache, request.app.state.geocoder,
+            rows_from_upload(content_type, spooled), atomic=atomic, actor=principal.name,
+            max_rows=settings.max_import_rows,
+        )
+    status, body = _report_body(request, report)
+    if idempotency_key:
+        await run_in_threadpool(_remember, store, idempotency_key, digest, status, body)
+    media = "application/json" if status == 200 else "application/problem+json"
+    return JSONResponse(body, status_code=status, media_type=media)
+
+
+def _report_body(request: Request, report: ImportReport) -> tuple[int, dict[str, Any]]:
+    summary = report.summary()
+    if report.stored:
+        return 200, summary
+    # Nothing was stored: answer as a problem whose errors are the failed
+    # rows, with the whole report alongside.
+    return 422, {
+        "type": "/problems/import-failed", "title": "Import failed", "status": 422,
+        "detail": f"{report.failed_rows} row(s) failed; nothing was stored (atomic import).",
+        "instance": request.url.path,
+        "errors": [{"pointer": e["pointer"], "reason": e["reason"]} for e in summary["errors"]],
+        **summary,
+    }
+
+
+async def _spool(request: Request, limit: int) -> tuple[Any, str]:
+    # The body goes to a temporary file (memory up to 8 MB, then disk) so a
+    # large upload is never held whole in memory; the limit is enforced as
+    # the bytes arrive, whatever Content-Length claimed.
+    spooled = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
+    sha = hashlib.sha256()
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            spooled.close()
+            raise HTTPProblem(413, "content-too-large", "Content too large",
+                              f"The upload is larger than the limit of {limit} bytes; use the CLI `territory import` for larger files.")
+        sha.update(chunk)
+        spooled.write(chunk)
+    spooled.seek(0)
+    return spooled, sha.hexdigest()
+
+
+def _replay(store: Any, key: str, digest: str) -> JSONResponse | None:
+    with store.read() as tx:
+        seen = tx.idempotent_response(key)
+    if seen is None:
+        return None
+    if seen["request_hash"] != digest:
+        raise HTTPProblem(422, "idempotency-key-reused", "Idempotency key reused",
+                          "This Idempotency-Key was used with a different body.")
+    return JSONResponse(json.loads(seen["body"]), status_code=seen["status"], headers={"Idempotent-Replayed": "true"})
+
+
+def _remember(store: Any, key: str, digest: str, status: int, body: dict[str, Any]) -> None:
+    with store.write() as tx:
+        if tx.idempotent_response(key) is None:
+            tx.remember_response(key, digest, status, json.dumps(body))
+
+
+def _parse(request: Request, body: dict[str, Any], path_id: str | None) -> Any:
+    fields, issues = parse_account_feature(body, index=0)
+    issues = [Issue(i.pointer.replace("/features/0", "", 1) or "/", i.reason, i.location, i.code) for i in issues]
+    hard = [i for i in issues if i.code not in ("unknown-column", "null-island")]
+    if fields is None or hard:
+        raise InvalidInputError("The account is invalid.", hard or issues)
+    if path_id is not None and fields.id != path_id:
+        raise InvalidInputError("The account id does not match the URL.", [Issue("/properties/id", f"expected {path_id!r}")])
+    geocode = request.app.state.geocoder.geocode_account(
+        lon=fields.lon, lat=fields.lat, postal_code=fields.postal_code, city=fields.city,
+        region=fields.region, country=fields.country, address=fields.address,
+    )
+    if geocode.status == "not_found" and fields.postal_code:
+        raise InvalidInputError("The postal code is unknown.", [Issue("/properties/postal_code", geocode.note or "unknown postal code", code="unknown-postal-code")])
+    return fields.to_account(geocode)
+
+
+def _merge(current: Any, patch: dict[str, Any]) -> dict[str, Any]:
+    if not isinstance(patch, dict):
+        raise InvalidInputError("The patch must be a GeoJSON Feature.", [Issue("/", "expected an object")])
+    props = {
+        k: getattr(current, k) for k in (
+            "name", "address", "postal_code", "city", "region", "country", "industry",
+            "annual_revenue", "cost_to_serve", "stage", "visits_per_month", "visit_minutes",
+            "remote", "owner_rep_id")
+    }
+    props["id"] = current.id
+    props["products"] = list(current.products)
+    given = patch.get("properties") or {}
+    if not isinstance(given, dict):
+        raise InvalidInputError("properties must be an object.", [Issue("/properties", "expected an object")])
+    props.update(given)
+    geometry = patch["geometry"] if "geometry" in patch else (
+        {"type": "Point", "coordinates": list(current.location)}
+        if current.location is not None and current.geocode is not None and current.geocode.precision == "given" else None
+    )
+    return {"type": "Feature", "geometry": geometry, "properties": props}
+
+
+def _store_one(request: Request, tx: Tx, account: Any, principal: Principal) -> Any:
+    if account.owner_rep_id is not None and not tx.existing_rep_ids([account.owner_rep_id]):
+        raise InvalidInputError("The owner rep does not exist.", [Issue("/properties/owner_rep_id", f"rep {account.owner_rep_id} does not exist")])
+    index = request.app.state.index_cache.current_in(tx)
+    assignment = assign_accounts([account], index)[0]
+    tx.upsert_accounts([(account, assignment)], actor=principal.name)
+    tx.audit(principal.name, "upsert", "account", account.id, None)
+    return tx.get_account(account.id)
+
+
+def _one_response(request: Request, stored: Any, reps: dict[int, Any], *, status: int = 200, headers: dict[str, str] | None = None) -> JSONResponse:
+    feature = account_features([stored], reps, request.app.state.settings.default_max_service_km)[0]
+    return JSONResponse(feature, status_code=status, media_type=GEOJSON, headers=headers)
+

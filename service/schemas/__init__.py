@@ -1,0 +1,1 @@
+"""Request and response models (pydantic); GeoJSON via geojson-pydantic."""

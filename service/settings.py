@@ -1,0 +1,90 @@
+"""Service settings, read from ``TERRITORY_*`` environment variables.
+
+This is the only module that reads the environment. ``create_app`` and the
+CLI call :func:`get_settings`; everything else receives values as arguments.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every tunable of the service, with the defaults a laptop needs."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="TERRITORY_", env_nested_delimiter="__", extra="ignore", env_file=".env"
+    )
+
+    database_url: str = "sqlite:///./territory.db"
+    # Development mode lets requests without a token act as an admin. It is
+    # refused unless set explicitly (or by ``serve --demo``), see ``auth``.
+    dev_mode: bool = False
+    bootstrap_admin_token: str | None = Field(default=None, repr=False)
+
+    # Request limits (OWASP API4: unrestricted resource consumption).
+    max_body_bytes: int = 4 * 1024 * 1024
+    max_import_bytes: int = 32 * 1024 * 1024
+    max_import_rows: int = 1_000_000
+    page_limit_default: int = 100
+    page_limit_max: int = 1000
+    max_map_features: int = 200_000
+
+    # Geometry gate.
+    max_vertices: int = 100_000
+    max_parts: int = 1_000
+    min_area_m2: float = 1.0
+
+    # Flags.
+    default_max_service_km: float = 150.0
+    sliver_km2: float = 0.05
+
+    # Travel model.
+    circuity: float = 1.3
+    default_speed_kmh: float = 60.0
+    day_hours: float = 8.0
+    max_visits_per_day: int = 8
+    working_days_per_month: float = 21.0
+    default_weekly_capacity_hours: float = 40.0
+    default_visit_minutes: float = 60.0
+    visits_lead: float = 1.0
+    visits_opportunity: float = 2.0
+    visits_customer: float = 0.5
+    load_under_pct: float = 70.0
+    load_over_pct: float = 100.0
+
+    # Maps.
+    map_tiles: str | None = None
+    map_offline_assets: bool = True
+
+    # Browser front ends on other origins; none by default.
+    cors_origins: list[str] = []
+
+    # Per-token rate limit; 0 disables it.
+    rate_limit_per_minute: int = 600
+
+    # Optional online geocoder (geopy); off by default, never used in tests.
+    online_geocoder: str | None = None
+    postal_gazetteer_path: str | None = None
+
+    @model_validator(mode="after")
+    def _check_limits(self) -> Settings:
+        if self.page_limit_default > self.page_limit_max:
+            raise ValueError("page_limit_default must not exceed page_limit_max")
+        if self.load_under_pct >= self.load_over_pct:
+            raise ValueError("load_under_pct must be below load_over_pct")
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        """True when the store is the embedded SQLite file."""
+        return self.database_url.startswith("sqlite")
+
+
+@cache
+def get_settings() -> Settings:
+    """Settings from the environment, read once per process."""
+    return Settings()

@@ -1,0 +1,204 @@
+"""Account rows with their stored assignment."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import shapely
+from sqlalchemy import Row, delete, insert, or_, select, update
+
+from geo.model import Account, Assignment, BBox, GeocodeResult
+from service.storage.errors import NotFoundError
+
+if TYPE_CHECKING:
+    from service.storage.store import Tx
+
+_FIELDS = (
+    "name", "address", "postal_code", "city", "region", "country", "industry",
+    "annual_revenue", "cost_to_serve", "stage", "visits_per_month", "visit_minutes",
+    "remote", "owner_rep_id",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredAccount:
+    """An account with its stored assignment and version."""
+
+    account: Account
+    assignment: Assignment
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class AccountFilter:
+    """Filters for listing accounts; ``None`` means "any"."""
+
+    territory_id: int | None = None
+    rep_id: int | None = None
+    assignment: str | None = None
+    industry: str | None = None
+    bbox: BBox | None = None
+    rep_ids_any: tuple[int, ...] | None = None
+
+
+class AccountOps:
+    """Mixin of :class:`~service.storage.store.Tx` for accounts."""
+
+    def get_account(self: Tx, account_id: str) -> StoredAccount:
+        """One account."""
+        at = self.t["accounts"]
+        row = self.conn.execute(select(at).where(at.c.id == account_id)).first()
+        if row is None:
+            raise NotFoundError(f"Account {account_id!r} does not exist.")
+        return _from_row(row)
+
+    def accounts_by_id(self: Tx, ids: Sequence[str]) -> dict[str, StoredAccount]:
+        """The accounts among ``ids`` that exist."""
+        at = self.t["accounts"]
+        found: dict[str, StoredAccount] = {}
+        for chunk in _chunks(list(ids), 500):
+            for row in self.conn.execute(select(at).where(at.c.id.in_(chunk))):
+                stored = _from_row(row)
+                found[stored.account.id] = stored
+        return found
+
+    def find_accounts(
+        self: Tx, f: AccountFilter = AccountFilter(), *, after_id: str = "", limit: int | None = None
+    ) -> list[StoredAccount]:
+        """Accounts ordered by id, filtered."""
+        at = self.t["accounts"]
+        q = select(at).where(at.c.id > after_id).order_by(at.c.id)
+        if f.territory_id is not None:
+            q = q.where(at.c.territory_id == f.territory_id)
+        if f.rep_id is not None:
+            q = q.where(at.c.rep_id == f.rep_id)
+        if f.rep_ids_any is not None:
+            q = q.where(at.c.rep_id.in_(f.rep_ids_any))
+        if f.assignment is not None:
+            q = q.where(
+                or_(at.c.assignment == f.assignment, at.c.assignment.like(f.assignment + ":%"))
+            )
+        if f.industry is not None:
+            q = q.where(at.c.industry == f.industry)
+        if f.bbox is not None:
+            q = q.where(self.backend.point_bbox_filter(at, f.bbox))
+        if limit is not None:
+            q = q.limit(limit)
+        return [_from_row(r) for r in self.conn.execute(q)]
+
+    def upsert_accounts(
+        self: Tx, items: Sequence[tuple[Account, Assignment]], *, actor: str | None
+    ) -> tuple[int, int, int]:
+        """Insert or replace accounts; returns (created, updated, unchanged)."""
+        existing = self.accounts_by_id([a.id for a, _ in items])
+        at = self.t["accounts"]
+        new_rows, created, updated, unchanged = [], 0, 0, 0
+        for account, assignment in items:
+            before = existing.get(account.id)
+            if before is None:
+                new_rows.append({"id": account.id, "version": 1, **self._values(account, assignment, actor)})
+                created += 1
+            elif before.account == account and before.assignment == assignment:
+                unchanged += 1
+            else:
+                self.conn.execute(
+                    update(at)
+                    .where(at.c.id == account.id)
+                    .values(version=before.version + 1, **self._values(account, assignment, actor))
+                )
+                updated += 1
+        for chunk in _chunks(new_rows, 1000):
+            self.conn.execute(insert(at), chunk)
+        if created or updated:
+            self.bump_revision()
+        return created, updated, unchanged
+
+    def delete_account(self: Tx, account_id: str, *, actor: str | None) -> None:
+        """Delete one account."""
+        self.get_account(account_id)
+        self.conn.execute(delete(self.t["accounts"]).where(self.t["accounts"].c.id == account_id))
+        self.audit(actor, "delete", "account", account_id, None)
+        self.bump_revision()
+
+    def set_assignments(self: Tx, assignments: Sequence[Assignment]) -> int:
+        """Store recomputed assignments; returns how many changed."""
+        at = self.t["accounts"]
+        current = self.accounts_by_id([a.account_id for a in assignments])
+        changed = [
+            a for a in assignments
+            if a.account_id in current and current[a.account_id].assignment != a
+        ]
+        for a in changed:
+            self.conn.execute(
+                update(at)
+                .where(at.c.id == a.account_id)
+                .values(
+                    territory_id=a.territory_id, rep_id=a.rep_id,
+                    assignment=a.assignment, candidates=list(a.candidates),
+                )
+            )
+        if changed:
+            self.bump_revision()
+        return len(changed)
+
+    def count_accounts(self: Tx) -> int:
+        """How many accounts are stored."""
+        from sqlalchemy import func
+
+        return int(self.conn.execute(select(func.count()).select_from(self.t["accounts"])).scalar_one())
+
+    def _values(self: Tx, account: Account, assignment: Assignment, actor: str | None) -> dict[str, Any]:
+        values = {name: getattr(account, name) for name in _FIELDS}
+        lon, lat = account.location if account.location is not None else (None, None)
+        values.update(
+            lon=lon, lat=lat,
+            location=shapely.to_wkb(shapely.Point(lon, lat)) if lon is not None else None,
+            products=list(account.products),
+            geocode=_geocode_json(account.geocode),
+            territory_id=assignment.territory_id, rep_id=assignment.rep_id,
+            assignment=assignment.assignment, candidates=list(assignment.candidates),
+            updated_at=self.now, updated_by=actor,
+        )
+        return values
+
+
+def _geocode_json(g: GeocodeResult | None) -> dict[str, Any] | None:
+    if g is None:
+        return None
+    return {
+        "location": list(g.location) if g.location else None, "status": g.status,
+        "precision": g.precision, "source": g.source, "note": g.note,
+    }
+
+
+def _geocode_from_json(raw: dict[str, Any] | None) -> GeocodeResult | None:
+    if raw is None:
+        return None
+    loc = raw.get("location")
+    return GeocodeResult(
+        location=(loc[0], loc[1]) if loc else None, status=raw["status"],
+        precision=raw["precision"], source=raw["source"], note=raw.get("note"),
+    )
+
+
+def _from_row(row: Row[Any]) -> StoredAccount:
+    m = row._mapping
+    location = (m["lon"], m["lat"]) if m["lon"] is not None else None
+    account = Account(
+        id=m["id"], location=location, geocode=_geocode_from_json(m["geocode"]),
+        products=tuple(m["products"] or ()),
+        **{name: m[name] for name in _FIELDS if name != "remote"},
+        remote=bool(m["remote"]),
+    )
+    assignment = Assignment(
+        account_id=m["id"], territory_id=m["territory_id"], rep_id=m["rep_id"],
+        assignment=m["assignment"], candidates=tuple(m["candidates"] or ()),
+    )
+    return StoredAccount(account, assignment, int(m["version"]))
+
+
+def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]

@@ -1,0 +1,124 @@
+"""What differs between SQLite and PostGIS: engine set-up, schema, bbox filter.
+
+Everything else lives in the shared implementation (``store.py`` and the
+``*_ops.py`` mixins).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, MetaData, Table, and_, create_engine, event, func, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.sql.expression import ColumnElement
+
+from service.storage.tables import build_tables
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+# Arbitrary constant: serialises schema upgrades when several workers start at once.
+_MIGRATION_LOCK_KEY = 727_401
+
+
+@dataclass(frozen=True)
+class Backend:
+    """One database flavour: its engine, tables and bbox pre-filter."""
+
+    name: str
+    engine: Engine
+    tables: dict[str, Table]
+
+    def bbox_filter(self, table: Table, bbox: tuple[float, float, float, float]) -> ColumnElement[bool]:
+        """A pre-filter for rows whose bbox meets ``bbox`` (never the final answer)."""
+        minx, miny, maxx, maxy = bbox
+        if self.name == "postgis":
+            return table.c.geometry.op("&&")(func.ST_MakeEnvelope(minx, miny, maxx, maxy, 4326))
+        return and_(
+            table.c.minx <= maxx, table.c.maxx >= minx, table.c.miny <= maxy, table.c.maxy >= miny
+        )
+
+    def point_bbox_filter(
+        self, table: Table, bbox: tuple[float, float, float, float]
+    ) -> ColumnElement[bool]:
+        """A filter for rows whose ``lon``/``lat`` lie in ``bbox``."""
+        minx, miny, maxx, maxy = bbox
+        return and_(table.c.lon >= minx, table.c.lon <= maxx, table.c.lat >= miny, table.c.lat <= maxy)
+
+
+def open_backend(database_url: str) -> Backend:
+    """Create the engine for ``database_url`` and make sure the schema exists."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        return _open_sqlite(database_url)
+    if url.get_backend_name() == "postgresql":
+        if url.drivername in ("postgresql", "postgres"):
+            url = url.set(drivername="postgresql+psycopg")
+        return _open_postgis(url.render_as_string(hide_password=False))
+    raise ValueError(f"unsupported database URL scheme {url.drivername!r}")
+
+
+def _open_sqlite(database_url: str) -> Backend:
+    engine = create_engine(database_url, connect_args={"check_same_thread": False, "timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: ConnectionPoolEntry) -> None:
+        # Let SQLAlchemy, not the sqlite3 module, decide when transactions
+        # begin, so that writes can take the lock up front (BEGIN IMMEDIATE)
+        # instead of failing on a read-to-write upgrade under concurrency.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        write = conn.get_execution_options().get("write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    metadata = MetaData()
+    tables = build_tables(metadata, postgis=False)
+    with engine.connect().execution_options(write=True) as conn, conn.begin():
+        metadata.create_all(conn)
+        _ensure_revision_row(conn, tables["revision"])
+    return Backend("sqlite", engine, tables)
+
+
+def _open_postgis(database_url: str) -> Backend:
+    engine = create_engine(database_url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    metadata = MetaData()
+    tables = build_tables(metadata, postgis=True)
+    upgrade_postgis_schema(engine)
+    return Backend("postgis", engine, tables)
+
+
+def upgrade_postgis_schema(engine: Engine) -> None:
+    """Run the Alembic migrations to head under an advisory lock."""
+    from alembic import command
+    from alembic.config import Config
+
+    with engine.connect() as conn:
+        conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _MIGRATION_LOCK_KEY})
+        try:
+            cfg = Config()
+            cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+            conn.commit()
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _MIGRATION_LOCK_KEY})
+            conn.commit()
+
+
+def _ensure_revision_row(conn: Any, revision: Table) -> None:
+    if conn.execute(revision.select().where(revision.c.id == 1)).first() is None:
+        conn.execute(revision.insert().values(id=1, value=0))
+
+
+__all__ = ["Backend", "open_backend", "upgrade_postgis_schema"]

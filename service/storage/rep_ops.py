@@ -1,0 +1,101 @@
+"""Rep rows."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING, Any
+
+import shapely
+from sqlalchemy import Row, delete, insert, select, update
+
+from geo.model import Rep
+from service.storage.errors import ConflictError, NotFoundError
+
+if TYPE_CHECKING:
+    from service.storage.store import Tx
+
+
+class RepOps:
+    """Mixin of :class:`~service.storage.store.Tx` for reps."""
+
+    def get_rep(self: Tx, rep_id: int) -> Rep:
+        """One rep."""
+        rt = self.t["reps"]
+        row = self.conn.execute(select(rt).where(rt.c.id == rep_id)).first()
+        if row is None:
+            raise NotFoundError(f"Rep {rep_id} does not exist.")
+        return _rep_from_row(row)
+
+    def find_reps(self: Tx, *, after_id: int = 0, limit: int | None = None) -> list[Rep]:
+        """Reps by id."""
+        rt = self.t["reps"]
+        q = select(rt).where(rt.c.id > after_id).order_by(rt.c.id)
+        if limit is not None:
+            q = q.limit(limit)
+        return [_rep_from_row(r) for r in self.conn.execute(q)]
+
+    def existing_rep_ids(self: Tx, rep_ids: list[int] | tuple[int, ...]) -> set[int]:
+        """Which of ``rep_ids`` exist."""
+        if not rep_ids:
+            return set()
+        rt = self.t["reps"]
+        return {int(r[0]) for r in self.conn.execute(select(rt.c.id).where(rt.c.id.in_(rep_ids)))}
+
+    def insert_rep(self: Tx, rep: Rep, *, actor: str | None) -> Rep:
+        """Create a rep; ``rep.id`` is ignored."""
+        rt = self.t["reps"]
+        values = self._rep_values(rep, actor)
+        new_id = self.conn.execute(insert(rt).values(version=1, **values).returning(rt.c.id))
+        rep_id = int(new_id.scalar_one())
+        self.audit(actor, "create", "rep", str(rep_id), None)
+        self.bump_revision()
+        return self.get_rep(rep_id)
+
+    def update_rep(self: Tx, rep: Rep, *, actor: str | None) -> Rep:
+        """Replace a rep's fields."""
+        self.get_rep(rep.id)
+        rt = self.t["reps"]
+        self.conn.execute(
+            update(rt).where(rt.c.id == rep.id).values(version=rt.c.version + 1, **self._rep_values(rep, actor))
+        )
+        self.audit(actor, "update", "rep", str(rep.id), None)
+        self.bump_revision()
+        return self.get_rep(rep.id)
+
+    def delete_rep(self: Tx, rep_id: int, *, actor: str | None) -> None:
+        """Delete a rep that no territory names."""
+        self.get_rep(rep_id)
+        users = [t.id for t in self.find_territories() if rep_id in t.rep_ids]
+        if users:
+            raise ConflictError(
+                f"Rep {rep_id} is assigned to territories {users}; remove them there first."
+            )
+        self.conn.execute(delete(self.t["reps"]).where(self.t["reps"].c.id == rep_id))
+        self.audit(actor, "delete", "rep", str(rep_id), None)
+        self.bump_revision()
+
+    def _rep_values(self: Tx, rep: Rep, actor: str | None) -> dict[str, Any]:
+        values = {f.name: getattr(rep, f.name) for f in dataclasses.fields(rep)}
+        values.pop("id")
+        home = values.pop("home")
+        values["home_lon"], values["home_lat"] = home if home is not None else (None, None)
+        values["home"] = shapely.to_wkb(shapely.Point(home)) if home is not None else None
+        values["updated_at"] = self.now
+        values["updated_by"] = actor
+        return values
+
+
+def _rep_from_row(row: Row[Any]) -> Rep:
+    m = row._mapping
+    home = (m["home_lon"], m["home_lat"]) if m["home_lon"] is not None else None
+    return Rep(
+        id=int(m["id"]),
+        name=m["name"],
+        email=m["email"],
+        home=home,
+        max_service_km=m["max_service_km"],
+        weekly_capacity_hours=m["weekly_capacity_hours"],
+        avg_speed_kmh=m["avg_speed_kmh"],
+        experience=m["experience"],
+        quota=m["quota"],
+    )

@@ -1,0 +1,254 @@
+"""Territory rows: CRUD with versions, history and restore."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import shapely
+from sqlalchemy import Row, delete, insert, select, update
+
+from geo.model import BBox, Rules, Territory
+from service.storage.errors import ConflictError, NotFoundError, PreconditionFailedError
+
+if TYPE_CHECKING:
+    from service.storage.store import Tx
+
+
+@dataclass(frozen=True, slots=True)
+class TerritoryDraft:
+    """What a client may set on a territory."""
+
+    name: str
+    geometry: shapely.MultiPolygon
+    code: str | None = None
+    parent_id: int | None = None
+    rep_ids: tuple[int, ...] = ()
+    rules: Rules = dataclasses.field(default_factory=Rules)
+    color: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TerritoryVersion:
+    """One accepted version of a territory, and what made it."""
+
+    territory: Territory
+    op: str
+
+
+def rules_to_json(rules: Rules) -> dict[str, Any]:
+    """The stored (and API) form of ``rules``."""
+    return {
+        "industries": list(rules.industries) if rules.industries is not None else None,
+        "products": list(rules.products) if rules.products is not None else None,
+        "min_revenue": rules.min_revenue,
+        "max_revenue": rules.max_revenue,
+    }
+
+
+def rules_from_json(raw: dict[str, Any] | None) -> Rules:
+    """Inverse of :func:`rules_to_json`."""
+    raw = raw or {}
+    ind, prod = raw.get("industries"), raw.get("products")
+    return Rules(
+        industries=tuple(ind) if ind is not None else None,
+        products=tuple(prod) if prod is not None else None,
+        min_revenue=raw.get("min_revenue"),
+        max_revenue=raw.get("max_revenue"),
+    )
+
+
+class TerritoryOps:
+    """Mixin of :class:`~service.storage.store.Tx` for territories."""
+
+    def get_territory(self: Tx, territory_id: int) -> Territory:
+        """The current version of one territory."""
+        tt = self.t["territories"]
+        row = self.conn.execute(select(tt).where(tt.c.id == territory_id)).first()
+        if row is None:
+            raise NotFoundError(f"Territory {territory_id} does not exist.")
+        return _territory_from_row(row)
+
+    def find_territories(
+        self: Tx,
+        *,
+        bbox: BBox | None = None,
+        code: str | None = None,
+        parent_id: int | None = None,
+        after_id: int = 0,
+        limit: int | None = None,
+    ) -> list[Territory]:
+        """Territories by id, pre-filtered by bbox in SQL (callers refine exactly)."""
+        tt = self.t["territories"]
+        q = select(tt).where(tt.c.id > after_id).order_by(tt.c.id)
+        if bbox is not None:
+            q = q.where(self.backend.bbox_filter(tt, bbox))
+        if code is not None:
+            q = q.where(tt.c.code == code)
+        if parent_id is not None:
+            q = q.where(tt.c.parent_id == parent_id)
+        if limit is not None:
+            q = q.limit(limit)
+        return [_territory_from_row(r) for r in self.conn.execute(q)]
+
+    def child_ids(self: Tx, territory_id: int) -> list[int]:
+        """Ids of the territories whose parent is ``territory_id``."""
+        tt = self.t["territories"]
+        q = select(tt.c.id).where(tt.c.parent_id == territory_id).order_by(tt.c.id)
+        return [int(r[0]) for r in self.conn.execute(q)]
+
+    def insert_territory(self: Tx, draft: TerritoryDraft, *, actor: str | None) -> Territory:
+        """Create a territory at version 1."""
+        self._check_code_free(draft.code, None)
+        values = _row_values(draft, self.now, actor)
+        new_id = self.conn.execute(
+            insert(self.t["territories"]).values(version=1, **values).returning(
+                self.t["territories"].c.id
+            )
+        ).scalar_one()
+        self._record_version(int(new_id), 1, "create", values)
+        self.bump_revision()
+        return self.get_territory(int(new_id))
+
+    def update_territory(
+        self: Tx,
+        territory_id: int,
+        draft: TerritoryDraft,
+        *,
+        expected_version: int | None,
+        actor: str | None,
+        op: str = "update",
+    ) -> Territory:
+        """Replace a territory if ``expected_version`` is still current."""
+        current = self.get_territory(territory_id)
+        _check_version(current, expected_version)
+        self._check_code_free(draft.code, territory_id)
+        values = _row_values(draft, self.now, actor)
+        tt = self.t["territories"]
+        new_version = current.version + 1
+        # The version in the WHERE clause makes the check-and-write atomic on
+        # PostgreSQL even between two workers that both read the old version.
+        result = self.conn.execute(
+            update(tt)
+            .where(tt.c.id == territory_id, tt.c.version == current.version)
+            .values(version=new_version, **values)
+        )
+        if result.rowcount != 1:
+            latest = self.get_territory(territory_id)
+            _check_version(latest, current.version)
+        self._record_version(territory_id, new_version, op, values)
+        self.bump_revision()
+        return self.get_territory(territory_id)
+
+    def delete_territory(
+        self: Tx, territory_id: int, *, expected_version: int | None, actor: str | None
+    ) -> Territory:
+        """Delete a territory; its history stays, ending with a ``delete`` entry."""
+        current = self.get_territory(territory_id)
+        _check_version(current, expected_version)
+        if self.child_ids(territory_id):
+            raise ConflictError(
+                f"Territory {territory_id} has child territories; move or delete them first."
+            )
+        tt = self.t["territories"]
+        result = self.conn.execute(
+            delete(tt).where(tt.c.id == territory_id, tt.c.version == current.version)
+        )
+        if result.rowcount != 1:
+            _check_version(self.get_territory(territory_id), current.version)
+        draft = _draft_of(current)
+        values = _row_values(draft, self.now, actor)
+        self._record_version(territory_id, current.version + 1, "delete", values)
+        self.bump_revision()
+        return current
+
+    def territory_history(self: Tx, territory_id: int) -> list[TerritoryVersion]:
+        """Every accepted version, oldest first."""
+        tv = self.t["territory_versions"]
+        q = select(tv).where(tv.c.territory_id == territory_id).order_by(tv.c.version)
+        rows = list(self.conn.execute(q))
+        if not rows:
+            raise NotFoundError(f"Territory {territory_id} does not exist.")
+        return [TerritoryVersion(_territory_from_row(r, id_col="territory_id"), r.op) for r in rows]
+
+    def territory_version(self: Tx, territory_id: int, version: int) -> TerritoryVersion:
+        """One past version of a territory."""
+        for entry in self.territory_history(territory_id):
+            if entry.territory.version == version:
+                return entry
+        raise NotFoundError(f"Territory {territory_id} has no version {version}.")
+
+    def _check_code_free(self: Tx, code: str | None, own_id: int | None) -> None:
+        if code is None:
+            return
+        tt = self.t["territories"]
+        found = self.conn.execute(select(tt.c.id).where(tt.c.code == code)).scalar()
+        if found is not None and found != own_id:
+            raise ConflictError(f"Territory code {code!r} is already used by territory {found}.")
+
+    def _record_version(
+        self: Tx, territory_id: int, version: int, op: str, values: dict[str, Any]
+    ) -> None:
+        self.conn.execute(
+            insert(self.t["territory_versions"]).values(
+                territory_id=territory_id, version=version, op=op, **values
+            )
+        )
+
+
+def _check_version(current: Territory, expected: int | None) -> None:
+    if expected is not None and expected != current.version:
+        raise PreconditionFailedError(
+            f"Territory {current.id} is at version {current.version}, not {expected}; "
+            f"last changed by {current.updated_by or 'unknown'}.",
+            current_version=current.version,
+            updated_by=current.updated_by,
+        )
+
+
+def _row_values(draft: TerritoryDraft, now: datetime, actor: str | None) -> dict[str, Any]:
+    minx, miny, maxx, maxy = draft.geometry.bounds
+    return {
+        "name": draft.name,
+        "code": draft.code,
+        "parent_id": draft.parent_id,
+        "rep_ids": list(draft.rep_ids),
+        "rules": rules_to_json(draft.rules),
+        "color": draft.color,
+        "geometry": shapely.to_wkb(draft.geometry),
+        "minx": minx,
+        "miny": miny,
+        "maxx": maxx,
+        "maxy": maxy,
+        "updated_at": now,
+        "updated_by": actor,
+    }
+
+
+def _draft_of(t: Territory) -> TerritoryDraft:
+    geom = t.geometry if isinstance(t.geometry, shapely.MultiPolygon) else shapely.MultiPolygon([t.geometry])
+    return TerritoryDraft(t.name, geom, t.code, t.parent_id, t.rep_ids, t.rules, t.color)
+
+
+def draft_of(t: Territory) -> TerritoryDraft:
+    """The editable fields of an existing territory."""
+    return _draft_of(t)
+
+
+def _territory_from_row(row: Row[Any], *, id_col: str = "id") -> Territory:
+    m = row._mapping
+    return Territory(
+        id=int(m[id_col]),
+        name=m["name"],
+        geometry=shapely.from_wkb(m["geometry"]),
+        code=m["code"],
+        parent_id=m["parent_id"],
+        rep_ids=tuple(m["rep_ids"] or ()),
+        rules=rules_from_json(m["rules"]),
+        color=m["color"],
+        version=int(m["version"]),
+        updated_at=m["updated_at"],
+        updated_by=m["updated_by"],
+    )
