@@ -132,9 +132,9 @@ def _postgis_methods(dsn: str, counties: geopandas.GeoDataFrame, ids: np.ndarray
     _load_postgis(conn, counties, ids, x, y)
     notes["postgis_load_s"] = round(time.perf_counter() - started, 3)
     for plan in plans:
-        explain = conn.execute("EXPLAIN " + POSTGIS_QUERIES[plan]).fetchall()
-        notes[f"postgis_{plan}_plan"] = " / ".join(
-            line[0].strip() for line in explain if "->" in line[0] or not line[0][0].isspace())
+        explain = conn.execute("EXPLAIN (COSTS OFF) " + POSTGIS_QUERIES[plan]).fetchall()
+        nodes = [line.strip(" ->") for (line,) in explain if "->" in line or line[0] != " "]
+        notes[f"postgis_{plan}_plan"] = " / ".join(n for n in nodes if n != "JIT:")
     return {f"postgis_{plan}": _postgis_method(conn, POSTGIS_QUERIES[plan]) for plan in plans}
 
 
@@ -151,7 +151,7 @@ def _load_postgis(conn: Any, counties: geopandas.GeoDataFrame, ids: np.ndarray,
     # repr() of a float round-trips exactly, so PostGIS sees the same points.
     with conn.cursor().copy("COPY bench_xy FROM STDIN") as copy:
         copy.write("".join(f"{i}\t{a!r}\t{b!r}\n"
-                           for i, (a, b) in enumerate(zip(x.tolist(), y.tolist()))))
+                           for i, (a, b) in enumerate(zip(x.tolist(), y.tolist(), strict=True))))
     conn.execute("CREATE TEMP TABLE bench_points AS SELECT id, "
                  "ST_SetSRID(ST_MakePoint(lon, lat), 4269) AS geom FROM bench_xy")
     conn.execute("CREATE INDEX ON bench_counties USING gist (geom)")
@@ -194,11 +194,11 @@ def _time_locate(index: TerritoryIndex, counties: geopandas.GeoDataFrame, n: int
     """Per-call latency of ``locate`` over n random points, after a warm-up pass."""
     x, y = _points(counties, n, seed)
     xs, ys = x.tolist(), y.tolist()
-    for lon, lat in zip(xs, ys):
+    for lon, lat in zip(xs, ys, strict=True):
         index.locate(lon, lat)
     clock = time.perf_counter_ns
     elapsed, found = [], []
-    for lon, lat in zip(xs, ys):
+    for lon, lat in zip(xs, ys, strict=True):
         started = clock()
         result = index.locate(lon, lat)
         elapsed.append(clock() - started)

@@ -53,20 +53,21 @@ class CellGrid:
     members: np.ndarray  # int64 polygon index per CSR entry
     whole: np.ndarray  # bool per CSR entry: the polygon's interior covers the cell
 
-    def cells(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        """Flat cell index of each point, -1 outside the grid or not finite."""
-        with np.errstate(invalid="ignore"):
-            fx = np.floor((x - self.x0) / self.cell_deg)
-            fy = np.floor((y - self.y0) / self.cell_deg)
-        inside = (fx >= 0) & (fx < self.nx) & (fy >= 0) & (fy < self.ny)
-        flat = np.full(x.shape, -1, dtype=np.int64)
-        flat[inside] = fy[inside].astype(np.int64) * self.nx + fx[inside].astype(np.int64)
-        return flat
-
     def codes_of(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        """Cell code of each point (-1 outside the grid)."""
-        flat = self.cells(x, y)
-        return np.where(flat >= 0, self.codes[np.maximum(flat, 0)], -1)
+        """Cell code of each point; -1 outside the grid or not finite.
+
+        ``TerritoryIndex.locate`` repeats this arithmetic for one point, so that
+        bulk and single-point answers agree to the last bit.
+        """
+        fx = np.subtract(x, self.x0)
+        fx /= self.cell_deg
+        fy = np.subtract(y, self.y0)
+        fy /= self.cell_deg
+        inside = (fx >= 0) & (fx < self.nx) & (fy >= 0) & (fy < self.ny)  # False for NaN
+        with np.errstate(invalid="ignore"):  # NaN and inf cast to garbage, masked below
+            flat = fy.astype(np.intp) * self.nx + fx.astype(np.intp)  # truncation = floor here
+        codes = self.codes[np.where(inside, flat, 0)]
+        return np.where(inside, codes, -1)
 
 
 def extent(polygons: np.ndarray) -> tuple[float, float, float, float] | None:

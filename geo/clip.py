@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
+import numpy.typing as npt
 import shapely
 
 from geo._polygonal import as_multipolygon, drop_parts, is_real
-from geo.crs import GRID_DEG, area_km2
+from geo.crs import GEOD, GRID_DEG, M2_PER_KM2, area_km2
 from geo.errors import EmptyResultError, Issue
 from geo.model import Territory
 from geo.overlaps import measure_overlaps
@@ -49,6 +51,7 @@ def clip_to_neighbours(
     *,
     exclude_id: int | None = None,
     min_part_km2: float = 1e-3,
+    min_width_m: float = 1.0,
 ) -> ClipResult:
     """Remove from ``geometry`` every part a neighbour already covers.
 
@@ -63,6 +66,10 @@ def clip_to_neighbours(
         The territory's own id when editing, so its old version is ignored.
     min_part_km2 : float, default 1e-3
         Leftover parts smaller than this (1,000 m2) are dropped as slivers.
+    min_width_m : float, default 1.0
+        Leftover parts narrower than this on average (``2 * area /
+        perimeter``) are dropped too: a long thin strip is a sliver whatever
+        its area.
 
     Returns
     -------
@@ -88,14 +95,15 @@ def clip_to_neighbours(
     >>> clip_to_neighbours(shapely.box(0.5, 0, 2, 1), [west]).geometry.bounds
     (1.0, 0.0, 2.0, 1.0)
     """
-    drawn = _cleaned(geometry, 0.0)
+    drawn = _cleaned(geometry, _Limits(0.0, 0.0))
     hits = _overlapping(drawn, [t for t in neighbours if t.id != exclude_id])
     if not hits:
         return ClipResult(drawn, 0.0, shapely.MultiPolygon(), ())
     covered = shapely.union_all([t.geometry for t in hits], grid_size=GRID_DEG)
-    kept = _cleaned(shapely.difference(drawn, covered, grid_size=GRID_DEG), min_part_km2)
+    limits = _Limits(min_part_km2, min_width_m)
+    kept = _cleaned(shapely.difference(drawn, covered, grid_size=GRID_DEG), limits)
     if kept.is_empty:
-        raise _nothing_left(drawn, hits, min_part_km2)
+        raise _nothing_left(drawn, hits, limits)
     removed = as_multipolygon(shapely.difference(drawn, kept, grid_size=GRID_DEG))
     removed_km2 = float(area_km2(removed))
     return ClipResult(kept, removed_km2, removed, tuple(sorted(t.id for t in hits)))
@@ -108,25 +116,42 @@ def _overlapping(drawn: shapely.MultiPolygon, neighbours: Sequence[Territory]) -
     return [neighbours[k] for k in kept]
 
 
-def _cleaned(geometry: shapely.Geometry, min_part_km2: float) -> shapely.MultiPolygon:
+class _Limits(NamedTuple):
+    """Smallest part kept: area (km2) and mean width (m)."""
+
+    min_part_km2: float
+    min_width_m: float
+
+
+def _cleaned(geometry: shapely.Geometry, limits: _Limits) -> shapely.MultiPolygon:
     """Valid, snapped, no collapsed or sliver parts, MultiPolygon, CCW."""
     fixed = shapely.make_valid(geometry, method="structure", keep_collapsed=False)
     multi = as_multipolygon(shapely.set_precision(fixed, GRID_DEG))
     if multi.is_empty:
         return multi
     parts = np.asarray(shapely.get_parts(multi), dtype=object)
-    keep = is_real(parts) & (area_km2(parts) >= min_part_km2)
+    km2 = area_km2(parts)
+    keep = is_real(parts) & (km2 >= limits.min_part_km2)
+    if limits.min_width_m > 0:
+        keep &= _mean_width_m(parts, km2) >= limits.min_width_m
     return drop_parts(multi, keep)
 
 
+def _mean_width_m(parts: npt.NDArray[np.object_], km2: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """``2 * area / perimeter`` in metres, perimeter geodesic on WGS84."""
+    perimeter_m = np.array([GEOD.geometry_length(p) for p in parts], dtype=np.float64)
+    return 2.0 * km2 * M2_PER_KM2 / np.maximum(perimeter_m, 1e-9)
+
+
 def _nothing_left(
-    drawn: shapely.MultiPolygon, hits: Sequence[Territory], min_part_km2: float
+    drawn: shapely.MultiPolygon, hits: Sequence[Territory], limits: _Limits
 ) -> EmptyResultError:
     names = ", ".join(f"{t.id} ({t.name})" for t in sorted(hits, key=lambda t: t.id))
     point = drawn.representative_point()
     reason = (
         f"the shape lies inside territories {names}: clipping to their edges leaves "
-        f"nothing larger than {min_part_km2:g} km2"
+        f"no part larger than {limits.min_part_km2:g} km2 and wider than "
+        f"{limits.min_width_m:g} m"
     )
     issue = Issue("/geometry", reason, (point.x, point.y), code="empty-after-clip")
     return EmptyResultError("Clipping to the neighbours would leave nothing.", [issue])

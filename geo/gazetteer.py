@@ -248,7 +248,7 @@ def _once(name: str, build: Callable[[], _T]) -> _T:
             table = _TABLES.get(name)
             if table is None:
                 table = _TABLES[name] = build()
-    return table  # type: ignore[no-any-return]
+    return table
 
 
 def _load_zip_table() -> ZipTable:
@@ -261,7 +261,7 @@ def _load_zip_table() -> ZipTable:
     rows = [
         (r["zip_code"], float(r["long"]), float(r["lat"]), sys.intern(r["state"]), r["city"])
         for digit in "0123456789"
-        for r in zipcodes.similar_to(digit)
+        for r in zipcodes.similar_to(digit)  # type: ignore[no-untyped-call]
     ]
     lon = np.array([row[1] for row in rows])
     lat = np.array([row[2] for row in rows])

@@ -33,8 +33,14 @@ from typing import Any, Protocol, runtime_checkable
 
 from geo.errors import InvalidCoordinatesError, Issue
 from geo.gazetteer import (
-    city_table, country_code, load_user_gazetteer, name_key, normalise_us_zip, postal_key,
-    us_state_code, zip_table,
+    city_table,
+    country_code,
+    load_user_gazetteer,
+    name_key,
+    normalise_us_zip,
+    postal_key,
+    us_state_code,
+    zip_table,
 )  # fmt: skip
 from geo.model import GeocodeResult
 from geo.rows import lonlat_problems
@@ -185,10 +191,10 @@ class Geocoder:
         result = self._by_postal_code(postal_code, where, notes)
         if result.location is None:
             result = self._by_city(where, notes, fallback=result)
-        if result.status in ("not_found", "ambiguous") and self._online is not None:
+        if result.status in ("not_found", "ambiguous"):
             parts = (address, postal_code, city, region, country)
-            online = self._by_online(parts, bool(address or postal_code), notes)
-            result = online or result
+            q = ", ".join(p.strip() for p in parts if p and p.strip())
+            result = self._ask_online(q, bool(address or postal_code), notes) or result
         return replace(result, note="; ".join(notes) or None)
 
     def geocode_query(self, q: str, *, limit: int = 10) -> list[GeocodeCandidate]:
@@ -203,8 +209,9 @@ class Geocoder:
         text = q.strip()
         found = self._postal_candidates(text) if _looks_postal(text) else []
         found = found or self._city_candidates(text)
-        if not found and text and self._online is not None:
-            found = self._online_candidates(text)
+        online = None if found else self._ask_online(text, any(c.isdigit() for c in text), [])
+        if online is not None and online.location is not None:
+            found = [GeocodeCandidate(*online.location, online.precision, online.source, text)]
         return found[:limit]
 
     def _by_postal_code(self, raw: str | None, where: _Where, notes: list[str]) -> GeocodeResult:
@@ -218,11 +225,14 @@ class Geocoder:
             return _NOTHING
         zip_hit = _zip(key) if country == "US" else None
         user = self._user.get((country, key))
-        if user is None and (zip_hit is None or zip_hit[0] is None):
+        if user is not None:
+            location, source = user, _USER_SOURCE
+        elif zip_hit is not None and zip_hit[0] is not None:
+            location, source = zip_hit[0], zip_table().source
+        else:
             notes.append(_postal_not_found(country, key, zip_hit is not None))
             source = zip_table().source if country == "US" else _USER_SOURCE
             return GeocodeResult(None, "not_found", "none", source)
-        location, source = (user, _USER_SOURCE) if user else (zip_hit[0], zip_table().source)  # type: ignore[index]
         if zip_hit is not None and where.state is not None and zip_hit[1] != where.state:
             notes.append(f"ZIP {key} is in {zip_hit[1]}, not {where.state}; placed by the ZIP")
             return GeocodeResult(location, "conflict", "postal_code", source)
@@ -246,15 +256,14 @@ class Geocoder:
         notes.append(f"no place named {where.city!r}" + (f" in {scope}" if scope else ""))
         return GeocodeResult(None, "not_found", "none", city_table().source)
 
-    def _by_online(
-        self, parts: tuple[str | None, ...], fine: bool, notes: list[str]
-    ) -> GeocodeResult | None:
-        assert self._online is not None
-        q = ", ".join(p.strip() for p in parts if p and p.strip())
-        lonlat = _checked_online(self._online.lookup(q), notes) if q else None
+    def _ask_online(self, q: str, fine: bool, notes: list[str]) -> GeocodeResult | None:
+        """The online geocoder's answer, range-checked; ``None`` when off or no use."""
+        if self._online is None or not q:
+            return None
+        lonlat = _checked_online(self._online.lookup(q), notes)
         if lonlat is None:
             return None
-        notes.append(f"placed by {self._online.name}")
+        notes.append(f"placed by the online geocoder {self._online.name!r}")
         precision = "postal_code" if fine else "city"
         return GeocodeResult(lonlat, "ok", precision, f"online:{self._online.name}")
 
@@ -280,14 +289,6 @@ class Geocoder:
             for place in _places(_read_where(city, region, country, [])):
                 places.setdefault(place.label, place)
         return [GeocodeCandidate(p.lon, p.lat, "city", p.source, p.label) for p in places.values()]
-
-    def _online_candidates(self, text: str) -> list[GeocodeCandidate]:
-        assert self._online is not None
-        lonlat = _checked_online(self._online.lookup(text), [])
-        if lonlat is None:
-            return []
-        precision = "postal_code" if any(ch.isdigit() for ch in text) else "city"
-        return [GeocodeCandidate(*lonlat, precision, f"online:{self._online.name}", text)]
 
 
 def _given(lon: float, lat: float) -> GeocodeResult:
@@ -319,8 +320,9 @@ def _read_where(
             notes.append(
                 f"region {region!r} not understood for {iso or 'an unknown country'}; ignored"
             )
-    key = name_key(city) if city and city.strip() else None
-    return _Where(city.strip() if key else None, key or None, iso, state, admin1)
+    city_text = city.strip() if city else ""
+    key = name_key(city_text)
+    return _Where(city_text if key else None, key or None, iso, state, admin1)
 
 
 def _places(where: _Where) -> list[_Place]:

@@ -1,24 +1,21 @@
-"""Read and write RFC 7946 geometry objects as plain JSON values.
+"""RFC 7946 geometry values: reading positions and ``crs`` members, writing geometries.
 
-Reading walks the parsed JSON by hand rather than calling
+Reading works on the parsed JSON by hand rather than through
 ``shapely.geometry.shape`` or ``shapely.from_geojson``: ``shape`` silently
 closes unclosed rings and builds NaN coordinates, ``from_geojson`` stops at the
 first error without saying where, and both ignore a legacy ``crs`` member
-(standards note, section 4, rows 2, 10 and 25). Here every problem becomes an
-:class:`~geo.errors.Issue` whose ``pointer`` is an RFC 6901 pointer into the
-input as sent, and reading goes on so that all of them are reported at once.
+(standards note, section 4, rows 2, 10 and 25). Each problem is appended to an
+issue list as an :class:`~geo.errors.Issue` with an RFC 6901 pointer into the
+input as sent, so the caller can go on and report every problem at once.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
-from itertools import chain
 from typing import Any, Final
 
 import numpy as np
-import numpy.typing as npt
 import shapely
 
 from geo.errors import Issue
@@ -42,9 +39,6 @@ CRS84_NAMES: Final = frozenset(
     }
 )
 _AXES: Final = ("longitude", "latitude", "altitude")
-
-FloatArray = npt.NDArray[np.float64]
-IndexArray = npt.NDArray[np.intp]
 
 
 def crs_issues(obj: Mapping[str, Any], pointer: str) -> list[Issue]:
@@ -168,10 +162,12 @@ def _rounded(geom: shapely.Geometry, precision: int) -> list[Any]:
 
 
 def is_array(value: object) -> bool:
+    """True for a JSON array as parsed (a list), or a tuple from Python callers."""
     return isinstance(value, list | tuple)
 
 
 def json_type(value: object) -> str:
+    """How to name a value that was not what was expected, in an issue's reason."""
     if value is None:
         return "null"
     if isinstance(value, bool):

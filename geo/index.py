@@ -80,7 +80,7 @@ class TerritoryIndex:
         self.resolver = Resolver(leaves)
         self._codes = grid.codes.data  # a memoryview: item access gives Python ints, fast
         self._offsets = grid.offsets.data
-        self._inv = (grid.x0, grid.y0, grid.cell_deg, grid.nx, grid.ny)
+        self._frame = (grid.x0, grid.y0, grid.cell_deg, grid.nx, grid.ny)
 
     @classmethod
     def build(
@@ -206,9 +206,7 @@ class TerritoryIndex:
         point = np.repeat(points, n)
         entry = np.repeat(start - np.cumsum(n) + n, n) + np.arange(len(point))
         leaf, whole = grid.members[entry], grid.whole[entry]
-        test = np.flatnonzero(~whole)
-        # Grouping the tests by polygon keeps its prepared edge index in cache.
-        test = test[np.argsort(leaf[test], kind="stable")]
+        test = _by_polygon(np.flatnonzero(~whole), leaf)
         hit = whole.copy()
         p = point[test]
         hit[test] = shapely.intersects_xy(self.geometries[leaf[test]], x[p], y[p])
@@ -219,8 +217,7 @@ class TerritoryIndex:
     ) -> np.ndarray:
         """Whether each covering pair has the point in the territory's interior."""
         interior = whole.copy()
-        test = np.flatnonzero(~whole)
-        test = test[np.argsort(leaf[test], kind="stable")]
+        test = _by_polygon(np.flatnonzero(~whole), leaf)
         p = point[test]
         interior[test] = shapely.contains_xy(self.geometries[leaf[test]], x[p], y[p])
         return interior
@@ -234,11 +231,11 @@ class TerritoryIndex:
         return point[order], leaf[order], interior[order]
 
     def _code(self, lon: float, lat: float) -> int:
-        """Cell code of one point; the same float arithmetic as ``CellGrid.cells``."""
-        x0, y0, c, nx, ny = self._inv
-        fx, fy = math.floor((lon - x0) / c), math.floor((lat - y0) / c)
+        """Cell code of one point; the same float arithmetic as ``CellGrid.codes_of``."""
+        x0, y0, c, nx, ny = self._frame
+        fx, fy = (lon - x0) / c, (lat - y0) / c
         if 0 <= fx < nx and 0 <= fy < ny:
-            return int(self._codes[fy * nx + fx])
+            return int(self._codes[int(fy) * nx + int(fx)])
         return -1
 
     def _exact_one(self, lon: float, lat: float, row: int) -> tuple[list[int], list[bool]]:
@@ -287,6 +284,18 @@ def _cell_size(geometries: np.ndarray, cell_deg: float | None) -> float:
     if not (math.isfinite(cell_deg) and cell_deg > 0):
         raise InvalidInputError(f"cell_deg must be a positive number, got {cell_deg!r}")
     return float(cell_deg)
+
+
+def _by_polygon(test: np.ndarray, leaf: np.ndarray) -> np.ndarray:
+    """Reorder pair positions by polygon: its prepared edge index then stays in cache.
+
+    A stable sort of 16-bit keys is a radix sort in numpy, several times faster
+    than sorting int64.
+    """
+    keys = leaf[test]
+    if len(keys) and keys.max() < 1 << 15:
+        keys = keys.astype(np.int16)
+    return test[np.argsort(keys, kind="stable")]
 
 
 def _as_xy(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

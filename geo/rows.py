@@ -138,7 +138,7 @@ def check_header(header: Sequence[str]) -> list[Issue]:
 
 
 def parse_account_row(
-    row: Mapping[str | None, Any], *, row_number: int
+    row: Mapping[str, Any], *, row_number: int
 ) -> tuple[RowFields | None, list[Issue]]:
     """Parse one CSV row (``csv.DictReader`` output) into typed fields.
 
@@ -146,13 +146,13 @@ def parse_account_row(
     found, each pointing at ``/rows/<row_number>/<column>``. Values beyond the
     header (``DictReader`` puts them under the key ``None``) are an error.
 
-    >>> fields, issues = parse_account_row({"id": "A1", "lon": "-83.0", "lat": "39.96"}, row_number=0)
+    >>> fields, issues = parse_account_row({"id": "A1", "lon": "-83", "lat": "40"}, row_number=0)
     >>> (fields.id, fields.lon, fields.lat, issues)
-    ('A1', -83.0, 39.96, [])
+    ('A1', -83.0, 40.0, [])
     """
     prefix = f"/rows/{row_number}"
     issues: list[Issue] = []
-    if row.get(None):
+    if any(key is None and value for key, value in row.items()):
         issues.append(Issue(prefix, "the row has more values than the header", code="extra-values"))
     values = {normalise_column(k): v for k, v in row.items() if k is not None}
     return _parse_values(values, lambda column: f"{prefix}/{column}", issues)
@@ -215,9 +215,9 @@ def lonlat_problems(lon: float | None, lat: float | None) -> list[tuple[str, str
     """``(column, reason, code)`` for a bad lon/lat pair; WGS84 degrees.
 
     Checks that both or neither are given, the ranges, a probable swap (lat
-    outside +-90 while lon is inside it) and (0, 0), a warning.
+    outside +-90 but a valid lon, while lon is inside +-90) and (0, 0), a warning.
 
-    >>> lonlat_problems(39.96, -83.0)[0][2]
+    >>> lonlat_problems(37.77, -122.42)[0][2]
     'swapped'
     """
     if lon is None or lat is None:
@@ -226,7 +226,7 @@ def lonlat_problems(lon: float | None, lat: float | None) -> list[tuple[str, str
         given, missing = ("lon", "lat") if lat is None else ("lat", "lon")
         reason = f"{missing} is missing while {given} is given; give both or neither"
         return [(missing, reason, "incomplete-pair")]
-    if abs(lat) > 90 and abs(lon) <= 90:
+    if 90 < abs(lat) <= 180 and abs(lon) <= 90:
         reason = f"lat {lat} is outside [-90, 90] but lon {lon} is not: lon and lat look swapped"
         return [("lat", reason, "swapped")]
     problems = []
@@ -378,6 +378,6 @@ def _owner_rep_id(value: object) -> int | None:
 _CONVERTERS: dict[str, Callable[[object], Any]] = {
     "id": _account_id, "lon": parse_plain_number, "lat": parse_plain_number,
     "products": _products, "stage": _stage, "remote": _remote, "owner_rep_id": _owner_rep_id,
-    **{column: _text for column in _TEXT_COLUMNS},
-    **{column: _non_negative for column in _NON_NEGATIVE},
+    **dict.fromkeys(_TEXT_COLUMNS, _text),
+    **dict.fromkeys(_NON_NEGATIVE, _non_negative),
 }  # fmt: skip

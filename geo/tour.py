@@ -21,6 +21,7 @@ from geo.errors import GeoError, InvalidInputError
 __all__ = [
     "SolverUnavailableError",
     "cheapest_insertion",
+    "exact_tour",
     "improve_tour",
     "nearest_neighbour_tour",
     "solve_tour",
@@ -28,6 +29,7 @@ __all__ = [
 ]
 
 METHODS = ("heuristic", "nearest_neighbour", "ortools")
+EXACT_MAX_POINTS = 10  # home + 9 stops: Held-Karp is 512 x 9 x 9 per layer, well under a ms
 _OR_OPT_SEGMENTS = (1, 2, 3)
 
 
@@ -49,8 +51,10 @@ def solve_tour(
         ``(n, n)`` travel distances (any unit, km in this project); row/column
         0 is the start (home). Assumed symmetric.
     method : {"heuristic", "nearest_neighbour", "ortools"}
-        ``heuristic``: nearest neighbour, then 2-opt and Or-opt (segments of
-        1-3 stops, either direction) until no move improves, deterministic.
+        ``heuristic``: exact (Held-Karp dynamic programming) up to
+        ``EXACT_MAX_POINTS`` points, the size of a working day; beyond,
+        nearest neighbour, then 2-opt and Or-opt (segments of 1-3 stops,
+        either direction) until no move improves. Deterministic.
         ``nearest_neighbour``: the construction step alone.
         ``ortools``: OR-Tools routing with guided local search, runs for
         ``time_limit_s`` (needs the optional ``ortools`` package).
@@ -71,7 +75,7 @@ def solve_tour(
     --------
     >>> d = np.array([[0, 1, 2, 1], [1, 0, 1, 2], [2, 1, 0, 1], [1, 2, 1, 0]], float)
     >>> solve_tour(d)
-    [0, 1, 2, 3, 0]
+    [0, 3, 2, 1, 0]
     """
     d = _checked_matrix(points_km_matrix)
     if method not in METHODS:
@@ -80,6 +84,8 @@ def solve_tour(
         return [*range(len(d)), 0]
     if method == "ortools":
         return _ortools_tour(d, time_limit_s)
+    if method == "heuristic" and len(d) <= EXACT_MAX_POINTS:
+        return exact_tour(d)
     tour = nearest_neighbour_tour(d)
     return tour if method == "nearest_neighbour" else improve_tour(d, tour)
 
@@ -132,6 +138,62 @@ def improve_tour(matrix: np.ndarray, tour: Sequence[int]) -> list[int]:
         if moved is None or moved[0] >= -eps:
             return [*t.tolist(), 0]
         t = moved[1]
+
+
+def exact_tour(matrix: np.ndarray) -> list[int]:
+    """Optimal round trip from 0 by Held-Karp dynamic programming (small n only).
+
+    O(2^n n^2) time and O(2^n n) memory: refused above 16 points.
+
+    >>> exact_tour(np.array([[0, 1, 2, 1], [1, 0, 1, 2], [2, 1, 0, 1], [1, 2, 1, 0]], float))
+    [0, 3, 2, 1, 0]
+    """
+    d = _checked_matrix(matrix)
+    if len(d) > 16:
+        raise InvalidInputError(f"exact tours are limited to 16 points, got {len(d)}")
+    if len(d) <= 2:
+        return [*range(len(d)), 0]
+    cost, parent = _held_karp_tables(d)
+    m = len(d) - 1
+    full = (1 << m) - 1
+    last = int(np.argmin(cost[full] + d[1:, 0]))
+    order, mask = [], full
+    while last >= 0:
+        order.append(last + 1)
+        mask, last = mask ^ (1 << last), int(parent[mask, last])
+    return [0, *order[::-1], 0]
+
+
+@lru_cache(maxsize=16)
+def _held_karp_layers(m: int) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], ...]:
+    """Per subset size: the masks, each mask minus each stop, and stop membership."""
+    stops = np.arange(m)
+    masks = np.arange(1 << m)
+    member = ((masks[:, None] >> stops) & 1).astype(bool)
+    popcount = member.sum(axis=1)
+    return tuple(
+        (layer, layer[:, None] ^ (1 << stops), member[layer])
+        for layer in (masks[popcount == size] for size in range(2, m + 1))
+    )
+
+
+def _held_karp_tables(d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """cost[S, j]: shortest path 0 -> all stops in S, ending at j; parent: the stop before j."""
+    m = len(d) - 1
+    stops = np.arange(m)
+    cost = np.full((1 << m, m), np.inf)
+    parent = np.full((1 << m, m), -1, dtype=np.intp)
+    cost[1 << stops, stops] = d[0, 1:]
+    step = d[1:, 1:].T  # step[j, k]: from stop k to stop j
+    # Layer by subset size: each reads only the layer below. "S minus j" for j not
+    # in S is S plus j, a larger subset still at inf, so it never wins.
+    for layer, without, inside in _held_karp_layers(m):
+        cand = cost[without] + step  # (L, j, k)
+        best = np.argmin(cand, axis=2)
+        value = np.take_along_axis(cand, best[:, :, None], axis=2)[:, :, 0]
+        cost[layer] = np.where(inside, value, np.inf)
+        parent[layer] = np.where(inside, best, -1)
+    return cost, parent
 
 
 def cheapest_insertion(

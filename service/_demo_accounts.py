@@ -19,7 +19,7 @@ import numpy.typing as npt
 import shapely
 
 from geo.model import Account, GeocodeResult, LonLat
-from service._demo_places import Places
+from service._demo_places import NEARBY_STATES, REGION_STATES, Places
 
 # (industry, share of accounts, median annual revenue to us in USD, name words)
 _INDUSTRIES: Final = (
@@ -52,7 +52,8 @@ _PREFIXES: Final = (
     "Union", "Liberty", "Valley", "Northstar", "Granite", "Cedar Hill", "Tri-County",
     "Limestone", "Redbud", "Sycamore", "Twin Rivers", "Meridian", "Ironwood", "Blue Heron",
 )
-_SUFFIXES: Final = ("", "", "Inc.", "LLC", "Co.", "Group")
+_SUFFIXES: Final = ("", "", "Inc.", "LLC", "Co.")
+_FORMAL: Final = frozenset({"Manufacturing", "Logistics", "Software"})  # names with "Inc."
 _STREETS: Final = (
     "Main", "High", "Market", "Broad", "Maple", "Oak", "Elm", "Washington", "Lincoln",
     "Jefferson", "Park", "Lake", "River", "Church", "Mill", "Walnut", "Cherry", "State",
@@ -84,7 +85,9 @@ def build_accounts(
     lonlat = np.vstack([_draw_locations(rng, places, n_inside, far, plan.far_count),
                         np.asarray(plan.outside, dtype=float).reshape(-1, 2)])
     lonlat = np.round(lonlat, 6)
-    zips = places.nearest_zip(lonlat)
+    # Inside accounts take a ZIP of the region's states even on a river bank.
+    zips = np.concatenate([places.nearest_zip(lonlat[:n_inside], REGION_STATES),
+                           places.nearest_zip(lonlat[n_inside:], NEARBY_STATES)])
     fields = _business_fields(rng, len(lonlat))
     accounts = [
         _account(rng, f"{plan.id_prefix}-{k + 1:06d}", lonlat[k], places, int(zips[k]), fields, k)
@@ -93,7 +96,7 @@ def build_accounts(
     chosen = rng.permutation(n_inside - plan.far_count)  # never the far cluster or outsiders
     _drop_locations(accounts, chosen[:6])
     _add_overrides(accounts, chosen[6:], plan.override_rep_ids)
-    return tuple(accounts)
+    return tuple(_unique_names(accounts))
 
 
 def _draw_locations(
@@ -135,8 +138,18 @@ def _business_fields(rng: np.random.Generator, n: int) -> dict[str, npt.NDArray[
         "visits": _visits_per_month(stage, revenue),
         "minutes": _visit_minutes(rng, stage, revenue),
         "remote": rng.random(n) < _REMOTE_SHARE,
-        "products": rng.random((n, len(PRODUCTS))) < np.array(_PRODUCT_ODDS),
+        "products": _products(rng, stage),
     }
+
+
+def _products(rng: np.random.Generator, stage: npt.NDArray[np.int_]) -> npt.NDArray[np.bool_]:
+    """Which products each account buys (or, for a lead, is interested in).
+
+    Customers and opportunities always have "Core"; a lead may have none yet.
+    """
+    has = rng.random((len(stage), len(PRODUCTS))) < np.array(_PRODUCT_ODDS)
+    has[stage > 0, 0] = True
+    return has
 
 
 def _visits_per_month(stage: npt.NDArray[np.int_], revenue: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
@@ -172,7 +185,7 @@ def _account(
     location = (float(lonlat[0]), float(lonlat[1]))
     return Account(
         id=account_id,
-        name=_company_name(rng, industry[3], city),
+        name=_company_name(rng, industry[0], industry[3], city),
         location=location,
         address=f"{rng.integers(100, 9900)} {rng.choice(_STREETS)} {rng.choice(_STREET_KINDS)}",
         postal_code=places.zip_codes[zip_row],
@@ -191,11 +204,29 @@ def _account(
     )
 
 
-def _company_name(rng: np.random.Generator, nouns: Sequence[str], city: str) -> str:
+def _company_name(rng: np.random.Generator, industry: str, nouns: Sequence[str], city: str) -> str:
     """"Summit Precision Machining LLC", "Dayton Family Clinic", ..."""
     prefix = city if rng.random() < 0.3 else str(rng.choice(_PREFIXES))
     suffix = str(rng.choice(_SUFFIXES))
+    if industry not in _FORMAL:
+        suffix = ""
     return " ".join(part for part in (prefix, str(rng.choice(nouns)), suffix) if part)
+
+
+def _unique_names(accounts: list[Account]) -> list[Account]:
+    """A repeated name becomes "<name> - <city>" (a branch), then gets a number."""
+    seen: set[str] = set()
+    out: list[Account] = []
+    for account in accounts:
+        name, n = account.name or account.id, 1
+        if name in seen:
+            name = f"{name} - {account.city or account.region}"
+        while name in seen:
+            n += 1
+            name = f"{account.name} #{n}"
+        seen.add(name)
+        out.append(account if name == account.name else replace(account, name=name))
+    return out
 
 
 def _drop_locations(accounts: list[Account], rows: npt.NDArray[np.intp]) -> None:

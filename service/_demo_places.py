@@ -8,6 +8,7 @@ Everything is WGS84 lon/lat degrees (EPSG:4326), longitude first.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Final
@@ -46,7 +47,7 @@ _OUTLINE: Final = """
 REGION_STATES: Final = ("OH", "IN", "KY")
 MID_LAT_DEG: Final = 39.0
 # Neighbouring states, for the few demo accounts placed outside the region.
-_NEARBY_STATES: Final = ("IL", "PA", "TN", "MI", "WV")
+NEARBY_STATES: Final = ("IL", "PA", "TN", "MI", "WV")
 # geonames rows that would mislead a population-weighted draw: "Meads, KY"
 # carries a population of 288,649 (a data error; it is a small suburb of
 # Ashland) and "Lexington-Fayette" repeats Lexington under its county name.
@@ -79,16 +80,19 @@ class Places:
                 return k
         raise KeyError(f"{name}, {state} is not a demo city")
 
-    def nearest_zip(self, lonlat: npt.NDArray[np.float64]) -> npt.NDArray[np.intp]:
-        """Row of the nearest ZIP centroid for each ``(lon, lat)`` row.
+    def nearest_zip(
+        self, lonlat: npt.NDArray[np.float64], states: Sequence[str]
+    ) -> npt.NDArray[np.intp]:
+        """Row of the nearest ZIP centroid in ``states`` for each ``(lon, lat)`` row.
 
         Nearest on the :func:`flatten` plane, which ranks neighbours a few
         kilometres apart the way geodesic distance does.
         """
-        tree = shapely.STRtree(shapely.points(flatten(self.zip_lonlat)))
+        rows = np.flatnonzero(np.isin(self.zip_states, states))
+        tree = shapely.STRtree(shapely.points(flatten(self.zip_lonlat[rows])))
         pairs = tree.query_nearest(shapely.points(flatten(lonlat)), all_matches=False)
         found = np.empty(len(lonlat), dtype=np.intp)
-        found[pairs[0]] = pairs[1]
+        found[pairs[0]] = rows[pairs[1]]
         return found
 
 
@@ -96,7 +100,7 @@ def region_outline() -> shapely.Polygon:
     """The Ohio Valley outline: Ohio, Indiana and Kentucky, counter-clockwise.
 
     >>> round(region_outline().centroid.x, 1), round(region_outline().centroid.y, 1)
-    (-85.0, 39.2)
+    (-84.7, 39.3)
     """
     pairs = [tuple(map(float, p.split())) for p in _OUTLINE.split(",")]
     return shapely.orient_polygons(shapely.Polygon(pairs))  # type: ignore[no-any-return]
@@ -107,7 +111,7 @@ def load_places() -> Places:
     """Cities and ZIPs of the region, read once per process (about 0.5 s)."""
     region = region_outline()
     cities = _region_cities(region)
-    zips = _zip_rows((*REGION_STATES, *_NEARBY_STATES))
+    zips = _zip_rows((*REGION_STATES, *NEARBY_STATES))
     return Places(
         region=region,
         city_names=tuple(c["name"] for c in cities),

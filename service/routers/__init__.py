@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from service.routers import accounts, admin, health, locate, reps, territories
+from service.routers import accounts, admin, flags, health, locate, reps, territories
 
 ROUTERS: tuple[APIRouter, ...] = (
     health.router,
@@ -10,5 +10,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     reps.router,
     accounts.router,
     locate.router,
+    flags.router,
     admin.router,
 )

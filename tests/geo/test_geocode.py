@@ -14,7 +14,13 @@ import pytest
 
 from geo.errors import InvalidCoordinatesError
 from geo.gazetteer import city_table, zip_table
-from geo.geocode import Geocoder, GeocodeCandidate, OnlineGeocoder, load_user_gazetteer, normalise_us_zip
+from geo.geocode import (
+    GeocodeCandidate,
+    Geocoder,
+    OnlineGeocoder,
+    load_user_gazetteer,
+    normalise_us_zip,
+)
 from geo.model import GeocodeResult
 
 DATA = Path(__file__).parent.parent / "data"
@@ -23,12 +29,18 @@ CITIES = city_table().source
 COLUMBUS_43215 = (-83.0044, 39.9671)  # the packaged centre of ZIP 43215
 
 
-def near(actual: tuple[float, float] | None, expected: tuple[float, float], tol_deg: float = 0.05) -> bool:
-    return actual is not None and all(abs(a - e) <= tol_deg for a, e in zip(actual, expected))
+def near(
+    actual: tuple[float, float] | None, expected: tuple[float, float], tol_deg: float = 0.05
+) -> bool:
+    return actual is not None and all(
+        abs(a - e) <= tol_deg for a, e in zip(actual, expected, strict=True)
+    )
 
 
 def account(geocoder: Geocoder, **fields: Any) -> GeocodeResult:
-    blank: dict[str, Any] = dict(lon=None, lat=None, postal_code=None, city=None, region=None, country=None)
+    blank: dict[str, Any] = {
+        f: None for f in ("lon", "lat", "postal_code", "city", "region", "country")
+    }
     return geocoder.geocode_account(**(blank | fields))
 
 
@@ -108,7 +120,9 @@ def test_account_with_only_lon_is_geocoded_from_its_zip(geocoder: Geocoder) -> N
 
 
 @pytest.mark.parametrize("zip_text", ["43215", "43215-1234", " 43215 "])
-def test_account_zip_and_zip_plus4_place_at_the_zip_centre(geocoder: Geocoder, zip_text: str) -> None:
+def test_account_zip_and_zip_plus4_place_at_the_zip_centre(
+    geocoder: Geocoder, zip_text: str
+) -> None:
     result = account(geocoder, postal_code=zip_text, region="OH", country="US")
     assert (result.status, result.precision, result.source) == ("ok", "postal_code", ZIPS)
     assert near(result.location, COLUMBUS_43215, 1e-6)
@@ -216,13 +230,19 @@ def test_account_with_nothing_to_go_on_is_not_found(geocoder: Geocoder) -> None:
 
 def test_user_gazetteer_places_non_us_postal_codes(user_geocoder: Geocoder) -> None:
     result = account(user_geocoder, postal_code="10115", country="DE")
-    assert (result.status, result.precision, result.source) == ("ok", "postal_code", "user-gazetteer")
+    assert (result.status, result.precision, result.source) == (
+        "ok",
+        "postal_code",
+        "user-gazetteer",
+    )
     assert result.location == (13.3846, 52.5323)
     spaced = account(user_geocoder, postal_code="sw1a1aa", country="United Kingdom")
     assert spaced.location == (-0.1416, 51.5010)
 
 
-def test_user_gazetteer_overrides_the_packaged_zip(user_geocoder: Geocoder, geocoder: Geocoder) -> None:
+def test_user_gazetteer_overrides_the_packaged_zip(
+    user_geocoder: Geocoder, geocoder: Geocoder
+) -> None:
     assert account(user_geocoder, postal_code="43215").location == (-83.0100, 39.9600)
     assert account(user_geocoder, postal_code="43215").source == "user-gazetteer"
     assert account(geocoder, postal_code="43215").source == ZIPS
@@ -284,13 +304,21 @@ def test_query_zip_gives_the_zip_with_its_city(geocoder: Geocoder, q: str) -> No
     if q == "2134":  # 02134 with its leading zero lost
         assert candidate.label.startswith("02134 ") and candidate.label.endswith(", MA, US")
     else:
-        assert candidate == GeocodeCandidate(*COLUMBUS_43215, "postal_code", ZIPS, "43215 Columbus, OH, US")
+        assert candidate == GeocodeCandidate(
+            *COLUMBUS_43215, "postal_code", ZIPS, "43215 Columbus, OH, US"
+        )
 
 
-@pytest.mark.parametrize("q", ["Columbus, OH", "columbus, ohio, us", "Columbus, Ohio, United States"])
+@pytest.mark.parametrize(
+    "q", ["Columbus, OH", "columbus, ohio, us", "Columbus, Ohio, United States"]
+)
 def test_query_city_with_state_gives_one_place(geocoder: Geocoder, q: str) -> None:
     [candidate] = geocoder.geocode_query(q)
-    assert (candidate.label, candidate.precision, candidate.source) == ("Columbus, OH, US", "city", CITIES)
+    assert (candidate.label, candidate.precision, candidate.source) == (
+        "Columbus, OH, US",
+        "city",
+        CITIES,
+    )
     assert near((candidate.lon, candidate.lat), (-83.0, 39.96))
 
 
@@ -334,7 +362,9 @@ def test_online_is_asked_only_when_offline_fails() -> None:
     geocoder = Geocoder(online=online)
     assert account(geocoder, postal_code="43215").source == ZIPS
     assert online.queries == []
-    result = account(geocoder, address="1 Long Rd", postal_code="99999", city="Nowhereville", country="US")
+    result = account(
+        geocoder, address="1 Long Rd", postal_code="99999", city="Nowhereville", country="US"
+    )
     assert result == GeocodeResult((-1.5, 2.5), "ok", "postal_code", "online:fake", result.note)
     assert online.queries == ["1 Long Rd, 99999, Nowhereville, US"]
 
@@ -346,7 +376,9 @@ def test_online_resolves_an_ambiguous_city_at_city_precision() -> None:
 
 
 @pytest.mark.parametrize("answer", [None, (200.0, 10.0), (math.nan, 1.0)])
-def test_online_without_usable_answer_keeps_the_offline_result(answer: tuple[float, float] | None) -> None:
+def test_online_without_usable_answer_keeps_the_offline_result(
+    answer: tuple[float, float] | None,
+) -> None:
     geocoder = Geocoder(online=FakeOnline(answer))
     result = account(geocoder, city="Nowhereville", country="US")
     assert (result.location, result.status) == (None, "not_found")

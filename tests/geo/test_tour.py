@@ -12,6 +12,7 @@ from geo.errors import InvalidInputError
 from geo.tour import (
     SolverUnavailableError,
     cheapest_insertion,
+    exact_tour,
     improve_tour,
     nearest_neighbour_tour,
     solve_tour,
@@ -53,14 +54,34 @@ def test_two_opt_and_or_opt_never_worse_than_nearest_neighbour(seed: int) -> Non
     assert tour_length_km(d, solve_tour(d)) <= tour_length_km(d, nn) + 1e-9
 
 
-def test_heuristic_on_seven_points_is_optimal_or_within_one_percent() -> None:
+@pytest.mark.parametrize("seed", range(10))
+def test_solver_on_seven_points_matches_brute_force(seed: int) -> None:
+    d = _random_matrix(1000 + seed, 7)
+    assert tour_length_km(d, solve_tour(d)) == pytest.approx(_brute_force_km(d), rel=1e-12)
+
+
+@pytest.mark.parametrize("n", [3, 5, 8, 10])
+def test_exact_tour_matches_brute_force(n: int) -> None:
+    d = _random_matrix(n, n)
+    assert tour_length_km(d, exact_tour(d)) == pytest.approx(_brute_force_km(d), rel=1e-12)
+
+
+def test_local_search_on_seven_and_twelve_points_is_optimal_or_close() -> None:
+    # The 2-opt/Or-opt path alone (used above EXACT_MAX_POINTS), against the optimum.
     gaps = []
-    for seed in range(30):
-        d = _random_matrix(1000 + seed, 7)
-        gaps.append(tour_length_km(d, solve_tour(d)) / _brute_force_km(d) - 1.0)
-    assert min(gaps) >= -1e-12  # never "better" than the optimum: lengths are real
-    assert max(gaps) <= 0.01
-    assert sum(g < 1e-9 for g in gaps) >= 27  # optimal on nearly every instance
+    for seed in range(40):
+        for n in (7, 12):
+            d = _random_matrix(2000 + seed, n)
+            local = improve_tour(d, nearest_neighbour_tour(d))
+            gaps.append(tour_length_km(d, local) / tour_length_km(d, exact_tour(d)) - 1.0)
+    assert min(gaps) >= -1e-12
+    assert max(gaps) <= 0.03
+    assert sum(g < 1e-9 for g in gaps) >= 72  # optimal on at least 90 % of instances
+
+
+def test_exact_tour_refuses_more_than_sixteen_points() -> None:
+    with pytest.raises(InvalidInputError, match="16 points"):
+        exact_tour(np.zeros((17, 17)))
 
 
 def test_heuristic_untangles_a_crossing_tour() -> None:
@@ -70,8 +91,9 @@ def test_heuristic_untangles_a_crossing_tour() -> None:
     assert tour_length_km(d, improve_tour(d, crossing)) == pytest.approx(4.0)
 
 
-def test_heuristic_is_deterministic() -> None:
-    d = _random_matrix(5, 120)
+@pytest.mark.parametrize("n", [9, 120])
+def test_heuristic_is_deterministic(n: int) -> None:
+    d = _random_matrix(5, n)
     assert solve_tour(d) == solve_tour(d.copy())
 
 

@@ -1,0 +1,57 @@
+"""The image's start target and the console script import and start (no Docker engine here)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_dockerfile_cmd_target_builds_an_app_that_answers(tmp_path: Path) -> None:
+    cmd = re.search(r'^CMD \[(.*)\]$', (ROOT / "Dockerfile").read_text(), re.M)
+    assert cmd is not None
+    args = [a.strip().strip('"') for a in cmd.group(1).split(",")]
+    assert args[:3] == ["uvicorn", "service.app:create_app", "--factory"]
+    module, attr = args[1].split(":")
+    factory = getattr(__import__(module, fromlist=[attr]), attr)
+    from tests.conftest import make_settings
+
+    app = factory(make_settings(f"sqlite:///{tmp_path / 'img.db'}"))
+    with TestClient(app) as client:
+        assert client.get("/healthz").json()["status"] == "ok"
+        assert client.get("/readyz").json()["status"] == "ready"
+
+
+def test_console_script_points_at_a_working_main() -> None:
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+    module, func = scripts["territory"].split(":")
+    out = subprocess.run(
+        [sys.executable, "-c", f"import sys; from {module} import {func}; sys.exit({func}(['--help']))"],
+        capture_output=True, text=True, cwd=ROOT,
+    )
+    assert out.returncode == 0 and "serve" in out.stdout and "token" in out.stdout
+
+
+def test_serve_refuses_to_start_without_authentication(tmp_path: Path) -> None:
+    env = {"TERRITORY_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}", "PATH": "/usr/bin:/bin"}
+    out = subprocess.run(
+        [sys.executable, "-c", "import sys; from service.cli import main; sys.exit(main(['serve', '--port', '0']))"],
+        capture_output=True, text=True, cwd=ROOT, env=env, timeout=60,
+    )
+    assert out.returncode == 2
+    assert "Refusing to start without authentication" in out.stderr
+
+
+def test_readme_opens_with_the_two_commands_ci_runs() -> None:
+    readme = (ROOT / "README.md").read_text()
+    blocks = re.findall(r"```sh\n(.*?)\n```", readme, re.S)
+    assert blocks[0] == "pip install -e . && territory serve --demo"
+    assert blocks[1] == "pip install -e '.[test]' && pytest"
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "python3 -m pip install -q -e '.[test]' && python3 -m pytest" in ci
