@@ -31,7 +31,7 @@ def as_multipolygon(geometry: shapely.Geometry | None) -> shapely.MultiPolygon:
     polygons = [p for p in parts if isinstance(p, shapely.Polygon) and not p.is_empty]
     nested = [q for p in parts if isinstance(p, shapely.MultiPolygon) for q in p.geoms]
     multi = shapely.MultiPolygon(polygons + nested)
-    return shapely.orient_polygons(multi)  # type: ignore[no-any-return]
+    return shapely.orient_polygons(multi)
 
 
 def as_multipolygons(geometries: Geoms) -> Geoms:
@@ -56,7 +56,8 @@ def mean_width_deg(geometries: Geoms) -> npt.NDArray[np.float64]:
 
 def is_real(geometries: Geoms) -> npt.NDArray[np.bool_]:
     """True where a polygonal geometry has area and is wider than rounding noise."""
-    return (shapely.area(geometries) > 0) & (mean_width_deg(geometries) > NOISE_WIDTH_DEG)
+    real = (shapely.area(geometries) > 0) & (mean_width_deg(geometries) > NOISE_WIDTH_DEG)
+    return np.asarray(real, dtype=bool)
 
 
 def drop_parts(multi: shapely.MultiPolygon, keep: npt.NDArray[np.bool_]) -> shapely.MultiPolygon:

@@ -59,6 +59,8 @@ class Resolver:
         self.leaves = tuple(leaves)
         self._free = [t.rules.is_unrestricted() for t in leaves]
         self._won = [LocateResult(t.id, t.rep_ids, "geometry") for t in leaves]
+        self.unrestricted_answers = [w if f else None for w, f in zip(self._won, self._free,
+                                                                      strict=True)]
         self.no_location = LocateResult(None, (), "unassigned:no-location")
         self.outside = LocateResult(None, (), "unassigned:outside-all")
         self.no_rule_match = LocateResult(None, (), "unassigned:no-rule-match")
@@ -129,17 +131,10 @@ def assign_accounts(accounts: Sequence[Account], index: TerritoryIndex) -> list[
     """
     lon, lat = _locations(accounts)
     point, leaf, interior = index.covering_leaves(lon, lat)
-    offsets = np.searchsorted(point, np.arange(len(accounts) + 1)).tolist()
-    leaves, inner = leaf.tolist(), interior.tolist()
-    resolver = index.resolver
-    out = []
-    for i, account in enumerate(accounts):
-        start, stop = offsets[i], offsets[i + 1]
-        result = _one(account, resolver, leaves[start:stop], inner[start:stop], math.isnan(lon[i]))
-        rep = result.rep_ids[0] if result.rep_ids else None
-        out.append(Assignment(account.id, result.territory_id, rep, result.assignment,
-                              result.candidates))
-    return out
+    offsets = np.searchsorted(point, np.arange(len(accounts) + 1))
+    answers = _answers(accounts, index.resolver, offsets, leaf, interior, np.isnan(lon))
+    return [Assignment(a.id, r.territory_id, r.rep_ids[0] if r.rep_ids else None, r.assignment,
+                       r.candidates) for a, r in zip(accounts, answers, strict=True)]
 
 
 def assign_points(lon: np.ndarray, lat: np.ndarray, index: TerritoryIndex) -> np.ndarray:
@@ -194,8 +189,27 @@ def affected_bbox(
     return _boxes([old.geometry, new.geometry])
 
 
+def _answers(accounts: Sequence[Account], resolver: Resolver, offsets: np.ndarray,
+             leaf: np.ndarray, interior: np.ndarray, missing: np.ndarray) -> list[LocateResult]:
+    """Each account's answer; one covering unrestricted territory takes a shortcut."""
+    alone = np.full(len(accounts), -1, dtype=np.int64)
+    one = np.flatnonzero(np.diff(offsets) == 1)
+    alone[one] = leaf[offsets[one]]
+    shortcut = resolver.unrestricted_answers
+    bounds, leaves, inner = offsets.tolist(), leaf.tolist(), interior.tolist()
+    out: list[LocateResult] = []
+    for i, (account, k) in enumerate(zip(accounts, alone.tolist(), strict=True)):
+        quick = shortcut[k] if k >= 0 and account.owner_rep_id is None else None
+        if quick is not None:  # the common case: no rules, no override, no overlap
+            out.append(quick)
+            continue
+        start, stop = bounds[i], bounds[i + 1]
+        out.append(_one(account, resolver, leaves[start:stop], inner[start:stop], missing[i]))
+    return out
+
+
 def _one(account: Account, resolver: Resolver, leaves: list[int], interior: list[bool],
-         no_location: bool) -> LocateResult:
+         no_location: np.bool_) -> LocateResult:
     """One account's answer from its covering leaves (preferred first)."""
     fields = (account.industry, account.products, account.annual_revenue)
     if account.owner_rep_id is not None:

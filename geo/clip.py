@@ -137,7 +137,9 @@ def _cleaned(geometry: shapely.Geometry, limits: _Limits) -> shapely.MultiPolygo
     return drop_parts(multi, keep)
 
 
-def _mean_width_m(parts: npt.NDArray[np.object_], km2: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+def _mean_width_m(
+    parts: npt.NDArray[np.object_], km2: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64]:
     """``2 * area / perimeter`` in metres, perimeter geodesic on WGS84."""
     perimeter_m = np.array([GEOD.geometry_length(p) for p in parts], dtype=np.float64)
     return 2.0 * km2 * M2_PER_KM2 / np.maximum(perimeter_m, 1e-9)

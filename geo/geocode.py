@@ -26,6 +26,7 @@ Decisions, so nothing is guessed silently:
 from __future__ import annotations
 
 import math
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
@@ -99,15 +100,18 @@ class GeopyGeocoder:
         self._settings = {"user_agent": user_agent, "timeout": timeout_s, **(options or {})}
         self._min_delay_seconds = min_delay_seconds
         self._geocode: Callable[[str], Any] | None = None
+        self._lock = threading.Lock()  # one RateLimiter, even if two threads ask first
 
     def lookup(self, q: str) -> tuple[float, float] | None:
         """Ask the service; ``None`` when it finds nothing or keeps failing."""
-        if self._geocode is None:
-            from geopy.extra.rate_limiter import RateLimiter
-            from geopy.geocoders import get_geocoder_for_service
+        with self._lock:
+            if self._geocode is None:
+                from geopy.extra.rate_limiter import RateLimiter
+                from geopy.geocoders import get_geocoder_for_service
 
-            service = get_geocoder_for_service(self.name)(**self._settings)
-            self._geocode = RateLimiter(service.geocode, min_delay_seconds=self._min_delay_seconds)
+                service = get_geocoder_for_service(self.name)(**self._settings)
+                delay = self._min_delay_seconds
+                self._geocode = RateLimiter(service.geocode, min_delay_seconds=delay)
         found = self._geocode(q)
         return None if found is None else (float(found.longitude), float(found.latitude))
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Any, Final
+from typing import Any, Final, TypeGuard
 
 import numpy as np
 import shapely
@@ -147,7 +147,8 @@ def _coordinates(geom: shapely.Geometry, precision: int) -> list[Any]:
     if geom.is_empty:
         return []
     if isinstance(geom, shapely.Point):
-        return _rounded(geom, precision)[0]
+        point: list[Any] = _rounded(geom, precision)[0]
+        return point
     if isinstance(geom, shapely.LineString):
         return _rounded(geom, precision)
     if isinstance(geom, shapely.Polygon):
@@ -161,7 +162,7 @@ def _rounded(geom: shapely.Geometry, precision: int) -> list[Any]:
     return (np.round(coords, precision) + 0.0).tolist()  # type: ignore[no-any-return]
 
 
-def is_array(value: object) -> bool:
+def is_array(value: object) -> TypeGuard[list[Any] | tuple[Any, ...]]:
     """True for a JSON array as parsed (a list), or a tuple from Python callers."""
     return isinstance(value, list | tuple)
 

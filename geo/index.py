@@ -25,7 +25,7 @@ other area ``geo`` reports.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -60,8 +60,10 @@ class Covering:
 class TerritoryIndex:
     """Leaf territories with a cell grid for fast exact point assignment.
 
-    Build it with :meth:`build`; the instance is immutable and safe to share
-    between threads once built.
+    Build it with :meth:`build`; nothing changes it afterwards. Attributes:
+    ``territories`` (the leaves by id), ``ids``, ``geometries`` (prepared),
+    ``area_km2``, ``grid``, ``tree`` (an STRtree over the leaves) and
+    ``resolver`` (the assignment rule, :class:`geo.assign.Resolver`).
     """
 
     territories: tuple[Territory, ...]
@@ -98,8 +100,8 @@ class TerritoryIndex:
         Notes
         -----
         Geometries are WGS84 lon/lat degrees; they must be valid (Multi)Polygons
-        and are prepared in place. Building the 3,108 US counties takes about a
-        second; lookups then cost microseconds.
+        and are prepared in place. Building the 3,108 US counties (887 k vertices)
+        takes about 1.5 s; a lookup then costs about a microsecond.
 
         >>> sq = shapely.box(0, 0, 1, 1)
         >>> index = TerritoryIndex.build([Territory(1, "a", sq, rep_ids=(7,))])
@@ -108,7 +110,7 @@ class TerritoryIndex:
         """
         leaves = _leaves(territories)
         geometries = np.array([t.geometry for t in leaves], dtype=object)
-        _check_geometries(leaves, geometries)
+        _check_geometries(territories, leaves, geometries)
         shapely.prepare(geometries)
         size = _cell_size(geometries, cell_deg)
         return cls(leaves, _cellgrid.build_cell_grid(geometries, size))
@@ -152,7 +154,7 @@ class TerritoryIndex:
         Order within a point: interior by (area, id), then boundary-only by id.
         """
         point, leaf, interior = self.covering_leaves(lon, lat)
-        offsets = np.zeros(len(np.asarray(lon)) + 1, dtype=np.int64)
+        offsets = np.zeros(np.asarray(lon).size + 1, dtype=np.int64)
         np.cumsum(np.bincount(point, minlength=len(offsets) - 1), out=offsets[1:])
         return Covering(offsets, self.ids[leaf], interior)
 
@@ -175,7 +177,8 @@ class TerritoryIndex:
         alone = ~many[point]
         best[point[alone]] = leaf[alone]
         point, leaf, whole = point[~alone], leaf[~alone], whole[~alone]
-        point, leaf, _ = self._ordered(point, leaf, self._interior(x, y, point, leaf, whole))
+        interior = self._test(shapely.contains_xy, x, y, point, leaf, whole)
+        point, leaf, _ = self._ordered(point, leaf, interior)
         first = np.ones(len(point), dtype=bool)
         first[1:] = point[1:] != point[:-1]
         best[point[first]] = leaf[first]
@@ -189,7 +192,7 @@ class TerritoryIndex:
         codes = self.grid.codes_of(x, y)
         direct = np.flatnonzero(codes >= 0)
         point, leaf, whole = self._boundary_pairs(x, y, codes)
-        interior = self._interior(x, y, point, leaf, whole)
+        interior = self._test(shapely.contains_xy, x, y, point, leaf, whole)
         point = np.concatenate([direct, point])
         leaf = np.concatenate([codes[direct].astype(np.int64), leaf])
         interior = np.concatenate([np.ones(len(direct), dtype=bool), interior])
@@ -206,21 +209,17 @@ class TerritoryIndex:
         point = np.repeat(points, n)
         entry = np.repeat(start - np.cumsum(n) + n, n) + np.arange(len(point))
         leaf, whole = grid.members[entry], grid.whole[entry]
-        test = _by_polygon(np.flatnonzero(~whole), leaf)
-        hit = whole.copy()
-        p = point[test]
-        hit[test] = shapely.intersects_xy(self.geometries[leaf[test]], x[p], y[p])
+        hit = self._test(shapely.intersects_xy, x, y, point, leaf, whole)
         return point[hit], leaf[hit], whole[hit]
 
-    def _interior(
-        self, x: np.ndarray, y: np.ndarray, point: np.ndarray, leaf: np.ndarray, whole: np.ndarray
-    ) -> np.ndarray:
-        """Whether each covering pair has the point in the territory's interior."""
-        interior = whole.copy()
-        test = _by_polygon(np.flatnonzero(~whole), leaf)
+    def _test(self, predicate: Callable[..., np.ndarray], x: np.ndarray, y: np.ndarray,
+              point: np.ndarray, leaf: np.ndarray, known: np.ndarray) -> np.ndarray:
+        """``known`` where True, else ``predicate(leaf geometry, x, y)`` per pair."""
+        out = known.copy()
+        test = _by_polygon(np.flatnonzero(~known), leaf)
         p = point[test]
-        interior[test] = shapely.contains_xy(self.geometries[leaf[test]], x[p], y[p])
-        return interior
+        out[test] = predicate(self.geometries[leaf[test]], x[p], y[p])
+        return out
 
     def _ordered(
         self, point: np.ndarray, leaf: np.ndarray, interior: np.ndarray
@@ -261,25 +260,24 @@ def _leaves(territories: Sequence[Territory]) -> tuple[Territory, ...]:
     return tuple(sorted((t for t in territories if t.id not in parents), key=lambda t: t.id))
 
 
-def _check_geometries(leaves: Sequence[Territory], geometries: np.ndarray) -> None:
+def _check_geometries(territories: Sequence[Territory], leaves: Sequence[Territory],
+                      geometries: np.ndarray) -> None:
     """Refuse anything but valid (Multi)Polygons: the grid's winding count relies on it."""
     kinds = shapely.get_type_id(geometries)
-    polygonal = (kinds == shapely.GeometryType.POLYGON) | (
-        kinds == shapely.GeometryType.MULTIPOLYGON
-    )
+    polygonal = np.isin(kinds, [shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON])
     valid = polygonal & shapely.is_valid(geometries)
+    position = {t.id: i for i, t in enumerate(territories)}  # pointers into the input
     issues = [
-        Issue(f"/territories/{i}/geometry", shapely.is_valid_reason(t.geometry)
-              if polygonal[i] else "not a Polygon or MultiPolygon")
-        for i, t in enumerate(leaves)
-        if not valid[i]
+        Issue(f"/{position[t.id]}/geometry", f"territory {t.id}: " + (
+            shapely.is_valid_reason(t.geometry) if polygonal[i] else "not a (Multi)Polygon"))
+        for i, t in enumerate(leaves) if not valid[i]
     ]
     if issues:
         raise InvalidGeometryError("territory geometry cannot be indexed", issues)
 
 
 def _cell_size(geometries: np.ndarray, cell_deg: float | None) -> float:
-    if cell_deg is None:
+    if cell_deg is None:  # about 1,024 cells per leaf
         return _cellgrid.default_cell_deg(geometries)
     if not (math.isfinite(cell_deg) and cell_deg > 0):
         raise InvalidInputError(f"cell_deg must be a positive number, got {cell_deg!r}")
@@ -287,13 +285,9 @@ def _cell_size(geometries: np.ndarray, cell_deg: float | None) -> float:
 
 
 def _by_polygon(test: np.ndarray, leaf: np.ndarray) -> np.ndarray:
-    """Reorder pair positions by polygon: its prepared edge index then stays in cache.
-
-    A stable sort of 16-bit keys is a radix sort in numpy, several times faster
-    than sorting int64.
-    """
+    """Pair positions grouped by polygon, so its prepared edge index stays in cache."""
     keys = leaf[test]
-    if len(keys) and keys.max() < 1 << 15:
+    if len(keys) and keys.max() < 1 << 15:  # numpy radix-sorts 16-bit keys: much faster
         keys = keys.astype(np.int16)
     return test[np.argsort(keys, kind="stable")]
 

@@ -25,17 +25,10 @@ from geo.errors import Issue
 from geo.model import STAGES, Account, GeocodeResult
 
 __all__ = [
-    "ACCOUNT_COLUMNS",
-    "MAX_TEXT_CHARS",
-    "WARNING_CODES",
-    "RowFields",
-    "check_header",
-    "lonlat_problems",
-    "normalise_column",
-    "parse_account_feature",
-    "parse_account_row",
+    "ACCOUNT_COLUMNS", "MAX_TEXT_CHARS", "WARNING_CODES", "RowFields", "check_header",
+    "lonlat_problems", "normalise_column", "parse_account_feature", "parse_account_row",
     "parse_plain_number",
-]
+]  # fmt: skip
 
 ACCOUNT_COLUMNS: tuple[str, ...] = (
     "id", "name", "lon", "lat", "address", "postal_code", "city", "region", "country",
@@ -49,7 +42,8 @@ WARNING_CODES: frozenset[str] = frozenset({"unknown-column", "null-island"})
 _OUTPUT_PROPERTIES = frozenset({"territory_id", "rep_id", "assignment", "distance_km", "geocode"})
 _TEXT_COLUMNS = ("name", "address", "postal_code", "city", "region", "country", "industry")
 _NON_NEGATIVE = ("annual_revenue", "cost_to_serve", "visits_per_month", "visit_minutes")
-_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
+_NON_FINITE = frozenset({"nan", "inf", "infinity"})  # refused with their own reason
 _TRUE = frozenset({"true", "yes", "1"})
 _FALSE = frozenset({"false", "no", "0"})
 _MAX_REP_ID = 2**63 - 1  # a BIGINT column
@@ -196,10 +190,13 @@ def parse_plain_number(value: object) -> float | None:
         raise _Bad(f"{value!r} is not a number", "not-a-number")
     if _blank(value):
         return None
-    if isinstance(value, (int, float)):
-        number = float(value)
-    elif isinstance(value, str) and _PLAIN_NUMBER.fullmatch(value.strip()):
-        number = float(value.strip())
+    text = value.strip() if isinstance(value, str) else ""
+    if isinstance(value, int):
+        number = float(value) if abs(value) < 2**1023 else math.inf  # float() would overflow
+    elif isinstance(value, float):
+        number = value
+    elif _PLAIN_NUMBER.fullmatch(text) or text.casefold().lstrip("+-") in _NON_FINITE:
+        number = float(text)
     else:
         raise _Bad(
             f"{_show(value)} is not a plain decimal number: write digits with an optional '.' "

@@ -31,6 +31,7 @@ __all__ = [
 METHODS = ("heuristic", "nearest_neighbour", "ortools")
 EXACT_MAX_POINTS = 10  # home + 9 stops: Held-Karp is 512 x 9 x 9 per layer, well under a ms
 _OR_OPT_SEGMENTS = (1, 2, 3)
+_NEIGHBOURS = 10  # Or-opt tries insertion next to this many nearest points
 
 
 class SolverUnavailableError(GeoError):
@@ -129,12 +130,13 @@ def improve_tour(matrix: np.ndarray, tour: Sequence[int]) -> list[int]:
     t = np.asarray(tour[:-1], dtype=np.intp)
     # Relative tolerance: float noise must not make two moves undo each other forever.
     eps = 1e-9 * max(1.0, float(d.max(initial=0.0)))
+    nbr = _neighbours(d)
     while True:
-        move = _best_two_opt(d, t)
-        if move[0] < -eps:
-            t = _apply_two_opt(t, move[1], move[2])
+        moves = _two_opt_moves(d, t, eps)
+        if moves:
+            t = _apply_two_opt(t, moves)
             continue
-        moved = _best_or_opt(d, t)
+        moved = _best_or_opt(d, t, nbr)
         if moved is None or moved[0] >= -eps:
             return [*t.tolist(), 0]
         t = moved[1]
@@ -232,54 +234,83 @@ def _two_opt_mask(n: int) -> np.ndarray:
     return mask
 
 
-def _best_two_opt(d: np.ndarray, t: np.ndarray) -> tuple[float, int, int]:
-    """Most negative length change over all 2-opt moves, vectorised."""
+def _two_opt_moves(d: np.ndarray, t: np.ndarray, eps: float) -> list[tuple[int, int]]:
+    """Improving 2-opt moves that can all be applied at once, best first.
+
+    Each move (i, j) reverses positions i+1..j. Moves on disjoint position
+    ranges do not change each other's gain, so one O(n^2) evaluation yields
+    several moves: the best per row, then greedily every one whose range is
+    clear of those taken. A pass therefore does the work of many.
+    """
     nxt = np.roll(t, -1)
     edge = d[t, nxt]
     delta = d[np.ix_(t, t)] + d[np.ix_(nxt, nxt)] - edge[:, None] - edge[None, :]
-    delta = np.where(_two_opt_mask(len(t)), delta, np.inf)
-    flat = int(np.argmin(delta))
-    i, j = divmod(flat, len(t))
-    return float(delta[i, j]), i, j
+    delta[~_two_opt_mask(len(t))] = np.inf
+    best_j = np.argmin(delta, axis=1)
+    gain = delta[np.arange(len(t)), best_j]
+    rows = np.flatnonzero(gain < -eps)
+    taken: list[tuple[int, int]] = []
+    for i in rows[np.argsort(gain[rows], kind="stable")].tolist():
+        j = int(best_j[i])
+        if all(j < a or i > b for a, b in taken):
+            taken.append((i, j))
+    return taken
 
 
-def _apply_two_opt(t: np.ndarray, i: int, j: int) -> np.ndarray:
+def _apply_two_opt(t: np.ndarray, moves: list[tuple[int, int]]) -> np.ndarray:
     out = t.copy()
-    out[i + 1 : j + 1] = t[i + 1 : j + 1][::-1]
+    for i, j in moves:
+        out[i + 1 : j + 1] = t[i + 1 : j + 1][::-1]
     return out
 
 
-def _best_or_opt(d: np.ndarray, t: np.ndarray) -> tuple[float, np.ndarray] | None:
+def _neighbours(d: np.ndarray) -> np.ndarray:
+    """The ``_NEIGHBOURS`` nearest other points of each point, nearest first."""
+    k = min(_NEIGHBOURS, len(d) - 1)
+    away = d + np.diag(np.full(len(d), np.inf))
+    nearest: np.ndarray = np.argsort(away, axis=1, kind="stable")[:, :k]
+    return nearest
+
+
+def _best_or_opt(d: np.ndarray, t: np.ndarray, nbr: np.ndarray) -> tuple[float, np.ndarray] | None:
     """Best move of a run of 1-3 stops to another edge, either direction."""
     best: tuple[float, np.ndarray] | None = None
     n = len(t)
+    pos = np.empty(n, dtype=np.intp)
+    pos[t] = np.arange(n)
     for seg_len in _OR_OPT_SEGMENTS:
         if n - 1 < seg_len + 1:  # need the segment plus at least one other stop
             break
-        delta, i, j, rev = _best_or_opt_of_length(d, t, seg_len)
+        delta, i, j, rev = _best_or_opt_of_length(d, t, pos, nbr, seg_len)
         if best is None or delta < best[0]:
             best = (delta, _apply_or_opt(t, i, j, seg_len, rev))
     return best
 
 
 def _best_or_opt_of_length(
-    d: np.ndarray, t: np.ndarray, seg_len: int
+    d: np.ndarray, t: np.ndarray, pos: np.ndarray, nbr: np.ndarray, seg_len: int
 ) -> tuple[float, int, int, bool]:
+    """Best Or-opt move of ``seg_len`` stops into an edge touching a near neighbour.
+
+    Only edges that start or end at one of the segment ends' nearest points
+    are tried: a segment worth moving lands next to a near point, and this
+    keeps a pass at O(n k) instead of O(n^2).
+    """
     n = len(t)
     starts = np.arange(1, n - seg_len + 1)  # index 0 (home) never moves
     first, last = t[starts], t[starts + seg_len - 1]
     prev, after = t[starts - 1], t[(starts + seg_len) % n]
     gain = d[prev, first] + d[last, after] - d[prev, after]
-    a, b = t, np.roll(t, -1)
-    base = d[a, b][None, :]
-    fwd = d[np.ix_(first, a)] + d[np.ix_(last, b)] - base
-    rev = d[np.ix_(last, a)] + d[np.ix_(first, b)] - base
+    near_pos = pos[np.hstack([nbr[first], nbr[last]])]
+    j = np.hstack([near_pos, (near_pos - 1) % n])  # edge (t[j], t[j+1]) at a neighbour
+    a, b = t[j], t[(j + 1) % n]
+    base = d[a, b]
+    fwd = d[first[:, None], a] + d[last[:, None], b] - base
+    rev = d[last[:, None], a] + d[first[:, None], b] - base
     cost = np.minimum(fwd, rev) - gain[:, None]
-    j = np.arange(n)[None, :]
-    touching = (j >= starts[:, None] - 1) & (j <= starts[:, None] + seg_len - 1)
-    cost = np.where(touching, np.inf, cost)
-    r, c = divmod(int(np.argmin(cost)), n)
-    return float(cost[r, c]), int(starts[r]), c, bool(rev[r, c] < fwd[r, c])
+    cost[(j >= starts[:, None] - 1) & (j <= starts[:, None] + seg_len - 1)] = np.inf
+    r, c = np.unravel_index(int(np.argmin(cost)), cost.shape)
+    return float(cost[r, c]), int(starts[r]), int(j[r, c]), bool(rev[r, c] < fwd[r, c])
 
 
 def _apply_or_opt(t: np.ndarray, i: int, j: int, seg_len: int, reverse: bool) -> np.ndarray:

@@ -187,7 +187,7 @@ def _method_text(plan: MonthPlan) -> str:
     tour = (
         "OR-Tools guided local search"
         if plan.tour_method == "ortools"
-        else ("nearest neighbour + 2-opt + Or-opt")
+        else "an exact Held-Karp tour (nearest neighbour + 2-opt + Or-opt above 9 stops)"
     )
     return (
         "Representative month: whole visits taken along an azimuth sweep around the rep's "

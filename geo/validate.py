@@ -191,9 +191,7 @@ def _checked_rings(polygons: list[list[RawRing]], found: _Findings) -> list[list
     for poly in polygons:
         cleaned.append([])
         for raw in poly:
-            found.issues += range_issues(
-                raw.xy, lambda row, r=raw: f"{r.pointer}/{r.index[row]}", swapped=swapped
-            )
+            found.issues += range_issues(raw.xy, raw.vertex_pointer, swapped=swapped)
             ring, issues, dropped = ring_issues(raw)
             found.issues += issues
             removed += dropped

@@ -9,7 +9,7 @@ costs a length count. Coordinates are WGS84 ``(lon, lat)`` degrees.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain
 from typing import Any
@@ -38,6 +38,10 @@ class RawRing:
     index: IndexArray
     size: int
     z_count: int
+
+    def vertex_pointer(self, row: int) -> str:
+        """JSON pointer of the position behind row ``row`` of ``xy``."""
+        return f"{self.pointer}/{self.index[row]}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +94,10 @@ def looks_swapped(xy: FloatArray) -> bool:
 def range_issues(xy: FloatArray, pointer_of: Callable[[int], str], *, swapped: bool) -> list[Issue]:
     """One issue per position outside lon [-180, 180] / lat [-90, 90] (RFC 7946 section 5.3)."""
     bad = np.flatnonzero((np.abs(xy[:, 0]) > 180) | (np.abs(xy[:, 1]) > 90))
-    return [_range_issue(*map(float, xy[row]), pointer_of(int(row)), swapped) for row in bad]
+    return [
+        _range_issue(float(xy[row, 0]), float(xy[row, 1]), pointer_of(int(row)), swapped)
+        for row in bad
+    ]
 
 
 def antarctic_warnings(xy: FloatArray, pointer: str) -> list[Issue]:
@@ -171,7 +178,7 @@ def _wrong_type_reason(kind: object) -> str:
 
 
 def _arrays(
-    items: list[Any], at: str, what: str, issues: list[Issue]
+    items: Sequence[Any], at: str, what: str, issues: list[Issue]
 ) -> list[tuple[str, list[Any]]]:
     """The array members of ``items`` with their pointers; a polygon must have rings."""
     found = []

@@ -102,7 +102,7 @@ def _large_enough(
             f"below the minimum of {min_area_m2:g} m2"
         )
         point = shapely.point_on_surface(parts[k])
-        issues.append(Issue(pointers[k], reason, (point.x, point.y), "zero-area"))
+        issues.append(Issue(pointers[int(k)], reason, (point.x, point.y), "zero-area"))
     return keep, issues
 
 

@@ -5,41 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 import folium
-from folium.elements import MacroElement
-from folium.template import Template
 from folium.utilities import JsCode
 
 from maps.assets import use_offline_assets
-from maps.layers import Bounds
-
-_PAGE_CSS = """
-{% macro header(this, kwargs) %}
-<style>
-  .tm-tooltip table { border-collapse: collapse; }
-  .tm-tooltip th { text-align: left; padding: 1px 8px 1px 0; font-weight: 600; }
-  .tm-tooltip td { text-align: right; }
-  .leaflet-popup-content th { text-align: left; padding-right: 8px; }
-  .tm-legend { background: rgba(255,255,255,.92); padding: 6px 9px; font: 12px/1.5 sans-serif;
-               border-radius: 4px; box-shadow: 0 1px 4px rgba(0,0,0,.3); max-height: 45vh;
-               overflow-y: auto; }
-  .tm-legend i { display: inline-block; width: 14px; height: 12px; margin-right: 6px;
-                 vertical-align: middle; opacity: .85; }
-  .tm-stop { background: #1f3b73; color: #fff; border: 2px solid #fff; border-radius: 50%;
-             font: bold 12px/20px sans-serif; text-align: center; width: 24px; height: 24px;
-             box-sizing: border-box; box-shadow: 0 1px 3px rgba(0,0,0,.5); }
-</style>
-{% endmacro %}
-"""
-
-
-class PageStyle(MacroElement):
-    """The stylesheet for tooltips, legends and route stop numbers."""
-
-    _template = Template(_PAGE_CSS)
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._name = "PageStyle"
+from maps.layers import Bounds, PageSupport
 
 
 def new_map(tiles: str | None) -> folium.Map:
@@ -56,7 +25,7 @@ def new_map(tiles: str | None) -> folium.Map:
         control_scale=True,
         renderer=JsCode("L.canvas({padding: 0.5, tolerance: 3})"),
     )
-    m.add_child(PageStyle(), name="tm_page_style")
+    m.add_child(PageSupport(), name="tm_page_support")
     return m
 
 

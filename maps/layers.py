@@ -1,18 +1,22 @@
 """Folium elements that draw many features from one compact payload.
 
-Folium's own ``GeoJson`` renders its data through ``json.dumps`` of a dict
-tree, and a ``Marker`` per account costs one Jinja render each (about 0.6 ms,
-so a minute for 100,000). These elements take a JSON string built once, in
-columns, and draw every feature with one loop in the browser on the map's
-canvas renderer. Every string inside a payload must already be escaped with
-:func:`maps.style.text`: the browser puts it into ``innerHTML``.
+Folium's ``GeoJson`` writes coordinates as nested JSON lists, and a
+``Marker`` per account costs one Jinja render each (about 0.6 ms, a minute
+for 100,000). These elements take payloads from :mod:`maps.encode` (column
+arrays, delta-encoded integer coordinates), written into the page as raw
+text, and draw every feature on the map's canvas renderer with one loop.
+Every string inside a payload must already be HTML-escaped: the browser puts
+it into ``innerHTML``. The decoding helpers live in ``TM`` (see
+``maps/page.js``, inlined into each page by :class:`PageSupport`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
+from branca.element import Element
 from folium.elements import MacroElement
 from folium.map import Layer
 from folium.template import Template
@@ -20,83 +24,92 @@ from folium.template import Template
 from maps.style import NO_DATA_COLOR, safe_color, script_json, text
 
 Bounds = list[list[float]]  # [[min_lat, min_lon], [max_lat, max_lon]], Folium's order
-
-# Formats a tooltip table from [key, label] pairs; numbers get thousands
-# separators, missing values a dash.
-_TABLE_JS = """
-function(p, fields) {
-  return '<table>' + fields.map(function(f) {
-    var v = p[f[0]];
-    if (v === null || v === undefined || v === '') { v = '\\u2013'; }
-    else if (typeof v === 'number') { v = v.toLocaleString('en-US', {maximumFractionDigits: 1}); }
-    return '<tr><th>' + f[1] + '</th><td>' + v + '</td></tr>';
-  }).join('') + '</table>';
-}"""
+_NO_BOUNDS: list[list[None]] = [[None, None], [None, None]]
+_PAGE_JS = (Path(__file__).parent / "page.js").read_text(encoding="utf-8")
+_PAGE_CSS = (Path(__file__).parent / "page.css").read_text(encoding="utf-8")
 
 
-class PolygonLayer(Layer):
-    """Polygons from a GeoJSON FeatureCollection string, styled per feature.
+class RawScript(Element):
+    """Script text added to the page as is.
 
-    ``style`` is one of ``{"fillKey": prop}`` (the feature's colour property),
-    ``{"classKey": prop, "classColors": [...], "noData": colour}`` (choropleth)
-    or ``{"fill": colour}``; it may add ``color``, ``weight``, ``fillOpacity``.
-    A layer given ``source`` draws the source's data instead of its own, so
-    two views of the same polygons cost the bytes once.
+    ``MacroElement.render`` wraps its output in a new ``Element``, which
+    compiles it as a Jinja template: for megabytes of data that takes
+    seconds and could misread ``{{`` inside a name.
+    """
+
+    def __init__(self, code: str) -> None:
+        super().__init__()
+        self._name = "RawScript"
+        self.code = code
+
+    def render(self, **kwargs: Any) -> str:
+        return self.code
+
+
+class PageSupport(MacroElement):
+    """The stylesheet and the ``TM`` helpers (decoders, tooltip tables) of a page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "PageSupport"
+
+    def render(self, **kwargs: Any) -> None:
+        code = f"<style>{_PAGE_CSS}</style>\n<script>{_PAGE_JS}</script>"
+        self.get_root().header.add_child(RawScript(code), name=self.get_name())
+
+
+class _PayloadLayer(Layer):
+    """A layer whose data goes into the page as ``var <name>_payload = ...``."""
+
+    payload_json: str | None = None
+
+    def render(self, **kwargs: Any) -> None:
+        if self.payload_json is not None:
+            code = f"var {self.get_name()}_payload = {self.payload_json};"
+            self.get_root().script.add_child(RawScript(code), name=self.get_name() + "_payload")
+        super().render(**kwargs)
+
+
+class PolygonLayer(_PayloadLayer):
+    """Polygons from :func:`maps.encode.encode_polygons`, styled per feature.
+
+    ``payload`` is the encoded geometry plus ``props`` (property name ->
+    list, one value per feature) and ``scale`` (10**decimals). ``style`` is
+    one of ``{"fillKey": prop}``, ``{"classKey": prop, "classColors": [...],
+    "noData": colour}`` or ``{"fill": colour}``, optionally with ``color``,
+    ``weight``, ``fillOpacity``. A layer given ``source`` draws the source's
+    features, so two views of the same polygons cost the bytes once.
     """
 
     _template = Template(
-        """
-{% macro script(this, kwargs) %}
+        """{% macro script(this, kwargs) %}
+var {{ this.get_name() }} = TM.polygonLayer({{ this.features_var }}, {{ this.style_json }},
+  {{ this.fields_json }});
 {%- if this.source is none %}
-var {{ this.get_name() }}_data = {{ this.data_json }};
+var {{ this.get_name() }}_features = {{ this.get_name() }}.tmFeatures;
 {%- endif %}
-var {{ this.get_name() }} = (function(data, style, fields) {
-  var table = """
-        + _TABLE_JS
-        + """;
-  var layer = L.geoJson(data, {
-    style: function(f) {
-      var p = f.properties, fill = style.fill;
-      if (style.fillKey) { fill = p[style.fillKey]; }
-      if (style.classKey) {
-        var k = p[style.classKey];
-        fill = (k === null || k === undefined || k < 0) ? style.noData : style.classColors[k];
-      }
-      return {color: style.color || '#ffffff', weight: style.weight || 0.6,
-              fillColor: fill, fillOpacity: style.fillOpacity || 0.65};
-    },
-    onEachFeature: function(f, l) {
-      l.on('mouseover', function() { l.setStyle({weight: 2.5, color: '#222'}); });
-      l.on('mouseout', function() { layer.resetStyle(l); });
-    }
-  });
-  if (fields.length) {
-    layer.bindTooltip(function(l) { return table(l.feature.properties, fields); },
-                      {sticky: true, className: 'tm-tooltip'});
-  }
-  return layer;
-})({{ this.data_var }}, {{ this.style_json }}, {{ this.fields_json }});
-{% endmacro %}
-"""
+{% endmacro %}"""
     )
 
     def __init__(
         self,
         name: str,
-        features_json: str | None,
+        payload: dict[str, Any] | None,
         feature_count: int,
         bounds: Bounds | None,
         style: dict[str, Any],
         tooltip_fields: Sequence[tuple[str, str]] = (),
+        *,
         source: PolygonLayer | None = None,
         show: bool = True,
     ) -> None:
         super().__init__(name=text(name), overlay=True, control=True, show=show)
         self._name = "PolygonLayer"
-        if (features_json is None) == (source is None):
-            raise ValueError("give exactly one of features_json and source")
+        if (payload is None) == (source is None):
+            raise ValueError("give exactly one of payload and source")
         self.source = source
-        self.data_json = features_json
+        self.payload = payload
+        self.payload_json = script_json(payload) if payload is not None else None
         self.feature_count = feature_count
         self.bounds = bounds
         self.style = style
@@ -105,122 +118,98 @@ var {{ this.get_name() }} = (function(data, style, fields) {
         self.fields_json = script_json([[key, text(label)] for key, label in tooltip_fields])
 
     @property
-    def data_var(self) -> str:
-        """The JavaScript variable holding the FeatureCollection this layer draws."""
-        owner = self.source if self.source is not None else self
-        return owner.get_name() + "_data"
+    def features_var(self) -> str:
+        """JavaScript expression for the features: decoded here, or the source's."""
+        if self.source is None:
+            return f"TM.decodePolygons({self.get_name()}_payload)"
+        return self.source.get_name() + "_features"
 
     def _get_self_bounds(self) -> Bounds | list[list[None]]:
-        return self.bounds or [[None, None], [None, None]]
+        return self.bounds or _NO_BOUNDS
 
 
-class PointLayer(Layer):
-    """Many points as canvas circle markers, from column arrays.
+class PointLayer(_PayloadLayer):
+    """Points as canvas circle markers, from column arrays.
 
-    ``columns`` holds equal-length lists: ``lat``, ``lon``, the ``fill_key``
-    column (an index into ``colors``) and the popup columns named in
-    ``popup_fields``. A column with an entry in ``tables`` holds indexes into
-    that list (names repeated 100,000 times cost bytes; an index does not).
-    ``title_key`` names the column shown in bold and in the hover tooltip. A
-    ``reach_m`` column draws a dashed circle of that radius in metres around
-    each point.
+    ``columns`` holds equal-length lists: ``lat``, ``lon``, the popup columns
+    named in ``popup_fields`` and the ``fill_key`` column (an index into
+    ``colors``; without one every point takes ``colors[0]``). A column named
+    in ``tables`` holds indexes into that list; one named in ``deltas`` holds
+    integer differences to add up and divide by the given scale. A
+    ``reach_m`` column draws a dashed circle of that radius around each
+    point. A layer given ``source`` and ``rows`` draws those rows of the
+    source's columns instead (flagged accounts cost a row number each).
     """
 
     _template = Template(
-        """
-{% macro script(this, kwargs) %}
-var {{ this.get_name() }} = (function(d, colors, o, fields) {
-  var table = """
-        + _TABLE_JS
-        + """;
-  var group = L.featureGroup();
-  for (var i = 0; i < d.lat.length; i++) {
-    var c = colors[d[o.fillKey][i]];
-    if (d.reach_m && d.reach_m[i]) {
-      group.addLayer(L.circle([d.lat[i], d.lon[i]], {radius: d.reach_m[i], color: c,
-        weight: 1.5, dashArray: '6 4', fill: false, interactive: false}));
-    }
-    group.addLayer(L.circleMarker([d.lat[i], d.lon[i]], {radius: o.radius, color: o.stroke,
-      weight: o.weight, fillColor: c, fillOpacity: 0.9, row: i}));
-  }
-  function row(l) {
-    var p = {}, i = l.options.row;
-    for (var k in d) { p[k] = o.tables[k] ? o.tables[k][d[k][i]] : d[k][i]; }
-    return p;
-  }
-  group.bindTooltip(function(l) { return row(l)[o.titleKey]; }, {className: 'tm-tooltip'});
-  group.bindPopup(function(l) {
-    var p = row(l);
-    return '<b>' + p[o.titleKey] + '</b>' + table(p, fields);
-  });
-  return group;
-})({{ this.columns_json }}, {{ this.colors_json }}, {{ this.options_json }},
-   {{ this.fields_json }});
-{% endmacro %}
-"""
+        """{% macro script(this, kwargs) %}
+{%- if this.source is none %}
+var {{ this.get_name() }}_columns = TM.decodeColumns({{ this.get_name() }}_payload,
+  {{ this.options_json }});
+{%- endif %}
+var {{ this.get_name() }} = TM.pointLayer({{ this.columns_var }}, {{ this.rows_json }},
+  {{ this.colors_json }}, {{ this.options_json }}, {{ this.fields_json }});
+{% endmacro %}"""
     )
 
     def __init__(
         self,
         name: str,
-        columns: dict[str, list[Any]],
+        columns: dict[str, list[Any]] | None,
         colors: Sequence[str],
         popup_fields: Sequence[tuple[str, str]],
-        title_key: str,
         *,
-        fill_key: str = "fill",
+        title_key: str = "name",
+        fill_key: str | None = None,
         tables: dict[str, list[Any]] | None = None,
+        deltas: dict[str, float] | None = None,
+        source: PointLayer | None = None,
+        rows: Sequence[int] | None = None,
+        bounds: Bounds | None = None,
         radius: float = 3.0,
         stroke: tuple[str, float] = ("#333333", 0.6),
         show: bool = True,
     ) -> None:
         super().__init__(name=text(name), overlay=True, control=True, show=show)
         self._name = "PointLayer"
-        self.point_count = len(columns["lat"])
+        if (columns is None) == (source is None) or (source is None) != (rows is None):
+            raise ValueError("give columns, or source with rows")
+        self.source, self.columns, self.rows = source, columns, rows
+        self.point_count = len(rows) if rows is not None else len(columns["lat"])  # type: ignore[index]
         self.popup_fields = [key for key, _ in popup_fields]
-        self.bounds = _point_bounds(columns["lat"], columns["lon"])
-        self.columns_json = script_json(columns)
+        self.bounds = bounds
+        self.payload_json = script_json(columns) if columns is not None else None
+        self.rows_json = script_json(list(rows)) if rows is not None else "null"
         self.colors_json = script_json([safe_color(c, NO_DATA_COLOR) for c in colors])
-        self.options_json = script_json(
-            {
-                "radius": radius,
-                "stroke": safe_color(stroke[0], NO_DATA_COLOR),
-                "weight": stroke[1],
-                "titleKey": title_key,
-                "fillKey": fill_key,
-                "tables": tables or {},
-            }
-        )
+        options = {
+            "radius": radius,
+            "stroke": safe_color(stroke[0], NO_DATA_COLOR),
+            "weight": stroke[1],
+            "titleKey": title_key,
+            "fillKey": fill_key,
+            "tables": tables or {},
+            "deltas": deltas or {},
+        }
+        self.options_json = script_json(options)
         self.fields_json = script_json([[key, text(label)] for key, label in popup_fields])
 
+    @property
+    def columns_var(self) -> str:
+        """JavaScript variable holding the decoded columns this layer draws from."""
+        return (self.source or self).get_name() + "_columns"
+
     def _get_self_bounds(self) -> Bounds | list[list[None]]:
-        return self.bounds or [[None, None], [None, None]]
+        return self.bounds or _NO_BOUNDS
 
 
 class Legend(MacroElement):
     """A legend box, shown while ``layer`` is on the map (always without one)."""
 
     _template = Template(
-        """
-{% macro script(this, kwargs) %}
-(function(map, layer, title, entries) {
-  var legend = L.control({position: 'bottomright'});
-  legend.onAdd = function() {
-    var div = L.DomUtil.create('div', 'tm-legend');
-    div.innerHTML = '<b>' + title + '</b>' + entries.map(function(e) {
-      return '<div><i style="background:' + e[0] + '"></i>' + e[1] + '</div>';
-    }).join('');
-    return div;
-  };
-  if (!layer || map.hasLayer(layer)) { legend.addTo(map); }
-  if (layer) {
-    map.on('overlayadd', function(e) { if (e.layer === layer) { legend.addTo(map); } });
-    map.on('overlayremove', function(e) { if (e.layer === layer) { legend.remove(); } });
-  }
-})({{ this._parent.get_name() }}, {{ this.layer_var }}, {{ this.title_json }},
-   {{ this.entries_json }});
-{% endmacro %}
-"""
+        """{% macro script(this, kwargs) %}
+TM.legend({{ this._parent.get_name() }}, {{ this.layer_var }}, {{ this.title_json }},
+  {{ this.entries_json }});
+{% endmacro %}"""
     )
 
     def __init__(
@@ -235,9 +224,3 @@ class Legend(MacroElement):
         self.entries_json = script_json(
             [[safe_color(color, NO_DATA_COLOR), text(label)] for color, label in entries]
         )
-
-
-def _point_bounds(lat: Sequence[float], lon: Sequence[float]) -> Bounds | None:
-    if not lat:
-        return None
-    return [[min(lat), min(lon)], [max(lat), max(lon)]]

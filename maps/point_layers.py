@@ -10,6 +10,7 @@ import shapely
 
 from geo.model import Rep, Territory
 from maps.base import lonlat_bounds, union_bounds
+from maps.encode import delta_ints, encode_polygons, escape_all
 from maps.inputs import FLAG_LAYERS, OverlapShape, RouteInput
 from maps.layers import Bounds, PointLayer, PolygonLayer
 from maps.style import (
@@ -17,7 +18,6 @@ from maps.style import (
     OVERLAP_COLOR,
     UNASSIGNED_COLOR,
     rep_color,
-    script_json,
     territory_color,
     text,
 )
@@ -31,6 +31,8 @@ ACCOUNT_FIELDS: tuple[tuple[str, str], ...] = (
     ("flags", "Flags"),
 )
 _COORD_DECIMALS = 5  # about 1 m: finer than any zoom level needs for a dot
+_SCALE = 10.0**_COORD_DECIMALS
+_DELTAS = {"lat": _SCALE, "lon": _SCALE, "territory": 1, "owner": 1}
 
 
 def add_account_layers(
@@ -42,36 +44,41 @@ def add_account_layers(
 ) -> Bounds | None:
     """Add every located account as one layer, then one layer per flag.
 
-    Accounts are coloured by territory (grey: none). Returns their bounds in
-    Folium's lat/lon order.
+    Accounts are coloured by territory (grey: none). Flag layers point at
+    rows of the accounts layer rather than repeating them. Returns the
+    accounts' bounds in Folium's lat/lon order.
     """
-    colors = [UNASSIGNED_COLOR] + [territory_color(i, t.color) for i, t in enumerate(territories)]
+    order = _drawing_order(table)
     flag_labels, flag_of = _flag_sets(table)
-    tables = {
-        "territory": ["none"] + [text(t.name) for t in territories],
-        "owner": ["none"] + [text(r.name) for r in reps],
-        "flags": flag_labels,
-    }
-    columns = _account_columns(table, table.located, flag_of)
     layer = PointLayer(
-        title, columns, colors, ACCOUNT_FIELDS, "name", fill_key="territory", tables=tables
+        title,
+        _account_columns(table, order, flag_of),
+        [UNASSIGNED_COLOR] + [territory_color(i, t.color) for i, t in enumerate(territories)],
+        ACCOUNT_FIELDS,
+        fill_key="territory",
+        tables={
+            "territory": ["none", *escape_all([t.name for t in territories], 200)],
+            "owner": ["none", *escape_all([r.name for r in reps], 200)],
+            "flags": flag_labels,
+        },
+        deltas=_DELTAS,
+        bounds=_bounds(table.lon[order], table.lat[order]),
     )
     m.add_child(layer)
     for flag, flag_title in FLAG_LAYERS.items():
-        flagged = np.array([flag in f for f in table.flags], dtype=bool) & table.located
-        if flagged.any():
-            columns = _account_columns(table, flagged, flag_of, fill=0)
-            m.add_child(
-                PointLayer(
-                    flag_title,
-                    columns,
-                    [FLAG_COLORS[flag]],
-                    ACCOUNT_FIELDS,
-                    "name",
-                    tables=tables,
-                    radius=5.0,
-                )
+        rows = np.flatnonzero([flag in table.flags[i] for i in order])
+        if len(rows):
+            flagged = PointLayer(
+                flag_title,
+                None,
+                [FLAG_COLORS[flag]],
+                ACCOUNT_FIELDS,
+                source=layer,
+                rows=rows.tolist(),
+                bounds=_bounds(table.lon[order][rows], table.lat[order][rows]),
+                radius=5.0,
             )
+            m.add_child(flagged)
     return layer.bounds
 
 
@@ -87,22 +94,23 @@ def add_home_layer(
     located = [r for r in reps if r.home is not None]
     if not located:
         return None
+    lon = np.array([r.home[0] for r in located])  # type: ignore[index]
+    lat = np.array([r.home[1] for r in located])  # type: ignore[index]
     columns: dict[str, list[object]] = {
-        "lat": [round(r.home[1], _COORD_DECIMALS) for r in located],  # type: ignore[index]
-        "lon": [round(r.home[0], _COORD_DECIMALS) for r in located],  # type: ignore[index]
+        "lat": np.round(lat, _COORD_DECIMALS).tolist(),
+        "lon": np.round(lon, _COORD_DECIMALS).tolist(),
         "fill": list(range(len(located))),
-        "name": [text(r.name) for r in located],
+        "name": escape_all([r.name for r in located], 200),
         "reach_km": [r.max_service_km for r in located],
         "reach_m": [(r.max_service_km or 0) * 1000.0 for r in located],
     }
-    colors = [rep_color(palette_order.get(r.id, 0)) for r in located]
-    fields = (("reach_km", "Reach km"),)
     layer = PointLayer(
         "Rep home bases and reach",
         columns,
-        colors,
-        fields,
-        "name",
+        [rep_color(palette_order.get(r.id, 0)) for r in located],
+        (("reach_km", "Reach km"),),
+        fill_key="fill",
+        bounds=_bounds(lon, lat),
         radius=8.0,
         stroke=("#000000", 2.5),
     )
@@ -112,20 +120,24 @@ def add_home_layer(
 
 def add_overlap_layer(m: folium.Map, overlaps: Sequence[OverlapShape]) -> Bounds | None:
     """Add the overlaps between territories in red, with both names and the area."""
-    if not overlaps:
+    pairs = [(o, _polygonal(o.geometry)) for o in overlaps]
+    polygons = [o for o, shape in pairs if shape is not None]
+    if not polygons:
         return None
-    features = [
-        f'{{"type":"Feature","properties":{script_json(_overlap_props(o))},'
-        f'"geometry":{shapely.to_geojson(o.geometry)}}}'
-        for o in overlaps
-    ]
-    data = '{"type":"FeatureCollection","features":[' + ",".join(features) + "]}"
-    box = shapely.total_bounds([o.geometry for o in overlaps])
+    shapes = np.array([shape for _, shape in pairs if shape is not None], dtype=object)
+    payload: dict[str, object] = dict(encode_polygons(shapes, _COORD_DECIMALS + 1))
+    payload["scale"] = 10 ** (_COORD_DECIMALS + 1)
+    names_a = escape_all([o.name_a for o in polygons], 200)
+    names_b = escape_all([o.name_b for o in polygons], 200)
+    payload["props"] = {
+        "pair": [f"{a} \u2229 {b}" for a, b in zip(names_a, names_b, strict=True)],
+        "overlap_km2": [round(o.overlap_km2, 2) for o in polygons],
+    }
     fields = (("pair", "Overlap"), ("overlap_km2", "Area km²"))
     style = {"fill": OVERLAP_COLOR, "color": OVERLAP_COLOR, "weight": 2, "fillOpacity": 0.55}
-    layer = PolygonLayer("Overlaps", data, len(overlaps), lonlat_bounds(box), style, fields)
-    m.add_child(layer)
-    return layer.bounds
+    bounds = lonlat_bounds(shapely.total_bounds(shapes))
+    m.add_child(PolygonLayer("Overlaps", payload, len(polygons), bounds, style, fields))
+    return bounds
 
 
 def add_route_layer(m: folium.Map, route: RouteInput, home: tuple[float, float] | None) -> Bounds:
@@ -167,11 +179,13 @@ def _route_summary(route: RouteInput) -> str:
     return ", ".join(parts)
 
 
-def _overlap_props(overlap: OverlapShape) -> dict[str, object]:
-    return {
-        "pair": f"{text(overlap.name_a)} \u2229 {text(overlap.name_b)}",
-        "overlap_km2": round(overlap.overlap_km2, 2),
-    }
+def _polygonal(geometry: shapely.Geometry) -> shapely.Geometry | None:
+    # An intersection often comes back as a GeometryCollection with the
+    # shared border's lines and points in it; only the areas are drawn.
+    if shapely.get_type_id(geometry) in (3, 6):
+        return geometry
+    areas = [p for p in shapely.get_parts(geometry) if shapely.get_type_id(p) in (3, 6)]
+    return shapely.union_all(areas) if areas else None
 
 
 def _flag_sets(table: AccountTable) -> tuple[list[object], np.ndarray]:
@@ -184,24 +198,35 @@ def _flag_sets(table: AccountTable) -> tuple[list[object], np.ndarray]:
     return labels, np.array([at[j] for j in joined], dtype=np.int64)
 
 
+def _drawing_order(table: AccountTable) -> np.ndarray:
+    # Located accounts sorted by territory, then latitude: neighbours in the
+    # list are neighbours on the ground, so their coordinate differences are
+    # short numbers, and the territory and owner columns are mostly zeros.
+    located = np.flatnonzero(table.located)
+    keys = (table.lat[located], table.rep_pos[located], table.territory_pos[located])
+    return located[np.lexsort(keys)]
+
+
 def _account_columns(
-    table: AccountTable, mask: np.ndarray, flag_of: np.ndarray, fill: int | None = None
+    table: AccountTable, order: np.ndarray, flag_of: np.ndarray
 ) -> dict[str, list[object]]:
-    rows = np.flatnonzero(mask)
-    distance = np.round(table.distance_km[rows], 1)
-    columns: dict[str, list[object]] = {
-        "lat": np.round(table.lat[rows], _COORD_DECIMALS).tolist(),
-        "lon": np.round(table.lon[rows], _COORD_DECIMALS).tolist(),
-        "id": [text(table.ids[i], 80) for i in rows],
-        "name": [text(table.names[i] or table.ids[i], 80) for i in rows],
-        "territory": (table.territory_pos[rows] + 1).tolist(),
-        "owner": (table.rep_pos[rows] + 1).tolist(),
+    distance = np.round(table.distance_km[order], 1)
+    return {
+        "lat": delta_ints(table.lat[order], _SCALE),
+        "lon": delta_ints(table.lon[order], _SCALE),
+        "id": escape_all([table.ids[i] for i in order]),
+        "name": escape_all([table.names[i] or table.ids[i] for i in order]),
+        "territory": delta_ints(table.territory_pos[order] + 1),
+        "owner": delta_ints(table.rep_pos[order] + 1),
         "distance_km": [None if d != d else d for d in distance.tolist()],
-        "flags": flag_of[rows].tolist(),
+        "flags": flag_of[order].tolist(),
     }
-    if fill is not None:
-        columns["fill"] = [fill] * len(rows)
-    return columns
+
+
+def _bounds(lon: np.ndarray, lat: np.ndarray) -> Bounds | None:
+    if len(lon) == 0:
+        return None
+    return [[float(lat.min()), float(lon.min())], [float(lat.max()), float(lon.max())]]
 
 
 def reach_bounds(reps: Sequence[Rep]) -> Bounds | None:

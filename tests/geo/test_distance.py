@@ -37,7 +37,6 @@ def test_geodesic_km_matches_karney_near_the_poles(pole: int) -> None:
     lon1, lat1 = rng.uniform(-180, 180, 20_000), pole * rng.uniform(85, 90, 20_000)
     lon2 = lon1 + rng.uniform(-180, 180, 20_000)
     lat2 = np.clip(lat1 + rng.uniform(-3, 3, 20_000), -90, 90)
-    assert _max_rel_error(lon1, lat1, lon2, lat2) < 5e-3
     assert _max_rel_error(lon1, lat1, lon2, lat2) < 1e-4
 
 
@@ -137,8 +136,16 @@ def test_flag_too_far_skips_accounts_without_location_and_says_so() -> None:
 
 
 def test_flag_too_far_skips_remote_unknown_and_unassigned_accounts() -> None:
-    accounts = [Account("remote", location=(-80.0, 40.0), remote=True), Account("free", location=(0.0, 0.0))]
-    rows = [_assigned("remote", 1), _assigned("ghost", 1), _assigned("free", None), _assigned("free", 99)]
+    accounts = [
+        Account("remote", location=(-80.0, 40.0), remote=True),
+        Account("free", location=(0.0, 0.0)),
+    ]
+    rows = [
+        _assigned("remote", 1),
+        _assigned("ghost", 1),
+        _assigned("free", None),
+        _assigned("free", 99),
+    ]
     report = flag_too_far(accounts, rows, [ANN])
     assert report.too_far == ()
     assert report.not_checked == (
@@ -151,7 +158,10 @@ def test_flag_too_far_skips_remote_unknown_and_unassigned_accounts() -> None:
 def test_flag_too_far_measures_across_the_antimeridian() -> None:
     suva = Rep(1, "Suva", home=(178.44, -18.14), max_service_km=250.0)
     apia = Rep(2, "Apia", home=(-171.76, -13.83), max_service_km=150.0)
-    accounts = [Account("taveuni", location=(-179.97, -16.9)), Account("savaii", location=(-172.4, -13.6))]
+    accounts = [
+        Account("taveuni", location=(-179.97, -16.9)),
+        Account("savaii", location=(-172.4, -13.6)),
+    ]
     report = flag_too_far(accounts, [_assigned("taveuni", 1), _assigned("savaii", 1)], [suva, apia])
     (flag,) = report.too_far  # Taveuni is ~215 km east of Suva across 180
     assert flag.account_id == "savaii" and flag.nearest_rep_id == 2
@@ -161,7 +171,10 @@ def test_flag_too_far_measures_across_the_antimeridian() -> None:
 def test_flag_too_far_picks_the_truly_nearest_among_many_reps() -> None:
     rng = np.random.default_rng(5)
     homes = rng.uniform([-110, 30], [-90, 45], (60, 2))
-    reps = [Rep(k, f"r{k}", home=(float(x), float(y)), max_service_km=400.0) for k, (x, y) in enumerate(homes)]
+    reps = [
+        Rep(k, f"r{k}", home=(float(x), float(y)), max_service_km=400.0)
+        for k, (x, y) in enumerate(homes)
+    ]
     points = rng.uniform([-110, 30], [-90, 45], (200, 2))
     accounts = [Account(f"a{k}", location=(float(x), float(y))) for k, (x, y) in enumerate(points)]
     far_rep = Rep(999, "far", home=(-60.0, 45.0), max_service_km=100.0)

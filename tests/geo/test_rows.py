@@ -155,11 +155,15 @@ def test_number_that_is_not_a_plain_decimal_is_refused(raw: str) -> None:
 
 @pytest.mark.parametrize("raw", ["nan", "NaN", "inf", "-Infinity", "1e999"])
 def test_non_finite_number_is_refused(raw: str) -> None:
-    codes = bad_columns({"id": "A1", "cost_to_serve": raw})
-    assert codes in (
-        [("/rows/4/cost_to_serve", "not-finite")],
-        [("/rows/4/cost_to_serve", "not-a-number")],
-    )
+    assert bad_columns({"id": "A1", "cost_to_serve": raw}) == [
+        ("/rows/4/cost_to_serve", "not-finite")
+    ]
+
+
+@pytest.mark.parametrize("raw", ["1_000", "\u0663", "0x10", "1e", "."])
+def test_python_float_syntax_beyond_plain_decimals_is_refused(raw: str) -> None:
+    expected = [("/rows/4/annual_revenue", "not-a-number")]
+    assert bad_columns({"id": "A1", "annual_revenue": raw}) == expected
 
 
 @pytest.mark.parametrize(
@@ -311,6 +315,8 @@ def test_feature_property_lon_lat_used_only_without_geometry_and_must_agree() ->
         ("annual_revenue", True, "not-a-number"),
         ("annual_revenue", "12,5k", "not-a-number"),
         ("annual_revenue", -1, "negative"),
+        ("annual_revenue", 10**400, "not-finite"),
+        ("annual_revenue", float("nan"), "not-finite"),
         ("remote", "maybe", "not-a-boolean"),
         ("remote", 2, "not-a-boolean"),
         ("owner_rep_id", 1.5, "invalid-id"),

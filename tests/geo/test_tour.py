@@ -21,7 +21,8 @@ from geo.tour import (
 
 
 def _euclidean(points: np.ndarray) -> np.ndarray:
-    return np.hypot(*(points[:, None, :] - points[None, :, :]).transpose(2, 0, 1))
+    diff = points[:, None, :] - points[None, :, :]
+    return np.asarray(np.hypot(diff[..., 0], diff[..., 1]))
 
 
 def _random_matrix(seed: int, n: int, size_km: float = 100.0) -> np.ndarray:

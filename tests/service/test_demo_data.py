@@ -10,7 +10,7 @@ import pytest
 import shapely
 import zipcodes
 
-from geo.model import EXPERIENCE_LEVELS, STAGES, Account, Territory
+from geo.model import EXPERIENCE_LEVELS, STAGES, Account, LonLat, Territory
 from service._demo_accounts import INDUSTRIES, PRODUCTS
 from service._demo_places import REGION_STATES, region_outline
 from service.demo_data import KEY_ACCOUNT_MIN_REVENUE, DemoData, build_demo_data
@@ -37,12 +37,22 @@ def _area_km2(geometry: shapely.Geometry) -> float:
     return abs(GEOD.geometry_area_perimeter(geometry)[0]) / 1e6
 
 
-def _owner(demo: DemoData, account: Account) -> Territory | None:
+def _located(demo: DemoData) -> list[tuple[Account, LonLat]]:
+    return [(a, a.location) for a in demo.accounts if a.location is not None]
+
+
+def _zip_rows(states: set[str] | tuple[str, ...], **filters: str) -> list[dict[str, str]]:
+    rows: list[dict[str, str]] = []
+    for state in sorted(states):
+        rows += zipcodes.filter_by(state=state, **filters)  # type: ignore[no-untyped-call]
+    return rows
+
+
+def _owner(demo: DemoData, account: Account, lonlat: LonLat) -> Territory | None:
     """The one leaf whose geometry covers the account and whose rules match it."""
-    assert account.location is not None
     matches = [
         t for t in _leaves(demo)
-        if shapely.intersects_xy(t.geometry, *account.location)
+        if shapely.intersects_xy(t.geometry, *lonlat)
         and t.rules.matches(account.industry, account.products, account.annual_revenue)
     ]
     return matches[0] if len(matches) == 1 else None
@@ -119,7 +129,7 @@ def test_key_accounts_split_indiana_by_revenue_so_exactly_one_side_matches(
 
 
 def test_region_outline_holds_the_zip_centroids_of_its_three_states() -> None:
-    rows = [z for s in REGION_STATES for z in zipcodes.filter_by(state=s, zip_code_type="STANDARD")]
+    rows = _zip_rows(REGION_STATES, zip_code_type="STANDARD")
     lon = [float(z["long"]) for z in rows]
     lat = [float(z["lat"]) for z in rows]
     assert shapely.contains_xy(region_outline(), lon, lat).mean() > 0.995
@@ -138,7 +148,8 @@ def test_demo_has_at_least_six_reps_with_real_homes_and_sane_figures(demo: DemoD
 
 
 def test_every_leaf_has_reps_who_live_inside_it(demo: DemoData) -> None:
-    homes = {r.id: r.home for r in demo.reps}
+    homes = {r.id: r.home for r in demo.reps if r.home is not None}
+    assert len(homes) == len(demo.reps)
     for t in _leaves(demo):
         assert t.rep_ids, t.name
         for rep_id in t.rep_ids:
@@ -170,29 +181,26 @@ def test_accounts_carry_plausible_business_fields(demo: DemoData) -> None:
 
 def test_located_accounts_have_the_zip_city_and_state_of_their_place(demo: DemoData) -> None:
     region = demo.territories[0].geometry
-    states = {a.region for a in demo.accounts}
-    zips = {z["zip_code"]: z for s in states for z in zipcodes.filter_by(state=s)}
-    for a in demo.accounts:
-        if a.location is None:
-            continue
-        assert a.geocode is not None and a.geocode.location == a.location
+    zips = {z["zip_code"]: z for z in _zip_rows({a.region or "" for a in demo.accounts})}
+    for a, (lon, lat) in _located(demo):
+        assert a.geocode is not None and a.geocode.location == (lon, lat)
         row = zips[a.postal_code or ""]
         assert (row["city"], row["state"]) == (a.city, a.region), a.id
-        _, _, metres = GEOD.inv(float(row["long"]), float(row["lat"]), *a.location)
+        _, _, metres = GEOD.inv(float(row["long"]), float(row["lat"]), lon, lat)
         assert metres < 40_000, a.id
-        inside = shapely.contains_xy(region, *a.location)
-        assert inside == (a.region in REGION_STATES), a.id
+        assert shapely.contains_xy(region, lon, lat) == (a.region in REGION_STATES), a.id
 
 
 def test_some_accounts_lie_beyond_the_reach_of_their_territorys_rep(demo: DemoData) -> None:
     reps = {r.id: r for r in demo.reps}
     beyond = []
-    for a in demo.accounts:
-        owner = _owner(demo, a) if a.location is not None else None
+    for a, lonlat in _located(demo):
+        owner = _owner(demo, a, lonlat)
         if owner is None:
             continue
         rep = reps[owner.rep_ids[0]]
-        _, _, metres = GEOD.inv(*rep.home, *a.location)
+        assert rep.home is not None and rep.max_service_km is not None
+        _, _, metres = GEOD.inv(*rep.home, *lonlat)
         if metres / 1000 > rep.max_service_km:
             beyond.append(a.city)
     assert len(beyond) >= 12
@@ -209,20 +217,19 @@ def test_a_few_accounts_need_geocoding_and_one_cannot_be_placed(demo: DemoData) 
 
 def test_a_few_accounts_lie_outside_every_territory(demo: DemoData) -> None:
     region = demo.territories[0].geometry
-    located = [a for a in demo.accounts if a.location is not None]
-    beyond_region = [a for a in located if not shapely.intersects_xy(region, *a.location)]
+    located = _located(demo)
+    beyond_region = [a for a, p in located if not shapely.intersects_xy(region, *p)]
     assert [a.region for a in beyond_region] == ["IL", "PA", "TN"]
     leaves = shapely.union_all([t.geometry for t in _leaves(demo)])
-    in_gap = [a for a in located if shapely.intersects_xy(region, *a.location)
-              and not shapely.intersects_xy(leaves, *a.location)]
+    in_gap = [a for a, p in located if shapely.intersects_xy(region, *p)
+              and not shapely.intersects_xy(leaves, *p)]
     assert 1 <= len(in_gap) <= 20
 
 
 def test_the_overlap_catches_accounts_and_overrides_name_real_reps(demo: DemoData) -> None:
     coh, swo = (next(t for t in demo.territories if t.code == c) for c in ("OV-COH", "OV-SWO"))
     both = shapely.intersection(coh.geometry, swo.geometry)
-    caught = [a for a in demo.accounts
-              if a.location is not None and shapely.intersects_xy(both, *a.location)]
+    caught = [a for a, p in _located(demo) if shapely.intersects_xy(both, *p)]
     assert len(caught) >= 10
     overrides = [a.owner_rep_id for a in demo.accounts if a.owner_rep_id is not None]
     assert 3 <= len(overrides) <= 12
