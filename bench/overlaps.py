@@ -99,11 +99,12 @@ def _ratio(slow: list[float], fast: list[float]) -> float:
 def _bench_synthetic(args: argparse.Namespace) -> dict[str, Any]:
     territories = _voronoi_territories(args.territories, args.grown, args.seed)
     geoms = np.array([t.geometry for t in territories], dtype=object)
-    methods = {"ours": lambda: _our_pairs(territories), "naive": lambda: _naive_pairs(geoms)}
+    methods = {"ours": lambda: find_overlaps(territories), "naive": lambda: _naive_pairs(geoms)}
     # A full naive run costs ~25 s at 10k: warm it up on a slice only.
     warm_up = {"naive": lambda: _naive_pairs(geoms[: min(len(geoms), 300)])}
     times, answers = _round_robin(methods, args.rounds, warm_up)
-    ours_pairs, naive_pairs = answers["ours"], answers["naive"]
+    report, naive_pairs = answers["ours"], answers["naive"]
+    ours_pairs = {(int(p.a_id or 0), p.b_id) for p in report.overlaps + report.slivers}
     same = ours_pairs == naive_pairs
     print(f"synthetic: {len(territories)} territories, {len(ours_pairs)} pairs, same={same}")
     assert same, f"pairs differ: {sorted(ours_pairs ^ naive_pairs)[:10]}"
@@ -112,6 +113,8 @@ def _bench_synthetic(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "territories": len(territories),
         "pairs": len(ours_pairs),
+        "overlaps": len(report.overlaps),
+        "slivers": len(report.slivers),
         "ours_s": round(ours_s, 4),
         "naive_s": round(naive_s, 4),
         "naive_method": "full run: shapely.intersection(row i, rows i+1..n), area > 0",
@@ -135,11 +138,6 @@ def _voronoi_territories(n: int, grown: int, seed: int) -> list[Territory]:
     return [Territory(id=k, name=f"cell {k}", geometry=g) for k, g in enumerate(cells)]
 
 
-def _our_pairs(territories: list[Territory]) -> Pairs:
-    report = find_overlaps(territories, sliver_km2=0.05)
-    return {(int(p.a_id or 0), p.b_id) for p in report.overlaps + report.slivers}
-
-
 def _naive_pairs(geoms: np.ndarray) -> Pairs:
     found: Pairs = set()
     for i in range(len(geoms) - 1):
@@ -158,10 +156,15 @@ def _bench_counties(args: argparse.Namespace) -> dict[str, Any]:
     report = answers["counties"]
     found = len(report.overlaps) + len(report.slivers)
     counties_s = statistics.median(times["counties"])
-    print(f"counties: {len(territories)} polygons, {found} overlaps, {counties_s:.3f} s")
+    geoms = np.array([t.geometry for t in territories], dtype=object)
+    left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+    touching = int(np.count_nonzero(left < right))
+    print(f"counties: {len(territories)} polygons, {touching} touching pairs, {found} overlaps, "
+          f"{counties_s:.3f} s")
     assert found == 0, "touching counties reported as overlapping"
     return {
         "counties": len(territories),
+        "counties_touching_pairs": touching,
         "counties_overlaps": found,
         "counties_s": round(counties_s, 4),
     }

@@ -30,14 +30,20 @@ __all__ = ["DayRoute", "MonthPlan", "RouteStop", "plan_month", "route_for_day"]
 
 @dataclass(frozen=True, slots=True)
 class RouteStop:
-    """One visit on a day: ``order`` is the 1-based arrival order."""
+    """One visit on a day: ``order`` is the 1-based arrival order.
+
+    ``leg_km`` is the road km from the previous point (home for the first
+    stop); ``arrival_hours`` the hours after leaving home at which the rep
+    arrives (driving plus the meetings before).
+    """
 
     order: int
     account_id: str
     lon: float
     lat: float
     visit_minutes: float
-    leg_km: float  # road km from the previous point (home for the first stop)
+    leg_km: float
+    arrival_hours: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,6 +195,8 @@ def _day_route(
     d = packed.matrix_km
     legs = d[np.arange(len(day)), np.arange(1, len(day) + 1)]
     km = float(legs.sum() + d[len(day), 0])
+    minutes = demand.visit_minutes[day]
+    arrival = np.cumsum(legs) / speed + (np.cumsum(minutes) - minutes) / 60.0
     stops = tuple(
         RouteStop(
             order=k + 1,
@@ -197,9 +205,10 @@ def _day_route(
             lat=float(pts[k + 1, 1]),
             visit_minutes=float(demand.visit_minutes[a]),
             leg_km=float(legs[k]),
+            arrival_hours=float(arrival[k]),
         )
         for k, a in enumerate(day)
     )
     line = tuple((float(x), float(y)) for x, y in pts) + ((float(home[0]), float(home[1])),)
-    on_site = float(demand.visit_minutes[day].sum()) / 60.0
+    on_site = float(minutes.sum()) / 60.0
     return DayRoute(number, stops, line, km, km / speed, on_site)

@@ -11,7 +11,7 @@ built only for pairs that pass it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -125,7 +125,7 @@ def find_overlaps(
     leaves = _leaf_territories(territories)
     geoms = np.array([t.geometry for t in leaves], dtype=object)
     left, right = _candidate_pairs(geoms, [t.rules for t in leaves])
-    pairs = _pairs_from(leaves, leaves, left, right, geoms, geoms, accounts, sliver_km2, True)
+    pairs = _pairs_from((leaves, left), (leaves, right), accounts, sliver_km2, lower_id_first=True)
     return OverlapReport(
         overlaps=tuple(p for p in pairs if not p.is_sliver),
         slivers=tuple(p for p in pairs if p.is_sliver),
@@ -176,14 +176,13 @@ def overlaps_with(
     """
     _check_sliver_km2(sliver_km2)
     others = _peers(neighbours, exclude_id)
-    geoms = np.array([t.geometry for t in others], dtype=object)
     clash = np.array([rules_can_overlap(candidate_rules, t.rules) for t in others], dtype=bool)
     right = np.flatnonzero(clash)
     left = np.zeros(len(right), dtype=np.intp)
+    # Territory needs an int id; the candidate's real one (maybe None) goes back below.
     me = Territory(id=-1, name=candidate_name, geometry=candidate_geometry, rules=candidate_rules)
-    mine = np.array([candidate_geometry], dtype=object)
-    pairs = _pairs_from([me], others, left, right, mine, geoms, accounts, sliver_km2, False)
-    return [_with_candidate_id(p, exclude_id) for p in pairs]
+    pairs = _pairs_from(([me], left), (others, right), accounts, sliver_km2, lower_id_first=False)
+    return [replace(p, a_id=exclude_id) for p in pairs]
 
 
 def measure_overlaps(a: Geoms, b: Geoms) -> tuple[npt.NDArray[np.intp], Geoms]:
@@ -201,22 +200,22 @@ def measure_overlaps(a: Geoms, b: Geoms) -> tuple[npt.NDArray[np.intp], Geoms]:
 
 
 def _pairs_from(
-    left_t: Sequence[Territory],
-    right_t: Sequence[Territory],
-    left: npt.NDArray[np.intp],
-    right: npt.NDArray[np.intp],
-    left_g: Geoms,
-    right_g: Geoms,
+    left: tuple[Sequence[Territory], npt.NDArray[np.intp]],
+    right: tuple[Sequence[Territory], npt.NDArray[np.intp]],
     accounts: Sequence[AccountPoint] | None,
     sliver_km2: float,
+    *,
     lower_id_first: bool,
 ) -> list[OverlapPair]:
-    kept, shapes = measure_overlaps(left_g[left], right_g[right])
-    left, right = left[kept], right[kept]
+    """OverlapPairs for the candidate pairs ``(left[0][i], right[0][j])`` that overlap."""
+    (left_t, i_all), (right_t, j_all) = left, right
+    a_geoms = np.array([left_t[i].geometry for i in i_all], dtype=object)
+    b_geoms = np.array([right_t[j].geometry for j in j_all], dtype=object)
+    kept, shapes = measure_overlaps(a_geoms, b_geoms)
     caught = _AccountPoints(accounts or ())
     pairs = []
-    for i, j, km2, shape in zip(left, right, area_km2(shapes), shapes, strict=True):
-        a, b = left_t[i], right_t[j]
+    for k, km2, shape in zip(kept, area_km2(shapes), shapes, strict=True):
+        a, b = left_t[i_all[k]], right_t[j_all[k]]
         if lower_id_first and b.id < a.id:
             a, b = b, a
         account_ids = caught.covered_by_both(shape, a.geometry, b.geometry)
@@ -250,20 +249,6 @@ def _overlap_hint(a: Territory, b: Territory, km2: float, n_accounts: int) -> st
     return (
         f"Decide whether {a.name} or {b.name} owns the {km2:.3g} km2 they share "
         f"({n_accounts} accounts caught in both), then clip the other to its edge."
-    )
-
-
-def _with_candidate_id(pair: OverlapPair, candidate_id: int | None) -> OverlapPair:
-    return OverlapPair(
-        candidate_id,
-        pair.b_id,
-        pair.a_name,
-        pair.b_name,
-        pair.overlap_km2,
-        pair.geometry,
-        pair.account_ids,
-        pair.is_sliver,
-        pair.suggestion,
     )
 
 

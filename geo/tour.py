@@ -1,22 +1,22 @@
-"""Round-trip tours through a day's stops: nearest neighbour + 2-opt/Or-opt.
+"""Round-trip tours through a rep's stops: exact for a day, 2-opt/Or-opt beyond.
 
-A tour starts and ends at index 0 (the rep's home). The heuristic is written
-by hand in numpy because OR-Tools' guided local search runs until its time
-limit (seconds per call), while a day tour is needed hundreds of times per
-monthly plan; measured on 10-200 stops the numpy heuristic lands within a few
-per cent of OR-Tools at a small fraction of its time (``bench/travel.py``).
-OR-Tools stays available as ``method="ortools"`` and is imported lazily.
+A tour starts and ends at index 0 (the rep's home). Written by hand in numpy
+because OR-Tools' guided local search runs until its time limit (seconds per
+call), while a monthly plan solves hundreds of day tours: up to 10 points the
+tour is exact (Held-Karp), above that nearest neighbour + 2-opt + Or-opt
+lands within a few per cent of OR-Tools at a small fraction of its time
+(``bench/travel.py``). OR-Tools stays available as ``method="ortools"``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import lru_cache
-from typing import Any
 
 import numpy as np
 
-from geo.errors import GeoError, InvalidInputError
+from geo.errors import InvalidInputError
+from geo.tour_ortools import SolverUnavailableError, ortools_tour
 
 __all__ = [
     "SolverUnavailableError",
@@ -32,13 +32,6 @@ METHODS = ("heuristic", "nearest_neighbour", "ortools")
 EXACT_MAX_POINTS = 10  # home + 9 stops: Held-Karp is 512 x 9 x 9 per layer, well under a ms
 _OR_OPT_SEGMENTS = (1, 2, 3)
 _NEIGHBOURS = 10  # Or-opt tries insertion next to this many nearest points
-
-
-class SolverUnavailableError(GeoError):
-    """The optional routing solver that was asked for is not installed."""
-
-    code = "solver-unavailable"
-    title = "Routing solver unavailable"
 
 
 def solve_tour(
@@ -84,7 +77,7 @@ def solve_tour(
     if len(d) <= 2:
         return [*range(len(d)), 0]
     if method == "ortools":
-        return _ortools_tour(d, time_limit_s)
+        return ortools_tour(d, time_limit_s)
     if method == "heuristic" and len(d) <= EXACT_MAX_POINTS:
         return exact_tour(d)
     tour = nearest_neighbour_tour(d)
@@ -121,10 +114,10 @@ def nearest_neighbour_tour(matrix: np.ndarray) -> list[int]:
 
 
 def improve_tour(matrix: np.ndarray, tour: Sequence[int]) -> list[int]:
-    """Apply the best 2-opt or Or-opt move until none shortens the tour.
+    """2-opt (several disjoint moves per pass), then Or-opt, until nothing shortens it.
 
-    Never returns a longer tour than it was given. ``tour`` must start and
-    end with 0 and visit every other index once.
+    Deterministic local search; never returns a longer tour than it was
+    given. ``tour`` must start and end with 0 and visit every other index once.
     """
     d = _checked_matrix(matrix)
     t = np.asarray(tour[:-1], dtype=np.intp)
@@ -318,35 +311,3 @@ def _apply_or_opt(t: np.ndarray, i: int, j: int, seg_len: int, reverse: bool) ->
     rest = np.concatenate([t[:i], t[i + seg_len :]])
     pos = j if j < i else j - seg_len  # where edge j's first stop sits once seg is out
     return np.concatenate([rest[: pos + 1], seg[::-1] if reverse else seg, rest[pos + 1 :]])
-
-
-def _ortools_tour(d: np.ndarray, time_limit_s: float) -> list[int]:
-    pywrapcp, enums = _import_ortools()
-    manager = pywrapcp.RoutingIndexManager(len(d), 1, 0)
-    routing = pywrapcp.RoutingModel(manager)
-    # Integer arc costs: scale by 1000 (km -> m) so rounding stays below a metre per leg.
-    transit = routing.RegisterTransitMatrix(np.rint(d * 1000.0).astype(np.int64).tolist())
-    routing.SetArcCostEvaluatorOfAllVehicles(transit)
-    params = pywrapcp.DefaultRoutingSearchParameters()
-    params.first_solution_strategy = enums.FirstSolutionStrategy.PATH_CHEAPEST_ARC
-    params.local_search_metaheuristic = enums.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
-    params.time_limit.FromMilliseconds(max(1, int(time_limit_s * 1000)))
-    solution = routing.SolveWithParameters(params)
-    if solution is None:
-        raise InvalidInputError("OR-Tools found no tour within the time limit")
-    order, index = [], routing.Start(0)
-    while not routing.IsEnd(index):
-        order.append(manager.IndexToNode(index))
-        index = solution.Value(routing.NextVar(index))
-    return [*order, 0]
-
-
-def _import_ortools() -> tuple[Any, Any]:
-    try:
-        from ortools.constraint_solver import pywrapcp, routing_enums_pb2
-    except ImportError as exc:
-        raise SolverUnavailableError(
-            "method='ortools' needs the optional OR-Tools package: "
-            "pip install 'territory-mapper[routing]'"
-        ) from exc
-    return pywrapcp, routing_enums_pb2

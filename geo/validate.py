@@ -237,6 +237,10 @@ def _valid_geometry(
             f"Repaired {issue.code}{at} ({issue.pointer}) with make_valid(method='structure')."
         )
     fixed, others = polygonal(shapely.make_valid(multi, method="structure", keep_collapsed=False))
+    if fixed.is_empty:
+        reason = "nothing with an area is left after repair"
+        found.issues += [*issues, Issue(f"{found.pointer}/coordinates", reason, None, "zero-area")]
+        found.raise_if_issues()
     if others:
         found.repairs.append(f"Dropped {others} line or point part(s) left by the repair.")
     return fixed, [f"{found.pointer}/coordinates"] * len(fixed.geoms), True

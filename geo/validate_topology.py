@@ -45,13 +45,16 @@ def wrong_winding_count(polygons: Sequence[Sequence[Ring]]) -> int:
 
 
 def topology_issues(polygons: Sequence[Sequence[Ring]], pointer: str) -> list[Issue]:
-    """Every validity problem, ring by ring, then polygon by polygon, then between parts."""
-    issues = [issue for poly in polygons for ring in poly for issue in _ring_issues(ring)]
-    if issues:
-        return issues
+    """Every validity problem: per ring, per polygon with sound rings, then between parts.
+
+    Parts are compared only once every polygon is valid on its own: how an
+    invalid polygon overlaps another is not a meaningful question.
+    """
+    issues: list[Issue] = []
     shapes = [build_polygon(rings) for rings in polygons]
     for rings, shape in zip(polygons, shapes, strict=True):
-        issues += _polygon_issues(rings, shape)
+        ring_issues = [issue for ring in rings for issue in _ring_issues(ring)]
+        issues += ring_issues or _polygon_issues(rings, shape)
     if issues:
         return issues
     issues = _part_issues(shapes, [_parent(rings[0].pointer) for rings in polygons])

@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from service.routers import accounts, admin, flags, health, locate, reps, territories
+from service.routers import accounts, admin, flags, health, locate, reps, territories, travel
 
 ROUTERS: tuple[APIRouter, ...] = (
     health.router,
@@ -11,5 +11,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     accounts.router,
     locate.router,
     flags.router,
+    travel.router,
     admin.router,
 )

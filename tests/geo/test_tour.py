@@ -61,7 +61,7 @@ def test_solver_on_seven_points_matches_brute_force(seed: int) -> None:
     assert tour_length_km(d, solve_tour(d)) == pytest.approx(_brute_force_km(d), rel=1e-12)
 
 
-@pytest.mark.parametrize("n", [3, 5, 8, 10])
+@pytest.mark.parametrize("n", [3, 5, 7, 9])
 def test_exact_tour_matches_brute_force(n: int) -> None:
     d = _random_matrix(n, n)
     assert tour_length_km(d, exact_tour(d)) == pytest.approx(_brute_force_km(d), rel=1e-12)

@@ -90,6 +90,9 @@ def test_route_for_day_draws_home_through_stops_back_home() -> None:
     back_home_km = _geod_km(route.line_lonlat[-2], HOME) * 1.3
     assert sum(s.leg_km for s in route.stops) + back_home_km == pytest.approx(route.km)
     assert route.total_hours == pytest.approx(route.km / 60.0 + 4.0)
+    first, second = route.stops[0], route.stops[1]
+    assert first.arrival_hours == pytest.approx(first.leg_km / 60.0)
+    assert second.arrival_hours == pytest.approx((first.leg_km + second.leg_km) / 60.0 + 1.0)
 
 
 @pytest.mark.parametrize("day", [0, 2, -1])

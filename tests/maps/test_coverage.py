@@ -1,0 +1,168 @@
+"""The coverage map's structure: layers, counts, numbers, bounds, tooltips."""
+
+from __future__ import annotations
+
+import folium
+import pyproj
+import pytest
+import shapely
+
+from geo.model import Territory
+from maps import render_coverage_map, to_html
+from maps.layers import Legend, PointLayer, PolygonLayer
+from tests.maps._world import LAT0, LON0, World, layers
+
+
+def _coverage(world: World, **kwargs: object) -> folium.Map:
+    return render_coverage_map(
+        world.territories, world.accounts, world.assignments, world.reps,
+        flags=world.flags, overlaps=world.overlaps, **kwargs,  # type: ignore[arg-type]
+    )  # fmt: skip
+
+
+def _legends(m: folium.Map) -> dict[str, Legend]:
+    return {c.title: c for c in m._children.values() if isinstance(c, Legend)}
+
+
+def test_every_layer_is_a_toggle_in_the_layer_control(world: World) -> None:
+    m = _coverage(world)
+    assert list(layers(m)) == [
+        "Territories by rep",
+        "Territories by accounts",
+        "Overlaps",
+        "Accounts by territory",
+        "Unassigned accounts",
+        "Accounts too far from their rep",
+        "Accounts caught in an overlap",
+        "Rep home bases and reach",
+    ]
+    assert any(isinstance(c, folium.LayerControl) for c in m._children.values())
+
+
+def test_layers_hold_every_feature_once(world: World) -> None:
+    found = layers(_coverage(world))
+    by_rep = found["Territories by rep"]
+    assert isinstance(by_rep, PolygonLayer) and by_rep.feature_count == 2
+    assert len(by_rep.payload["geom"]) == 3  # type: ignore[index]
+    choropleth = found["Territories by accounts"]
+    assert isinstance(choropleth, PolygonLayer)
+    assert choropleth.source is by_rep and choropleth.payload is None and not choropleth.show
+    accounts = found["Accounts by territory"]
+    assert isinstance(accounts, PointLayer)
+    assert accounts.point_count == 13  # 12 placed + 1 outside; the one without location is not drawn
+    counts = {
+        name: layer.point_count
+        for name, layer in found.items()
+        if isinstance(layer, PointLayer) and layer.source is accounts
+    }
+    assert counts == {
+        "Unassigned accounts": 1,
+        "Accounts too far from their rep": 1,
+        "Accounts caught in an overlap": 1,
+    }
+    assert found["Rep home bases and reach"].point_count == 2  # type: ignore[attr-defined]
+    assert found["Overlaps"].feature_count == 1  # type: ignore[attr-defined]
+
+
+def test_view_fits_territories_and_accounts(world: World) -> None:
+    m = _coverage(world)
+    fit = next(c for c in m._children.values() if isinstance(c, folium.map.FitBounds))
+    (south, west), (north, east) = fit.bounds
+    assert (south, west) == pytest.approx((LAT0, LON0))
+    assert north == pytest.approx(LAT0 + 1)
+    assert east == pytest.approx(LON0 + 3.0)  # the unassigned account east of both
+    assert m.get_bounds() == fit.bounds
+    assert m.location == pytest.approx([LAT0 + 0.5, LON0 + 1.5])
+
+
+def test_territory_tooltips_carry_the_managers_numbers(world: World) -> None:
+    layer = layers(_coverage(world, metrics={2: {"load_pct": 87.5, "revenue": 5.0}}))[
+        "Territories by rep"
+    ]
+    assert isinstance(layer, PolygonLayer)
+    assert layer.tooltip_fields == [
+        "name", "code", "rep", "accounts", "revenue", "net_profit", "workload_hours", "load_pct",
+    ]  # fmt: skip
+    props = layer.payload["props"]  # type: ignore[index]
+    assert props["name"] == ["West", "East"]
+    assert props["rep"] == ["Ann", "Bob"]
+    assert props["accounts"] == [6.0, 6.0]
+    assert props["revenue"] == [36000.0, 5.0]  # West summed (1+3+...+11 thousand), East given
+    assert props["net_profit"] == [35400.0, 41400.0]
+    assert props["load_pct"] == [None, 87.5]
+
+
+def test_account_popups_carry_owner_distance_and_flags(world: World) -> None:
+    accounts = layers(_coverage(world))["Accounts by territory"]
+    assert isinstance(accounts, PointLayer) and accounts.columns is not None
+    assert accounts.popup_fields == ["id", "territory", "owner", "distance_km", "flags"]
+    columns = accounts.columns
+    row = columns["id"].index("A00")
+    owners = accounts.options_json
+    assert '"owner":["none","Ann","Bob"]' in owners
+    flags = columns["flags"]
+    assert "too far" in owners and flags[row] > 0
+    # Checked against the ellipsoid; the sphere is within 0.5 %.
+    _, _, metres = pyproj.Geod(ellps="WGS84").inv(-99.95, 40.2, -99.5, 40.5)
+    assert columns["distance_km"][row] == pytest.approx(metres / 1000, rel=0.005)
+
+
+def test_given_distances_win_over_the_great_circle_fallback(world: World) -> None:
+    given = {a.id: 999.0 for a in world.accounts}
+    accounts = layers(_coverage(world, distances_km=given))["Accounts by territory"]
+    assert set(accounts.columns["distance_km"]) == {999.0}  # type: ignore[attr-defined]
+
+
+def test_choropleth_classes_the_metric_and_its_legend_shows_the_breaks(world: World) -> None:
+    m = _coverage(world, metric="revenue", metrics={1: {"revenue": 10.0}, 2: {"revenue": 90.0}})
+    by_rep = layers(m)["Territories by rep"]
+    assert by_rep.payload["props"]["class"] == [0, 1]  # type: ignore[attr-defined]
+    legend = _legends(m)["Revenue"]
+    assert [label for _, label in legend.entries] == ["10 – 50", "50 – 90"]
+    assert "Territories by revenue" in layers(m)
+    assert [label for _, label in _legends(m)["Reps"].entries] == ["Ann", "Bob"]
+
+
+def test_missing_metric_values_get_no_data_class(world: World) -> None:
+    m = _coverage(world, metric="load_pct", metrics={2: {"load_pct": 50.0}})
+    assert layers(m)["Territories by rep"].payload["props"]["class"] == [-1, 0]  # type: ignore[attr-defined]
+    assert _legends(m)["Load %"].entries[-1][1] == "No data"
+
+
+def test_no_metric_means_no_choropleth(world: World) -> None:
+    m = _coverage(world, metric=None)
+    assert "Territories by accounts" not in layers(m)
+    assert list(_legends(m)) == ["Reps"]
+
+
+def test_unknown_metric_is_refused_with_the_allowed_names(world: World) -> None:
+    with pytest.raises(ValueError, match="load_pct"):
+        _coverage(world, metric="profit")
+
+
+def test_parent_territories_are_not_drawn(world: World) -> None:
+    region = Territory(9, "Region", shapely.box(LON0, LAT0, LON0 + 2, LAT0 + 1))
+    children = [
+        Territory(t.id, t.name, t.geometry, parent_id=9, rep_ids=t.rep_ids)
+        for t in world.territories
+    ]
+    m = render_coverage_map([region, *children], world.accounts, world.assignments, world.reps)
+    assert layers(m)["Territories by rep"].feature_count == 2  # type: ignore[attr-defined]
+
+
+def test_a_map_with_nothing_on_it_still_renders() -> None:
+    m = render_coverage_map([], [], [], [])
+    assert not any(isinstance(c, folium.map.FitBounds) for c in m._children.values())
+    assert "Accounts by territory" in to_html(m)
+
+
+def test_invalid_territory_colour_never_reaches_the_page(world: World) -> None:
+    hostile = "red;background:url(javascript:alert(1))"
+    world.territories[1] = Territory(2, "East", world.territories[1].geometry, color=hostile)
+    html = to_html(_coverage(world))
+    assert "javascript:alert" not in html
+
+
+def test_account_colours_follow_the_territory_colour(world: World) -> None:
+    accounts = layers(_coverage(world))["Accounts by territory"]
+    assert "#123456" in accounts.colors_json  # type: ignore[attr-defined]  # East's own colour
