@@ -159,8 +159,10 @@ def _bench_counties(args: argparse.Namespace) -> dict[str, Any]:
     geoms = np.array([t.geometry for t in territories], dtype=object)
     left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
     touching = int(np.count_nonzero(left < right))
-    print(f"counties: {len(territories)} polygons, {touching} touching pairs, {found} overlaps, "
-          f"{counties_s:.3f} s")
+    print(
+        f"counties: {len(territories)} polygons, {touching} touching pairs, {found} overlaps, "
+        f"{counties_s:.3f} s"
+    )
     assert found == 0, "touching counties reported as overlapping"
     return {
         "counties": len(territories),

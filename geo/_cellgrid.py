@@ -31,6 +31,8 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 
+from geo.errors import InvalidInputError
+
 # Margin around every cell, in degrees. It must exceed the floating error of
 # ``(x - x0) / cell_deg`` and of a scanline crossing (about 1e-13 deg for
 # |x| <= 360), so that a point the arithmetic puts in a clean cell really lies
@@ -116,7 +118,7 @@ def _frame(
     nx = int(np.floor((bounds[2] - x0) / cell_deg)) + 2
     ny = int(np.floor((bounds[3] - y0) / cell_deg)) + 2
     if nx * ny > _MAX_CELLS:
-        raise ValueError(f"cell_deg={cell_deg} gives {nx * ny} cells (max {_MAX_CELLS})")
+        raise InvalidInputError(f"cell_deg={cell_deg} gives {nx * ny} cells (max {_MAX_CELLS})")
     return x0, y0, cell_deg, nx, ny
 
 

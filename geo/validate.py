@@ -144,25 +144,12 @@ def clean_territory_geometry(
     found.issues += issues
     rings = _checked_rings(polygons, found)
     found.raise_if_issues()
-    geometry, part_pointers, repaired = _valid_geometry(rings, repair, found)
-    if len(geometry.geoms) > limits.max_parts:
-        reason = f"{len(geometry.geoms)} polygons after repair; at most {limits.max_parts}"
-        found.issues.append(Issue(f"{pointer}/coordinates", reason, None, "too-many-parts"))
-        found.raise_if_issues()
-    snapped = snap_to_grid(
-        geometry, part_pointers, min_area_m2=limits.min_area_m2, drop_small=repair, pointer=pointer
-    )
-    found.issues += snapped.issues
-    found.raise_if_issues()
-    found.warnings += [replace(i, reason=f"{i.reason} (dropped)") for i in snapped.dropped]
-    found.repairs += snapped.repairs
-    if repaired:
-        result = snapped.geometry
-        found.repairs.append(
-            f"Result: {len(result.geoms)} polygon(s), {area_m2(result):,.0f} m2 "
-            "(geodesic area on WGS84)."
-        )
-    return CleanGeometry(snapped.geometry, tuple(found.repairs), tuple(found.warnings))
+    # GEOS raises floating-point flags on near-degenerate input (denormal
+    # coordinates, zero-area slivers) that shapely reports as RuntimeWarnings;
+    # the gate judges its result by validity and area instead.
+    with np.errstate(all="ignore"):
+        geometry = _valid_snapped_geometry(rings, limits, repair, found)
+    return CleanGeometry(geometry, tuple(found.repairs), tuple(found.warnings))
 
 
 def cap_issues(issues: list[Issue], pointer: str) -> list[Issue]:
@@ -211,6 +198,35 @@ def _note_dropped_values(rings: list[RawRing], removed: int, found: _Findings) -
         sentence = f"Dropped the altitude of {total} position(s): territories are 2-D."
         found.repairs.append(sentence)
         found.warnings.append(Issue(with_z[0].pointer, sentence, None, "altitude-dropped"))
+
+
+def _valid_snapped_geometry(
+    rings: list[list[Ring]], limits: GeometryLimits, repair: bool, found: _Findings
+) -> shapely.MultiPolygon:
+    """Topology (repaired on request), then the storage grid and the minimum area."""
+    geometry, part_pointers, repaired = _valid_geometry(rings, repair, found)
+    if len(geometry.geoms) > limits.max_parts:
+        reason = f"{len(geometry.geoms)} polygons after repair; at most {limits.max_parts}"
+        found.issues.append(Issue(f"{found.pointer}/coordinates", reason, None, "too-many-parts"))
+        found.raise_if_issues()
+    snapped = snap_to_grid(
+        geometry,
+        part_pointers,
+        min_area_m2=limits.min_area_m2,
+        drop_small=repair,
+        pointer=found.pointer,
+    )
+    found.issues += snapped.issues
+    found.raise_if_issues()
+    found.warnings += [replace(i, reason=f"{i.reason} (dropped)") for i in snapped.dropped]
+    found.repairs += snapped.repairs
+    result = snapped.geometry
+    if repaired:
+        found.repairs.append(
+            f"Result: {len(result.geoms)} polygon(s), {area_m2(result):,.0f} m2 "
+            "(geodesic area on WGS84)."
+        )
+    return result
 
 
 def _valid_geometry(

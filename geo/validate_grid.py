@@ -60,13 +60,22 @@ def snap_to_grid(
     Areas are geodesic on the WGS84 ellipsoid
     (``pyproj.Geod(ellps="WGS84").geometry_area_perimeter``), in m2.
     """
+    # Parts are measured as sent (so an issue can point at the part) and again
+    # after the whole is snapped, which can pinch a narrow neck into a new part.
     parts = np.array(list(geometry.geoms), dtype=object)
     keep, small = _large_enough(parts, part_pointers, min_area_m2)
     if small and (not drop_small or not keep.any()):
         return Snapped(shapely.MultiPolygon(), tuple(small), (), ())
     before = shapely.MultiPolygon(list(parts[keep]))
     snapped, others = polygonal(shapely.set_precision(before, GRID_DEG))
-    result = shapely.orient_polygons(shapely.normalize(snapped))
+    snapped_parts = np.array(list(shapely.normalize(snapped).geoms), dtype=object)
+    keep, pinched = _large_enough(
+        snapped_parts, [f"{pointer}/coordinates"] * len(snapped_parts), min_area_m2
+    )
+    if pinched and not drop_small:
+        return Snapped(shapely.MultiPolygon(), tuple(pinched), (), ())
+    result = shapely.orient_polygons(shapely.MultiPolygon(list(snapped_parts[keep])))
+    small += pinched
     repairs = [f"Dropped {len(small)} polygon(s) below {min_area_m2:g} m2."] if small else []
     repairs += _snapping_notes(before, result, others)
     return Snapped(result, tuple(_result_issues(result, pointer)), tuple(small), tuple(repairs))
@@ -84,7 +93,7 @@ def area_m2(geometry: shapely.Geometry) -> float:
     """Geodesic area on the WGS84 ellipsoid in m2, whatever the winding.
 
     >>> round(area_m2(shapely.box(-83.0, 40.0, -82.99, 40.01)) / 1e6, 3)  # km2
-    0.945
+    0.948
     """
     return abs(float(GEOD.geometry_area_perimeter(geometry)[0]))
 

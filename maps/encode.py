@@ -8,11 +8,12 @@ difference from the previous vertex in units of 1e-5 degrees it costs about
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 
 import numpy as np
 import shapely
+
+from maps.style import escape_markup
 
 _MAX_DECIMALS = 7  # 1 cm; more would overflow nothing but buys nothing either
 _SEPARATOR = "\n"
@@ -75,4 +76,4 @@ def escape_all(values: Sequence[str | None], max_chars: int = 80) -> list[str]:
     cleaned = [v.replace(_SEPARATOR, " ") if _SEPARATOR in v else v for v in cleaned]
     if not cleaned:
         return []
-    return html.escape(_SEPARATOR.join(cleaned), quote=True).split(_SEPARATOR)
+    return escape_markup(_SEPARATOR.join(cleaned)).split(_SEPARATOR)

@@ -38,10 +38,17 @@ _MAX_TEXT = 200
 
 
 def text(value: object, max_chars: int = _MAX_TEXT) -> str:
-    """A user string made safe for ``innerHTML``: shortened, then HTML-escaped.
+    """A user string made safe for ``innerHTML``: shortened, then escaped.
+
+    Besides HTML's five characters, the backtick, ``$`` and the backslash
+    become character references too: ``folium.Tooltip`` writes its text into
+    a JavaScript template literal, where they could end the literal or start
+    a ``${...}`` expression.
 
     >>> text("<img src=x onerror=alert(1)>")
     '&lt;img src=x onerror=alert(1)&gt;'
+    >>> text("`${1}`")
+    '&#96;&#36;{1}&#96;'
     >>> text(None)
     ''
     """
@@ -50,7 +57,15 @@ def text(value: object, max_chars: int = _MAX_TEXT) -> str:
     raw = str(value)
     if len(raw) > max_chars:
         raw = raw[: max_chars - 1] + "\u2026"
-    return html.escape(raw, quote=True)
+    return escape_markup(raw)
+
+
+def escape_markup(raw: str) -> str:
+    """HTML-escape ``raw``, and the characters special in JS template literals."""
+    escaped = html.escape(raw, quote=True)
+    if "`" in escaped or "$" in escaped or "\\" in escaped:
+        escaped = escaped.replace("\\", "&#92;").replace("`", "&#96;").replace("$", "&#36;")
+    return escaped
 
 
 def safe_color(value: str | None, fallback: str) -> str:

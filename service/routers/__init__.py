@@ -9,6 +9,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     territories.router,
     reps.router,
     accounts.router,
+    accounts.books,
     locate.router,
     flags.router,
     travel.router,

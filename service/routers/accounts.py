@@ -275,3 +275,50 @@ def _one_response(request: Request, stored: Any, reps: dict[int, Any], *, status
     feature = account_features([stored], reps, request.app.state.settings.default_max_service_km)[0]
     return JSONResponse(feature, status_code=status, media_type=GEOJSON, headers=headers)
 
+
+
+books = APIRouter(tags=["accounts"])
+
+
+@books.get("/territories/{territory_id}/accounts", response_model=AccountCollection, responses=READ_RESPONSES, operation_id="territory_accounts")
+def territory_accounts(
+    request: Request,
+    territory_id: int,
+    store: StoreDep,
+    principal: Annotated[Principal, allow(*ANYONE)],
+    limit: LimitQuery = None,
+    after: Annotated[str, Query(max_length=200)] = "",
+) -> JSONResponse:
+    """The accounts a territory owns; a rep sees this only for their own territories, and only their own accounts."""
+    page = request.app.state.settings.page_limit_default if limit is None else limit
+    with store.read() as tx:
+        t = tx.get_territory(territory_id)
+        rep_filter = None
+        if principal.role == "rep":
+            if principal.rep_id not in t.rep_ids:
+                raise forbidden("A rep may read only the territories they belong to.")
+            rep_filter = principal.rep_id
+        items = tx.find_accounts(AccountFilter(territory_id=territory_id, rep_id=rep_filter), after_id=after, limit=page + 1)
+        reps = {r.id: r for r in tx.find_reps()}
+    return collection_response(request, items, reps, page)
+
+
+@books.get("/reps/{rep_id}/accounts", response_model=AccountCollection, responses=READ_RESPONSES, operation_id="rep_accounts")
+def rep_accounts(
+    request: Request,
+    rep_id: int,
+    store: StoreDep,
+    principal: Annotated[Principal, allow(*ANYONE)],
+    limit: LimitQuery = None,
+    after: Annotated[str, Query(max_length=200)] = "",
+) -> JSONResponse:
+    """The rep's book: every account they own; a rep may read only their own."""
+    from service.auth import ensure_own_rep
+
+    ensure_own_rep(principal, rep_id)
+    page = request.app.state.settings.page_limit_default if limit is None else limit
+    with store.read() as tx:
+        tx.get_rep(rep_id)
+        items = tx.find_accounts(AccountFilter(rep_id=rep_id), after_id=after, limit=page + 1)
+        reps = {r.id: r for r in tx.find_reps()}
+    return collection_response(request, items, reps, page)

@@ -130,8 +130,9 @@ def test_build_refuses_invalid_geometry_with_the_reason() -> None:
 def test_build_refuses_duplicate_ids_and_bad_cell_size() -> None:
     with pytest.raises(InvalidInputError):
         TerritoryIndex.build([_territory(1, shapely.box(0, 0, 1, 1))] * 2)
-    with pytest.raises(InvalidInputError):
-        TerritoryIndex.build([_territory(1, shapely.box(0, 0, 1, 1))], cell_deg=0.0)
+    for bad in (0.0, -1.0, float("nan"), 1e-5):  # 1e-5 deg: 1e10 cells, refused
+        with pytest.raises(InvalidInputError):
+            TerritoryIndex.build([_territory(1, shapely.box(0, 0, 1, 1))], cell_deg=bad)
 
 
 def test_empty_index_covers_nothing() -> None:

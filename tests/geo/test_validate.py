@@ -411,7 +411,7 @@ def _refused_or_clean(obj: dict[str, Any], repair: bool) -> None:
     _assert_idempotent(clean)
 
 
-@settings(derandomize=True, max_examples=200, deadline=None)
+@settings(derandomize=True, max_examples=200, deadline=None, database=None)
 @given(rings=st.lists(_RING, min_size=1, max_size=3), repair=st.booleans())
 def test_random_rings_near_columbus_are_refused_or_come_out_valid(
     rings: list[list[list[float]]], repair: bool
@@ -419,7 +419,7 @@ def test_random_rings_near_columbus_are_refused_or_come_out_valid(
     _refused_or_clean(polygon(*rings), repair)
 
 
-@settings(derandomize=True, max_examples=200, deadline=None)
+@settings(derandomize=True, max_examples=200, deadline=None, database=None)
 @given(rings=st.lists(_WORLD_RING, min_size=1, max_size=2), repair=st.booleans())
 def test_random_rings_anywhere_are_refused_or_come_out_valid(
     rings: list[list[list[float]]], repair: bool

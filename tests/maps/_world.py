@@ -26,10 +26,12 @@ def wiggly_squares(
 ) -> tuple[shapely.Polygon, shapely.Polygon]:
     """Two squares whose shared edge zig-zags around x = LON0 + 1."""
     edge = [
-        (LON0 + 1 + amplitude * math.sin(7 * math.pi * i / (points - 1)) * (0 < i < points - 1),
-         LAT0 + i / (points - 1))
+        (
+            LON0 + 1 + amplitude * math.sin(7 * math.pi * i / (points - 1)) * (0 < i < points - 1),
+            LAT0 + i / (points - 1),
+        )
         for i in range(points)
-    ]  # fmt: skip
+    ]
     west = shapely.Polygon([(LON0, LAT0), *edge, (LON0, LAT0 + 1)])
     east = shapely.Polygon([*edge, (LON0 + 2, LAT0 + 1), (LON0 + 2, LAT0)])
     return shapely.normalize(west), shapely.normalize(east)
@@ -64,8 +66,15 @@ def build_world(
         lon = LON0 + 0.1 + 0.15 * (i // 2) + (1.0 if territory.id == 2 else 0.0) - 0.05
         lat = LAT0 + 0.2 + 0.05 * i
         account_id = f"A{i:02d}"
-        accounts.append(Account(account_id, f"{account_name} {i}", (lon, lat),
-                                annual_revenue=1000.0 * (i + 1), cost_to_serve=100.0))  # fmt: skip
+        accounts.append(
+            Account(
+                account_id,
+                f"{account_name} {i}",
+                (lon, lat),
+                annual_revenue=1000.0 * (i + 1),
+                cost_to_serve=100.0,
+            )
+        )
         assignments.append(Assignment(account_id, territory.id, territory.rep_ids[0], "geometry"))
     accounts.append(Account("OUT", "Far away", (LON0 + 3.0, LAT0 + 0.5)))
     assignments.append(Assignment("OUT", None, None, "unassigned:outside-all"))

@@ -26,14 +26,23 @@ def _maps(world: World, **kwargs: object) -> dict[str, folium.Map]:
     rep, west = world.reps[0], world.territories[0]
     return {
         "coverage": render_coverage_map(
-            world.territories, world.accounts, world.assignments, world.reps,
-            overlaps=world.overlaps, flags=world.flags, **kwargs,  # type: ignore[arg-type]
+            world.territories,
+            world.accounts,
+            world.assignments,
+            world.reps,
+            overlaps=world.overlaps,
+            flags=world.flags,
+            **kwargs,  # type: ignore[arg-type]
         ),
         "rep": render_rep_map(rep, world.accounts, world.assignments, **kwargs),  # type: ignore[arg-type]
         "territory": render_territory_map(
-            west, world.accounts, world.assignments, world.reps, **kwargs  # type: ignore[arg-type]
+            west,
+            world.accounts,
+            world.assignments,
+            world.reps,
+            **kwargs,  # type: ignore[arg-type]
         ),
-    }  # fmt: skip
+    }
 
 
 def test_offline_pages_reference_no_external_url(world: World) -> None:

@@ -15,9 +15,14 @@ from tests.maps._world import LAT0, LON0, World, layers
 
 def _coverage(world: World, **kwargs: object) -> folium.Map:
     return render_coverage_map(
-        world.territories, world.accounts, world.assignments, world.reps,
-        flags=world.flags, overlaps=world.overlaps, **kwargs,  # type: ignore[arg-type]
-    )  # fmt: skip
+        world.territories,
+        world.accounts,
+        world.assignments,
+        world.reps,
+        flags=world.flags,
+        overlaps=world.overlaps,
+        **kwargs,  # type: ignore[arg-type]
+    )
 
 
 def _legends(m: folium.Map) -> dict[str, Legend]:
@@ -49,7 +54,9 @@ def test_layers_hold_every_feature_once(world: World) -> None:
     assert choropleth.source is by_rep and choropleth.payload is None and not choropleth.show
     accounts = found["Accounts by territory"]
     assert isinstance(accounts, PointLayer)
-    assert accounts.point_count == 13  # 12 placed + 1 outside; the one without location is not drawn
+    assert (
+        accounts.point_count == 13
+    )  # 12 placed + 1 outside; the one without location is not drawn
     counts = {
         name: layer.point_count
         for name, layer in found.items()
@@ -81,8 +88,15 @@ def test_territory_tooltips_carry_the_managers_numbers(world: World) -> None:
     ]
     assert isinstance(layer, PolygonLayer)
     assert layer.tooltip_fields == [
-        "name", "code", "rep", "accounts", "revenue", "net_profit", "workload_hours", "load_pct",
-    ]  # fmt: skip
+        "name",
+        "code",
+        "rep",
+        "accounts",
+        "revenue",
+        "net_profit",
+        "workload_hours",
+        "load_pct",
+    ]
     props = layer.payload["props"]  # type: ignore[index]
     assert props["name"] == ["West", "East"]
     assert props["rep"] == ["Ann", "Bob"]

@@ -35,8 +35,10 @@ def test_polygons_with_holes_and_parts_decode_to_the_rounded_input() -> None:
     shapes = np.array([holed, parts])
     decoded = _decode(encode_polygons(shapes, 5), 1e5)
     expected = shapely.transform(shapes, lambda xy: np.round(xy, 5))
-    assert all(shapely.equals_exact(d, shapely.MultiPolygon(shapely.get_parts(e)), 1e-12)
-               for d, e in zip(decoded, expected, strict=True))  # fmt: skip
+    assert all(
+        shapely.equals_exact(d, shapely.MultiPolygon(shapely.get_parts(e)), 1e-12)
+        for d, e in zip(decoded, expected, strict=True)
+    )
 
 
 def test_polygons_only_input_gets_one_part_per_feature() -> None:

@@ -20,19 +20,38 @@ def _pages() -> dict[str, str]:
     world = build_world(west_name=XSS, rep_name=XSS, account_name=XSS)
     world.flags["A02"] = [BREAKOUT]
     west = world.territories[0]
-    route = RouteInput((RouteStop(-99.9, 40.3, XSS), RouteStop(-99.8, 40.4, BREAKOUT)), day=1)
+    template_breakout = "`${alert(3)}`\\"
+    stops = (
+        RouteStop(-99.9, 40.3, XSS),
+        RouteStop(-99.8, 40.4, BREAKOUT),
+        RouteStop(-99.7, 40.5, template_breakout),
+    )
+    route = RouteInput(stops, day=1)
     coverage = render_coverage_map(
-        world.territories, world.accounts, world.assignments, world.reps,
-        metric="revenue", flags=world.flags, overlaps=world.overlaps,
-    )  # fmt: skip
-    rep = render_rep_map(
-        world.reps[0], world.accounts, world.assignments, route=route, flags=world.flags,
-        territories=world.territories,
-    )  # fmt: skip
-    territory = render_territory_map(
-        west, world.accounts, world.assignments, world.reps, flags=world.flags,
+        world.territories,
+        world.accounts,
+        world.assignments,
+        world.reps,
+        metric="revenue",
+        flags=world.flags,
         overlaps=world.overlaps,
-    )  # fmt: skip
+    )
+    rep = render_rep_map(
+        world.reps[0],
+        world.accounts,
+        world.assignments,
+        route=route,
+        flags=world.flags,
+        territories=world.territories,
+    )
+    territory = render_territory_map(
+        west,
+        world.accounts,
+        world.assignments,
+        world.reps,
+        flags=world.flags,
+        overlaps=world.overlaps,
+    )
     return {"coverage": to_html(coverage), "rep": to_html(rep), "territory": to_html(territory)}
 
 
@@ -57,6 +76,9 @@ def test_hostile_names_are_still_shown_as_text(pages: dict[str, str], page: str)
 
 
 def test_route_stop_labels_are_escaped_in_folium_tooltips(pages: dict[str, str]) -> None:
-    # folium.Tooltip puts its text into innerHTML without escaping.
-    assert r"Stop 1: \u0026lt;img src=x" in pages["rep"]
-    assert r"Stop 2: \u0026lt;/script\u0026gt;" in pages["rep"]
+    # folium.Tooltip writes its text raw into a JS template literal that
+    # Leaflet then puts into innerHTML.
+    assert "Stop 1: &lt;img src=x onerror=alert(1)&gt;" in pages["rep"]
+    assert "Stop 2: &lt;/script&gt;" in pages["rep"]
+    assert "Stop 3: &#96;&#36;{alert(3)}&#96;&#92;" in pages["rep"]
+    assert "${alert(3)}" not in pages["rep"]

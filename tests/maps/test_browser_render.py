@@ -1,0 +1,157 @@
+"""The offline pages in a real browser: they draw, stay quiet and stay safe.
+
+Each page is written to a temporary folder with the vendored assets copied
+next to it and opened from ``file://`` in Debian's Chromium, so any request
+that is not a local file is an error.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import folium
+import pytest
+
+from maps import render_coverage_map, render_rep_map, to_html
+from maps.assets import VENDOR_DIR
+from maps.inputs import RouteInput
+from tests.maps._world import XSS, build_world
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+class MapPage:
+    """A browser page that records console errors, dialogs and non-file requests."""
+
+    def __init__(self, page: Any) -> None:
+        self.page = page
+        self.problems: list[str] = []
+        self.requests: list[str] = []
+        page.on("console", lambda m: m.type == "error" and self.problems.append(m.text))
+        page.on("pageerror", lambda e: self.problems.append(str(e)))
+        page.on("dialog", lambda d: (self.problems.append(f"dialog: {d.message}"), d.dismiss()))
+        page.on("request", lambda r: self.requests.append(r.url))
+
+    def open(self, m: folium.Map, folder: Path, name: str) -> None:
+        (folder / f"{name}.html").write_text(to_html(m), encoding="utf-8")
+        self.page.goto((folder / f"{name}.html").as_uri(), wait_until="load")
+        self.page.wait_for_function("typeof L !== 'undefined'")
+
+    def js(self, expression: str) -> Any:
+        return self.page.evaluate(expression)
+
+    def point_of(self, m: folium.Map, lat: float, lon: float) -> tuple[float, float]:
+        xy = self.js(f"{m.get_name()}.latLngToContainerPoint([{lat}, {lon}])")
+        box = self.js(f"document.getElementById('{m.get_name()}').getBoundingClientRect().toJSON()")
+        return box["x"] + xy["x"], box["y"] + xy["y"]
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's Chromium is not installed at /usr/bin/chromium")
+    playwright = pytest.importorskip("playwright.sync_api")
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def map_page(chromium: Any, tmp_path: Path) -> Iterator[MapPage]:
+    shutil.copytree(VENDOR_DIR, tmp_path / "vendor")
+    context = chromium.new_context(viewport={"width": 1200, "height": 800})
+    yield MapPage(context.new_page())
+    context.close()
+
+
+def test_coverage_map_draws_every_layer_without_errors(map_page: MapPage, tmp_path: Path) -> None:
+    world = build_world(west_name=XSS)
+    m = render_coverage_map(
+        world.territories,
+        world.accounts,
+        world.assignments,
+        world.reps,
+        metric="revenue",
+        flags=world.flags,
+        overlaps=world.overlaps,
+        asset_base_url="vendor",
+    )
+    map_page.open(m, tmp_path, "coverage")
+    names = {c.layer_name: c.get_name() for c in m._children.values() if hasattr(c, "layer_name")}
+    count = "Object.keys({}._layers).length"
+    assert map_page.js(count.format(names["Territories by rep"])) == 2
+    assert map_page.js(count.format(names["Accounts by territory"])) == 13
+    assert map_page.js("document.querySelectorAll('canvas.leaflet-zoom-animated').length") == 1
+    assert (
+        map_page.js("document.querySelectorAll('.leaflet-control-layers-overlays label').length")
+        == 8
+    )
+    assert "Reps" in map_page.js("document.querySelector('.tm-legend').textContent")
+    map_page.page.screenshot(path=str(tmp_path / "coverage.png"))
+    assert map_page.problems == []
+    assert [u for u in map_page.requests if not u.startswith("file://")] == []
+
+
+def test_hostile_territory_name_shows_as_text_in_the_tooltip(
+    map_page: MapPage, tmp_path: Path
+) -> None:
+    world = build_world(west_name=XSS)
+    m = render_coverage_map(
+        world.territories, world.accounts, world.assignments, world.reps, asset_base_url="vendor"
+    )
+    map_page.open(m, tmp_path, "xss")
+    x, y = map_page.point_of(m, 40.9, -99.8)  # inside West, away from accounts
+    map_page.page.mouse.move(x, y)
+    map_page.page.wait_for_selector(".leaflet-tooltip")
+    assert XSS in map_page.js("document.querySelector('.leaflet-tooltip').textContent")
+    assert map_page.js("document.querySelectorAll('img[src=x]').length") == 0
+    assert map_page.problems == []
+
+
+def test_clicking_an_account_opens_its_popup(map_page: MapPage, tmp_path: Path) -> None:
+    world = build_world()
+    m = render_coverage_map(
+        world.territories,
+        world.accounts,
+        world.assignments,
+        world.reps,
+        flags=world.flags,
+        asset_base_url="vendor",
+    )
+    map_page.open(m, tmp_path, "popup")
+    lon, lat = world.accounts[0].location  # type: ignore[misc]
+    map_page.page.mouse.click(*map_page.point_of(m, lat, lon))
+    map_page.page.wait_for_selector(".leaflet-popup-content")
+    popup = map_page.js("document.querySelector('.leaflet-popup-content').textContent")
+    assert "Shop 0" in popup and "A00" in popup and "Ann" in popup and "too far" in popup
+
+
+def test_rep_map_shows_numbered_stops(map_page: MapPage, tmp_path: Path, route: RouteInput) -> None:
+    world = build_world()
+    m = render_rep_map(
+        world.reps[0],
+        world.accounts,
+        world.assignments,
+        route=route,
+        territories=world.territories,
+        asset_base_url="vendor",
+    )
+    map_page.open(m, tmp_path, "rep")
+    stops = map_page.js("Array.from(document.querySelectorAll('.tm-stop')).map(e => e.textContent)")
+    assert stops == ["1", "2", "3"]
+    map_page.page.screenshot(path=str(tmp_path / "rep.png"))
+    assert map_page.problems == []
