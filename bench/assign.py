@@ -43,8 +43,7 @@ POSTGIS_QUERIES = {
         "(SELECT p.id FROM bench_points p WHERE ST_Covers(c.geom, p.geom) OFFSET 0) p"
     ),
     "planner": (
-        "SELECT p.id, c.id FROM bench_points p JOIN bench_counties c "
-        "ON ST_Covers(c.geom, p.geom)"
+        "SELECT p.id, c.id FROM bench_points p JOIN bench_counties c ON ST_Covers(c.geom, p.geom)"
     ),
 }
 Method = Callable[[np.ndarray, np.ndarray], np.ndarray]
@@ -55,14 +54,18 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     args = _parse(argv)
     counties = load_counties()
     ids = counties["GEOID"].astype(np.int64).to_numpy()
-    territories = [Territory(int(i), str(n), g)
-                   for i, n, g in zip(ids, counties["NAME"], counties.geometry, strict=True)]
+    territories = [
+        Territory(int(i), str(n), g)
+        for i, n, g in zip(ids, counties["NAME"], counties.geometry, strict=True)
+    ]
     started = time.perf_counter()
     index = TerritoryIndex.build(territories)
     build_s = time.perf_counter() - started
     x, y = _points(counties, args.points, args.seed)
-    methods: dict[str, Method] = {"ours": lambda a, b: assign_points(a, b, index),
-                                  "sjoin": _sjoin_method(counties, ids)}
+    methods: dict[str, Method] = {
+        "ours": lambda a, b: assign_points(a, b, index),
+        "sjoin": _sjoin_method(counties, ids),
+    }
     notes: dict[str, Any] = {}
     if not args.no_postgis:
         methods.update(_postgis_methods(args.dsn, counties, ids, x, y, args.plans, notes))
@@ -79,8 +82,11 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--locate-points", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=2016)
     parser.add_argument("--dsn", default=DSN)
-    parser.add_argument("--plans", default="lateral,planner",
-                        help="PostGIS queries to time, of: " + ",".join(POSTGIS_QUERIES))
+    parser.add_argument(
+        "--plans",
+        default="lateral,planner",
+        help="PostGIS queries to time, of: " + ",".join(POSTGIS_QUERIES),
+    )
     parser.add_argument("--no-postgis", action="store_true")
     args = parser.parse_args(argv)
     if args.quick:
@@ -116,9 +122,15 @@ def _to_array(n: int, point: np.ndarray, county_id: np.ndarray) -> np.ndarray:
     return out
 
 
-def _postgis_methods(dsn: str, counties: geopandas.GeoDataFrame, ids: np.ndarray,
-                     x: np.ndarray, y: np.ndarray, plans: list[str],
-                     notes: dict[str, Any]) -> dict[str, Method]:
+def _postgis_methods(
+    dsn: str,
+    counties: geopandas.GeoDataFrame,
+    ids: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
+    plans: list[str],
+    notes: dict[str, Any],
+) -> dict[str, Method]:
     """Load counties and points into temp tables (untimed); one method per query."""
     import psycopg  # only the benchmark talks to a database
 
@@ -138,22 +150,30 @@ def _postgis_methods(dsn: str, counties: geopandas.GeoDataFrame, ids: np.ndarray
     return {f"postgis_{plan}": _postgis_method(conn, POSTGIS_QUERIES[plan]) for plan in plans}
 
 
-def _load_postgis(conn: Any, counties: geopandas.GeoDataFrame, ids: np.ndarray,
-                  x: np.ndarray, y: np.ndarray) -> None:
+def _load_postgis(
+    conn: Any, counties: geopandas.GeoDataFrame, ids: np.ndarray, x: np.ndarray, y: np.ndarray
+) -> None:
     """COPY counties (EWKB) and points (exact float text) into indexed temp tables."""
     conn.execute("DROP TABLE IF EXISTS bench_counties, bench_points, bench_xy")
     conn.execute("CREATE TEMP TABLE bench_counties (id bigint PRIMARY KEY, geom geometry)")
     conn.execute("CREATE TEMP TABLE bench_xy (id bigint, lon float8, lat float8)")
-    wkb = shapely.to_wkb(shapely.set_srid(counties.geometry.array, 4269), hex=True,
-                         include_srid=True)
+    wkb = shapely.to_wkb(
+        shapely.set_srid(counties.geometry.array, 4269), hex=True, include_srid=True
+    )
     with conn.cursor().copy("COPY bench_counties FROM STDIN") as copy:
         copy.write("".join(f"{i}\t{g}\n" for i, g in zip(ids.tolist(), wkb, strict=True)))
     # repr() of a float round-trips exactly, so PostGIS sees the same points.
     with conn.cursor().copy("COPY bench_xy FROM STDIN") as copy:
-        copy.write("".join(f"{i}\t{a!r}\t{b!r}\n"
-                           for i, (a, b) in enumerate(zip(x.tolist(), y.tolist(), strict=True))))
-    conn.execute("CREATE TEMP TABLE bench_points AS SELECT id, "
-                 "ST_SetSRID(ST_MakePoint(lon, lat), 4269) AS geom FROM bench_xy")
+        copy.write(
+            "".join(
+                f"{i}\t{a!r}\t{b!r}\n"
+                for i, (a, b) in enumerate(zip(x.tolist(), y.tolist(), strict=True))
+            )
+        )
+    conn.execute(
+        "CREATE TEMP TABLE bench_points AS SELECT id, "
+        "ST_SetSRID(ST_MakePoint(lon, lat), 4269) AS geom FROM bench_xy"
+    )
     conn.execute("CREATE INDEX ON bench_counties USING gist (geom)")
     conn.execute("CREATE INDEX ON bench_points USING gist (geom)")
     conn.execute("ANALYZE bench_counties")
@@ -172,8 +192,9 @@ def _postgis_method(conn: Any, query: str) -> Method:
     return run
 
 
-def _round_robin(methods: dict[str, Method], x: np.ndarray, y: np.ndarray,
-                 rounds: int) -> tuple[dict[str, list[float]], dict[str, np.ndarray]]:
+def _round_robin(
+    methods: dict[str, Method], x: np.ndarray, y: np.ndarray, rounds: int
+) -> tuple[dict[str, list[float]], dict[str, np.ndarray]]:
     """One warm-up round, then ``rounds`` timed rounds, methods interleaved."""
     times: dict[str, list[float]] = {name: [] for name in methods}
     answers: dict[str, np.ndarray] = {}
@@ -184,13 +205,16 @@ def _round_robin(methods: dict[str, Method], x: np.ndarray, y: np.ndarray,
             elapsed = time.perf_counter() - started
             if r > 0:
                 times[name].append(elapsed)
-            print(f"round {r}{' (warm-up)' if r == 0 else ''} {name}: {elapsed:.3f} s",
-                  file=sys.stderr)
+            print(
+                f"round {r}{' (warm-up)' if r == 0 else ''} {name}: {elapsed:.3f} s",
+                file=sys.stderr,
+            )
     return times, answers
 
 
-def _time_locate(index: TerritoryIndex, counties: geopandas.GeoDataFrame, n: int,
-                 seed: int) -> dict[str, float]:
+def _time_locate(
+    index: TerritoryIndex, counties: geopandas.GeoDataFrame, n: int, seed: int
+) -> dict[str, float]:
     """Per-call latency of ``locate`` over n random points, after a warm-up pass."""
     x, y = _points(counties, n, seed)
     xs, ys = x.tolist(), y.tolist()
@@ -205,30 +229,47 @@ def _time_locate(index: TerritoryIndex, counties: geopandas.GeoDataFrame, n: int
         found.append(-1 if result.territory_id is None else result.territory_id)
     us = np.array(elapsed) / 1000
     agree = bool(np.array_equal(np.array(found), assign_points(x, y, index)))
-    return {"median_us": float(np.median(us)), "p99_us": float(np.percentile(us, 99)),
-            "agrees_with_bulk": agree}
+    return {
+        "median_us": float(np.median(us)),
+        "p99_us": float(np.percentile(us, 99)),
+        "agrees_with_bulk": agree,
+    }
 
 
-def _report(args: argparse.Namespace, index: TerritoryIndex, build_s: float,
-            times: dict[str, list[float]], answers: dict[str, np.ndarray],
-            locate: dict[str, float], notes: dict[str, Any]) -> dict[str, Any]:
+def _report(
+    args: argparse.Namespace,
+    index: TerritoryIndex,
+    build_s: float,
+    times: dict[str, list[float]],
+    answers: dict[str, np.ndarray],
+    locate: dict[str, float],
+    notes: dict[str, Any],
+) -> dict[str, Any]:
     ours = answers["ours"]
-    mismatches = {name: int(np.count_nonzero(a != ours)) for name, a in answers.items()
-                  if name != "ours"}
+    mismatches = {
+        name: int(np.count_nonzero(a != ours)) for name, a in answers.items() if name != "ours"
+    }
     median = {name: statistics.median(t) for name, t in times.items()}
-    ratio = {name: statistics.median(t / o for t, o in zip(times[name], times["ours"],
-                                                            strict=True))
-             for name in times if name != "ours"}
+    ratio = {
+        name: statistics.median(t / o for t, o in zip(times[name], times["ours"], strict=True))
+        for name in times
+        if name != "ours"
+    }
     postgis = [n for n in times if n.startswith("postgis_")]
     best_pg = min(postgis, key=lambda n: median[n]) if postgis else None
     for name in times:
-        print(f"{name:18s} median {median[name]:8.3f} s  "
-              f"{args.points / median[name] / 1e6:7.2f} M pts/s  "
-              f"x{ratio.get(name, 1.0):6.1f} vs ours  mismatches {mismatches.get(name, 0)}")
+        print(
+            f"{name:18s} median {median[name]:8.3f} s  "
+            f"{args.points / median[name] / 1e6:7.2f} M pts/s  "
+            f"x{ratio.get(name, 1.0):6.1f} vs ours  mismatches {mismatches.get(name, 0)}"
+        )
     result = {
-        "points": args.points, "territories": len(index.territories), "rounds": args.rounds,
+        "points": args.points,
+        "territories": len(index.territories),
+        "rounds": args.rounds,
         "inside_share": round(float(np.mean(ours >= 0)), 4),
-        "ours_s": round(median["ours"], 4), "sjoin_s": round(median["sjoin"], 4),
+        "ours_s": round(median["ours"], 4),
+        "sjoin_s": round(median["sjoin"], 4),
         "postgis_s": round(median[best_pg], 4) if best_pg else None,
         "postgis_query": best_pg,
         **{f"{n}_s": round(median[n], 4) for n in postgis},
@@ -239,7 +280,8 @@ def _report(args: argparse.Namespace, index: TerritoryIndex, build_s: float,
         "locate_median_us": round(locate["median_us"], 2),
         "locate_p99_us": round(locate["p99_us"], 2),
         "index_build_s": round(build_s, 3),
-        "grid_cells": index.grid.nx * index.grid.ny, "cell_deg": round(index.grid.cell_deg, 5),
+        "grid_cells": index.grid.nx * index.grid.ny,
+        "cell_deg": round(index.grid.cell_deg, 5),
         **notes,
     }
     print(json.dumps(result))

@@ -71,6 +71,15 @@ class CellGrid:
         codes = self.codes[np.where(inside, flat, 0)]
         return np.where(inside, codes, -1)
 
+    def candidates(self, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(point, polygon, whole) for every CSR entry of every point in a hard cell."""
+        points = np.flatnonzero(codes <= -2)
+        rows = -codes[points].astype(np.int64) - 2
+        start, n = self.offsets[rows], self.offsets[rows + 1] - self.offsets[rows]
+        point = np.repeat(points, n)
+        entry = np.repeat(start - np.cumsum(n) + n, n) + np.arange(len(point))
+        return point, self.members[entry], self.whole[entry]
+
 
 def extent(polygons: np.ndarray) -> tuple[float, float, float, float] | None:
     """(min_x, min_y, max_x, max_y) over the non-empty polygons, None if there are none."""

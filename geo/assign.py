@@ -36,6 +36,7 @@ if TYPE_CHECKING:  # geo.index imports this module for the rule
 __all__ = ["LocateResult", "Resolver", "affected_bbox", "assign_accounts", "assign_points"]
 
 _MAX_BOXES = 16
+Fields = tuple[str | None, Sequence[str], float | None]  # industry, products, revenue
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,30 +60,28 @@ class Resolver:
         self.leaves = tuple(leaves)
         self._free = [t.rules.is_unrestricted() for t in leaves]
         self._won = [LocateResult(t.id, t.rep_ids, "geometry") for t in leaves]
-        self.unrestricted_answers = [w if f else None for w, f in zip(self._won, self._free,
-                                                                      strict=True)]
+        self.unrestricted_answers = [
+            w if f else None for w, f in zip(self._won, self._free, strict=True)
+        ]
         self.no_location = LocateResult(None, (), "unassigned:no-location")
         self.outside = LocateResult(None, (), "unassigned:outside-all")
         self.no_rule_match = LocateResult(None, (), "unassigned:no-rule-match")
 
-    def matches(self, leaf: int, industry: str | None, products: Sequence[str],
-                revenue: float | None) -> bool:
-        """Whether the account fields pass the leaf territory's rules."""
-        return self._free[leaf] or self.leaves[leaf].rules.matches(industry, products, revenue)
+    def matches(self, leaf: int, fields: Fields) -> bool:
+        """Whether the account fields (industry, products, revenue) pass the leaf's rules."""
+        return self._free[leaf] or self.leaves[leaf].rules.matches(*fields)
 
-    def single(self, leaf: int, industry: str | None, products: Sequence[str],
-               revenue: float | None) -> LocateResult:
+    def single(self, leaf: int, fields: Fields) -> LocateResult:
         """The answer when exactly one territory covers the point."""
-        if self.matches(leaf, industry, products, revenue):
-            return self._won[leaf]
-        return self.no_rule_match
+        return self._won[leaf] if self.matches(leaf, fields) else self.no_rule_match
 
-    def resolve(self, leaves: Sequence[int], interior: Sequence[bool], industry: str | None,
-                products: Sequence[str], revenue: float | None) -> LocateResult:
+    def resolve(
+        self, leaves: Sequence[int], interior: Sequence[bool], fields: Fields
+    ) -> LocateResult:
         """The answer for covering leaves in preference order with interior flags."""
         if not leaves:
             return self.outside
-        keep = [i for i, k in enumerate(leaves) if self.matches(k, industry, products, revenue)]
+        keep = [i for i, k in enumerate(leaves) if self.matches(k, fields)]
         if not keep:
             return self.no_rule_match
         inside = [self.leaves[leaves[i]].id for i in keep if interior[i]]
@@ -91,10 +90,9 @@ class Resolver:
             return winner
         return LocateResult(winner.territory_id, winner.rep_ids, "conflict", tuple(inside))
 
-    def override(self, rep_id: int, leaves: Sequence[int], industry: str | None,
-                 products: Sequence[str], revenue: float | None) -> LocateResult:
+    def override(self, rep_id: int, leaves: Sequence[int], fields: Fields) -> LocateResult:
         """Rule 1: the override rep, in a covering territory that lists them if any."""
-        ok = [k for k in leaves if self.matches(k, industry, products, revenue)]
+        ok = [k for k in leaves if self.matches(k, fields)]
         ordered = ok + [k for k in leaves if k not in ok]
         theirs = [k for k in ordered if rep_id in self.leaves[k].rep_ids]
         chosen = (theirs or ordered)[:1]
@@ -133,8 +131,12 @@ def assign_accounts(accounts: Sequence[Account], index: TerritoryIndex) -> list[
     point, leaf, interior = index.covering_leaves(lon, lat)
     offsets = np.searchsorted(point, np.arange(len(accounts) + 1))
     answers = _answers(accounts, index.resolver, offsets, leaf, interior, np.isnan(lon))
-    return [Assignment(a.id, r.territory_id, r.rep_ids[0] if r.rep_ids else None, r.assignment,
-                       r.candidates) for a, r in zip(accounts, answers, strict=True)]
+    return [
+        Assignment(
+            a.id, r.territory_id, r.rep_ids[0] if r.rep_ids else None, r.assignment, r.candidates
+        )
+        for a, r in zip(accounts, answers, strict=True)
+    ]
 
 
 def assign_points(lon: np.ndarray, lat: np.ndarray, index: TerritoryIndex) -> np.ndarray:
@@ -180,7 +182,11 @@ def affected_bbox(
     if old is None or new is None:
         return _boxes([t.geometry for t in (old, new) if t is not None])
     same_terms = (old.id, old.rules, old.rep_ids, old.parent_id) == (
-        new.id, new.rules, new.rep_ids, new.parent_id)
+        new.id,
+        new.rules,
+        new.rep_ids,
+        new.parent_id,
+    )
     if same_terms and shapely.equals(old.geometry, new.geometry):
         return ()
     if same_terms and index is not None:
@@ -189,8 +195,14 @@ def affected_bbox(
     return _boxes([old.geometry, new.geometry])
 
 
-def _answers(accounts: Sequence[Account], resolver: Resolver, offsets: np.ndarray,
-             leaf: np.ndarray, interior: np.ndarray, missing: np.ndarray) -> list[LocateResult]:
+def _answers(
+    accounts: Sequence[Account],
+    resolver: Resolver,
+    offsets: np.ndarray,
+    leaf: np.ndarray,
+    interior: np.ndarray,
+    missing: np.ndarray,
+) -> list[LocateResult]:
     """Each account's answer; one covering unrestricted territory takes a shortcut."""
     alone = np.full(len(accounts), -1, dtype=np.int64)
     one = np.flatnonzero(np.diff(offsets) == 1)
@@ -208,24 +220,30 @@ def _answers(accounts: Sequence[Account], resolver: Resolver, offsets: np.ndarra
     return out
 
 
-def _one(account: Account, resolver: Resolver, leaves: list[int], interior: list[bool],
-         no_location: np.bool_) -> LocateResult:
+def _one(
+    account: Account,
+    resolver: Resolver,
+    leaves: list[int],
+    interior: list[bool],
+    no_location: np.bool_,
+) -> LocateResult:
     """One account's answer from its covering leaves (preferred first)."""
     fields = (account.industry, account.products, account.annual_revenue)
     if account.owner_rep_id is not None:
-        return resolver.override(account.owner_rep_id, leaves, *fields)
+        return resolver.override(account.owner_rep_id, leaves, fields)
     if no_location:
         return resolver.no_location
     if len(leaves) == 1:
-        return resolver.single(leaves[0], *fields)
-    return resolver.resolve(leaves, interior, *fields)
+        return resolver.single(leaves[0], fields)
+    return resolver.resolve(leaves, interior, fields)
 
 
 def _locations(accounts: Sequence[Account]) -> tuple[np.ndarray, np.ndarray]:
     """lon, lat arrays; NaN where an account has no usable location."""
     nan = (math.nan, math.nan)
-    xy = np.array([a.location if a.location is not None else nan for a in accounts],
-                  dtype=np.float64).reshape(-1, 2)
+    xy = np.array(
+        [a.location if a.location is not None else nan for a in accounts], dtype=np.float64
+    ).reshape(-1, 2)
     bad = ~np.isfinite(xy).all(axis=1)
     xy[bad] = math.nan
     return xy[:, 0].copy(), xy[:, 1].copy()
@@ -238,7 +256,8 @@ def _overlaps(index: TerritoryIndex, tid: int, *shapes: shapely.Geometry) -> lis
         near = index.tree.query(shape)
         near = near[index.ids[near] != tid]
         overlapping = index.geometries[near][
-            shapely.relate_pattern(index.geometries[near], shape, "T********")]
+            shapely.relate_pattern(index.geometries[near], shape, "T********")
+        ]
         found.extend(shapely.intersection(overlapping, shape).tolist())
     return found
 
@@ -260,5 +279,9 @@ def _bbox(values: list[float]) -> BBox:
 
 
 def _within(inner: BBox, outer: BBox) -> bool:
-    return (outer[0] <= inner[0] and outer[1] <= inner[1]
-            and inner[2] <= outer[2] and inner[3] <= outer[3])
+    return (
+        outer[0] <= inner[0]
+        and outer[1] <= inner[1]
+        and inner[2] <= outer[2]
+        and inner[3] <= outer[3]
+    )

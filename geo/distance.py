@@ -3,9 +3,9 @@
 :func:`geodesic_km` is vectorised over numpy arrays. It uses Lambert's
 ellipsoidal correction of the great-circle distance on reduced latitudes,
 written by hand because ``pyproj.Geod.inv`` (Karney, exact) runs at about
-0.7 M pairs/s while this runs at about 10 M pairs/s with a relative error
-below 1e-4; nearly antipodal pairs, where Lambert's formula degrades, are
-handed to ``Geod.inv``.
+0.7 M pairs/s, while this runs at about 20 M pairs/s (as fast as a spherical
+haversine) with a relative error below 3e-5 instead of the haversine's 0.56 %.
+Nearly antipodal pairs, where Lambert's formula degrades, go to ``Geod.inv``.
 """
 
 from __future__ import annotations

@@ -39,6 +39,9 @@ from geo.model import Territory
 
 __all__ = ["Covering", "LocateResult", "TerritoryIndex"]
 
+Pairs = tuple[np.ndarray, np.ndarray, np.ndarray]  # (point, leaf position, flag) per pair
+
+
 @dataclass(frozen=True, slots=True)
 class Covering:
     """Covering leaf territories per point, in CSR form, preferred first.
@@ -139,11 +142,11 @@ class TerritoryIndex:
             return self.resolver.no_location
         code = self._code(lon, lat)
         if code >= 0:
-            return self.resolver.single(code, industry, products, revenue)
+            return self.resolver.single(code, (industry, products, revenue))
         if code == -1:
             return self.resolver.outside
         leaf, interior = self._exact_one(lon, lat, -code - 2)
-        return self.resolver.resolve(leaf, interior, industry, products, revenue)
+        return self.resolver.resolve(leaf, interior, (industry, products, revenue))
 
     def covering_ids(self, lon: np.ndarray, lat: np.ndarray) -> Covering:
         """Every covering leaf territory of every point, preferred first (CSR).
@@ -177,53 +180,43 @@ class TerritoryIndex:
         alone = ~many[point]
         best[point[alone]] = leaf[alone]
         point, leaf, whole = point[~alone], leaf[~alone], whole[~alone]
-        interior = self._test(shapely.contains_xy, x, y, point, leaf, whole)
+        interior = self._test(shapely.contains_xy, x, y, (point, leaf, whole))
         point, leaf, _ = self._ordered(point, leaf, interior)
         first = np.ones(len(point), dtype=bool)
         first[1:] = point[1:] != point[:-1]
         best[point[first]] = leaf[first]
         return self._ids_or_none[best]  # position -1 reads the trailing -1
 
-    def covering_leaves(
-        self, lon: np.ndarray, lat: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def covering_leaves(self, lon: np.ndarray, lat: np.ndarray) -> Pairs:
         """(point, leaf position, interior) for every covering pair, sorted, preferred first."""
         x, y = _as_xy(lon, lat)
         codes = self.grid.codes_of(x, y)
         direct = np.flatnonzero(codes >= 0)
         point, leaf, whole = self._boundary_pairs(x, y, codes)
-        interior = self._test(shapely.contains_xy, x, y, point, leaf, whole)
+        interior = self._test(shapely.contains_xy, x, y, (point, leaf, whole))
         point = np.concatenate([direct, point])
         leaf = np.concatenate([codes[direct].astype(np.int64), leaf])
         interior = np.concatenate([np.ones(len(direct), dtype=bool), interior])
         return self._ordered(point, leaf, interior)
 
-    def _boundary_pairs(
-        self, x: np.ndarray, y: np.ndarray, codes: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _boundary_pairs(self, x: np.ndarray, y: np.ndarray, codes: np.ndarray) -> Pairs:
         """(point, leaf, whole) for the covering pairs of points in hard cells."""
-        grid = self.grid
-        points = np.flatnonzero(codes <= -2)
-        rows = -codes[points].astype(np.int64) - 2
-        start, n = grid.offsets[rows], grid.offsets[rows + 1] - grid.offsets[rows]
-        point = np.repeat(points, n)
-        entry = np.repeat(start - np.cumsum(n) + n, n) + np.arange(len(point))
-        leaf, whole = grid.members[entry], grid.whole[entry]
-        hit = self._test(shapely.intersects_xy, x, y, point, leaf, whole)
+        point, leaf, whole = self.grid.candidates(codes)
+        hit = self._test(shapely.intersects_xy, x, y, (point, leaf, whole))
         return point[hit], leaf[hit], whole[hit]
 
-    def _test(self, predicate: Callable[..., np.ndarray], x: np.ndarray, y: np.ndarray,
-              point: np.ndarray, leaf: np.ndarray, known: np.ndarray) -> np.ndarray:
-        """``known`` where True, else ``predicate(leaf geometry, x, y)`` per pair."""
+    def _test(
+        self, predicate: Callable[..., np.ndarray], x: np.ndarray, y: np.ndarray, pairs: Pairs
+    ) -> np.ndarray:
+        """Per pair: True where flagged, else ``predicate(leaf geometry, x, y)``."""
+        point, leaf, known = pairs
         out = known.copy()
         test = _by_polygon(np.flatnonzero(~known), leaf)
         p = point[test]
         out[test] = predicate(self.geometries[leaf[test]], x[p], y[p])
         return out
 
-    def _ordered(
-        self, point: np.ndarray, leaf: np.ndarray, interior: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _ordered(self, point: np.ndarray, leaf: np.ndarray, interior: np.ndarray) -> Pairs:
         """Sort pairs by point, then by the preference rule of the module docstring."""
         key = np.where(interior, self.rank[leaf], len(self.ids) + leaf)
         order = np.lexsort((key, point))
@@ -260,17 +253,22 @@ def _leaves(territories: Sequence[Territory]) -> tuple[Territory, ...]:
     return tuple(sorted((t for t in territories if t.id not in parents), key=lambda t: t.id))
 
 
-def _check_geometries(territories: Sequence[Territory], leaves: Sequence[Territory],
-                      geometries: np.ndarray) -> None:
+def _check_geometries(
+    territories: Sequence[Territory], leaves: Sequence[Territory], geometries: np.ndarray
+) -> None:
     """Refuse anything but valid (Multi)Polygons: the grid's winding count relies on it."""
     kinds = shapely.get_type_id(geometries)
     polygonal = np.isin(kinds, [shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON])
     valid = polygonal & shapely.is_valid(geometries)
     position = {t.id: i for i, t in enumerate(territories)}  # pointers into the input
     issues = [
-        Issue(f"/{position[t.id]}/geometry", f"territory {t.id}: " + (
-            shapely.is_valid_reason(t.geometry) if polygonal[i] else "not a (Multi)Polygon"))
-        for i, t in enumerate(leaves) if not valid[i]
+        Issue(
+            f"/{position[t.id]}/geometry",
+            f"territory {t.id}: "
+            + (shapely.is_valid_reason(t.geometry) if polygonal[i] else "not a (Multi)Polygon"),
+        )
+        for i, t in enumerate(leaves)
+        if not valid[i]
     ]
     if issues:
         raise InvalidGeometryError("territory geometry cannot be indexed", issues)

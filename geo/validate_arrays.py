@@ -226,15 +226,15 @@ def _read_ring_in_bulk(ring: list[Any]) -> tuple[FloatArray, int] | None:
     Types are checked before ``np.array`` because numpy would quietly turn
     ``"1.5"`` or ``true`` into numbers.
     """
-    if not all(type(p) is list or type(p) is tuple for p in ring):
-        return None
-    if not set(map(len, ring)) <= {2, 3}:
-        return None
-    if not set(map(type, chain.from_iterable(ring))) <= {int, float}:
+    lengths = set(map(len, ring)) if set(map(type, ring)) <= {list, tuple} else {0}
+    if not lengths <= {2, 3} or not set(map(type, chain.from_iterable(ring))) <= {int, float}:
         return None
     try:
-        xy = np.array([p[:2] for p in ring], dtype=np.float64).reshape(-1, 2)
-        z = np.array([p[2] for p in ring if len(p) == 3], dtype=np.float64)
+        if lengths == {2}:  # the common case converts in one call
+            xy, z = np.array(ring, dtype=np.float64).reshape(-1, 2), np.empty(0)
+        else:
+            xy = np.array([p[:2] for p in ring], dtype=np.float64).reshape(-1, 2)
+            z = np.array([p[2] for p in ring if len(p) == 3], dtype=np.float64)
     except OverflowError:  # an integer beyond float range; the careful path names it
         return None
     if not (np.isfinite(xy).all() and np.isfinite(z).all()):

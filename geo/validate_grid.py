@@ -57,27 +57,29 @@ def snap_to_grid(
 
     Notes
     -----
-    Areas are geodesic on the WGS84 ellipsoid
-    (``pyproj.Geod(ellps="WGS84").geometry_area_perimeter``), in m2.
+    Areas are geodesic on the WGS84 ellipsoid (Karney's algorithm,
+    ``pyproj.Geod(ellps="WGS84")``, as ``geometry_area_perimeter`` computes
+    them), in m2.
     """
-    # Parts are measured as sent (so an issue can point at the part) and again
-    # after the whole is snapped, which can pinch a narrow neck into a new part.
     parts = np.array(list(geometry.geoms), dtype=object)
-    keep, small = _large_enough(parts, part_pointers, min_area_m2)
+    snapped, others = polygonal(shapely.set_precision(geometry, GRID_DEG))
+    pieces = np.array(list(shapely.normalize(snapped).geoms), dtype=object)
+    areas = np.array([area_m2(piece) for piece in pieces])
+    keep = areas >= min_area_m2
+    small = _collapsed_part_issues(parts, part_pointers, pieces)
+    small += _small_piece_issues(
+        parts,
+        part_pointers,
+        pieces[~keep],
+        areas[~keep],
+        min_area_m2=min_area_m2,
+        fallback_pointer=f"{pointer}/coordinates",
+    )
     if small and (not drop_small or not keep.any()):
         return Snapped(shapely.MultiPolygon(), tuple(small), (), ())
-    before = shapely.MultiPolygon(list(parts[keep]))
-    snapped, others = polygonal(shapely.set_precision(before, GRID_DEG))
-    snapped_parts = np.array(list(shapely.normalize(snapped).geoms), dtype=object)
-    keep, pinched = _large_enough(
-        snapped_parts, [f"{pointer}/coordinates"] * len(snapped_parts), min_area_m2
-    )
-    if pinched and not drop_small:
-        return Snapped(shapely.MultiPolygon(), tuple(pinched), (), ())
-    result = shapely.orient_polygons(shapely.MultiPolygon(list(snapped_parts[keep])))
-    small += pinched
+    result = shapely.orient_polygons(shapely.MultiPolygon(list(pieces[keep])))
     repairs = [f"Dropped {len(small)} polygon(s) below {min_area_m2:g} m2."] if small else []
-    repairs += _snapping_notes(before, result, others)
+    repairs += _snapping_notes(geometry, result, others)
     return Snapped(result, tuple(_result_issues(result, pointer)), tuple(small), tuple(repairs))
 
 
@@ -90,29 +92,69 @@ def polygonal(geometry: shapely.Geometry) -> tuple[shapely.MultiPolygon, int]:
 
 
 def area_m2(geometry: shapely.Geometry) -> float:
-    """Geodesic area on the WGS84 ellipsoid in m2, whatever the winding.
+    """Geodesic area of a (Multi)Polygon on the WGS84 ellipsoid in m2, whatever the winding.
 
     >>> round(area_m2(shapely.box(-83.0, 40.0, -82.99, 40.01)) / 1e6, 3)  # km2
     0.948
     """
-    return abs(float(GEOD.geometry_area_perimeter(geometry)[0]))
+    # Ring by ring from numpy arrays: Geod.geometry_area_perimeter walks
+    # shapely's coordinate sequences in Python, several times slower.
+    total = 0.0
+    for polygon in shapely.get_parts(geometry):
+        rings = [polygon.exterior, *polygon.interiors]
+        sizes = [abs(GEOD.polygon_area_perimeter(*_lon_lat(r))[0]) for r in rings]
+        total += sizes[0] - sum(sizes[1:])
+    return total
 
 
-def _large_enough(
-    parts: npt.NDArray[np.object_], pointers: Sequence[str], min_area_m2: float
-) -> tuple[npt.NDArray[np.bool_], list[Issue]]:
-    """Mask of the parts whose snapped area reaches the minimum; an issue for each other."""
-    areas = np.array([area_m2(p) for p in shapely.set_precision(parts, GRID_DEG)])
-    keep = areas >= min_area_m2
+def _lon_lat(ring: shapely.LinearRing) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    coords = shapely.get_coordinates(ring)
+    return coords[:, 0], coords[:, 1]
+
+
+def _collapsed_part_issues(
+    parts: npt.NDArray[np.object_],
+    pointers: Sequence[str],
+    pieces: npt.NDArray[np.object_],
+) -> list[Issue]:
+    """Parts sent that left nothing at all on the grid (they touch no snapped piece)."""
+    touched = shapely.STRtree(pieces).query(parts, predicate="intersects")[0]
     issues = []
-    for k in np.flatnonzero(~keep):
+    for k in sorted(set(range(len(parts))) - set(touched.tolist())):
+        reason = "this polygon is narrower than the 1e-7 degree grid (about 1 cm): no area is left"
+        issues.append(Issue(pointers[k], reason, _point_in(parts[k]), "zero-area"))
+    return issues
+
+
+def _small_piece_issues(
+    parts: npt.NDArray[np.object_],
+    pointers: Sequence[str],
+    small: npt.NDArray[np.object_],
+    areas: npt.NDArray[np.float64],
+    *,
+    min_area_m2: float,
+    fallback_pointer: str,
+) -> list[Issue]:
+    """Snapped pieces below the minimum area, pointed at the part they came from."""
+    tree = shapely.STRtree(parts)
+    issues = []
+    for piece, area in zip(small, areas, strict=True):
+        # A piece lies within the (snapped) part it came from; the first hit names it.
+        sources = tree.query(
+            shapely.point_on_surface(piece), predicate="dwithin", distance=2 * GRID_DEG
+        )
         reason = (
-            f"area {areas[k]:.3g} m2 after snapping to the 1e-7 degree grid (about 1 cm) is "
+            f"area {area:.3g} m2 after snapping to the 1e-7 degree grid (about 1 cm) is "
             f"below the minimum of {min_area_m2:g} m2"
         )
-        point = shapely.point_on_surface(parts[k])
-        issues.append(Issue(pointers[int(k)], reason, (point.x, point.y), "zero-area"))
-    return keep, issues
+        at = pointers[int(sources.min())] if len(sources) else fallback_pointer
+        issues.append(Issue(at, reason, _point_in(piece), "zero-area"))
+    return issues
+
+
+def _point_in(polygon: shapely.Geometry) -> tuple[float, float]:
+    point = shapely.point_on_surface(polygon)
+    return (float(point.x), float(point.y))
 
 
 def _snapping_notes(

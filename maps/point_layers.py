@@ -50,17 +50,18 @@ def add_account_layers(
     """
     order = _drawing_order(table)
     flag_labels, flag_of = _flag_sets(table)
+    tables = {
+        "territory": ["none", *escape_all([t.name for t in territories], 200)],
+        "owner": ["none", *escape_all([r.name for r in reps], 200)],
+        "flags": flag_labels,
+    }
     layer = PointLayer(
         title,
         _account_columns(table, order, flag_of),
         [UNASSIGNED_COLOR] + [territory_color(i, t.color) for i, t in enumerate(territories)],
         ACCOUNT_FIELDS,
         fill_key="territory",
-        tables={
-            "territory": ["none", *escape_all([t.name for t in territories], 200)],
-            "owner": ["none", *escape_all([r.name for r in reps], 200)],
-            "flags": flag_labels,
-        },
+        tables=tables,
         deltas=_DELTAS,
         bounds=_bounds(table.lon[order], table.lat[order]),
     )
@@ -73,6 +74,7 @@ def add_account_layers(
                 None,
                 [FLAG_COLORS[flag]],
                 ACCOUNT_FIELDS,
+                tables=tables,
                 source=layer,
                 rows=rows.tolist(),
                 bounds=_bounds(table.lon[order][rows], table.lat[order][rows]),

@@ -18,11 +18,12 @@ from service.storage.account_ops import AccountOps
 from service.storage.admin_ops import AdminOps
 from service.storage.backends import Backend, open_backend
 from service.storage.errors import translate_db_errors
+from service.storage.plan_ops import PlanOps
 from service.storage.rep_ops import RepOps
 from service.storage.territory_ops import TerritoryOps
 
 
-class Tx(TerritoryOps, RepOps, AccountOps, AdminOps):
+class Tx(TerritoryOps, RepOps, AccountOps, AdminOps, PlanOps):
     """Operations on one open transaction."""
 
     def __init__(self, conn: Connection, backend: Backend, *, write: bool) -> None:

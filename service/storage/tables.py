@@ -28,6 +28,8 @@ from sqlalchemy import (
 from sqlalchemy.sql.expression import ColumnElement
 from sqlalchemy.types import TypeEngine, UserDefinedType
 
+from service.storage.plan_tables import build_plan_tables
+
 
 class PostgisGeometry(UserDefinedType[bytes]):
     """A PostGIS geometry column read and written as WKB bytes.
@@ -199,7 +201,7 @@ def build_tables(metadata: MetaData, *, postgis: bool) -> dict[str, Table]:
         # is always computed in geo/ with shapely.
         Index("ix_territories_geometry", territories.c.geometry, postgresql_using="gist")
         Index("ix_accounts_location", accounts.c.location, postgresql_using="gist")
-    return {
+    return build_plan_tables(metadata, postgis=postgis) | {
         t.name: t
         for t in (
             revision,

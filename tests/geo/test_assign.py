@@ -22,10 +22,17 @@ def _assign(index: TerritoryIndex, **fields: object) -> Assignment:
     account = Account("acc", **fields)  # type: ignore[arg-type]
     [bulk] = assign_accounts([account], index)
     if account.location is not None and account.owner_rep_id is None:
-        single = index.locate(*account.location, industry=account.industry,
-                              products=account.products, revenue=account.annual_revenue)
+        single = index.locate(
+            *account.location,
+            industry=account.industry,
+            products=account.products,
+            revenue=account.annual_revenue,
+        )
         assert (single.territory_id, single.assignment, single.candidates) == (
-            bulk.territory_id, bulk.assignment, bulk.candidates)
+            bulk.territory_id,
+            bulk.assignment,
+            bulk.candidates,
+        )
     return bulk
 
 
@@ -33,18 +40,17 @@ def _assign(index: TerritoryIndex, **fields: object) -> Assignment:
 def squares() -> TerritoryIndex:
     """Four unit squares meeting at (1, 1), ids 4 3 / 1 2 by quadrant; reps 10x the id."""
     cells = [(1, 0, 0), (2, 1, 0), (3, 1, 1), (4, 0, 1)]
-    return TerritoryIndex.build([_t(i, shapely.box(x, y, x + 1, y + 1), 10 * i)
-                                 for i, x, y in cells])
+    return TerritoryIndex.build(
+        [_t(i, shapely.box(x, y, x + 1, y + 1), 10 * i) for i, x, y in cells]
+    )
 
 
-def test_point_inside_one_territory_is_assigned_to_its_primary_rep(squares: TerritoryIndex
-                                                                   ) -> None:
+def test_point_inside_one_territory_is_assigned_to_its_primary_rep(squares: TerritoryIndex) -> None:
     got = _assign(squares, location=(1.5, 0.5))
     assert got == Assignment("acc", 2, 20, "geometry")
 
 
-def test_point_outside_every_territory_is_unassigned_outside_all(squares: TerritoryIndex
-                                                                 ) -> None:
+def test_point_outside_every_territory_is_unassigned_outside_all(squares: TerritoryIndex) -> None:
     assert _assign(squares, location=(5.0, 5.0)).assignment == "unassigned:outside-all"
 
 
@@ -72,8 +78,7 @@ def test_point_on_shared_edge_is_not_a_conflict_and_always_resolves_the_same(
     assert assign_points(np.array([1.0]), np.array([0.5]), squares).tolist() == [1]
 
 
-def test_point_on_shared_corner_of_four_squares_goes_to_lowest_id(squares: TerritoryIndex
-                                                                  ) -> None:
+def test_point_on_shared_corner_of_four_squares_goes_to_lowest_id(squares: TerritoryIndex) -> None:
     assert _assign(squares, location=(1.0, 1.0)) == Assignment("acc", 1, 10, "geometry")
 
 
@@ -84,8 +89,9 @@ def test_input_order_does_not_change_the_edge_winner() -> None:
 
 
 def test_overlap_is_a_conflict_won_by_the_smaller_territory() -> None:
-    index = TerritoryIndex.build([_t(1, shapely.box(0, 0, 4, 4), 10),
-                                  _t(2, shapely.box(1, 1, 2, 2), 20)])
+    index = TerritoryIndex.build(
+        [_t(1, shapely.box(0, 0, 4, 4), 10), _t(2, shapely.box(1, 1, 2, 2), 20)]
+    )
     got = _assign(index, location=(1.5, 1.5))
     assert got == Assignment("acc", 2, 20, "conflict", (2, 1))
 
@@ -132,21 +138,26 @@ def test_non_leaf_parent_owns_nothing() -> None:
 @pytest.fixture(scope="module")
 def by_rules() -> TerritoryIndex:
     """Same square four times: retail, energy, and a revenue band split at 1e6."""
-    return TerritoryIndex.build([
-        _t(1, UNIT, 10, rules=Rules(industries=("Retail",))),
-        _t(2, UNIT, 20, rules=Rules(industries=("Energy",), products=("Turbines",))),
-        _t(3, shapely.box(2, 0, 3, 1), 30, rules=Rules(max_revenue=1e6)),
-        _t(4, shapely.box(2, 0, 3, 1), 40, rules=Rules(min_revenue=1e6)),
-    ])
+    return TerritoryIndex.build(
+        [
+            _t(1, UNIT, 10, rules=Rules(industries=("Retail",))),
+            _t(2, UNIT, 20, rules=Rules(industries=("Energy",), products=("Turbines",))),
+            _t(3, shapely.box(2, 0, 3, 1), 30, rules=Rules(max_revenue=1e6)),
+            _t(4, shapely.box(2, 0, 3, 1), 40, rules=Rules(min_revenue=1e6)),
+        ]
+    )
 
 
-@pytest.mark.parametrize(("fields", "expected"), [
-    ({"industry": "retail"}, (1, "geometry")),
-    ({"industry": "Energy", "products": ("pumps", "TURBINES")}, (2, "geometry")),
-    ({"industry": "Energy", "products": ("pumps",)}, (None, "unassigned:no-rule-match")),
-    ({"industry": "Mining"}, (None, "unassigned:no-rule-match")),
-    ({}, (None, "unassigned:no-rule-match")),
-])
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ({"industry": "retail"}, (1, "geometry")),
+        ({"industry": "Energy", "products": ("pumps", "TURBINES")}, (2, "geometry")),
+        ({"industry": "Energy", "products": ("pumps",)}, (None, "unassigned:no-rule-match")),
+        ({"industry": "Mining"}, (None, "unassigned:no-rule-match")),
+        ({}, (None, "unassigned:no-rule-match")),
+    ],
+)
 def test_industry_and_product_rules_pick_one_of_identical_shapes(
     by_rules: TerritoryIndex, fields: dict[str, object], expected: tuple[object, str]
 ) -> None:
@@ -154,9 +165,16 @@ def test_industry_and_product_rules_pick_one_of_identical_shapes(
     assert (got.territory_id, got.assignment, got.candidates) == (*expected, ())
 
 
-@pytest.mark.parametrize(("revenue", "expected"), [
-    (999_999.0, 3), (1_000_000.0, 4), (5e9, 4), (0.0, 3), (None, None),
-])
+@pytest.mark.parametrize(
+    ("revenue", "expected"),
+    [
+        (999_999.0, 3),
+        (1_000_000.0, 4),
+        (5e9, 4),
+        (0.0, 3),
+        (None, None),
+    ],
+)
 def test_revenue_band_split_at_a_figure_never_matches_twice(
     by_rules: TerritoryIndex, revenue: float | None, expected: int | None
 ) -> None:
@@ -165,15 +183,17 @@ def test_revenue_band_split_at_a_figure_never_matches_twice(
     assert got.assignment != "conflict"
 
 
-def test_override_wins_over_geometry_and_keeps_the_covering_territory(squares: TerritoryIndex
-                                                                     ) -> None:
+def test_override_wins_over_geometry_and_keeps_the_covering_territory(
+    squares: TerritoryIndex,
+) -> None:
     got = _assign(squares, location=(1.5, 0.5), owner_rep_id=99)
     assert got == Assignment("acc", 2, 99, "override")
 
 
 def test_override_prefers_the_covering_territory_that_lists_the_rep() -> None:
-    index = TerritoryIndex.build([_t(1, shapely.box(0, 0, 4, 4), 10),
-                                  _t(2, shapely.box(1, 1, 2, 2), 20, 21)])
+    index = TerritoryIndex.build(
+        [_t(1, shapely.box(0, 0, 4, 4), 10), _t(2, shapely.box(1, 1, 2, 2), 20, 21)]
+    )
     assert _assign(index, location=(1.5, 1.5), owner_rep_id=10).territory_id == 1
     assert _assign(index, location=(1.5, 1.5), owner_rep_id=21).territory_id == 2
 
@@ -190,26 +210,42 @@ def test_bulk_equals_single_point_and_brute_force_on_random_points() -> None:
     rng = np.random.default_rng(11)
     shapes = [shapely.Point(rng.uniform(0, 10, 2)).buffer(rng.uniform(0.5, 2.0)) for _ in range(12)]
     rules = [Rules(), Rules(industries=("A",)), Rules(max_revenue=50.0)]
-    index = TerritoryIndex.build([_t(i + 1, s, 100 + i, rules=rules[i % 3])
-                                  for i, s in enumerate(shapes)])
+    index = TerritoryIndex.build(
+        [_t(i + 1, s, 100 + i, rules=rules[i % 3]) for i, s in enumerate(shapes)]
+    )
     xy = rng.uniform(-1, 11, (3000, 2))
-    accounts = [Account(str(i), location=(x, y), industry=str(rng.choice(["A", "B"])),
-                        annual_revenue=float(rng.uniform(0, 100)))
-                for i, (x, y) in enumerate(xy.tolist())]
+    accounts = [
+        Account(
+            str(i),
+            location=(x, y),
+            industry=str(rng.choice(["A", "B"])),
+            annual_revenue=float(rng.uniform(0, 100)),
+        )
+        for i, (x, y) in enumerate(xy.tolist())
+    ]
     for account, got in zip(accounts, assign_accounts(accounts, index), strict=True):
         assert got == _reference(index, account)
-        single = index.locate(*account.location, industry=account.industry,  # type: ignore[misc]
-                              revenue=account.annual_revenue)
+        single = index.locate(
+            *account.location,
+            industry=account.industry,  # type: ignore[misc]
+            revenue=account.annual_revenue,
+        )
         assert (single.territory_id, single.assignment, single.candidates) == (
-            got.territory_id, got.assignment, got.candidates)
+            got.territory_id,
+            got.assignment,
+            got.candidates,
+        )
 
 
 def _reference(index: TerritoryIndex, account: Account) -> Assignment:
     """The rule written the slow, obvious way (no edge points in this sample)."""
     x, y = account.location  # type: ignore[misc]
     covering = [t for t in index.territories if shapely.intersects_xy(t.geometry, x, y)]
-    matching = [t for t in covering
-                if t.rules.matches(account.industry, account.products, account.annual_revenue)]
+    matching = [
+        t
+        for t in covering
+        if t.rules.matches(account.industry, account.products, account.annual_revenue)
+    ]
     area = {t.id: a for t, a in zip(index.territories, index.area_km2, strict=True)}
     matching.sort(key=lambda t: (area[t.id], t.id))
     if not matching:
@@ -218,8 +254,9 @@ def _reference(index: TerritoryIndex, account: Account) -> Assignment:
     win = matching[0]
     if len(matching) == 1:
         return Assignment(account.id, win.id, win.primary_rep_id, "geometry")
-    return Assignment(account.id, win.id, win.primary_rep_id, "conflict",
-                      tuple(t.id for t in matching))
+    return Assignment(
+        account.id, win.id, win.primary_rep_id, "conflict", tuple(t.id for t in matching)
+    )
 
 
 def test_affected_bbox_of_create_and_delete_is_the_shape() -> None:

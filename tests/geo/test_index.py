@@ -28,10 +28,12 @@ def _random_shapes(rng: np.random.Generator, n: int) -> list[shapely.Geometry]:
             shape = shapely.affinity.rotate(box, rng.uniform(0, 180))
         elif kind == 2:
             shape = shapely.box(x - 1, y - 1, x + 1, y + 1).difference(
-                shapely.box(x - 0.5, y - 0.5, x + 0.5, y + 0.5))
+                shapely.box(x - 0.5, y - 0.5, x + 0.5, y + 0.5)
+            )
         else:
-            shape = shapely.MultiPolygon([shapely.box(x, y, x + 0.7, y + 0.3),
-                                          shapely.box(x - 1, y - 1, x - 0.5, y - 0.2)])
+            shape = shapely.MultiPolygon(
+                [shapely.box(x, y, x + 0.7, y + 0.3), shapely.box(x - 1, y - 1, x - 0.5, y - 0.2)]
+            )
         shapes.append(shape)
     return shapes
 
@@ -61,8 +63,9 @@ def test_covering_ids_equal_brute_force_on_random_overlapping_shapes(
 ) -> None:
     rng = np.random.default_rng(7)
     shapes = _random_shapes(rng, 24)
-    index = TerritoryIndex.build([_territory(100 - i, s) for i, s in enumerate(shapes)],
-                                 cell_deg=cell_deg)
+    index = TerritoryIndex.build(
+        [_territory(100 - i, s) for i, s in enumerate(shapes)], cell_deg=cell_deg
+    )
     xy = _probe_points(rng, shapes, 1500)
     covering = index.covering_ids(xy[:, 0], xy[:, 1])
     winners = index.winner_ids(xy[:, 0], xy[:, 1])
@@ -75,8 +78,9 @@ def test_covering_ids_equal_brute_force_on_random_overlapping_shapes(
 
 
 def test_covering_ids_interior_flags_distinguish_edge_from_inside() -> None:
-    index = TerritoryIndex.build([_territory(1, shapely.box(0, 0, 1, 1)),
-                                  _territory(2, shapely.box(1, 0, 2, 1))])
+    index = TerritoryIndex.build(
+        [_territory(1, shapely.box(0, 0, 1, 1)), _territory(2, shapely.box(1, 0, 2, 1))]
+    )
     covering = index.covering_ids(np.array([0.5, 1.0]), np.array([0.5, 0.5]))
     assert covering.offsets.tolist() == [0, 1, 3]
     assert covering.territory_ids.tolist() == [1, 1, 2]
@@ -108,7 +112,10 @@ def test_point_in_hole_is_not_covered_but_hole_edge_is() -> None:
     donut = shapely.box(0, 0, 3, 3).difference(shapely.box(1, 1, 2, 2))
     index = TerritoryIndex.build([_territory(1, donut)], cell_deg=0.25)
     assert index.winner_ids(np.array([1.5, 1.0, 0.5]), np.array([1.5, 1.5, 0.5])).tolist() == [
-        -1, 1, 1]
+        -1,
+        1,
+        1,
+    ]
 
 
 def test_build_keeps_only_leaves_sorted_by_id() -> None:
@@ -149,8 +156,11 @@ def test_non_finite_coordinates_cover_nothing_in_bulk() -> None:
 
 def test_grid_settles_most_county_sized_points_without_exact_tests() -> None:
     # A 40 x 20 checkerboard of one-degree cells: only cells on the lines need tests.
-    tiles = [_territory(i * 20 + j + 1, shapely.box(i, j, i + 1, j + 1))
-             for i in range(40) for j in range(20)]
+    tiles = [
+        _territory(i * 20 + j + 1, shapely.box(i, j, i + 1, j + 1))
+        for i in range(40)
+        for j in range(20)
+    ]
     index = TerritoryIndex.build(tiles)
     codes = index.grid.codes
     assert (codes >= 0).mean() > 0.8

@@ -7,11 +7,15 @@ import shapely
 from geo.crs import GEOD
 from geo.errors import InvalidInputError
 from geo.model import Rules, Territory
-from geo.overlaps import find_overlaps, overlaps_with
+from geo.overlaps import OverlapReport, find_overlaps, overlaps_with
+
+ANY = Rules()
 
 
-def _t(tid: int, geometry: shapely.Geometry, **kw: object) -> Territory:
-    return Territory(id=tid, name=f"T{tid}", geometry=geometry, **kw)  # type: ignore[arg-type]
+def _t(
+    tid: int, geometry: shapely.Geometry, *, rules: Rules = ANY, parent_id: int | None = None
+) -> Territory:
+    return Territory(id=tid, name=f"T{tid}", geometry=geometry, rules=rules, parent_id=parent_id)
 
 
 def _geodesic_km2(geometry: shapely.Geometry) -> float:
@@ -24,8 +28,8 @@ def _geodesic_km2(geometry: shapely.Geometry) -> float:
     return abs(area_m2) / 1e6
 
 
-def _all_pairs(report: object) -> set[tuple[int | None, int]]:
-    return {(p.a_id, p.b_id) for p in report.overlaps + report.slivers}  # type: ignore[attr-defined]
+def _all_pairs(report: OverlapReport) -> set[tuple[int | None, int]]:
+    return {(p.a_id, p.b_id) for p in report.overlaps + report.slivers}
 
 
 def test_find_overlaps_pair_touching_along_an_edge_is_not_an_overlap() -> None:

@@ -365,7 +365,9 @@ def test_geometry_to_geojson_winds_by_the_right_hand_rule_and_rounds() -> None:
     shell, hole = out["coordinates"]
     assert out["type"] == "Polygon" and shell[1] == [-82.9, 39.9]
     assert [-83.1, 40.123457] in shell
-    assert shapely.is_ccw(shapely.LinearRing(shell)) and not shapely.is_ccw(shapely.LinearRing(hole))
+    assert shapely.is_ccw(shapely.LinearRing(shell)) and not shapely.is_ccw(
+        shapely.LinearRing(hole)
+    )
 
 
 @pytest.mark.parametrize(

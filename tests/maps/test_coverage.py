@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import folium
 import pyproj
 import pytest
@@ -67,6 +69,12 @@ def test_layers_hold_every_feature_once(world: World) -> None:
         "Accounts too far from their rep": 1,
         "Accounts caught in an overlap": 1,
     }
+    # Flagged rows are drawn from the accounts' columns, so their popups need
+    # the same lookup tables to name territory, owner and flags.
+    tables = json.loads(accounts.options_json)["tables"]
+    assert tables["owner"] == ["none", "Ann", "Bob"]
+    for name in counts:
+        assert json.loads(found[name].options_json)["tables"] == tables  # type: ignore[attr-defined]
     assert found["Rep home bases and reach"].point_count == 2  # type: ignore[attr-defined]
     assert found["Overlaps"].feature_count == 1  # type: ignore[attr-defined]
 
