@@ -68,7 +68,8 @@ def make_data(size: int, states: set[str] | None, seed: int = 7) -> dict[str, ob
     lon, lat, county = _points_in(polygons, size, rng)
     accounts, assignments = _accounts(territories, lon, lat, county, rng)
     distance = haversine_km(lon, lat, *homes[nearest[np.maximum(county, 0)]].T)
-    flags = {a.id: ["too_far"] for a, d in zip(accounts, distance, strict=True) if d > 150}
+    too_far = (distance > 150) & (county >= 0)
+    flags = {a.id: ["too_far"] for a, far in zip(accounts, too_far, strict=True) if far}
     metrics = {
         t.id: {"workload_hours": float(rng.uniform(5, 45)), "load_pct": float(rng.uniform(20, 130))}
         for t in territories

@@ -96,6 +96,8 @@ def clip_to_neighbours(
     (1.0, 0.0, 2.0, 1.0)
     """
     drawn = _cleaned(geometry, _Limits(0.0, 0.0))
+    if drawn.is_empty:
+        raise _nothing_left(drawn, [], _Limits(0.0, 0.0))
     hits = _overlapping(drawn, [t for t in neighbours if t.id != exclude_id])
     if not hits:
         return ClipResult(drawn, 0.0, shapely.MultiPolygon(), ())
@@ -148,12 +150,15 @@ def _mean_width_m(
 def _nothing_left(
     drawn: shapely.MultiPolygon, hits: Sequence[Territory], limits: _Limits
 ) -> EmptyResultError:
-    names = ", ".join(f"{t.id} ({t.name})" for t in sorted(hits, key=lambda t: t.id))
-    point = drawn.representative_point()
-    reason = (
-        f"the shape lies inside territories {names}: clipping to their edges leaves "
-        f"no part larger than {limits.min_part_km2:g} km2 and wider than "
-        f"{limits.min_width_m:g} m"
-    )
-    issue = Issue("/geometry", reason, (point.x, point.y), code="empty-after-clip")
+    if drawn.is_empty:
+        reason, location = "the shape has no area left after repair", None
+    else:
+        names = ", ".join(f"{t.id} ({t.name})" for t in sorted(hits, key=lambda t: t.id))
+        reason = (
+            f"territories {names} cover the shape: clipping to their edges leaves no part "
+            f"larger than {limits.min_part_km2:g} km2 and wider than {limits.min_width_m:g} m"
+        )
+        point = drawn.representative_point()
+        location = (point.x, point.y)
+    issue = Issue("/geometry", reason, location, code="empty-after-clip")
     return EmptyResultError("Clipping to the neighbours would leave nothing.", [issue])

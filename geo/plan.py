@@ -31,10 +31,17 @@ from geo.plan_period import Period
 _R = TypeVar("_R")
 
 __all__ = [
-    "AccountValue", "FUNNEL_DEFINITIONS", "TerritoryFunnel", "TerritoryProfit",
-    "evaluate_accounts", "evaluate_territories", "funnel", "percent", "rank_by",
+    "AccountValue",
+    "FUNNEL_DEFINITIONS",
+    "TerritoryFunnel",
+    "TerritoryProfit",
+    "evaluate_accounts",
+    "evaluate_territories",
+    "funnel",
+    "percent",
+    "rank_by",
     "records_by_territory",
-]  # fmt: skip
+]
 
 FUNNEL_DEFINITIONS: dict[str, str] = {
     "leads": "pipeline records created in the period (every record starts as a lead)",
@@ -138,21 +145,29 @@ def evaluate_accounts(
         replace(v, rank=i + 1)
         for i, v in enumerate(sorted(unranked, key=lambda v: (-v.net_profit, v.account_id)))
     ]
-    ids = sorted(set(territory_ids) | {v.territory_id for v in ranked if v.territory_id is not None})
+    ids = sorted(
+        set(territory_ids) | {v.territory_id for v in ranked if v.territory_id is not None}
+    )
     return ranked, [_profit_of(tid, ranked, top_share) for tid in ids]
 
 
 def _value(account: Account, s: Assignment | None) -> AccountValue:
     revenue, cost = account.annual_revenue, account.cost_to_serve
-    missing = tuple(n for n, v in (("annual_revenue", revenue), ("cost_to_serve", cost)) if v is None)
+    missing = tuple(
+        n for n, v in (("annual_revenue", revenue), ("cost_to_serve", cost)) if v is None
+    )
     revenue_f, cost_f = float(revenue or 0.0), float(cost or 0.0)
     return AccountValue(
-        account_id=account.id, name=account.name,
+        account_id=account.id,
+        name=account.name,
         territory_id=None if s is None else s.territory_id,
         rep_id=None if s is None else s.rep_id,
-        revenue=revenue_f, cost_to_serve=cost_f, net_profit=revenue_f - cost_f,
-        rank=0, missing=missing,
-    )  # fmt: skip
+        revenue=revenue_f,
+        cost_to_serve=cost_f,
+        net_profit=revenue_f - cost_f,
+        rank=0,
+        missing=missing,
+    )
 
 
 def _profit_of(territory_id: int, ranked: list[AccountValue], top_share: float) -> TerritoryProfit:
@@ -196,7 +211,9 @@ def funnel(
     opportunities = [r for r in cohort if r.stage in OPPORTUNITY_STAGES]
     won_now = [r for r in records if r.stage == "won" and period.contains(r.closed_on)]
     new = {r.account_id for r in won_now if data.first_won_on.get(r.account_id) == r.closed_on}
-    cycles = [(r.closed_at - r.created_at).total_seconds() / 86400.0 for r in won_now if r.closed_at]
+    cycles = [
+        (r.closed_at - r.created_at).total_seconds() / 86400.0 for r in won_now if r.closed_at
+    ]
     territory = data.territory_by_id.get(territory_id)
     return TerritoryFunnel(
         territory_id=territory_id,
@@ -248,8 +265,11 @@ def evaluate_territories(data: PlanData, period: Period) -> list[TerritoryFunnel
     """
     grouped = records_by_territory(data)
     rows = [funnel(data, t.id, period, grouped.get(t.id, [])) for t in data.territories]
-    return rank_by(rows, lambda f: (-f.conversion_rate_pct, -f.leads, f.territory_id),
-                   eligible=lambda f: f.leads > 0)  # fmt: skip
+    return rank_by(
+        rows,
+        lambda f: (-f.conversion_rate_pct, -f.leads, f.territory_id),
+        eligible=lambda f: f.leads > 0,
+    )
 
 
 def rank_by(

@@ -52,22 +52,42 @@ def find_crossings(data: PlanData) -> list[Crossing]:
     >>> from datetime import UTC
     >>> from geo.model import Account, Assignment
     >>> from geo.plan_model import Activity
+    >>> visit = Activity("x", "a", "visit", datetime(2026, 1, 5, tzinfo=UTC), rep_id=2)
     >>> data = PlanData([], [], [Account("a")], [Assignment("a", None, 1, "override")],
-    ...                 activities=[Activity("x", "a", "visit", datetime(2026, 1, 5, tzinfo=UTC), rep_id=2)])
+    ...                 activities=[visit])
     >>> [(c.record_id, c.logged_by_rep_id, c.owner_rep_id) for c in find_crossings(data)]
     [('x', 2, 1)]
     """
     found = [
-        Crossing("pipeline", r.id, r.stage, r.account_id, data.territory_of(r.account_id),
-                 r.rep_id, owner, r.created_at, r.closed_at)  # fmt: skip
+        Crossing(
+            "pipeline",
+            r.id,
+            r.stage,
+            r.account_id,
+            data.territory_of(r.account_id),
+            r.rep_id,
+            owner,
+            r.created_at,
+            r.closed_at,
+        )
         for r in data.pipeline
-        if r.rep_id is not None and (owner := _crossed_owner(data, r.account_id, r.rep_id)) is not None
+        if r.rep_id is not None
+        and (owner := _crossed_owner(data, r.account_id, r.rep_id)) is not None
     ]
     found += [
-        Crossing("activity", a.id, a.kind, a.account_id, data.territory_of(a.account_id),
-                 a.rep_id, owner, a.at)  # fmt: skip
+        Crossing(
+            "activity",
+            a.id,
+            a.kind,
+            a.account_id,
+            data.territory_of(a.account_id),
+            a.rep_id,
+            owner,
+            a.at,
+        )
         for a in data.activities
-        if a.rep_id is not None and (owner := _crossed_owner(data, a.account_id, a.rep_id)) is not None
+        if a.rep_id is not None
+        and (owner := _crossed_owner(data, a.account_id, a.rep_id)) is not None
     ]
     return sorted(found, key=lambda c: (c.at, c.kind, c.record_id))
 

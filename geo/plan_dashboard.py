@@ -12,12 +12,17 @@ import shapely
 from geo.distance import TooFar, flag_too_far, geodesic_km
 from geo.model import Account, Territory
 from geo.plan_model import PipelineRecord, PlanData
-from geo.plan_period import Period, parse_period
+from geo.plan_period import Period
 
 __all__ = [
-    "Attention", "MonthRevenue", "NearbyAccount", "UnvisitedAccount", "accounts_needing_attention",
-    "monthly_revenue", "revenue_by_product",
-]  # fmt: skip
+    "Attention",
+    "MonthRevenue",
+    "NearbyAccount",
+    "UnvisitedAccount",
+    "accounts_needing_attention",
+    "monthly_revenue",
+    "revenue_by_product",
+]
 
 _KM_PER_DEGREE = 111.32  # at the equator; only widens a pre-filter box
 
@@ -172,9 +177,10 @@ def _unassigned_nearby(
     data: PlanData, territory: Territory, nearby_km: float
 ) -> list[NearbyAccount]:
     candidates = [
-        (a, s.assignment) for a, s in zip(data.accounts, data.assignments, strict=True)
+        (a, s.assignment)
+        for a, s in zip(data.accounts, data.assignments, strict=True)
         if s.territory_id is None and a.location is not None
-    ]  # fmt: skip
+    ]
     if not candidates:
         return []
     lon = np.array([a.location[0] for a, _ in candidates])  # type: ignore[index]
@@ -196,8 +202,9 @@ def _unassigned_nearby(
     distance_km = np.atleast_1d(geodesic_km(lon[idx], lat[idx], closest[:, 0], closest[:, 1]))
     found = [
         NearbyAccount(candidates[i][0].id, candidates[i][0].name, float(d), candidates[i][1])
-        for i, d in zip(idx.tolist(), distance_km.tolist(), strict=True) if d <= nearby_km
-    ]  # fmt: skip
+        for i, d in zip(idx.tolist(), distance_km.tolist(), strict=True)
+        if d <= nearby_km
+    ]
     return sorted(found, key=lambda n: (n.distance_km, n.account_id))
 
 
@@ -216,7 +223,9 @@ def _not_visited(
     found = [
         UnvisitedAccount(a.id, a.name, float(a.annual_revenue), last.get(a.id))
         for a in mine
-        if a.annual_revenue is not None and a.annual_revenue >= threshold
-        and not a.remote and (a.id not in last or last[a.id] < since)
-    ]  # fmt: skip
+        if a.annual_revenue is not None
+        and a.annual_revenue >= threshold
+        and not a.remote
+        and (a.id not in last or last[a.id] < since)
+    ]
     return sorted(found, key=lambda u: (-u.annual_revenue, u.account_id))

@@ -20,7 +20,14 @@ from geo.plan_model import Goal, PipelineRecord, PlanData
 from geo.plan_period import Period, one_year_earlier
 from geo.plan_reps import RepScore
 
-__all__ = ["GOAL_METRICS", "GoalResult", "MetricSpec", "evaluate_goals", "goal_issues", "goal_status"]
+__all__ = [
+    "GOAL_METRICS",
+    "GoalResult",
+    "MetricSpec",
+    "evaluate_goals",
+    "goal_issues",
+    "goal_status",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,33 +43,55 @@ class MetricSpec:
 
 
 GOAL_METRICS: dict[str, MetricSpec] = {
-    "total_revenue": MetricSpec(True, "amounts of won deals closed in the period on the territory's accounts"),
+    "total_revenue": MetricSpec(
+        True, "amounts of won deals closed in the period on the territory's accounts"
+    ),
     "product_revenue": MetricSpec(
-        True, "total_revenue of the deals whose product is the goal's product (case ignored)", needs_product=True),
+        True,
+        "total_revenue of the deals whose product is the goal's product (case ignored)",
+        needs_product=True,
+    ),
     "new_customer_revenue": MetricSpec(
-        True, "total_revenue from accounts whose first won deal closed in the period"),
+        True, "total_revenue from accounts whose first won deal closed in the period"
+    ),
     "existing_customer_revenue": MetricSpec(
-        True, "total_revenue from accounts with a won deal closed before the period"),
+        True, "total_revenue from accounts with a won deal closed before the period"
+    ),
     "net_profit": MetricSpec(
-        True, "total_revenue minus the accounts' annual cost_to_serve scaled to the elapsed part "
-        "of the period", minimum=-1e15),
+        True,
+        "total_revenue minus the accounts' annual cost_to_serve scaled to the elapsed part "
+        "of the period",
+        minimum=-1e15,
+    ),
     "yoy_growth_pct": MetricSpec(
-        False, "(won revenue from the period's start to today / won revenue over the same dates a "
-        "year earlier - 1) x 100; no data without revenue a year earlier", minimum=-100.0),
+        False,
+        "(won revenue from the period's start to today / won revenue over the same dates a "
+        "year earlier - 1) x 100; no data without revenue a year earlier",
+        minimum=-100.0,
+    ),
     "clv": MetricSpec(
-        False, "customer lifetime value: mean over the territory's customers (accounts with a won "
-        "deal or stage customer) of annual_revenue - cost_to_serve, times lifetime_years"),
+        False,
+        "customer lifetime value: mean over the territory's customers (accounts with a won "
+        "deal or stage customer) of annual_revenue - cost_to_serve, times lifetime_years",
+    ),
     "cac": MetricSpec(
-        False, "customer acquisition cost: no data source here; send it as the goal's actual",
-        lower_is_better=True),
+        False,
+        "customer acquisition cost: no data source here; send it as the goal's actual",
+        lower_is_better=True,
+    ),
     "clv_cac_ratio": MetricSpec(False, "clv / cac, when both are known"),
     "nps": MetricSpec(
-        False, "net promoter score: no data source here; send it as the goal's actual",
-        minimum=-100.0, maximum=100.0),
+        False,
+        "net promoter score: no data source here; send it as the goal's actual",
+        minimum=-100.0,
+        maximum=100.0,
+    ),
     "reps_at_quota": MetricSpec(
-        False, "the territory's reps (rep_ids) whose quota pace (won revenue against the annual "
-        "quota scaled to the elapsed part of the period) is at least 100 %"),
-}  # fmt: skip
+        False,
+        "the territory's reps (rep_ids) whose quota pace (won revenue against the annual "
+        "quota scaled to the elapsed part of the period) is at least 100 %",
+    ),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,8 +161,8 @@ def evaluate_goals(
     Returns
     -------
     list of GoalResult
-        By territory, then metric and product; goals of unknown territories
-        are left out.
+        By territory, then metric (in the order of :data:`GOAL_METRICS`) and
+        product; goals of unknown territories are left out.
 
     Notes
     -----
@@ -141,8 +170,11 @@ def evaluate_goals(
     territory that owns its account now.
     """
     share = period.elapsed_share(today)
-    goals = [g for g in data.goals if g.period == period.label and g.territory_id in data.territory_by_id]
-    goals.sort(key=lambda g: (g.territory_id, g.metric, g.product or ""))
+    goals = [
+        g for g in data.goals if g.period == period.label and g.territory_id in data.territory_by_id
+    ]
+    order = {name: i for i, name in enumerate(GOAL_METRICS)}
+    goals.sort(key=lambda g: (g.territory_id, order[g.metric], g.product or ""))
     scores = {s.rep_id: s for s in rep_scores}
     contexts = {
         tid: _Context(data, tid, period, today, scores, lifetime_years)
@@ -153,24 +185,36 @@ def evaluate_goals(
 
 def _result(goal: Goal, ctx: _Context, share: float) -> GoalResult:
     spec = GOAL_METRICS[goal.metric]
-    actual, source = (goal.actual, "provided") if goal.actual is not None else (ctx.actual(goal), "computed")
+    actual, source = (
+        (goal.actual, "provided") if goal.actual is not None else (ctx.actual(goal), "computed")
+    )
     if actual is None:
         source = "none"
     return GoalResult(
-        territory_id=goal.territory_id, metric=goal.metric, product=goal.product, goal=goal.value,
-        actual=actual, actual_source=source, status=goal_status(spec, goal.value, actual, share),
+        territory_id=goal.territory_id,
+        metric=goal.metric,
+        product=goal.product,
+        goal=goal.value,
+        actual=actual,
+        actual_source=source,
+        status=goal_status(spec, goal.value, actual, share),
         progress_pct=None if actual is None or goal.value == 0 else 100.0 * actual / goal.value,
         expected_by_now=goal.value * share if spec.cumulative else None,
-    )  # fmt: skip
+    )
 
 
 class _Context:
     """One territory's records and accounts for computing actuals."""
 
     def __init__(
-        self, data: PlanData, territory_id: int, period: Period, today: date,
-        scores: Mapping[int, RepScore], lifetime_years: float,
-    ) -> None:  # fmt: skip
+        self,
+        data: PlanData,
+        territory_id: int,
+        period: Period,
+        today: date,
+        scores: Mapping[int, RepScore],
+        lifetime_years: float,
+    ) -> None:
         self.data, self.period, self.today = data, period, today
         self.territory = data.territory_by_id[territory_id]
         self.accounts = data.accounts_of_territory(territory_id)
@@ -181,8 +225,14 @@ class _Context:
     def actual(self, goal: Goal) -> float | None:
         return _ACTUALS[goal.metric](self, goal)
 
-    def won_between(self, start: date, end: date, keep: Callable[[PipelineRecord], bool] = lambda r: True) -> float:
-        return sum(r.amount or 0.0 for r in self.records if r.closed_on and start <= r.closed_on < end and keep(r))
+    def won_between(
+        self, start: date, end: date, keep: Callable[[PipelineRecord], bool] = lambda r: True
+    ) -> float:
+        return sum(
+            r.amount or 0.0
+            for r in self.records
+            if r.closed_on and start <= r.closed_on < end and keep(r)
+        )
 
     def revenue(self, keep: Callable[[PipelineRecord], bool] = lambda r: True) -> float:
         return self.won_between(self.period.start, self.period.end, keep)
@@ -210,13 +260,23 @@ def _clv(ctx: _Context, goal: Goal) -> float | None:
     customers = [a for a in ctx.accounts if a.stage == "customer" or a.id in won]
     if not customers:
         return None
-    annual = sum((a.annual_revenue or 0.0) - (a.cost_to_serve or 0.0) for a in customers) / len(customers)
+    annual = sum((a.annual_revenue or 0.0) - (a.cost_to_serve or 0.0) for a in customers) / len(
+        customers
+    )
     return annual * ctx.lifetime_years
 
 
 def _clv_cac(ctx: _Context, goal: Goal) -> float | None:
-    cac = next((g.actual for g in ctx.data.goals if g.territory_id == ctx.territory.id
-                and g.period == ctx.period.label and g.metric == "cac"), None)  # fmt: skip
+    cac = next(
+        (
+            g.actual
+            for g in ctx.data.goals
+            if g.territory_id == ctx.territory.id
+            and g.period == ctx.period.label
+            and g.metric == "cac"
+        ),
+        None,
+    )
     clv = _clv(ctx, goal)
     return None if cac is None or clv is None or cac <= 0 else clv / cac
 
@@ -230,7 +290,8 @@ def _reps_at_quota(ctx: _Context, goal: Goal) -> float | None:
 _ACTUALS: dict[str, Callable[[_Context, Goal], float | None]] = {
     "total_revenue": lambda ctx, g: ctx.revenue(),
     "product_revenue": lambda ctx, g: ctx.revenue(
-        lambda r: (r.product or "").casefold() == (g.product or "").casefold()),
+        lambda r: (r.product or "").casefold() == (g.product or "").casefold()
+    ),
     "new_customer_revenue": lambda ctx, g: ctx.revenue(lambda r: _new_customer(ctx, r)),
     "existing_customer_revenue": lambda ctx, g: ctx.revenue(lambda r: not _new_customer(ctx, r)),
     "net_profit": _net_profit,
@@ -240,7 +301,7 @@ _ACTUALS: dict[str, Callable[[_Context, Goal], float | None]] = {
     "clv_cac_ratio": _clv_cac,
     "nps": lambda ctx, g: None,
     "reps_at_quota": _reps_at_quota,
-}  # fmt: skip
+}
 
 
 def goal_issues(items: Sequence[Mapping[str, object]], *, base: str = "/goals") -> list[Issue]:
@@ -258,7 +319,12 @@ def goal_issues(items: Sequence[Mapping[str, object]], *, base: str = "/goals") 
     for i, item in enumerate(items):
         spec = GOAL_METRICS.get(str(item.get("metric")))
         if spec is None:
-            issues.append(Issue(f"{base}/{i}/metric", f"unknown metric; expected one of {', '.join(GOAL_METRICS)}"))
+            issues.append(
+                Issue(
+                    f"{base}/{i}/metric",
+                    f"unknown metric; expected one of {', '.join(GOAL_METRICS)}",
+                )
+            )
             continue
         issues += _item_issues(spec, item, f"{base}/{i}")
         key = (str(item["metric"]), str(item.get("product") or "").casefold())
@@ -278,7 +344,11 @@ def _item_issues(spec: MetricSpec, item: Mapping[str, object], at: str) -> list[
         value = item.get(member)
         if value is None and member == "actual":
             continue
-        if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
+        if (
+            not isinstance(value, (int, float))
+            or isinstance(value, bool)
+            or not math.isfinite(value)
+        ):
             out.append(Issue(f"{at}/{member}", "must be a finite number"))
         elif not spec.minimum <= value <= spec.maximum:
             out.append(Issue(f"{at}/{member}", f"must lie in [{spec.minimum:g}, {spec.maximum:g}]"))

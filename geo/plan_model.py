@@ -15,9 +15,15 @@ from functools import cached_property
 from geo.model import Account, Assignment, Rep, Territory
 
 __all__ = [
-    "ACTIVITY_KINDS", "PIPELINE_STAGES", "OPPORTUNITY_STAGES", "Activity", "Goal",
-    "PipelineRecord", "PlanData", "utc_date",
-]  # fmt: skip
+    "ACTIVITY_KINDS",
+    "PIPELINE_STAGES",
+    "OPPORTUNITY_STAGES",
+    "Activity",
+    "Goal",
+    "PipelineRecord",
+    "PlanData",
+    "utc_date",
+]
 
 #: Stages of a pipeline record. ``lost`` is a lost *opportunity*; a lead that
 #: is dropped before it became an opportunity stays ``lead`` (or is deleted).

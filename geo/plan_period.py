@@ -78,7 +78,9 @@ class Period:
         year = self.start.year - 1
         label = str(year) + self.label[4:]
         # Periods start on the 1st of a month, so replacing the year is exact.
-        return Period(label, self.start.replace(year=year), self.end.replace(year=self.end.year - 1))
+        return Period(
+            label, self.start.replace(year=year), self.end.replace(year=self.end.year - 1)
+        )
 
     def month_starts(self) -> list[date]:
         """The first day of every month in the period."""
@@ -135,16 +137,17 @@ def parse_period(text: str, *, pointer: str = "period") -> Period:
     return Period(label, start, date(year + index // 12, index % 12 + 1, 1))
 
 
-def _check_year(year: int, pointer: str) -> None:
+def _check_year(year: int, pointer: str, what: str = "period") -> None:
     if not MIN_YEAR <= year <= MAX_YEAR:
         raise InvalidInputError(
-            "The period is invalid.", [Issue(pointer, f"the year must lie in {MIN_YEAR}..{MAX_YEAR}")]
+            f"The {what} is invalid.",
+            [Issue(pointer, f"the year must lie in {MIN_YEAR}..{MAX_YEAR}")],
         )
 
 
 def check_today(today: date, *, pointer: str = "today") -> date:
     """``today`` if its year is in range, else :class:`InvalidInputError`."""
-    _check_year(today.year, pointer)
+    _check_year(today.year, pointer, "date")
     return today
 
 

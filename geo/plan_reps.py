@@ -100,10 +100,18 @@ def evaluate_reps(
     records, talks = _by_rep(data, period)
     elapsed_years = period.years * period.elapsed_share(today)
     return [
-        _score(data, rep, period, records.get(rep.id, []), talks.get(rep.id, Counter()),
-               new_contacts[rep.id], elapsed_years, settings)
+        _score(
+            data,
+            rep,
+            period,
+            records.get(rep.id, []),
+            talks.get(rep.id, Counter()),
+            new_contacts[rep.id],
+            elapsed_years,
+            settings,
+        )
         for rep in data.reps
-    ]  # fmt: skip
+    ]
 
 
 def _new_contacts(data: PlanData, period: Period) -> Counter[int]:
@@ -144,7 +152,9 @@ def _score(
     cohort = [r for r in mine if period.contains(r.created_on)]
     opportunities = sum(r.stage in OPPORTUNITY_STAGES for r in cohort)
     won = sum(r.stage == "won" for r in cohort)
-    won_revenue = sum(r.amount or 0.0 for r in mine if r.stage == "won" and period.contains(r.closed_on))
+    won_revenue = sum(
+        r.amount or 0.0 for r in mine if r.stage == "won" and period.contains(r.closed_on)
+    )
     book = data.accounts_of_rep(rep.id)
     quota_period = None if rep.quota is None else rep.quota * period.years
     return RepScore(
@@ -164,7 +174,9 @@ def _score(
         quota=rep.quota,
         quota_for_period=quota_period,
         quota_attainment_pct=_ratio_pct(won_revenue, quota_period),
-        quota_pace_pct=_ratio_pct(won_revenue, None if rep.quota is None else rep.quota * elapsed_years),
+        quota_pace_pct=_ratio_pct(
+            won_revenue, None if rep.quota is None else rep.quota * elapsed_years
+        ),
         travel=estimate_travel_load(rep, book, settings),
     )
 

@@ -17,9 +17,16 @@ from geo.plan_model import PlanData
 from geo.plan_reps import RepScore
 
 __all__ = [
-    "LargeAccount", "Outlier", "Review", "ReviewSettings", "SuccessGap", "TerritoryMetrics", "Verdict",
-    "review", "zscores",
-]  # fmt: skip
+    "LargeAccount",
+    "Outlier",
+    "Review",
+    "ReviewSettings",
+    "SuccessGap",
+    "TerritoryMetrics",
+    "Verdict",
+    "review",
+    "zscores",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +120,9 @@ class Review:
     large_accounts_with_juniors: list[LargeAccount] = field(default_factory=list)
 
 
-def zscores(values: Mapping[int, float], *, min_peers: int = 3) -> dict[int, tuple[float, float, float]]:
+def zscores(
+    values: Mapping[int, float], *, min_peers: int = 3
+) -> dict[int, tuple[float, float, float]]:
     """``(z, mean, std)`` per key, or ``{}`` with fewer than ``min_peers`` values or no spread.
 
     >>> {k: round(v[0], 2) for k, v in zscores({1: 10.0, 2: 10.0, 3: 10.0, 4: 30.0}).items()}
@@ -186,15 +195,21 @@ def _territory_metrics(
         loads = [r.travel for r in reps if r.travel.total_hours is not None]
         capacity = sum(t.capacity_hours for t in loads)
         accounts = len(data.accounts_of_territory(f.territory_id))
-        out.append(TerritoryMetrics(
-            territory_id=f.territory_id, name=f.name,
-            conversion_rate_pct=f.conversion_rate_pct if f.leads else None,
-            win_rate_pct=f.win_rate_pct if f.opportunities else None,
-            revenue_per_rep=f.won_revenue / len(reps) if reps else None,
-            load_pct=100.0 * sum(t.total_hours or 0.0 for t in loads) / capacity if capacity > 0 else None,
-            accounts=accounts, reps=len(reps),
-            accounts_per_rep=accounts / len(reps) if reps else None,
-        ))  # fmt: skip
+        out.append(
+            TerritoryMetrics(
+                territory_id=f.territory_id,
+                name=f.name,
+                conversion_rate_pct=f.conversion_rate_pct if f.leads else None,
+                win_rate_pct=f.win_rate_pct if f.opportunities else None,
+                revenue_per_rep=f.won_revenue / len(reps) if reps else None,
+                load_pct=100.0 * sum(t.total_hours or 0.0 for t in loads) / capacity
+                if capacity > 0
+                else None,
+                accounts=accounts,
+                reps=len(reps),
+                accounts_per_rep=accounts / len(reps) if reps else None,
+            )
+        )
     return out
 
 
@@ -209,16 +224,39 @@ def _outliers(
     for key, (z, mean, std) in zscores(values, min_peers=s.min_peers).items():  # type: ignore[arg-type]
         if abs(z) > s.z_threshold:
             up, down = _ASSESS.get(metric, ("better", "worse"))
-            found.append(Outlier(key, rows[key][0], metric, float(values[key]), mean, std, z,  # type: ignore[arg-type]
-                                 "above" if z > 0 else "below", up if z > 0 else down))  # fmt: skip
+            found.append(
+                Outlier(
+                    key,
+                    rows[key][0],
+                    metric,
+                    float(values[key]),
+                    mean,
+                    std,
+                    z,  # type: ignore[arg-type]
+                    "above" if z > 0 else "below",
+                    up if z > 0 else down,
+                )
+            )
     return found
 
 
 def _territory_outliers(metrics: Sequence[TerritoryMetrics], s: ReviewSettings) -> list[Outlier]:
-    rows = {m.territory_id: (m.name, {"conversion_rate_pct": m.conversion_rate_pct,
-                                      "revenue_per_rep": m.revenue_per_rep, "load_pct": m.load_pct})
-            for m in metrics}  # fmt: skip
-    return [o for metric in ("conversion_rate_pct", "revenue_per_rep", "load_pct") for o in _outliers(rows, metric, s)]
+    rows = {
+        m.territory_id: (
+            m.name,
+            {
+                "conversion_rate_pct": m.conversion_rate_pct,
+                "revenue_per_rep": m.revenue_per_rep,
+                "load_pct": m.load_pct,
+            },
+        )
+        for m in metrics
+    }
+    return [
+        o
+        for metric in ("conversion_rate_pct", "revenue_per_rep", "load_pct")
+        for o in _outliers(rows, metric, s)
+    ]
 
 
 def _success_gap(rates: Mapping[int, float], s: ReviewSettings) -> SuccessGap | None:
@@ -227,18 +265,28 @@ def _success_gap(rates: Mapping[int, float], s: ReviewSettings) -> SuccessGap | 
     best = max(rates, key=lambda k: (rates[k], -k))
     worst = min(rates, key=lambda k: (rates[k], k))
     gap = rates[best] - rates[worst]
-    return SuccessGap(best, rates[best], worst, rates[worst], gap) if gap >= s.success_gap_pct else None
+    return (
+        SuccessGap(best, rates[best], worst, rates[worst], gap)
+        if gap >= s.success_gap_pct
+        else None
+    )
 
 
 _REP_METRICS = ("quota_pace_pct", "lead_to_opportunity_pct", "opportunity_to_deal_pct")
 
 
 def _rep_rows(scores: Sequence[RepScore]) -> dict[int, tuple[str, dict[str, float | None]]]:
-    return {r.rep_id: (r.name, {
-        "quota_pace_pct": r.quota_pace_pct,
-        "lead_to_opportunity_pct": r.lead_to_opportunity_pct if r.leads else None,
-        "opportunity_to_deal_pct": r.opportunity_to_deal_pct if r.opportunities else None,
-    }) for r in scores}  # fmt: skip
+    return {
+        r.rep_id: (
+            r.name,
+            {
+                "quota_pace_pct": r.quota_pace_pct,
+                "lead_to_opportunity_pct": r.lead_to_opportunity_pct if r.leads else None,
+                "opportunity_to_deal_pct": r.opportunity_to_deal_pct if r.opportunities else None,
+            },
+        )
+        for r in scores
+    }
 
 
 def _rep_outliers(scores: Sequence[RepScore], s: ReviewSettings) -> list[Outlier]:
@@ -251,18 +299,28 @@ def _rep_verdicts(scores: Sequence[RepScore], s: ReviewSettings) -> list[Verdict
     down: dict[int, list[str]] = {}
     for r in scores:
         if r.quota_pace_pct is not None and r.quota_pace_pct < s.struggling_pace_pct:
-            down.setdefault(r.rep_id, []).append(f"quota pace {r.quota_pace_pct:.0f}% < {s.struggling_pace_pct:g}%")
+            down.setdefault(r.rep_id, []).append(
+                f"quota pace {r.quota_pace_pct:.0f}% < {s.struggling_pace_pct:g}%"
+            )
         if r.quota_pace_pct is not None and r.quota_pace_pct >= s.excelling_pace_pct:
-            up.setdefault(r.rep_id, []).append(f"quota pace {r.quota_pace_pct:.0f}% >= {s.excelling_pace_pct:g}%")
+            up.setdefault(r.rep_id, []).append(
+                f"quota pace {r.quota_pace_pct:.0f}% >= {s.excelling_pace_pct:g}%"
+            )
     for o in _rep_outliers(scores, s):
         side = up if o.direction == "above" else down
-        side.setdefault(o.subject_id, []).append(f"{o.metric} {o.value:.1f} is {abs(o.z):.1f} sd {o.direction} the mean")
+        side.setdefault(o.subject_id, []).append(
+            f"{o.metric} {o.value:.1f} is {abs(o.z):.1f} sd {o.direction} the mean"
+        )
     names = {r.rep_id: r.name for r in scores}
-    return [_verdict(k, names[k], up.get(k, []), down.get(k, []), ("excelling", "struggling"))
-            for k in sorted(set(up) | set(down))]  # fmt: skip
+    return [
+        _verdict(k, names[k], up.get(k, []), down.get(k, []), ("excelling", "struggling"))
+        for k in sorted(set(up) | set(down))
+    ]
 
 
-def _verdict(key: int, name: str, up: list[str], down: list[str], words: tuple[str, str]) -> Verdict:
+def _verdict(
+    key: int, name: str, up: list[str], down: list[str], words: tuple[str, str]
+) -> Verdict:
     word = "mixed" if up and down else (words[0] if up else words[1])
     return Verdict(key, name, word, tuple(up + down))
 
@@ -274,16 +332,24 @@ def _service(metrics: Sequence[TerritoryMetrics], s: ReviewSettings) -> list[Ver
         if m.reps == 0 and m.accounts > 0:
             under.setdefault(m.territory_id, []).append(f"{m.accounts} accounts and no rep")
         elif m.load_pct is not None and m.load_pct > s.over_pct:
-            under.setdefault(m.territory_id, []).append(f"reps' load {m.load_pct:.0f}% > {s.over_pct:g}%")
+            under.setdefault(m.territory_id, []).append(
+                f"reps' load {m.load_pct:.0f}% > {s.over_pct:g}%"
+            )
         elif m.load_pct is not None and m.load_pct < s.under_pct:
-            over.setdefault(m.territory_id, []).append(f"reps' load {m.load_pct:.0f}% < {s.under_pct:g}%")
+            over.setdefault(m.territory_id, []).append(
+                f"reps' load {m.load_pct:.0f}% < {s.under_pct:g}%"
+            )
     rows = {m.territory_id: (m.name, {"accounts_per_rep": m.accounts_per_rep}) for m in metrics}
     for o in _outliers(rows, "accounts_per_rep", s):
         side = under if o.direction == "above" else over
-        side.setdefault(o.subject_id, []).append(f"{o.value:.1f} accounts per rep is {abs(o.z):.1f} sd {o.direction} the mean")
+        side.setdefault(o.subject_id, []).append(
+            f"{o.value:.1f} accounts per rep is {abs(o.z):.1f} sd {o.direction} the mean"
+        )
     names = {m.territory_id: m.name for m in metrics}
-    return [_verdict(k, names[k], under.get(k, []), over.get(k, []), ("under-served", "over-served"))
-            for k in sorted(set(under) | set(over))]  # fmt: skip
+    return [
+        _verdict(k, names[k], under.get(k, []), over.get(k, []), ("under-served", "over-served"))
+        for k in sorted(set(under) | set(over))
+    ]
 
 
 def _large_with_juniors(data: PlanData, s: ReviewSettings) -> list[LargeAccount]:
@@ -291,7 +357,15 @@ def _large_with_juniors(data: PlanData, s: ReviewSettings) -> list[LargeAccount]
     for a in sorted(data.accounts, key=lambda a: (-(a.annual_revenue or 0.0), a.id)):
         owner = data.owner_of(a.id)
         rep = data.rep_by_id.get(owner) if owner is not None else None
-        if (a.annual_revenue is not None and a.annual_revenue >= s.large_account_revenue
-                and rep is not None and (rep.experience or "").casefold() == "junior"):  # fmt: skip
-            out.append(LargeAccount(a.id, a.name, a.annual_revenue, rep.id, rep.name, data.territory_of(a.id)))
+        if (
+            a.annual_revenue is not None
+            and a.annual_revenue >= s.large_account_revenue
+            and rep is not None
+            and (rep.experience or "").casefold() == "junior"
+        ):
+            out.append(
+                LargeAccount(
+                    a.id, a.name, a.annual_revenue, rep.id, rep.name, data.territory_of(a.id)
+                )
+            )
     return out

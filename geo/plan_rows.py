@@ -20,12 +20,27 @@ from geo.plan_period import MAX_YEAR, MIN_YEAR
 from geo.rows import normalise_column, parse_plain_number
 
 __all__ = [
-    "COLUMNS", "PLAN_KINDS", "REQUIRED", "check_plan_header", "parse_instant", "parse_plan_row",
-]  # fmt: skip
+    "COLUMNS",
+    "PLAN_KINDS",
+    "REQUIRED",
+    "check_plan_header",
+    "parse_instant",
+    "parse_plan_row",
+]
 
 PLAN_KINDS: tuple[str, ...] = ("pipeline", "activities")
 COLUMNS: dict[str, tuple[str, ...]] = {
-    "pipeline": ("id", "account_id", "stage", "amount", "product", "created_at", "closed_at", "rep_id", "source"),
+    "pipeline": (
+        "id",
+        "account_id",
+        "stage",
+        "amount",
+        "product",
+        "created_at",
+        "closed_at",
+        "rep_id",
+        "source",
+    ),
     "activities": ("id", "account_id", "rep_id", "kind", "at"),
 }
 REQUIRED: dict[str, tuple[str, ...]] = {
@@ -53,13 +68,22 @@ def check_plan_header(header: Sequence[str], kind: str) -> list[Issue]:
     issues = []
     missing = [c for c in REQUIRED[kind] if c not in names]
     if missing:
-        issues.append(Issue("/header", f"required column(s) missing: {', '.join(missing)}", code="required"))
+        issues.append(
+            Issue("/header", f"required column(s) missing: {', '.join(missing)}", code="required")
+        )
     for i, name in enumerate(names):
         if names.index(name) != i:
-            issues.append(Issue(f"/header/{i}", f"column {name!r} appears twice", code="duplicate-column"))
+            issues.append(
+                Issue(f"/header/{i}", f"column {name!r} appears twice", code="duplicate-column")
+            )
         elif name not in COLUMNS[kind]:
-            issues.append(Issue(f"/header/{i}", f"unknown column {name[:40]!r} is ignored; known: "
-                                f"{', '.join(COLUMNS[kind])}", code="unknown-column"))  # fmt: skip
+            issues.append(
+                Issue(
+                    f"/header/{i}",
+                    f"unknown column {name[:40]!r} is ignored; known: {', '.join(COLUMNS[kind])}",
+                    code="unknown-column",
+                )
+            )
     return issues
 
 
@@ -86,8 +110,9 @@ def parse_plan_row(
 
     Examples
     --------
-    >>> rec, issues = parse_plan_row({"id": "o1", "account_id": "A", "stage": "Won",
-    ...     "amount": "1200", "created_at": "2026-01-05", "closed_at": "2026-02-01"}, "pipeline", "/rows/1")
+    >>> row = {"id": "o1", "account_id": "A", "stage": "Won", "amount": "1200",
+    ...        "created_at": "2026-01-05", "closed_at": "2026-02-01"}
+    >>> rec, issues = parse_plan_row(row, "pipeline", "/rows/1")
     >>> rec.stage, rec.amount, rec.closed_at.isoformat(), issues
     ('won', 1200.0, '2026-02-01T00:00:00+00:00', [])
     >>> parse_plan_row({"id": "o2", "account_id": "A", "stage": "won", "created_at": "2026-01-05"},
@@ -102,7 +127,9 @@ def parse_plan_row(
             parsed[column] = _CONVERTERS[column](row.get(column), column in REQUIRED[kind])
         except _Bad as bad:
             issues.append(Issue(f"{pointer}/{column}", bad.reason, code=bad.code))
-    if kind == "pipeline" and not any(i.pointer.endswith(("/stage", "/created_at", "/closed_at")) for i in issues):
+    if kind == "pipeline" and not any(
+        i.pointer.endswith(("/stage", "/created_at", "/closed_at")) for i in issues
+    ):
         issues += _stage_dates(parsed, pointer)
     if any(i.code != "unknown-column" for i in issues):
         return None, issues
@@ -111,16 +138,32 @@ def parse_plan_row(
 
 
 def _unknown(row: Mapping[str, object], kind: str, pointer: str) -> list[Issue]:
-    return [Issue(f"{pointer}/{name}", f"unknown member {name[:40]!r} is ignored", code="unknown-column")
-            for name in sorted(set(row) - set(COLUMNS[kind]))]  # fmt: skip
+    return [
+        Issue(
+            f"{pointer}/{name}", f"unknown member {name[:40]!r} is ignored", code="unknown-column"
+        )
+        for name in sorted(set(row) - set(COLUMNS[kind]))
+    ]
 
 
 def _stage_dates(parsed: Mapping[str, Any], pointer: str) -> list[Issue]:
     closed, created = parsed["closed_at"], parsed["created_at"]
     if parsed["stage"] in ("won", "lost") and closed is None:
-        return [Issue(f"{pointer}/closed_at", f"a {parsed['stage']} record needs closed_at", code="required")]
+        return [
+            Issue(
+                f"{pointer}/closed_at",
+                f"a {parsed['stage']} record needs closed_at",
+                code="required",
+            )
+        ]
     if parsed["stage"] in ("lead", "opportunity") and closed is not None:
-        return [Issue(f"{pointer}/closed_at", f"an open ({parsed['stage']}) record has no closed_at", code="invalid")]
+        return [
+            Issue(
+                f"{pointer}/closed_at",
+                f"an open ({parsed['stage']}) record has no closed_at",
+                code="invalid",
+            )
+        ]
     if closed is not None and closed < created:
         return [Issue(f"{pointer}/closed_at", "closed_at is before created_at", code="invalid")]
     return []
@@ -138,10 +181,15 @@ def parse_instant(value: object) -> datetime | None:
         raise _Bad("expected an ISO 8601 date or date-time as text", "wrong-type")
     text = value.strip()
     try:
-        instant = datetime.fromisoformat(text) if len(text) > 10 else _midnight(date.fromisoformat(text))
+        instant = (
+            datetime.fromisoformat(text) if len(text) > 10 else _midnight(date.fromisoformat(text))
+        )
     except ValueError:
-        raise _Bad(f"{text[:40]!r} is not an ISO 8601 date (2026-07-15) or date-time "
-                   "(2026-07-15T09:30:00Z)", "not-a-date") from None  # fmt: skip
+        raise _Bad(
+            f"{text[:40]!r} is not an ISO 8601 date (2026-07-15) or date-time "
+            "(2026-07-15T09:30:00Z)",
+            "not-a-date",
+        ) from None
     instant = instant.replace(tzinfo=UTC) if instant.tzinfo is None else instant.astimezone(UTC)
     if not MIN_YEAR <= instant.year <= MAX_YEAR:
         raise _Bad(f"the year must lie in {MIN_YEAR}..{MAX_YEAR}", "out-of-range")
@@ -178,14 +226,19 @@ def _text(value: object, required: bool) -> str | None:
     return text
 
 
-def _choice(options: Sequence[str], aliases: Mapping[str, str] = {}) -> Callable[[object, bool], str | None]:  # noqa: B006
+def _choice(
+    options: Sequence[str], aliases: Mapping[str, str] = {}
+) -> Callable[[object, bool], str | None]:  # noqa: B006
     def convert(value: object, required: bool) -> str | None:
         text = _text(value, required)
         if text is None:
             return None
         word = aliases.get(text.casefold(), text.casefold())
         if word not in options:
-            raise _Bad(f"unknown value {text[:40]!r}; expected one of {', '.join(options)}", "unknown-value")
+            raise _Bad(
+                f"unknown value {text[:40]!r}; expected one of {', '.join(options)}",
+                "unknown-value",
+            )
         return word
 
     return convert
@@ -225,8 +278,15 @@ def _instant(value: object, required: bool) -> datetime | None:
 
 
 _CONVERTERS: dict[str, Callable[[object, bool], Any]] = {
-    "id": _text, "account_id": _text, "product": _text, "source": _text,
-    "stage": _choice(PIPELINE_STAGES), "kind": _choice(ACTIVITY_KINDS, _KIND_ALIASES),
-    "amount": _amount, "rep_id": _rep_id,
-    "created_at": _instant, "closed_at": _instant, "at": _instant,
-}  # fmt: skip
+    "id": _text,
+    "account_id": _text,
+    "product": _text,
+    "source": _text,
+    "stage": _choice(PIPELINE_STAGES),
+    "kind": _choice(ACTIVITY_KINDS, _KIND_ALIASES),
+    "amount": _amount,
+    "rep_id": _rep_id,
+    "created_at": _instant,
+    "closed_at": _instant,
+    "at": _instant,
+}

@@ -135,9 +135,10 @@ def ring_issues(raw: RawRing) -> tuple[Ring | None, list[Issue], int]:
     return Ring(raw.pointer, raw.xy[keep], raw.index[keep]), [], removed
 
 
-def location(row: FloatArray) -> tuple[float, float]:
-    """A coordinate row as a plain ``(lon, lat)`` tuple for an issue."""
-    return (float(row[0]), float(row[1]))
+def location(row: FloatArray) -> tuple[float, float] | None:
+    """A coordinate row as a plain ``(lon, lat)`` for an issue; None unless finite (JSON)."""
+    lon, lat = float(row[0]), float(row[1])
+    return (lon, lat) if np.isfinite(lon) and np.isfinite(lat) else None
 
 
 def _polygon_lists(

@@ -152,9 +152,9 @@ def _small_piece_issues(
     return issues
 
 
-def _point_in(polygon: shapely.Geometry) -> tuple[float, float]:
+def _point_in(polygon: shapely.Geometry) -> tuple[float, float] | None:
     point = shapely.point_on_surface(polygon)
-    return (float(point.x), float(point.y))
+    return None if point.is_empty else (float(point.x), float(point.y))
 
 
 def _snapping_notes(
@@ -174,9 +174,8 @@ def _snapping_notes(
 def _result_issues(result: shapely.MultiPolygon, pointer: str) -> list[Issue]:
     at = f"{pointer}/coordinates"
     if result.is_empty:
-        return [
-            Issue(at, "nothing is left after snapping to the 1e-7 degree grid", None, "zero-area")
-        ]
+        reason = "nothing is left after snapping to the 1e-7 degree grid"
+        return [Issue(at, reason, None, "zero-area")]
     if not shapely.is_valid(result):  # a guard: the pipeline is meant to make this impossible
         reason = f"could not be normalised: {shapely.is_valid_reason(result)}"
         return [Issue(at, reason, None, "invalid-geometry")]

@@ -15,10 +15,11 @@ from collections.abc import Sequence
 from typing import Final
 
 import numpy as np
+import numpy.typing as npt
 import shapely
 
 from geo.errors import Issue
-from geo.validate_arrays import Ring, location
+from geo.validate_arrays import FloatArray, Ring, location
 
 _LOCATED_REASON: Final = re.compile(r"(?P<label>[^\[]*)\[(?P<lon>\S+) (?P<lat>\S+)\]")
 _REASON_CODES: Final = {
@@ -75,25 +76,37 @@ def _ring_issues(ring: Ring) -> list[Issue]:
 
 
 def _crossing_issues(ring: Ring) -> list[Issue]:
-    """Spikes (adjacent edges folded onto each other) and every pair of crossing edges."""
+    """Spikes (the boundary folding back on itself) and every pair of crossing edges."""
     segments = shapely.linestrings(np.stack([ring.xy[:-1], ring.xy[1:]], axis=1))
     a, b = shapely.STRtree(segments).query(segments, predicate="intersects")
-    a, b = a[a < b], b[a < b]
-    wraps = (a == 0) & (b == len(segments) - 1)
-    adjacent = (b - a == 1) | wraps
-    where = shapely.intersection(segments[a], segments[b])
-    folded = adjacent & (shapely.get_dimensions(where) == 1)
-    tips = np.where(wraps, 0, b)[folded]
+    apart = (a < b) & (b - a > 1) & ~((a == 0) & (b == len(segments) - 1))
+    a, b = a[apart], b[apart]  # neighbours always meet at their shared vertex
+    tips = _fold_rows(ring.xy)
     issues = [_spike_issue(ring, int(tip)) for tip in tips]
     # A spike's base touches the edges around it; that touch is the spike, not a crossing.
     seen = {location(ring.xy[(tip + step) % len(segments)]) for tip in tips for step in (-1, 1)}
-    points = shapely.get_coordinates(shapely.point_on_surface(where))
-    for k in np.flatnonzero(~adjacent):
-        at = location(points[k])
+    points = _points_in(shapely.intersection(segments[a], segments[b]))
+    for i, j, point in zip(a, b, points, strict=True):
+        at = location(point)
         if at not in seen:
             seen.add(at)
-            issues.append(_crossing_issue(ring, int(a[k]), int(b[k]), at))
+            issues.append(_crossing_issue(ring, int(i), int(j), at))
     return issues
+
+
+def _fold_rows(xy: FloatArray) -> npt.NDArray[np.intp]:
+    """Rows where the boundary turns straight back: the edges in and out are opposed."""
+    step_out = np.diff(xy, axis=0)
+    step_in = np.roll(step_out, 1, axis=0)  # row 0 is entered by the closing edge
+    cross = step_in[:, 0] * step_out[:, 1] - step_in[:, 1] * step_out[:, 0]
+    dot = (step_in * step_out).sum(axis=1)
+    return np.flatnonzero((cross == 0) & (dot < 0))
+
+
+def _points_in(geometries: npt.NDArray[np.object_]) -> FloatArray:
+    """``(lon, lat)`` of a point on each geometry, NaN for an empty one (rows stay aligned)."""
+    points = shapely.point_on_surface(geometries)
+    return np.column_stack([shapely.get_x(points), shapely.get_y(points)])
 
 
 def _spike_issue(ring: Ring, tip: int) -> Issue:
@@ -101,7 +114,7 @@ def _spike_issue(ring: Ring, tip: int) -> Issue:
     return Issue(f"{ring.pointer}/{ring.index[tip]}", reason, location(ring.xy[tip]), "spike")
 
 
-def _crossing_issue(ring: Ring, a: int, b: int, at: tuple[float, float]) -> Issue:
+def _crossing_issue(ring: Ring, a: int, b: int, at: tuple[float, float] | None) -> Issue:
     reason = (
         f"the edge from position {ring.index[a]} to {ring.index[a + 1]} crosses or touches "
         f"the edge from position {ring.index[b]} to {ring.index[b + 1]}"
@@ -128,10 +141,12 @@ def _hole_issue(shell: shapely.Polygon, hole: shapely.Polygon, ring: Ring) -> Is
     if not shapely.relate_pattern(shell, hole, "T********"):
         reason = "this hole lies outside its polygon's exterior ring"
         return Issue(ring.pointer, reason, location(ring.xy[0]), "hole-outside-shell")
-    crossing = shapely.intersection(shell.exterior, hole.exterior)
+    crossing = shapely.get_coordinates(shapely.intersection(shell.exterior, hole.exterior))
+    if len(crossing) == 0:  # the boundaries never meet: the hole encloses the shell
+        reason = "this hole encloses its polygon's exterior ring"
+        return Issue(ring.pointer, reason, location(ring.xy[0]), "hole-outside-shell")
     reason = "this hole crosses its polygon's exterior ring"
-    at = location(shapely.get_coordinates(crossing)[0])
-    return Issue(ring.pointer, reason, at, "hole-crossing-shell")
+    return Issue(ring.pointer, reason, location(crossing[0]), "hole-crossing-shell")
 
 
 def _part_issues(shapes: list[shapely.Polygon], pointers: list[str]) -> list[Issue]:
@@ -148,7 +163,7 @@ def _part_issues(shapes: list[shapely.Polygon], pointers: list[str]) -> list[Iss
 
 def _overlapping_pairs(
     shapes: list[shapely.Polygon], dimension: int = 2
-) -> list[tuple[int, int, tuple[float, float]]]:
+) -> list[tuple[int, int, tuple[float, float] | None]]:
     """Index pairs ``a < b`` whose intersection has this dimension, and a point in it."""
     if len(shapes) < 2:
         return []
@@ -157,7 +172,7 @@ def _overlapping_pairs(
     a, b = a[a < b], b[a < b]
     common = shapely.intersection(array[a], array[b])
     hit = shapely.get_dimensions(common) == dimension
-    points = shapely.get_coordinates(shapely.point_on_surface(common[hit]))
+    points = _points_in(common[hit])
     return [(int(i), int(j), location(p)) for i, j, p in zip(a[hit], b[hit], points, strict=True)]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 import folium
+from folium.map import FitBounds
 from folium.utilities import JsCode
 
 from maps.assets import use_offline_assets
@@ -23,7 +24,7 @@ def new_map(tiles: str | None) -> folium.Map:
         tiles=tiles,
         prefer_canvas=True,
         control_scale=True,
-        renderer=JsCode("L.canvas({padding: 0.5, tolerance: 3})"),
+        renderer=JsCode("L.canvas({padding: 0.5, tolerance: 3})"),  # type: ignore[arg-type]
     )
     m.add_child(PageSupport(), name="tm_page_support")
     return m
@@ -36,7 +37,12 @@ def finish_map(
     folium.LayerControl(collapsed=False).add_to(m)
     if bounds is not None:
         m.location = [(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2]
-        m.fit_bounds(bounds, padding=(12, 12))
+        # Fit at once (an animated zoom would finish after the layers had
+        # drawn the whole world once) and before any layer is added.
+        fit = FitBounds(bounds, padding=(12, 12))
+        fit.options["animate"] = False
+        m.add_child(fit, name="tm_fit_bounds")
+        m._children.move_to_end("tm_fit_bounds", last=False)
     if offline:
         use_offline_assets(m, asset_base_url)
     return m

@@ -57,7 +57,8 @@ def delta_ints(values: np.ndarray, scale: float = 1.0) -> list[int]:
     [4050000, 1, -10001]
     """
     scaled = np.round(np.asarray(values, dtype=float) * scale).astype(np.int64)
-    return np.diff(scaled, prepend=0).tolist()
+    deltas: list[int] = np.diff(scaled, prepend=0).tolist()
+    return deltas
 
 
 def escape_all(values: Sequence[str | None], max_chars: int = 80) -> list[str]:

@@ -14,17 +14,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from branca.element import Element
-from folium.elements import MacroElement
+from branca.element import Element, Figure, MacroElement
 from folium.map import Layer
 from folium.template import Template
 
 from maps.style import NO_DATA_COLOR, safe_color, script_json, text
 
 Bounds = list[list[float]]  # [[min_lat, min_lon], [max_lat, max_lon]], Folium's order
-_NO_BOUNDS: list[list[None]] = [[None, None], [None, None]]
+MaybeBounds = list[list[float | None]]  # what branca's get_bounds works with
+_NO_BOUNDS: MaybeBounds = [[None, None], [None, None]]
 _PAGE_JS = (Path(__file__).parent / "page.js").read_text(encoding="utf-8")
 _PAGE_CSS = (Path(__file__).parent / "page.css").read_text(encoding="utf-8")
 
@@ -50,12 +50,12 @@ class PageSupport(MacroElement):
     """The stylesheet and the ``TM`` helpers (decoders, tooltip tables) of a page."""
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]
         self._name = "PageSupport"
 
-    def render(self, **kwargs: Any) -> None:
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]  # as MacroElement's
         code = f"<style>{_PAGE_CSS}</style>\n<script>{_PAGE_JS}</script>"
-        self.get_root().header.add_child(RawScript(code), name=self.get_name())
+        _figure(self).header.add_child(RawScript(code), name=self.get_name())
 
 
 class _PayloadLayer(Layer):
@@ -63,11 +63,11 @@ class _PayloadLayer(Layer):
 
     payload_json: str | None = None
 
-    def render(self, **kwargs: Any) -> None:
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]  # as MacroElement's
         if self.payload_json is not None:
             code = f"var {self.get_name()}_payload = {self.payload_json};"
-            self.get_root().script.add_child(RawScript(code), name=self.get_name() + "_payload")
-        super().render(**kwargs)
+            _figure(self).script.add_child(RawScript(code), name=self.get_name() + "_payload")
+        super().render(**kwargs)  # type: ignore[no-untyped-call]
 
 
 class PolygonLayer(_PayloadLayer):
@@ -124,12 +124,17 @@ var {{ this.get_name() }}_features = {{ this.get_name() }}.tmFeatures;
             return f"TM.decodePolygons({self.get_name()}_payload)"
         return self.source.get_name() + "_features"
 
-    def _get_self_bounds(self) -> Bounds | list[list[None]]:
-        return self.bounds or _NO_BOUNDS
+    def _get_self_bounds(self) -> MaybeBounds:
+        return cast(MaybeBounds, self.bounds) or _NO_BOUNDS
 
 
 class PointLayer(_PayloadLayer):
-    """Points as canvas circle markers, from column arrays.
+    """Points from column arrays, drawn as dots in canvas tiles or as markers.
+
+    Dots (the default) suit any number of points: each map tile draws the
+    points inside it, and a click opens the nearest point's popup. Markers
+    (``markers=True``, for a few hundred home bases) are SVG circle markers
+    with a hover tooltip, and may carry a reach circle.
 
     ``columns`` holds equal-length lists: ``lat``, ``lon``, the popup columns
     named in ``popup_fields`` and the ``fill_key`` column (an index into
@@ -137,8 +142,9 @@ class PointLayer(_PayloadLayer):
     in ``tables`` holds indexes into that list; one named in ``deltas`` holds
     integer differences to add up and divide by the given scale. A
     ``reach_m`` column draws a dashed circle of that radius around each
-    point. A layer given ``source`` and ``rows`` draws those rows of the
-    source's columns instead (flagged accounts cost a row number each).
+    point (markers only). A layer given ``source`` and ``rows`` draws those
+    rows of the source's columns instead (flagged accounts cost a row number
+    each).
     """
 
     _template = Template(
@@ -147,8 +153,9 @@ class PointLayer(_PayloadLayer):
 var {{ this.get_name() }}_columns = TM.decodeColumns({{ this.get_name() }}_payload,
   {{ this.options_json }});
 {%- endif %}
-var {{ this.get_name() }} = TM.pointLayer({{ this.columns_var }}, {{ this.rows_json }},
-  {{ this.colors_json }}, {{ this.options_json }}, {{ this.fields_json }});
+var {{ this.get_name() }} = TM.{{ this.factory }}({{ this._parent.get_name() }},
+  {{ this.columns_var }}, {{ this.rows_json }}, {{ this.colors_json }}, {{ this.options_json }},
+  {{ this.fields_json }});
 {% endmacro %}"""
     )
 
@@ -168,10 +175,12 @@ var {{ this.get_name() }} = TM.pointLayer({{ this.columns_var }}, {{ this.rows_j
         bounds: Bounds | None = None,
         radius: float = 3.0,
         stroke: tuple[str, float] = ("#333333", 0.6),
+        markers: bool = False,
         show: bool = True,
     ) -> None:
         super().__init__(name=text(name), overlay=True, control=True, show=show)
         self._name = "PointLayer"
+        self.factory = "pointLayer" if markers else "dotLayer"
         if (columns is None) == (source is None) or (source is None) != (rows is None):
             raise ValueError("give columns, or source with rows")
         self.source, self.columns, self.rows = source, columns, rows
@@ -198,8 +207,8 @@ var {{ this.get_name() }} = TM.pointLayer({{ this.columns_var }}, {{ this.rows_j
         """JavaScript variable holding the decoded columns this layer draws from."""
         return (self.source or self).get_name() + "_columns"
 
-    def _get_self_bounds(self) -> Bounds | list[list[None]]:
-        return self.bounds or _NO_BOUNDS
+    def _get_self_bounds(self) -> MaybeBounds:
+        return cast(MaybeBounds, self.bounds) or _NO_BOUNDS
 
 
 class Legend(MacroElement):
@@ -215,7 +224,7 @@ TM.legend({{ this._parent.get_name() }}, {{ this.layer_var }}, {{ this.title_jso
     def __init__(
         self, title: str, entries: Sequence[tuple[str, str]], layer: Layer | None = None
     ) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]
         self._name = "Legend"
         self.title = title
         self.entries = list(entries)
@@ -224,3 +233,10 @@ TM.legend({{ this._parent.get_name() }}, {{ this.layer_var }}, {{ this.title_jso
         self.entries_json = script_json(
             [[safe_color(color, NO_DATA_COLOR), text(label)] for color, label in entries]
         )
+
+
+def _figure(element: Element) -> Figure:
+    root = element.get_root()
+    if not isinstance(root, Figure):
+        raise TypeError(f"{type(element).__name__} must be on a map inside a Figure to render")
+    return root

@@ -85,7 +85,7 @@ def render_coverage_png(
     _frame(ax, leaves, table, reps, width_px, height_px)
     _legend(ax, leaves, reps, rep_at, table)
     buffer = io.BytesIO()
-    FigureCanvasAgg(figure).print_png(buffer)
+    FigureCanvasAgg(figure).print_png(buffer)  # type: ignore[no-untyped-call]
     return buffer.getvalue()
 
 
@@ -95,10 +95,8 @@ def _draw_territories(
     if not leaves:
         return
     shapes, _ = display_geometries([t.geometry for t in leaves], tolerance)
-    fills = [
-        rep_color(rep_at[t.primary_rep_id]) if t.primary_rep_id in rep_at else UNASSIGNED_COLOR
-        for t in leaves
-    ]
+    positions = [rep_at.get(t.primary_rep_id, -1) if t.primary_rep_id else -1 for t in leaves]
+    fills = [rep_color(p) if p >= 0 else UNASSIGNED_COLOR for p in positions]
     geopandas.GeoSeries(shapes).plot(
         ax=ax, color=fills, alpha=0.55, edgecolor="white", linewidth=0.4
     )
@@ -193,7 +191,9 @@ def _legend(
     rep_at: Mapping[int, int],
     table: AccountTable,
 ) -> None:
-    used = sorted({rep_at[t.primary_rep_id] for t in leaves if t.primary_rep_id in rep_at})
+    used = sorted(
+        {rep_at[r] for t in leaves if (r := t.primary_rep_id) is not None and r in rep_at}
+    )
     handles = [Patch(color=rep_color(p), label=reps[p].name) for p in used[:_LEGEND_MAX_REPS]]
     for flag, title in FLAG_LAYERS.items():
         if any(flag in f for f in table.flags):

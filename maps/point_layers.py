@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import folium
 import numpy as np
@@ -50,7 +51,7 @@ def add_account_layers(
     """
     order = _drawing_order(table)
     flag_labels, flag_of = _flag_sets(table)
-    tables = {
+    tables: dict[str, list[Any]] = {
         "territory": ["none", *escape_all([t.name for t in territories], 200)],
         "owner": ["none", *escape_all([r.name for r in reps], 200)],
         "flags": flag_labels,
@@ -64,6 +65,7 @@ def add_account_layers(
         tables=tables,
         deltas=_DELTAS,
         bounds=_bounds(table.lon[order], table.lat[order]),
+        radius=3.5,
     )
     m.add_child(layer)
     for flag, flag_title in FLAG_LAYERS.items():
@@ -78,7 +80,8 @@ def add_account_layers(
                 source=layer,
                 rows=rows.tolist(),
                 bounds=_bounds(table.lon[order][rows], table.lat[order][rows]),
-                radius=5.0,
+                radius=4.5,
+                stroke=("#000000", 1.0),
             )
             m.add_child(flagged)
     return layer.bounds
@@ -98,7 +101,7 @@ def add_home_layer(
         return None
     lon = np.array([r.home[0] for r in located])  # type: ignore[index]
     lat = np.array([r.home[1] for r in located])  # type: ignore[index]
-    columns: dict[str, list[object]] = {
+    columns: dict[str, list[Any]] = {
         "lat": np.round(lat, _COORD_DECIMALS).tolist(),
         "lon": np.round(lon, _COORD_DECIMALS).tolist(),
         "fill": list(range(len(located))),
@@ -113,8 +116,9 @@ def add_home_layer(
         (("reach_km", "Reach km"),),
         fill_key="fill",
         bounds=_bounds(lon, lat),
-        radius=8.0,
-        stroke=("#000000", 2.5),
+        radius=6.0,
+        stroke=("#000000", 2.0),
+        markers=True,
     )
     m.add_child(layer)
     return layer.bounds
@@ -150,7 +154,7 @@ def add_route_layer(m: folium.Map, route: RouteInput, home: tuple[float, float] 
     title = "Route" + (f", day {route.day}" if route.day is not None else "")
     group = folium.FeatureGroup(name=title, overlay=True, control=True)
     summary = _route_summary(route)
-    folium.PolyLine(
+    folium.PolyLine(  # type: ignore[no-untyped-call]
         [(lat, lon) for lon, lat in path],
         color="#1f3b73",
         weight=3,

@@ -124,7 +124,7 @@ def _simplify(geometries: np.ndarray, tolerance_deg: float) -> np.ndarray:
     polygonal = np.isin(shapely.get_type_id(geometries), (3, 6))
     if not bool(np.all(polygonal)):
         raise ValueError("display_geometries takes Polygons and MultiPolygons only")
-    simplified = shapely.coverage_simplify(geometries, tolerance_deg)
+    simplified: np.ndarray = shapely.coverage_simplify(geometries, tolerance_deg)
     broken = ~shapely.is_valid(simplified) | shapely.is_empty(simplified)
     simplified[broken] = geometries[broken]
     return simplified

@@ -28,9 +28,9 @@ FLAG_COLORS: dict[str, str] = {
 # Qualitative palettes: reps fill territories with tab10 (drawn translucent),
 # territories colour their account dots with the darker Dark2 and Set1, so a
 # dot never has the colour of the fill it sits on.
-_REP_PALETTE = tuple(to_hex(c) for c in colormaps["tab10"].colors)
-_TERRITORY_PALETTE = tuple(to_hex(c) for c in colormaps["Dark2"].colors) + tuple(
-    to_hex(c) for c in colormaps["Set1"].colors
+_REP_PALETTE = tuple(to_hex(c) for c in colormaps["tab10"](range(10)))
+_TERRITORY_PALETTE = tuple(to_hex(c) for c in colormaps["Dark2"](range(8))) + tuple(
+    to_hex(c) for c in colormaps["Set1"](range(9))
 )
 _HEX_COLOR = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
 _NAMED_COLOR = re.compile(r"[a-zA-Z]{3,20}")

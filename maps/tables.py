@@ -45,7 +45,8 @@ class AccountTable:
     @property
     def located(self) -> np.ndarray:
         """Boolean mask of accounts that have a location."""
-        return ~np.isnan(self.lon)
+        mask: np.ndarray = ~np.isnan(self.lon)
+        return mask
 
 
 def account_table(
@@ -173,4 +174,5 @@ def haversine_km(
     dphi = phi2 - phi1
     dlmb = np.radians(lon2 - lon1)
     h = np.sin(dphi / 2) ** 2 + np.cos(phi1) * np.cos(phi2) * np.sin(dlmb / 2) ** 2
-    return 2 * _EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+    distance: np.ndarray = 2 * _EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+    return distance

@@ -9,6 +9,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import folium
 import mapclassify
@@ -73,7 +74,7 @@ def add_territory_layers(
     shapes, decimals = display_geometries([t.geometry for t in territories], tolerance_deg)
     classes = classify(numbers, metric, scheme, k) if metric else None
     rep_index = {r.id: i for i, r in enumerate(reps)}
-    payload = encode_polygons(shapes, decimals)
+    payload: dict[str, object] = dict(encode_polygons(shapes, decimals))
     payload["scale"] = 10 ** min(decimals, 7)
     payload["props"] = _property_columns(territories, numbers, reps, rep_index, classes)
     bounds = lonlat_bounds(shapely.total_bounds(shapes))
@@ -146,12 +147,12 @@ def _property_columns(
     reps: Sequence[Rep],
     rep_index: Mapping[int, int],
     classes: Classes | None,
-) -> dict[str, list[object]]:
+) -> dict[str, list[Any]]:
     # One list per property rather than a dict per feature: the keys would
     # otherwise be repeated 3,108 times for the counties.
     positions = [rep_index.get(t.primary_rep_id, -1) for t in territories]  # type: ignore[arg-type]
     rep_names = escape_all([r.name for r in reps])
-    columns: dict[str, list[object]] = {
+    columns: dict[str, list[Any]] = {
         "name": escape_all([t.name for t in territories], 200),
         "code": escape_all([t.code for t in territories]),
         "rep": [

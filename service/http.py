@@ -6,7 +6,8 @@ import json
 import re
 from typing import Any
 
-from starlette.datastructures import Headers, URL
+from starlette.datastructures import URL, Headers
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.problems import PROBLEM_MEDIA_TYPE
@@ -145,3 +146,9 @@ def next_link(url: URL, after: str | int | None) -> str | None:
     if after is None:
         return None
     return str(url.include_query_params(after=str(after)))
+
+
+class GeoJSONResponse(JSONResponse):
+    """GeoJSON bodies (RFC 7946 section 12: application/geo+json)."""
+
+    media_type = "application/geo+json"

@@ -24,9 +24,13 @@ from service.storage import Store
 
 PeriodQuery = Annotated[
     str | None,
-    Query(max_length=10, pattern=r"^\d{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?$",
-          description="A year (2026), quarter (2026-Q3) or month (2026-07); default: the current year."),
-]  # fmt: skip
+    Query(
+        max_length=10,
+        pattern=r"^\d{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?$",
+        description="A year (2026), quarter (2026-Q3) or month (2026-07); "
+        "default: the current year.",
+    ),
+]
 TodayQuery = Annotated[
     date | None,
     Query(description="The date the period is judged at (YYYY-MM-DD); default: today (UTC)."),
@@ -45,7 +49,9 @@ class PlanView:
 
 def resolve_period(period: str | None, today: date | None) -> tuple[Period, date]:
     """The period asked for (default: the year of ``today``) and the day to judge it at."""
-    day = check_today(today) if today is not None else datetime.now(UTC).date()
+    day = (
+        check_today(today, pointer="query:today") if today is not None else datetime.now(UTC).date()
+    )
     label = period if period is not None else str(day.year)
     return parse_period(label, pointer="query:period" if period is not None else "query:today"), day
 
@@ -59,9 +65,14 @@ def load_plan(store: Store, period: str | None = None, today: date | None = None
         activities = tx.find_activities()
         goals = tx.find_goals(period=resolved.label)
     data = PlanData(
-        territories=snap.leaves, reps=snap.reps, accounts=snap.accounts, assignments=snap.assignments,
-        pipeline=pipeline, activities=activities, goals=goals,
-    )  # fmt: skip
+        territories=snap.leaves,
+        reps=snap.reps,
+        accounts=snap.accounts,
+        assignments=snap.assignments,
+        pipeline=pipeline,
+        activities=activities,
+        goals=goals,
+    )
     return PlanView(data, snap, resolved, day)
 
 
@@ -85,7 +96,9 @@ def travel_settings(settings: Settings) -> TravelSettings:
     )
 
 
-def review_settings(settings: Settings, large_account_revenue: float | None = None) -> ReviewSettings:
+def review_settings(
+    settings: Settings, large_account_revenue: float | None = None
+) -> ReviewSettings:
     """The review's thresholds; ``large_account_revenue`` from the query, else settings."""
     # The setting may not exist yet in every deployment's Settings; the
     # review's own default applies then.
@@ -94,9 +107,13 @@ def review_settings(settings: Settings, large_account_revenue: float | None = No
     base = ReviewSettings(under_pct=settings.load_under_pct, over_pct=settings.load_over_pct)
     if threshold is None:
         return base
-    return ReviewSettings(under_pct=base.under_pct, over_pct=base.over_pct, large_account_revenue=float(threshold))
+    return ReviewSettings(
+        under_pct=base.under_pct, over_pct=base.over_pct, large_account_revenue=float(threshold)
+    )
 
 
 def rep_scores(view: PlanView, settings: Settings) -> list[RepScore]:
     """The reps' evaluation for the view's period."""
-    return evaluate_reps(view.data, view.period, today=view.today, travel_settings=travel_settings(settings))
+    return evaluate_reps(
+        view.data, view.period, today=view.today, travel_settings=travel_settings(settings)
+    )

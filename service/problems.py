@@ -58,6 +58,7 @@ class ProblemError(BaseModel):
     pointer: str = Field(description="RFC 6901 JSON pointer into the request, or a query/header name")
     reason: str
     location: list[float] | None = Field(default=None, description="[lon, lat] on the map, if any")
+    code: str | None = Field(default=None, description="A stable slug for the kind of problem")
 
 
 class Problem(BaseModel):
@@ -117,7 +118,7 @@ def problem_response(
 
 
 def _issue_json(issue: Issue) -> dict[str, Any]:
-    out: dict[str, Any] = {"pointer": issue.pointer, "reason": issue.reason}
+    out: dict[str, Any] = {"pointer": issue.pointer, "reason": issue.reason, "code": issue.code}
     if issue.location is not None:
         out["location"] = [issue.location[0], issue.location[1]]
     return out
@@ -171,7 +172,10 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     # is dropped on purpose: echoing input back can leak tokens or reflect
     # attacker-controlled markup.
     assert isinstance(exc, RequestValidationError)
-    issues = [Issue(pointer=_pointer(e.get("loc", ())), reason=str(e.get("msg", "invalid"))) for e in exc.errors()]
+    issues = [
+        Issue(pointer=_pointer(e.get("loc", ())), reason=str(e.get("msg", "invalid")), code=str(e.get("type", "invalid")))
+        for e in exc.errors()
+    ]
     return problem_response(
         request, 422, "invalid-request", "Invalid request",
         f"{len(issues)} problem(s) in the request.", issues,

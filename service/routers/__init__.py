@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from service.routers import accounts, admin, flags, health, locate, reps, territories, travel
+from service.routers import accounts, admin, flags, health, locate, pages, plan, reps, territories, travel
 
 ROUTERS: tuple[APIRouter, ...] = (
     health.router,
@@ -14,4 +14,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     flags.router,
     travel.router,
     admin.router,
+    plan.router,
+    pages.router,
 )

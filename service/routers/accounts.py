@@ -19,7 +19,7 @@ from service.account_import import ImportReport, import_rows, rows_from_upload
 from service.account_views import account_features
 from service.auth import ANYONE, STAFF, Principal, allow, forbidden
 from service.deps import BBoxQuery, LimitQuery, StoreDep, parse_bbox
-from service.http import next_link
+from service.http import GeoJSONResponse, next_link
 from service.problems import HTTPProblem
 from service.routers.docs import READ_RESPONSES, WRITE_RESPONSES
 from service.schemas.accounts import ACCOUNT_FEATURE_SCHEMA, AccountCollection, AccountFeatureOut, ImportReportOut
@@ -31,7 +31,7 @@ GEOJSON = "application/geo+json"
 AccountBody = Annotated[dict[str, Any], Body(), WithJsonSchema(ACCOUNT_FEATURE_SCHEMA)]
 
 
-@router.get("", response_model=AccountCollection, responses=READ_RESPONSES, operation_id="list_accounts")
+@router.get("", response_model=AccountCollection, responses=READ_RESPONSES, operation_id="list_accounts", response_class=GeoJSONResponse)
 def list_accounts(
     request: Request,
     store: StoreDep,
@@ -80,7 +80,7 @@ def collection_response(request: Request, items: list[Any], reps: dict[int, Any]
     return JSONResponse(body, media_type=GEOJSON)
 
 
-@router.post("", status_code=201, response_model=AccountFeatureOut, responses=WRITE_RESPONSES, operation_id="create_account")
+@router.post("", status_code=201, response_model=AccountFeatureOut, responses=WRITE_RESPONSES, operation_id="create_account", response_class=GeoJSONResponse)
 def create_account(request: Request, body: AccountBody, store: StoreDep, principal: Annotated[Principal, allow(*STAFF)]) -> JSONResponse:
     """Create one account from a GeoJSON Point Feature (properties as in the import)."""
     account = _parse(request, body, None)
@@ -93,7 +93,7 @@ def create_account(request: Request, body: AccountBody, store: StoreDep, princip
     return _one_response(request, stored, reps, status=201, headers=headers)
 
 
-@router.get("/{account_id}", response_model=AccountFeatureOut, responses=READ_RESPONSES, operation_id="get_account")
+@router.get("/{account_id}", response_model=AccountFeatureOut, responses=READ_RESPONSES, operation_id="get_account", response_class=GeoJSONResponse)
 def get_account(request: Request, account_id: str, store: StoreDep, principal: Annotated[Principal, allow(*ANYONE)]) -> JSONResponse:
     """One account with its owner, distance and flags."""
     with store.read() as tx:
@@ -104,7 +104,7 @@ def get_account(request: Request, account_id: str, store: StoreDep, principal: A
     return _one_response(request, stored, reps)
 
 
-@router.put("/{account_id}", response_model=AccountFeatureOut, responses=WRITE_RESPONSES, operation_id="replace_account")
+@router.put("/{account_id}", response_model=AccountFeatureOut, responses=WRITE_RESPONSES, operation_id="replace_account", response_class=GeoJSONResponse)
 def replace_account(request: Request, account_id: str, body: AccountBody, store: StoreDep, principal: Annotated[Principal, allow(*STAFF)]) -> JSONResponse:
     """Replace an account (or create it under this id)."""
     account = _parse(request, body, account_id)
@@ -114,7 +114,7 @@ def replace_account(request: Request, account_id: str, body: AccountBody, store:
     return _one_response(request, stored, reps)
 
 
-@router.patch("/{account_id}", response_model=AccountFeatureOut, responses=WRITE_RESPONSES, operation_id="update_account")
+@router.patch("/{account_id}", response_model=AccountFeatureOut, responses=WRITE_RESPONSES, operation_id="update_account", response_class=GeoJSONResponse)
 def update_account(request: Request, account_id: str, body: AccountBody, store: StoreDep, principal: Annotated[Principal, allow(*STAFF)]) -> JSONResponse:
     """Change some properties (and/or the location) of an account."""
     with store.write() as tx:
@@ -280,7 +280,7 @@ def _one_response(request: Request, stored: Any, reps: dict[int, Any], *, status
 books = APIRouter(tags=["accounts"])
 
 
-@books.get("/territories/{territory_id}/accounts", response_model=AccountCollection, responses=READ_RESPONSES, operation_id="territory_accounts")
+@books.get("/territories/{territory_id}/accounts", response_model=AccountCollection, responses=READ_RESPONSES, operation_id="territory_accounts", response_class=GeoJSONResponse)
 def territory_accounts(
     request: Request,
     territory_id: int,
@@ -303,7 +303,7 @@ def territory_accounts(
     return collection_response(request, items, reps, page)
 
 
-@books.get("/reps/{rep_id}/accounts", response_model=AccountCollection, responses=READ_RESPONSES, operation_id="rep_accounts")
+@books.get("/reps/{rep_id}/accounts", response_model=AccountCollection, responses=READ_RESPONSES, operation_id="rep_accounts", response_class=GeoJSONResponse)
 def rep_accounts(
     request: Request,
     rep_id: int,

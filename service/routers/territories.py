@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 
 from service.auth import ANYONE, STAFF, Principal, allow, ensure_can_write_territory, forbidden
 from service.deps import BBoxQuery, LimitQuery, StoreDep, parse_bbox
-from service.http import etag_for, next_link
+from service.http import GeoJSONResponse, etag_for, next_link
 from service.problems import HTTPProblem
 from service.routers.docs import WRITE_RESPONSES, READ_RESPONSES
 from service.schemas.territories import (
@@ -36,7 +36,7 @@ IfMatch = Annotated[str | None, Header(description='The ETag of the version bein
 GEOJSON = "application/geo+json"
 
 
-@router.get("", response_model=TerritoryCollection, responses=READ_RESPONSES, operation_id="list_territories")
+@router.get("", response_model=TerritoryCollection, responses=READ_RESPONSES, operation_id="list_territories", response_class=GeoJSONResponse)
 def list_territories(
     request: Request,
     store: StoreDep,
@@ -67,7 +67,7 @@ def list_territories(
     return JSONResponse(body, media_type=GEOJSON)
 
 
-@router.post("", status_code=201, response_model=TerritoryFeature, responses=WRITE_RESPONSES, operation_id="create_territory")
+@router.post("", status_code=201, response_model=TerritoryFeature, responses=WRITE_RESPONSES, operation_id="create_territory", response_class=GeoJSONResponse)
 def create_territory(
     request: Request,
     body: TerritoryIn,
@@ -89,7 +89,7 @@ def create_territory(
     return _written(request, outcome, clean.repairs, clean.warnings, status=201)
 
 
-@router.get("/{territory_id}", response_model=TerritoryFeature, responses=READ_RESPONSES, operation_id="get_territory")
+@router.get("/{territory_id}", response_model=TerritoryFeature, responses=READ_RESPONSES, operation_id="get_territory", response_class=GeoJSONResponse)
 def get_territory(
     territory_id: int,
     store: StoreDep,
@@ -108,7 +108,7 @@ def get_territory(
     )
 
 
-@router.put("/{territory_id}", response_model=TerritoryFeature, responses=WRITE_RESPONSES, operation_id="replace_territory")
+@router.put("/{territory_id}", response_model=TerritoryFeature, responses=WRITE_RESPONSES, operation_id="replace_territory", response_class=GeoJSONResponse)
 def replace_territory(
     territory_id: int,
     request: Request,
@@ -132,7 +132,7 @@ def replace_territory(
     return _written(request, outcome, clean.repairs, clean.warnings)
 
 
-@router.patch("/{territory_id}", response_model=TerritoryFeature, responses=WRITE_RESPONSES, operation_id="update_territory")
+@router.patch("/{territory_id}", response_model=TerritoryFeature, responses=WRITE_RESPONSES, operation_id="update_territory", response_class=GeoJSONResponse)
 def update_territory(
     territory_id: int,
     request: Request,
@@ -191,7 +191,7 @@ def territory_history(
     }
 
 
-@router.post("/{territory_id}/restore", response_model=TerritoryFeature, responses=WRITE_RESPONSES, operation_id="restore_territory")
+@router.post("/{territory_id}/restore", response_model=TerritoryFeature, responses=WRITE_RESPONSES, operation_id="restore_territory", response_class=GeoJSONResponse)
 def restore_territory(
     territory_id: int,
     request: Request,

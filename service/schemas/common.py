@@ -14,8 +14,8 @@ _POINT_SCHEMA = TypeAdapter(Point).json_schema()
 # every problem with its pointer and location; a pydantic model here would
 # stop at the first problem with a less precise message. The JSON schema
 # still documents the GeoJSON shape for clients and generators.
-RawPolygonal = Annotated[dict[str, Any] | None, WithJsonSchema(_POLYGONAL_SCHEMA)]
-RawPoint = Annotated[dict[str, Any] | None, WithJsonSchema(_POINT_SCHEMA | {"nullable": True})]
+RawPolygonal = Annotated[Any, WithJsonSchema(_POLYGONAL_SCHEMA)]
+RawPoint = Annotated[Any, WithJsonSchema(_POINT_SCHEMA | {"nullable": True})]
 
 
 class StrictModel(BaseModel):

@@ -29,7 +29,9 @@ class PlanOps:
             found.update(r[0] for r in self.conn.execute(select(at.c.id).where(at.c.id.in_(chunk))))
         return found
 
-    def upsert_plan_records(self: Tx, kind: str, records: Sequence[PlanRecord]) -> tuple[int, int, int]:
+    def upsert_plan_records(
+        self: Tx, kind: str, records: Sequence[PlanRecord]
+    ) -> tuple[int, int, int]:
         """Insert or replace pipeline records or activities by id; (created, updated, unchanged)."""
         table = self.t[_TABLE_OF[kind]]
         before = {_key(r): r for r in self._plan_rows(table, [r.id for r in records])}
@@ -53,13 +55,21 @@ class PlanOps:
         kind = "pipeline" if table.name == "pipeline" else "activities"
         out = []
         for chunk in _chunks(sorted(set(ids)), 500):
-            out += [_from_row(kind, r._mapping) for r in self.conn.execute(select(table).where(table.c.id.in_(chunk)))]
+            out += [
+                _from_row(kind, r._mapping)
+                for r in self.conn.execute(select(table).where(table.c.id.in_(chunk)))
+            ]
         return out
 
     def find_pipeline(
-        self: Tx, *, account_id: str | None = None, rep_id: int | None = None, stage: str | None = None,
-        after_id: str = "", limit: int | None = None,
-    ) -> list[PipelineRecord]:  # fmt: skip
+        self: Tx,
+        *,
+        account_id: str | None = None,
+        rep_id: int | None = None,
+        stage: str | None = None,
+        after_id: str = "",
+        limit: int | None = None,
+    ) -> list[PipelineRecord]:
         """Pipeline records by id, filtered."""
         pt = self.t["pipeline"]
         q = select(pt).where(pt.c.id > after_id).order_by(pt.c.id)
@@ -70,9 +80,14 @@ class PlanOps:
         return [_from_row("pipeline", r._mapping) for r in rows]  # type: ignore[misc]
 
     def find_activities(
-        self: Tx, *, account_id: str | None = None, rep_id: int | None = None, kind: str | None = None,
-        after_id: str = "", limit: int | None = None,
-    ) -> list[Activity]:  # fmt: skip
+        self: Tx,
+        *,
+        account_id: str | None = None,
+        rep_id: int | None = None,
+        kind: str | None = None,
+        after_id: str = "",
+        limit: int | None = None,
+    ) -> list[Activity]:
         """Activities by id, filtered."""
         act = self.t["activities"]
         q = select(act).where(act.c.id > after_id).order_by(act.c.id)
@@ -82,7 +97,9 @@ class PlanOps:
         rows = self.conn.execute(q.limit(limit) if limit is not None else q)
         return [_from_row("activities", r._mapping) for r in rows]  # type: ignore[misc]
 
-    def find_goals(self: Tx, *, territory_id: int | None = None, period: str | None = None) -> list[Goal]:
+    def find_goals(
+        self: Tx, *, territory_id: int | None = None, period: str | None = None
+    ) -> list[Goal]:
         """Goals by territory, period, metric and product."""
         gt = self.t["goals"]
         q = select(gt).order_by(gt.c.territory_id, gt.c.period, gt.c.metric, gt.c.product)
@@ -97,15 +114,27 @@ class PlanOps:
     ) -> list[Goal]:
         """Replace every goal of a territory for a period (PUT semantics)."""
         gt = self.t["goals"]
-        self.conn.execute(delete(gt).where(gt.c.territory_id == territory_id, gt.c.period == period))
+        self.conn.execute(
+            delete(gt).where(gt.c.territory_id == territory_id, gt.c.period == period)
+        )
         rows = [
-            {"territory_id": territory_id, "period": period, "metric": g.metric, "product": g.product or "",
-             "value": g.value, "actual": g.actual, "updated_at": self.now, "updated_by": actor}
+            {
+                "territory_id": territory_id,
+                "period": period,
+                "metric": g.metric,
+                "product": g.product or "",
+                "value": g.value,
+                "actual": g.actual,
+                "updated_at": self.now,
+                "updated_by": actor,
+            }
             for g in goals
-        ]  # fmt: skip
+        ]
         if rows:
             self.conn.execute(insert(gt), rows)
-        self.audit(actor, "replace", "goals", str(territory_id), {"period": period, "goals": len(rows)})
+        self.audit(
+            actor, "replace", "goals", str(territory_id), {"period": period, "goals": len(rows)}
+        )
         return self.find_goals(territory_id=territory_id, period=period)
 
 
@@ -126,20 +155,35 @@ def _normalised(values: dict[str, Any]) -> dict[str, Any]:
 def _from_row(kind: str, m: Any) -> PlanRecord:
     if kind == "pipeline":
         return PipelineRecord(
-            id=m["id"], account_id=m["account_id"], stage=m["stage"], created_at=_aware(m["created_at"]),  # type: ignore[arg-type]
-            amount=m["amount"], product=m["product"], closed_at=_aware(m["closed_at"]),
-            rep_id=m["rep_id"], source=m["source"],
-        )  # fmt: skip
-    return Activity(id=m["id"], account_id=m["account_id"], kind=m["kind"], at=_aware(m["at"]),  # type: ignore[arg-type]
-                    rep_id=m["rep_id"])  # fmt: skip
+            id=m["id"],
+            account_id=m["account_id"],
+            stage=m["stage"],
+            created_at=_aware(m["created_at"]),  # type: ignore[arg-type]
+            amount=m["amount"],
+            product=m["product"],
+            closed_at=_aware(m["closed_at"]),
+            rep_id=m["rep_id"],
+            source=m["source"],
+        )
+    return Activity(
+        id=m["id"],
+        account_id=m["account_id"],
+        kind=m["kind"],
+        at=_aware(m["at"]),  # type: ignore[arg-type]
+        rep_id=m["rep_id"],
+    )
 
 
 def _goal(row: Row[Any]) -> Goal:
     m = row._mapping
     return Goal(
-        territory_id=int(m["territory_id"]), period=m["period"], metric=m["metric"], value=float(m["value"]),
-        product=m["product"] or None, actual=m["actual"],
-    )  # fmt: skip
+        territory_id=int(m["territory_id"]),
+        period=m["period"],
+        metric=m["metric"],
+        value=float(m["value"]),
+        product=m["product"] or None,
+        actual=m["actual"],
+    )
 
 
 def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:

@@ -95,6 +95,12 @@ def test_clip_to_neighbours_leaving_only_slivers_raises_empty_result() -> None:
         clip_to_neighbours(shapely.box(0.5, 0, 1.5, 1), [west, east])
 
 
+def test_clip_to_neighbours_of_a_shape_without_area_raises_empty_result() -> None:
+    flat = shapely.Polygon([(0, 0), (1, 0), (2, 0), (0, 0)])
+    with pytest.raises(EmptyResultError, match="nothing"):
+        clip_to_neighbours(flat, [_t(1, shapely.box(5, 5, 6, 6))])
+
+
 def test_clip_to_neighbours_repairs_a_bowtie_before_clipping() -> None:
     bowtie = shapely.Polygon([(1, 0), (3, 1), (3, 0), (1, 1)])
     result = clip_to_neighbours(bowtie, [_t(1, shapely.box(0, 0, 1.5, 1))])

@@ -33,6 +33,12 @@ CHROMIUM_ARGS = [
 ]
 
 
+# How many account tiles have at least one painted pixel.
+PAINTED_DOT_TILES = """Array.from(document.querySelectorAll('.leaflet-tm-dots-pane canvas'))
+  .filter(c => c.getContext('2d').getImageData(0, 0, c.width, c.height).data
+  .some((v, i) => i % 4 === 3 && v > 0)).length"""
+
+
 class MapPage:
     """A browser page that records console errors, dialogs and non-file requests."""
 
@@ -92,10 +98,11 @@ def test_coverage_map_draws_every_layer_without_errors(map_page: MapPage, tmp_pa
     )
     map_page.open(m, tmp_path, "coverage")
     names = {c.layer_name: c.get_name() for c in m._children.values() if hasattr(c, "layer_name")}
-    count = "Object.keys({}._layers).length"
-    assert map_page.js(count.format(names["Territories by rep"])) == 2
-    assert map_page.js(count.format(names["Accounts by territory"])) == 13
-    assert map_page.js("document.querySelectorAll('canvas.leaflet-zoom-animated').length") == 1
+    assert map_page.js(f"Object.keys({names['Territories by rep']}._layers).length") == 2
+    assert map_page.js(f"{names['Accounts by territory']}._row.length") == 13
+    assert map_page.js(f"{names['Unassigned accounts']}._row.length") == 1
+    assert map_page.js("document.querySelectorAll('.leaflet-overlay-pane canvas').length") == 1
+    assert map_page.js(PAINTED_DOT_TILES) > 0, "the account dots are drawn into tiles"
     assert (
         map_page.js("document.querySelectorAll('.leaflet-control-layers-overlays label').length")
         == 8

@@ -1,0 +1,55 @@
+"""The dashboards' stylesheet, inlined in every page (no request for it)."""
+
+CSS = """
+:root { --ink: #1d2733; --muted: #5b6b7c; --line: #dde3ea; --bg: #f4f6f9; --card: #fff;
+        --blue: #2f6db5; --green: #2e8b57; --amber: #c98a00; --red: #c0392b; --grey: #8a97a6; }
+* { box-sizing: border-box; }
+body { margin: 0;
+       font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; }
+       color: var(--ink); background: var(--bg); }
+header { background: #1f3b5c; color: #fff; padding: 14px 24px 12px; }
+header a { color: #cfe0f5; text-decoration: none; font-size: 13px; }
+header h1 { margin: 4px 0 2px; font-size: 22px; font-weight: 600; }
+header p { margin: 0; color: #cfd9e4; font-size: 13px; }
+main { padding: 16px 24px 32px; max-width: 1400px; margin: 0 auto; }
+.kpis { display: grid; grid-template-columns: repeat(auto-fit, minmax(150px, 1fr)); gap: 10px;
+        margin-bottom: 16px; }
+.kpi { background: var(--card); border: 1px solid var(--line); border-radius: 6px;
+       padding: 10px 12px; }
+.kpi b { display: block; font-size: 21px; font-weight: 600; margin-top: 2px; }
+.kpi span { color: var(--muted); font-size: 12px; text-transform: uppercase;
+            letter-spacing: .03em; }
+.kpi small { display: block; color: var(--muted); font-size: 12px; }
+.grid { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 16px; }
+.card { background: var(--card); border: 1px solid var(--line); border-radius: 6px;
+        padding: 12px 16px; min-width: 0; }
+.card.wide { grid-column: 1 / -1; }
+.card h2 { font-size: 15px; margin: 0 0 10px; font-weight: 600; }
+.map iframe { width: 100%; height: 380px; border: 0; border-radius: 4px; background: #eef2f6; }
+svg.chart { width: 100%; height: auto; display: block; }
+.empty { color: var(--muted); font-style: italic; margin: 8px 0; }
+.goal { margin: 0 0 10px; }
+.goal .head { display: flex; justify-content: space-between; gap: 8px; font-size: 13px; }
+.goal .head em { font-style: normal; color: var(--muted); }
+.bar { position: relative; height: 10px; background: #e8edf2; border-radius: 5px;
+       margin-top: 4px; overflow: hidden; }
+.bar > span { position: absolute; left: 0; top: 0; bottom: 0; border-radius: 5px;
+              background: var(--blue); }
+.bar > i { position: absolute; top: -2px; bottom: -2px; width: 2px; background: var(--ink);
+           opacity: .55; }
+.status { display: inline-block; padding: 0 7px; border-radius: 9px; font-size: 11px;
+          color: #fff; white-space: nowrap; }
+.status.met { background: var(--green); } .status.on-track { background: var(--blue); }
+.status.behind { background: var(--red); } .status.no-data { background: var(--grey); }
+.bar.met > span { background: var(--green); } .bar.behind > span { background: var(--red); }
+table { border-collapse: collapse; width: 100%; font-size: 13px; }
+th, td { text-align: left; padding: 5px 8px; border-bottom: 1px solid var(--line);
+         vertical-align: top; }
+th { color: var(--muted); font-weight: 600; font-size: 12px; }
+td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
+.attention h3 { font-size: 13px; margin: 12px 0 4px; }
+.attention h3:first-of-type { margin-top: 0; }
+.three { display: grid; grid-template-columns: repeat(3, minmax(0, 1fr)); gap: 16px; }
+a { color: var(--blue); }
+@media (max-width: 900px) { .grid, .three { grid-template-columns: 1fr; } }
+"""

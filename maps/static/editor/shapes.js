@@ -1,0 +1,61 @@
+/* Geometry edits the drawing plugin does not do, on JSTS (the JTS port, the
+   same engine family as GEOS under the server's shapely). GeoJSON in and out,
+   lon/lat WGS84. The server validates whatever these produce. */
+var TMShapes = (function () {
+  "use strict";
+  var reader = new jsts.io.GeoJSONReader(), writer = new jsts.io.GeoJSONWriter();
+
+  function read(geometry) { return reader.read(geometry); }
+  function write(g) { return writer.write(g); }
+
+  function polygons(g) {
+    var out = [];
+    for (var i = 0; i < g.getNumGeometries(); i++) {
+      var part = g.getGeometryN(i);
+      if (part.getGeometryType() === "Polygon" && !part.isEmpty()) { out.push(part); }
+    }
+    return out;
+  }
+
+  function asMulti(parts) {
+    var coords = parts.map(function (p) {
+      var gj = write(p);
+      return gj.type === "Polygon" ? [gj.coordinates] : gj.coordinates;
+    }).reduce(function (a, b) { return a.concat(b); }, []);
+    return {type: "MultiPolygon", coordinates: coords};
+  }
+
+  // Split `geometry` with `line`: node the boundary with the line (a union
+  // of linework nodes every crossing once, on both), polygonize, and keep the
+  // faces inside the shape. Answers {kept, cut} (largest face stays) or null
+  // when the line does not cut the shape in two.
+  function split(geometry, line) {
+    var shape = read(geometry), cutter = read(line);
+    var noded = shape.getBoundary().union(cutter);
+    var pz = new jsts.operation.polygonize.Polygonizer();
+    pz.add(noded);
+    var faces = [], found = pz.getPolygons();
+    var list = found.toArray ? found.toArray() : found;
+    list.forEach(function (f) { if (shape.contains(f.getInteriorPoint())) { faces.push(f); } });
+    if (faces.length < 2) { return null; }
+    faces.sort(function (a, b) { return b.getArea() - a.getArea(); });
+    return {kept: asMulti(faces.slice(0, 1)), cut: asMulti(faces.slice(1)), pieces: faces.length};
+  }
+
+  // Union of two shapes: {geometry, parts}; parts > 1 when they do not touch.
+  function merge(a, b) {
+    var u = read(a).union(read(b));
+    var parts = polygons(u);
+    return {geometry: asMulti(parts), parts: parts.length};
+  }
+
+  // The area two shapes share, as GeoJSON, or null.
+  function overlap(a, b) {
+    var ga = read(a), gb = read(b);
+    if (!ga.intersects(gb)) { return null; }
+    var parts = polygons(ga.intersection(gb));
+    return parts.length ? asMulti(parts) : null;
+  }
+
+  return {split: split, merge: merge, overlap: overlap};
+})();

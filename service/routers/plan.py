@@ -1,0 +1,233 @@
+"""The territory plan: pipeline and activity records, goals; mounts the analysis and dashboards.
+
+``router`` is what the app mounts: it carries ``/pipeline``,
+``/territories/{id}/goals``, ``/analysis/{accounts,territories,reps,goals,review,conflicts}``
+and ``/dashboards``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Header, Path, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+
+from geo.errors import InvalidInputError, Issue
+from geo.plan_goals import goal_issues
+from geo.plan_model import Goal
+from geo.plan_period import parse_period
+from service import plan_import
+from service.auth import STAFF, Principal, allow, ensure_can_write_territory
+from service.deps import LimitQuery, StoreDep
+from service.http import next_link
+from service.plan_context import PeriodQuery
+from service.plan_views import goal_json, record_json
+from service.problems import HTTPProblem
+from service.routers import plan_analysis, plan_dashboards
+from service.routers.docs import READ_RESPONSES, WRITE_RESPONSES
+from service.schemas.plan import GoalsIn
+from service.storage import Tx
+
+PlanKind = Annotated[
+    Literal["pipeline", "activities"],
+    Query(description="What the rows are: pipeline records (default) or activities."),
+]
+TerritoryId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+_UPLOAD_TYPES = ("text/csv", "application/csv", "application/json")
+
+pipeline = APIRouter(prefix="/pipeline", tags=["plan"])
+goals = APIRouter(prefix="/territories", tags=["plan"])
+
+
+@pipeline.post(
+    "/import",
+    responses={**WRITE_RESPONSES, 415: READ_RESPONSES[400]},
+    operation_id="import_pipeline",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "text/csv": {"schema": {"type": "string"}},
+                "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
+            },
+        }
+    },
+)
+async def import_pipeline(
+    request: Request,
+    store: StoreDep,
+    principal: Annotated[Principal, allow(*STAFF)],
+    kind: PlanKind = "pipeline",
+    atomic: Annotated[
+        bool, Query(description="All or nothing (default); false keeps the good rows.")
+    ] = True,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            max_length=200,
+            description="Retrying with the same key and body replays the first answer.",
+        ),
+    ] = None,
+) -> JSONResponse:
+    """Upsert pipeline records (`?kind=pipeline`) or activities (`?kind=activities`) by id from CSV or JSON; answers with a per-row report."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type not in _UPLOAD_TYPES:
+        raise HTTPProblem(
+            415,
+            "unsupported-media-type",
+            "Unsupported media type",
+            "Send text/csv or application/json.",
+        )
+    settings = request.app.state.settings
+    spooled, body_digest = await plan_import.spool_body(request, settings.max_import_bytes)
+    digest = hashlib.sha256(f"{kind}:{body_digest}".encode()).hexdigest()
+    with spooled:
+        if idempotency_key and (
+            seen := await run_in_threadpool(plan_import.replay, store, idempotency_key, digest)
+        ):
+            return JSONResponse(
+                seen[1],
+                status_code=seen[0],
+                headers={"Idempotent-Replayed": "true"},
+                media_type=_media(seen[0]),
+            )
+        rows = (
+            plan_import.csv_rows(spooled, kind)
+            if "csv" in content_type
+            else plan_import.json_rows(spooled.read())
+        )
+        report = await run_in_threadpool(
+            plan_import.import_plan_rows,
+            store,
+            kind,
+            rows,
+            atomic=atomic,
+            actor=principal.name,
+            max_rows=settings.max_import_rows,
+        )
+    status, body = plan_import.report_body(report, kind, request.url.path)
+    if idempotency_key:
+        await run_in_threadpool(plan_import.remember, store, idempotency_key, digest, status, body)
+    return JSONResponse(body, status_code=status, media_type=_media(status))
+
+
+def _media(status: int) -> str:
+    return "application/json" if status < 400 else "application/problem+json"
+
+
+@pipeline.get("", responses=READ_RESPONSES, operation_id="list_pipeline")
+def list_pipeline(
+    request: Request,
+    store: StoreDep,
+    principal: Annotated[Principal, allow(*STAFF)],
+    kind: PlanKind = "pipeline",
+    account_id: Annotated[str | None, Query(max_length=200)] = None,
+    rep_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    stage: Annotated[
+        Literal["lead", "opportunity", "won", "lost"] | None,
+        Query(description="Pipeline records only."),
+    ] = None,
+    activity_kind: Annotated[
+        Literal["call", "demo", "visit", "email"] | None, Query(description="Activities only.")
+    ] = None,
+    limit: LimitQuery = None,
+    after: Annotated[
+        str, Query(max_length=200, description="Return records with a larger id (paging).")
+    ] = "",
+) -> dict[str, Any]:
+    """Pipeline records (leads, opportunities, deals) or activities, by id."""
+    page = request.app.state.settings.page_limit_default if limit is None else limit
+    with store.read() as tx:
+        if kind == "pipeline":
+            found: list[Any] = tx.find_pipeline(
+                account_id=account_id, rep_id=rep_id, stage=stage, after_id=after, limit=page + 1
+            )
+        else:
+            found = tx.find_activities(
+                account_id=account_id,
+                rep_id=rep_id,
+                kind=activity_kind,
+                after_id=after,
+                limit=page + 1,
+            )
+    items = found[:page]
+    links = [{"href": str(request.url), "rel": "self"}]
+    if len(found) > page:
+        links.append({"href": next_link(request.url, items[-1].id), "rel": "next"})
+    return {
+        "kind": kind,
+        "items": [record_json(r) for r in items],
+        "links": links,
+        "numberReturned": len(items),
+    }
+
+
+@goals.put("/{territory_id}/goals", responses=WRITE_RESPONSES, operation_id="put_territory_goals")
+def put_goals(
+    territory_id: TerritoryId,
+    body: GoalsIn,
+    store: StoreDep,
+    principal: Annotated[Principal, allow(*STAFF)],
+) -> dict[str, Any]:
+    """Set every goal of a leaf territory for a period (replacing that period's goals)."""
+    period = parse_period(body.period, pointer="/period")
+    items = [g.model_dump() for g in body.goals]
+    if issues := goal_issues(items):
+        raise InvalidInputError("The goals are invalid; nothing was stored.", issues)
+    with store.write() as tx:
+        _check_leaf(tx, territory_id, principal)
+        stored = tx.replace_goals(
+            territory_id,
+            period.label,
+            [
+                Goal(territory_id, period.label, g["metric"], g["value"], g["product"], g["actual"])
+                for g in items
+            ],
+            actor=principal.name,
+        )
+    return {
+        "territory_id": territory_id,
+        "period": period.label,
+        "goals": [goal_json(g) for g in stored],
+    }
+
+
+@goals.get("/{territory_id}/goals", responses=READ_RESPONSES, operation_id="get_territory_goals")
+def get_goals(
+    territory_id: TerritoryId,
+    store: StoreDep,
+    principal: Annotated[Principal, allow(*STAFF)],
+    period: PeriodQuery = None,
+) -> dict[str, Any]:
+    """A territory's goals, for one period or all."""
+    label = None if period is None else parse_period(period, pointer="query:period").label
+    with store.read() as tx:
+        tx.get_territory(territory_id)  # 404 when unknown
+        found = tx.find_goals(territory_id=territory_id, period=label)
+    periods = sorted({g.period for g in found})
+    return {
+        "territory_id": territory_id,
+        "periods": [
+            {"period": p, "goals": [goal_json(g) for g in found if g.period == p]} for p in periods
+        ],
+    }
+
+
+def _check_leaf(tx: Tx, territory_id: int, principal: Principal) -> None:
+    territory = tx.get_territory(territory_id)  # 404 when unknown
+    if principal.role != "admin" and principal.region_id is not None:
+        ensure_can_write_territory(
+            principal, territory, {t.id: t.parent_id for t in tx.find_territories()}
+        )
+    if tx.child_ids(territory_id):
+        raise InvalidInputError(
+            "Goals are set on leaf territories, which own the accounts.",
+            [Issue("path:territory_id", "this territory has child territories")],
+        )
+
+
+router = APIRouter()
+for _sub in (pipeline, goals, plan_analysis.router, plan_dashboards.router):
+    router.include_router(_sub)

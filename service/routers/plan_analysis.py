@@ -1,0 +1,208 @@
+"""/analysis/{accounts,territories,reps,goals,review,conflicts}: the territory plan's evaluations."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+
+from geo.plan import FUNNEL_DEFINITIONS, evaluate_accounts, evaluate_territories
+from geo.plan_conflicts import find_crossings
+from geo.plan_goals import GOAL_METRICS, evaluate_goals
+from geo.plan_model import utc_date
+from geo.plan_reps import REP_DEFINITIONS
+from geo.plan_review import review
+from service.auth import STAFF, Principal, allow
+from service.deps import StoreDep
+from service.plan_context import PeriodQuery, TodayQuery, load_plan, rep_scores, review_settings
+from service.plan_views import (
+    account_value_json,
+    crossing_json,
+    funnel_json,
+    goal_result_json,
+    period_json,
+    rep_json,
+    review_json,
+    territory_profit_json,
+)
+from service.routers.docs import READ_RESPONSES
+
+router = APIRouter(prefix="/analysis", tags=["plan"])
+Staff = Annotated[Principal, allow(*STAFF)]
+TerritoryFilter = Annotated[
+    int | None, Query(ge=1, le=2**31 - 1, description="Only this territory.")
+]
+GOAL_STATUS_RULE = (
+    "cumulative metrics (revenues, net_profit): met once actual >= goal; on track while actual >= "
+    "goal x elapsed share of the period; else behind. Level metrics (growth, clv, cac, ratio, nps, "
+    "reps_at_quota): on track while good (cac: actual <= goal, others actual >= goal), met if good "
+    "when the period has ended, else behind. No actual: no data."
+)
+
+
+@router.get("/accounts", responses=READ_RESPONSES, operation_id="analysis_accounts")
+def accounts(
+    store: StoreDep,
+    principal: Staff,
+    territory_id: TerritoryFilter = None,
+    top_share: Annotated[
+        float, Query(gt=0, le=1, description="Share of a territory's accounts counted as its top.")
+    ] = 0.2,
+    limit: Annotated[int, Query(ge=1, le=100_000)] = 1000,
+) -> dict[str, Any]:
+    """Accounts ranked by net profit (annual revenue minus cost to serve), and each territory's profit share in its top accounts."""
+    view = load_plan(store)
+    ranked, profits = evaluate_accounts(
+        view.data.accounts,
+        view.data.assignments,
+        territory_ids=[t.id for t in view.data.territories],
+        top_share=top_share,
+    )
+    names = {t.id: t.name for t in view.snapshot.territories}
+    rows = [v for v in ranked if territory_id is None or v.territory_id == territory_id]
+    return {
+        "definitions": {
+            "revenue": "annual_revenue (missing: 0)",
+            "cost_to_serve": "cost_to_serve (missing: 0)",
+            "net_profit": "revenue - cost_to_serve",
+            "rank": "1 = largest net profit; ties by id",
+            "top_share_pct": f"share of the territory's net profit in its top {top_share:.0%} of "
+            "accounts (rounded up); null when its net profit is not positive",
+        },
+        "count": len(rows),
+        "accounts": [account_value_json(v) for v in rows[:limit]],
+        "territories": [
+            territory_profit_json(p, names)
+            for p in profits
+            if territory_id is None or p.territory_id == territory_id
+        ],
+    }
+
+
+@router.get("/territories", responses=READ_RESPONSES, operation_id="analysis_territories")
+def territories(
+    store: StoreDep, principal: Staff, period: PeriodQuery = None, today: TodayQuery = None
+) -> dict[str, Any]:
+    """Each leaf territory's funnel for a period (leads, opportunities, new accounts, rates, pipeline, cycle), ranked by conversion rate."""
+    view = load_plan(store, period, today)
+    funnels = evaluate_territories(view.data, view.period)
+    return {
+        "period": period_json(view.period, view.today),
+        "definitions": FUNNEL_DEFINITIONS,
+        "territories": [funnel_json(f) for f in funnels],
+    }
+
+
+@router.get("/reps", responses=READ_RESPONSES, operation_id="analysis_reps")
+def reps(
+    request: Request,
+    store: StoreDep,
+    principal: Staff,
+    period: PeriodQuery = None,
+    today: TodayQuery = None,
+) -> dict[str, Any]:
+    """Each rep's accounts, new contacts, conversions, conversations, contract value, quota attainment and travel load."""
+    view = load_plan(store, period, today)
+    scores = rep_scores(view, request.app.state.settings)
+    return {
+        "period": period_json(view.period, view.today),
+        "definitions": REP_DEFINITIONS,
+        "reps": [rep_json(s) for s in scores],
+    }
+
+
+@router.get("/goals", responses=READ_RESPONSES, operation_id="analysis_goals")
+def goals(
+    request: Request,
+    store: StoreDep,
+    principal: Staff,
+    period: PeriodQuery = None,
+    today: TodayQuery = None,
+    territory_id: TerritoryFilter = None,
+    lifetime_years: Annotated[
+        float, Query(gt=0, le=100, description="Customer lifetime for CLV, years.")
+    ] = 3.0,
+) -> dict[str, Any]:
+    """Each territory's goals for a period against actuals, with status met / on track / behind / no data."""
+    view = load_plan(store, period, today)
+    results = evaluate_goals(
+        view.data,
+        view.period,
+        today=view.today,
+        rep_scores=rep_scores(view, request.app.state.settings),
+        lifetime_years=lifetime_years,
+    )
+    return {
+        "period": period_json(view.period, view.today),
+        "definitions": {name: spec.definition for name, spec in GOAL_METRICS.items()},
+        "status_rule": GOAL_STATUS_RULE,
+        "territories": [
+            {
+                "territory_id": t.id,
+                "name": t.name,
+                "goals": [goal_result_json(r) for r in results if r.territory_id == t.id],
+            }
+            for t in view.data.territories
+            if territory_id is None or t.id == territory_id
+        ],
+    }
+
+
+@router.get("/review", responses=READ_RESPONSES, operation_id="analysis_review")
+def review_plan(
+    request: Request,
+    store: StoreDep,
+    principal: Staff,
+    period: PeriodQuery = None,
+    today: TodayQuery = None,
+    large_account_revenue: Annotated[
+        float | None,
+        Query(
+            ge=0,
+            le=1e15,
+            description="Annual revenue from which an account is large (default from settings).",
+        ),
+    ] = None,
+) -> dict[str, Any]:
+    """Territories and reps that stand out (beyond 1.5 sd), win-rate gaps, under- or over-served territories, large accounts with junior reps."""
+    settings = request.app.state.settings
+    view = load_plan(store, period, today)
+    thresholds = review_settings(settings, large_account_revenue)
+    found = review(
+        view.data,
+        evaluate_territories(view.data, view.period),
+        rep_scores(view, settings),
+        thresholds,
+    )
+    return {
+        "period": period_json(view.period, view.today),
+        "thresholds": asdict(thresholds),
+        **review_json(found),
+    }
+
+
+@router.get("/conflicts", responses=READ_RESPONSES, operation_id="analysis_conflicts")
+def conflicts(
+    store: StoreDep,
+    principal: Staff,
+    period: PeriodQuery = None,
+    rep_id: Annotated[
+        int | None, Query(ge=1, le=2**31 - 1, description="Only records logged by this rep.")
+    ] = None,
+) -> dict[str, Any]:
+    """Pipeline records and activities a rep logged on an account another rep owns, with both reps and the dates."""
+    view = load_plan(store, period)
+    found = [
+        c
+        for c in find_crossings(view.data)
+        if (period is None or view.period.contains(utc_date(c.at)))
+        and (rep_id is None or c.logged_by_rep_id == rep_id)
+    ]
+    rep_names = {r.id: r.name for r in view.data.reps}
+    account_names = {a.id: a.name for a in view.data.accounts}
+    return {
+        "period": view.period.label if period is not None else None,
+        "count": len(found),
+        "conflicts": [crossing_json(c, rep_names, account_names) for c in found],
+    }

@@ -1,0 +1,55 @@
+"""/dashboards: the territory plan as HTML pages (staff only)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse
+
+from service.auth import STAFF, Principal, allow
+from service.deps import StoreDep
+from service.plan_context import PeriodQuery, TodayQuery, load_plan
+from service.plan_dashboards import overview_html, territory_dashboard_html
+from service.routers.docs import READ_RESPONSES
+
+router = APIRouter(prefix="/dashboards", tags=["plan"])
+
+
+@router.get(
+    "", response_class=HTMLResponse, responses=READ_RESPONSES, operation_id="dashboards_overview"
+)
+def overview(
+    request: Request,
+    store: StoreDep,
+    principal: Annotated[Principal, allow(*STAFF)],
+    period: PeriodQuery = None,
+    today: TodayQuery = None,
+) -> HTMLResponse:
+    """Every territory's headline figures and goal status, linking to its dashboard (HTML)."""
+    view = load_plan(store, period, today)
+    return HTMLResponse(overview_html(view, request.app.state.settings, query=request.url.query))
+
+
+@router.get(
+    "/territories/{territory_id}",
+    response_class=HTMLResponse,
+    responses=READ_RESPONSES,
+    operation_id="territory_dashboard",
+)
+async def territory_dashboard(
+    request: Request,
+    store: StoreDep,
+    principal: Annotated[Principal, allow(*STAFF)],
+    territory_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    period: PeriodQuery = None,
+    today: TodayQuery = None,
+) -> HTMLResponse:
+    """One territory's dashboard: map, KPIs, goal progress, funnel, revenue by product and month, accounts needing attention (HTML)."""
+    view = await run_in_threadpool(load_plan, store, period, today)
+    settings = request.app.state.settings
+    html = await run_in_threadpool(
+        territory_dashboard_html, view, territory_id, settings, query=request.url.query
+    )
+    return HTMLResponse(html)
