@@ -4,9 +4,8 @@ CSS = """
 :root { --ink: #1d2733; --muted: #5b6b7c; --line: #dde3ea; --bg: #f4f6f9; --card: #fff;
         --blue: #2f6db5; --green: #2e8b57; --amber: #c98a00; --red: #c0392b; --grey: #8a97a6; }
 * { box-sizing: border-box; }
-body { margin: 0;
+body { margin: 0; color: var(--ink); background: var(--bg);
        font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; }
-       color: var(--ink); background: var(--bg); }
 header { background: #1f3b5c; color: #fff; padding: 14px 24px 12px; }
 header a { color: #cfe0f5; text-decoration: none; font-size: 13px; }
 header h1 { margin: 4px 0 2px; font-size: 22px; font-weight: 600; }

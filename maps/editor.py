@@ -196,7 +196,7 @@ _EDITOR_SIDE = """
           <label>Max revenue <input id="f-max" type="number" min="0" step="any"></label>
         </div>
       </fieldset>
-      <label>Colour <input id="f-color" placeholder="#1f77b4" pattern="#[0-9a-fA-F]{6}"></label>
+      <label>Colour <input id="f-color" placeholder="automatic, or e.g. #1f77b4" pattern="#[0-9a-fA-F]{6}"></label>
       <label id="split-row" hidden>Name of the new piece <input id="f-split-name" maxlength="200"></label>
       <p id="pending" class="pending" hidden></p>
       <div class="actions">

@@ -73,7 +73,8 @@ _SIDE = f"""<aside class="side" aria-label="My accounts and load">
   <section id="load" class="panel load" hidden>
     <h2>Travel load <span id="load-status" class="badge"></span></h2>
     <dl id="load-figures" class="figures"></dl>
-    <p id="load-note" class="hint"></p>
+    <p id="load-reason" class="hint"></p>
+    <details class="method"><summary>How this is estimated</summary><p id="load-note" class="hint"></p></details>
     <div id="route-row" class="route-row" hidden>
       <label>Planned day <select id="day"></select></label>
       <span id="day-summary" class="hint"></span>

@@ -12,18 +12,13 @@ from __future__ import annotations
 
 import codecs
 import csv
-import hashlib
 import json
-import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from typing import IO, Any
-
-from fastapi import Request
 
 from geo.errors import Issue
 from geo.plan_rows import check_plan_header, parse_plan_row
 from service.account_import import ImportReport
-from service.problems import HTTPProblem
 from service.storage import Store, Tx
 from service.storage.plan_ops import PlanRecord
 
@@ -281,52 +276,3 @@ def _issue_json(i: Issue) -> dict[str, Any]:
     row = next((int(p) for p in parts[1:3] if p.isdigit()), None)
     column = parts[-1] if row is not None and not parts[-1].isdigit() else None
     return {"pointer": i.pointer, "reason": i.reason, "code": i.code, "row": row, "column": column}
-
-
-async def spool_body(request: Request, limit: int) -> tuple[IO[bytes], str]:
-    """The request body in a temporary file (RAM up to 8 MB) and its SHA-256; 413 past ``limit``."""
-    spooled = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
-    sha = hashlib.sha256()
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            spooled.close()
-            raise HTTPProblem(
-                413,
-                "content-too-large",
-                "Content too large",
-                f"The upload is larger than the limit of {limit} bytes; split the file.",
-            )
-        sha.update(chunk)
-        spooled.write(chunk)
-    spooled.seek(0)
-    return spooled, sha.hexdigest()  # type: ignore[return-value]
-
-
-def idempotency_slot(key: str) -> str:
-    """Where a pipeline import's Idempotency-Key is kept, apart from account imports' keys."""
-    return "plan-import:" + hashlib.sha256(key.encode()).hexdigest()
-
-
-def replay(store: Store, key: str, digest: str) -> tuple[int, dict[str, Any]] | None:
-    """The first answer given for ``key``; 422 when the key came with another body."""
-    with store.read() as tx:
-        seen = tx.idempotent_response(idempotency_slot(key))
-    if seen is None:
-        return None
-    if seen["request_hash"] != digest:
-        raise HTTPProblem(
-            422,
-            "idempotency-key-reused",
-            "Idempotency key reused",
-            "This Idempotency-Key was used with a different body.",
-        )
-    return int(seen["status"]), json.loads(seen["body"])
-
-
-def remember(store: Store, key: str, digest: str, status: int, body: dict[str, Any]) -> None:
-    """Keep the answer for ``key`` (the first one wins)."""
-    with store.write() as tx:
-        if tx.idempotent_response(idempotency_slot(key)) is None:
-            tx.remember_response(idempotency_slot(key), digest, status, json.dumps(body))

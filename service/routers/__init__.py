@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from service.routers import accounts, admin, flags, health, locate, pages, plan, reps, territories, travel
+from service.routers import accounts, admin, flags, health, locate, maps, pages, plan, reps, territories, travel
 
 ROUTERS: tuple[APIRouter, ...] = (
     health.router,
@@ -13,6 +13,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     locate.router,
     flags.router,
     travel.router,
+    maps.router,
     admin.router,
     plan.router,
     pages.router,

@@ -1,4 +1,4 @@
-"""/analysis/{accounts,territories,reps,goals,review,conflicts}: the territory plan's evaluations."""
+"""/analysis/{accounts,territories,reps,goals,review,conflicts}: the plan's evaluations."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The territory dashboards in a real browser: they draw, load nothing from outside, log no error."""
+"""The territory dashboards in a real browser: drawn, nothing fetched from outside, no errors."""
 
 from __future__ import annotations
 

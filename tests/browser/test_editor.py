@@ -238,3 +238,78 @@ def test_a_rep_token_cannot_save_in_the_editor(browser_tab: Tabs, world: World) 
     tab.shot("forbidden")
     assert "403" in page.inner_text("#status") and "rep role may not" in page.inner_text("#notice")
     assert _territory(world, "Rep made this") is None
+
+
+def _draw_line(page: Any, points: list[tuple[float, float]]) -> None:
+    pixels = [_px(page, lon, lat) for lon, lat in points]
+    for p in pixels:
+        _click_map(page, p)
+    _click_map(page, pixels[-1])  # clicking the last vertex again finishes the line
+
+
+def test_split_with_a_line_merge_back_and_restore_an_old_version(browser_tab: Tabs, world: World) -> None:
+    tab = _sign_in_editor(browser_tab, world.tokens["Alice"])
+    page = tab.page
+    west_id = world.territories["West"]
+    with world.app.api() as api:
+        original = shape(api.get(f"/territories/{west_id}").json()["geometry"])
+    _open_territory(tab, "West")
+    _show(page, -83.2, 39.9)
+    page.click("#split")
+    _draw_line(page, [(-83.36, 39.93), (-83.2, 39.935), (-83.04, 39.93)])
+    page.wait_for_selector("#split-row:not([hidden])")
+    page.fill("#f-split-name", "West North")
+    tab.shot("split-drawn")
+    _save(page)
+    _wait_saved(page)
+    tab.shot("split-saved")
+    north = _territory(world, "West North")
+    assert north is not None and north["properties"]["rep_ids"] == [world.reps["Ann"]]
+    with world.app.api() as api:
+        south = shape(api.get(f"/territories/{west_id}").json()["geometry"])
+        report = api.get("/analysis/overlaps").json()
+    pieces = shape(north["geometry"])
+    assert south.area > pieces.area and south.intersection(pieces).area < 1e-12
+    assert south.union(pieces).symmetric_difference(original).area < 1e-9  # nothing lost, nothing added
+    assert not report["overlaps"] and not report["slivers"]
+
+    page.click("#merge")
+    page.click("#territory-list button:has-text('West North')")
+    page.wait_for_selector("#pending:not([hidden])")
+    tab.shot("merge-pending")
+    _save(page)
+    _wait_saved(page)
+    tab.shot("merged")
+    with world.app.api() as api:
+        assert api.get(f"/territories/{north['id']}").status_code == 404
+        merged = api.get(f"/territories/{west_id}").json()
+    assert merged["properties"]["version"] == 3
+    assert shape(merged["geometry"]).symmetric_difference(original).area < 1e-9
+
+    page.click("#history-button")
+    page.wait_for_selector("#history:not([hidden]) li")
+    tab.shot("history")
+    page.click("#history-list button[data-version='2']")
+    _wait_saved(page)
+    tab.shot("restored")
+    with world.app.api() as api:
+        restored = api.get(f"/territories/{west_id}").json()
+    assert restored["properties"]["version"] == 4
+    assert shape(restored["geometry"]).symmetric_difference(south).area < 1e-12
+
+
+def test_delete_asks_first_and_then_removes_the_territory(browser_tab: Tabs, world: World) -> None:
+    tab = _sign_in_editor(browser_tab, world.tokens["Alice"])
+    page = tab.page
+    _open_territory(tab, "East")
+    page.click("#delete")
+    page.wait_for_selector("#notice-actions button:has-text('Keep it')")
+    tab.shot("asks-before-deleting")
+    page.click("#notice-actions button:has-text('Keep it')")
+    assert _territory(world, "East") is not None
+    page.click("#delete")
+    page.click("#notice-actions button.danger")
+    page.wait_for_selector("#status.ok")
+    page.wait_for_function("() => !document.querySelector('#territory-list').textContent.includes('East')")
+    tab.shot("deleted")
+    assert _territory(world, "East") is None

@@ -1,4 +1,4 @@
-"""The territory plan through the API: imports, evaluations, goals, review, conflicts, dashboards."""
+"""The territory plan through the API: imports, evaluations, goals, review, conflicts, pages."""
 
 from __future__ import annotations
 

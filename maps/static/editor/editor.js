@@ -41,7 +41,7 @@
     Object.keys(S.territories).forEach(function (id) {
       var f = S.territories[id], layer = L.GeoJSON.geometryToLayer(f);
       layer.setStyle({color: "#333", weight: 1, fillColor: colour(f), fillOpacity: 0.35});
-      layer.bindTooltip(el("span", {}, f.properties.name), {sticky: true});
+      layer.bindTooltip(el("span", {}, f.properties.name), {permanent: true, direction: "center", className: "territory-label"});
       layer.on("click", function () { pick(f.id, false); });
       S.layers[id] = layer;
       if (!S.sel || S.sel.id !== f.id) { S.group.addLayer(layer); }
@@ -292,7 +292,7 @@
     if (r.status === 412 && !what) { return conflict(b); }
     var errors = b.errors || [];
     notice("error", (what ? what + ": " : "") + (b.title || "Not saved"), (b.detail || api.describe(r)) + " Nothing was saved.", errors, []);
-    api.status("Not saved: " + api.describe(r), "error");
+    api.status("Not saved: " + (b.title || "error") + " (" + r.status + ").", "error");
   }
 
   function askOverlap(r, shape) {

@@ -164,7 +164,8 @@
     return api.call("GET", "/reps/" + repId + "/travel").then(function (r) {
       var dl = $("load-figures");
       dl.textContent = "";
-      if (!r.ok) { $("load-status").textContent = ""; $("load-note").textContent = "Travel load is not available: " + api.describe(r); return; }
+      $("load-note").textContent = "";
+      if (!r.ok) { $("load-status").textContent = ""; $("load-reason").textContent = "Travel load is not available: " + api.describe(r); return; }
       var t = r.body;
       $("load-status").textContent = t.status;
       $("load-status").className = "badge " + t.status;
@@ -174,7 +175,8 @@
        ["Days needed", api.fmt(t.working_days_needed)]].forEach(function (row) {
         dl.appendChild(el("div", {}, el("dt", {}, row[0]), el("dd", {}, row[1] === null ? "\u2013" : row[1])));
       });
-      $("load-note").textContent = t.reason || t.method || "";
+      $("load-reason").textContent = t.reason || "";
+      $("load-note").textContent = t.method || "";
       return route(repId, 1, true);
     });
   }
