@@ -30,37 +30,31 @@ from pathlib import Path
 
 import folium
 import numpy as np
-import pyogrio
 import shapely
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench._data import load_counties  # noqa: E402
 from geo.model import Account, Assignment, Rep, Territory  # noqa: E402
 from maps import OverlapShape, render_coverage_map, to_html  # noqa: E402
 from maps.simplify import clear_cache, display_geometries  # noqa: E402
 from maps.tables import haversine_km  # noqa: E402
 
-_NOT_CONTIGUOUS = {"02", "15", "60", "66", "69", "72", "78"}  # AK, HI, territories
 _QUICK_STATES = {"19", "29", "31"}  # Iowa, Missouri, Nebraska
 
 
-def load_counties(states: set[str] | None = None) -> tuple[list[str], list[str], np.ndarray]:
-    """County names, GEOIDs and polygons (lon/lat NAD83 ~ WGS84) from plotly-geo."""
-    import _plotly_geo  # the wheel's data package
-
-    path = Path(_plotly_geo.__file__).parent / "package_data" / "cb_2016_us_county_500k.shp"
-    frame = pyogrio.read_dataframe(path)
-    keep = ~frame.STATEFP.isin(_NOT_CONTIGUOUS)
+def _counties(states: set[str] | None) -> tuple[list[str], list[str], np.ndarray]:
+    """County names, GEOIDs and polygons (lon/lat NAD83 ~ WGS84), optionally some states."""
+    frame = load_counties()
     if states is not None:
-        keep &= frame.STATEFP.isin(states)
-    frame = frame[keep].sort_values("GEOID")
+        frame = frame[frame.STATEFP.isin(states)]
     return frame.NAME.tolist(), frame.GEOID.tolist(), np.asarray(frame.geometry.values)
 
 
 def make_data(size: int, states: set[str] | None, seed: int = 7) -> dict[str, object]:
     """Territories, reps, accounts, assignments, flags, metrics and overlaps."""
     rng = np.random.default_rng(seed)
-    names, geoids, polygons = load_counties(states)
+    names, geoids, polygons = _counties(states)
     reps = _reps(polygons, rng)
     homes = np.array([r.home for r in reps])
     centroids = shapely.get_coordinates(shapely.centroid(polygons))

@@ -41,10 +41,10 @@ class RepTable:
 
     def rows_of(self, rep_ids: npt.NDArray[np.int64]) -> npt.NDArray[np.intp]:
         """Table row of each rep id (-1 when unknown), vectorised."""
-        order = np.argsort(self.ids, kind="stable")
-        at = np.minimum(np.searchsorted(self.ids[order], rep_ids), max(len(order) - 1, 0))
-        if not len(order):
+        if not len(self.ids):
             return np.full(len(rep_ids), -1, dtype=np.intp)
+        order = np.argsort(self.ids, kind="stable")
+        at = np.minimum(np.searchsorted(self.ids[order], rep_ids), len(order) - 1)
         found = self.ids[order[at]] == rep_ids
         return np.where(found, order[at], -1).astype(np.intp)
 

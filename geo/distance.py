@@ -179,17 +179,23 @@ def flag_too_far(
     distance_km = geodesic_array(pairs.lon, pairs.lat, home_lon, home_lat)
     far = np.flatnonzero(distance_km > table.limit_km[pairs.rep])
     nearest, nearest_km = nearest_other_reps(pairs.lon[far], pairs.lat[far], pairs.rep[far], table)
+    found = nearest >= 0
+    # Plain Python lists: indexing numpy scalars one by one costs ~1 us each.
     rows = zip(
         [pairs.account_ids[k] for k in far.tolist()],
         table.ids[pairs.rep[far]].tolist(),
         distance_km[far].tolist(),
         table.limit_km[pairs.rep[far]].tolist(),
-        [int(table.ids[n]) if n >= 0 else None for n in nearest.tolist()],
-        [None if np.isnan(km) else km for km in nearest_km.tolist()],
+        np.where(found, table.ids[np.maximum(nearest, 0)], -1).tolist(),
+        nearest_km.tolist(),
+        found.tolist(),
         strict=True,
     )
-    not_checked = tuple(NotChecked(*row) for row in skipped)
-    return TooFarReport(tuple(TooFar(*row) for row in rows), not_checked)
+    too_far = tuple(
+        TooFar(acc, rep, km, limit, near if ok else None, near_km if ok else None)
+        for acc, rep, km, limit, near, near_km, ok in rows
+    )
+    return TooFarReport(too_far, tuple(NotChecked(*row) for row in skipped))
 
 
 def _check_reach(default_max_service_km: float) -> None:

@@ -81,6 +81,7 @@ def revenue_by_product(
     >>> day = datetime(2026, 5, 1, tzinfo=UTC)
     >>> won = [PipelineRecord(i, "a", "won", day, v, p, closed_at=day)
     ...        for i, v, p in (("1", 5.0, "Pumps"), ("2", 7.0, None), ("3", 1.0, "Pumps"))]
+    >>> from geo.plan_period import parse_period
     >>> revenue_by_product(won, parse_period("2026"))
     [('(none)', 7.0), ('Pumps', 6.0)]
     """

@@ -136,25 +136,26 @@ _ASSESS = {"load_pct": ("heavier", "lighter")}
 def _outliers(
     rows: Mapping[int, tuple[str, Mapping[str, float | None]]], metric: str, s: ReviewSettings
 ) -> list[Outlier]:
-    values = {k: v[metric] for k, (_, v) in rows.items() if v[metric] is not None}
-    found = []
-    for key, (z, mean, std) in zscores(values, min_peers=s.min_peers).items():  # type: ignore[arg-type]
-        if abs(z) > s.z_threshold:
-            up, down = _ASSESS.get(metric, ("better", "worse"))
-            found.append(
-                Outlier(
-                    key,
-                    rows[key][0],
-                    metric,
-                    float(values[key]),
-                    mean,
-                    std,
-                    z,  # type: ignore[arg-type]
-                    "above" if z > 0 else "below",
-                    up if z > 0 else down,
-                )
-            )
-    return found
+    values: dict[int, float] = {}
+    for key, (_, figures) in rows.items():
+        if (value := figures[metric]) is not None:
+            values[key] = value
+    up, down = _ASSESS.get(metric, ("better", "worse"))
+    return [
+        Outlier(
+            key,
+            rows[key][0],
+            metric,
+            values[key],
+            mean,
+            std,
+            z,
+            "above" if z > 0 else "below",
+            up if z > 0 else down,
+        )  # fmt: skip
+        for key, (z, mean, std) in zscores(values, min_peers=s.min_peers).items()
+        if abs(z) > s.z_threshold
+    ]
 
 
 def _territory_outliers(metrics: Sequence[TerritoryMetrics], s: ReviewSettings) -> list[Outlier]:

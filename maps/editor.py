@@ -184,9 +184,15 @@ _EDITOR_SIDE = """
       or draw a new one with the polygon or rectangle tool at the top left of the map.</p>
     <form id="form" class="form" hidden novalidate>
       <label>Name <input id="f-name" name="name" maxlength="200" required></label>
-      <label>Code <input id="f-code" name="code" maxlength="100" pattern="[A-Za-z0-9._\\-]+"></label>
+      <div class="pair">
+        <label>Code
+          <input id="f-code" name="code" maxlength="100" pattern="[A-Za-z0-9._\\-]+"></label>
+        <label>Colour
+          <input id="f-color" placeholder="auto, or #1f77b4" pattern="#[0-9a-fA-F]{6}"></label>
+      </div>
       <label>Parent <select id="f-parent" name="parent_id"></select></label>
-      <label>Reps, primary first <input id="f-reps" name="rep_ids" placeholder="rep ids, e.g. 3, 7"></label>
+      <label>Reps, primary first
+        <input id="f-reps" name="rep_ids" placeholder="rep ids, e.g. 3, 7"></label>
       <p id="f-reps-names" class="hint"></p>
       <fieldset><legend>Rules (empty means any)</legend>
         <label>Industries <input id="f-industries" placeholder="comma-separated"></label>
@@ -196,8 +202,8 @@ _EDITOR_SIDE = """
           <label>Max revenue <input id="f-max" type="number" min="0" step="any"></label>
         </div>
       </fieldset>
-      <label>Colour <input id="f-color" placeholder="automatic, or e.g. #1f77b4" pattern="#[0-9a-fA-F]{6}"></label>
-      <label id="split-row" hidden>Name of the new piece <input id="f-split-name" maxlength="200"></label>
+      <label id="split-row" hidden>Name of the new piece
+        <input id="f-split-name" maxlength="200"></label>
       <p id="pending" class="pending" hidden></p>
       <div class="actions">
         <button type="submit" id="save" class="primary">Save <kbd>Ctrl+S</kbd></button>
@@ -213,11 +219,12 @@ _EDITOR_SIDE = """
   </section>
   <section id="history" class="panel" hidden>
     <h2>History</h2>
-    <ol id="history-list" reversed></ol>
+    <ul id="history-list"></ul>
   </section>
   <section class="panel list">
     <h2>Territories <span id="count" class="count"></span></h2>
-    <input id="filter" type="search" placeholder="Filter by name or code" aria-label="Filter territories">
+    <input id="filter" type="search" placeholder="Filter by name or code"
+      aria-label="Filter territories">
     <ul id="territory-list"></ul>
   </section>
 </aside>"""

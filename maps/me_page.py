@@ -35,7 +35,14 @@ def render_me_page(*, tiles: str | None = None, static_base: str = "/static") ->
     >>> "me/me.js" in render_me_page()
     True
     """
-    body = signin_bar("My accounts") + '\n<main class="layout me">\n' + _SIDE + "\n" + map_div(tiles) + "\n</main>"
+    body = (
+        signin_bar("My accounts")
+        + '\n<main class="layout me">\n'
+        + _SIDE
+        + "\n"
+        + map_div(tiles)
+        + "\n</main>"
+    )
     return page_shell(
         title="My accounts \u00b7 Territory Mapper",
         body=body,
@@ -56,7 +63,8 @@ _COLUMNS = (
 
 def _header() -> str:
     cells = "".join(
-        f'<th scope="col" class="{kind}" aria-sort="none"><button type="button" data-key="{key}">{label}</button></th>'
+        f'<th scope="col" class="{kind}" aria-sort="none">'
+        f'<button type="button" data-key="{key}">{label}</button></th>'
         for key, label, kind in _COLUMNS
     )
     return f"<thead><tr>{cells}</tr></thead>"
@@ -74,7 +82,8 @@ _SIDE = f"""<aside class="side" aria-label="My accounts and load">
     <h2>Travel load <span id="load-status" class="badge"></span></h2>
     <dl id="load-figures" class="figures"></dl>
     <p id="load-reason" class="hint"></p>
-    <details class="method"><summary>How this is estimated</summary><p id="load-note" class="hint"></p></details>
+    <details class="method"><summary>How this is estimated</summary>
+      <p id="load-note" class="hint"></p></details>
     <div id="route-row" class="route-row" hidden>
       <label>Planned day <select id="day"></select></label>
       <span id="day-summary" class="hint"></span>
@@ -82,7 +91,8 @@ _SIDE = f"""<aside class="side" aria-label="My accounts and load">
   </section>
   <section class="panel accounts">
     <h2>Accounts <span id="count" class="count"></span></h2>
-    <input id="filter" type="search" placeholder="Filter by name, city or flag" aria-label="Filter accounts">
+    <input id="filter" type="search" placeholder="Filter by name, city or flag"
+      aria-label="Filter accounts">
     <table id="accounts" class="accounts">{_header()}<tbody></tbody></table>
   </section>
 </aside>"""

@@ -81,10 +81,10 @@ def display_geometries(
     Notes
     -----
     CRS: EPSG:4326 in and out, degrees. Results are cached on the geometries'
-    WKB and the tolerance. A geometry the simplifier made invalid (possible
-    where the input overlaps, which is a state we flag rather than refuse) is
-    drawn unsimplified instead. If rounding made any geometry invalid, one
-    more decimal is kept, then none are dropped.
+    WKB and the tolerance. If rounding made any geometry invalid, one more
+    decimal is kept; a geometry still invalid then (the simplifier can break
+    shapes where the input overlaps, a state we flag rather than refuse) is
+    drawn unsimplified, rounded if that keeps it valid.
 
     >>> a = shapely.box(0, 0, 1, 1)
     >>> b = shapely.box(1, 0, 2, 1)
@@ -101,7 +101,7 @@ def display_geometries(
     if key in _cache:
         _cache.move_to_end(key)
         return _cache[key]
-    result = _round_valid(_simplify(source, tolerance_deg), decimals_for(tolerance_deg))
+    result = _round_valid(_simplify(source, tolerance_deg), source, decimals_for(tolerance_deg))
     _cache[key] = result
     if len(_cache) > _CACHE_SIZE:
         _cache.popitem(last=False)
@@ -114,9 +114,7 @@ def clear_cache() -> None:
 
 
 def _fingerprint(geometries: np.ndarray) -> str:
-    digest = hashlib.blake2b(digest_size=16)
-    for wkb in shapely.to_wkb(geometries):
-        digest.update(wkb)
+    digest = hashlib.blake2b(b"".join(shapely.to_wkb(geometries)), digest_size=16)
     return digest.hexdigest()
 
 
@@ -125,15 +123,21 @@ def _simplify(geometries: np.ndarray, tolerance_deg: float) -> np.ndarray:
     if not bool(np.all(polygonal)):
         raise ValueError("display_geometries takes Polygons and MultiPolygons only")
     simplified: np.ndarray = shapely.coverage_simplify(geometries, tolerance_deg)
-    broken = ~shapely.is_valid(simplified) | shapely.is_empty(simplified)
-    simplified[broken] = geometries[broken]
     return simplified
 
 
-def _round_valid(geometries: np.ndarray, decimals: int) -> tuple[np.ndarray, int]:
+def _round_valid(
+    simplified: np.ndarray, source: np.ndarray, decimals: int
+) -> tuple[np.ndarray, int]:
+    # One validity pass in the common case: rounding is checked, and only if
+    # a shape stays invalid at a finer precision too is it taken as broken by
+    # the simplifier (overlapping input) and drawn unsimplified.
     for places in (decimals, decimals + 1):
-        rounded = shapely.transform(geometries, partial(np.round, decimals=places))
-        if bool(np.all(shapely.is_valid(rounded))):
+        rounded = shapely.transform(simplified, partial(np.round, decimals=places))
+        valid = shapely.is_valid(rounded) & ~shapely.is_empty(rounded)
+        if bool(np.all(valid)):
             return rounded, places
-    # Rounding keeps failing: draw the simplified vertices at full precision.
-    return geometries, 17
+    rounded[~valid] = shapely.transform(source[~valid], partial(np.round, decimals=places))
+    still = ~shapely.is_valid(rounded)
+    rounded[still] = source[still]
+    return rounded, places

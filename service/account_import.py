@@ -165,6 +165,11 @@ def geojson_rows(payload: bytes) -> Iterator[ParsedRow]:
     except ValueError as exc:
         yield "/", None, [Issue("/", f"not valid JSON: {str(exc).split(':')[0]}", code="bad-json")]
         return
+    try:
+        json.dumps(doc, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        yield "/", None, [Issue("/", "the file contains a lone UTF-16 surrogate escape", code="bad-encoding")]
+        return
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection" or not isinstance(doc.get("features"), list):
         yield "/", None, [Issue("/type", "expected a GeoJSON FeatureCollection with a features list", code="wrong-type")]
         return

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Path, Query, Request
 
 from geo.errors import InvalidInputError, Issue
 from service.index_cache import IndexCache
@@ -78,3 +78,9 @@ def _bbox_problem(values: list[float]) -> str | None:
     if miny > maxy:
         return "bbox min_lat must not exceed max_lat"
     return None
+
+# Path ids: bounded so an absurd id is a 422, not a database overflow.
+TerritoryId = Annotated[int, Path(ge=1, le=2**31 - 1, description="Territory id.")]
+RepId = Annotated[int, Path(ge=1, le=2**31 - 1, description="Rep id.")]
+TokenId = Annotated[int, Path(ge=1, le=2**31 - 1, description="Token id.")]
+AccountId = Annotated[str, Path(min_length=1, max_length=200, description="The CRM's account id.")]

@@ -92,7 +92,12 @@ def _reject_constant(token: str) -> Any:
 
 def _json_problem(body: bytes) -> str | None:
     try:
-        json.loads(body, parse_constant=_reject_constant)
+        doc = json.loads(body, parse_constant=_reject_constant)
+        # "\ud800"-style escapes decode to lone surrogates, which no UTF-8
+        # store or header can hold: refuse them here, once, for every route.
+        json.dumps(doc, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return "The body contains a lone UTF-16 surrogate escape, which is not valid text."
     except ValueError as exc:
         # Only the message of our own refusal is echoed; decoder messages
         # name a position, never the content.

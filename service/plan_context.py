@@ -17,7 +17,7 @@ from geo.plan_model import PlanData
 from geo.plan_period import Period, check_today, parse_period
 from geo.plan_reps import RepScore, evaluate_reps
 from geo.plan_review import ReviewSettings
-from geo.travel import TravelSettings
+from service.routers.travel import travel_settings
 from service.settings import Settings
 from service.snapshot import Snapshot, load_snapshot
 from service.storage import Store
@@ -74,26 +74,6 @@ def load_plan(store: Store, period: str | None = None, today: date | None = None
         goals=goals,
     )
     return PlanView(data, snap, resolved, day)
-
-
-def travel_settings(settings: Settings) -> TravelSettings:
-    """The travel model's settings from the service's."""
-    return TravelSettings(
-        circuity=settings.circuity,
-        default_speed_kmh=settings.default_speed_kmh,
-        day_hours=settings.day_hours,
-        max_visits_per_day=settings.max_visits_per_day,
-        working_days_per_month=settings.working_days_per_month,
-        default_weekly_capacity_hours=settings.default_weekly_capacity_hours,
-        default_visit_minutes=settings.default_visit_minutes,
-        visits_per_month_by_stage={
-            "lead": settings.visits_lead,
-            "opportunity": settings.visits_opportunity,
-            "customer": settings.visits_customer,
-        },
-        under_pct=settings.load_under_pct,
-        over_pct=settings.load_over_pct,
-    )
 
 
 def review_settings(

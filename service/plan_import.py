@@ -33,7 +33,7 @@ class _Rollback(Exception):
 
 def csv_rows(stream: IO[bytes], kind: str) -> Iterator[RawRow]:
     """Raw CSV rows; the header is row 0, data rows count from 1."""
-    text = codecs.getreader("utf-8-sig")(stream, errors="strict")
+    text = codecs.getreader("utf-8-sig")(stream, "strict")
     try:
         reader = csv.DictReader(text)
         header = reader.fieldnames
@@ -258,16 +258,6 @@ def report_body(report: ImportReport, kind: str, instance: str) -> tuple[int, di
         "detail": f"{report.failed_rows} row(s) failed; nothing was stored (atomic import).",
         "instance": instance,
         **summary,
-        "errors": [
-            {
-                "pointer": e["pointer"],
-                "reason": e["reason"],
-                "row": e["row"],
-                "column": e["column"],
-                "code": e["code"],
-            }
-            for e in summary["errors"]
-        ],
     }
 
 

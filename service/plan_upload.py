@@ -35,7 +35,7 @@ async def spool_body(request: Request, limit: int) -> tuple[IO[bytes], str]:
         sha.update(chunk)
         spooled.write(chunk)
     spooled.seek(0)
-    return spooled, sha.hexdigest()  # type: ignore[return-value]
+    return spooled, sha.hexdigest()
 
 
 def idempotency_slot(key: str) -> str:

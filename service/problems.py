@@ -33,6 +33,7 @@ from service.storage.errors import (
     PreconditionFailedError,
     StorageError,
     StorageUnavailableError,
+    ValueRefusedError,
 )
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,7 @@ STATUS_BY_ERROR: dict[type[Exception], int] = {
     ConflictError: 409,
     PreconditionFailedError: 412,
     StorageUnavailableError: 503,
+    ValueRefusedError: 422,
 }
 
 

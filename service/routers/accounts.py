@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from urllib.parse import quote
 import json
 import tempfile
 from typing import Annotated, Any
@@ -18,7 +19,7 @@ from geo.rows import parse_account_feature
 from service.account_import import ImportReport, import_rows, rows_from_upload
 from service.account_views import account_features
 from service.auth import ANYONE, STAFF, Principal, allow, forbidden
-from service.deps import BBoxQuery, LimitQuery, StoreDep, parse_bbox
+from service.deps import AccountId, BBoxQuery, LimitQuery, RepId, StoreDep, TerritoryId, parse_bbox
 from service.http import GeoJSONResponse, next_link
 from service.problems import HTTPProblem
 from service.routers.docs import READ_RESPONSES, WRITE_RESPONSES
@@ -89,12 +90,12 @@ def create_account(request: Request, body: AccountBody, store: StoreDep, princip
             raise ConflictError(f"Account {account.id!r} exists; use PUT /accounts/{account.id} to replace it.")
         stored = _store_one(request, tx, account, principal)
         reps = {r.id: r for r in tx.find_reps()}
-    headers = {"Location": str(request.url_for("get_account", account_id=account.id))}
+    headers = {"Location": str(request.url_for("list_accounts")) + "/" + quote(account.id, safe="")}
     return _one_response(request, stored, reps, status=201, headers=headers)
 
 
 @router.get("/{account_id}", response_model=AccountFeatureOut, responses=READ_RESPONSES, operation_id="get_account", response_class=GeoJSONResponse)
-def get_account(request: Request, account_id: str, store: StoreDep, principal: Annotated[Principal, allow(*ANYONE)]) -> JSONResponse:
+def get_account(request: Request, account_id: AccountId, store: StoreDep, principal: Annotated[Principal, allow(*ANYONE)]) -> JSONResponse:
     """One account with its owner, distance and flags."""
     with store.read() as tx:
         stored = tx.get_account(account_id)
@@ -105,7 +106,7 @@ def get_account(request: Request, account_id: str, store: StoreDep, principal: A
 
 
 @router.put("/{account_id}", response_model=AccountFeatureOut, responses=WRITE_RESPONSES, operation_id="replace_account", response_class=GeoJSONResponse)
-def replace_account(request: Request, account_id: str, body: AccountBody, store: StoreDep, principal: Annotated[Principal, allow(*STAFF)]) -> JSONResponse:
+def replace_account(request: Request, account_id: AccountId, body: AccountBody, store: StoreDep, principal: Annotated[Principal, allow(*STAFF)]) -> JSONResponse:
     """Replace an account (or create it under this id)."""
     account = _parse(request, body, account_id)
     with store.write() as tx:
@@ -115,7 +116,7 @@ def replace_account(request: Request, account_id: str, body: AccountBody, store:
 
 
 @router.patch("/{account_id}", response_model=AccountFeatureOut, responses=WRITE_RESPONSES, operation_id="update_account", response_class=GeoJSONResponse)
-def update_account(request: Request, account_id: str, body: AccountBody, store: StoreDep, principal: Annotated[Principal, allow(*STAFF)]) -> JSONResponse:
+def update_account(request: Request, account_id: AccountId, body: AccountBody, store: StoreDep, principal: Annotated[Principal, allow(*STAFF)]) -> JSONResponse:
     """Change some properties (and/or the location) of an account."""
     with store.write() as tx:
         current = tx.get_account(account_id)
@@ -127,7 +128,7 @@ def update_account(request: Request, account_id: str, body: AccountBody, store: 
 
 
 @router.delete("/{account_id}", status_code=204, responses=WRITE_RESPONSES, operation_id="delete_account")
-def delete_account(account_id: str, store: StoreDep, principal: Annotated[Principal, allow(*STAFF)]) -> Response:
+def delete_account(account_id: AccountId, store: StoreDep, principal: Annotated[Principal, allow(*STAFF)]) -> Response:
     """Delete an account."""
     with store.write() as tx:
         tx.delete_account(account_id, actor=principal.name)
@@ -283,7 +284,7 @@ books = APIRouter(tags=["accounts"])
 @books.get("/territories/{territory_id}/accounts", response_model=AccountCollection, responses=READ_RESPONSES, operation_id="territory_accounts", response_class=GeoJSONResponse)
 def territory_accounts(
     request: Request,
-    territory_id: int,
+    territory_id: TerritoryId,
     store: StoreDep,
     principal: Annotated[Principal, allow(*ANYONE)],
     limit: LimitQuery = None,
@@ -306,7 +307,7 @@ def territory_accounts(
 @books.get("/reps/{rep_id}/accounts", response_model=AccountCollection, responses=READ_RESPONSES, operation_id="rep_accounts", response_class=GeoJSONResponse)
 def rep_accounts(
     request: Request,
-    rep_id: int,
+    rep_id: RepId,
     store: StoreDep,
     principal: Annotated[Principal, allow(*ANYONE)],
     limit: LimitQuery = None,

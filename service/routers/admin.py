@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
 from service.auth import ADMIN, Principal, allow
-from service.deps import StoreDep
+from service.deps import StoreDep, TokenId
 from service.routers.docs import READ_RESPONSES, WRITE_RESPONSES
 from service.schemas.common import StrictModel
 from service.serialize import iso
@@ -73,7 +73,7 @@ def list_tokens(store: StoreDep, principal: Annotated[Principal, allow(*ADMIN)])
 
 
 @router.delete("/tokens/{token_id}", status_code=204, responses=WRITE_RESPONSES, operation_id="revoke_token")
-def revoke_token(token_id: int, store: StoreDep, principal: Annotated[Principal, allow(*ADMIN)]) -> Response:
+def revoke_token(token_id: TokenId, store: StoreDep, principal: Annotated[Principal, allow(*ADMIN)]) -> Response:
     """Revoke a token at once."""
     with store.write() as tx:
         tx.revoke_token(token_id)

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from maps import render_coverage_png
 from service.auth import ANYONE, STAFF, Principal, allow, ensure_own_rep, forbidden
-from service.deps import StoreDep
+from service.deps import RepId, StoreDep, TerritoryId
 from service.map_pages import coverage_html, gather, rep_map_html, territory_map_html
 from service.routers.docs import READ_RESPONSES
 
@@ -54,7 +54,7 @@ async def coverage_png(
 @router.get("/reps/{rep_id}", response_class=HTMLResponse, responses={200: HTML, **READ_RESPONSES}, operation_id="rep_map")
 async def rep_map(
     request: Request,
-    rep_id: int,
+    rep_id: RepId,
     store: StoreDep,
     principal: Annotated[Principal, allow(*ANYONE)],
     day: Annotated[int | None, Query(ge=1, le=31, description="Planned day whose route to draw (default 1).")] = None,
@@ -66,7 +66,7 @@ async def rep_map(
 
 @router.get("/territories/{territory_id}", response_class=HTMLResponse, responses={200: HTML, **READ_RESPONSES}, operation_id="territory_map")
 async def territory_map(
-    request: Request, territory_id: int, store: StoreDep, principal: Annotated[Principal, allow(*ANYONE)]
+    request: Request, territory_id: TerritoryId, store: StoreDep, principal: Annotated[Principal, allow(*ANYONE)]
 ) -> HTMLResponse:
     """One territory with its accounts and flags; a rep sees only their own territories and accounts."""
     only = None

@@ -52,13 +52,16 @@ def me_page(request: Request, _: PublicPage) -> HTMLResponse:
 
 def _static(request: Request) -> str:
     # Relative to wherever the app is mounted (root_path behind a proxy).
-    return request.scope.get("root_path", "").rstrip("/") + "/static"
+    return str(request.scope.get("root_path", "")).rstrip("/") + "/static"
 
 
 def _page(body: str, tiles: str | None) -> HTMLResponse:
-    return HTMLResponse(body, headers={
-        "Content-Security-Policy": content_security_policy(tiles),
-        "X-Content-Type-Options": "nosniff",
-        "Referrer-Policy": "no-referrer",
-        "Cache-Control": "no-cache",
-    })
+    return HTMLResponse(
+        body,
+        headers={
+            "Content-Security-Policy": content_security_policy(tiles),
+            "X-Content-Type-Options": "nosniff",
+            "Referrer-Policy": "no-referrer",
+            "Cache-Control": "no-cache",
+        },
+    )

@@ -20,7 +20,7 @@ from geo.plan_model import Goal
 from geo.plan_period import parse_period
 from service import plan_import, plan_upload
 from service.auth import STAFF, Principal, allow, ensure_can_write_territory
-from service.deps import LimitQuery, StoreDep
+from service.deps import LimitQuery, StoreDep, TerritoryId
 from service.http import next_link
 from service.plan_context import PeriodQuery
 from service.plan_views import goal_json, record_json
@@ -71,7 +71,7 @@ async def import_pipeline(
         ),
     ] = None,
 ) -> JSONResponse:
-    """Upsert pipeline records (`?kind=pipeline`) or activities (`?kind=activities`) by id from CSV or JSON; answers with a per-row report."""
+    """Upsert pipeline records or activities (`?kind=`) by id from CSV or JSON; per-row report."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type not in _UPLOAD_TYPES:
         raise HTTPProblem(
@@ -153,7 +153,7 @@ def list_pipeline(
                 limit=page + 1,
             )
     items = found[:page]
-    links = [{"href": str(request.url), "rel": "self"}]
+    links: list[dict[str, str | None]] = [{"href": str(request.url), "rel": "self"}]
     if len(found) > page:
         links.append({"href": next_link(request.url, items[-1].id), "rel": "next"})
     return {
@@ -215,7 +215,7 @@ def get_goals(
     }
 
 
-def _check_leaf(tx: Tx, territory_id: int, principal: Principal) -> None:
+def _check_leaf(tx: Tx, territory_id: TerritoryId, principal: Principal) -> None:
     territory = tx.get_territory(territory_id)  # 404 when unknown
     if principal.role != "admin" and principal.region_id is not None:
         ensure_can_write_territory(

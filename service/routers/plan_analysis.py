@@ -51,7 +51,7 @@ def accounts(
     ] = 0.2,
     limit: Annotated[int, Query(ge=1, le=100_000)] = 1000,
 ) -> dict[str, Any]:
-    """Accounts ranked by net profit (annual revenue minus cost to serve), and each territory's profit share in its top accounts."""
+    """Accounts ranked by net profit (revenue - cost to serve); profit share of top accounts."""
     view = load_plan(store)
     ranked, profits = evaluate_accounts(
         view.data.accounts,
@@ -84,7 +84,7 @@ def accounts(
 def territories(
     store: StoreDep, principal: Staff, period: PeriodQuery = None, today: TodayQuery = None
 ) -> dict[str, Any]:
-    """Each leaf territory's funnel for a period (leads, opportunities, new accounts, rates, pipeline, cycle), ranked by conversion rate."""
+    """Each territory's funnel for a period, ranked by conversion rate (new accounts / leads)."""
     view = load_plan(store, period, today)
     funnels = evaluate_territories(view.data, view.period)
     return {
@@ -102,7 +102,7 @@ def reps(
     period: PeriodQuery = None,
     today: TodayQuery = None,
 ) -> dict[str, Any]:
-    """Each rep's accounts, new contacts, conversions, conversations, contract value, quota attainment and travel load."""
+    """Each rep's book, new contacts, conversions, conversations, quota and travel load."""
     view = load_plan(store, period, today)
     scores = rep_scores(view, request.app.state.settings)
     return {
@@ -124,7 +124,7 @@ def goals(
         float, Query(gt=0, le=100, description="Customer lifetime for CLV, years.")
     ] = 3.0,
 ) -> dict[str, Any]:
-    """Each territory's goals for a period against actuals, with status met / on track / behind / no data."""
+    """Each territory's goals against actuals: met, on track, behind or no data."""
     view = load_plan(store, period, today)
     results = evaluate_goals(
         view.data,
@@ -165,7 +165,7 @@ def review_plan(
         ),
     ] = None,
 ) -> dict[str, Any]:
-    """Territories and reps that stand out (beyond 1.5 sd), win-rate gaps, under- or over-served territories, large accounts with junior reps."""
+    """Who stands out (beyond 1.5 sd), win-rate gaps, service levels, big accounts with juniors."""
     settings = request.app.state.settings
     view = load_plan(store, period, today)
     thresholds = review_settings(settings, large_account_revenue)
@@ -191,7 +191,7 @@ def conflicts(
         int | None, Query(ge=1, le=2**31 - 1, description="Only records logged by this rep.")
     ] = None,
 ) -> dict[str, Any]:
-    """Pipeline records and activities a rep logged on an account another rep owns, with both reps and the dates."""
+    """Records and activities a rep logged on an account another rep owns, with dates."""
     view = load_plan(store, period)
     found = [
         c

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 
 from service.auth import STAFF, Principal, allow
@@ -38,7 +37,7 @@ def overview(
     responses=READ_RESPONSES,
     operation_id="territory_dashboard",
 )
-async def territory_dashboard(
+def territory_dashboard(
     request: Request,
     store: StoreDep,
     principal: Annotated[Principal, allow(*STAFF)],
@@ -46,10 +45,9 @@ async def territory_dashboard(
     period: PeriodQuery = None,
     today: TodayQuery = None,
 ) -> HTMLResponse:
-    """One territory's dashboard: map, KPIs, goal progress, funnel, revenue by product and month, accounts needing attention (HTML)."""
-    view = await run_in_threadpool(load_plan, store, period, today)
+    """A territory's dashboard: map, KPIs, goals, funnel, revenue, accounts to look at (HTML)."""
+    view = load_plan(store, period, today)
     settings = request.app.state.settings
-    html = await run_in_threadpool(
-        territory_dashboard_html, view, territory_id, settings, query=request.url.query
+    return HTMLResponse(
+        territory_dashboard_html(view, territory_id, settings, query=request.url.query)
     )
-    return HTMLResponse(html)

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request, Response
 from geo.model import Rep
 from geo.validate import clean_point
 from service.auth import ANYONE, STAFF, Principal, allow, ensure_own_rep
-from service.deps import LimitQuery, StoreDep
+from service.deps import LimitQuery, RepId, StoreDep
 from service.http import next_link
 from service.routers.docs import READ_RESPONSES, WRITE_RESPONSES
 from service.schemas.reps import RepIn, RepList, RepPatch, RepPublic
@@ -53,7 +53,7 @@ def create_rep(
 
 
 @router.get("/{rep_id}", response_model=RepPublic, responses=READ_RESPONSES, operation_id="get_rep")
-def get_rep(rep_id: int, store: StoreDep, principal: Annotated[Principal, allow(*ANYONE)]) -> dict[str, Any]:
+def get_rep(rep_id: RepId, store: StoreDep, principal: Annotated[Principal, allow(*ANYONE)]) -> dict[str, Any]:
     """One rep; a rep may read only themself."""
     ensure_own_rep(principal, rep_id)
     with store.read() as tx:
@@ -61,7 +61,7 @@ def get_rep(rep_id: int, store: StoreDep, principal: Annotated[Principal, allow(
 
 
 @router.put("/{rep_id}", response_model=RepPublic, responses=WRITE_RESPONSES, operation_id="replace_rep")
-def replace_rep(rep_id: int, body: RepIn, store: StoreDep, principal: Annotated[Principal, allow(*STAFF)]) -> dict[str, Any]:
+def replace_rep(rep_id: RepId, body: RepIn, store: StoreDep, principal: Annotated[Principal, allow(*STAFF)]) -> dict[str, Any]:
     """Replace every field of a rep."""
     rep = _rep_from(rep_id, body.model_dump())
     with store.write() as tx:
@@ -69,7 +69,7 @@ def replace_rep(rep_id: int, body: RepIn, store: StoreDep, principal: Annotated[
 
 
 @router.patch("/{rep_id}", response_model=RepPublic, responses=WRITE_RESPONSES, operation_id="update_rep")
-def update_rep(rep_id: int, body: RepPatch, store: StoreDep, principal: Annotated[Principal, allow(*STAFF)]) -> dict[str, Any]:
+def update_rep(rep_id: RepId, body: RepPatch, store: StoreDep, principal: Annotated[Principal, allow(*STAFF)]) -> dict[str, Any]:
     """Change some fields of a rep; absent fields stay, null clears."""
     changed = body.model_dump(exclude_unset=True)
     with store.write() as tx:
@@ -85,14 +85,14 @@ def update_rep(rep_id: int, body: RepPatch, store: StoreDep, principal: Annotate
 
 
 @router.delete("/{rep_id}", status_code=204, responses=WRITE_RESPONSES, operation_id="delete_rep")
-def delete_rep(rep_id: int, store: StoreDep, principal: Annotated[Principal, allow(*STAFF)]) -> Response:
+def delete_rep(rep_id: RepId, store: StoreDep, principal: Annotated[Principal, allow(*STAFF)]) -> Response:
     """Delete a rep who is in no territory."""
     with store.write() as tx:
         tx.delete_rep(rep_id, actor=principal.name)
     return Response(status_code=204)
 
 
-def _rep_from(rep_id: int, fields: dict[str, Any]) -> Rep:
+def _rep_from(rep_id: RepId, fields: dict[str, Any]) -> Rep:
     home_raw = fields.pop("home", None)
     fields.pop("id", None)
     home = clean_point(home_raw, pointer="/home") if home_raw is not None else None

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from service.auth import ANYONE, STAFF, Principal, allow, ensure_can_write_territory, forbidden
-from service.deps import BBoxQuery, LimitQuery, StoreDep, parse_bbox
+from service.deps import BBoxQuery, LimitQuery, StoreDep, TerritoryId, parse_bbox
 from service.http import GeoJSONResponse, etag_for, next_link
 from service.problems import HTTPProblem
 from service.routers.docs import WRITE_RESPONSES, READ_RESPONSES
@@ -91,7 +91,7 @@ def create_territory(
 
 @router.get("/{territory_id}", response_model=TerritoryFeature, responses=READ_RESPONSES, operation_id="get_territory", response_class=GeoJSONResponse)
 def get_territory(
-    territory_id: int,
+    territory_id: TerritoryId,
     store: StoreDep,
     request: Request,
     principal: Annotated[Principal, allow(*ANYONE)],
@@ -110,7 +110,7 @@ def get_territory(
 
 @router.put("/{territory_id}", response_model=TerritoryFeature, responses=WRITE_RESPONSES, operation_id="replace_territory", response_class=GeoJSONResponse)
 def replace_territory(
-    territory_id: int,
+    territory_id: TerritoryId,
     request: Request,
     body: TerritoryIn,
     store: StoreDep,
@@ -134,7 +134,7 @@ def replace_territory(
 
 @router.patch("/{territory_id}", response_model=TerritoryFeature, responses=WRITE_RESPONSES, operation_id="update_territory", response_class=GeoJSONResponse)
 def update_territory(
-    territory_id: int,
+    territory_id: TerritoryId,
     request: Request,
     body: TerritoryPatch,
     store: StoreDep,
@@ -161,7 +161,7 @@ def update_territory(
 
 @router.delete("/{territory_id}", status_code=204, responses=WRITE_RESPONSES, operation_id="delete_territory")
 def remove_territory(
-    territory_id: int,
+    territory_id: TerritoryId,
     store: StoreDep,
     principal: Annotated[Principal, allow(*STAFF)],
     if_match: IfMatch = None,
@@ -176,7 +176,7 @@ def remove_territory(
 
 @router.get("/{territory_id}/history", response_model=TerritoryHistory, responses=READ_RESPONSES, operation_id="territory_history")
 def territory_history(
-    territory_id: int, store: StoreDep, principal: Annotated[Principal, allow(*STAFF)]
+    territory_id: TerritoryId, store: StoreDep, principal: Annotated[Principal, allow(*STAFF)]
 ) -> dict[str, Any]:
     """Every accepted version of the territory, oldest first, with who and when."""
     with store.read() as tx:
@@ -193,7 +193,7 @@ def territory_history(
 
 @router.post("/{territory_id}/restore", response_model=TerritoryFeature, responses=WRITE_RESPONSES, operation_id="restore_territory", response_class=GeoJSONResponse)
 def restore_territory(
-    territory_id: int,
+    territory_id: TerritoryId,
     request: Request,
     store: StoreDep,
     principal: Annotated[Principal, allow(*STAFF)],
@@ -296,7 +296,7 @@ def _check_region(tx: Any, principal: Principal, parent_id: int | None) -> None:
         raise forbidden("A regional manager may create territories only inside their region.")
 
 
-def _check_write(tx: Any, principal: Principal, territory_id: int, new_parent_id: int | None) -> None:
+def _check_write(tx: Any, principal: Principal, territory_id: TerritoryId, new_parent_id: int | None) -> None:
     current = tx.get_territory(territory_id)
     parents = {t.id: t.parent_id for t in tx.find_territories()}
     ensure_can_write_territory(principal, current, parents)

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request
 from geo.balance import score_territories
 from geo.travel import TravelLoad, TravelSettings, estimate_travel_load, plan_month, route_for_day
 from service.auth import ANYONE, STAFF, Principal, allow, ensure_own_rep
-from service.deps import StoreDep
+from service.deps import RepId, StoreDep
 from service.problems import HTTPProblem
 from service.routers.docs import READ_RESPONSES
 from service.settings import Settings
@@ -51,7 +51,7 @@ def _rep_book(store: Any, rep_id: int) -> tuple[Any, list[Any]]:
 
 
 @router.get("/reps/{rep_id}/travel", responses=READ_RESPONSES, operation_id="rep_travel")
-def rep_travel(request: Request, rep_id: int, store: StoreDep, principal: Annotated[Principal, allow(*ANYONE)]) -> dict[str, Any]:
+def rep_travel(request: Request, rep_id: RepId, store: StoreDep, principal: Annotated[Principal, allow(*ANYONE)]) -> dict[str, Any]:
     """The rep's monthly travel load in hours against capacity, with the method and every assumption."""
     ensure_own_rep(principal, rep_id)
     rep, accounts = _rep_book(store, rep_id)
@@ -61,7 +61,7 @@ def rep_travel(request: Request, rep_id: int, store: StoreDep, principal: Annota
 @router.get("/reps/{rep_id}/route", responses=READ_RESPONSES, operation_id="rep_route")
 def rep_route(
     request: Request,
-    rep_id: int,
+    rep_id: RepId,
     store: StoreDep,
     principal: Annotated[Principal, allow(*ANYONE)],
     day: Annotated[int, Query(ge=1, le=31, description="Planned day of the month, 1-based.")] = 1,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
 from service.schemas.common import StrictModel
 
@@ -22,6 +22,7 @@ Metric = Literal[
     "reps_at_quota",
 ]
 Amount = Annotated[float, Field(ge=-1e15, le=1e15)]
+ProductName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
 class GoalIn(StrictModel):
@@ -33,7 +34,7 @@ class GoalIn(StrictModel):
 
     metric: Metric
     value: Amount
-    product: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    product: ProductName | None = None
     actual: Amount | None = None
 
 

@@ -49,6 +49,13 @@ class PreconditionFailedError(StorageError):
         self.updated_by = updated_by
 
 
+class ValueRefusedError(StorageError):
+    """The database refused a value (out of range for its column)."""
+
+    code = "value-out-of-range"
+    title = "Value out of range"
+
+
 class StorageUnavailableError(StorageError):
     """The database cannot be reached or refused the operation."""
 
@@ -67,6 +74,9 @@ def translate_db_errors() -> Iterator[None]:
     except sa_exc.IntegrityError as exc:
         log.info("integrity error: %s", exc.orig)
         raise ConflictError("The write conflicts with existing data.") from exc
+    except (sa_exc.DataError, OverflowError) as exc:
+        log.info("value refused by the database: %s", type(exc).__name__)
+        raise ValueRefusedError("A value is out of range for the database.") from exc
     except (sa_exc.OperationalError, sa_exc.InterfaceError) as exc:
         log.error("database unavailable", exc_info=exc)
         raise StorageUnavailableError("The database is unavailable.") from exc

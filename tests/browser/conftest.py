@@ -19,7 +19,7 @@ import shutil
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,8 +33,14 @@ from service.app import create_app
 from tests.conftest import ADMIN_TOKEN, make_settings
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 REPO = Path(__file__).resolve().parents[2]
 SHOTS = REPO / "test-output" / "screenshots"
 VIEWPORT = {"width": 1366, "height": 768}  # a common laptop screen
@@ -46,7 +52,12 @@ EAST = (-82.90, 39.80, -82.70, 40.00)
 
 def box(west: float, south: float, east: float, north: float) -> dict[str, Any]:
     """A GeoJSON Polygon (lon/lat, counter-clockwise)."""
-    return {"type": "Polygon", "coordinates": [[[west, south], [east, south], [east, north], [west, north], [west, south]]]}
+    return {
+        "type": "Polygon",
+        "coordinates": [
+            [[west, south], [east, south], [east, north], [west, north], [west, south]]
+        ],
+    }
 
 
 @dataclass
@@ -104,13 +115,26 @@ def world(live_app: LiveApp) -> World:
 
 def _seed(api: httpx.Client, w: World) -> None:
     for name, home in (("Ann", [-83.2, 39.9]), ("Bob", [-82.8, 39.9])):
-        r = api.post("/reps", json={"name": name, "email": f"{name.lower()}@example.com",
-                                    "home": {"type": "Point", "coordinates": home}, "max_service_km": 60})
+        r = api.post(
+            "/reps",
+            json={
+                "name": name,
+                "email": f"{name.lower()}@example.com",
+                "home": {"type": "Point", "coordinates": home},
+                "max_service_km": 60,
+            },
+        )
         r.raise_for_status()
         w.reps[name] = r.json()["id"]
     for name, bounds, rep in (("West", WEST, "Ann"), ("East", EAST, "Bob")):
-        r = api.post("/territories", json={"type": "Feature", "geometry": box(*bounds),
-                                           "properties": {"name": name, "code": name[0] + "1", "rep_ids": [w.reps[rep]]}})
+        r = api.post(
+            "/territories",
+            json={
+                "type": "Feature",
+                "geometry": box(*bounds),
+                "properties": {"name": name, "code": name[0] + "1", "rep_ids": [w.reps[rep]]},
+            },
+        )
         r.raise_for_status()
         w.territories[name] = r.json()["id"]
     rows = ["id,name,lon,lat,city,annual_revenue,visits_per_month,stage"]
@@ -118,13 +142,21 @@ def _seed(api: httpx.Client, w: World) -> None:
         w.accounts[rep] = set()
         for i in range(4 if rep == "Ann" else 3):
             account_id = f"{rep[0]}-{i}"
-            rows.append(f"{account_id},{rep} client {i},{x0 + 0.04 * i},{y0 + 0.035 * i},Columbus,{(i + 1) * 12500},{1 + i % 2},customer")
+            rows.append(
+                f"{account_id},{rep} client {i},{x0 + 0.04 * i},{y0 + 0.035 * i},Columbus,{(i + 1) * 12500},{1 + i % 2},customer"
+            )
             w.accounts[rep].add(account_id)
     rows.append("FAR-1,Nowhere Ltd,-80.0,35.0,Faraway,1000,1,lead")
-    r = api.post("/accounts/import", content="\n".join(rows).encode(), headers={"Content-Type": "text/csv"})
+    r = api.post(
+        "/accounts/import", content="\n".join(rows).encode(), headers={"Content-Type": "text/csv"}
+    )
     r.raise_for_status()
-    for role, owner, rep in (("manager", "Alice Manager", None), ("manager", "Carol Manager", None),
-                             ("rep", "Ann Rep", "Ann"), ("rep", "Bob Rep", "Bob")):
+    for role, owner, rep in (
+        ("manager", "Alice Manager", None),
+        ("manager", "Carol Manager", None),
+        ("rep", "Ann Rep", "Ann"),
+        ("rep", "Bob Rep", "Bob"),
+    ):
         body: dict[str, Any] = {"role": role, "owner": owner}
         if rep:
             body["rep_id"] = w.reps[rep]
@@ -151,7 +183,9 @@ class Tab:
     def __init__(self, owner: Tabs, page: Any, label: str) -> None:
         self.owner, self.page, self.label = owner, page, label
         self.console_errors: list[str] = []
-        page.on("console", lambda m: self.console_errors.append(m.text) if m.type == "error" else None)
+        page.on(
+            "console", lambda m: self.console_errors.append(m.text) if m.type == "error" else None
+        )
         page.on("pageerror", lambda e: self.console_errors.append(f"uncaught: {e}"))
 
     def shot(self, step: str) -> Path:
@@ -163,7 +197,6 @@ class Tab:
         self.page.fill("#token", token)
         self.page.click("#signin button[type=submit]")
         self.page.wait_for_selector("body[data-ready='1']", timeout=15000)
-        self.page.wait_for_load_state("networkidle")
 
 
 @dataclass
@@ -181,7 +214,9 @@ class Tabs:
 
     def open(self, path: str, label: str = "tab") -> Tab:
         """A new context (no shared storage) showing ``path``."""
-        context = self.browser.new_context(viewport=VIEWPORT, base_url=self.base_url, service_workers="block")
+        context = self.browser.new_context(
+            viewport=VIEWPORT, base_url=self.base_url, service_workers="block"
+        )
         context.route("**/*", self._guard)
         self.contexts.append(context)
         tab = Tab(self, context.new_page(), label)
@@ -216,7 +251,9 @@ class Tabs:
 
 
 @pytest.fixture
-def browser_tab(chromium: Any, live_app: LiveApp, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Tabs]:
+def browser_tab(
+    chromium: Any, live_app: LiveApp, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[Tabs]:
     """Open pages with ``browser_tab.open(path)``; errors and outside requests fail the test."""
     local = tmp_path / "screenshots"
     local.mkdir()
@@ -228,14 +265,3 @@ def browser_tab(chromium: Any, live_app: LiveApp, tmp_path: Path, request: pytes
         context.close()
     assert not tabs.blocked, f"the page asked for outside URLs: {tabs.blocked}"
     assert not tabs.unexpected_errors(), f"console errors: {tabs.unexpected_errors()}"
-
-
-@pytest.fixture
-def px_to_lonlat() -> Callable[[Any, float, float], tuple[float, float]]:
-    """Map container pixel -> (lon, lat), by the page's own Leaflet map."""
-
-    def convert(page: Any, x: float, y: float) -> tuple[float, float]:
-        lon, lat = page.evaluate("([x, y]) => { const ll = window.TMEditor.map.containerPointToLatLng([x, y]); return [ll.lng, ll.lat]; }", [x, y])
-        return float(lon), float(lat)
-
-    return convert

@@ -14,16 +14,25 @@ pytestmark = pytest.mark.browser
 
 
 def _show(page: Any, lon: float, lat: float, zoom: float = 11) -> None:
-    page.evaluate("([lon, lat, z]) => window.TMEditor.map.setView([lat, lon], z, {animate: false})", [lon, lat, zoom])
+    page.evaluate(
+        "([lon, lat, z]) => window.TMEditor.map.setView([lat, lon], z, {animate: false})",
+        [lon, lat, zoom],
+    )
 
 
 def _px(page: Any, lon: float, lat: float) -> tuple[int, int]:
-    x, y = page.evaluate("([lon, lat]) => { const p = window.TMEditor.map.latLngToContainerPoint([lat, lon]); return [p.x, p.y]; }", [lon, lat])
+    x, y = page.evaluate(
+        "([lon, lat]) => { const p = window.TMEditor.map.latLngToContainerPoint([lat, lon]); return [p.x, p.y]; }",
+        [lon, lat],
+    )
     return round(x), round(y)
 
 
 def _lonlat(page: Any, px: tuple[int, int]) -> tuple[float, float]:
-    lon, lat = page.evaluate("([x, y]) => { const l = window.TMEditor.map.containerPointToLatLng([x, y]); return [l.lng, l.lat]; }", list(px))
+    lon, lat = page.evaluate(
+        "([x, y]) => { const l = window.TMEditor.map.containerPointToLatLng([x, y]); return [l.lng, l.lat]; }",
+        list(px),
+    )
     return lon, lat
 
 
@@ -60,7 +69,11 @@ def _wait_saved(page: Any) -> None:
 
 def _territory(world: World, name: str) -> dict[str, Any] | None:
     with world.app.api() as api:
-        found = [f for f in api.get("/territories", params={"limit": 1000}).json()["features"] if f["properties"]["name"] == name]
+        found = [
+            f
+            for f in api.get("/territories", params={"limit": 1000}).json()["features"]
+            if f["properties"]["name"] == name
+        ]
     return found[0] if found else None
 
 
@@ -71,12 +84,16 @@ def _sign_in_editor(browser_tab: Tabs, token: str, label: str = "manager") -> An
     return tab
 
 
-def test_manager_draws_a_polygon_names_it_and_the_api_returns_the_same_shape(browser_tab: Tabs, world: World) -> None:
+def test_manager_draws_a_polygon_names_it_and_the_api_returns_the_same_shape(
+    browser_tab: Tabs, world: World
+) -> None:
     tab = _sign_in_editor(browser_tab, world.tokens["Alice"])
     page = tab.page
     _show(page, -83.0, 39.92)
     tab.shot("territories-loaded")
-    clicked = _draw_polygon(page, [(-83.07, 39.86), (-82.94, 39.87), (-82.95, 39.97), (-83.0, 40.0), (-83.06, 39.96)])
+    clicked = _draw_polygon(
+        page, [(-83.07, 39.86), (-82.94, 39.87), (-82.95, 39.97), (-83.0, 40.0), (-83.06, 39.96)]
+    )
     page.fill("#f-name", "Downtown")
     page.fill("#f-code", "DT")
     page.fill("#f-reps", str(world.reps["Ann"]))
@@ -119,7 +136,9 @@ def _open_territory(tab: Any, name: str) -> None:
     tab.page.wait_for_selector(f"#details-title:has-text('{name}')")
 
 
-def test_second_save_of_a_stale_territory_shows_who_changed_it_and_loses_nothing(browser_tab: Tabs, world: World) -> None:
+def test_second_save_of_a_stale_territory_shows_who_changed_it_and_loses_nothing(
+    browser_tab: Tabs, world: World
+) -> None:
     alice = _sign_in_editor(browser_tab, world.tokens["Alice"], "alice")
     carol = _sign_in_editor(browser_tab, world.tokens["Carol"], "carol")
     for tab in (alice, carol):
@@ -158,15 +177,22 @@ def test_second_save_of_a_stale_territory_shows_who_changed_it_and_loses_nothing
         versions = api.get(f"/territories/{west_id}/history").json()["versions"]
     assert stored["properties"]["name"] == "West by Carol" and stored["properties"]["version"] == 3
     assert stored["properties"]["rules"]["industries"] == ["retail"]
-    assert [(v["version"], v["updated_by"]) for v in versions][1:] == [(2, "Alice Manager"), (3, "Carol Manager")]
+    assert [(v["version"], v["updated_by"]) for v in versions][1:] == [
+        (2, "Alice Manager"),
+        (3, "Carol Manager"),
+    ]
 
 
-def test_drawing_across_a_neighbour_and_choosing_clip_leaves_a_shared_edge(browser_tab: Tabs, world: World) -> None:
+def test_drawing_across_a_neighbour_and_choosing_clip_leaves_a_shared_edge(
+    browser_tab: Tabs, world: World
+) -> None:
     tab = _sign_in_editor(browser_tab, world.tokens["Alice"])
     page = tab.page
     _show(page, -82.95, 39.9)
     # From the gap well into East (whose west edge is at lon -82.9).
-    drawn = shapely.Polygon(_draw_polygon(page, [(-83.05, 39.85), (-82.82, 39.85), (-82.82, 39.95), (-83.05, 39.95)]))
+    drawn = shapely.Polygon(
+        _draw_polygon(page, [(-83.05, 39.85), (-82.82, 39.85), (-82.82, 39.95), (-83.05, 39.95)])
+    )
     page.fill("#f-name", "Crossing")
     browser_tab.expect_console_error(r"status of 409")
     _save(page)
@@ -192,17 +218,28 @@ def test_drawing_across_a_neighbour_and_choosing_clip_leaves_a_shared_edge(brows
     # The clipped shape's whole east side is East's west edge, over the span that was drawn.
     lat_span = a.bounds[3] - a.bounds[1]
     assert shared.length == pytest.approx(lat_span, abs=1e-9)
-    assert lat_span == pytest.approx(drawn.bounds[3] - drawn.bounds[1], abs=2 * _tolerance_deg(page, (200, 200)))
+    assert lat_span == pytest.approx(
+        drawn.bounds[3] - drawn.bounds[1], abs=2 * _tolerance_deg(page, (200, 200))
+    )
     assert shapely.get_coordinates(a)[:, 0].max() == pytest.approx(EAST[0], abs=1e-9)
 
 
-def test_a_bowtie_shows_the_api_reason_at_its_location_and_is_not_saved(browser_tab: Tabs, world: World) -> None:
+def test_a_bowtie_shows_the_api_reason_at_its_location_and_is_not_saved(
+    browser_tab: Tabs, world: World
+) -> None:
     tab = _sign_in_editor(browser_tab, world.tokens["Alice"])
     page = tab.page
     _show(page, -83.0, 39.9)
     answers: list[Any] = []
-    page.on("response", lambda r: answers.append(r) if r.request.method == "POST" and "/territories" in r.url else None)
-    clicked = _draw_polygon(page, [(-83.06, 39.85), (-82.94, 39.95), (-82.94, 39.85), (-83.06, 39.95)])
+    page.on(
+        "response",
+        lambda r: (
+            answers.append(r) if r.request.method == "POST" and "/territories" in r.url else None
+        ),
+    )
+    clicked = _draw_polygon(
+        page, [(-83.06, 39.85), (-82.94, 39.95), (-82.94, 39.85), (-83.06, 39.95)]
+    )
     page.fill("#f-name", "Bowtie")
     browser_tab.expect_console_error(r"status of 422")
     _save(page)
@@ -214,12 +251,22 @@ def test_a_bowtie_shows_the_api_reason_at_its_location_and_is_not_saved(browser_
     assert answers[-1].status == 422
     error = problem["errors"][0]
     assert page.inner_text(".problem-tip") == error["reason"]
-    assert (float(marker.get_attribute("data-lon")), float(marker.get_attribute("data-lat"))) == tuple(error["location"])
+    assert (
+        float(marker.get_attribute("data-lon")),
+        float(marker.get_attribute("data-lat")),
+    ) == tuple(error["location"])
     # The marker sits where the edges cross on screen: the middle of the drawn X.
-    crossing = shapely.LineString([clicked[0], clicked[1]]).intersection(shapely.LineString([clicked[2], clicked[3]]))
-    assert error["location"] == pytest.approx([crossing.x, crossing.y], abs=_tolerance_deg(page, _px(page, crossing.x, crossing.y)))
+    crossing = shapely.LineString([clicked[0], clicked[1]]).intersection(
+        shapely.LineString([clicked[2], clicked[3]])
+    )
+    assert error["location"] == pytest.approx(
+        [crossing.x, crossing.y], abs=_tolerance_deg(page, _px(page, crossing.x, crossing.y))
+    )
     box, map_box = marker.bounding_box(), page.locator("#map").bounding_box()
-    centre = (round(box["x"] + box["width"] / 2 - map_box["x"]), round(box["y"] + box["height"] / 2 - map_box["y"]))
+    centre = (
+        round(box["x"] + box["width"] / 2 - map_box["x"]),
+        round(box["y"] + box["height"] / 2 - map_box["y"]),
+    )
     assert _px(page, *error["location"]) == pytest.approx(centre, abs=2)
     assert _territory(world, "Bowtie") is None
     assert page.input_value("#f-name") == "Bowtie"  # the draft stays to be fixed
@@ -247,7 +294,9 @@ def _draw_line(page: Any, points: list[tuple[float, float]]) -> None:
     _click_map(page, pixels[-1])  # clicking the last vertex again finishes the line
 
 
-def test_split_with_a_line_merge_back_and_restore_an_old_version(browser_tab: Tabs, world: World) -> None:
+def test_split_with_a_line_merge_back_and_restore_an_old_version(
+    browser_tab: Tabs, world: World
+) -> None:
     tab = _sign_in_editor(browser_tab, world.tokens["Alice"])
     page = tab.page
     west_id = world.territories["West"]
@@ -270,7 +319,9 @@ def test_split_with_a_line_merge_back_and_restore_an_old_version(browser_tab: Ta
         report = api.get("/analysis/overlaps").json()
     pieces = shape(north["geometry"])
     assert south.area > pieces.area and south.intersection(pieces).area < 1e-12
-    assert south.union(pieces).symmetric_difference(original).area < 1e-9  # nothing lost, nothing added
+    assert (
+        south.union(pieces).symmetric_difference(original).area < 1e-9
+    )  # nothing lost, nothing added
     assert not report["overlaps"] and not report["slivers"]
 
     page.click("#merge")
@@ -310,6 +361,49 @@ def test_delete_asks_first_and_then_removes_the_territory(browser_tab: Tabs, wor
     page.click("#delete")
     page.click("#notice-actions button.danger")
     page.wait_for_selector("#status.ok")
-    page.wait_for_function("() => !document.querySelector('#territory-list').textContent.includes('East')")
+    page.wait_for_function(
+        "() => !document.querySelector('#territory-list').textContent.includes('East')"
+    )
     tab.shot("deleted")
     assert _territory(world, "East") is None
+
+
+def test_an_unknown_token_is_refused_and_the_sign_in_form_comes_back(
+    browser_tab: Tabs, world: World
+) -> None:
+    browser_tab.expect_console_error(r"status of 401")
+    tab = browser_tab.open("/editor", "stranger")
+    tab.page.fill("#token", "tm_not-a-real-token")
+    tab.page.click("#signin button[type=submit]")
+    tab.page.wait_for_selector("#status.error")
+    tab.shot("refused")
+    assert "not known" in tab.page.inner_text("#status")
+    assert (
+        tab.page.locator("#signin").is_visible()
+        and tab.page.locator("#territory-list li").count() == 0
+    )
+    assert tab.page.evaluate("sessionStorage.length") == 0
+
+
+def test_a_rectangle_drawn_inside_a_region_is_saved_as_its_child(browser_tab: Tabs, world: World) -> None:
+    tab = _sign_in_editor(browser_tab, world.tokens["Alice"])
+    page = tab.page
+    west = world.territories["West"]
+    _show(page, -83.2, 39.9)
+    page.click(".leaflet-pm-icon-rectangle")
+    _click_map(page, _px(page, -83.25, 39.85))
+    _click_map(page, _px(page, -83.15, 39.95))
+    page.wait_for_selector("#form:not([hidden])")
+    page.fill("#f-name", "West core")
+    page.select_option("#f-parent", str(west))
+    page.fill("#f-products", "Pumps, Valves")
+    page.fill("#f-min", "10000")
+    tab.shot("rectangle-with-parent")
+    page.click("#save")
+    _wait_saved(page)
+    tab.shot("saved")
+    child = _territory(world, "West core")
+    assert child is not None and child["properties"]["parent_id"] == west
+    assert child["properties"]["rules"]["products"] == ["Pumps", "Valves"]
+    assert child["properties"]["rules"]["min_revenue"] == 10000
+    assert shape(child["geometry"]).area == pytest.approx(0.1 * 0.1, rel=0.05)

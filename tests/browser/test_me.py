@@ -16,10 +16,14 @@ def _rows(page: Any) -> list[str]:
 
 
 def _column(page: Any, index: int) -> list[str]:
-    return page.eval_on_selector_all(f"#accounts tbody tr td:nth-child({index})", "cells => cells.map(c => c.textContent)")
+    return page.eval_on_selector_all(
+        f"#accounts tbody tr td:nth-child({index})", "cells => cells.map(c => c.textContent)"
+    )
 
 
-def test_rep_sees_only_their_accounts_beside_a_map_with_their_travel_load(browser_tab: Tabs, world: World) -> None:
+def test_rep_sees_only_their_accounts_beside_a_map_with_their_travel_load(
+    browser_tab: Tabs, world: World
+) -> None:
     tab = browser_tab.open("/me", "rep")
     tab.shot("signed-out")
     tab.sign_in(world.tokens["Ann"])
@@ -38,7 +42,10 @@ def test_rep_sees_only_their_accounts_beside_a_map_with_their_travel_load(browse
 
     page.click("#accounts th button[data-key=annual_revenue]")
     revenues = [float(v.replace(",", "")) for v in _column(page, 3)]
-    assert revenues == sorted(revenues) and page.get_attribute("#accounts th:nth-child(3)", "aria-sort") == "ascending"
+    assert (
+        revenues == sorted(revenues)
+        and page.get_attribute("#accounts th:nth-child(3)", "aria-sort") == "ascending"
+    )
     page.click("#accounts th button[data-key=annual_revenue]")
     assert [float(v.replace(",", "")) for v in _column(page, 3)] == sorted(revenues, reverse=True)
     tab.shot("sorted-by-revenue")
@@ -56,13 +63,26 @@ def test_rep_cannot_open_another_reps_page_or_data(browser_tab: Tabs, world: Wor
     tab.shot("other-reps-page-refused")
     assert "403" in tab.page.inner_text("#notice") and _rows(tab.page) == []
     with world.app.api(world.tokens["Ann"]) as api:
-        for path in (f"/reps/{bob}", f"/reps/{bob}/accounts", f"/reps/{bob}/travel", f"/reps/{bob}/route",
-                     f"/accounts?rep_id={bob}", "/accounts/B-0"):
+        for path in (
+            f"/reps/{bob}",
+            f"/reps/{bob}/accounts",
+            f"/reps/{bob}/travel",
+            f"/reps/{bob}/route",
+            f"/accounts?rep_id={bob}",
+            "/accounts/B-0",
+        ):
             assert api.get(path).status_code == 403, path
         west = world.territories["West"]
-        new = {"type": "Feature", "geometry": box(-83.0, 39.9, -82.95, 39.95), "properties": {"name": "Mine now"}}
+        new = {
+            "type": "Feature",
+            "geometry": box(-83.0, 39.9, -82.95, 39.95),
+            "properties": {"name": "Mine now"},
+        }
         assert api.post("/territories", json=new).status_code == 403
-        assert api.put(f"/territories/{west}", json=new, headers={"If-Match": '"1"'}).status_code == 403
+        assert (
+            api.put(f"/territories/{west}", json=new, headers={"If-Match": '"1"'}).status_code
+            == 403
+        )
         assert api.delete(f"/territories/{west}", headers={"If-Match": '"1"'}).status_code == 403
         assert {f["id"] for f in api.get("/accounts").json()["features"]} == world.accounts["Ann"]
 
@@ -73,8 +93,10 @@ def test_a_manager_picks_a_rep_on_the_me_page(browser_tab: Tabs, world: World) -
     page = tab.page
     assert page.locator("#rep-pick").is_visible()
     page.select_option("#rep-select", str(world.reps["Bob"]))
-    page.wait_for_function("ids => [...document.querySelectorAll('#accounts tbody tr')].map(r => r.dataset.id).sort().join() === ids",
-                           arg=",".join(sorted(world.accounts["Bob"])))
+    page.wait_for_function(
+        "ids => [...document.querySelectorAll('#accounts tbody tr')].map(r => r.dataset.id).sort().join() === ids",
+        arg=",".join(sorted(world.accounts["Bob"])),
+    )
     tab.shot("bobs-accounts")
     assert "Bob" in page.inner_text("#rep-name")
     assert page.evaluate("location.search") == f"?rep={world.reps['Bob']}"

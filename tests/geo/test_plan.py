@@ -495,3 +495,31 @@ def test_instants_are_utc_and_naive_ones_are_taken_as_utc() -> None:
     for bad in ("2026-13-01", "15/07/2026", "1066-10-14"):
         with pytest.raises(ValueError):
             parse_instant(bad)
+
+
+def test_reps_far_behind_or_ahead_of_quota_are_struggling_or_excelling() -> None:
+    reps = [Rep(i, f"R{i}", quota=1200.0) for i in range(1, 5)]
+    paces = {1: 30, 2: 100, 3: 110, 4: 150}  # won in January against 100 a month
+    records = [
+        won(f"d{i}", f"a{i}", float(p), "2026-01-02", "2026-01-20", rep_id=i)
+        for i, p in paces.items()
+    ]
+    accounts = [Account(f"a{i}") for i in paces]
+    data = PlanData(
+        [],
+        reps,
+        accounts,
+        [Assignment(a.id, None, None, "unassigned:no-location") for a in accounts],
+        records,
+    )
+    period = parse_period("2026-01")
+    scores = evaluate_reps(data, period, today=date(2026, 1, 31))
+    assert [round(s.quota_pace_pct or 0) for s in scores] == [30, 100, 110, 150]
+    found = review(data, [], scores)
+    assert [(v.subject_id, v.verdict) for v in found.reps] == [(1, "struggling"), (4, "excelling")]
+    # 30 against a mean of 97.5 and sd of 43.1 is also a z-score of -1.57.
+    assert found.reps[0].reasons == (
+        "quota pace 30% < 50%",
+        "quota_pace_pct 30.0 is 1.6 sd below the mean",
+    )
+    assert found.reps[1].reasons == ("quota pace 150% >= 120%",)

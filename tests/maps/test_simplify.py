@@ -9,7 +9,13 @@ import pyogrio
 import pytest
 import shapely
 
-from maps.simplify import clear_cache, decimals_for, display_geometries, tolerance_for_extent
+from maps.simplify import (
+    _round_valid,
+    clear_cache,
+    decimals_for,
+    display_geometries,
+    tolerance_for_extent,
+)
 from tests.maps._world import wiggly_squares
 
 
@@ -84,3 +90,14 @@ def test_tolerance_follows_the_extent() -> None:
 def test_points_are_refused() -> None:
     with pytest.raises(ValueError, match="Polygons"):
         display_geometries([shapely.Point(0, 0)])
+
+
+def test_a_shape_the_simplifier_broke_is_drawn_unsimplified() -> None:
+    # Overlapping input is not a coverage, and coverage_simplify may return a
+    # self-intersecting shape for it; the display falls back to the source.
+    source = np.array([shapely.box(0, 0, 1, 1), shapely.box(2, 0, 3, 1)])
+    bowtie = shapely.Polygon([(0, 0), (1, 1), (1, 0), (0, 1)])
+    broken = np.array([bowtie, source[1]])
+    out, _ = _round_valid(broken, source, 5)
+    assert shapely.equals(out[0], source[0])
+    assert shapely.is_valid(out).all()

@@ -38,14 +38,19 @@
   function draw() {
     S.group.clearLayers();
     S.layers = {};
+    var parents = {};
+    Object.keys(S.territories).forEach(function (id) { parents[S.territories[id].properties.parent_id] = true; });
     Object.keys(S.territories).forEach(function (id) {
       var f = S.territories[id], layer = L.GeoJSON.geometryToLayer(f);
-      layer.setStyle({color: "#333", weight: 1, fillColor: colour(f), fillOpacity: 0.35});
+      // Regions (territories with children) as outlines, so their children show.
+      layer.setStyle(parents[f.id] ? {color: "#555", weight: 2, dashArray: "2 4", fillColor: colour(f), fillOpacity: 0.06}
+                                   : {color: "#333", weight: 1, fillColor: colour(f), fillOpacity: 0.35});
       layer.bindTooltip(el("span", {}, f.properties.name), {permanent: true, direction: "center", className: "territory-label"});
       layer.on("click", function () { pick(f.id, false); });
       S.layers[id] = layer;
       if (!S.sel || S.sel.id !== f.id) { S.group.addLayer(layer); }
     });
+    Object.keys(parents).forEach(function (id) { if (S.layers[id] && S.group.hasLayer(S.layers[id])) { S.layers[id].bringToBack(); } });
     if (S.sel && S.sel.merge && S.layers[S.sel.merge.id]) { S.group.removeLayer(S.layers[S.sel.merge.id]); }
     if (!S.fitted && S.group.getLayers().length) { map.fitBounds(S.group.getBounds(), {padding: [20, 20]}); S.fitted = true; }
     list();
@@ -90,6 +95,7 @@
     writeForm(base ? formOf(base) : {});
     $("form").hidden = false;
     $("details-hint").hidden = true;
+    $("history").hidden = true;
     $("details-title").textContent = base ? base.properties.name + " (#" + base.id + ", version " + base.properties.version + ")" : "New territory";
     pending();
     list();
@@ -107,7 +113,7 @@
     if (S.sel.id !== null && S.layers[S.sel.id]) { S.group.removeLayer(S.layers[S.sel.id]); }
   }
 
-  function geometry() { return S.sel.layer.toGeoJSON(false).geometry; }
+  function geometry() { return TMShapes.rightHand(S.sel.layer.toGeoJSON(false).geometry); }
 
   // Drop the selection (and any unsaved change) and show the saved state.
   function stop() {
@@ -469,7 +475,7 @@
         show.addEventListener("click", function () { S.extras.clearLayers(); dashed(v.feature.geometry); });
         var restore = el("button", {type: "button", "data-version": v.version, hidden: current || v.op === "delete"}, "Restore");
         restore.addEventListener("click", function () { restoreVersion(v.version); });
-        ol.appendChild(el("li", {value: v.version}, el("b", {}, "v" + v.version), " " + v.op + " by " + (v.updated_by || "?") +
+        ol.appendChild(el("li", {}, el("b", {}, "v" + v.version), " " + v.op + " by " + (v.updated_by || "?") +
           ", " + new Date(v.updated_at).toLocaleString() + (current ? " (current)" : ""), el("span", {"class": "actions"}, show, restore)));
       });
       $("history").hidden = false;

@@ -57,5 +57,25 @@ var TMShapes = (function () {
     return parts.length ? asMulti(parts) : null;
   }
 
-  return {split: split, merge: merge, overlap: overlap};
+  // RFC 7946 ring order (exterior counter-clockwise, holes clockwise), so the
+  // server has nothing to re-orient. Leaflet draws rectangles clockwise. The
+  // shoelace sum is all it takes; no library call needed for that.
+  function signedArea(ring) {
+    var sum = 0;
+    for (var i = 0; i + 1 < ring.length; i++) { sum += ring[i][0] * ring[i + 1][1] - ring[i + 1][0] * ring[i][1]; }
+    return sum / 2;
+  }
+
+  function rightHand(geometry) {
+    var polys = geometry.type === "Polygon" ? [geometry.coordinates] : geometry.coordinates;
+    var fixed = polys.map(function (rings) {
+      return rings.map(function (ring, i) {
+        var ccw = signedArea(ring) > 0;
+        return (i === 0) === ccw ? ring : ring.slice().reverse();
+      });
+    });
+    return {type: geometry.type, coordinates: geometry.type === "Polygon" ? fixed[0] : fixed};
+  }
+
+  return {split: split, merge: merge, overlap: overlap, rightHand: rightHand};
 })();
