@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     load_under_pct: float = 70.0
     load_over_pct: float = 100.0
 
+    # Plan review: accounts above this annual revenue are "large".
+    large_account_revenue: float = 250_000.0
+
     # Maps.
     map_tiles: str | None = None
     map_offline_assets: bool = True

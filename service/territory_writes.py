@@ -23,7 +23,7 @@ from geo.validate import CleanGeometry, GeometryLimits, clean_territory_geometry
 from service.settings import Settings
 from service.storage import NotFoundError, Tx
 from service.storage.account_ops import AccountFilter
-from service.storage.territory_ops import TerritoryDraft
+from service.storage.territory_ops import TerritoryDraft, check_version
 
 OverlapPolicy = Literal["warn", "reject", "clip"]
 
@@ -71,6 +71,9 @@ def write_territory(
     """Create (``territory_id`` None) or replace a territory, all or nothing."""
     notes = _Notes()
     old = tx.get_territory(territory_id) if territory_id is not None else None
+    if old is not None:
+        # A stale write is refused before anything else is said about it.
+        check_version(old, expected_version)
     _check_references(tx, draft, territory_id)
     draft = _apply_overlap_policy(tx, draft, territory_id, on_overlap, notes)
     if old is None:

@@ -91,6 +91,8 @@ def build_tables(metadata: MetaData, *, postgis: bool) -> dict[str, Table]:
         *territory_cols(),
         Index("ix_territories_code", "code", unique=True),
         Index("ix_territories_bbox", "minx", "maxx", "miny", "maxy"),
+        # Never reuse a deleted territory's id: its history keeps that id.
+        sqlite_autoincrement=True,
     )
     territory_versions = Table(
         "territory_versions",
@@ -117,6 +119,7 @@ def build_tables(metadata: MetaData, *, postgis: bool) -> dict[str, Table]:
         Column("version", Integer, nullable=False),
         Column("updated_at", DateTime(timezone=True), nullable=False),
         Column("updated_by", String(200)),
+        sqlite_autoincrement=True,
     )
     accounts = Table(
         "accounts",

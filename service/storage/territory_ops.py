@@ -123,7 +123,7 @@ class TerritoryOps:
     ) -> Territory:
         """Replace a territory if ``expected_version`` is still current."""
         current = self.get_territory(territory_id)
-        _check_version(current, expected_version)
+        check_version(current, expected_version)
         self._check_code_free(draft.code, territory_id)
         values = _row_values(draft, self.now, actor)
         tt = self.t["territories"]
@@ -137,7 +137,7 @@ class TerritoryOps:
         )
         if result.rowcount != 1:
             latest = self.get_territory(territory_id)
-            _check_version(latest, current.version)
+            check_version(latest, current.version)
         self._record_version(territory_id, new_version, op, values)
         self.bump_revision()
         return self.get_territory(territory_id)
@@ -147,7 +147,7 @@ class TerritoryOps:
     ) -> Territory:
         """Delete a territory; its history stays, ending with a ``delete`` entry."""
         current = self.get_territory(territory_id)
-        _check_version(current, expected_version)
+        check_version(current, expected_version)
         if self.child_ids(territory_id):
             raise ConflictError(
                 f"Territory {territory_id} has child territories; move or delete them first."
@@ -157,7 +157,7 @@ class TerritoryOps:
             delete(tt).where(tt.c.id == territory_id, tt.c.version == current.version)
         )
         if result.rowcount != 1:
-            _check_version(self.get_territory(territory_id), current.version)
+            check_version(self.get_territory(territory_id), current.version)
         draft = _draft_of(current)
         values = _row_values(draft, self.now, actor)
         self._record_version(territory_id, current.version + 1, "delete", values)
@@ -198,7 +198,8 @@ class TerritoryOps:
         )
 
 
-def _check_version(current: Territory, expected: int | None) -> None:
+def check_version(current: Territory, expected: int | None) -> None:
+    """Raise 412-style error when ``expected`` is not the current version."""
     if expected is not None and expected != current.version:
         raise PreconditionFailedError(
             f"Territory {current.id} is at version {current.version}, not {expected}; "

@@ -192,3 +192,8 @@ def test_flag_too_far_picks_the_truly_nearest_among_many_reps() -> None:
 def test_flag_too_far_rejects_a_default_reach_that_is_not_a_positive_number(bad: float) -> None:
     with pytest.raises(InvalidInputError):
         flag_too_far([], [], [], default_max_service_km=bad)
+
+
+def test_flag_too_far_without_reps_reports_every_assigned_account_as_unknown_rep() -> None:
+    report = flag_too_far([Account("a", location=(0.0, 0.0))], [_assigned("a", 1)], [])
+    assert report.too_far == () and report.not_checked == (NotChecked("a", 1, "unknown-rep"),)

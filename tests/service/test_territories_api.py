@@ -210,3 +210,22 @@ def test_repair_true_repairs_bowtie_and_reports_it(client: ApiClient) -> None:
     assert r.status_code == 201, r.text
     assert r.json()["repairs"], "the repair must be reported"
     assert shapely.geometry.shape(r.json()["geometry"]).is_valid
+
+
+def test_deleted_territory_id_is_never_reused(client: ApiClient) -> None:
+    first = create(client, feature("First")).json()["id"]
+    assert client.delete(f"/territories/{first}", headers={"If-Match": '"1"'}).status_code == 204
+    second = create(client, feature("Second")).json()["id"]
+    assert second != first
+    assert [v["op"] for v in client.get(f"/territories/{first}/history").json()["versions"]] == ["create", "delete"]
+
+
+def test_stale_write_is_refused_before_overlap_questions(client: ApiClient) -> None:
+    a = create(client, feature("A", box(-84, 39, -83, 40))).json()["id"]
+    b = create(client, feature("B", box(-82, 39, -81, 40))).json()["id"]
+    client.patch(f"/territories/{b}", json={"properties": {"name": "B2"}}, headers={"If-Match": '"1"'}).raise_for_status()
+    stale = client.put(
+        f"/territories/{b}", json=feature("B3", box(-83.5, 39, -81, 40)),
+        params={"on_overlap": "reject"}, headers={"If-Match": '"1"'},
+    )
+    assert stale.status_code == 412 and a
