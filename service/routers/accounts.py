@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
 from urllib.parse import quote
-import json
-import tempfile
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Query, Request, Response
@@ -16,6 +13,7 @@ from pydantic import WithJsonSchema
 from geo.assign import assign_accounts
 from geo.errors import InvalidInputError, Issue
 from geo.rows import parse_account_feature
+from service import uploads
 from service.account_import import ImportReport, import_rows, rows_from_upload
 from service.account_views import account_features
 from service.auth import ANYONE, STAFF, Principal, allow, forbidden
@@ -29,6 +27,7 @@ from service.storage.account_ops import AccountFilter
 
 router = APIRouter(prefix="/accounts", tags=["accounts"])
 GEOJSON = "application/geo+json"
+_SCOPE = "account-import"
 AccountBody = Annotated[dict[str, Any], Body(), WithJsonSchema(ACCOUNT_FEATURE_SCHEMA)]
 
 
@@ -156,10 +155,10 @@ async def import_accounts(
         raise HTTPProblem(415, "unsupported-media-type", "Unsupported media type",
                           "Send text/csv or application/geo+json.")
     settings = request.app.state.settings
-    spooled, digest = await _spool(request, settings.max_import_bytes)
+    spooled, digest = await uploads.spool_body(request, settings.max_import_bytes)
     with spooled:
-        if idempotency_key and (replay := await run_in_threadpool(_replay, store, idempotency_key, digest)):
-            return replay
+        if idempotency_key and (seen := await run_in_threadpool(uploads.replay, store, _SCOPE, idempotency_key, digest)):
+            return JSONResponse(seen[1], status_code=seen[0], headers={"Idempotent-Replayed": "true"})
         report = await run_in_threadpool(
             import_rows, store, request.app.state.index_cache, request.app.state.geocoder,
             rows_from_upload(content_type, spooled), atomic=atomic, actor=principal.name,
@@ -167,7 +166,7 @@ async def import_accounts(
         )
     status, body = _report_body(request, report)
     if idempotency_key:
-        await run_in_threadpool(_remember, store, idempotency_key, digest, status, body)
+        await run_in_threadpool(uploads.remember, store, _SCOPE, idempotency_key, digest, status, body)
     media = "application/json" if status == 200 else "application/problem+json"
     return JSONResponse(body, status_code=status, media_type=media)
 
@@ -185,42 +184,6 @@ def _report_body(request: Request, report: ImportReport) -> tuple[int, dict[str,
         "errors": [{"pointer": e["pointer"], "reason": e["reason"]} for e in summary["errors"]],
         **summary,
     }
-
-
-async def _spool(request: Request, limit: int) -> tuple[Any, str]:
-    # The body goes to a temporary file (memory up to 8 MB, then disk) so a
-    # large upload is never held whole in memory; the limit is enforced as
-    # the bytes arrive, whatever Content-Length claimed.
-    spooled = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
-    sha = hashlib.sha256()
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            spooled.close()
-            raise HTTPProblem(413, "content-too-large", "Content too large",
-                              f"The upload is larger than the limit of {limit} bytes; use the CLI `territory import` for larger files.")
-        sha.update(chunk)
-        spooled.write(chunk)
-    spooled.seek(0)
-    return spooled, sha.hexdigest()
-
-
-def _replay(store: Any, key: str, digest: str) -> JSONResponse | None:
-    with store.read() as tx:
-        seen = tx.idempotent_response(key)
-    if seen is None:
-        return None
-    if seen["request_hash"] != digest:
-        raise HTTPProblem(422, "idempotency-key-reused", "Idempotency key reused",
-                          "This Idempotency-Key was used with a different body.")
-    return JSONResponse(json.loads(seen["body"]), status_code=seen["status"], headers={"Idempotent-Replayed": "true"})
-
-
-def _remember(store: Any, key: str, digest: str, status: int, body: dict[str, Any]) -> None:
-    with store.write() as tx:
-        if tx.idempotent_response(key) is None:
-            tx.remember_response(key, digest, status, json.dumps(body))
 
 
 def _parse(request: Request, body: dict[str, Any], path_id: str | None) -> Any:

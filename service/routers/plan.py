@@ -18,7 +18,7 @@ from geo.errors import InvalidInputError, Issue
 from geo.plan_goals import goal_issues
 from geo.plan_model import Goal
 from geo.plan_period import parse_period
-from service import plan_import, plan_upload
+from service import plan_import, uploads
 from service.auth import STAFF, Principal, allow, ensure_can_write_territory
 from service.deps import LimitQuery, StoreDep, TerritoryId
 from service.http import next_link
@@ -81,11 +81,11 @@ async def import_pipeline(
             "Send text/csv or application/json.",
         )
     settings = request.app.state.settings
-    spooled, body_digest = await plan_upload.spool_body(request, settings.max_import_bytes)
+    spooled, body_digest = await uploads.spool_body(request, settings.max_import_bytes)
     digest = hashlib.sha256(f"{kind}:{body_digest}".encode()).hexdigest()
     with spooled:
         if idempotency_key and (
-            seen := await run_in_threadpool(plan_upload.replay, store, idempotency_key, digest)
+            seen := await run_in_threadpool(uploads.replay, store, "pipeline-import", idempotency_key, digest)
         ):
             return JSONResponse(
                 seen[1],
@@ -109,7 +109,7 @@ async def import_pipeline(
         )
     status, body = plan_import.report_body(report, kind, request.url.path)
     if idempotency_key:
-        await run_in_threadpool(plan_upload.remember, store, idempotency_key, digest, status, body)
+        await run_in_threadpool(uploads.remember, store, "pipeline-import", idempotency_key, digest, status, body)
     return JSONResponse(body, status_code=status, media_type=_media(status))
 
 

@@ -1,7 +1,7 @@
-"""Uploads of the plan's imports: the body spooled under a size limit, Idempotency-Key replays.
+"""Uploads for the import routes: the body spooled under a size limit, Idempotency-Key replays.
 
-Keys are kept in the same table as account imports' keys, under their own
-prefix, so one key used on both routes never replays the other's answer.
+Each route keeps its keys under its own ``scope`` in one table, so one key
+used on two routes never replays the other's answer.
 """
 
 from __future__ import annotations
@@ -18,7 +18,11 @@ from service.storage import Store
 
 
 async def spool_body(request: Request, limit: int) -> tuple[IO[bytes], str]:
-    """The request body in a temporary file (RAM up to 8 MB) and its SHA-256; 413 past ``limit``."""
+    """The request body in a temporary file (RAM up to 8 MB) and its SHA-256; 413 past ``limit``.
+
+    A large upload is never held whole in memory, and the limit is enforced
+    as the bytes arrive, whatever Content-Length claimed.
+    """
     spooled = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
     sha = hashlib.sha256()
     size = 0
@@ -30,7 +34,8 @@ async def spool_body(request: Request, limit: int) -> tuple[IO[bytes], str]:
                 413,
                 "content-too-large",
                 "Content too large",
-                f"The upload is larger than the limit of {limit} bytes; split the file.",
+                f"The upload is larger than the limit of {limit} bytes; split the file "
+                "or use the CLI (`territory import`).",
             )
         sha.update(chunk)
         spooled.write(chunk)
@@ -38,15 +43,15 @@ async def spool_body(request: Request, limit: int) -> tuple[IO[bytes], str]:
     return spooled, sha.hexdigest()
 
 
-def idempotency_slot(key: str) -> str:
-    """Where a pipeline import's Idempotency-Key is kept, apart from account imports' keys."""
-    return "plan-import:" + hashlib.sha256(key.encode()).hexdigest()
+def idempotency_slot(scope: str, key: str) -> str:
+    """Where ``key`` is kept for one route (``scope``), apart from other routes' keys."""
+    return f"{scope}:" + hashlib.sha256(key.encode()).hexdigest()
 
 
-def replay(store: Store, key: str, digest: str) -> tuple[int, dict[str, Any]] | None:
+def replay(store: Store, scope: str, key: str, digest: str) -> tuple[int, dict[str, Any]] | None:
     """The first answer given for ``key``; 422 when the key came with another body."""
     with store.read() as tx:
-        seen = tx.idempotent_response(idempotency_slot(key))
+        seen = tx.idempotent_response(idempotency_slot(scope, key))
     if seen is None:
         return None
     if seen["request_hash"] != digest:
@@ -59,8 +64,8 @@ def replay(store: Store, key: str, digest: str) -> tuple[int, dict[str, Any]] | 
     return int(seen["status"]), json.loads(seen["body"])
 
 
-def remember(store: Store, key: str, digest: str, status: int, body: dict[str, Any]) -> None:
+def remember(store: Store, scope: str, key: str, digest: str, status: int, body: dict[str, Any]) -> None:
     """Keep the answer for ``key`` (the first one wins)."""
     with store.write() as tx:
-        if tx.idempotent_response(idempotency_slot(key)) is None:
-            tx.remember_response(idempotency_slot(key), digest, status, json.dumps(body))
+        if tx.idempotent_response(idempotency_slot(scope, key)) is None:
+            tx.remember_response(idempotency_slot(scope, key), digest, status, json.dumps(body))
