@@ -32,15 +32,6 @@ import uvicorn
 from service.app import create_app
 from tests.conftest import ADMIN_TOKEN, make_settings
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 REPO = Path(__file__).resolve().parents[2]
 SHOTS = REPO / "test-output" / "screenshots"
 VIEWPORT = {"width": 1366, "height": 768}  # a common laptop screen
@@ -163,18 +154,6 @@ def _seed(api: httpx.Client, w: World) -> None:
         r = api.post("/tokens", json=body)
         r.raise_for_status()
         w.tokens[owner.split()[0]] = r.json()["token"]
-
-
-@pytest.fixture(scope="session")
-def chromium() -> Iterator[Any]:
-    """Debian's Chromium driven by Playwright (skips when either is missing)."""
-    if not CHROMIUM.exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 class Tab:

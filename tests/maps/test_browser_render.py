@@ -22,15 +22,6 @@ from tests.maps._world import XSS, build_world
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 # How many account tiles have at least one painted pixel.
@@ -63,17 +54,6 @@ class MapPage:
         xy = self.js(f"{m.get_name()}.latLngToContainerPoint([{lat}, {lon}])")
         box = self.js(f"document.getElementById('{m.get_name()}').getBoundingClientRect().toJSON()")
         return box["x"] + xy["x"], box["y"] + xy["y"]
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's Chromium is not installed at /usr/bin/chromium")
-    playwright = pytest.importorskip("playwright.sync_api")
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
