@@ -17,7 +17,7 @@ from typing import Any
 from geo.errors import Issue
 from geo.plan_model import ACTIVITY_KINDS, PIPELINE_STAGES, Activity, PipelineRecord
 from geo.plan_period import MAX_YEAR, MIN_YEAR
-from geo.rows import normalise_column, parse_plain_number
+from geo.rows import normalise_column, parse_plain_number, parse_rep_id
 
 __all__ = [
     "COLUMNS",
@@ -48,7 +48,6 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "activities": ("id", "account_id", "rep_id", "kind", "at"),
 }
 MAX_TEXT_CHARS = 200
-_MAX_REP_ID = 2**31 - 1  # an INTEGER column
 _KIND_ALIASES = {"e-mail": "email", "mail": "email", "phone": "call", "meeting": "visit"}
 
 
@@ -261,14 +260,10 @@ def _amount(value: object, required: bool) -> float | None:
 def _rep_id(value: object, required: bool) -> int | None:
     if _required(value, required):
         return None
-    number = None
-    if isinstance(value, int) and not isinstance(value, bool):
-        number = value
-    elif isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
-        number = int(value.strip())
-    if number is None or not 0 < number <= _MAX_REP_ID:
-        raise _Bad(f"{str(value)[:40]!r} is not a rep id (a positive whole number)", "invalid-id")
-    return number
+    try:
+        return parse_rep_id(value)
+    except ValueError as exc:
+        raise _Bad(str(exc), "invalid-id") from exc
 
 
 def _instant(value: object, required: bool) -> datetime | None:

@@ -15,6 +15,8 @@ twelve thousand five hundred in the US and twelve and a half in Germany.
 
 from __future__ import annotations
 
+import functools
+
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -46,7 +48,7 @@ _PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.
 _NON_FINITE = frozenset({"nan", "inf", "infinity"})  # refused with their own reason
 _TRUE = frozenset({"true", "yes", "1"})
 _FALSE = frozenset({"false", "no", "0"})
-_MAX_REP_ID = 2**63 - 1  # a BIGINT column
+_MAX_REP_ID = 2**31 - 1  # rep ids are INTEGER columns in both stores
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +95,7 @@ class _Bad(ValueError):
         self.reason, self.code = reason, code
 
 
+@functools.lru_cache(maxsize=256)
 def normalise_column(name: str) -> str:
     """Header name as matched against :data:`ACCOUNT_COLUMNS`.
 
@@ -362,6 +365,15 @@ def _remote(value: object) -> bool:
 def _owner_rep_id(value: object) -> int | None:
     if _blank(value):
         return None
+    return parse_rep_id(value)
+
+
+def parse_rep_id(value: object) -> int | None:
+    """A rep id from a JSON number or a digits-only string; ValueError otherwise.
+
+    >>> parse_rep_id(" 12 ")
+    12
+    """
     number: int | None = None
     if isinstance(value, int) and not isinstance(value, bool):
         number = value
