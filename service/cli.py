@@ -137,14 +137,23 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _render_map(args: argparse.Namespace, settings: Settings) -> int:
+    import shutil
+    from pathlib import Path
+
+    from maps.assets import VENDOR_DIR
     from service.map_pages import coverage_html
     from service.storage import Store
 
+    out = Path(args.out)
     store = Store.open(settings.database_url)
-    html = coverage_html(store, settings, metric=args.metric, asset_base_url="static/vendor", inline_assets=True)
-    with open(args.out, "w", encoding="utf-8") as fh:
-        fh.write(html)
-    print(f"wrote {args.out} ({len(html) / 1e6:.1f} MB)")
+    try:
+        # The page loads Leaflet from a folder beside it, so it opens offline.
+        html = coverage_html(store, settings, metric=args.metric, asset_base_url="static/vendor")
+    finally:
+        store.dispose()
+    out.write_text(html, encoding="utf-8")
+    shutil.copytree(VENDOR_DIR, out.parent / "static" / "vendor", dirs_exist_ok=True)
+    print(f"wrote {out} ({len(html) / 1e6:.1f} MB) and its assets in {out.parent / 'static'}")
     return 0
 
 

@@ -13,7 +13,7 @@ from geo.overlaps import find_overlaps
 from geo.travel import estimate_travel_load, plan_month, route_for_day
 from maps import OverlapShape, RouteInput, RouteStop, render_coverage_map, render_rep_map, render_territory_map, to_html
 from service.problems import HTTPProblem
-from service.routers.travel import travel_settings
+from service.travel_config import travel_settings
 from service.settings import Settings
 from service.snapshot import Snapshot, load_snapshot
 from service.storage import Store

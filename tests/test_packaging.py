@@ -55,3 +55,33 @@ def test_readme_opens_with_the_two_commands_ci_runs() -> None:
     assert blocks[1] == "pip install -e '.[test]' && pytest"
     ci = (ROOT / ".ci" / "run").read_text()
     assert "python3 -m pip install -q -e '.[test]' && python3 -m pytest" in ci
+
+
+def test_cli_import_and_render_map_work_on_a_real_file(tmp_path: Path) -> None:
+    import os
+
+    env = {**os.environ, "TERRITORY_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"}
+    run = lambda *a: subprocess.run(  # noqa: E731
+        [sys.executable, "-c", "import sys; from service.cli import main; sys.exit(main(sys.argv[1:]))", *a],
+        capture_output=True, text=True, cwd=ROOT, env=env, timeout=120,
+    )
+    csv = tmp_path / "accounts.csv"
+    csv.write_text("id,name,lon,lat\na1,A,-83.0,40.0\na2,B,-82.5,40.1\n")
+    imported = run("import", str(csv))
+    assert imported.returncode == 0, imported.stderr
+    assert '"created": 2' in imported.stdout
+    bad = tmp_path / "bad.csv"
+    bad.write_text("id,lon\nx,abc\n")
+    assert run("import", str(bad)).returncode == 1
+    out = tmp_path / "site" / "coverage.html"
+    out.parent.mkdir()
+    rendered = run("render-map", "coverage", str(out))
+    assert rendered.returncode == 0, rendered.stderr
+    html = out.read_text()
+    assert "static/vendor/leaflet-1.9.4/leaflet.js" in html
+    assert (out.parent / "static" / "vendor" / "leaflet-1.9.4" / "leaflet.js").exists()
+    assert "https://" not in html.split("<body")[0]
+    token = run("token", "create", "--role", "admin")
+    assert token.returncode == 0 and token.stdout.startswith("tm_")
+    listed = run("token", "list")
+    assert "admin" in listed.stdout and token.stdout.strip() not in listed.stdout

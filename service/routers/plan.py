@@ -34,7 +34,6 @@ PlanKind = Annotated[
     Literal["pipeline", "activities"],
     Query(description="What the rows are: pipeline records (default) or activities."),
 ]
-TerritoryId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 _UPLOAD_TYPES = ("text/csv", "application/csv", "application/json")
 
 pipeline = APIRouter(prefix="/pipeline", tags=["plan"])

@@ -8,30 +8,18 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request
 
 from geo.balance import score_territories
-from geo.travel import TravelLoad, TravelSettings, estimate_travel_load, plan_month, route_for_day
+from geo.travel import TravelLoad, estimate_travel_load, plan_month, route_for_day
 from service.auth import ANYONE, STAFF, Principal, allow, ensure_own_rep
 from service.deps import RepId, StoreDep
 from service.problems import HTTPProblem
 from service.routers.docs import READ_RESPONSES
-from service.settings import Settings
 from service.snapshot import load_snapshot
+from service.travel_config import travel_settings
 from service.storage.account_ops import AccountFilter
 
 router = APIRouter(tags=["travel"])
 
 SortKey = Literal["load_pct", "total_hours", "km_per_month", "visits_per_month", "rep_id"]
-
-
-def travel_settings(s: Settings) -> TravelSettings:
-    """The travel model's knobs from the service settings."""
-    return TravelSettings(
-        circuity=s.circuity, default_speed_kmh=s.default_speed_kmh, day_hours=s.day_hours,
-        max_visits_per_day=s.max_visits_per_day, working_days_per_month=s.working_days_per_month,
-        default_weekly_capacity_hours=s.default_weekly_capacity_hours,
-        default_visit_minutes=s.default_visit_minutes,
-        visits_per_month_by_stage={"lead": s.visits_lead, "opportunity": s.visits_opportunity, "customer": s.visits_customer},
-        under_pct=s.load_under_pct, over_pct=s.load_over_pct,
-    )
 
 
 def load_json(load: TravelLoad) -> dict[str, Any]:
