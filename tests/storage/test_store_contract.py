@@ -1,0 +1,138 @@
+"""The store's contract, the same suite on SQLite and on PostGIS."""
+
+from __future__ import annotations
+
+import pytest
+import shapely
+from fastapi.testclient import TestClient
+
+from geo.model import Account, Rep, Rules
+from service.app import create_app
+from service.index_cache import IndexCache
+from service.storage import PreconditionFailedError, Store
+from service.storage.territory_ops import TerritoryDraft
+from tests.conftest import ADMIN_TOKEN, make_settings
+
+
+def draft(name: str, x: float = -84.0, **kw: object) -> TerritoryDraft:
+    return TerritoryDraft(name, shapely.MultiPolygon([shapely.box(x, 39, x + 1, 40)]), **kw)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def store(database_url: str) -> Store:
+    s = Store.open(database_url)
+    yield s  # type: ignore[misc]
+    s.dispose()
+
+
+def test_a_failed_write_leaves_nothing_behind(store: Store) -> None:
+    before = store.revision()
+    with pytest.raises(RuntimeError), store.write() as tx:
+        tx.insert_territory(draft("Half"), actor="t")
+        tx.insert_rep(Rep(0, "Half rep"), actor="t")
+        raise RuntimeError("fault injected after two writes")
+    with store.read() as tx:
+        assert tx.find_territories() == [] and tx.find_reps() == []
+        assert tx.find_audit() == []
+    assert store.revision() == before
+
+
+def test_revision_moves_once_per_write_transaction(store: Store) -> None:
+    before = store.revision()
+    with store.write() as tx:
+        tx.insert_territory(draft("A"), actor="t")
+        tx.insert_territory(draft("B", -83.0), actor="t")
+    assert store.revision() == before + 1
+    with store.read() as tx:
+        tx.find_territories()
+    assert store.revision() == before + 1
+
+
+def test_stale_version_is_refused_and_changes_nothing(store: Store) -> None:
+    with store.write() as tx:
+        t = tx.insert_territory(draft("A"), actor="ann")
+    with store.write() as tx:
+        tx.update_territory(t.id, draft("A2"), expected_version=1, actor="bob")
+    rev = store.revision()
+    with pytest.raises(PreconditionFailedError) as err, store.write() as tx:
+        tx.update_territory(t.id, draft("A3"), expected_version=1, actor="cy")
+    assert err.value.current_version == 2 and err.value.updated_by == "bob"
+    with store.read() as tx:
+        assert tx.get_territory(t.id).name == "A2"
+        assert [v.territory.version for v in tx.territory_history(t.id)] == [1, 2]
+    assert store.revision() == rev
+
+
+def test_geometry_and_fields_round_trip_exactly(store: Store) -> None:
+    geom = shapely.MultiPolygon([shapely.Polygon([(-83.1234567, 39.1), (-82.7654321, 39.1), (-82.9, 39.9876543)])])
+    with store.write() as tx:
+        t = tx.insert_territory(
+            TerritoryDraft("Tri", geom, "TRI", None, (), Rules(industries=("Retail",), min_revenue=5.0), "#123456"),
+            actor="t",
+        )
+        r = tx.insert_rep(Rep(0, "Ann", "ann@example.com", (-83.0, 40.0), 120.0, 38.5, 55.0, "senior", 1e6), actor="t")
+    with store.read() as tx:
+        back = tx.get_territory(t.id)
+        assert shapely.equals_exact(back.geometry, geom, tolerance=0)
+        assert (back.code, back.rules, back.color) == ("TRI", Rules(industries=("Retail",), min_revenue=5.0), "#123456")
+        assert tx.get_rep(r.id) == Rep(r.id, "Ann", "ann@example.com", (-83.0, 40.0), 120.0, 38.5, 55.0, "senior", 1e6)
+
+
+def test_bbox_prefilter_finds_candidates_across_backends(store: Store) -> None:
+    with store.write() as tx:
+        tx.insert_territory(draft("West", -90.0), actor="t")
+        tx.insert_territory(draft("East", -80.0), actor="t")
+    with store.read() as tx:
+        assert [t.name for t in tx.find_territories(bbox=(-89.5, 39.5, -89.0, 39.6))] == ["West"]
+        assert tx.find_territories(bbox=(-85.0, 39.5, -84.5, 39.6)) == []
+
+
+def test_a_second_worker_sees_the_first_workers_write_before_answering(database_url: str) -> None:
+    worker_a, worker_b = Store.open(database_url), Store.open(database_url)
+    try:
+        cache_b = IndexCache(worker_b)
+        assert cache_b.current().locate(-83.5, 39.5).territory_id is None
+        with worker_a.write() as tx:
+            t = tx.insert_territory(draft("New"), actor="a")
+        assert cache_b.current().locate(-83.5, 39.5).territory_id == t.id
+    finally:
+        worker_a.dispose()
+        worker_b.dispose()
+
+
+def test_two_apps_on_one_database_agree_after_a_write(database_url: str) -> None:
+    settings = make_settings(database_url)
+    h = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    with TestClient(create_app(settings), headers=h) as a, TestClient(create_app(settings), headers=h) as b:
+        assert b.get("/locate", params={"lon": -83.5, "lat": 39.5}).json()["territory_id"] is None
+        body = {"type": "Feature", "geometry": shapely.geometry.mapping(shapely.box(-84, 39, -83, 40)), "properties": {"name": "T"}}
+        tid = a.post("/territories", json=body).json()["id"]
+        assert b.get("/locate", params={"lon": -83.5, "lat": 39.5}).json()["territory_id"] == tid
+
+
+def test_accounts_upsert_counts_and_keeps_assignment(store: Store) -> None:
+    from geo.model import Assignment
+
+    a = Account("x", location=(-83.5, 39.5))
+    with store.write() as tx:
+        assert tx.upsert_accounts([(a, Assignment("x", None, None, "unassigned:outside-all"))], actor="t") == (1, 0, 0)
+        assert tx.upsert_accounts([(a, Assignment("x", None, None, "unassigned:outside-all"))], actor="t") == (0, 0, 1)
+        assert tx.set_assignments([Assignment("x", 7, 3, "geometry")]) == 1
+        assert tx.get_account("x").assignment == Assignment("x", 7, 3, "geometry")
+
+
+def test_unreachable_database_is_a_503_problem_not_a_500(sqlite_url: str) -> None:
+    from dataclasses import replace
+
+    from sqlalchemy import create_engine
+
+    with TestClient(create_app(make_settings(sqlite_url)), headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}) as c:
+        store = c.app.state.store  # type: ignore[attr-defined]
+        # Fault injected: the same store, its engine pointed at a port where no database listens.
+        dead = create_engine("postgresql+psycopg://nobody@127.0.0.1:1/none", connect_args={"connect_timeout": 2})
+        store.backend = replace(store.backend, engine=dead)
+        for path in ("/readyz", "/territories", "/accounts"):
+            r = c.get(path)
+            assert r.status_code == 503, (path, r.text)
+            assert r.headers["content-type"] == "application/problem+json"
+            assert "nobody" not in r.text and "127.0.0.1" not in r.text
