@@ -61,7 +61,7 @@ _STREETS: Final = (
 )
 _STREET_KINDS: Final = ("St", "Ave", "Rd", "Blvd", "Dr", "Pike", "Pkwy", "Ln")
 _REVENUE_SIGMA: Final = 0.85  # lognormal spread: the top 5% earn ~4x the median
-_REMOTE_SHARE: Final = 0.10
+_REMOTE_SHARE: Final = 0.30
 _POPULATION_EXPONENT: Final = 0.6
 # Share of accounts around a random ZIP of the region rather than a city of
 # 15,000+: farms, small-town clinics and shops where geonames has no city.
@@ -176,9 +176,13 @@ def _products(rng: np.random.Generator, stage: npt.NDArray[np.int_]) -> npt.NDAr
 def _visits_per_month(
     stage: npt.NDArray[np.int_], revenue: npt.NDArray[np.float64]
 ) -> npt.NDArray[np.float64]:
-    """Leads twice a quarter, opportunities twice a month, customers by size."""
-    customer = np.where(revenue >= 150_000, 2.0, np.where(revenue < 20_000, 0.5, 1.0))
-    return np.choose(stage, [np.full(len(stage), 0.5), np.full(len(stage), 2.0), customer])
+    """Leads once a quarter, opportunities monthly, customers by size (quarterly to monthly).
+
+    Chosen so that most demo reps land near their capacity and a few over
+    it: the travel and balance pages then have a story to tell.
+    """
+    customer = np.where(revenue >= 150_000, 1.0, np.where(revenue < 20_000, 0.25, 0.5))
+    return np.choose(stage, [np.full(len(stage), 1 / 3), np.full(len(stage), 1.0), customer])
 
 
 def _visit_minutes(
