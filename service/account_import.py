@@ -97,7 +97,7 @@ def csv_rows(stream: IO[bytes]) -> Iterator[ParsedRow]:
     The header is row 0. A byte sequence that is not UTF-8 stops the import
     with the row where it was found, since every later row is suspect too.
     """
-    text = codecs.getreader("utf-8-sig")(stream, errors="strict")
+    text = codecs.getreader("utf-8-sig")(stream)  # errors="strict" is the default
     lines = _lines_checked(text)
     reader = csv.DictReader(lines)
     try:

@@ -22,8 +22,8 @@ from fastapi.staticfiles import StaticFiles
 
 import service
 from maps.assets import STATIC_DIR
-from service.http import BodyGuardMiddleware
 from service.account_import import make_geocoder
+from service.http import BodyGuardMiddleware
 from service.index_cache import IndexCache
 from service.problems import add_problem_handlers
 from service.ratelimit import RateLimiter

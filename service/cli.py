@@ -89,8 +89,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _token_create(args: argparse.Namespace, settings: Settings) -> int:
-    from service.tokens import create_token
     from service.storage import Store
+    from service.tokens import create_token
 
     expires = datetime.now(UTC) + timedelta(days=args.expires_days) if args.expires_days else None
     store = Store.open(settings.database_url)

@@ -76,7 +76,7 @@ def _placed(a: Account, geocoder: object, rep_ids: dict[int, int]) -> Account:
         lon=lon, lat=lat, postal_code=a.postal_code, city=a.city, region=a.region, country=a.country,
     )
     owner = rep_ids.get(a.owner_rep_id) if a.owner_rep_id is not None else None
-    return Account(**{**{f: getattr(a, f) for f in a.__slots__}, "location": geocode.location, "geocode": geocode, "owner_rep_id": owner})  # type: ignore[attr-defined]
+    return Account(**{**{f: getattr(a, f) for f in a.__slots__}, "location": geocode.location, "geocode": geocode, "owner_rep_id": owner})
 
 
 def _demo_tokens(store: Store) -> dict[str, str]:

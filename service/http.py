@@ -146,10 +146,8 @@ def parse_if_match(value: str | None) -> int | None | str:
     return versions[0]
 
 
-def next_link(url: URL, after: str | int | None) -> str | None:
+def next_link(url: URL, after: str | int) -> str:
     """The URL of the next page, keeping every other query parameter."""
-    if after is None:
-        return None
     return str(url.include_query_params(after=str(after)))
 
 

@@ -11,12 +11,20 @@ from geo.balance import score_territories
 from geo.distance import flag_too_far
 from geo.overlaps import find_overlaps
 from geo.travel import estimate_travel_load, plan_month, route_for_day
-from maps import OverlapShape, RouteInput, RouteStop, render_coverage_map, render_rep_map, render_territory_map, to_html
+from maps import (
+    OverlapShape,
+    RouteInput,
+    RouteStop,
+    render_coverage_map,
+    render_rep_map,
+    render_territory_map,
+    to_html,
+)
 from service.problems import HTTPProblem
-from service.travel_config import travel_settings
 from service.settings import Settings
 from service.snapshot import Snapshot, load_snapshot
 from service.storage import Store
+from service.travel_config import travel_settings
 
 
 @dataclass(frozen=True)

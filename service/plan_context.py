@@ -17,10 +17,10 @@ from geo.plan_model import PlanData
 from geo.plan_period import Period, check_today, parse_period
 from geo.plan_reps import RepScore, evaluate_reps
 from geo.plan_review import ReviewSettings
-from service.travel_config import travel_settings
 from service.settings import Settings
 from service.snapshot import Snapshot, load_snapshot
 from service.storage import Store
+from service.travel_config import travel_settings
 
 PeriodQuery = Annotated[
     str | None,

@@ -207,7 +207,7 @@ async def _starlette_http(request: Request, exc: Exception) -> JSONResponse:
     title = _TITLES.get(exc.status_code, "HTTP error")
     detail = exc.detail if isinstance(exc.detail, str) else title
     code = title.lower().replace(" ", "-")
-    return problem_response(request, exc.status_code, code, title, detail, headers=exc.headers)
+    return problem_response(request, exc.status_code, code, title, detail, headers=dict(exc.headers) if exc.headers else None)
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

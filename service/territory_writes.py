@@ -14,10 +14,10 @@ from typing import Literal
 import shapely
 
 from geo.assign import affected_bbox, assign_accounts
+from geo.clip import clip_to_neighbours
 from geo.errors import InvalidInputError, Issue, OverlapError
 from geo.index import TerritoryIndex
 from geo.model import Rules, Territory
-from geo.clip import clip_to_neighbours
 from geo.overlaps import OverlapPair, overlaps_with
 from geo.validate import CleanGeometry, GeometryLimits, clean_territory_geometry
 from service.settings import Settings
@@ -143,7 +143,8 @@ def _parent_issues(tx: Tx, parent_id: int, own_id: int | None) -> list[Issue]:
     parents = {t.id: t.parent_id for t in tx.find_territories()}
     if parent_id not in parents:
         return [Issue("/properties/parent_id", f"Territory {parent_id} does not exist.", code="unknown-parent")]
-    seen, current = set(), parent_id
+    seen: set[int] = set()
+    current: int | None = parent_id
     while current is not None and current not in seen:
         if current == own_id:
             return [Issue("/properties/parent_id", "A territory cannot be its own ancestor.", code="cycle")]
@@ -235,8 +236,8 @@ def rules_from_model(raw: dict[str, object] | None) -> Rules:
         return Rules()
     ind, prod = raw.get("industries"), raw.get("products")
     return Rules(
-        industries=tuple(ind) if isinstance(ind, list) else None,  # type: ignore[arg-type]
-        products=tuple(prod) if isinstance(prod, list) else None,  # type: ignore[arg-type]
+        industries=tuple(str(i) for i in ind) if isinstance(ind, list) else None,
+        products=tuple(str(p) for p in prod) if isinstance(prod, list) else None,
         min_revenue=raw.get("min_revenue"),  # type: ignore[arg-type]
         max_revenue=raw.get("max_revenue"),  # type: ignore[arg-type]
     )

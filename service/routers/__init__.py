@@ -2,7 +2,19 @@
 
 from fastapi import APIRouter
 
-from service.routers import accounts, admin, flags, health, locate, maps, pages, plan, reps, territories, travel
+from service.routers import (
+    accounts,
+    admin,
+    flags,
+    health,
+    locate,
+    maps,
+    pages,
+    plan,
+    reps,
+    territories,
+    travel,
+)
 
 ROUTERS: tuple[APIRouter, ...] = (
     health.router,

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Body, Header, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
@@ -21,7 +21,12 @@ from service.deps import AccountId, BBoxQuery, LimitQuery, RepId, StoreDep, Terr
 from service.http import GeoJSONResponse, next_link
 from service.problems import HTTPProblem
 from service.routers.docs import READ_RESPONSES, WRITE_RESPONSES
-from service.schemas.accounts import ACCOUNT_FEATURE_SCHEMA, AccountCollection, AccountFeatureOut, ImportReportOut
+from service.schemas.accounts import (
+    ACCOUNT_FEATURE_SCHEMA,
+    AccountCollection,
+    AccountFeatureOut,
+    ImportReportOut,
+)
 from service.storage import ConflictError, Tx
 from service.storage.account_ops import AccountFilter
 

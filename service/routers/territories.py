@@ -12,7 +12,7 @@ from service.auth import ANYONE, STAFF, Principal, allow, ensure_can_write_terri
 from service.deps import BBoxQuery, LimitQuery, StoreDep, TerritoryId, parse_bbox
 from service.http import GeoJSONResponse, etag_for, next_link
 from service.problems import HTTPProblem
-from service.routers.docs import WRITE_RESPONSES, READ_RESPONSES
+from service.routers.docs import READ_RESPONSES, WRITE_RESPONSES
 from service.schemas.territories import (
     TerritoryCollection,
     TerritoryFeature,
@@ -23,7 +23,12 @@ from service.schemas.territories import (
 from service.serialize import iso, territory_feature
 from service.storage.territory_ops import TerritoryDraft, draft_of
 from service.territory_flags import territory_flags
-from service.territory_writes import clean_geometry, delete_territory, rules_from_model, write_territory
+from service.territory_writes import (
+    clean_geometry,
+    delete_territory,
+    rules_from_model,
+    write_territory,
+)
 
 router = APIRouter(prefix="/territories", tags=["territories"])
 
@@ -56,8 +61,8 @@ def list_territories(
     items = found[:page]
     more = len(found) > page
     links = [{"href": str(request.url), "rel": "self", "type": GEOJSON}]
-    if more and (nxt := next_link(request.url, items[-1].id)):
-        links.append({"href": nxt, "rel": "next", "type": GEOJSON})
+    if more:
+        links.append({"href": next_link(request.url, items[-1].id), "rel": "next", "type": GEOJSON})
     body = {
         "type": "FeatureCollection",
         "features": [territory_feature(t) for t in items],

@@ -14,8 +14,8 @@ from service.deps import RepId, StoreDep
 from service.problems import HTTPProblem
 from service.routers.docs import READ_RESPONSES
 from service.snapshot import load_snapshot
-from service.travel_config import travel_settings
 from service.storage.account_ops import AccountFilter
+from service.travel_config import travel_settings
 
 router = APIRouter(tags=["travel"])
 

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import shapely
 from sqlalchemy import Row, delete, insert, or_, select, update
 
 from geo.model import Account, Assignment, BBox, GeocodeResult
 from service.storage.errors import NotFoundError
-
-if TYPE_CHECKING:
-    from service.storage.store import Tx
+from service.storage.tx_base import TxBase
 
 _FIELDS = (
     "name", "address", "postal_code", "city", "region", "country", "industry",
@@ -43,10 +41,10 @@ class AccountFilter:
     rep_ids_any: tuple[int, ...] | None = None
 
 
-class AccountOps:
+class AccountOps(TxBase):
     """Mixin of :class:`~service.storage.store.Tx` for accounts."""
 
-    def get_account(self: Tx, account_id: str) -> StoredAccount:
+    def get_account(self, account_id: str) -> StoredAccount:
         """One account."""
         at = self.t["accounts"]
         row = self.conn.execute(select(at).where(at.c.id == account_id)).first()
@@ -54,7 +52,7 @@ class AccountOps:
             raise NotFoundError(f"Account {account_id!r} does not exist.")
         return _from_row(row)
 
-    def accounts_by_id(self: Tx, ids: Sequence[str]) -> dict[str, StoredAccount]:
+    def accounts_by_id(self, ids: Sequence[str]) -> dict[str, StoredAccount]:
         """The accounts among ``ids`` that exist."""
         at = self.t["accounts"]
         found: dict[str, StoredAccount] = {}
@@ -65,7 +63,7 @@ class AccountOps:
         return found
 
     def find_accounts(
-        self: Tx, f: AccountFilter = AccountFilter(), *, after_id: str = "", limit: int | None = None
+        self, f: AccountFilter = AccountFilter(), *, after_id: str = "", limit: int | None = None
     ) -> list[StoredAccount]:
         """Accounts ordered by id, filtered."""
         at = self.t["accounts"]
@@ -89,7 +87,7 @@ class AccountOps:
         return [_from_row(r) for r in self.conn.execute(q)]
 
     def upsert_accounts(
-        self: Tx, items: Sequence[tuple[Account, Assignment]], *, actor: str | None
+        self, items: Sequence[tuple[Account, Assignment]], *, actor: str | None
     ) -> tuple[int, int, int]:
         """Insert or replace accounts; returns (created, updated, unchanged)."""
         existing = self.accounts_by_id([a.id for a, _ in items])
@@ -115,14 +113,14 @@ class AccountOps:
             self.bump_revision()
         return created, updated, unchanged
 
-    def delete_account(self: Tx, account_id: str, *, actor: str | None) -> None:
+    def delete_account(self, account_id: str, *, actor: str | None) -> None:
         """Delete one account."""
         self.get_account(account_id)
         self.conn.execute(delete(self.t["accounts"]).where(self.t["accounts"].c.id == account_id))
         self.audit(actor, "delete", "account", account_id, None)
         self.bump_revision()
 
-    def set_assignments(self: Tx, assignments: Sequence[Assignment]) -> int:
+    def set_assignments(self, assignments: Sequence[Assignment]) -> int:
         """Store recomputed assignments; returns how many changed."""
         at = self.t["accounts"]
         current = self.accounts_by_id([a.account_id for a in assignments])
@@ -143,13 +141,13 @@ class AccountOps:
             self.bump_revision()
         return len(changed)
 
-    def count_accounts(self: Tx) -> int:
+    def count_accounts(self) -> int:
         """How many accounts are stored."""
         from sqlalchemy import func
 
         return int(self.conn.execute(select(func.count()).select_from(self.t["accounts"])).scalar_one())
 
-    def _values(self: Tx, account: Account, assignment: Assignment, actor: str | None) -> dict[str, Any]:
+    def _values(self, account: Account, assignment: Assignment, actor: str | None) -> dict[str, Any]:
         values = {name: getattr(account, name) for name in _FIELDS}
         lon, lat = account.location if account.location is not None else (None, None)
         values.update(

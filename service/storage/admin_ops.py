@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import insert, select, update
 
 from service.storage.errors import NotFoundError
-
-if TYPE_CHECKING:
-    from service.storage.store import Tx
+from service.storage.tx_base import TxBase
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,27 +37,11 @@ def _aware(dt: datetime) -> datetime:
     return dt if dt.tzinfo is not None else dt.replace(tzinfo=UTC)
 
 
-class AdminOps:
+class AdminOps(TxBase):
     """Mixin of :class:`~service.storage.store.Tx` for audit, tokens, idempotency."""
 
-    def audit(
-        self: Tx,
-        actor: str | None,
-        action: str,
-        entity: str,
-        entity_id: str | None,
-        detail: dict[str, Any] | None,
-    ) -> None:
-        """Append one entry to the audit log."""
-        self.conn.execute(
-            insert(self.t["audit_log"]).values(
-                at=self.now, actor=actor, action=action, entity=entity,
-                entity_id=entity_id, detail=detail,
-            )
-        )
-
     def find_audit(
-        self: Tx,
+        self,
         *,
         actor: str | None = None,
         entity: str | None = None,
@@ -76,7 +58,7 @@ class AdminOps:
         return [dict(r._mapping) for r in self.conn.execute(q)]
 
     def insert_token(
-        self: Tx,
+        self,
         *,
         token_hash: str,
         role: str,
@@ -97,7 +79,7 @@ class AdminOps:
         ).scalar_one()
         return self.get_token(int(new_id))
 
-    def get_token(self: Tx, token_id: int) -> TokenRecord:
+    def get_token(self, token_id: int) -> TokenRecord:
         """One token by id."""
         tk = self.t["tokens"]
         row = self.conn.execute(select(tk).where(tk.c.id == token_id)).first()
@@ -105,31 +87,31 @@ class AdminOps:
             raise NotFoundError(f"Token {token_id} does not exist.")
         return _token(row._mapping)
 
-    def token_by_hash(self: Tx, token_hash: str) -> TokenRecord | None:
+    def token_by_hash(self, token_hash: str) -> TokenRecord | None:
         """The token with this hash, if any."""
         tk = self.t["tokens"]
         row = self.conn.execute(select(tk).where(tk.c.token_hash == token_hash)).first()
         return _token(row._mapping) if row is not None else None
 
-    def find_tokens(self: Tx) -> list[TokenRecord]:
+    def find_tokens(self) -> list[TokenRecord]:
         """Every token, newest last."""
         tk = self.t["tokens"]
         return [_token(r._mapping) for r in self.conn.execute(select(tk).order_by(tk.c.id))]
 
-    def revoke_token(self: Tx, token_id: int) -> TokenRecord:
+    def revoke_token(self, token_id: int) -> TokenRecord:
         """Mark a token revoked (kept for the audit trail)."""
         self.get_token(token_id)
         tk = self.t["tokens"]
         self.conn.execute(update(tk).where(tk.c.id == token_id).values(revoked_at=self.now))
         return self.get_token(token_id)
 
-    def idempotent_response(self: Tx, key: str) -> dict[str, Any] | None:
+    def idempotent_response(self, key: str) -> dict[str, Any] | None:
         """The stored answer for an ``Idempotency-Key``, if one was recorded."""
         ik = self.t["idempotency_keys"]
         row = self.conn.execute(select(ik).where(ik.c.key == key)).first()
         return dict(row._mapping) if row is not None else None
 
-    def remember_response(self: Tx, key: str, request_hash: str, status: int, body: str) -> None:
+    def remember_response(self, key: str, request_hash: str, status: int, body: str) -> None:
         """Record the answer given for an ``Idempotency-Key``."""
         self.conn.execute(
             insert(self.t["idempotency_keys"]).values(

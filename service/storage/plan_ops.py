@@ -5,23 +5,21 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import Row, Table, delete, insert, select, update
 
 from geo.plan_model import Activity, Goal, PipelineRecord
-
-if TYPE_CHECKING:
-    from service.storage.store import Tx
+from service.storage.tx_base import TxBase
 
 PlanRecord = PipelineRecord | Activity
 _TABLE_OF = {"pipeline": "pipeline", "activities": "activities"}
 
 
-class PlanOps:
+class PlanOps(TxBase):
     """Mixin of :class:`~service.storage.store.Tx` for the territory plan."""
 
-    def existing_account_ids(self: Tx, ids: Iterable[str]) -> set[str]:
+    def existing_account_ids(self, ids: Iterable[str]) -> set[str]:
         """Which of ``ids`` name a stored account."""
         at = self.t["accounts"]
         found: set[str] = set()
@@ -30,7 +28,7 @@ class PlanOps:
         return found
 
     def upsert_plan_records(
-        self: Tx, kind: str, records: Sequence[PlanRecord]
+        self, kind: str, records: Sequence[PlanRecord]
     ) -> tuple[int, int, int]:
         """Insert or replace pipeline records or activities by id; (created, updated, unchanged)."""
         table = self.t[_TABLE_OF[kind]]
@@ -51,7 +49,7 @@ class PlanOps:
             self.conn.execute(insert(table), chunk)
         return created, updated, unchanged
 
-    def _plan_rows(self: Tx, table: Table, ids: list[str]) -> list[PlanRecord]:
+    def _plan_rows(self, table: Table, ids: list[str]) -> list[PlanRecord]:
         kind = "pipeline" if table.name == "pipeline" else "activities"
         out = []
         for chunk in _chunks(sorted(set(ids)), 500):
@@ -62,7 +60,7 @@ class PlanOps:
         return out
 
     def find_pipeline(
-        self: Tx,
+        self,
         *,
         account_id: str | None = None,
         rep_id: int | None = None,
@@ -80,7 +78,7 @@ class PlanOps:
         return [_from_row("pipeline", r._mapping) for r in rows]  # type: ignore[misc]
 
     def find_activities(
-        self: Tx,
+        self,
         *,
         account_id: str | None = None,
         rep_id: int | None = None,
@@ -98,7 +96,7 @@ class PlanOps:
         return [_from_row("activities", r._mapping) for r in rows]  # type: ignore[misc]
 
     def find_goals(
-        self: Tx, *, territory_id: int | None = None, period: str | None = None
+        self, *, territory_id: int | None = None, period: str | None = None
     ) -> list[Goal]:
         """Goals by territory, period, metric and product."""
         gt = self.t["goals"]
@@ -110,7 +108,7 @@ class PlanOps:
         return [_goal(r) for r in self.conn.execute(q)]
 
     def replace_goals(
-        self: Tx, territory_id: int, period: str, goals: Sequence[Goal], *, actor: str | None
+        self, territory_id: int, period: str, goals: Sequence[Goal], *, actor: str | None
     ) -> list[Goal]:
         """Replace every goal of a territory for a period (PUT semantics)."""
         gt = self.t["goals"]

@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import shapely
 from sqlalchemy import Row, delete, insert, select, update
 
 from geo.model import Rep
 from service.storage.errors import ConflictError, NotFoundError
-
-if TYPE_CHECKING:
-    from service.storage.store import Tx
+from service.storage.tx_base import TxBase
 
 
-class RepOps:
+class RepOps(TxBase):
     """Mixin of :class:`~service.storage.store.Tx` for reps."""
 
-    def get_rep(self: Tx, rep_id: int) -> Rep:
+    def get_rep(self, rep_id: int) -> Rep:
         """One rep."""
         rt = self.t["reps"]
         row = self.conn.execute(select(rt).where(rt.c.id == rep_id)).first()
@@ -26,7 +24,7 @@ class RepOps:
             raise NotFoundError(f"Rep {rep_id} does not exist.")
         return _rep_from_row(row)
 
-    def find_reps(self: Tx, *, after_id: int = 0, limit: int | None = None) -> list[Rep]:
+    def find_reps(self, *, after_id: int = 0, limit: int | None = None) -> list[Rep]:
         """Reps by id."""
         rt = self.t["reps"]
         q = select(rt).where(rt.c.id > after_id).order_by(rt.c.id)
@@ -34,14 +32,14 @@ class RepOps:
             q = q.limit(limit)
         return [_rep_from_row(r) for r in self.conn.execute(q)]
 
-    def existing_rep_ids(self: Tx, rep_ids: list[int] | tuple[int, ...]) -> set[int]:
+    def existing_rep_ids(self, rep_ids: list[int] | tuple[int, ...]) -> set[int]:
         """Which of ``rep_ids`` exist."""
         if not rep_ids:
             return set()
         rt = self.t["reps"]
         return {int(r[0]) for r in self.conn.execute(select(rt.c.id).where(rt.c.id.in_(rep_ids)))}
 
-    def insert_rep(self: Tx, rep: Rep, *, actor: str | None) -> Rep:
+    def insert_rep(self, rep: Rep, *, actor: str | None) -> Rep:
         """Create a rep; ``rep.id`` is ignored."""
         rt = self.t["reps"]
         values = self._rep_values(rep, actor)
@@ -51,7 +49,7 @@ class RepOps:
         self.bump_revision()
         return self.get_rep(rep_id)
 
-    def update_rep(self: Tx, rep: Rep, *, actor: str | None) -> Rep:
+    def update_rep(self, rep: Rep, *, actor: str | None) -> Rep:
         """Replace a rep's fields."""
         self.get_rep(rep.id)
         rt = self.t["reps"]
@@ -62,10 +60,14 @@ class RepOps:
         self.bump_revision()
         return self.get_rep(rep.id)
 
-    def delete_rep(self: Tx, rep_id: int, *, actor: str | None) -> None:
+    def delete_rep(self, rep_id: int, *, actor: str | None) -> None:
         """Delete a rep that no territory names."""
         self.get_rep(rep_id)
-        users = [t.id for t in self.find_territories() if rep_id in t.rep_ids]
+        tt = self.t["territories"]
+        users = [
+            int(row.id) for row in self.conn.execute(select(tt.c.id, tt.c.rep_ids).order_by(tt.c.id))
+            if rep_id in (row.rep_ids or ())
+        ]
         if users:
             raise ConflictError(
                 f"Rep {rep_id} is assigned to territories {users}; remove them there first."
@@ -74,7 +76,7 @@ class RepOps:
         self.audit(actor, "delete", "rep", str(rep_id), None)
         self.bump_revision()
 
-    def _rep_values(self: Tx, rep: Rep, actor: str | None) -> dict[str, Any]:
+    def _rep_values(self, rep: Rep, actor: str | None) -> dict[str, Any]:
         values = {f.name: getattr(rep, f.name) for f in dataclasses.fields(rep)}
         values.pop("id")
         home = values.pop("home")

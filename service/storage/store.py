@@ -9,10 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from typing import Any
-
-from sqlalchemy import Connection, select, update
 
 from service.storage.account_ops import AccountOps
 from service.storage.admin_ops import AdminOps
@@ -25,26 +22,6 @@ from service.storage.territory_ops import TerritoryOps
 
 class Tx(TerritoryOps, RepOps, AccountOps, AdminOps, PlanOps):
     """Operations on one open transaction."""
-
-    def __init__(self, conn: Connection, backend: Backend, *, write: bool) -> None:
-        self.conn = conn
-        self.backend = backend
-        self.t = backend.tables
-        self.write = write
-        self.now = datetime.now(UTC)
-        self._bumped = False
-
-    def bump_revision(self) -> None:
-        """Mark the data as changed (once per transaction)."""
-        if not self._bumped:
-            rev = self.t["revision"]
-            self.conn.execute(update(rev).where(rev.c.id == 1).values(value=rev.c.value + 1))
-            self._bumped = True
-
-    def revision(self) -> int:
-        """The current revision counter."""
-        rev = self.t["revision"]
-        return int(self.conn.execute(select(rev.c.value).where(rev.c.id == 1)).scalar_one())
 
 
 class Store:

@@ -5,16 +5,14 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import shapely
 from sqlalchemy import Row, delete, insert, select, update
 
 from geo.model import BBox, Rules, Territory
 from service.storage.errors import ConflictError, NotFoundError, PreconditionFailedError
-
-if TYPE_CHECKING:
-    from service.storage.store import Tx
+from service.storage.tx_base import TxBase
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,10 +58,10 @@ def rules_from_json(raw: dict[str, Any] | None) -> Rules:
     )
 
 
-class TerritoryOps:
+class TerritoryOps(TxBase):
     """Mixin of :class:`~service.storage.store.Tx` for territories."""
 
-    def get_territory(self: Tx, territory_id: int) -> Territory:
+    def get_territory(self, territory_id: int) -> Territory:
         """The current version of one territory."""
         tt = self.t["territories"]
         row = self.conn.execute(select(tt).where(tt.c.id == territory_id)).first()
@@ -72,7 +70,7 @@ class TerritoryOps:
         return _territory_from_row(row)
 
     def find_territories(
-        self: Tx,
+        self,
         *,
         bbox: BBox | None = None,
         code: str | None = None,
@@ -93,13 +91,13 @@ class TerritoryOps:
             q = q.limit(limit)
         return [_territory_from_row(r) for r in self.conn.execute(q)]
 
-    def child_ids(self: Tx, territory_id: int) -> list[int]:
+    def child_ids(self, territory_id: int) -> list[int]:
         """Ids of the territories whose parent is ``territory_id``."""
         tt = self.t["territories"]
         q = select(tt.c.id).where(tt.c.parent_id == territory_id).order_by(tt.c.id)
         return [int(r[0]) for r in self.conn.execute(q)]
 
-    def insert_territory(self: Tx, draft: TerritoryDraft, *, actor: str | None) -> Territory:
+    def insert_territory(self, draft: TerritoryDraft, *, actor: str | None) -> Territory:
         """Create a territory at version 1."""
         self._check_code_free(draft.code, None)
         values = _row_values(draft, self.now, actor)
@@ -113,7 +111,7 @@ class TerritoryOps:
         return self.get_territory(int(new_id))
 
     def update_territory(
-        self: Tx,
+        self,
         territory_id: int,
         draft: TerritoryDraft,
         *,
@@ -143,7 +141,7 @@ class TerritoryOps:
         return self.get_territory(territory_id)
 
     def delete_territory(
-        self: Tx, territory_id: int, *, expected_version: int | None, actor: str | None
+        self, territory_id: int, *, expected_version: int | None, actor: str | None
     ) -> Territory:
         """Delete a territory; its history stays, ending with a ``delete`` entry."""
         current = self.get_territory(territory_id)
@@ -164,7 +162,7 @@ class TerritoryOps:
         self.bump_revision()
         return current
 
-    def territory_history(self: Tx, territory_id: int) -> list[TerritoryVersion]:
+    def territory_history(self, territory_id: int) -> list[TerritoryVersion]:
         """Every accepted version, oldest first."""
         tv = self.t["territory_versions"]
         q = select(tv).where(tv.c.territory_id == territory_id).order_by(tv.c.version)
@@ -173,14 +171,14 @@ class TerritoryOps:
             raise NotFoundError(f"Territory {territory_id} does not exist.")
         return [TerritoryVersion(_territory_from_row(r, id_col="territory_id"), r.op) for r in rows]
 
-    def territory_version(self: Tx, territory_id: int, version: int) -> TerritoryVersion:
+    def territory_version(self, territory_id: int, version: int) -> TerritoryVersion:
         """One past version of a territory."""
         for entry in self.territory_history(territory_id):
             if entry.territory.version == version:
                 return entry
         raise NotFoundError(f"Territory {territory_id} has no version {version}.")
 
-    def _check_code_free(self: Tx, code: str | None, own_id: int | None) -> None:
+    def _check_code_free(self, code: str | None, own_id: int | None) -> None:
         if code is None:
             return
         tt = self.t["territories"]
@@ -189,7 +187,7 @@ class TerritoryOps:
             raise ConflictError(f"Territory code {code!r} is already used by territory {found}.")
 
     def _record_version(
-        self: Tx, territory_id: int, version: int, op: str, values: dict[str, Any]
+        self, territory_id: int, version: int, op: str, values: dict[str, Any]
     ) -> None:
         self.conn.execute(
             insert(self.t["territory_versions"]).values(
