@@ -40,8 +40,13 @@ TOKEN = "bench-admin-token"
 
 
 def _settings(db: Path) -> Settings:
-    return Settings(_env_file=None, database_url=f"sqlite:///{db}", bootstrap_admin_token=TOKEN,  # type: ignore[call-arg]
-                    rate_limit_per_minute=0, max_import_bytes=2**31)
+    return Settings(
+        _env_file=None,
+        database_url=f"sqlite:///{db}",
+        bootstrap_admin_token=TOKEN,  # type: ignore[call-arg]
+        rate_limit_per_minute=0,
+        max_import_bytes=2**31,
+    )
 
 
 def _write_csv(path: Path, n: int, seed: int = 3) -> None:
@@ -68,8 +73,11 @@ def _bulk(db: Path, csv: Path) -> tuple[float, dict[str, int]]:
     with TestClient(create_app(_settings(db))) as client:
         _territories(client)
         started = time.perf_counter()
-        r = client.post("/accounts/import", content=csv.read_bytes(),
-                        headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "text/csv"})
+        r = client.post(
+            "/accounts/import",
+            content=csv.read_bytes(),
+            headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "text/csv"},
+        )
         elapsed = time.perf_counter() - started
         r.raise_for_status()
         assert r.json()["created"] > 0
@@ -84,9 +92,17 @@ def _one_by_one(db: Path, csv: Path, sample: int) -> tuple[float, dict[str, int]
         started = time.perf_counter()
         for row in rows:
             aid, name, lon, lat, industry, rev, stage = row.split(",")
-            body = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [float(lon), float(lat)]},
-                    "properties": {"id": aid, "name": name, "industry": industry,
-                                   "annual_revenue": float(rev), "stage": stage}}
+            body = {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [float(lon), float(lat)]},
+                "properties": {
+                    "id": aid,
+                    "name": name,
+                    "industry": industry,
+                    "annual_revenue": float(rev),
+                    "stage": stage,
+                },
+            }
             client.post("/accounts", json=body, headers=h).raise_for_status()
         return time.perf_counter() - started, _owners(client.app)
 
@@ -100,8 +116,19 @@ def _owners(app: object) -> dict[str, int]:
 def _peak_rss_import(csv: Path, db: Path) -> tuple[float, float]:
     env = {**os.environ, "TERRITORY_DATABASE_URL": f"sqlite:///{db}"}
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-c", "import sys; from service.cli import main; sys.exit(main(sys.argv[1:]))",
-                    "import", str(csv)], cwd=ROOT, env=env, check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from service.cli import main; sys.exit(main(sys.argv[1:]))",
+            "import",
+            str(csv),
+        ],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     elapsed = time.perf_counter() - started
     peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return elapsed, peak_kb / 1024
@@ -110,8 +137,12 @@ def _peak_rss_import(csv: Path, db: Path) -> tuple[float, float]:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=100_000)
-    ap.add_argument("--sample", type=int, default=2_000, help="one-by-one requests timed, then scaled")
-    ap.add_argument("--big", type=int, default=1_000_000, help="rows for the peak-memory run (0 skips)")
+    ap.add_argument(
+        "--sample", type=int, default=2_000, help="one-by-one requests timed, then scaled"
+    )
+    ap.add_argument(
+        "--big", type=int, default=1_000_000, help="rows for the peak-memory run (0 skips)"
+    )
     ap.add_argument("--quick", action="store_true")
     args = ap.parse_args()
     if args.quick:
@@ -125,9 +156,13 @@ def main() -> None:
         agree = all(bulk_owners[k] == v for k, v in single_owners.items())
         single_scaled = single_s / args.sample * args.rows
         result = {
-            "rows": args.rows, "bulk_s": round(bulk_s, 3), "rows_per_s": round(args.rows / bulk_s),
-            "one_by_one_sample": args.sample, "one_by_one_sample_s": round(single_s, 3),
-            "one_by_one_scaled_s": round(single_scaled, 3), "x_vs_one_by_one": round(single_scaled / bulk_s, 2),
+            "rows": args.rows,
+            "bulk_s": round(bulk_s, 3),
+            "rows_per_s": round(args.rows / bulk_s),
+            "one_by_one_sample": args.sample,
+            "one_by_one_sample_s": round(single_s, 3),
+            "one_by_one_scaled_s": round(single_scaled, 3),
+            "x_vs_one_by_one": round(single_scaled / bulk_s, 2),
             "agree": agree,
         }
         if args.big:
@@ -135,8 +170,14 @@ def main() -> None:
             _write_csv(big, args.big, seed=5)
             # Into the bulk database: its territories make the run assign for real.
             big_s, peak_mb = _peak_rss_import(big, d / "bulk.db")
-            result.update({"big_rows": args.big, "big_import_s": round(big_s, 1), "big_peak_rss_mb": round(peak_mb),
-                           "big_csv_mb": round(big.stat().st_size / 1e6)})
+            result.update(
+                {
+                    "big_rows": args.big,
+                    "big_import_s": round(big_s, 1),
+                    "big_peak_rss_mb": round(peak_mb),
+                    "big_csv_mb": round(big.stat().st_size / 1e6),
+                }
+            )
     print(json.dumps(result))
 
 

@@ -16,7 +16,6 @@ twelve thousand five hundred in the US and twelve and a half in Germany.
 from __future__ import annotations
 
 import functools
-
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence

@@ -23,23 +23,71 @@ from service._demo_places import NEARBY_STATES, REGION_STATES, Places
 
 # (industry, share of accounts, median annual revenue to us in USD, name words)
 _INDUSTRIES: Final = (
-    ("Manufacturing", 0.22, 60_000, ("Tool & Die", "Precision Machining", "Metal Fabrication",
-                                     "Plastics", "Castings", "Components", "Stamping")),
-    ("Healthcare", 0.16, 55_000, ("Family Clinic", "Medical Group", "Health Partners",
-                                  "Dental Care", "Orthopedics", "Pharmacy", "Home Health")),
-    ("Retail", 0.14, 28_000, ("Hardware", "Outfitters", "Market", "Home Goods", "Furniture",
-                              "Garden Center")),
-    ("Logistics", 0.11, 45_000, ("Freight", "Logistics", "Trucking", "Warehousing",
-                                 "Distribution", "Cold Storage")),
+    (
+        "Manufacturing",
+        0.22,
+        60_000,
+        (
+            "Tool & Die",
+            "Precision Machining",
+            "Metal Fabrication",
+            "Plastics",
+            "Castings",
+            "Components",
+            "Stamping",
+        ),
+    ),
+    (
+        "Healthcare",
+        0.16,
+        55_000,
+        (
+            "Family Clinic",
+            "Medical Group",
+            "Health Partners",
+            "Dental Care",
+            "Orthopedics",
+            "Pharmacy",
+            "Home Health",
+        ),
+    ),
+    (
+        "Retail",
+        0.14,
+        28_000,
+        ("Hardware", "Outfitters", "Market", "Home Goods", "Furniture", "Garden Center"),
+    ),
+    (
+        "Logistics",
+        0.11,
+        45_000,
+        ("Freight", "Logistics", "Trucking", "Warehousing", "Distribution", "Cold Storage"),
+    ),
     ("Software", 0.07, 50_000, ("Software", "Data Systems", "Labs", "Digital", "Cloud Services")),
-    ("Finance", 0.09, 70_000, ("Credit Union", "Savings Bank", "Wealth Advisors",
-                               "Insurance Agency", "Capital")),
-    ("Education", 0.07, 35_000, ("Academy", "Learning Center", "Technical College", "Schools",
-                                 "Institute")),
-    ("Hospitality", 0.08, 25_000, ("Hotel Group", "Inn & Suites", "Restaurant Group", "Catering",
-                                   "Event Center")),
-    ("Agriculture", 0.06, 30_000, ("Farm Supply", "Grain Co-op", "Seed Company", "Equipment",
-                                   "Feed & Supply")),
+    (
+        "Finance",
+        0.09,
+        70_000,
+        ("Credit Union", "Savings Bank", "Wealth Advisors", "Insurance Agency", "Capital"),
+    ),
+    (
+        "Education",
+        0.07,
+        35_000,
+        ("Academy", "Learning Center", "Technical College", "Schools", "Institute"),
+    ),
+    (
+        "Hospitality",
+        0.08,
+        25_000,
+        ("Hotel Group", "Inn & Suites", "Restaurant Group", "Catering", "Event Center"),
+    ),
+    (
+        "Agriculture",
+        0.06,
+        30_000,
+        ("Farm Supply", "Grain Co-op", "Seed Company", "Equipment", "Feed & Supply"),
+    ),
 )
 INDUSTRIES: Final = tuple(row[0] for row in _INDUSTRIES)
 PRODUCTS: Final = ("Core", "Analytics", "Support", "Mobile")
@@ -47,17 +95,64 @@ _PRODUCT_ODDS: Final = (0.97, 0.45, 0.5, 0.25)
 _STAGES: Final = ("lead", "opportunity", "customer")
 _STAGE_ODDS: Final = (0.3, 0.2, 0.5)
 _PREFIXES: Final = (
-    "Summit", "Riverbend", "Buckeye", "Hoosier", "Bluegrass", "Maple Leaf", "Oak Ridge",
-    "Lakeshore", "Heartland", "Pioneer", "Keystone", "Cardinal", "Prairie", "Crossroads",
-    "Union", "Liberty", "Valley", "Northstar", "Granite", "Cedar Hill", "Tri-County",
-    "Limestone", "Redbud", "Sycamore", "Twin Rivers", "Meridian", "Ironwood", "Blue Heron",
+    "Summit",
+    "Riverbend",
+    "Buckeye",
+    "Hoosier",
+    "Bluegrass",
+    "Maple Leaf",
+    "Oak Ridge",
+    "Lakeshore",
+    "Heartland",
+    "Pioneer",
+    "Keystone",
+    "Cardinal",
+    "Prairie",
+    "Crossroads",
+    "Union",
+    "Liberty",
+    "Valley",
+    "Northstar",
+    "Granite",
+    "Cedar Hill",
+    "Tri-County",
+    "Limestone",
+    "Redbud",
+    "Sycamore",
+    "Twin Rivers",
+    "Meridian",
+    "Ironwood",
+    "Blue Heron",
 )
 _SUFFIXES: Final = ("", "", "Inc.", "LLC", "Co.")
 _FORMAL: Final = frozenset({"Manufacturing", "Logistics", "Software"})  # names with "Inc."
 _STREETS: Final = (
-    "Main", "High", "Market", "Broad", "Maple", "Oak", "Elm", "Washington", "Lincoln",
-    "Jefferson", "Park", "Lake", "River", "Church", "Mill", "Walnut", "Cherry", "State",
-    "Water", "Front", "Locust", "Sycamore", "Franklin", "Jackson", "Poplar", "Chestnut",
+    "Main",
+    "High",
+    "Market",
+    "Broad",
+    "Maple",
+    "Oak",
+    "Elm",
+    "Washington",
+    "Lincoln",
+    "Jefferson",
+    "Park",
+    "Lake",
+    "River",
+    "Church",
+    "Mill",
+    "Walnut",
+    "Cherry",
+    "State",
+    "Water",
+    "Front",
+    "Locust",
+    "Sycamore",
+    "Franklin",
+    "Jackson",
+    "Poplar",
+    "Chestnut",
 )
 _STREET_KINDS: Final = ("St", "Ave", "Rd", "Blvd", "Dr", "Pike", "Pkwy", "Ln")
 _REVENUE_SIGMA: Final = 0.85  # lognormal spread: the top 5% earn ~4x the median
@@ -86,12 +181,20 @@ def build_accounts(
     """``n_accounts`` demo accounts, the last ones placed outside the region."""
     n_inside = n_accounts - len(plan.outside)
     far = places.city_index(*plan.far_city)
-    lonlat = np.vstack([_draw_locations(rng, places, n_inside, far, plan.far_count),
-                        np.asarray(plan.outside, dtype=float).reshape(-1, 2)])
+    lonlat = np.vstack(
+        [
+            _draw_locations(rng, places, n_inside, far, plan.far_count),
+            np.asarray(plan.outside, dtype=float).reshape(-1, 2),
+        ]
+    )
     lonlat = np.round(lonlat, 6)
     # Inside accounts take a ZIP of the region's states even on a river bank.
-    zips = np.concatenate([places.nearest_zip(lonlat[:n_inside], REGION_STATES),
-                           places.nearest_zip(lonlat[n_inside:], NEARBY_STATES)])
+    zips = np.concatenate(
+        [
+            places.nearest_zip(lonlat[:n_inside], REGION_STATES),
+            places.nearest_zip(lonlat[n_inside:], NEARBY_STATES),
+        ]
+    )
     fields = _business_fields(rng, len(lonlat))
     accounts = [
         _account(rng, f"{plan.id_prefix}-{k + 1:06d}", lonlat[k], places, int(zips[k]), fields, k)
@@ -110,8 +213,13 @@ def _draw_locations(
     n_rural = round(_RURAL_SHARE * (n - far_count))
     center_city, sigma_city = _city_centres(rng, places, n - far_count - n_rural)
     rural = rng.choice(np.flatnonzero(np.isin(places.zip_states, REGION_STATES)), size=n_rural)
-    center = np.vstack([center_city, places.zip_lonlat[rural],
-                        np.repeat(places.city_lonlat[far:far + 1], far_count, axis=0)])
+    center = np.vstack(
+        [
+            center_city,
+            places.zip_lonlat[rural],
+            np.repeat(places.city_lonlat[far : far + 1], far_count, axis=0),
+        ]
+    )
     far_sigma = _spread_km(places.city_population[far : far + 1])
     sigma_km = np.concatenate([sigma_city, np.full(n_rural, 3.0), np.repeat(far_sigma, far_count)])
     east_km, north_km = rng.normal(0.0, 1.0, size=(2, n)) * sigma_km
@@ -232,7 +340,7 @@ def _account(
 
 
 def _company_name(rng: np.random.Generator, industry: str, nouns: Sequence[str], city: str) -> str:
-    """"Summit Precision Machining LLC", "Dayton Family Clinic", ..."""
+    """ "Summit Precision Machining LLC", "Dayton Family Clinic", ..."""
     prefix = city if rng.random() < 0.3 else str(rng.choice(_PREFIXES))
     suffix = str(rng.choice(_SUFFIXES)) if industry in _FORMAL else ""
     return " ".join(part for part in (prefix, str(rng.choice(nouns)), suffix) if part)
@@ -260,7 +368,11 @@ def _drop_locations(accounts: list[Account], rows: npt.NDArray[np.intp]) -> None
         accounts[k] = replace(accounts[k], location=None, geocode=None)
     accounts[rows[4]] = replace(accounts[rows[4]], location=None, geocode=None, postal_code=None)
     accounts[rows[5]] = replace(
-        accounts[rows[5]], location=None, geocode=None, postal_code=None, city=None,
+        accounts[rows[5]],
+        location=None,
+        geocode=None,
+        postal_code=None,
+        city=None,
         address=f"PO Box {100 + int(rows[5]) % 900}",
     )
 
@@ -269,7 +381,10 @@ def _add_overrides(
     accounts: list[Account], rows: npt.NDArray[np.intp], rep_ids: Sequence[int]
 ) -> None:
     """Named accounts: the first customers worth $100k+ among ``rows`` keep a chosen rep."""
-    customers = [k for k in rows if accounts[k].stage == "customer"
-                 and (accounts[k].annual_revenue or 0.0) >= 100_000]
+    customers = [
+        k
+        for k in rows
+        if accounts[k].stage == "customer" and (accounts[k].annual_revenue or 0.0) >= 100_000
+    ]
     for k, rep_id in zip(customers, rep_ids, strict=False):
         accounts[k] = replace(accounts[k], owner_rep_id=rep_id)

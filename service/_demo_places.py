@@ -139,7 +139,8 @@ def us_city(name: str, state: str) -> LonLat:
 
 def _region_cities(region: shapely.Polygon) -> list[City]:
     rows = [
-        c for c in _us_cities()
+        c
+        for c in _us_cities()
         if c["admin1code"] in REGION_STATES and (c["name"], c["admin1code"]) not in _SKIP_CITIES
     ]
     inside = shapely.contains_xy(

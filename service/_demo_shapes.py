@@ -67,8 +67,7 @@ def build_shapes(
     faces = _faces(region, [*cells, *disks])
     owners = _face_owners(faces, cells, disks, extra.owner)
     per_district = tuple(
-        tuple(f for f, o in zip(faces, owners, strict=True) if k in o)
-        for k in range(len(anchors))
+        tuple(f for f, o in zip(faces, owners, strict=True) if k in o) for k in range(len(anchors))
     )
     return Shapes(
         parent=_assemble(faces),

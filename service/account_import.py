@@ -29,7 +29,9 @@ from service.storage import Store, Tx
 
 CHUNK_ROWS = 5_000
 MAX_REPORTED_ISSUES = 10_000
-_WARNING_CODES = frozenset({"unknown-column", "null-island", "geocode-ambiguous", "geocode-conflict", "geocode-not_found"})
+_WARNING_CODES = frozenset(
+    {"unknown-column", "null-island", "geocode-ambiguous", "geocode-conflict", "geocode-not_found"}
+)
 
 
 class _Rollback(Exception):
@@ -67,8 +69,12 @@ class ImportReport:
     def summary(self) -> dict[str, Any]:
         """The report as JSON."""
         return {
-            "atomic": self.atomic, "stored": self.stored, "rows": self.rows,
-            "created": self.created, "updated": self.updated, "unchanged": self.unchanged,
+            "atomic": self.atomic,
+            "stored": self.stored,
+            "rows": self.rows,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
             "failed": self.failed_rows,
             "errors": [_issue_json(i) for i in self.issues],
             "warnings": [_issue_json(i) for i in self.warnings],
@@ -106,7 +112,11 @@ def csv_rows(stream: IO[bytes]) -> Iterator[ParsedRow]:
         yield "/rows/0", None, [Issue("/rows/0", exc.reason, code="bad-encoding")]
         return
     if not header:
-        yield "/rows/0", None, [Issue("/rows/0", "the file is empty: no header row", code="empty-file")]
+        yield (
+            "/rows/0",
+            None,
+            [Issue("/rows/0", "the file is empty: no header row", code="empty-file")],
+        )
         return
     header_issues = check_header(list(header))
     if header_issues:
@@ -124,10 +134,18 @@ def _data_rows(reader: csv.DictReader[str]) -> Iterator[ParsedRow]:
         except StopIteration:
             return
         except _EncodingProblem as exc:
-            yield f"/rows/{number + 1}", None, [Issue(f"/rows/{number + 1}", exc.reason, code="bad-encoding")]
+            yield (
+                f"/rows/{number + 1}",
+                None,
+                [Issue(f"/rows/{number + 1}", exc.reason, code="bad-encoding")],
+            )
             return
         except csv.Error as exc:
-            yield f"/rows/{number + 1}", None, [Issue(f"/rows/{number + 1}", f"malformed CSV: {exc}", code="bad-csv")]
+            yield (
+                f"/rows/{number + 1}",
+                None,
+                [Issue(f"/rows/{number + 1}", f"malformed CSV: {exc}", code="bad-csv")],
+            )
             return
         number += 1
         yield (f"/rows/{number}", *parse_account_row(row, row_number=number))
@@ -168,13 +186,35 @@ def geojson_rows(payload: bytes) -> Iterator[ParsedRow]:
     try:
         json.dumps(doc, ensure_ascii=False).encode("utf-8")
     except UnicodeEncodeError:
-        yield "/", None, [Issue("/", "the file contains a lone UTF-16 surrogate escape", code="bad-encoding")]
+        yield (
+            "/",
+            None,
+            [Issue("/", "the file contains a lone UTF-16 surrogate escape", code="bad-encoding")],
+        )
         return
-    if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection" or not isinstance(doc.get("features"), list):
-        yield "/", None, [Issue("/type", "expected a GeoJSON FeatureCollection with a features list", code="wrong-type")]
+    if (
+        not isinstance(doc, dict)
+        or doc.get("type") != "FeatureCollection"
+        or not isinstance(doc.get("features"), list)
+    ):
+        yield (
+            "/",
+            None,
+            [
+                Issue(
+                    "/type",
+                    "expected a GeoJSON FeatureCollection with a features list",
+                    code="wrong-type",
+                )
+            ],
+        )
         return
     if not doc["features"]:
-        yield "/features", None, [Issue("/features", "the collection has no features", code="empty-file")]
+        yield (
+            "/features",
+            None,
+            [Issue("/features", "the collection has no features", code="empty-file")],
+        )
         return
     for i, feature in enumerate(doc["features"]):
         yield (f"/features/{i}", *parse_account_feature(feature, index=i))
@@ -202,9 +242,17 @@ def import_rows(
             if report.failed and atomic:
                 raise _Rollback
             if report.created or report.updated:
-                tx.audit(actor, "import", "account", None, {
-                    "created": report.created, "updated": report.updated, "failed": report.failed_rows,
-                })
+                tx.audit(
+                    actor,
+                    "import",
+                    "account",
+                    None,
+                    {
+                        "created": report.created,
+                        "updated": report.updated,
+                        "failed": report.failed_rows,
+                    },
+                )
             report.stored = True
     except _Rollback:
         report.created = report.updated = report.unchanged = 0
@@ -212,8 +260,13 @@ def import_rows(
 
 
 def _run(
-    tx: Tx, index_cache: IndexCache, geocoder: Geocoder, rows: Iterable[ParsedRow],
-    report: ImportReport, *, max_rows: int,
+    tx: Tx,
+    index_cache: IndexCache,
+    geocoder: Geocoder,
+    rows: Iterable[ParsedRow],
+    report: ImportReport,
+    *,
+    max_rows: int,
 ) -> None:
     index = index_cache.current_in(tx)
     seen: set[str] = set()
@@ -225,7 +278,11 @@ def _run(
             report.rows += 1
             if report.rows > max_rows:
                 report.failed_rows += 1
-                report.add(Issue("/rows", f"more than {max_rows} rows; split the file", code="too-many-rows"))
+                report.add(
+                    Issue(
+                        "/rows", f"more than {max_rows} rows; split the file", code="too-many-rows"
+                    )
+                )
                 return
         _take(pointer, fields, issues, seen, chunk, report, geocoder)
         if len(chunk) >= CHUNK_ROWS:
@@ -235,8 +292,12 @@ def _run(
 
 def _take(
     pointer: str,
-    fields: RowFields | None, issues: list[Issue], seen: set[str], chunk: list[Account],
-    report: ImportReport, geocoder: Geocoder,
+    fields: RowFields | None,
+    issues: list[Issue],
+    seen: set[str],
+    chunk: list[Account],
+    report: ImportReport,
+    geocoder: Geocoder,
 ) -> None:
     for issue in issues:
         report.add(issue)
@@ -246,25 +307,40 @@ def _take(
         return
     if fields.id in seen:
         report.failed_rows += 1
-        report.add(Issue(pointer + "/id", f"duplicate id {fields.id!r} in this file", code="duplicate-id"))
+        report.add(
+            Issue(pointer + "/id", f"duplicate id {fields.id!r} in this file", code="duplicate-id")
+        )
         return
     seen.add(fields.id)
     geocode = geocoder.geocode_account(
-        lon=fields.lon, lat=fields.lat, postal_code=fields.postal_code, city=fields.city,
-        region=fields.region, country=fields.country, address=fields.address,
+        lon=fields.lon,
+        lat=fields.lat,
+        postal_code=fields.postal_code,
+        city=fields.city,
+        region=fields.region,
+        country=fields.country,
+        address=fields.address,
     )
     if geocode.status == "not_found" and fields.postal_code:
         # A postal code we cannot place is a bad row, not an account to park
         # as "no location": the user gave us a location and it is wrong.
         report.failed_rows += 1
-        report.add(Issue(
-            pointer + "/postal_code",
-            geocode.note or f"unknown postal code {fields.postal_code!r}",
-            code="unknown-postal-code",
-        ))
+        report.add(
+            Issue(
+                pointer + "/postal_code",
+                geocode.note or f"unknown postal code {fields.postal_code!r}",
+                code="unknown-postal-code",
+            )
+        )
         return
     if geocode.status in ("not_found", "ambiguous", "conflict"):
-        report.add(Issue(pointer, geocode.note or f"geocoding: {geocode.status}", code=f"geocode-{geocode.status}"))
+        report.add(
+            Issue(
+                pointer,
+                geocode.note or f"geocoding: {geocode.status}",
+                code=f"geocode-{geocode.status}",
+            )
+        )
     chunk.append(fields.to_account(geocode))
 
 
@@ -272,14 +348,18 @@ def _flush(tx: Tx, index: Any, chunk: list[Account], report: ImportReport) -> No
     if not chunk:
         return
     assignments = assign_accounts(chunk, index)
-    created, updated, unchanged = tx.upsert_accounts(list(zip(chunk, assignments, strict=True)), actor=None)
+    created, updated, unchanged = tx.upsert_accounts(
+        list(zip(chunk, assignments, strict=True)), actor=None
+    )
     report.created += created
     report.updated += updated
     report.unchanged += unchanged
     chunk.clear()
 
 
-def import_file(store: Store, settings: Settings, path: str, *, atomic: bool, actor: str | None) -> ImportReport:
+def import_file(
+    store: Store, settings: Settings, path: str, *, atomic: bool, actor: str | None
+) -> ImportReport:
     """The CLI's import: a CSV or GeoJSON file on disk."""
     from service.index_cache import IndexCache
 
@@ -287,9 +367,19 @@ def import_file(store: Store, settings: Settings, path: str, *, atomic: bool, ac
     p = Path(path)
     if p.suffix.lower() in (".geojson", ".json"):
         rows: Iterable[ParsedRow] = geojson_rows(p.read_bytes())
-        return import_rows(store, IndexCache(store), geocoder, rows, atomic=atomic, actor=actor, max_rows=10**9)
+        return import_rows(
+            store, IndexCache(store), geocoder, rows, atomic=atomic, actor=actor, max_rows=10**9
+        )
     with p.open("rb") as fh:
-        return import_rows(store, IndexCache(store), geocoder, csv_rows(fh), atomic=atomic, actor=actor, max_rows=10**9)
+        return import_rows(
+            store,
+            IndexCache(store),
+            geocoder,
+            csv_rows(fh),
+            atomic=atomic,
+            actor=actor,
+            max_rows=10**9,
+        )
 
 
 def make_geocoder(settings: Settings) -> Geocoder:

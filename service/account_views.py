@@ -27,7 +27,9 @@ def distances_km(items: Sequence[StoredAccount], reps: Mapping[int, Rep]) -> lis
         lat2.append(s.account.location[1])
     out: list[float | None] = [None] * len(items)
     if idx:
-        d = np.atleast_1d(geodesic_km(np.array(lon1), np.array(lat1), np.array(lon2), np.array(lat2)))
+        d = np.atleast_1d(
+            geodesic_km(np.array(lon1), np.array(lat1), np.array(lon2), np.array(lat2))
+        )
         for i, km in zip(idx, d, strict=True):
             out[i] = float(km)
     return out
@@ -56,8 +58,11 @@ def account_features(
     dists = distances_km(items, reps)
     return [
         account_feature(
-            s.account, s.assignment, distance_km=d,
-            flags=account_flags(s, d, reps, default_max_km), version=s.version,
+            s.account,
+            s.assignment,
+            distance_km=d,
+            flags=account_flags(s, d, reps, default_max_km),
+            version=s.version,
         )
         for s, d in zip(items, dists, strict=True)
     ]

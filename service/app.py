@@ -67,7 +67,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.index_cache = IndexCache(store)
     app.state.geocoder = make_geocoder(settings)
     app.state.geocoder.warm_up()
-    log.info(json.dumps({"event": "started", "backend": store.name, "version": service.__version__}))
+    log.info(
+        json.dumps({"event": "started", "backend": store.name, "version": service.__version__})
+    )
     try:
         yield
     finally:
@@ -78,28 +80,43 @@ def _add_middleware(app: FastAPI, settings: Settings) -> None:
     app.add_middleware(
         BodyGuardMiddleware,
         max_body_bytes=settings.max_body_bytes,
-        large_paths={p: settings.max_import_bytes for p in IMPORT_PATHS},
+        large_paths=dict.fromkeys(IMPORT_PATHS, settings.max_import_bytes),
     )
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
-            allow_headers=["Authorization", "Content-Type", "If-Match", "If-None-Match", "Idempotency-Key"],
+            allow_headers=[
+                "Authorization",
+                "Content-Type",
+                "If-Match",
+                "If-None-Match",
+                "Idempotency-Key",
+            ],
             expose_headers=["ETag", "Location", "Link", "Retry-After"],
         )
     app.middleware("http")(_access_log)
 
 
-async def _access_log(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+async def _access_log(
+    request: Request, call_next: Callable[[Request], Awaitable[Response]]
+) -> Response:
     # One structured line per request. The query string and headers are left
     # out: they can carry tokens or personal data.
     started = time.perf_counter()
     response = await call_next(request)
-    log.info(json.dumps({
-        "event": "request", "method": request.method, "path": request.url.path,
-        "status": response.status_code, "ms": round((time.perf_counter() - started) * 1000, 2),
-    }))
+    log.info(
+        json.dumps(
+            {
+                "event": "request",
+                "method": request.method,
+                "path": request.url.path,
+                "status": response.status_code,
+                "ms": round((time.perf_counter() - started) * 1000, 2),
+            }
+        )
+    )
     return response
 
 

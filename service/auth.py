@@ -63,7 +63,10 @@ def hash_token(token: str) -> str:
 
 def _unauthorized(detail: str) -> HTTPProblem:
     return HTTPProblem(
-        401, "unauthorized", "Unauthorized", detail,
+        401,
+        "unauthorized",
+        "Unauthorized",
+        detail,
         headers={"WWW-Authenticate": 'Bearer realm="territory"'},
     )
 
@@ -160,7 +163,9 @@ def ensure_can_write_territory(
         raise forbidden("This territory is outside the manager's region.")
 
 
-def in_subtree(territory_id: int | None, root_id: int | None, parents: dict[int, int | None]) -> bool:
+def in_subtree(
+    territory_id: int | None, root_id: int | None, parents: dict[int, int | None]
+) -> bool:
     """True when ``territory_id`` is ``root_id`` or one of its descendants."""
     seen: set[int] = set()
     current = territory_id

@@ -30,8 +30,12 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the HTTP service")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, default=None, help="worker processes (default WEB_CONCURRENCY or 1)")
-    serve.add_argument("--demo", action="store_true", help="seed demo data and print one token per role")
+    serve.add_argument(
+        "--workers", type=int, default=None, help="worker processes (default WEB_CONCURRENCY or 1)"
+    )
+    serve.add_argument(
+        "--demo", action="store_true", help="seed demo data and print one token per role"
+    )
     serve.set_defaults(func=_serve)
 
     token = sub.add_parser("token", help="manage access tokens")
@@ -51,7 +55,9 @@ def _parser() -> argparse.ArgumentParser:
 
     imp = sub.add_parser("import", help="import accounts from CSV or GeoJSON (streamed)")
     imp.add_argument("path")
-    imp.add_argument("--keep-good-rows", action="store_true", help="store the good rows even if some fail")
+    imp.add_argument(
+        "--keep-good-rows", action="store_true", help="store the good rows even if some fail"
+    )
     imp.set_defaults(func=_import)
 
     render = sub.add_parser("render-map", help="write a map page to a file")
@@ -82,8 +88,12 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     workers = args.workers or int(os.environ.get("WEB_CONCURRENCY", "1"))
     uvicorn.run(
-        "service.app:create_app", factory=True, host=args.host, port=args.port,
-        workers=workers, log_level="warning",
+        "service.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=workers,
+        log_level="warning",
     )
     return 0
 
@@ -95,8 +105,13 @@ def _token_create(args: argparse.Namespace, settings: Settings) -> int:
     expires = datetime.now(UTC) + timedelta(days=args.expires_days) if args.expires_days else None
     store = Store.open(settings.database_url)
     token, record = create_token(
-        store, role=args.role, owner=args.owner or f"cli-{args.role}", rep_id=args.rep_id,
-        region_id=args.region_id, expires_at=expires, actor="cli",
+        store,
+        role=args.role,
+        owner=args.owner or f"cli-{args.role}",
+        rep_id=args.rep_id,
+        region_id=args.region_id,
+        expires_at=expires,
+        actor="cli",
     )
     print(token)
     print(f"token id {record.id}, role {record.role}", file=sys.stderr)
@@ -108,7 +123,11 @@ def _token_list(args: argparse.Namespace, settings: Settings) -> int:
 
     with Store.open(settings.database_url).read() as tx:
         for t in tx.find_tokens():
-            state = "revoked" if t.revoked_at else ("active" if t.is_active(datetime.now(UTC)) else "expired")
+            state = (
+                "revoked"
+                if t.revoked_at
+                else ("active" if t.is_active(datetime.now(UTC)) else "expired")
+            )
             print(f"{t.id}\t{t.role}\t{t.owner}\trep={t.rep_id}\tregion={t.region_id}\t{state}")
     return 0
 

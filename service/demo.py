@@ -59,24 +59,47 @@ def seed_demo(store: Store, *, n_accounts: int = 1200) -> None:
         rep_ids = {r.id: tx.insert_rep(r, actor="demo").id for r in data.reps}
         territory_ids: dict[int, int] = {}
         for t in data.territories:  # parents come first
-            geom = t.geometry if isinstance(t.geometry, shapely.MultiPolygon) else shapely.MultiPolygon([t.geometry])
+            geom = (
+                t.geometry
+                if isinstance(t.geometry, shapely.MultiPolygon)
+                else shapely.MultiPolygon([t.geometry])
+            )
             draft = TerritoryDraft(
-                t.name, geom, t.code, territory_ids.get(t.parent_id) if t.parent_id else None,
-                tuple(rep_ids[r] for r in t.rep_ids), t.rules, t.color,
+                t.name,
+                geom,
+                t.code,
+                territory_ids.get(t.parent_id) if t.parent_id else None,
+                tuple(rep_ids[r] for r in t.rep_ids),
+                t.rules,
+                t.color,
             )
             territory_ids[t.id] = tx.insert_territory(draft, actor="demo").id
         accounts = [_placed(a, geocoder, rep_ids) for a in data.accounts]
         index = TerritoryIndex.build(tx.find_territories())
-        tx.upsert_accounts(list(zip(accounts, assign_accounts(accounts, index), strict=True)), actor="demo")
+        tx.upsert_accounts(
+            list(zip(accounts, assign_accounts(accounts, index), strict=True)), actor="demo"
+        )
 
 
 def _placed(a: Account, geocoder: object, rep_ids: dict[int, int]) -> Account:
     lon, lat = a.location if a.location is not None else (None, None)
     geocode = geocoder.geocode_account(  # type: ignore[attr-defined]
-        lon=lon, lat=lat, postal_code=a.postal_code, city=a.city, region=a.region, country=a.country,
+        lon=lon,
+        lat=lat,
+        postal_code=a.postal_code,
+        city=a.city,
+        region=a.region,
+        country=a.country,
     )
     owner = rep_ids.get(a.owner_rep_id) if a.owner_rep_id is not None else None
-    return Account(**{**{f: getattr(a, f) for f in a.__slots__}, "location": geocode.location, "geocode": geocode, "owner_rep_id": owner})
+    return Account(
+        **{
+            **{f: getattr(a, f) for f in a.__slots__},
+            "location": geocode.location,
+            "geocode": geocode,
+            "owner_rep_id": owner,
+        }
+    )
 
 
 def _demo_tokens(store: Store) -> dict[str, str]:
@@ -85,11 +108,18 @@ def _demo_tokens(store: Store) -> dict[str, str]:
         region = next((t for t in tx.find_territories() if t.parent_id is None), None)
     tokens = {"admin": create_token(store, role="admin", owner="demo-admin", actor="demo")[0]}
     tokens["manager"] = create_token(
-        store, role="manager", owner="demo-manager", actor="demo",
+        store,
+        role="manager",
+        owner="demo-manager",
+        actor="demo",
         region_id=region.id if region else None,
     )[0]
     if first_rep:
         tokens["rep"] = create_token(
-            store, role="rep", owner=f"demo-rep-{first_rep[0].id}", rep_id=first_rep[0].id, actor="demo"
+            store,
+            role="rep",
+            owner=f"demo-rep-{first_rep[0].id}",
+            rep_id=first_rep[0].id,
+            actor="demo",
         )[0]
     return tokens

@@ -135,17 +135,31 @@ def _territories(shapes: Shapes) -> tuple[Territory, ...]:
     key_code, key_name, key_color, key_reps, key_districts = _KEY
     for k, (d_code, d_name, _, d_color, rep_nos) in enumerate(_DISTRICTS):
         split = d_code in key_districts
-        out.append(Territory(
-            id=len(out) + 1, name=d_name, code=d_code, geometry=shapes.districts[k],
-            parent_id=1, rep_ids=rep_nos, color=d_color,
-            rules=Rules(max_revenue=KEY_ACCOUNT_MIN_REVENUE) if split else Rules(),
-        ))
+        out.append(
+            Territory(
+                id=len(out) + 1,
+                name=d_name,
+                code=d_code,
+                geometry=shapes.districts[k],
+                parent_id=1,
+                rep_ids=rep_nos,
+                color=d_color,
+                rules=Rules(max_revenue=KEY_ACCOUNT_MIN_REVENUE) if split else Rules(),
+            )
+        )
     codes = [d[0] for d in _DISTRICTS]
-    out.append(Territory(
-        id=len(out) + 1, name=key_name, code=key_code, parent_id=1, rep_ids=key_reps,
-        geometry=shapes.union_of([codes.index(c) for c in key_districts]), color=key_color,
-        rules=Rules(min_revenue=KEY_ACCOUNT_MIN_REVENUE),
-    ))
+    out.append(
+        Territory(
+            id=len(out) + 1,
+            name=key_name,
+            code=key_code,
+            parent_id=1,
+            rep_ids=key_reps,
+            geometry=shapes.union_of([codes.index(c) for c in key_districts]),
+            color=key_color,
+            rules=Rules(min_revenue=KEY_ACCOUNT_MIN_REVENUE),
+        )
+    )
     return tuple(out)
 
 

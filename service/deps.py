@@ -79,6 +79,7 @@ def _bbox_problem(values: list[float]) -> str | None:
         return "bbox min_lat must not exceed max_lat"
     return None
 
+
 # Path ids: bounded so an absurd id is a 422, not a database overflow.
 TerritoryId = Annotated[int, Path(ge=1, le=2**31 - 1, description="Territory id.")]
 RepId = Annotated[int, Path(ge=1, le=2**31 - 1, description="Rep id.")]

@@ -37,8 +37,14 @@ class BodyGuardMiddleware:
         headers = Headers(scope=scope)
         declared = headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            await _send_problem(send, scope, 413, "content-too-large", "Content too large",
-                                f"The body is larger than the limit of {limit} bytes.")
+            await _send_problem(
+                send,
+                scope,
+                413,
+                "content-too-large",
+                "Content too large",
+                f"The body is larger than the limit of {limit} bytes.",
+            )
             return
         if scope["path"] in self.large_paths:
             # Imports stream their body; the route enforces the limit as it reads.
@@ -46,8 +52,14 @@ class BodyGuardMiddleware:
             return
         body, too_large = await _read_body(receive, limit)
         if too_large:
-            await _send_problem(send, scope, 413, "content-too-large", "Content too large",
-                                f"The body is larger than the limit of {limit} bytes.")
+            await _send_problem(
+                send,
+                scope,
+                413,
+                "content-too-large",
+                "Content too large",
+                f"The body is larger than the limit of {limit} bytes.",
+            )
             return
         content_type = headers.get("content-type", "").split(";")[0].strip().lower()
         if body and content_type in _JSON_TYPES and (problem := _json_problem(body)) is not None:
@@ -106,14 +118,29 @@ def _json_problem(body: bytes) -> str | None:
     return None
 
 
-async def _send_problem(send: Send, scope: Scope, status: int, code: str, title: str, detail: str) -> None:
+async def _send_problem(
+    send: Send, scope: Scope, status: int, code: str, title: str, detail: str
+) -> None:
     body = json.dumps(
-        {"type": f"/problems/{code}", "title": title, "status": status, "detail": detail,
-         "instance": scope["path"], "errors": []}
+        {
+            "type": f"/problems/{code}",
+            "title": title,
+            "status": status,
+            "detail": detail,
+            "instance": scope["path"],
+            "errors": [],
+        }
     ).encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", PROBLEM_MEDIA_TYPE.encode()),
-                            (b"content-length", str(len(body)).encode())]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
@@ -139,7 +166,7 @@ def parse_if_match(value: str | None) -> int | None | str:
         m = _ETAG_RE.fullmatch(part)
         if m is None or m.group(1) or not m.group(2).isdigit():
             # Weak ETags never match under If-Match (RFC 9110 section 13.1.1).
-            raise ValueError("If-Match must name a strong ETag such as \"3\"")
+            raise ValueError('If-Match must name a strong ETag such as "3"')
         versions.append(int(m.group(2)))
     if len(versions) != 1:
         raise ValueError("If-Match must name exactly one version")

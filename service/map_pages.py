@@ -44,27 +44,41 @@ def gather(store: Store, settings: Settings) -> MapInputs:
         snap = load_snapshot(tx)
     if len(snap.accounts) > settings.max_map_features:
         raise HTTPProblem(
-            422, "too-many-features", "Too many features",
+            422,
+            "too-many-features",
+            "Too many features",
             f"{len(snap.accounts)} accounts exceed the map limit of {settings.max_map_features}; "
             "raise TERRITORY_MAX_MAP_FEATURES or use /maps/coverage.png.",
         )
-    far = flag_too_far(snap.accounts, snap.assignments, snap.reps, default_max_service_km=settings.default_max_service_km)
+    far = flag_too_far(
+        snap.accounts,
+        snap.assignments,
+        snap.reps,
+        default_max_service_km=settings.default_max_service_km,
+    )
     flags: dict[str, list[str]] = {f.account_id: ["too_far"] for f in far.too_far}
     points = [(a.id, a.location[0], a.location[1]) for a in snap.accounts if a.location is not None]
     report = find_overlaps(snap.territories, points, sliver_km2=settings.sliver_km2)
-    overlaps = [OverlapShape(p.geometry, p.a_name, p.b_name, p.overlap_km2) for p in (*report.overlaps, *report.slivers)]
+    overlaps = [
+        OverlapShape(p.geometry, p.a_name, p.b_name, p.overlap_km2)
+        for p in (*report.overlaps, *report.slivers)
+    ]
     return MapInputs(snap, _metrics(snap, settings), flags, overlaps, _distances(snap))
 
 
 def _metrics(snap: Snapshot, settings: Settings) -> dict[int, dict[str, float]]:
     ts = travel_settings(settings)
-    balance = score_territories(snap.territories, snap.accounts, snap.assignments, snap.reps, metric="accounts", settings=ts)
+    balance = score_territories(
+        snap.territories, snap.accounts, snap.assignments, snap.reps, metric="accounts", settings=ts
+    )
     reps = snap.reps_by_id
     out: dict[int, dict[str, float]] = {}
     for row in balance.rows:
         values = {
-            "accounts": float(row.accounts), "revenue": row.annual_revenue,
-            "net_profit": row.net_profit, "workload_hours": row.workload_hours,
+            "accounts": float(row.accounts),
+            "revenue": row.annual_revenue,
+            "net_profit": row.net_profit,
+            "workload_hours": row.workload_hours,
         }
         rep = reps.get(row.rep_id) if row.rep_id is not None else None
         if rep is not None:
@@ -80,22 +94,38 @@ def _distances(snap: Snapshot) -> dict[str, float]:
     from service.storage.account_ops import StoredAccount
 
     items = [StoredAccount(a, s, 1) for a, s in zip(snap.accounts, snap.assignments, strict=True)]
-    return {s.account.id: d for s, d in zip(items, distances_km(items, snap.reps_by_id), strict=True) if d is not None}
+    return {
+        s.account.id: d
+        for s, d in zip(items, distances_km(items, snap.reps_by_id), strict=True)
+        if d is not None
+    }
 
 
-def coverage_map(store: Store, settings: Settings, *, metric: str | None, asset_base_url: str = "/static/vendor") -> folium.Map:
+def coverage_map(
+    store: Store, settings: Settings, *, metric: str | None, asset_base_url: str = "/static/vendor"
+) -> folium.Map:
     """The coverage map with every layer."""
     inputs = gather(store, settings)
     snap = inputs.snap
     return render_coverage_map(
-        snap.territories, snap.accounts, snap.assignments, snap.reps, metric=metric,
-        metrics=inputs.metrics, flags=inputs.flags, overlaps=inputs.overlaps,
-        distances_km=inputs.distances_km, tiles=settings.map_tiles,
-        offline=settings.map_offline_assets, asset_base_url=asset_base_url,
+        snap.territories,
+        snap.accounts,
+        snap.assignments,
+        snap.reps,
+        metric=metric,
+        metrics=inputs.metrics,
+        flags=inputs.flags,
+        overlaps=inputs.overlaps,
+        distances_km=inputs.distances_km,
+        tiles=settings.map_tiles,
+        offline=settings.map_offline_assets,
+        asset_base_url=asset_base_url,
     )
 
 
-def coverage_html(store: Store, settings: Settings, *, metric: str | None, asset_base_url: str = "/static/vendor") -> str:
+def coverage_html(
+    store: Store, settings: Settings, *, metric: str | None, asset_base_url: str = "/static/vendor"
+) -> str:
     """The coverage map page as HTML."""
     return to_html(coverage_map(store, settings, metric=metric, asset_base_url=asset_base_url))
 
@@ -108,8 +138,14 @@ def rep_map_html(store: Store, settings: Settings, rep_id: int, *, day: int | No
     accounts, assignments = snap.for_rep(rep_id)
     route = _route(rep, accounts, settings, day) if rep.home is not None else None
     m = render_rep_map(
-        rep, accounts, assignments, route=route, territories=[t for t in snap.territories if rep_id in t.rep_ids],
-        distances_km=_distances(snap), tiles=settings.map_tiles, offline=settings.map_offline_assets,
+        rep,
+        accounts,
+        assignments,
+        route=route,
+        territories=[t for t in snap.territories if rep_id in t.rep_ids],
+        distances_km=_distances(snap),
+        tiles=settings.map_tiles,
+        offline=settings.map_offline_assets,
     )
     return to_html(m)
 
@@ -120,14 +156,28 @@ def _route(rep: Any, accounts: list[Any], settings: Settings, day: int | None) -
         return None
     wanted = day or 1
     if not 1 <= wanted <= len(plan.days):
-        raise HTTPProblem(404, "no-such-day", "No such day", f"The plan has {len(plan.days)} field day(s).")
+        raise HTTPProblem(
+            404, "no-such-day", "No such day", f"The plan has {len(plan.days)} field day(s)."
+        )
     r = route_for_day(plan, wanted)
     names = {a.id: a.name or a.id for a in accounts}
-    stops = tuple(RouteStop(s.lon, s.lat, f"{s.order}. {names.get(s.account_id, s.account_id)}") for s in r.stops)
-    return RouteInput(stops, day=wanted, start=rep.home, end=rep.home, distance_km=r.km, duration_hours=r.total_hours)
+    stops = tuple(
+        RouteStop(s.lon, s.lat, f"{s.order}. {names.get(s.account_id, s.account_id)}")
+        for s in r.stops
+    )
+    return RouteInput(
+        stops,
+        day=wanted,
+        start=rep.home,
+        end=rep.home,
+        distance_km=r.km,
+        duration_hours=r.total_hours,
+    )
 
 
-def territory_map_html(store: Store, settings: Settings, territory_id: int, *, only_rep_id: int | None = None) -> str:
+def territory_map_html(
+    store: Store, settings: Settings, territory_id: int, *, only_rep_id: int | None = None
+) -> str:
     """One territory with its accounts (only ``only_rep_id``'s when set), reps and flags."""
     inputs = gather(store, settings)
     snap = inputs.snap
@@ -137,12 +187,20 @@ def territory_map_html(store: Store, settings: Settings, territory_id: int, *, o
 
         raise NotFoundError(f"Territory {territory_id} does not exist.")
     pairs = [
-        (a, s) for a, s in zip(snap.accounts, snap.assignments, strict=True)
+        (a, s)
+        for a, s in zip(snap.accounts, snap.assignments, strict=True)
         if s.territory_id == territory_id and (only_rep_id is None or s.rep_id == only_rep_id)
     ]
     m = render_territory_map(
-        territory, [a for a, _ in pairs], [s for _, s in pairs], snap.reps, metrics=inputs.metrics,
-        flags=inputs.flags, overlaps=[o for o in inputs.overlaps if territory.name in (o.name_a, o.name_b)],
-        distances_km=inputs.distances_km, tiles=settings.map_tiles, offline=settings.map_offline_assets,
+        territory,
+        [a for a, _ in pairs],
+        [s for _, s in pairs],
+        snap.reps,
+        metrics=inputs.metrics,
+        flags=inputs.flags,
+        overlaps=[o for o in inputs.overlaps if territory.name in (o.name_a, o.name_b)],
+        distances_km=inputs.distances_km,
+        tiles=settings.map_tiles,
+        offline=settings.map_offline_assets,
     )
     return to_html(m)

@@ -57,7 +57,9 @@ STATUS_BY_ERROR: dict[type[Exception], int] = {
 class ProblemError(BaseModel):
     """Where and why one part of the request is wrong."""
 
-    pointer: str = Field(description="RFC 6901 JSON pointer into the request, or a query/header name")
+    pointer: str = Field(
+        description="RFC 6901 JSON pointer into the request, or a query/header name"
+    )
     reason: str
     location: list[float] | None = Field(default=None, description="[lon, lat] on the map, if any")
     code: str | None = Field(default=None, description="A stable slug for the kind of problem")
@@ -158,14 +160,22 @@ async def _storage_error(request: Request, exc: Exception) -> JSONResponse:
         headers["ETag"] = f'"{exc.current_version}"'
     if isinstance(exc, StorageUnavailableError):
         headers["Retry-After"] = "5"
-    return problem_response(request, status, exc.code, exc.title, exc.detail, headers=headers, extra=extra)
+    return problem_response(
+        request, status, exc.code, exc.title, exc.detail, headers=headers, extra=extra
+    )
 
 
 async def _http_problem(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPProblem)
     return problem_response(
-        request, exc.status, exc.code, exc.title, exc.detail, exc.errors,
-        headers=exc.headers, extra=exc.extra,
+        request,
+        exc.status,
+        exc.code,
+        exc.title,
+        exc.detail,
+        exc.errors,
+        headers=exc.headers,
+        extra=exc.extra,
     )
 
 
@@ -175,12 +185,20 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     # attacker-controlled markup.
     assert isinstance(exc, RequestValidationError)
     issues = [
-        Issue(pointer=_pointer(e.get("loc", ())), reason=str(e.get("msg", "invalid")), code=str(e.get("type", "invalid")))
+        Issue(
+            pointer=_pointer(e.get("loc", ())),
+            reason=str(e.get("msg", "invalid")),
+            code=str(e.get("type", "invalid")),
+        )
         for e in exc.errors()
     ]
     return problem_response(
-        request, 422, "invalid-request", "Invalid request",
-        f"{len(issues)} problem(s) in the request.", issues,
+        request,
+        422,
+        "invalid-request",
+        "Invalid request",
+        f"{len(issues)} problem(s) in the request.",
+        issues,
     )
 
 
@@ -195,10 +213,20 @@ def _pointer(loc: Sequence[Any]) -> str:
 
 
 _TITLES = {
-    400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found",
-    405: "Method not allowed", 406: "Not acceptable", 409: "Conflict", 411: "Length required",
-    412: "Precondition failed", 413: "Content too large", 415: "Unsupported media type",
-    422: "Unprocessable content", 428: "Precondition required", 429: "Too many requests",
+    400: "Bad request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    406: "Not acceptable",
+    409: "Conflict",
+    411: "Length required",
+    412: "Precondition failed",
+    413: "Content too large",
+    415: "Unsupported media type",
+    422: "Unprocessable content",
+    428: "Precondition required",
+    429: "Too many requests",
 }
 
 
@@ -207,12 +235,22 @@ async def _starlette_http(request: Request, exc: Exception) -> JSONResponse:
     title = _TITLES.get(exc.status_code, "HTTP error")
     detail = exc.detail if isinstance(exc.detail, str) else title
     code = title.lower().replace(" ", "-")
-    return problem_response(request, exc.status_code, code, title, detail, headers=dict(exc.headers) if exc.headers else None)
+    return problem_response(
+        request,
+        exc.status_code,
+        code,
+        title,
+        detail,
+        headers=dict(exc.headers) if exc.headers else None,
+    )
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem_response(
-        request, 500, "internal-error", "Internal server error",
+        request,
+        500,
+        "internal-error",
+        "Internal server error",
         "The server failed to answer; the error was logged.",
     )

@@ -41,7 +41,9 @@ class RateLimiter:
                 retry = max(1, math.ceil((1.0 - tokens) / rate))
                 self._buckets[key] = (tokens, now)
                 raise HTTPProblem(
-                    429, "rate-limited", "Too many requests",
+                    429,
+                    "rate-limited",
+                    "Too many requests",
                     f"More than {self.per_minute} requests a minute; retry in {retry} s.",
                     headers={"Retry-After": str(retry)},
                 )

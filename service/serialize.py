@@ -29,7 +29,11 @@ def territory_feature(
     flags: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """A territory as a GeoJSON Feature; write answers add ``repairs``/``warnings``."""
-    geom = t.geometry if isinstance(t.geometry, shapely.MultiPolygon) else shapely.MultiPolygon([t.geometry])
+    geom = (
+        t.geometry
+        if isinstance(t.geometry, shapely.MultiPolygon)
+        else shapely.MultiPolygon([t.geometry])
+    )
     feature: dict[str, Any] = {
         "type": "Feature",
         "id": t.id,
@@ -71,24 +75,43 @@ def rep_public(rep: Rep) -> dict[str, Any]:
 
 
 def account_feature(
-    account: Account, assignment: Assignment, *, distance_km: float | None = None,
-    flags: list[str] | None = None, version: int | None = None,
+    account: Account,
+    assignment: Assignment,
+    *,
+    distance_km: float | None = None,
+    flags: list[str] | None = None,
+    version: int | None = None,
 ) -> dict[str, Any]:
     """An account as a GeoJSON Point Feature with its computed owner."""
     g = account.geocode
     props: dict[str, Any] = {
-        "name": account.name, "address": account.address, "postal_code": account.postal_code,
-        "city": account.city, "region": account.region, "country": account.country,
-        "industry": account.industry, "products": list(account.products),
-        "annual_revenue": account.annual_revenue, "cost_to_serve": account.cost_to_serve,
-        "stage": account.stage, "visits_per_month": account.visits_per_month,
-        "visit_minutes": account.visit_minutes, "remote": account.remote,
+        "name": account.name,
+        "address": account.address,
+        "postal_code": account.postal_code,
+        "city": account.city,
+        "region": account.region,
+        "country": account.country,
+        "industry": account.industry,
+        "products": list(account.products),
+        "annual_revenue": account.annual_revenue,
+        "cost_to_serve": account.cost_to_serve,
+        "stage": account.stage,
+        "visits_per_month": account.visits_per_month,
+        "visit_minutes": account.visit_minutes,
+        "remote": account.remote,
         "owner_rep_id": account.owner_rep_id,
-        "territory_id": assignment.territory_id, "rep_id": assignment.rep_id,
-        "assignment": assignment.assignment, "candidates": list(assignment.candidates),
+        "territory_id": assignment.territory_id,
+        "rep_id": assignment.rep_id,
+        "assignment": assignment.assignment,
+        "candidates": list(assignment.candidates),
         "distance_km": None if distance_km is None else round(distance_km, 3),
-        "geocode": None if g is None else {
-            "status": g.status, "precision": g.precision, "source": g.source, "note": g.note,
+        "geocode": None
+        if g is None
+        else {
+            "status": g.status,
+            "precision": g.precision,
+            "source": g.source,
+            "note": g.note,
         },
         "flags": flags or [],
     }
@@ -96,6 +119,7 @@ def account_feature(
         props["version"] = version
     geometry = (
         {"type": "Point", "coordinates": [account.location[0], account.location[1]]}
-        if account.location is not None else None
+        if account.location is not None
+        else None
     )
     return {"type": "Feature", "id": account.id, "geometry": geometry, "properties": props}

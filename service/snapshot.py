@@ -31,7 +31,11 @@ class Snapshot:
 
     def for_rep(self, rep_id: int) -> tuple[list[Account], list[Assignment]]:
         """The accounts a rep owns, with their assignments."""
-        pairs = [(a, s) for a, s in zip(self.accounts, self.assignments, strict=True) if s.rep_id == rep_id]
+        pairs = [
+            (a, s)
+            for a, s in zip(self.accounts, self.assignments, strict=True)
+            if s.rep_id == rep_id
+        ]
         return [a for a, _ in pairs], [s for _, s in pairs]
 
 

@@ -26,7 +26,8 @@ def territory_flags(request: Request, tx: Tx, territory: Territory) -> dict[str,
     import shapely
 
     unassigned = [
-        s.account.id for s in inside
+        s.account.id
+        for s in inside
         if s.assignment.assignment.startswith("unassigned")
         and s.account.location is not None
         and shapely.covers(territory.geometry, shapely.Point(s.account.location))
@@ -47,7 +48,11 @@ def _too_far_count(tx: Tx, territory: Territory, default_km: float) -> int:
     if rep.home is None:
         return 0
     limit = rep.max_service_km or default_km
-    owned = [s.account for s in tx.find_accounts(AccountFilter(territory_id=territory.id)) if s.account.location]
+    owned = [
+        s.account
+        for s in tx.find_accounts(AccountFilter(territory_id=territory.id))
+        if s.account.location
+    ]
     if not owned:
         return 0
     import numpy as np

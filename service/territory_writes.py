@@ -130,7 +130,11 @@ def _check_references(tx: Tx, draft: TerritoryDraft, own_id: int | None) -> None
         issues += _parent_issues(tx, draft.parent_id, own_id)
     missing = sorted(set(draft.rep_ids) - tx.existing_rep_ids(draft.rep_ids))
     issues += [
-        Issue(f"/properties/rep_ids/{draft.rep_ids.index(r)}", f"Rep {r} does not exist.", code="unknown-rep")
+        Issue(
+            f"/properties/rep_ids/{draft.rep_ids.index(r)}",
+            f"Rep {r} does not exist.",
+            code="unknown-rep",
+        )
         for r in missing
     ]
     if len(set(draft.rep_ids)) != len(draft.rep_ids):
@@ -142,12 +146,22 @@ def _check_references(tx: Tx, draft: TerritoryDraft, own_id: int | None) -> None
 def _parent_issues(tx: Tx, parent_id: int, own_id: int | None) -> list[Issue]:
     parents = {t.id: t.parent_id for t in tx.find_territories()}
     if parent_id not in parents:
-        return [Issue("/properties/parent_id", f"Territory {parent_id} does not exist.", code="unknown-parent")]
+        return [
+            Issue(
+                "/properties/parent_id",
+                f"Territory {parent_id} does not exist.",
+                code="unknown-parent",
+            )
+        ]
     seen: set[int] = set()
     current: int | None = parent_id
     while current is not None and current not in seen:
         if current == own_id:
-            return [Issue("/properties/parent_id", "A territory cannot be its own ancestor.", code="cycle")]
+            return [
+                Issue(
+                    "/properties/parent_id", "A territory cannot be its own ancestor.", code="cycle"
+                )
+            ]
         seen.add(current)
         current = parents.get(current)
     return []
@@ -174,9 +188,14 @@ def _apply_overlap_policy(
         )
         return _replace_geometry(draft, clipped.geometry)
     notes.warnings += [
-        {"code": "territory-overlap", "pointer": "/geometry", "reason": _overlap_issue(p).reason,
-         "territory_id": p.b_id, "is_sliver": p.is_sliver,
-         "overlap_km2": p.overlap_km2}
+        {
+            "code": "territory-overlap",
+            "pointer": "/geometry",
+            "reason": _overlap_issue(p).reason,
+            "territory_id": p.b_id,
+            "is_sliver": p.is_sliver,
+            "overlap_km2": p.overlap_km2,
+        }
         for p in pairs
     ]
     return draft
@@ -187,8 +206,11 @@ def _leaf_neighbours(tx: Tx, draft: TerritoryDraft, own_id: int | None) -> list[
     parents = {t.parent_id for t in everything if t.parent_id is not None and t.id != own_id}
     box = draft.geometry.bounds
     return [
-        t for t in everything
-        if t.id != own_id and t.id not in parents and t.id != draft.parent_id
+        t
+        for t in everything
+        if t.id != own_id
+        and t.id not in parents
+        and t.id != draft.parent_id
         and shapely.intersects(shapely.box(*t.geometry.bounds), shapely.box(*box))
     ]
 
@@ -224,9 +246,13 @@ def _note_hierarchy(tx: Tx, territory: Territory, notes: _Notes) -> None:
         if not outside.is_empty and outside.area > 1e-10:
             pt = outside.representative_point()
             notes.warnings.append(
-                {"code": "child-outside-parent", "pointer": "/geometry",
-                 "reason": f"Territory {child.name!r} reaches outside its parent {parent.name!r}.",
-                 "location": [round(pt.x, 7), round(pt.y, 7)], "territory_id": child.id}
+                {
+                    "code": "child-outside-parent",
+                    "pointer": "/geometry",
+                    "reason": f"Territory {child.name!r} reaches outside its parent {parent.name!r}.",
+                    "location": [round(pt.x, 7), round(pt.y, 7)],
+                    "territory_id": child.id,
+                }
             )
 
 

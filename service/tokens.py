@@ -25,8 +25,12 @@ def create_token(
     with store.write() as tx:
         _check_scope(tx, role, rep_id, region_id)
         record = tx.insert_token(
-            token_hash=hash_token(token), role=role, owner=owner, rep_id=rep_id,
-            region_id=region_id, expires_at=expires_at,
+            token_hash=hash_token(token),
+            role=role,
+            owner=owner,
+            rep_id=rep_id,
+            region_id=region_id,
+            expires_at=expires_at,
         )
         tx.audit(actor, "create", "token", str(record.id), {"role": role, "owner": owner})
     return token, record

@@ -64,7 +64,9 @@ def replay(store: Store, scope: str, key: str, digest: str) -> tuple[int, dict[s
     return int(seen["status"]), json.loads(seen["body"])
 
 
-def remember(store: Store, scope: str, key: str, digest: str, status: int, body: dict[str, Any]) -> None:
+def remember(
+    store: Store, scope: str, key: str, digest: str, status: int, body: dict[str, Any]
+) -> None:
     """Keep the answer for ``key`` (the first one wins)."""
     with store.write() as tx:
         if tx.idempotent_response(idempotency_slot(scope, key)) is None:

@@ -46,7 +46,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
     needs_real_part = "postgis" in item.keywords or "browser" in item.keywords
     if IN_CI and report.skipped and needs_real_part:
         report.outcome = "failed"
-        report.longrepr = f"skipped under CI=true, which must run PostGIS and browser tests: {report.longrepr}"
+        report.longrepr = (
+            f"skipped under CI=true, which must run PostGIS and browser tests: {report.longrepr}"
+        )
 
 
 def make_settings(database_url: str, **overrides: Any) -> Settings:
@@ -75,7 +77,12 @@ def postgis_url() -> Iterator[str]:
     try:
         with engine.begin() as conn:
             conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
-            assert conn.execute(text("SELECT extname FROM pg_extension WHERE extname='postgis'")).scalar() == "postgis"
+            assert (
+                conn.execute(
+                    text("SELECT extname FROM pg_extension WHERE extname='postgis'")
+                ).scalar()
+                == "postgis"
+            )
     except Exception as exc:  # noqa: BLE001
         engine.dispose()
         _drop(admin, name)
@@ -106,8 +113,13 @@ CHROMIUM = Path("/usr/bin/chromium")
 # Without the background-networking flags Chromium keeps trying to reach
 # Google's hosts, which this offline machine refuses.
 CHROMIUM_ARGS = [
-    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
 ]
 
 
@@ -165,5 +177,7 @@ def client(settings: Settings) -> Iterator[ApiClient]:
 @pytest.fixture
 def sqlite_client(sqlite_url: str) -> Iterator[ApiClient]:
     """The app on SQLite only, as an admin."""
-    with ApiClient(create_app(make_settings(sqlite_url)), headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}) as c:
+    with ApiClient(
+        create_app(make_settings(sqlite_url)), headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    ) as c:
         yield c

@@ -11,14 +11,24 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-FORBIDDEN_IN_GEO = ("fastapi", "starlette", "pydantic", "sqlalchemy", "psycopg", "sqlite3", "alembic", "service", "maps")
+FORBIDDEN_IN_GEO = (
+    "fastapi",
+    "starlette",
+    "pydantic",
+    "sqlalchemy",
+    "psycopg",
+    "sqlite3",
+    "alembic",
+    "service",
+    "maps",
+)
 FORBIDDEN_IN_MAPS = ("fastapi", "starlette", "sqlalchemy", "psycopg", "alembic", "service")
 
 
 def _modules(package: str) -> list[str]:
-    return sorted(
-        f"{package}.{m.name}" for m in pkgutil.iter_modules([str(ROOT / package)])
-    ) + [package]
+    return sorted(f"{package}.{m.name}" for m in pkgutil.iter_modules([str(ROOT / package)])) + [
+        package
+    ]
 
 
 def _imported_by(module: str) -> set[str]:
@@ -27,7 +37,9 @@ def _imported_by(module: str) -> set[str]:
         f"importlib.import_module({module!r}); "
         "print(json.dumps(sorted({m.split('.')[0] for m in set(sys.modules) - before})))"
     )
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
     return set(json.loads(out.stdout.strip().splitlines()[-1]))
 
 

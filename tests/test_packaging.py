@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_dockerfile_cmd_target_builds_an_app_that_answers(tmp_path: Path) -> None:
-    cmd = re.search(r'^CMD \[(.*)\]$', (ROOT / "Dockerfile").read_text(), re.M)
+    cmd = re.search(r"^CMD \[(.*)\]$", (ROOT / "Dockerfile").read_text(), re.M)
     assert cmd is not None
     args = [a.strip().strip('"') for a in cmd.group(1).split(",")]
     assert args[:3] == ["uvicorn", "service.app:create_app", "--factory"]
@@ -32,8 +32,14 @@ def test_console_script_points_at_a_working_main() -> None:
     scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
     module, func = scripts["territory"].split(":")
     out = subprocess.run(
-        [sys.executable, "-c", f"import sys; from {module} import {func}; sys.exit({func}(['--help']))"],
-        capture_output=True, text=True, cwd=ROOT,
+        [
+            sys.executable,
+            "-c",
+            f"import sys; from {module} import {func}; sys.exit({func}(['--help']))",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
     )
     assert out.returncode == 0 and "serve" in out.stdout and "token" in out.stdout
 
@@ -41,8 +47,16 @@ def test_console_script_points_at_a_working_main() -> None:
 def test_serve_refuses_to_start_without_authentication(tmp_path: Path) -> None:
     env = {"TERRITORY_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}", "PATH": "/usr/bin:/bin"}
     out = subprocess.run(
-        [sys.executable, "-c", "import sys; from service.cli import main; sys.exit(main(['serve', '--port', '0']))"],
-        capture_output=True, text=True, cwd=ROOT, env=env, timeout=60,
+        [
+            sys.executable,
+            "-c",
+            "import sys; from service.cli import main; sys.exit(main(['serve', '--port', '0']))",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=60,
     )
     assert out.returncode == 2
     assert "Refusing to start without authentication" in out.stderr
@@ -62,8 +76,17 @@ def test_cli_import_and_render_map_work_on_a_real_file(tmp_path: Path) -> None:
 
     env = {**os.environ, "TERRITORY_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"}
     run = lambda *a: subprocess.run(  # noqa: E731
-        [sys.executable, "-c", "import sys; from service.cli import main; sys.exit(main(sys.argv[1:]))", *a],
-        capture_output=True, text=True, cwd=ROOT, env=env, timeout=120,
+        [
+            sys.executable,
+            "-c",
+            "import sys; from service.cli import main; sys.exit(main(sys.argv[1:]))",
+            *a,
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=120,
     )
     csv = tmp_path / "accounts.csv"
     csv.write_text("id,name,lon,lat\na1,A,-83.0,40.0\na2,B,-82.5,40.1\n")

@@ -36,18 +36,32 @@ _SCOPE = "account-import"
 AccountBody = Annotated[dict[str, Any], Body(), WithJsonSchema(ACCOUNT_FEATURE_SCHEMA)]
 
 
-@router.get("", response_model=AccountCollection, responses=READ_RESPONSES, operation_id="list_accounts", response_class=GeoJSONResponse)
+@router.get(
+    "",
+    response_model=AccountCollection,
+    responses=READ_RESPONSES,
+    operation_id="list_accounts",
+    response_class=GeoJSONResponse,
+)
 def list_accounts(
     request: Request,
     store: StoreDep,
     principal: Annotated[Principal, allow(*ANYONE)],
     territory_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
     rep_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
-    assignment: Annotated[str | None, Query(max_length=40, description="override, geometry, conflict, unassigned or unassigned:<reason>")] = None,
+    assignment: Annotated[
+        str | None,
+        Query(
+            max_length=40,
+            description="override, geometry, conflict, unassigned or unassigned:<reason>",
+        ),
+    ] = None,
     industry: Annotated[str | None, Query(max_length=200)] = None,
     bbox: BBoxQuery = None,
     limit: LimitQuery = None,
-    after: Annotated[str, Query(max_length=200, description="Return accounts with a larger id (paging).")] = "",
+    after: Annotated[
+        str, Query(max_length=200, description="Return accounts with a larger id (paging).")
+    ] = "",
 ) -> JSONResponse:
     """Accounts as a GeoJSON FeatureCollection by id; a rep sees only their own book."""
     if principal.role == "rep":
@@ -56,7 +70,9 @@ def list_accounts(
         rep_id = principal.rep_id
     boxes = parse_bbox(bbox)
     page = request.app.state.settings.page_limit_default if limit is None else limit
-    f = AccountFilter(territory_id=territory_id, rep_id=rep_id, assignment=assignment, industry=industry)
+    f = AccountFilter(
+        territory_id=territory_id, rep_id=rep_id, assignment=assignment, industry=industry
+    )
     with store.read() as tx:
         items = _page(tx, f, boxes, after, page + 1)
         reps = {r.id: r for r in tx.find_reps()}
@@ -74,32 +90,66 @@ def _page(tx: Tx, f: AccountFilter, boxes: Any, after: str, limit: int) -> list[
     return [found[k] for k in sorted(found)][:limit]
 
 
-def collection_response(request: Request, items: list[Any], reps: dict[int, Any], page: int) -> JSONResponse:
+def collection_response(
+    request: Request, items: list[Any], reps: dict[int, Any], page: int
+) -> JSONResponse:
     """A page of accounts with ``self`` and ``next`` links."""
     links = [{"href": str(request.url), "rel": "self", "type": GEOJSON}]
     if len(items) > page:
         items = items[:page]
-        links.append({"href": next_link(request.url, items[-1].account.id), "rel": "next", "type": GEOJSON})
+        links.append(
+            {"href": next_link(request.url, items[-1].account.id), "rel": "next", "type": GEOJSON}
+        )
     features = account_features(items, reps, request.app.state.settings.default_max_service_km)
-    body = {"type": "FeatureCollection", "features": features, "links": links, "numberReturned": len(features)}
+    body = {
+        "type": "FeatureCollection",
+        "features": features,
+        "links": links,
+        "numberReturned": len(features),
+    }
     return JSONResponse(body, media_type=GEOJSON)
 
 
-@router.post("", status_code=201, response_model=AccountFeatureOut, responses=WRITE_RESPONSES, operation_id="create_account", response_class=GeoJSONResponse)
-def create_account(request: Request, body: AccountBody, store: StoreDep, principal: Annotated[Principal, allow(*STAFF)]) -> JSONResponse:
+@router.post(
+    "",
+    status_code=201,
+    response_model=AccountFeatureOut,
+    responses=WRITE_RESPONSES,
+    operation_id="create_account",
+    response_class=GeoJSONResponse,
+)
+def create_account(
+    request: Request,
+    body: AccountBody,
+    store: StoreDep,
+    principal: Annotated[Principal, allow(*STAFF)],
+) -> JSONResponse:
     """Create one account from a GeoJSON Point Feature (properties as in the import)."""
     account = _parse(request, body, None)
     with store.write() as tx:
         if tx.accounts_by_id([account.id]):
-            raise ConflictError(f"Account {account.id!r} exists; use PUT /accounts/{account.id} to replace it.")
+            raise ConflictError(
+                f"Account {account.id!r} exists; use PUT /accounts/{account.id} to replace it."
+            )
         stored = _store_one(request, tx, account, principal)
         reps = {r.id: r for r in tx.find_reps()}
     headers = {"Location": str(request.url_for("list_accounts")) + "/" + quote(account.id, safe="")}
     return _one_response(request, stored, reps, status=201, headers=headers)
 
 
-@router.get("/{account_id}", response_model=AccountFeatureOut, responses=READ_RESPONSES, operation_id="get_account", response_class=GeoJSONResponse)
-def get_account(request: Request, account_id: AccountId, store: StoreDep, principal: Annotated[Principal, allow(*ANYONE)]) -> JSONResponse:
+@router.get(
+    "/{account_id}",
+    response_model=AccountFeatureOut,
+    responses=READ_RESPONSES,
+    operation_id="get_account",
+    response_class=GeoJSONResponse,
+)
+def get_account(
+    request: Request,
+    account_id: AccountId,
+    store: StoreDep,
+    principal: Annotated[Principal, allow(*ANYONE)],
+) -> JSONResponse:
     """One account with its owner, distance and flags."""
     with store.read() as tx:
         stored = tx.get_account(account_id)
@@ -109,8 +159,20 @@ def get_account(request: Request, account_id: AccountId, store: StoreDep, princi
     return _one_response(request, stored, reps)
 
 
-@router.put("/{account_id}", response_model=AccountFeatureOut, responses=WRITE_RESPONSES, operation_id="replace_account", response_class=GeoJSONResponse)
-def replace_account(request: Request, account_id: AccountId, body: AccountBody, store: StoreDep, principal: Annotated[Principal, allow(*STAFF)]) -> JSONResponse:
+@router.put(
+    "/{account_id}",
+    response_model=AccountFeatureOut,
+    responses=WRITE_RESPONSES,
+    operation_id="replace_account",
+    response_class=GeoJSONResponse,
+)
+def replace_account(
+    request: Request,
+    account_id: AccountId,
+    body: AccountBody,
+    store: StoreDep,
+    principal: Annotated[Principal, allow(*STAFF)],
+) -> JSONResponse:
     """Replace an account (or create it under this id)."""
     account = _parse(request, body, account_id)
     with store.write() as tx:
@@ -119,8 +181,20 @@ def replace_account(request: Request, account_id: AccountId, body: AccountBody, 
     return _one_response(request, stored, reps)
 
 
-@router.patch("/{account_id}", response_model=AccountFeatureOut, responses=WRITE_RESPONSES, operation_id="update_account", response_class=GeoJSONResponse)
-def update_account(request: Request, account_id: AccountId, body: AccountBody, store: StoreDep, principal: Annotated[Principal, allow(*STAFF)]) -> JSONResponse:
+@router.patch(
+    "/{account_id}",
+    response_model=AccountFeatureOut,
+    responses=WRITE_RESPONSES,
+    operation_id="update_account",
+    response_class=GeoJSONResponse,
+)
+def update_account(
+    request: Request,
+    account_id: AccountId,
+    body: AccountBody,
+    store: StoreDep,
+    principal: Annotated[Principal, allow(*STAFF)],
+) -> JSONResponse:
     """Change some properties (and/or the location) of an account."""
     with store.write() as tx:
         current = tx.get_account(account_id)
@@ -131,8 +205,12 @@ def update_account(request: Request, account_id: AccountId, body: AccountBody, s
     return _one_response(request, stored, reps)
 
 
-@router.delete("/{account_id}", status_code=204, responses=WRITE_RESPONSES, operation_id="delete_account")
-def delete_account(account_id: AccountId, store: StoreDep, principal: Annotated[Principal, allow(*STAFF)]) -> Response:
+@router.delete(
+    "/{account_id}", status_code=204, responses=WRITE_RESPONSES, operation_id="delete_account"
+)
+def delete_account(
+    account_id: AccountId, store: StoreDep, principal: Annotated[Principal, allow(*STAFF)]
+) -> Response:
     """Delete an account."""
     with store.write() as tx:
         tx.delete_account(account_id, actor=principal.name)
@@ -140,38 +218,73 @@ def delete_account(account_id: AccountId, store: StoreDep, principal: Annotated[
 
 
 @router.post(
-    "/import", response_model=ImportReportOut, responses={**WRITE_RESPONSES, 415: READ_RESPONSES[400]},
+    "/import",
+    response_model=ImportReportOut,
+    responses={**WRITE_RESPONSES, 415: READ_RESPONSES[400]},
     operation_id="import_accounts",
-    openapi_extra={"requestBody": {"required": True, "content": {
-        "text/csv": {"schema": {"type": "string"}},
-        "application/geo+json": {"schema": {"type": "object"}},
-    }}},
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "text/csv": {"schema": {"type": "string"}},
+                "application/geo+json": {"schema": {"type": "object"}},
+            },
+        }
+    },
 )
 async def import_accounts(
     request: Request,
     store: StoreDep,
     principal: Annotated[Principal, allow(*STAFF)],
-    atomic: Annotated[bool, Query(description="All or nothing (default); false keeps the good rows.")] = True,
-    idempotency_key: Annotated[str | None, Header(max_length=200, description="Retrying with the same key and body replays the first answer.")] = None,
+    atomic: Annotated[
+        bool, Query(description="All or nothing (default); false keeps the good rows.")
+    ] = True,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            max_length=200,
+            description="Retrying with the same key and body replays the first answer.",
+        ),
+    ] = None,
 ) -> JSONResponse:
     """Upsert accounts from CSV (text/csv) or GeoJSON; answers with a per-row report."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type not in ("text/csv", "application/csv", "application/geo+json", "application/json"):
-        raise HTTPProblem(415, "unsupported-media-type", "Unsupported media type",
-                          "Send text/csv or application/geo+json.")
+    if content_type not in (
+        "text/csv",
+        "application/csv",
+        "application/geo+json",
+        "application/json",
+    ):
+        raise HTTPProblem(
+            415,
+            "unsupported-media-type",
+            "Unsupported media type",
+            "Send text/csv or application/geo+json.",
+        )
     settings = request.app.state.settings
     spooled, digest = await uploads.spool_body(request, settings.max_import_bytes)
     with spooled:
-        if idempotency_key and (seen := await run_in_threadpool(uploads.replay, store, _SCOPE, idempotency_key, digest)):
-            return JSONResponse(seen[1], status_code=seen[0], headers={"Idempotent-Replayed": "true"})
+        if idempotency_key and (
+            seen := await run_in_threadpool(uploads.replay, store, _SCOPE, idempotency_key, digest)
+        ):
+            return JSONResponse(
+                seen[1], status_code=seen[0], headers={"Idempotent-Replayed": "true"}
+            )
         report = await run_in_threadpool(
-            import_rows, store, request.app.state.index_cache, request.app.state.geocoder,
-            rows_from_upload(content_type, spooled), atomic=atomic, actor=principal.name,
+            import_rows,
+            store,
+            request.app.state.index_cache,
+            request.app.state.geocoder,
+            rows_from_upload(content_type, spooled),
+            atomic=atomic,
+            actor=principal.name,
             max_rows=settings.max_import_rows,
         )
     status, body = _report_body(request, report)
     if idempotency_key:
-        await run_in_threadpool(uploads.remember, store, _SCOPE, idempotency_key, digest, status, body)
+        await run_in_threadpool(
+            uploads.remember, store, _SCOPE, idempotency_key, digest, status, body
+        )
     media = "application/json" if status == 200 else "application/problem+json"
     return JSONResponse(body, status_code=status, media_type=media)
 
@@ -183,7 +296,9 @@ def _report_body(request: Request, report: ImportReport) -> tuple[int, dict[str,
     # Nothing was stored: answer as a problem whose errors are the failed
     # rows, with the whole report alongside.
     return 422, {
-        "type": "/problems/import-failed", "title": "Import failed", "status": 422,
+        "type": "/problems/import-failed",
+        "title": "Import failed",
+        "status": 422,
         "detail": f"{report.failed_rows} row(s) failed; nothing was stored (atomic import).",
         "instance": request.url.path,
         "errors": [{"pointer": e["pointer"], "reason": e["reason"]} for e in summary["errors"]],
@@ -193,46 +308,93 @@ def _report_body(request: Request, report: ImportReport) -> tuple[int, dict[str,
 
 def _parse(request: Request, body: dict[str, Any], path_id: str | None) -> Any:
     fields, issues = parse_account_feature(body, index=0)
-    issues = [Issue(i.pointer.replace("/features/0", "", 1) or "/", i.reason, i.location, i.code) for i in issues]
+    issues = [
+        Issue(i.pointer.replace("/features/0", "", 1) or "/", i.reason, i.location, i.code)
+        for i in issues
+    ]
     hard = [i for i in issues if i.code not in ("unknown-column", "null-island")]
     if fields is None or hard:
         raise InvalidInputError("The account is invalid.", hard or issues)
     if path_id is not None and fields.id != path_id:
-        raise InvalidInputError("The account id does not match the URL.", [Issue("/properties/id", f"expected {path_id!r}")])
+        raise InvalidInputError(
+            "The account id does not match the URL.",
+            [Issue("/properties/id", f"expected {path_id!r}")],
+        )
     geocode = request.app.state.geocoder.geocode_account(
-        lon=fields.lon, lat=fields.lat, postal_code=fields.postal_code, city=fields.city,
-        region=fields.region, country=fields.country, address=fields.address,
+        lon=fields.lon,
+        lat=fields.lat,
+        postal_code=fields.postal_code,
+        city=fields.city,
+        region=fields.region,
+        country=fields.country,
+        address=fields.address,
     )
     if geocode.status == "not_found" and fields.postal_code:
-        raise InvalidInputError("The postal code is unknown.", [Issue("/properties/postal_code", geocode.note or "unknown postal code", code="unknown-postal-code")])
+        raise InvalidInputError(
+            "The postal code is unknown.",
+            [
+                Issue(
+                    "/properties/postal_code",
+                    geocode.note or "unknown postal code",
+                    code="unknown-postal-code",
+                )
+            ],
+        )
     return fields.to_account(geocode)
 
 
 def _merge(current: Any, patch: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(patch, dict):
-        raise InvalidInputError("The patch must be a GeoJSON Feature.", [Issue("/", "expected an object")])
+        raise InvalidInputError(
+            "The patch must be a GeoJSON Feature.", [Issue("/", "expected an object")]
+        )
     props = {
-        k: getattr(current, k) for k in (
-            "name", "address", "postal_code", "city", "region", "country", "industry",
-            "annual_revenue", "cost_to_serve", "stage", "visits_per_month", "visit_minutes",
-            "remote", "owner_rep_id")
+        k: getattr(current, k)
+        for k in (
+            "name",
+            "address",
+            "postal_code",
+            "city",
+            "region",
+            "country",
+            "industry",
+            "annual_revenue",
+            "cost_to_serve",
+            "stage",
+            "visits_per_month",
+            "visit_minutes",
+            "remote",
+            "owner_rep_id",
+        )
     }
     props["id"] = current.id
     props["products"] = list(current.products)
     given = patch.get("properties") or {}
     if not isinstance(given, dict):
-        raise InvalidInputError("properties must be an object.", [Issue("/properties", "expected an object")])
+        raise InvalidInputError(
+            "properties must be an object.", [Issue("/properties", "expected an object")]
+        )
     props.update(given)
-    geometry = patch["geometry"] if "geometry" in patch else (
-        {"type": "Point", "coordinates": list(current.location)}
-        if current.location is not None and current.geocode is not None and current.geocode.precision == "given" else None
+    geometry = (
+        patch["geometry"]
+        if "geometry" in patch
+        else (
+            {"type": "Point", "coordinates": list(current.location)}
+            if current.location is not None
+            and current.geocode is not None
+            and current.geocode.precision == "given"
+            else None
+        )
     )
     return {"type": "Feature", "geometry": geometry, "properties": props}
 
 
 def _store_one(request: Request, tx: Tx, account: Any, principal: Principal) -> Any:
     if account.owner_rep_id is not None and not tx.existing_rep_ids([account.owner_rep_id]):
-        raise InvalidInputError("The owner rep does not exist.", [Issue("/properties/owner_rep_id", f"rep {account.owner_rep_id} does not exist")])
+        raise InvalidInputError(
+            "The owner rep does not exist.",
+            [Issue("/properties/owner_rep_id", f"rep {account.owner_rep_id} does not exist")],
+        )
     index = request.app.state.index_cache.current_in(tx)
     assignment = assign_accounts([account], index)[0]
     tx.upsert_accounts([(account, assignment)], actor=principal.name)
@@ -240,16 +402,28 @@ def _store_one(request: Request, tx: Tx, account: Any, principal: Principal) -> 
     return tx.get_account(account.id)
 
 
-def _one_response(request: Request, stored: Any, reps: dict[int, Any], *, status: int = 200, headers: dict[str, str] | None = None) -> JSONResponse:
+def _one_response(
+    request: Request,
+    stored: Any,
+    reps: dict[int, Any],
+    *,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
     feature = account_features([stored], reps, request.app.state.settings.default_max_service_km)[0]
     return JSONResponse(feature, status_code=status, media_type=GEOJSON, headers=headers)
-
 
 
 books = APIRouter(tags=["accounts"])
 
 
-@books.get("/territories/{territory_id}/accounts", response_model=AccountCollection, responses=READ_RESPONSES, operation_id="territory_accounts", response_class=GeoJSONResponse)
+@books.get(
+    "/territories/{territory_id}/accounts",
+    response_model=AccountCollection,
+    responses=READ_RESPONSES,
+    operation_id="territory_accounts",
+    response_class=GeoJSONResponse,
+)
 def territory_accounts(
     request: Request,
     territory_id: TerritoryId,
@@ -267,12 +441,22 @@ def territory_accounts(
             if principal.rep_id not in t.rep_ids:
                 raise forbidden("A rep may read only the territories they belong to.")
             rep_filter = principal.rep_id
-        items = tx.find_accounts(AccountFilter(territory_id=territory_id, rep_id=rep_filter), after_id=after, limit=page + 1)
+        items = tx.find_accounts(
+            AccountFilter(territory_id=territory_id, rep_id=rep_filter),
+            after_id=after,
+            limit=page + 1,
+        )
         reps = {r.id: r for r in tx.find_reps()}
     return collection_response(request, items, reps, page)
 
 
-@books.get("/reps/{rep_id}/accounts", response_model=AccountCollection, responses=READ_RESPONSES, operation_id="rep_accounts", response_class=GeoJSONResponse)
+@books.get(
+    "/reps/{rep_id}/accounts",
+    response_model=AccountCollection,
+    responses=READ_RESPONSES,
+    operation_id="rep_accounts",
+    response_class=GeoJSONResponse,
+)
 def rep_accounts(
     request: Request,
     rep_id: RepId,

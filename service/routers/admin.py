@@ -50,30 +50,60 @@ class TokenCreated(TokenPublic):
 
 def _public(t: TokenRecord) -> dict[str, Any]:
     return {
-        "id": t.id, "role": t.role, "owner": t.owner, "rep_id": t.rep_id, "region_id": t.region_id,
-        "expires_at": iso(t.expires_at), "revoked_at": iso(t.revoked_at), "created_at": iso(t.created_at),
+        "id": t.id,
+        "role": t.role,
+        "owner": t.owner,
+        "rep_id": t.rep_id,
+        "region_id": t.region_id,
+        "expires_at": iso(t.expires_at),
+        "revoked_at": iso(t.revoked_at),
+        "created_at": iso(t.created_at),
     }
 
 
-@router.post("/tokens", status_code=201, response_model=TokenCreated, responses=WRITE_RESPONSES, operation_id="create_token")
-def create_token(body: TokenCreate, store: StoreDep, principal: Annotated[Principal, allow(*ADMIN)]) -> dict[str, Any]:
+@router.post(
+    "/tokens",
+    status_code=201,
+    response_model=TokenCreated,
+    responses=WRITE_RESPONSES,
+    operation_id="create_token",
+)
+def create_token(
+    body: TokenCreate, store: StoreDep, principal: Annotated[Principal, allow(*ADMIN)]
+) -> dict[str, Any]:
     """Create an access token; the secret is in this answer only."""
     secret, record = make_token(
-        store, role=body.role, owner=body.owner, rep_id=body.rep_id,
-        region_id=body.region_id, expires_at=body.expires_at, actor=principal.name,
+        store,
+        role=body.role,
+        owner=body.owner,
+        rep_id=body.rep_id,
+        region_id=body.region_id,
+        expires_at=body.expires_at,
+        actor=principal.name,
     )
     return {**_public(record), "token": secret}
 
 
-@router.get("/tokens", response_model=list[TokenPublic], responses=READ_RESPONSES, operation_id="list_tokens")
-def list_tokens(store: StoreDep, principal: Annotated[Principal, allow(*ADMIN)]) -> list[dict[str, Any]]:
+@router.get(
+    "/tokens",
+    response_model=list[TokenPublic],
+    responses=READ_RESPONSES,
+    operation_id="list_tokens",
+)
+def list_tokens(
+    store: StoreDep, principal: Annotated[Principal, allow(*ADMIN)]
+) -> list[dict[str, Any]]:
     """Every token's record (no secrets)."""
     with store.read() as tx:
         return [_public(t) for t in tx.find_tokens()]
 
 
-@router.delete("/tokens/{token_id}", status_code=204, responses=WRITE_RESPONSES, operation_id="revoke_token")
-def revoke_token(token_id: TokenId, store: StoreDep, principal: Annotated[Principal, allow(*ADMIN)]) -> Response:
+@router.delete(
+    "/tokens/{token_id}", status_code=204, responses=WRITE_RESPONSES, operation_id="revoke_token"
+)
+def revoke_token(
+    token_id: TokenId, store: StoreDep, principal: Annotated[Principal, allow(*ADMIN)]
+) -> Response:
     """Revoke a token at once."""
     with store.write() as tx:
         tx.revoke_token(token_id)
@@ -93,7 +123,9 @@ class AuditEntry(BaseModel):
     detail: dict[str, Any] | None
 
 
-@router.get("/audit", response_model=list[AuditEntry], responses=READ_RESPONSES, operation_id="list_audit")
+@router.get(
+    "/audit", response_model=list[AuditEntry], responses=READ_RESPONSES, operation_id="list_audit"
+)
 def list_audit(
     store: StoreDep,
     principal: Annotated[Principal, allow(*ADMIN)],

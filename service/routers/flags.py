@@ -35,7 +35,10 @@ def overlaps(
     request: Request,
     store: StoreDep,
     principal: Annotated[Principal, allow(*STAFF)],
-    sliver_km2: Annotated[float | None, Query(ge=0, le=1e6, description="Overlaps below this are slivers (default from settings).")] = None,
+    sliver_km2: Annotated[
+        float | None,
+        Query(ge=0, le=1e6, description="Overlaps below this are slivers (default from settings)."),
+    ] = None,
 ) -> dict[str, Any]:
     """Pairs of leaf territories whose interiors overlap and whose rules can match the same account."""
     with store.read() as tx:
@@ -57,7 +60,9 @@ def overlaps(
 def gaps(
     store: StoreDep,
     principal: Annotated[Principal, allow(*STAFF)],
-    parent_id: Annotated[int | None, Query(ge=1, le=2**31 - 1, description="Only this parent's uncovered area.")] = None,
+    parent_id: Annotated[
+        int | None, Query(ge=1, le=2**31 - 1, description="Only this parent's uncovered area.")
+    ] = None,
 ) -> dict[str, Any]:
     """Unassigned accounts grouped by reason, and each parent's area that no child covers."""
     with store.read() as tx:
@@ -68,9 +73,16 @@ def gaps(
     for t in snap.territories:
         if t.parent_id is not None:
             by_parent.setdefault(t.parent_id, []).append(t)
-    parents = [t for t in snap.territories if t.id in by_parent and (parent_id is None or t.id == parent_id)]
+    parents = [
+        t
+        for t in snap.territories
+        if t.id in by_parent and (parent_id is None or t.id == parent_id)
+    ]
     return {
-        "unassigned": {reason: {"count": len(ids), "account_ids": ids} for reason, ids in group_unassigned(snap.assignments).items()},
+        "unassigned": {
+            reason: {"count": len(ids), "account_ids": ids}
+            for reason, ids in group_unassigned(snap.assignments).items()
+        },
         "area_crs": "EPSG:6933",
         "parents": [_parent_gap(p, by_parent[p.id]) for p in parents],
     }
@@ -103,20 +115,28 @@ def too_far(
     with store.read() as tx:
         snap = load_snapshot(tx)
     default_km = request.app.state.settings.default_max_service_km
-    report = flag_too_far(snap.accounts, snap.assignments, snap.reps, default_max_service_km=default_km)
+    report = flag_too_far(
+        snap.accounts, snap.assignments, snap.reps, default_max_service_km=default_km
+    )
     rows = [f for f in report.too_far if rep_id is None or f.rep_id == rep_id]
     return {
         "distance": "geodesic on WGS84, km",
         "default_max_service_km": default_km,
         "count": len(rows),
         "too_far": [
-            {"account_id": f.account_id, "rep_id": f.rep_id, "distance_km": round(f.distance_km, 3),
-             "limit_km": f.limit_km, "nearest_rep_id": f.nearest_rep_id,
-             "nearest_rep_km": None if f.nearest_rep_km is None else round(f.nearest_rep_km, 3)}
+            {
+                "account_id": f.account_id,
+                "rep_id": f.rep_id,
+                "distance_km": round(f.distance_km, 3),
+                "limit_km": f.limit_km,
+                "nearest_rep_id": f.nearest_rep_id,
+                "nearest_rep_km": None if f.nearest_rep_km is None else round(f.nearest_rep_km, 3),
+            }
             for f in rows[:limit]
         ],
         "not_checked": [
             {"account_id": n.account_id, "rep_id": n.rep_id, "reason": n.reason}
-            for n in report.not_checked if rep_id is None or n.rep_id == rep_id
+            for n in report.not_checked
+            if rep_id is None or n.rep_id == rep_id
         ][:limit],
     }

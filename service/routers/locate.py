@@ -38,12 +38,17 @@ def locate(
 ) -> dict[str, Any]:
     """Which leaf territory owns this point (for an account with these fields), its reps and the reason."""
     index = index_cache.current()
-    found = index.locate(lon, lat, industry=industry, products=tuple(product or ()), revenue=revenue)
+    found = index.locate(
+        lon, lat, industry=industry, products=tuple(product or ()), revenue=revenue
+    )
     names = {t.id: t.name for t in index.territories}
     return {
-        "lon": lon, "lat": lat, "territory_id": found.territory_id,
+        "lon": lon,
+        "lat": lat,
+        "territory_id": found.territory_id,
         "territory_name": names.get(found.territory_id) if found.territory_id is not None else None,
-        "rep_ids": list(found.rep_ids), "assignment": found.assignment,
+        "rep_ids": list(found.rep_ids),
+        "assignment": found.assignment,
         "candidates": list(found.candidates),
     }
 
@@ -71,7 +76,14 @@ class GeocodeOut(BaseModel):
 def geocode(
     request: Request,
     principal: Annotated[Principal, allow(*ANYONE)],
-    q: Annotated[str, Query(min_length=1, max_length=200, description="A postal code, or 'City, Region', or 'City, Region, Country'.")],
+    q: Annotated[
+        str,
+        Query(
+            min_length=1,
+            max_length=200,
+            description="A postal code, or 'City, Region', or 'City, Region, Country'.",
+        ),
+    ],
 ) -> dict[str, Any]:
     """Geocode a postal code or place name offline, with the precision reached."""
     found = request.app.state.geocoder.geocode_query(q)
@@ -83,7 +95,11 @@ def _candidate(c: Any) -> dict[str, Any]:
     lon = getattr(c, "lon", None) if loc is None else loc[0]
     lat = getattr(c, "lat", None) if loc is None else loc[1]
     return {
-        "lon": lon, "lat": lat, "precision": c.precision, "source": c.source,
-        "label": getattr(c, "label", ""), "status": getattr(c, "status", None),
+        "lon": lon,
+        "lat": lat,
+        "precision": c.precision,
+        "source": c.source,
+        "label": getattr(c, "label", ""),
+        "status": getattr(c, "status", None),
         "note": getattr(c, "note", None),
     }

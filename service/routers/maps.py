@@ -16,22 +16,39 @@ from service.routers.docs import READ_RESPONSES
 
 router = APIRouter(prefix="/maps", tags=["maps"])
 Metric = Literal["accounts", "revenue", "net_profit", "workload_hours", "load_pct"]
-HTML = {"content": {"text/html": {}}, "description": "An HTML page (Leaflet served by this service; no internet needed)."}
+HTML = {
+    "content": {"text/html": {}},
+    "description": "An HTML page (Leaflet served by this service; no internet needed).",
+}
 
 
-@router.get("/coverage", response_class=HTMLResponse, responses={200: HTML, **READ_RESPONSES}, operation_id="coverage_map")
+@router.get(
+    "/coverage",
+    response_class=HTMLResponse,
+    responses={200: HTML, **READ_RESPONSES},
+    operation_id="coverage_map",
+)
 async def coverage(
     request: Request,
     store: StoreDep,
     principal: Annotated[Principal, allow(*STAFF)],
-    metric: Annotated[Metric, Query(description="Choropleth metric, classed with mapclassify.")] = "accounts",
+    metric: Annotated[
+        Metric, Query(description="Choropleth metric, classed with mapclassify.")
+    ] = "accounts",
 ) -> HTMLResponse:
     """Territories by rep, a choropleth, accounts, flagged accounts, overlaps and rep reach, as layers."""
     html = await run_in_threadpool(coverage_html, store, request.app.state.settings, metric=metric)
     return HTMLResponse(html)
 
 
-@router.get("/coverage.png", responses={200: {"content": {"image/png": {}}, "description": "A PNG picture."}, **READ_RESPONSES}, operation_id="coverage_png")
+@router.get(
+    "/coverage.png",
+    responses={
+        200: {"content": {"image/png": {}}, "description": "A PNG picture."},
+        **READ_RESPONSES,
+    },
+    operation_id="coverage_png",
+)
 async def coverage_png(
     request: Request,
     store: StoreDep,
@@ -44,29 +61,52 @@ async def coverage_png(
     snap = inputs.snap
     png = await run_in_threadpool(
         lambda: render_coverage_png(
-            snap.territories, snap.accounts, snap.assignments, reps=snap.reps, flags=inputs.flags,
-            overlaps=inputs.overlaps, width_px=width_px, height_px=height_px,
+            snap.territories,
+            snap.accounts,
+            snap.assignments,
+            reps=snap.reps,
+            flags=inputs.flags,
+            overlaps=inputs.overlaps,
+            width_px=width_px,
+            height_px=height_px,
         )
     )
     return Response(png, media_type="image/png")
 
 
-@router.get("/reps/{rep_id}", response_class=HTMLResponse, responses={200: HTML, **READ_RESPONSES}, operation_id="rep_map")
+@router.get(
+    "/reps/{rep_id}",
+    response_class=HTMLResponse,
+    responses={200: HTML, **READ_RESPONSES},
+    operation_id="rep_map",
+)
 async def rep_map(
     request: Request,
     rep_id: RepId,
     store: StoreDep,
     principal: Annotated[Principal, allow(*ANYONE)],
-    day: Annotated[int | None, Query(ge=1, le=31, description="Planned day whose route to draw (default 1).")] = None,
+    day: Annotated[
+        int | None, Query(ge=1, le=31, description="Planned day whose route to draw (default 1).")
+    ] = None,
 ) -> HTMLResponse:
     """A rep's accounts, home base, reach circle and one planned day's route with the stop order."""
     ensure_own_rep(principal, rep_id)
-    return HTMLResponse(await run_in_threadpool(rep_map_html, store, request.app.state.settings, rep_id, day=day))
+    return HTMLResponse(
+        await run_in_threadpool(rep_map_html, store, request.app.state.settings, rep_id, day=day)
+    )
 
 
-@router.get("/territories/{territory_id}", response_class=HTMLResponse, responses={200: HTML, **READ_RESPONSES}, operation_id="territory_map")
+@router.get(
+    "/territories/{territory_id}",
+    response_class=HTMLResponse,
+    responses={200: HTML, **READ_RESPONSES},
+    operation_id="territory_map",
+)
 async def territory_map(
-    request: Request, territory_id: TerritoryId, store: StoreDep, principal: Annotated[Principal, allow(*ANYONE)]
+    request: Request,
+    territory_id: TerritoryId,
+    store: StoreDep,
+    principal: Annotated[Principal, allow(*ANYONE)],
 ) -> HTMLResponse:
     """One territory with its accounts and flags; a rep sees only their own territories and accounts."""
     only = None
@@ -75,5 +115,7 @@ async def territory_map(
             if principal.rep_id not in tx.get_territory(territory_id).rep_ids:
                 raise forbidden("A rep may read only the territories they belong to.")
         only = principal.rep_id
-    html = await run_in_threadpool(territory_map_html, store, request.app.state.settings, territory_id, only_rep_id=only)
+    html = await run_in_threadpool(
+        territory_map_html, store, request.app.state.settings, territory_id, only_rep_id=only
+    )
     return HTMLResponse(html)

@@ -84,7 +84,9 @@ async def import_pipeline(
     digest = hashlib.sha256(f"{kind}:{body_digest}".encode()).hexdigest()
     with spooled:
         if idempotency_key and (
-            seen := await run_in_threadpool(uploads.replay, store, "pipeline-import", idempotency_key, digest)
+            seen := await run_in_threadpool(
+                uploads.replay, store, "pipeline-import", idempotency_key, digest
+            )
         ):
             return JSONResponse(
                 seen[1],
@@ -108,7 +110,9 @@ async def import_pipeline(
         )
     status, body = plan_import.report_body(report, kind, request.url.path)
     if idempotency_key:
-        await run_in_threadpool(uploads.remember, store, "pipeline-import", idempotency_key, digest, status, body)
+        await run_in_threadpool(
+            uploads.remember, store, "pipeline-import", idempotency_key, digest, status, body
+        )
     return JSONResponse(body, status_code=status, media_type=_media(status))
 
 

@@ -36,13 +36,25 @@ def list_reps(
     links = [{"href": str(request.url), "rel": "self", "type": "application/json"}]
     if len(reps) > page:
         reps = reps[:page]
-        links.append({"href": next_link(request.url, reps[-1].id), "rel": "next", "type": "application/json"})
+        links.append(
+            {"href": next_link(request.url, reps[-1].id), "rel": "next", "type": "application/json"}
+        )
     return {"items": [rep_public(r) for r in reps], "links": links}
 
 
-@router.post("", status_code=201, response_model=RepPublic, responses=WRITE_RESPONSES, operation_id="create_rep")
+@router.post(
+    "",
+    status_code=201,
+    response_model=RepPublic,
+    responses=WRITE_RESPONSES,
+    operation_id="create_rep",
+)
 def create_rep(
-    request: Request, body: RepIn, store: StoreDep, principal: Annotated[Principal, allow(*STAFF)], response: Response
+    request: Request,
+    body: RepIn,
+    store: StoreDep,
+    principal: Annotated[Principal, allow(*STAFF)],
+    response: Response,
 ) -> dict[str, Any]:
     """Create a rep; the home base is a GeoJSON Point (lon, lat)."""
     rep = _rep_from(0, body.model_dump())
@@ -53,29 +65,41 @@ def create_rep(
 
 
 @router.get("/{rep_id}", response_model=RepPublic, responses=READ_RESPONSES, operation_id="get_rep")
-def get_rep(rep_id: RepId, store: StoreDep, principal: Annotated[Principal, allow(*ANYONE)]) -> dict[str, Any]:
+def get_rep(
+    rep_id: RepId, store: StoreDep, principal: Annotated[Principal, allow(*ANYONE)]
+) -> dict[str, Any]:
     """One rep; a rep may read only themself."""
     ensure_own_rep(principal, rep_id)
     with store.read() as tx:
         return rep_public(tx.get_rep(rep_id))
 
 
-@router.put("/{rep_id}", response_model=RepPublic, responses=WRITE_RESPONSES, operation_id="replace_rep")
-def replace_rep(rep_id: RepId, body: RepIn, store: StoreDep, principal: Annotated[Principal, allow(*STAFF)]) -> dict[str, Any]:
+@router.put(
+    "/{rep_id}", response_model=RepPublic, responses=WRITE_RESPONSES, operation_id="replace_rep"
+)
+def replace_rep(
+    rep_id: RepId, body: RepIn, store: StoreDep, principal: Annotated[Principal, allow(*STAFF)]
+) -> dict[str, Any]:
     """Replace every field of a rep."""
     rep = _rep_from(rep_id, body.model_dump())
     with store.write() as tx:
         return rep_public(tx.update_rep(rep, actor=principal.name))
 
 
-@router.patch("/{rep_id}", response_model=RepPublic, responses=WRITE_RESPONSES, operation_id="update_rep")
-def update_rep(rep_id: RepId, body: RepPatch, store: StoreDep, principal: Annotated[Principal, allow(*STAFF)]) -> dict[str, Any]:
+@router.patch(
+    "/{rep_id}", response_model=RepPublic, responses=WRITE_RESPONSES, operation_id="update_rep"
+)
+def update_rep(
+    rep_id: RepId, body: RepPatch, store: StoreDep, principal: Annotated[Principal, allow(*STAFF)]
+) -> dict[str, Any]:
     """Change some fields of a rep; absent fields stay, null clears."""
     changed = body.model_dump(exclude_unset=True)
     with store.write() as tx:
         current = tx.get_rep(rep_id)
         fields = {f.name: getattr(current, f.name) for f in dataclasses.fields(current)}
-        fields["home"] = {"type": "Point", "coordinates": list(current.home)} if current.home else None
+        fields["home"] = (
+            {"type": "Point", "coordinates": list(current.home)} if current.home else None
+        )
         fields.update(changed)
         if fields.get("name") is None:
             from service.problems import HTTPProblem
@@ -85,7 +109,9 @@ def update_rep(rep_id: RepId, body: RepPatch, store: StoreDep, principal: Annota
 
 
 @router.delete("/{rep_id}", status_code=204, responses=WRITE_RESPONSES, operation_id="delete_rep")
-def delete_rep(rep_id: RepId, store: StoreDep, principal: Annotated[Principal, allow(*STAFF)]) -> Response:
+def delete_rep(
+    rep_id: RepId, store: StoreDep, principal: Annotated[Principal, allow(*STAFF)]
+) -> Response:
     """Delete a rep who is in no territory."""
     with store.write() as tx:
         tx.delete_rep(rep_id, actor=principal.name)

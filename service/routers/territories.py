@@ -34,20 +34,37 @@ router = APIRouter(prefix="/territories", tags=["territories"])
 
 OnOverlap = Annotated[
     Literal["warn", "reject", "clip"],
-    Query(description="What to do when the shape overlaps a neighbour: warn (default), reject (409) or clip to the neighbours' edges."),
+    Query(
+        description="What to do when the shape overlaps a neighbour: warn (default), reject (409) or clip to the neighbours' edges."
+    ),
 ]
-Repair = Annotated[bool, Query(description="Repair invalid geometry (make_valid, structure method) and report what changed, instead of refusing it.")]
-IfMatch = Annotated[str | None, Header(description='The ETag of the version being replaced, e.g. "3". Required.')]
+Repair = Annotated[
+    bool,
+    Query(
+        description="Repair invalid geometry (make_valid, structure method) and report what changed, instead of refusing it."
+    ),
+]
+IfMatch = Annotated[
+    str | None, Header(description='The ETag of the version being replaced, e.g. "3". Required.')
+]
 GEOJSON = "application/geo+json"
 
 
-@router.get("", response_model=TerritoryCollection, responses=READ_RESPONSES, operation_id="list_territories", response_class=GeoJSONResponse)
+@router.get(
+    "",
+    response_model=TerritoryCollection,
+    responses=READ_RESPONSES,
+    operation_id="list_territories",
+    response_class=GeoJSONResponse,
+)
 def list_territories(
     request: Request,
     store: StoreDep,
     principal: Annotated[Principal, allow(*ANYONE)],
     limit: LimitQuery = None,
-    after: Annotated[int, Query(ge=0, le=2**31 - 1, description="Return territories with a larger id (paging).")] = 0,
+    after: Annotated[
+        int, Query(ge=0, le=2**31 - 1, description="Return territories with a larger id (paging).")
+    ] = 0,
     bbox: BBoxQuery = None,
     code: Annotated[str | None, Query(max_length=100)] = None,
     parent_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
@@ -72,7 +89,14 @@ def list_territories(
     return JSONResponse(body, media_type=GEOJSON)
 
 
-@router.post("", status_code=201, response_model=TerritoryFeature, responses=WRITE_RESPONSES, operation_id="create_territory", response_class=GeoJSONResponse)
+@router.post(
+    "",
+    status_code=201,
+    response_model=TerritoryFeature,
+    responses=WRITE_RESPONSES,
+    operation_id="create_territory",
+    response_class=GeoJSONResponse,
+)
 def create_territory(
     request: Request,
     body: TerritoryIn,
@@ -88,19 +112,34 @@ def create_territory(
     with store.write() as tx:
         _check_region(tx, principal, draft.parent_id)
         outcome = write_territory(
-            tx, draft, territory_id=None, expected_version=None,
-            actor=principal.name, on_overlap=on_overlap,
+            tx,
+            draft,
+            territory_id=None,
+            expected_version=None,
+            actor=principal.name,
+            on_overlap=on_overlap,
         )
     return _written(request, outcome, clean.repairs, clean.warnings, status=201)
 
 
-@router.get("/{territory_id}", response_model=TerritoryFeature, responses=READ_RESPONSES, operation_id="get_territory", response_class=GeoJSONResponse)
+@router.get(
+    "/{territory_id}",
+    response_model=TerritoryFeature,
+    responses=READ_RESPONSES,
+    operation_id="get_territory",
+    response_class=GeoJSONResponse,
+)
 def get_territory(
     territory_id: TerritoryId,
     store: StoreDep,
     request: Request,
     principal: Annotated[Principal, allow(*ANYONE)],
-    include: Annotated[Literal["flags"] | None, Query(description="`flags`: add overlap count, unassigned accounts inside and accounts out of reach.")] = None,
+    include: Annotated[
+        Literal["flags"] | None,
+        Query(
+            description="`flags`: add overlap count, unassigned accounts inside and accounts out of reach."
+        ),
+    ] = None,
 ) -> JSONResponse:
     """One territory; the ETag names its version."""
     with store.read() as tx:
@@ -113,7 +152,13 @@ def get_territory(
     )
 
 
-@router.put("/{territory_id}", response_model=TerritoryFeature, responses=WRITE_RESPONSES, operation_id="replace_territory", response_class=GeoJSONResponse)
+@router.put(
+    "/{territory_id}",
+    response_model=TerritoryFeature,
+    responses=WRITE_RESPONSES,
+    operation_id="replace_territory",
+    response_class=GeoJSONResponse,
+)
 def replace_territory(
     territory_id: TerritoryId,
     request: Request,
@@ -131,13 +176,23 @@ def replace_territory(
     with store.write() as tx:
         _check_write(tx, principal, territory_id, draft.parent_id)
         outcome = write_territory(
-            tx, draft, territory_id=territory_id, expected_version=expected,
-            actor=principal.name, on_overlap=on_overlap,
+            tx,
+            draft,
+            territory_id=territory_id,
+            expected_version=expected,
+            actor=principal.name,
+            on_overlap=on_overlap,
         )
     return _written(request, outcome, clean.repairs, clean.warnings)
 
 
-@router.patch("/{territory_id}", response_model=TerritoryFeature, responses=WRITE_RESPONSES, operation_id="update_territory", response_class=GeoJSONResponse)
+@router.patch(
+    "/{territory_id}",
+    response_model=TerritoryFeature,
+    responses=WRITE_RESPONSES,
+    operation_id="update_territory",
+    response_class=GeoJSONResponse,
+)
 def update_territory(
     territory_id: TerritoryId,
     request: Request,
@@ -158,13 +213,21 @@ def update_territory(
         draft = _patched(current, body, clean.geometry if clean else None)
         _check_write(tx, principal, territory_id, draft.parent_id)
         outcome = write_territory(
-            tx, draft, territory_id=territory_id, expected_version=expected,
-            actor=principal.name, on_overlap=on_overlap,
+            tx,
+            draft,
+            territory_id=territory_id,
+            expected_version=expected,
+            actor=principal.name,
+            on_overlap=on_overlap,
         )
-    return _written(request, outcome, clean.repairs if clean else (), clean.warnings if clean else ())
+    return _written(
+        request, outcome, clean.repairs if clean else (), clean.warnings if clean else ()
+    )
 
 
-@router.delete("/{territory_id}", status_code=204, responses=WRITE_RESPONSES, operation_id="delete_territory")
+@router.delete(
+    "/{territory_id}", status_code=204, responses=WRITE_RESPONSES, operation_id="delete_territory"
+)
 def remove_territory(
     territory_id: TerritoryId,
     store: StoreDep,
@@ -179,7 +242,12 @@ def remove_territory(
     return Response(status_code=204)
 
 
-@router.get("/{territory_id}/history", response_model=TerritoryHistory, responses=READ_RESPONSES, operation_id="territory_history")
+@router.get(
+    "/{territory_id}/history",
+    response_model=TerritoryHistory,
+    responses=READ_RESPONSES,
+    operation_id="territory_history",
+)
 def territory_history(
     territory_id: TerritoryId, store: StoreDep, principal: Annotated[Principal, allow(*STAFF)]
 ) -> dict[str, Any]:
@@ -189,20 +257,33 @@ def territory_history(
     return {
         "territory_id": territory_id,
         "versions": [
-            {"version": v.territory.version, "op": v.op, "updated_at": iso(v.territory.updated_at),
-             "updated_by": v.territory.updated_by, "feature": territory_feature(v.territory)}
+            {
+                "version": v.territory.version,
+                "op": v.op,
+                "updated_at": iso(v.territory.updated_at),
+                "updated_by": v.territory.updated_by,
+                "feature": territory_feature(v.territory),
+            }
             for v in versions
         ],
     }
 
 
-@router.post("/{territory_id}/restore", response_model=TerritoryFeature, responses=WRITE_RESPONSES, operation_id="restore_territory", response_class=GeoJSONResponse)
+@router.post(
+    "/{territory_id}/restore",
+    response_model=TerritoryFeature,
+    responses=WRITE_RESPONSES,
+    operation_id="restore_territory",
+    response_class=GeoJSONResponse,
+)
 def restore_territory(
     territory_id: TerritoryId,
     request: Request,
     store: StoreDep,
     principal: Annotated[Principal, allow(*STAFF)],
-    version: Annotated[int, Query(ge=1, le=2**31 - 1, description="The version to make current again.")],
+    version: Annotated[
+        int, Query(ge=1, le=2**31 - 1, description="The version to make current again.")
+    ],
     if_match: IfMatch = None,
 ) -> JSONResponse:
     """Make an old version current again, as a new version; needs `If-Match`."""
@@ -214,8 +295,13 @@ def restore_territory(
         draft = draft_of(old.territory)
         _check_write(tx, principal, territory_id, draft.parent_id)
         outcome = write_territory(
-            tx, draft, territory_id=territory_id, expected_version=expected,
-            actor=principal.name, on_overlap="warn", op="restore",
+            tx,
+            draft,
+            territory_id=territory_id,
+            expected_version=expected,
+            actor=principal.name,
+            on_overlap="warn",
+            op="restore",
         )
     return _written(request, outcome, (), ())
 
@@ -232,11 +318,16 @@ def _draft(props: dict[str, Any], geometry: shapely.MultiPolygon) -> TerritoryDr
     )
 
 
-def _patched(current: Any, body: TerritoryPatch, geometry: shapely.MultiPolygon | None) -> TerritoryDraft:
+def _patched(
+    current: Any, body: TerritoryPatch, geometry: shapely.MultiPolygon | None
+) -> TerritoryDraft:
     base = draft_of(current)
     props = {
-        "name": base.name, "code": base.code, "parent_id": base.parent_id,
-        "rep_ids": list(base.rep_ids), "color": base.color,
+        "name": base.name,
+        "code": base.code,
+        "parent_id": base.parent_id,
+        "rep_ids": list(base.rep_ids),
+        "color": base.color,
         "rules": None,
     }
     changed = body.properties.model_dump(exclude_unset=True) if body.properties else {}
@@ -245,7 +336,15 @@ def _patched(current: Any, body: TerritoryPatch, geometry: shapely.MultiPolygon 
     props.update(changed)
     draft = _draft(props, geometry if geometry is not None else base.geometry)
     if "rules" not in changed:
-        draft = TerritoryDraft(draft.name, draft.geometry, draft.code, draft.parent_id, draft.rep_ids, base.rules, draft.color)
+        draft = TerritoryDraft(
+            draft.name,
+            draft.geometry,
+            draft.code,
+            draft.parent_id,
+            draft.rep_ids,
+            base.rules,
+            draft.color,
+        )
     return draft
 
 
@@ -254,7 +353,9 @@ def _require_if_match(value: str | None) -> int | None:
 
     if value is None:
         raise HTTPProblem(
-            428, "precondition-required", "Precondition required",
+            428,
+            "precondition-required",
+            "Precondition required",
             'Send If-Match with the ETag you last read (e.g. If-Match: "3") so that no one\'s change is overwritten.',
         )
     try:
@@ -269,14 +370,21 @@ def _written(
 ) -> JSONResponse:
     t = outcome.territory
     gate_warnings = [
-        {"code": w.code, "pointer": w.pointer, "reason": w.reason,
-         **({"location": list(w.location)} if w.location else {})}
+        {
+            "code": w.code,
+            "pointer": w.pointer,
+            "reason": w.reason,
+            **({"location": list(w.location)} if w.location else {}),
+        }
         for w in warnings
     ]
     body = territory_feature(
         t, repairs=[*repairs, *outcome.repairs], warnings=[*gate_warnings, *outcome.warnings]
     )
-    headers = {"ETag": etag_for(t.version), "Location": str(request.url_for("get_territory", territory_id=t.id))}
+    headers = {
+        "ETag": etag_for(t.version),
+        "Location": str(request.url_for("get_territory", territory_id=t.id)),
+    }
     return JSONResponse(body, status_code=status, media_type=GEOJSON, headers=headers)
 
 
@@ -301,7 +409,9 @@ def _check_region(tx: Any, principal: Principal, parent_id: int | None) -> None:
         raise forbidden("A regional manager may create territories only inside their region.")
 
 
-def _check_write(tx: Any, principal: Principal, territory_id: TerritoryId, new_parent_id: int | None) -> None:
+def _check_write(
+    tx: Any, principal: Principal, territory_id: TerritoryId, new_parent_id: int | None
+) -> None:
     current = tx.get_territory(territory_id)
     parents = {t.id: t.parent_id for t in tx.find_territories()}
     ensure_can_write_territory(principal, current, parents)

@@ -22,10 +22,19 @@ ACCOUNT_FEATURE_SCHEMA: dict[str, Any] = {
         "geometry": {
             "anyOf": [
                 {"type": "null"},
-                {"type": "object", "required": ["type", "coordinates"], "properties": {
-                    "type": {"const": "Point"},
-                    "coordinates": {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2},
-                }},
+                {
+                    "type": "object",
+                    "required": ["type", "coordinates"],
+                    "properties": {
+                        "type": {"const": "Point"},
+                        "coordinates": {
+                            "type": "array",
+                            "items": {"type": "number"},
+                            "minItems": 2,
+                            "maxItems": 2,
+                        },
+                    },
+                },
             ]
         },
         "properties": {
@@ -33,10 +42,18 @@ ACCOUNT_FEATURE_SCHEMA: dict[str, Any] = {
             "required": ["id"],
             "properties": {
                 "id": {"type": "string", "minLength": 1, "maxLength": 200},
-                "name": _STR, "address": _STR, "postal_code": _STR, "city": _STR, "region": _STR,
-                "country": _STR, "industry": _STR,
+                "name": _STR,
+                "address": _STR,
+                "postal_code": _STR,
+                "city": _STR,
+                "region": _STR,
+                "country": _STR,
+                "industry": _STR,
                 "products": {"type": "array", "items": {"type": "string"}},
-                "annual_revenue": _NUM, "cost_to_serve": _NUM, "visits_per_month": _NUM, "visit_minutes": _NUM,
+                "annual_revenue": _NUM,
+                "cost_to_serve": _NUM,
+                "visits_per_month": _NUM,
+                "visit_minutes": _NUM,
                 "stage": {"enum": ["lead", "opportunity", "customer", None]},
                 "remote": {"type": "boolean"},
                 "owner_rep_id": {"type": ["integer", "null"]},

@@ -14,9 +14,20 @@ from service.storage.errors import NotFoundError
 from service.storage.tx_base import TxBase
 
 _FIELDS = (
-    "name", "address", "postal_code", "city", "region", "country", "industry",
-    "annual_revenue", "cost_to_serve", "stage", "visits_per_month", "visit_minutes",
-    "remote", "owner_rep_id",
+    "name",
+    "address",
+    "postal_code",
+    "city",
+    "region",
+    "country",
+    "industry",
+    "annual_revenue",
+    "cost_to_serve",
+    "stage",
+    "visits_per_month",
+    "visit_minutes",
+    "remote",
+    "owner_rep_id",
 )
 
 
@@ -96,7 +107,9 @@ class AccountOps(TxBase):
         for account, assignment in items:
             before = existing.get(account.id)
             if before is None:
-                new_rows.append({"id": account.id, "version": 1, **self._values(account, assignment, actor)})
+                new_rows.append(
+                    {"id": account.id, "version": 1, **self._values(account, assignment, actor)}
+                )
                 created += 1
             elif before.account == account and before.assignment == assignment:
                 unchanged += 1
@@ -125,7 +138,8 @@ class AccountOps(TxBase):
         at = self.t["accounts"]
         current = self.accounts_by_id([a.account_id for a in assignments])
         changed = [
-            a for a in assignments
+            a
+            for a in assignments
             if a.account_id in current and current[a.account_id].assignment != a
         ]
         for a in changed:
@@ -133,8 +147,10 @@ class AccountOps(TxBase):
                 update(at)
                 .where(at.c.id == a.account_id)
                 .values(
-                    territory_id=a.territory_id, rep_id=a.rep_id,
-                    assignment=a.assignment, candidates=list(a.candidates),
+                    territory_id=a.territory_id,
+                    rep_id=a.rep_id,
+                    assignment=a.assignment,
+                    candidates=list(a.candidates),
                 )
             )
         if changed:
@@ -145,19 +161,27 @@ class AccountOps(TxBase):
         """How many accounts are stored."""
         from sqlalchemy import func
 
-        return int(self.conn.execute(select(func.count()).select_from(self.t["accounts"])).scalar_one())
+        return int(
+            self.conn.execute(select(func.count()).select_from(self.t["accounts"])).scalar_one()
+        )
 
-    def _values(self, account: Account, assignment: Assignment, actor: str | None) -> dict[str, Any]:
+    def _values(
+        self, account: Account, assignment: Assignment, actor: str | None
+    ) -> dict[str, Any]:
         values = {name: getattr(account, name) for name in _FIELDS}
         lon, lat = account.location if account.location is not None else (None, None)
         values.update(
-            lon=lon, lat=lat,
+            lon=lon,
+            lat=lat,
             location=shapely.to_wkb(shapely.Point(lon, lat)) if lon is not None else None,
             products=list(account.products),
             geocode=_geocode_json(account.geocode),
-            territory_id=assignment.territory_id, rep_id=assignment.rep_id,
-            assignment=assignment.assignment, candidates=list(assignment.candidates),
-            updated_at=self.now, updated_by=actor,
+            territory_id=assignment.territory_id,
+            rep_id=assignment.rep_id,
+            assignment=assignment.assignment,
+            candidates=list(assignment.candidates),
+            updated_at=self.now,
+            updated_by=actor,
         )
         return values
 
@@ -166,8 +190,11 @@ def _geocode_json(g: GeocodeResult | None) -> dict[str, Any] | None:
     if g is None:
         return None
     return {
-        "location": list(g.location) if g.location else None, "status": g.status,
-        "precision": g.precision, "source": g.source, "note": g.note,
+        "location": list(g.location) if g.location else None,
+        "status": g.status,
+        "precision": g.precision,
+        "source": g.source,
+        "note": g.note,
     }
 
 
@@ -176,8 +203,11 @@ def _geocode_from_json(raw: dict[str, Any] | None) -> GeocodeResult | None:
         return None
     loc = raw.get("location")
     return GeocodeResult(
-        location=(loc[0], loc[1]) if loc else None, status=raw["status"],
-        precision=raw["precision"], source=raw["source"], note=raw.get("note"),
+        location=(loc[0], loc[1]) if loc else None,
+        status=raw["status"],
+        precision=raw["precision"],
+        source=raw["source"],
+        note=raw.get("note"),
     )
 
 
@@ -185,14 +215,19 @@ def _from_row(row: Row[Any]) -> StoredAccount:
     m = row._mapping
     location = (m["lon"], m["lat"]) if m["lon"] is not None else None
     account = Account(
-        id=m["id"], location=location, geocode=_geocode_from_json(m["geocode"]),
+        id=m["id"],
+        location=location,
+        geocode=_geocode_from_json(m["geocode"]),
         products=tuple(m["products"] or ()),
         **{name: m[name] for name in _FIELDS if name != "remote"},
         remote=bool(m["remote"]),
     )
     assignment = Assignment(
-        account_id=m["id"], territory_id=m["territory_id"], rep_id=m["rep_id"],
-        assignment=m["assignment"], candidates=tuple(m["candidates"] or ()),
+        account_id=m["id"],
+        territory_id=m["territory_id"],
+        rep_id=m["rep_id"],
+        assignment=m["assignment"],
+        candidates=tuple(m["candidates"] or ()),
     )
     return StoredAccount(account, assignment, int(m["version"]))
 

@@ -72,8 +72,13 @@ class AdminOps(TxBase):
         new_id = self.conn.execute(
             insert(tk)
             .values(
-                token_hash=token_hash, role=role, owner=owner, rep_id=rep_id,
-                region_id=region_id, expires_at=expires_at, created_at=self.now,
+                token_hash=token_hash,
+                role=role,
+                owner=owner,
+                rep_id=rep_id,
+                region_id=region_id,
+                expires_at=expires_at,
+                created_at=self.now,
             )
             .returning(tk.c.id)
         ).scalar_one()
@@ -122,7 +127,12 @@ class AdminOps(TxBase):
 
 def _token(m: Any) -> TokenRecord:
     return TokenRecord(
-        id=int(m["id"]), role=m["role"], owner=m["owner"], rep_id=m["rep_id"],
-        region_id=m["region_id"], expires_at=m["expires_at"], revoked_at=m["revoked_at"],
+        id=int(m["id"]),
+        role=m["role"],
+        owner=m["owner"],
+        rep_id=m["rep_id"],
+        region_id=m["region_id"],
+        expires_at=m["expires_at"],
+        revoked_at=m["revoked_at"],
         created_at=m["created_at"],
     )

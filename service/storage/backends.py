@@ -33,7 +33,9 @@ class Backend:
     engine: Engine
     tables: dict[str, Table]
 
-    def bbox_filter(self, table: Table, bbox: tuple[float, float, float, float]) -> ColumnElement[bool]:
+    def bbox_filter(
+        self, table: Table, bbox: tuple[float, float, float, float]
+    ) -> ColumnElement[bool]:
         """A pre-filter for rows whose bbox meets ``bbox`` (never the final answer)."""
         minx, miny, maxx, maxy = bbox
         if self.name == "postgis":
@@ -47,7 +49,9 @@ class Backend:
     ) -> ColumnElement[bool]:
         """A filter for rows whose ``lon``/``lat`` lie in ``bbox``."""
         minx, miny, maxx, maxy = bbox
-        return and_(table.c.lon >= minx, table.c.lon <= maxx, table.c.lat >= miny, table.c.lat <= maxy)
+        return and_(
+            table.c.lon >= minx, table.c.lon <= maxx, table.c.lat >= miny, table.c.lat <= maxy
+        )
 
 
 def open_backend(database_url: str) -> Backend:

@@ -27,9 +27,7 @@ class PlanOps(TxBase):
             found.update(r[0] for r in self.conn.execute(select(at.c.id).where(at.c.id.in_(chunk))))
         return found
 
-    def upsert_plan_records(
-        self, kind: str, records: Sequence[PlanRecord]
-    ) -> tuple[int, int, int]:
+    def upsert_plan_records(self, kind: str, records: Sequence[PlanRecord]) -> tuple[int, int, int]:
         """Insert or replace pipeline records or activities by id; (created, updated, unchanged)."""
         table = self.t[_TABLE_OF[kind]]
         before = {_key(r): r for r in self._plan_rows(table, [r.id for r in records])}

@@ -54,7 +54,9 @@ class RepOps(TxBase):
         self.get_rep(rep.id)
         rt = self.t["reps"]
         self.conn.execute(
-            update(rt).where(rt.c.id == rep.id).values(version=rt.c.version + 1, **self._rep_values(rep, actor))
+            update(rt)
+            .where(rt.c.id == rep.id)
+            .values(version=rt.c.version + 1, **self._rep_values(rep, actor))
         )
         self.audit(actor, "update", "rep", str(rep.id), None)
         self.bump_revision()
@@ -65,7 +67,8 @@ class RepOps(TxBase):
         self.get_rep(rep_id)
         tt = self.t["territories"]
         users = [
-            int(row.id) for row in self.conn.execute(select(tt.c.id, tt.c.rep_ids).order_by(tt.c.id))
+            int(row.id)
+            for row in self.conn.execute(select(tt.c.id, tt.c.rep_ids).order_by(tt.c.id))
             if rep_id in (row.rep_ids or ())
         ]
         if users:

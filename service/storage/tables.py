@@ -66,21 +66,22 @@ def build_tables(metadata: MetaData, *, postgis: bool) -> dict[str, Table]:
         Column("id", Integer, primary_key=True),
         Column("value", Integer, nullable=False),
     )
+
     def territory_cols() -> list[Column[Any]]:
         return [
-        Column("name", String(200), nullable=False),
-        Column("code", String(100)),
-        Column("parent_id", Integer),
-        Column("rep_ids", JSON, nullable=False),
-        Column("rules", JSON, nullable=False),
-        Column("color", String(32)),
-        Column("geometry", geometry("MultiPolygon"), nullable=False),
-        Column("minx", Float, nullable=False),
-        Column("miny", Float, nullable=False),
-        Column("maxx", Float, nullable=False),
-        Column("maxy", Float, nullable=False),
-        Column("updated_at", DateTime(timezone=True), nullable=False),
-        Column("updated_by", String(200)),
+            Column("name", String(200), nullable=False),
+            Column("code", String(100)),
+            Column("parent_id", Integer),
+            Column("rep_ids", JSON, nullable=False),
+            Column("rules", JSON, nullable=False),
+            Column("color", String(32)),
+            Column("geometry", geometry("MultiPolygon"), nullable=False),
+            Column("minx", Float, nullable=False),
+            Column("miny", Float, nullable=False),
+            Column("maxx", Float, nullable=False),
+            Column("maxy", Float, nullable=False),
+            Column("updated_at", DateTime(timezone=True), nullable=False),
+            Column("updated_by", String(200)),
         ]
 
     territories = Table(
@@ -218,5 +219,3 @@ def build_tables(metadata: MetaData, *, postgis: bool) -> dict[str, Table]:
             geocode_cache,
         )
     }
-
-

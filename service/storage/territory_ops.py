@@ -102,9 +102,9 @@ class TerritoryOps(TxBase):
         self._check_code_free(draft.code, None)
         values = _row_values(draft, self.now, actor)
         new_id = self.conn.execute(
-            insert(self.t["territories"]).values(version=1, **values).returning(
-                self.t["territories"].c.id
-            )
+            insert(self.t["territories"])
+            .values(version=1, **values)
+            .returning(self.t["territories"].c.id)
         ).scalar_one()
         self._record_version(int(new_id), 1, "create", values)
         self.bump_revision()
@@ -227,7 +227,11 @@ def _row_values(draft: TerritoryDraft, now: datetime, actor: str | None) -> dict
 
 
 def _draft_of(t: Territory) -> TerritoryDraft:
-    geom = t.geometry if isinstance(t.geometry, shapely.MultiPolygon) else shapely.MultiPolygon([t.geometry])
+    geom = (
+        t.geometry
+        if isinstance(t.geometry, shapely.MultiPolygon)
+        else shapely.MultiPolygon([t.geometry])
+    )
     return TerritoryDraft(t.name, geom, t.code, t.parent_id, t.rep_ids, t.rules, t.color)
 
 

@@ -44,7 +44,11 @@ class TxBase:
         """Append one entry to the audit log."""
         self.conn.execute(
             insert(self.t["audit_log"]).values(
-                at=self.now, actor=actor, action=action, entity=entity,
-                entity_id=entity_id, detail=detail,
+                at=self.now,
+                actor=actor,
+                action=action,
+                entity=entity,
+                entity_id=entity_id,
+                detail=detail,
             )
         )

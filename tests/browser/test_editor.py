@@ -385,7 +385,9 @@ def test_an_unknown_token_is_refused_and_the_sign_in_form_comes_back(
     assert tab.page.evaluate("sessionStorage.length") == 0
 
 
-def test_a_rectangle_drawn_inside_a_region_is_saved_as_its_child(browser_tab: Tabs, world: World) -> None:
+def test_a_rectangle_drawn_inside_a_region_is_saved_as_its_child(
+    browser_tab: Tabs, world: World
+) -> None:
     tab = _sign_in_editor(browser_tab, world.tokens["Alice"])
     page = tab.page
     west = world.territories["West"]

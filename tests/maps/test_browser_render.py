@@ -23,7 +23,6 @@ from tests.maps._world import XSS, build_world
 pytestmark = pytest.mark.browser
 
 
-
 # How many account tiles have at least one painted pixel.
 PAINTED_DOT_TILES = """Array.from(document.querySelectorAll('.leaflet-tm-dots-pane canvas'))
   .filter(c => c.getContext('2d').getImageData(0, 0, c.width, c.height).data

@@ -16,12 +16,17 @@ def square(minx: float, miny: float, size: float = 1.0) -> dict[str, Any]:
 
 
 def territory(client: ApiClient, name: str, geometry: dict[str, Any], **props: Any) -> int:
-    r = client.post("/territories", json={"type": "Feature", "geometry": geometry, "properties": {"name": name, **props}})
+    r = client.post(
+        "/territories",
+        json={"type": "Feature", "geometry": geometry, "properties": {"name": name, **props}},
+    )
     assert r.status_code == 201, r.text
     return int(r.json()["id"])
 
 
-def rep(client: ApiClient, name: str, home: tuple[float, float] | None = None, **fields: Any) -> int:
+def rep(
+    client: ApiClient, name: str, home: tuple[float, float] | None = None, **fields: Any
+) -> int:
     body: dict[str, Any] = {"name": name, **fields}
     if home is not None:
         body["home"] = {"type": "Point", "coordinates": list(home)}
@@ -31,12 +36,24 @@ def rep(client: ApiClient, name: str, home: tuple[float, float] | None = None, *
 
 
 def import_csv(client: ApiClient, text: str, **params: Any) -> Any:
-    return client.post("/accounts/import", content=text.encode(), headers={"Content-Type": "text/csv"}, params=params)
+    return client.post(
+        "/accounts/import",
+        content=text.encode(),
+        headers={"Content-Type": "text/csv"},
+        params=params,
+    )
 
 
 def owners(client: ApiClient) -> dict[str, tuple[Any, Any, str]]:
     feats = client.get("/accounts", params={"limit": 1000}).json()["features"]
-    return {f["id"]: (f["properties"]["territory_id"], f["properties"]["rep_id"], f["properties"]["assignment"]) for f in feats}
+    return {
+        f["id"]: (
+            f["properties"]["territory_id"],
+            f["properties"]["rep_id"],
+            f["properties"]["assignment"],
+        )
+        for f in feats
+    }
 
 
 @pytest.fixture
@@ -50,8 +67,16 @@ def grid(client: ApiClient) -> dict[str, int]:
 
 
 def test_every_branch_of_the_assignment_rule(client: ApiClient, grid: dict[str, int]) -> None:
-    retail = territory(client, "Retail north", square(-84, 40), rep_ids=[grid["ann"]], rules={"industries": ["Retail"]})
-    big = territory(client, "Big south", square(-84, 38), rep_ids=[grid["bob"]], rules={"min_revenue": 100000.0})
+    retail = territory(
+        client,
+        "Retail north",
+        square(-84, 40),
+        rep_ids=[grid["ann"]],
+        rules={"industries": ["Retail"]},
+    )
+    big = territory(
+        client, "Big south", square(-84, 38), rep_ids=[grid["bob"]], rules={"min_revenue": 100000.0}
+    )
     csv = (
         "id,lon,lat,industry,annual_revenue,owner_rep_id\n"
         "in-west,-83.5,39.5,,,\n"
@@ -80,15 +105,22 @@ def test_every_branch_of_the_assignment_rule(client: ApiClient, grid: dict[str, 
     assert got["big-no"][2] == "unassigned:no-rule-match"
 
 
-def test_point_on_shared_edge_resolves_the_same_way_everywhere(client: ApiClient, grid: dict[str, int]) -> None:
+def test_point_on_shared_edge_resolves_the_same_way_everywhere(
+    client: ApiClient, grid: dict[str, int]
+) -> None:
     import_csv(client, "id,lon,lat\nedge,-83.0,39.25\n").raise_for_status()
     stored = owners(client)["edge"][0]
     for _ in range(3):
-        assert client.get("/locate", params={"lon": -83.0, "lat": 39.25}).json()["territory_id"] == stored
+        assert (
+            client.get("/locate", params={"lon": -83.0, "lat": 39.25}).json()["territory_id"]
+            == stored
+        )
     assert stored in (grid["west"], grid["east"])
 
 
-def test_overlap_is_a_conflict_resolved_deterministically_and_reported(client: ApiClient, grid: dict[str, int]) -> None:
+def test_overlap_is_a_conflict_resolved_deterministically_and_reported(
+    client: ApiClient, grid: dict[str, int]
+) -> None:
     over = territory(client, "Over", square(-83.5, 39.2, 0.2))
     import_csv(client, "id,lon,lat\nboth,-83.4,39.3\n").raise_for_status()
     f = client.get("/accounts/both").json()["properties"]
@@ -100,11 +132,17 @@ def test_overlap_is_a_conflict_resolved_deterministically_and_reported(client: A
     assert located["territory_id"] == f["territory_id"] and located["assignment"] == "conflict"
 
 
-def test_territory_edit_reassigns_affected_accounts_in_the_same_write(client: ApiClient, grid: dict[str, int]) -> None:
+def test_territory_edit_reassigns_affected_accounts_in_the_same_write(
+    client: ApiClient, grid: dict[str, int]
+) -> None:
     import_csv(client, "id,lon,lat\na,-83.5,39.5\nb,-82.5,39.5\n").raise_for_status()
     r = client.put(
         f"/territories/{grid['west']}",
-        json={"type": "Feature", "geometry": square(-84, 39, 0.4), "properties": {"name": "West", "rep_ids": [grid["ann"]]}},
+        json={
+            "type": "Feature",
+            "geometry": square(-84, 39, 0.4),
+            "properties": {"name": "West", "rep_ids": [grid["ann"]]},
+        },
         headers={"If-Match": '"1"'},
     )
     assert r.status_code == 200, r.text
@@ -116,12 +154,16 @@ def test_territory_edit_reassigns_affected_accounts_in_the_same_write(client: Ap
 
 def test_rep_reads_only_their_own_book(client: ApiClient, grid: dict[str, int]) -> None:
     import_csv(client, "id,lon,lat\na,-83.5,39.5\nb,-82.5,39.5\n").raise_for_status()
-    token = client.post("/tokens", json={"role": "rep", "owner": "ann", "rep_id": grid["ann"]}).json()["token"]
+    token = client.post(
+        "/tokens", json={"role": "rep", "owner": "ann", "rep_id": grid["ann"]}
+    ).json()["token"]
     as_ann = {"Authorization": f"Bearer {token}"}
     mine = client.get("/accounts", headers=as_ann).json()["features"]
     assert [f["id"] for f in mine] == ["a"]
     assert client.get("/accounts/b", headers=as_ann).status_code == 403
-    assert client.get("/accounts", params={"rep_id": grid["bob"]}, headers=as_ann).status_code == 403
+    assert (
+        client.get("/accounts", params={"rep_id": grid["bob"]}, headers=as_ann).status_code == 403
+    )
     assert client.get(f"/reps/{grid['bob']}", headers=as_ann).status_code == 403
 
 
@@ -133,10 +175,14 @@ def test_distance_and_too_far_flag_on_accounts(client: ApiClient, grid: dict[str
     assert far["distance_km"] > 50 and "too-far" in far["flags"]
 
 
-def test_import_reports_created_updated_unchanged_and_is_idempotent(client: ApiClient, grid: dict[str, int]) -> None:
+def test_import_reports_created_updated_unchanged_and_is_idempotent(
+    client: ApiClient, grid: dict[str, int]
+) -> None:
     first = import_csv(client, "id,name,lon,lat\na,A,-83.5,39.5\nb,B,-82.5,39.5\n").json()
     assert (first["created"], first["updated"], first["unchanged"]) == (2, 0, 0)
-    second = import_csv(client, "id,name,lon,lat\na,A2,-83.5,39.5\nb,B,-82.5,39.5\nc,C,-82.5,39.6\n").json()
+    second = import_csv(
+        client, "id,name,lon,lat\na,A2,-83.5,39.5\nb,B,-82.5,39.5\nc,C,-82.5,39.6\n"
+    ).json()
     assert (second["created"], second["updated"], second["unchanged"]) == (1, 1, 1)
     key = {"Idempotency-Key": "import-42", "Content-Type": "text/csv"}
     once = client.post("/accounts/import", content=b"id,lon,lat\nd,-83.5,39.5\n", headers=key)
@@ -181,9 +227,15 @@ def test_keep_good_rows_stores_the_rest_and_reports_the_bad(client: ApiClient) -
 
 @pytest.mark.parametrize(
     ("payload", "code"),
-    [(b"", "empty-file"), (b"\xff\xfeid,lon\n\x00\x01", "bad-encoding"), ("id,name\na,Caf\u00e9\n".encode("latin-1"), "bad-encoding")],
+    [
+        (b"", "empty-file"),
+        (b"\xff\xfeid,lon\n\x00\x01", "bad-encoding"),
+        ("id,name\na,Caf\u00e9\n".encode("latin-1"), "bad-encoding"),
+    ],
 )
-def test_empty_and_wrongly_encoded_files_are_refused(client: ApiClient, payload: bytes, code: str) -> None:
+def test_empty_and_wrongly_encoded_files_are_refused(
+    client: ApiClient, payload: bytes, code: str
+) -> None:
     r = client.post("/accounts/import", content=payload, headers={"Content-Type": "text/csv"})
     assert r.status_code == 422
     assert r.json()["errors"] and r.json()["stored"] is False
@@ -200,13 +252,27 @@ def test_import_over_the_size_limit_is_413_and_stores_nothing(sqlite_client: Api
 
 
 def test_geojson_import_and_unsupported_media_type(client: ApiClient, grid: dict[str, int]) -> None:
-    fc = {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [-83.5, 39.5]}, "properties": {"id": "g1", "products": ["Core", "Mobile"]}},
-    ]}
-    r = client.post("/accounts/import", content=json.dumps(fc), headers={"Content-Type": "application/geo+json"})
+    fc = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [-83.5, 39.5]},
+                "properties": {"id": "g1", "products": ["Core", "Mobile"]},
+            },
+        ],
+    }
+    r = client.post(
+        "/accounts/import", content=json.dumps(fc), headers={"Content-Type": "application/geo+json"}
+    )
     assert r.status_code == 200 and r.json()["created"] == 1
     assert client.get("/accounts/g1").json()["properties"]["products"] == ["Core", "Mobile"]
-    assert client.post("/accounts/import", content=b"x", headers={"Content-Type": "application/xml"}).status_code == 415
+    assert (
+        client.post(
+            "/accounts/import", content=b"x", headers={"Content-Type": "application/xml"}
+        ).status_code
+        == 415
+    )
 
 
 def test_postal_code_accounts_are_geocoded_with_precision(client: ApiClient) -> None:
@@ -220,14 +286,28 @@ def test_postal_code_accounts_are_geocoded_with_precision(client: ApiClient) -> 
 
 
 def test_single_account_crud_and_bad_input(client: ApiClient, grid: dict[str, int]) -> None:
-    body = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [-83.5, 39.5]}, "properties": {"id": "s1", "name": "Solo"}}
+    body = {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [-83.5, 39.5]},
+        "properties": {"id": "s1", "name": "Solo"},
+    }
     assert client.post("/accounts", json=body).status_code == 201
     assert client.post("/accounts", json=body).status_code == 409
-    patched = client.patch("/accounts/s1", json={"properties": {"annual_revenue": 10.0}}).json()["properties"]
-    assert patched["annual_revenue"] == 10.0 and patched["name"] == "Solo" and patched["territory_id"] == grid["west"]
-    moved = client.patch("/accounts/s1", json={"geometry": {"type": "Point", "coordinates": [-82.5, 39.5]}}).json()
+    patched = client.patch("/accounts/s1", json={"properties": {"annual_revenue": 10.0}}).json()[
+        "properties"
+    ]
+    assert (
+        patched["annual_revenue"] == 10.0
+        and patched["name"] == "Solo"
+        and patched["territory_id"] == grid["west"]
+    )
+    moved = client.patch(
+        "/accounts/s1", json={"geometry": {"type": "Point", "coordinates": [-82.5, 39.5]}}
+    ).json()
     assert moved["properties"]["territory_id"] == grid["east"]
-    bad = client.post("/accounts", json={**body, "geometry": {"type": "Point", "coordinates": [-83.5, 139.5]}})
+    bad = client.post(
+        "/accounts", json={**body, "geometry": {"type": "Point", "coordinates": [-83.5, 139.5]}}
+    )
     assert bad.status_code == 422 and bad.json()["errors"]
     assert client.put("/accounts/other", json=body).status_code == 422
     assert client.delete("/accounts/s1").status_code == 204
@@ -235,8 +315,18 @@ def test_single_account_crud_and_bad_input(client: ApiClient, grid: dict[str, in
 
 
 @settings(max_examples=15, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
-@given(edits=st.lists(st.tuples(st.integers(0, 2), st.floats(-84.5, -82.5), st.floats(38.5, 40.5), st.floats(0.2, 1.5)), min_size=1, max_size=4))
-def test_after_random_edits_stored_owners_match_a_fresh_full_assignment(sqlite_client: ApiClient, edits: list[tuple[int, float, float, float]]) -> None:
+@given(
+    edits=st.lists(
+        st.tuples(
+            st.integers(0, 2), st.floats(-84.5, -82.5), st.floats(38.5, 40.5), st.floats(0.2, 1.5)
+        ),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_after_random_edits_stored_owners_match_a_fresh_full_assignment(
+    sqlite_client: ApiClient, edits: list[tuple[int, float, float, float]]
+) -> None:
     from geo.assign import assign_accounts
     from geo.index import TerritoryIndex
 
@@ -246,16 +336,25 @@ def test_after_random_edits_stored_owners_match_a_fresh_full_assignment(sqlite_c
         if not tx.find_territories():
             for i in range(3):
                 territory(c, f"T{i}", square(-84 + i * 0.7, 39, 0.8))
-            pts = "\n".join(f"p{i},{-84.4 + (i % 10) * 0.2},{38.6 + (i // 10) * 0.2}" for i in range(100))
+            pts = "\n".join(
+                f"p{i},{-84.4 + (i % 10) * 0.2},{38.6 + (i // 10) * 0.2}" for i in range(100)
+            )
             import_csv(c, "id,lon,lat\n" + pts + "\n").raise_for_status()
     for which, x, y, size in edits:
         tid = [f["id"] for f in c.get("/territories").json()["features"]][which]
         etag = c.get(f"/territories/{tid}").headers["etag"]
-        c.patch(f"/territories/{tid}", json={"geometry": square(x, y, size)}, headers={"If-Match": etag}).raise_for_status()
+        c.patch(
+            f"/territories/{tid}", json={"geometry": square(x, y, size)}, headers={"If-Match": etag}
+        ).raise_for_status()
     with store.read() as tx:
         stored = tx.find_accounts()
-        fresh = assign_accounts([s.account for s in stored], TerritoryIndex.build(tx.find_territories()))
+        fresh = assign_accounts(
+            [s.account for s in stored], TerritoryIndex.build(tx.find_territories())
+        )
     assert [s.assignment for s in stored] == fresh
     for s in stored[::10]:
         lon, lat = s.account.location
-        assert c.get("/locate", params={"lon": lon, "lat": lat}).json()["territory_id"] == s.assignment.territory_id
+        assert (
+            c.get("/locate", params={"lon": lon, "lat": lat}).json()["territory_id"]
+            == s.assignment.territory_id
+        )

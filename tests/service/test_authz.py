@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -88,15 +87,30 @@ RULES: dict[tuple[str, str], str] = {
     ("GET", "/dashboards/territories/{territory_id}"): STAFF,
 }
 # Documentation routes FastAPI adds itself.
-FRAMEWORK = {("GET", "/openapi.json"), ("GET", "/docs"), ("GET", "/docs/oauth2-redirect"), ("GET", "/redoc")}
+FRAMEWORK = {
+    ("GET", "/openapi.json"),
+    ("GET", "/docs"),
+    ("GET", "/docs/oauth2-redirect"),
+    ("GET", "/redoc"),
+}
 # Routes whose object a rep must own (else 403), and territory writes a
 # regional manager may make only inside the region.
 REP_SCOPED_PARAMS = ("rep_id", "account_id", "territory_id")
-TERRITORY_WRITES = {m for m in RULES if m[0] in ("PUT", "PATCH", "DELETE", "POST") and "{territory_id}" in m[1] and not m[1].endswith("/goals")}
+TERRITORY_WRITES = {
+    m
+    for m in RULES
+    if m[0] in ("PUT", "PATCH", "DELETE", "POST")
+    and "{territory_id}" in m[1]
+    and not m[1].endswith("/goals")
+}
 
 SQUARE = json.loads(shapely.to_geojson(shapely.box(-83.2, 39.2, -83.1, 39.3)))
 BODIES: dict[tuple[str, str], Any] = {
-    ("PUT", "/territories/{territory_id}"): {"type": "Feature", "geometry": SQUARE, "properties": {"name": "X"}},
+    ("PUT", "/territories/{territory_id}"): {
+        "type": "Feature",
+        "geometry": SQUARE,
+        "properties": {"name": "X"},
+    },
     ("PATCH", "/territories/{territory_id}"): {"properties": {"name": "Y"}},
 }
 QUERIES: dict[tuple[str, str], dict[str, Any]] = {
@@ -127,19 +141,37 @@ def _seed(store: Store) -> dict[str, str]:
     with TestClient(create_app(_settings(Path(str(store.backend.engine.url.database))))) as c:
         h = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
         for name, home in (("A", [-83.5, 39.5]), ("B", [-80.5, 39.5])):
-            c.post("/reps", json={"name": name, "home": {"type": "Point", "coordinates": home}}, headers=h).raise_for_status()
+            c.post(
+                "/reps",
+                json={"name": name, "home": {"type": "Point", "coordinates": home}},
+                headers=h,
+            ).raise_for_status()
+
         def terr(name: str, box: tuple[float, ...], **p: Any) -> None:
             geo = json.loads(shapely.to_geojson(shapely.box(*box)))
-            c.post("/territories", json={"type": "Feature", "geometry": geo, "properties": {"name": name, **p}}, headers=h).raise_for_status()
+            c.post(
+                "/territories",
+                json={"type": "Feature", "geometry": geo, "properties": {"name": name, **p}},
+                headers=h,
+            ).raise_for_status()
+
         terr("R", (-84, 39, -83, 40))
         terr("T1", (-84, 39, -83, 40), parent_id=1, rep_ids=[1])
         terr("T2", (-81, 39, -80, 40), rep_ids=[2])
         csv = "id,lon,lat\na1,-83.5,39.5\nb1,-80.5,39.5\n"
-        c.post("/accounts/import", content=csv, headers={**h, "Content-Type": "text/csv"}).raise_for_status()
+        c.post(
+            "/accounts/import", content=csv, headers={**h, "Content-Type": "text/csv"}
+        ).raise_for_status()
     tokens = {
         "rep": create_token(store, role="rep", owner="rep-a", rep_id=1, actor="t")[0],
         "manager": create_token(store, role="manager", owner="mgr-r", region_id=1, actor="t")[0],
-        "expired": create_token(store, role="admin", owner="old", expires_at=datetime.now(UTC) - timedelta(days=1), actor="t")[0],
+        "expired": create_token(
+            store,
+            role="admin",
+            owner="old",
+            expires_at=datetime.now(UTC) - timedelta(days=1),
+            actor="t",
+        )[0],
     }
     revoked, record = create_token(store, role="admin", owner="gone", actor="t")
     with store.write() as tx:
@@ -181,9 +213,17 @@ PERSONAS = {
     "manager-outside": ("manager", "other"),
     "admin": ("admin", "own"),
 }
-IDS = {"own": {"rep_id": "1", "account_id": "a1", "territory_id": "2", "token_id": "1"},
-       "other": {"rep_id": "2", "account_id": "b1", "territory_id": "3", "token_id": "1"}}
-ROLE_OF = {"rep-own": "rep", "rep-other": "rep", "manager-inside": "manager", "manager-outside": "manager", "admin": "admin"}
+IDS = {
+    "own": {"rep_id": "1", "account_id": "a1", "territory_id": "2", "token_id": "1"},
+    "other": {"rep_id": "2", "account_id": "b1", "territory_id": "3", "token_id": "1"},
+}
+ROLE_OF = {
+    "rep-own": "rep",
+    "rep-other": "rep",
+    "manager-inside": "manager",
+    "manager-outside": "manager",
+    "admin": "admin",
+}
 ALLOWED = {ANY: {"admin", "manager", "rep"}, STAFF: {"admin", "manager"}, ADMIN: {"admin"}}
 
 
@@ -204,8 +244,12 @@ def _expected(route: tuple[str, str], persona: str) -> str:
     return "allowed"
 
 
-@pytest.mark.parametrize("route", [r for r in ROUTES if r not in FRAMEWORK], ids=lambda r: f"{r[0]} {r[1]}")
-def test_route_answers_each_caller_by_the_rule(world: World, tmp_path: Path, route: tuple[str, str]) -> None:
+@pytest.mark.parametrize(
+    "route", [r for r in ROUTES if r not in FRAMEWORK], ids=lambda r: f"{r[0]} {r[1]}"
+)
+def test_route_answers_each_caller_by_the_rule(
+    world: World, tmp_path: Path, route: tuple[str, str]
+) -> None:
     method, template = route
     with world.client(tmp_path) as client:
         for persona, (token_key, ids_key) in PERSONAS.items():
@@ -214,14 +258,24 @@ def test_route_answers_each_caller_by_the_rule(world: World, tmp_path: Path, rou
             if method in ("PUT", "PATCH", "DELETE", "POST") and "{territory_id}" in template:
                 headers["If-Match"] = "*"
             body = BODIES.get(route)
-            r = client.request(method, path, headers=headers, params=QUERIES.get(route), json=body if body is not None else ({} if method in ("POST", "PUT", "PATCH") else None))
+            r = client.request(
+                method,
+                path,
+                headers=headers,
+                params=QUERIES.get(route),
+                json=body
+                if body is not None
+                else ({} if method in ("POST", "PUT", "PATCH") else None),
+            )
             expected = _expected(route, persona)
             if expected == "allowed":
                 assert r.status_code not in (401, 403), (persona, path, r.status_code, r.text[:300])
             else:
                 assert str(r.status_code) == expected, (persona, path, r.status_code, r.text[:300])
                 assert r.headers["content-type"] == "application/problem+json"
-                assert not any(t and t in r.text for t in world.tokens.values()), "a token leaked into a body"
+                assert not any(t and t in r.text for t in world.tokens.values()), (
+                    "a token leaked into a body"
+                )
 
 
 def _auth_header(world: World, token_key: str | None) -> dict[str, str]:
@@ -239,10 +293,17 @@ def test_rep_lists_show_only_their_own(world: World, tmp_path: Path) -> None:
         assert [f["id"] for f in client.get("/accounts", headers=h).json()["features"]] == ["a1"]
         assert [f["id"] for f in client.get("/territories", headers=h).json()["features"]] == [2]
         assert [r["id"] for r in client.get("/reps", headers=h).json()["items"]] == [1]
-        assert [f["id"] for f in client.get("/accounts", params={"bbox": "-180,-90,180,90"}, headers=h).json()["features"]] == ["a1"]
+        assert [
+            f["id"]
+            for f in client.get("/accounts", params={"bbox": "-180,-90,180,90"}, headers=h).json()[
+                "features"
+            ]
+        ] == ["a1"]
 
 
-def test_tokens_are_stored_only_as_hashes_and_never_logged(world: World, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_tokens_are_stored_only_as_hashes_and_never_logged(
+    world: World, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     raw = world.template.read_bytes()
     for token in world.tokens.values():
         if token != ADMIN_TOKEN:
@@ -271,10 +332,14 @@ def test_rate_limit_answers_429_with_retry_after(tmp_path: Path) -> None:
 def test_cors_exposes_etag_and_allows_if_match_for_configured_origins(tmp_path: Path) -> None:
     settings = make_settings(f"sqlite:///{tmp_path / 'c.db'}", cors_origins=["https://app.example"])
     with TestClient(create_app(settings)) as client:
-        pre = client.options("/territories/1", headers={
-            "Origin": "https://app.example", "Access-Control-Request-Method": "PUT",
-            "Access-Control-Request-Headers": "if-match,authorization,idempotency-key",
-        })
+        pre = client.options(
+            "/territories/1",
+            headers={
+                "Origin": "https://app.example",
+                "Access-Control-Request-Method": "PUT",
+                "Access-Control-Request-Headers": "if-match,authorization,idempotency-key",
+            },
+        )
         assert pre.status_code == 200
         assert "if-match" in pre.headers["access-control-allow-headers"].lower()
         got = client.get("/healthz", headers={"Origin": "https://app.example"})
@@ -282,14 +347,19 @@ def test_cors_exposes_etag_and_allows_if_match_for_configured_origins(tmp_path: 
         other = client.get("/healthz", headers={"Origin": "https://evil.example"})
         assert "access-control-allow-origin" not in other.headers
     with TestClient(create_app(make_settings(f"sqlite:///{tmp_path / 'd.db'}"))) as client:
-        assert "access-control-allow-origin" not in client.get("/healthz", headers={"Origin": "https://app.example"}).headers
+        assert (
+            "access-control-allow-origin"
+            not in client.get("/healthz", headers={"Origin": "https://app.example"}).headers
+        )
 
 
 def test_admin_reads_the_audit_log_with_filters(world: World, tmp_path: Path) -> None:
     with world.client(tmp_path) as client:
         h = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
         client.post("/reps", json={"name": "C"}, headers=h).raise_for_status()
-        entries = client.get("/audit", params={"entity": "rep", "action": "create"}, headers=h).json()
+        entries = client.get(
+            "/audit", params={"entity": "rep", "action": "create"}, headers=h
+        ).json()
         assert entries and all(e["entity"] == "rep" and e["action"] == "create" for e in entries)
         assert entries[-1]["actor"] == "bootstrap-admin"
         assert client.get("/audit", params={"entity": "token"}, headers=h).json()

@@ -51,7 +51,8 @@ def _zip_rows(states: set[str] | tuple[str, ...], **filters: str) -> list[dict[s
 def _owner(demo: DemoData, account: Account, lonlat: LonLat) -> Territory | None:
     """The one leaf whose geometry covers the account and whose rules match it."""
     matches = [
-        t for t in _leaves(demo)
+        t
+        for t in _leaves(demo)
         if shapely.intersects_xy(t.geometry, *lonlat)
         and t.rules.matches(account.industry, account.products, account.annual_revenue)
     ]
@@ -97,7 +98,8 @@ def test_districts_tile_edge_to_edge_apart_from_the_deliberate_overlap(demo: Dem
 
 def _overlapping_pairs(leaves: list[Territory]) -> list[tuple[Territory, Territory]]:
     return [
-        (a, b) for a, b in itertools.combinations(leaves, 2)
+        (a, b)
+        for a, b in itertools.combinations(leaves, 2)
         if a.geometry.relate_pattern(b.geometry, "T********")
     ]
 
@@ -221,8 +223,11 @@ def test_a_few_accounts_lie_outside_every_territory(demo: DemoData) -> None:
     beyond_region = [a for a, p in located if not shapely.intersects_xy(region, *p)]
     assert [a.region for a in beyond_region] == ["IL", "PA", "TN"]
     leaves = shapely.union_all([t.geometry for t in _leaves(demo)])
-    in_gap = [a for a, p in located if shapely.intersects_xy(region, *p)
-              and not shapely.intersects_xy(leaves, *p)]
+    in_gap = [
+        a
+        for a, p in located
+        if shapely.intersects_xy(region, *p) and not shapely.intersects_xy(leaves, *p)
+    ]
     assert 1 <= len(in_gap) <= 20
 
 

@@ -1,8 +1,5 @@
 from __future__ import annotations
 
-import json
-from typing import Any
-
 import pyproj
 import shapely
 
@@ -10,7 +7,9 @@ from tests.conftest import ApiClient
 from tests.service.test_accounts_api import import_csv, rep, square, territory
 
 
-def test_overlaps_report_area_shape_and_caught_accounts_not_touching_pairs(client: ApiClient) -> None:
+def test_overlaps_report_area_shape_and_caught_accounts_not_touching_pairs(
+    client: ApiClient,
+) -> None:
     a = territory(client, "A", square(-84, 39))
     b = territory(client, "B", square(-83, 39))  # touches A along an edge
     c = territory(client, "C", square(-82, 40))  # touches B at a corner
@@ -24,7 +23,11 @@ def test_overlaps_report_area_shape_and_caught_accounts_not_touching_pairs(clien
     assert ad["account_ids"] == ["both"]
     assert "6933" in body["area_crs"] and body["area_units"] == "km2"
     shape = shapely.geometry.shape(ad["geometry"])
-    assert shapely.equals_exact(shapely.normalize(shape.envelope), shapely.normalize(shapely.box(-83.5, 39.5, -83, 40)), 1e-6)
+    assert shapely.equals_exact(
+        shapely.normalize(shape.envelope),
+        shapely.normalize(shapely.box(-83.5, 39.5, -83, 40)),
+        1e-6,
+    )
     geod = pyproj.Geod(ellps="WGS84")
     independent = abs(geod.geometry_area_perimeter(shapely.box(-83.5, 39.5, -83, 40))[0]) / 1e6
     assert abs(ad["overlap_km2"] - independent) / independent < 0.001
@@ -40,7 +43,16 @@ def test_rules_that_cannot_match_the_same_account_are_not_overlaps(client: ApiCl
 
 def test_small_overlaps_are_slivers_with_a_suggestion(client: ApiClient) -> None:
     territory(client, "A", square(-84, 39))
-    territory(client, "B", {"type": "Polygon", "coordinates": [[[-83.000002, 39], [-82, 39], [-82, 40], [-83.000002, 40], [-83.000002, 39]]]})
+    territory(
+        client,
+        "B",
+        {
+            "type": "Polygon",
+            "coordinates": [
+                [[-83.000002, 39], [-82, 39], [-82, 40], [-83.000002, 40], [-83.000002, 39]]
+            ],
+        },
+    )
     body = client.get("/analysis/overlaps").json()
     assert body["overlaps"] == [] and len(body["slivers"]) == 1
     assert body["slivers"][0]["suggestion"]
@@ -64,7 +76,11 @@ def test_write_warns_rejects_or_clips_overlaps(client: ApiClient) -> None:
 
 def test_clip_that_leaves_nothing_is_refused_with_the_reason(client: ApiClient) -> None:
     territory(client, "A", square(-84, 39))
-    inside = {"type": "Feature", "geometry": square(-83.8, 39.2, 0.3), "properties": {"name": "Inside"}}
+    inside = {
+        "type": "Feature",
+        "geometry": square(-83.8, 39.2, 0.3),
+        "properties": {"name": "Inside"},
+    }
     r = client.post("/territories", json=inside, params={"on_overlap": "clip"})
     assert r.status_code == 422 and r.json()["errors"]
     assert len(client.get("/territories").json()["features"]) == 1
@@ -79,7 +95,10 @@ def test_gaps_group_unassigned_and_measure_uncovered_parent_area(client: ApiClie
     assert body["unassigned"]["outside-all"]["account_ids"] == ["out"]
     assert body["unassigned"]["no-location"]["account_ids"] == ["none"]
     (gap,) = body["parents"]
-    east_half = abs(pyproj.Geod(ellps="WGS84").geometry_area_perimeter(shapely.box(-83, 39, -82, 41))[0]) / 1e6
+    east_half = (
+        abs(pyproj.Geod(ellps="WGS84").geometry_area_perimeter(shapely.box(-83, 39, -82, 41))[0])
+        / 1e6
+    )
     assert abs(gap["uncovered_km2"] - east_half) / east_half < 0.001
 
 
@@ -89,22 +108,28 @@ def test_too_far_lists_distance_limit_and_nearer_rep(client: ApiClient) -> None:
     nohome = rep(client, "Nohome")
     territory(client, "A", square(-84, 39), rep_ids=[ann])
     territory(client, "N", square(-80, 39), rep_ids=[nohome])
-    import_csv(client, "id,lon,lat\nnear,-83.95,39.05\nfar,-83.1,39.9\nlost,-79.5,39.5\n").raise_for_status()
+    import_csv(
+        client, "id,lon,lat\nnear,-83.95,39.05\nfar,-83.1,39.9\nlost,-79.5,39.5\n"
+    ).raise_for_status()
     body = client.get("/analysis/too-far").json()
     (row,) = body["too_far"]
     assert row["account_id"] == "far" and row["rep_id"] == ann and row["limit_km"] == 30
     expected = pyproj.Geod(ellps="WGS84").inv(-84.0, 39.0, -83.1, 39.9)[2] / 1000
     assert abs(row["distance_km"] - expected) < 0.01
     assert row["nearest_rep_id"] == bob
-    assert {"account_id": "lost", "rep_id": nohome, "reason": "rep-has-no-home"} in body["not_checked"]
+    assert {"account_id": "lost", "rep_id": nohome, "reason": "rep-has-no-home"} in body[
+        "not_checked"
+    ]
 
 
 def test_include_flags_summarises_a_territory(client: ApiClient) -> None:
     ann = rep(client, "Ann", (-84.0, 39.0), max_service_km=30)
     a = territory(client, "A", square(-84, 39), rep_ids=[ann], rules={"industries": ["Retail"]})
     territory(client, "B", square(-83.5, 39.5))
-    import_csv(client, "id,lon,lat,industry\nfar,-83.6,39.9,Retail\nodd,-83.9,39.1,Finance\n").raise_for_status()
-    flags = client.get(f"/territories/{a}", params={"include": "flags"}).json()["properties"]["flags"]
+    import_csv(
+        client, "id,lon,lat,industry\nfar,-83.6,39.9,Retail\nodd,-83.9,39.1,Finance\n"
+    ).raise_for_status()
+    flags = client.get(f"/territories/{a}", params={"include": "flags"}).json()["properties"][
+        "flags"
+    ]
     assert flags == {"overlaps": 1, "slivers": 0, "unassigned_inside": 1, "too_far": 1}
-
-

@@ -19,7 +19,9 @@ NON_JSON_NUMBERS = {"nan_coordinate", "infinity", "negative_infinity"}
 @pytest.fixture
 def limited_client(database_url: str) -> Iterator[TestClient]:
     settings = make_settings(
-        database_url, max_vertices=TEST_LIMITS.max_vertices, max_parts=TEST_LIMITS.max_parts,
+        database_url,
+        max_vertices=TEST_LIMITS.max_vertices,
+        max_parts=TEST_LIMITS.max_parts,
         min_area_m2=TEST_LIMITS.min_area_m2,
     )
     with TestClient(create_app(settings), headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}) as c:
@@ -59,12 +61,17 @@ def test_broken_geometry_is_refused_with_case_and_location_and_nothing_stored(
         hit = [e for e in body["errors"] if e["code"] == bad.code]
         assert any(e["pointer"] == bad.pointer for e in hit), (case, hit)
         if bad.location is not None:
-            assert any(e.get("location") == pytest.approx(list(bad.location)) for e in hit), (case, hit)
+            assert any(e.get("location") == pytest.approx(list(bad.location)) for e in hit), (
+                case,
+                hit,
+            )
     assert _store_state(limited_client) == before
 
 
 @pytest.mark.parametrize("case", sorted(GOOD_GEOMETRIES))
-def test_good_geometry_is_stored_and_comes_back_valid(limited_client: TestClient, case: str) -> None:
+def test_good_geometry_is_stored_and_comes_back_valid(
+    limited_client: TestClient, case: str
+) -> None:
     geometry, _ = GOOD_GEOMETRIES[case]
     r = _post(limited_client, geometry)
     assert r.status_code == 201, r.text

@@ -12,7 +12,9 @@ from tests.conftest import ApiClient, make_settings
 
 
 @pytest.mark.parametrize("path", ["/editor", "/me"])
-def test_a_page_opens_without_a_token_and_carries_no_data(sqlite_client: ApiClient, path: str) -> None:
+def test_a_page_opens_without_a_token_and_carries_no_data(
+    sqlite_client: ApiClient, path: str
+) -> None:
     sqlite_client.post("/reps", json={"name": "Secret Rep Name"}).raise_for_status()
     r = sqlite_client.get(path, headers={"Authorization": ""})
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
@@ -26,7 +28,9 @@ def test_the_pages_are_marked_public_in_the_route_table() -> None:
     assert set(by_path) == {"/editor", "/me"}
     for route in by_path.values():
         calls = [d.call for d in route.dependant.dependencies]
-        assert any(getattr(c, "rule", None) == PUBLIC_PAGE and getattr(c, "public", False) for c in calls)
+        assert any(
+            getattr(c, "rule", None) == PUBLIC_PAGE and getattr(c, "public", False) for c in calls
+        )
         assert route.openapi_extra == {"x-public": True, "security": []}
 
 

@@ -54,5 +54,10 @@ def _lifespan() -> Iterator[None]:
 def test_api_never_fails_and_answers_only_what_it_documents(case: schemathesis.Case) -> None:
     case.headers = {**(case.headers or {}), "Authorization": f"Bearer {ADMIN_TOKEN}"}
     case.call_and_validate(
-        checks=[not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+        checks=[
+            not_a_server_error,
+            status_code_conformance,
+            content_type_conformance,
+            response_schema_conformance,
+        ]
     )

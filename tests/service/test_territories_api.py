@@ -40,10 +40,22 @@ def state(client: ApiClient) -> tuple[int, list[Any]]:
 def test_create_and_read_back_keeps_geometry_and_properties(client: ApiClient) -> None:
     client.post("/reps", json={"name": "Ada"}).raise_for_status()
     props = {
-        "code": "OH-C", "rep_ids": [1], "color": "#336699",
-        "rules": {"industries": ["Retail"], "products": None, "min_revenue": 1000.0, "max_revenue": None},
+        "code": "OH-C",
+        "rep_ids": [1],
+        "color": "#336699",
+        "rules": {
+            "industries": ["Retail"],
+            "products": None,
+            "min_revenue": 1000.0,
+            "max_revenue": None,
+        },
     }
-    geometry = {"type": "Polygon", "coordinates": [[[-83.1234567, 39.9], [-82.9, 39.9], [-82.9, 40.1234567], [-83.1234567, 39.9]]]}
+    geometry = {
+        "type": "Polygon",
+        "coordinates": [
+            [[-83.1234567, 39.9], [-82.9, 39.9], [-82.9, 40.1234567], [-83.1234567, 39.9]]
+        ],
+    }
     r = create(client, feature("Columbus", geometry, **props))
     assert r.headers["etag"] == '"1"'
     assert r.headers["location"].endswith(f"/territories/{r.json()['id']}")
@@ -53,9 +65,17 @@ def test_create_and_read_back_keeps_geometry_and_properties(client: ApiClient) -
     assert body["geometry"]["type"] == "MultiPolygon"
     sent = shapely.geometry.shape(geometry)
     back = shapely.geometry.shape(body["geometry"])
-    assert shapely.equals_exact(shapely.normalize(sent), shapely.normalize(back.geoms[0]), tolerance=1e-7)
+    assert shapely.equals_exact(
+        shapely.normalize(sent), shapely.normalize(back.geoms[0]), tolerance=1e-7
+    )
     p = body["properties"]
-    assert (p["name"], p["code"], p["rep_ids"], p["color"], p["version"]) == ("Columbus", "OH-C", [1], "#336699", 1)
+    assert (p["name"], p["code"], p["rep_ids"], p["color"], p["version"]) == (
+        "Columbus",
+        "OH-C",
+        [1],
+        "#336699",
+        1,
+    )
     assert p["rules"]["industries"] == ["Retail"] and p["rules"]["min_revenue"] == 1000.0
     assert p["updated_by"] == "bootstrap-admin"
 
@@ -77,16 +97,21 @@ def test_antimeridian_multipolygon_survives_round_trip(client: ApiClient) -> Non
 
 def test_two_writers_with_same_etag_second_gets_412_and_nothing_is_lost(client: ApiClient) -> None:
     tid = create(client, feature()).json()["id"]
-    first = client.patch(f"/territories/{tid}", json={"properties": {"name": "First"}}, headers={"If-Match": '"1"'})
+    first = client.patch(
+        f"/territories/{tid}", json={"properties": {"name": "First"}}, headers={"If-Match": '"1"'}
+    )
     assert first.status_code == 200 and first.headers["etag"] == '"2"'
-    second = client.patch(f"/territories/{tid}", json={"properties": {"name": "Second"}}, headers={"If-Match": '"1"'})
+    second = client.patch(
+        f"/territories/{tid}", json={"properties": {"name": "Second"}}, headers={"If-Match": '"1"'}
+    )
     assert second.status_code == 412
     assert second.headers["content-type"] == "application/problem+json"
     assert second.json()["current_version"] == 2
     assert client.get(f"/territories/{tid}").json()["properties"]["name"] == "First"
     history = client.get(f"/territories/{tid}/history").json()["versions"]
     assert [(v["version"], v["op"], v["feature"]["properties"]["name"]) for v in history] == [
-        (1, "create", "Columbus"), (2, "update", "First"),
+        (1, "create", "Columbus"),
+        (2, "update", "First"),
     ]
 
 
@@ -109,20 +134,34 @@ def test_weak_or_garbled_if_match_is_400(client: ApiClient) -> None:
 
 def test_restore_makes_old_version_current_as_new_version(client: ApiClient) -> None:
     tid = create(client, feature("Old")).json()["id"]
-    client.put(f"/territories/{tid}", json=feature("New", box(-84, 39, -83, 40)), headers={"If-Match": '"1"'}).raise_for_status()
-    r = client.post(f"/territories/{tid}/restore", params={"version": 1}, headers={"If-Match": '"2"'})
+    client.put(
+        f"/territories/{tid}",
+        json=feature("New", box(-84, 39, -83, 40)),
+        headers={"If-Match": '"1"'},
+    ).raise_for_status()
+    r = client.post(
+        f"/territories/{tid}/restore", params={"version": 1}, headers={"If-Match": '"2"'}
+    )
     assert r.status_code == 200, r.text
     assert r.json()["properties"]["version"] == 3 and r.json()["properties"]["name"] == "Old"
     ops = [v["op"] for v in client.get(f"/territories/{tid}/history").json()["versions"]]
     assert ops == ["create", "update", "restore"]
-    assert client.post(f"/territories/{tid}/restore", params={"version": 9}, headers={"If-Match": '"3"'}).status_code == 404
+    assert (
+        client.post(
+            f"/territories/{tid}/restore", params={"version": 9}, headers={"If-Match": '"3"'}
+        ).status_code
+        == 404
+    )
 
 
 def test_delete_keeps_history_and_frees_the_id(client: ApiClient) -> None:
     tid = create(client, feature()).json()["id"]
     assert client.delete(f"/territories/{tid}", headers={"If-Match": '"1"'}).status_code == 204
     assert client.get(f"/territories/{tid}").status_code == 404
-    assert [v["op"] for v in client.get(f"/territories/{tid}/history").json()["versions"]] == ["create", "delete"]
+    assert [v["op"] for v in client.get(f"/territories/{tid}/history").json()["versions"]] == [
+        "create",
+        "delete",
+    ]
 
 
 def test_paging_with_limit_and_next_link_visits_every_territory_once(client: ApiClient) -> None:
@@ -158,7 +197,11 @@ def test_hierarchy_reports_child_outside_parent_and_refuses_cycles(client: ApiCl
     parent = create(client, feature("Region", box(-85, 38, -80, 42))).json()["id"]
     child = create(client, feature("Leaks", box(-81, 41, -79, 43), parent_id=parent)).json()
     assert any(w["code"] == "child-outside-parent" for w in child["warnings"])
-    cyc = client.patch(f"/territories/{parent}", json={"properties": {"parent_id": child["id"]}}, headers={"If-Match": '"1"'})
+    cyc = client.patch(
+        f"/territories/{parent}",
+        json={"properties": {"parent_id": child["id"]}},
+        headers={"If-Match": '"1"'},
+    )
     assert cyc.status_code == 422 and cyc.json()["errors"][0]["pointer"] == "/properties/parent_id"
     unknown = client.post("/territories", json=feature("Orphan", parent_id=999))
     assert unknown.status_code == 422
@@ -182,13 +225,20 @@ def test_nan_and_infinity_in_json_are_422_not_500(client: ApiClient) -> None:
 
 def test_body_over_limit_is_413(client: ApiClient) -> None:
     limit = client.app.state.settings.max_body_bytes  # type: ignore[attr-defined]
-    r = client.post("/territories", content=b"{" + b" " * limit + b"}", headers={"Content-Type": "application/json"})
+    r = client.post(
+        "/territories",
+        content=b"{" + b" " * limit + b"}",
+        headers={"Content-Type": "application/json"},
+    )
     assert r.status_code == 413 and r.headers["content-type"] == "application/problem+json"
 
 
 def test_validation_errors_never_echo_input(client: ApiClient) -> None:
     secret = "<script>secret-value</script>"
-    r = client.post("/territories", json={"type": "Feature", "geometry": OHIO_SQUARE, "properties": {"name": 5, "x": secret}})
+    r = client.post(
+        "/territories",
+        json={"type": "Feature", "geometry": OHIO_SQUARE, "properties": {"name": 5, "x": secret}},
+    )
     assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json"
     assert secret not in r.text
     assert {e["pointer"] for e in r.json()["errors"]} >= {"/properties/name", "/properties/x"}
@@ -204,7 +254,10 @@ def test_missing_territory_is_404_problem(client: ApiClient, method: str) -> Non
 
 
 def test_repair_true_repairs_bowtie_and_reports_it(client: ApiClient) -> None:
-    bowtie = {"type": "Polygon", "coordinates": [[[-83, 40], [-82, 41], [-82, 40], [-83, 41], [-83, 40]]]}
+    bowtie = {
+        "type": "Polygon",
+        "coordinates": [[[-83, 40], [-82, 41], [-82, 40], [-83, 41], [-83, 40]]],
+    }
     assert client.post("/territories", json=feature("Bow", bowtie)).status_code == 422
     r = client.post("/territories", json=feature("Bow", bowtie), params={"repair": "true"})
     assert r.status_code == 201, r.text
@@ -217,15 +270,22 @@ def test_deleted_territory_id_is_never_reused(client: ApiClient) -> None:
     assert client.delete(f"/territories/{first}", headers={"If-Match": '"1"'}).status_code == 204
     second = create(client, feature("Second")).json()["id"]
     assert second != first
-    assert [v["op"] for v in client.get(f"/territories/{first}/history").json()["versions"]] == ["create", "delete"]
+    assert [v["op"] for v in client.get(f"/territories/{first}/history").json()["versions"]] == [
+        "create",
+        "delete",
+    ]
 
 
 def test_stale_write_is_refused_before_overlap_questions(client: ApiClient) -> None:
     a = create(client, feature("A", box(-84, 39, -83, 40))).json()["id"]
     b = create(client, feature("B", box(-82, 39, -81, 40))).json()["id"]
-    client.patch(f"/territories/{b}", json={"properties": {"name": "B2"}}, headers={"If-Match": '"1"'}).raise_for_status()
+    client.patch(
+        f"/territories/{b}", json={"properties": {"name": "B2"}}, headers={"If-Match": '"1"'}
+    ).raise_for_status()
     stale = client.put(
-        f"/territories/{b}", json=feature("B3", box(-83.5, 39, -81, 40)),
-        params={"on_overlap": "reject"}, headers={"If-Match": '"1"'},
+        f"/territories/{b}",
+        json=feature("B3", box(-83.5, 39, -81, 40)),
+        params={"on_overlap": "reject"},
+        headers={"If-Match": '"1"'},
     )
     assert stale.status_code == 412 and a

@@ -10,13 +10,22 @@ def test_rep_travel_square_case_matches_hand_arithmetic(client: ApiClient) -> No
     ann = rep(client, "Ann", (-83.5, 39.5), avg_speed_kmh=50, weekly_capacity_hours=40)
     territory(client, "A", square(-84, 39), rep_ids=[ann])
     d = 0.1
-    rows = [f"c{i},{-83.5 + dx},{39.5 + dy},1,30" for i, (dx, dy) in enumerate([(-d, -d), (d, -d), (d, d), (-d, d)])]
-    import_csv(client, "id,lon,lat,visits_per_month,visit_minutes\n" + "\n".join(rows) + "\n").raise_for_status()
+    rows = [
+        f"c{i},{-83.5 + dx},{39.5 + dy},1,30"
+        for i, (dx, dy) in enumerate([(-d, -d), (d, -d), (d, d), (-d, d)])
+    ]
+    import_csv(
+        client, "id,lon,lat,visits_per_month,visit_minutes\n" + "\n".join(rows) + "\n"
+    ).raise_for_status()
     load = client.get(f"/reps/{ann}/travel").json()
     geod = pyproj.Geod(ellps="WGS84")
     corners = [(-83.6, 39.4), (-83.4, 39.4), (-83.4, 39.6), (-83.6, 39.6)]
     home = (-83.5, 39.5)
-    legs = [geod.inv(*home, *corners[0])[2]] + [geod.inv(*corners[i], *corners[i + 1])[2] for i in range(3)] + [geod.inv(*corners[3], *home)[2]]
+    legs = (
+        [geod.inv(*home, *corners[0])[2]]
+        + [geod.inv(*corners[i], *corners[i + 1])[2] for i in range(3)]
+        + [geod.inv(*corners[3], *home)[2]]
+    )
     tour_km = sum(legs) / 1000 * 1.3
     assert abs(load["km_per_month"] - tour_km) < 0.01
     assert abs(load["driving_hours"] - tour_km / 50) < 0.001
@@ -35,7 +44,10 @@ def test_analysis_travel_and_balance_over_all_reps(client: ApiClient) -> None:
     territory(client, "A", square(-84, 39), rep_ids=[ann])
     territory(client, "B", square(-83, 39), rep_ids=[bob])
     territory(client, "Empty", square(-70, 39))
-    import_csv(client, "id,lon,lat,annual_revenue,cost_to_serve,stage\na,-83.5,39.6,1000,100,customer\nb,-82.5,39.6,3000,500,lead\n").raise_for_status()
+    import_csv(
+        client,
+        "id,lon,lat,annual_revenue,cost_to_serve,stage\na,-83.5,39.6,1000,100,customer\nb,-82.5,39.6,3000,500,lead\n",
+    ).raise_for_status()
     travel = client.get("/analysis/travel", params={"sort": "rep_id"}).json()["reps"]
     assert [r["rep_id"] for r in travel] == [ann, bob]
     bal = client.get("/analysis/balance", params={"metric": "revenue"}).json()

@@ -64,18 +64,37 @@ def test_stale_version_is_refused_and_changes_nothing(store: Store) -> None:
 
 
 def test_geometry_and_fields_round_trip_exactly(store: Store) -> None:
-    geom = shapely.MultiPolygon([shapely.Polygon([(-83.1234567, 39.1), (-82.7654321, 39.1), (-82.9, 39.9876543)])])
+    geom = shapely.MultiPolygon(
+        [shapely.Polygon([(-83.1234567, 39.1), (-82.7654321, 39.1), (-82.9, 39.9876543)])]
+    )
     with store.write() as tx:
         t = tx.insert_territory(
-            TerritoryDraft("Tri", geom, "TRI", None, (), Rules(industries=("Retail",), min_revenue=5.0), "#123456"),
+            TerritoryDraft(
+                "Tri",
+                geom,
+                "TRI",
+                None,
+                (),
+                Rules(industries=("Retail",), min_revenue=5.0),
+                "#123456",
+            ),
             actor="t",
         )
-        r = tx.insert_rep(Rep(0, "Ann", "ann@example.com", (-83.0, 40.0), 120.0, 38.5, 55.0, "senior", 1e6), actor="t")
+        r = tx.insert_rep(
+            Rep(0, "Ann", "ann@example.com", (-83.0, 40.0), 120.0, 38.5, 55.0, "senior", 1e6),
+            actor="t",
+        )
     with store.read() as tx:
         back = tx.get_territory(t.id)
         assert shapely.equals_exact(back.geometry, geom, tolerance=0)
-        assert (back.code, back.rules, back.color) == ("TRI", Rules(industries=("Retail",), min_revenue=5.0), "#123456")
-        assert tx.get_rep(r.id) == Rep(r.id, "Ann", "ann@example.com", (-83.0, 40.0), 120.0, 38.5, 55.0, "senior", 1e6)
+        assert (back.code, back.rules, back.color) == (
+            "TRI",
+            Rules(industries=("Retail",), min_revenue=5.0),
+            "#123456",
+        )
+        assert tx.get_rep(r.id) == Rep(
+            r.id, "Ann", "ann@example.com", (-83.0, 40.0), 120.0, 38.5, 55.0, "senior", 1e6
+        )
 
 
 def test_bbox_prefilter_finds_candidates_across_backends(store: Store) -> None:
@@ -103,9 +122,16 @@ def test_a_second_worker_sees_the_first_workers_write_before_answering(database_
 def test_two_apps_on_one_database_agree_after_a_write(database_url: str) -> None:
     settings = make_settings(database_url)
     h = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
-    with TestClient(create_app(settings), headers=h) as a, TestClient(create_app(settings), headers=h) as b:
+    with (
+        TestClient(create_app(settings), headers=h) as a,
+        TestClient(create_app(settings), headers=h) as b,
+    ):
         assert b.get("/locate", params={"lon": -83.5, "lat": 39.5}).json()["territory_id"] is None
-        body = {"type": "Feature", "geometry": shapely.geometry.mapping(shapely.box(-84, 39, -83, 40)), "properties": {"name": "T"}}
+        body = {
+            "type": "Feature",
+            "geometry": shapely.geometry.mapping(shapely.box(-84, 39, -83, 40)),
+            "properties": {"name": "T"},
+        }
         tid = a.post("/territories", json=body).json()["id"]
         assert b.get("/locate", params={"lon": -83.5, "lat": 39.5}).json()["territory_id"] == tid
 
@@ -115,8 +141,12 @@ def test_accounts_upsert_counts_and_keeps_assignment(store: Store) -> None:
 
     a = Account("x", location=(-83.5, 39.5))
     with store.write() as tx:
-        assert tx.upsert_accounts([(a, Assignment("x", None, None, "unassigned:outside-all"))], actor="t") == (1, 0, 0)
-        assert tx.upsert_accounts([(a, Assignment("x", None, None, "unassigned:outside-all"))], actor="t") == (0, 0, 1)
+        assert tx.upsert_accounts(
+            [(a, Assignment("x", None, None, "unassigned:outside-all"))], actor="t"
+        ) == (1, 0, 0)
+        assert tx.upsert_accounts(
+            [(a, Assignment("x", None, None, "unassigned:outside-all"))], actor="t"
+        ) == (0, 0, 1)
         assert tx.set_assignments([Assignment("x", 7, 3, "geometry")]) == 1
         assert tx.get_account("x").assignment == Assignment("x", 7, 3, "geometry")
 
@@ -126,10 +156,14 @@ def test_unreachable_database_is_a_503_problem_not_a_500(sqlite_url: str) -> Non
 
     from sqlalchemy import create_engine
 
-    with TestClient(create_app(make_settings(sqlite_url)), headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}) as c:
+    with TestClient(
+        create_app(make_settings(sqlite_url)), headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    ) as c:
         store = c.app.state.store  # type: ignore[attr-defined]
         # Fault injected: the same store, its engine pointed at a port where no database listens.
-        dead = create_engine("postgresql+psycopg://nobody@127.0.0.1:1/none", connect_args={"connect_timeout": 2})
+        dead = create_engine(
+            "postgresql+psycopg://nobody@127.0.0.1:1/none", connect_args={"connect_timeout": 2}
+        )
         store.backend = replace(store.backend, engine=dead)
         for path in ("/readyz", "/territories", "/accounts"):
             r = c.get(path)
