@@ -20,7 +20,7 @@ from typing import IO, Any
 
 from geo.assign import assign_accounts
 from geo.errors import Issue
-from geo.geocode import Geocoder
+from geo.geocode import Geocoder, OnlineGeocoder
 from geo.model import Account
 from geo.rows import RowFields, check_header, parse_account_feature, parse_account_row
 from service.index_cache import IndexCache
@@ -382,8 +382,12 @@ def import_file(
         )
 
 
-def make_geocoder(settings: Settings) -> Geocoder:
-    """The offline geocoder, with the user's postal gazetteer when one is set."""
+def make_geocoder(settings: Settings, store: Store | None = None) -> Geocoder:
+    """The offline geocoder, with the user's postal gazetteer when one is set.
+
+    With ``TERRITORY_ONLINE_GEOCODER`` set, places the gazetteers cannot find
+    are asked of that service, and its answers are cached in ``store``.
+    """
     from geo.geocode import load_user_gazetteer
 
     user = None
@@ -395,13 +399,22 @@ def make_geocoder(settings: Settings) -> Geocoder:
                 f"{settings.postal_gazetteer_path}: {len(issues)} bad row(s), first: "
                 f"{issues[0].pointer} {issues[0].reason}"
             )
-    online = None
+    online: OnlineGeocoder | None = None
     if settings.online_geocoder:
         # Off by default; never used in tests. geopy is an optional dependency.
         from geo.geocode import GeopyGeocoder
 
         online = GeopyGeocoder(settings.online_geocoder)
-    return Geocoder(user_gazetteer=user, online=online)
+    return Geocoder(user_gazetteer=user, online=cached_online(online, store))
+
+
+def cached_online(online: OnlineGeocoder | None, store: Store | None) -> OnlineGeocoder | None:
+    """``online`` with its answers cached in ``store`` (when both are given)."""
+    if online is None or store is None:
+        return online
+    from service.geocode_cache import StoreCachedGeocoder
+
+    return StoreCachedGeocoder(online, store)
 
 
 def rows_from_upload(content_type: str, spooled: IO[bytes]) -> Iterable[ParsedRow]:

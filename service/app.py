@@ -65,7 +65,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     store = Store.open(settings.database_url)
     app.state.store = store
     app.state.index_cache = IndexCache(store)
-    app.state.geocoder = make_geocoder(settings)
+    app.state.geocoder = make_geocoder(settings, store)
     app.state.geocoder.warm_up()
     log.info(
         json.dumps({"event": "started", "backend": store.name, "version": service.__version__})
