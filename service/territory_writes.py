@@ -120,6 +120,12 @@ def reassign_accounts(tx: Tx, old: Territory | None, new: Territory | None) -> i
                 candidates[s.account.id] = s.account
     if not candidates:
         return 0
+    # The accounts a territory owned need not lie in the boxes (an edit that
+    # changes nothing geometric has none), so their points join the region.
+    located = [a.location for a in candidates.values() if a.location is not None]
+    if located:
+        lons, lats = zip(*located, strict=True)
+        boxes.append((min(lons), min(lats), max(lons), max(lats)))
     index = TerritoryIndex.build(_leaves_near(tx.find_territories(), boxes))
     return tx.set_assignments(assign_accounts(list(candidates.values()), index))
 
@@ -135,7 +141,8 @@ def _leaves_near(territories: list[Territory], boxes: list[BBox]) -> list[Territ
     parents = {t.parent_id for t in territories if t.parent_id is not None}
     region = shapely.union_all([shapely.box(*b) for b in boxes]) if boxes else shapely.Polygon()
     return [
-        t for t in territories
+        t
+        for t in territories
         if t.id not in parents and shapely.intersects(shapely.box(*t.geometry.bounds), region)
     ]
 
