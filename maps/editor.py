@@ -119,6 +119,8 @@ def signin_bar(heading: str) -> str:
     <button type="submit">Sign in</button>
   </form>
   <div id="who" class="who" hidden><span id="who-text"></span>
+    <a href="/maps/coverage" target="_blank" rel="noopener">Coverage map</a>
+    <a href="/dashboards" target="_blank" rel="noopener">Dashboards</a>
     <button type="button" id="signout">Sign out</button></div>
   <p id="status" class="status" role="status" aria-live="polite"></p>
 </header>"""

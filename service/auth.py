@@ -89,9 +89,19 @@ def resolve_principal(request: Request) -> Principal:
     return principal
 
 
+SESSION_COOKIE = "tm_session"
+_SAFE_METHODS = ("GET", "HEAD")
+
+
 def _principal_from_header(request: Request) -> Principal:
     settings = request.app.state.settings
     header = request.headers.get("authorization")
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if header is None and cookie and request.method in _SAFE_METHODS:
+        # The browser session (set by POST /session) opens map and dashboard
+        # pages. It is honoured for reads only: a write needs the bearer
+        # header, which another site cannot make a browser send (no CSRF).
+        return principal_for_token(request, cookie)
     if header is None:
         if settings.dev_mode:
             return Principal(role="admin", name="dev")
@@ -99,7 +109,12 @@ def _principal_from_header(request: Request) -> Principal:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise _unauthorized("The Authorization header must be 'Bearer <token>'.")
-    token = token.strip()
+    return principal_for_token(request, token.strip())
+
+
+def principal_for_token(request: Request, token: str) -> Principal:
+    """The caller a token stands for; 401 when it is unknown, expired or revoked."""
+    settings = request.app.state.settings
     bootstrap = settings.bootstrap_admin_token
     if bootstrap and hmac.compare_digest(token.encode(), bootstrap.encode()):
         return Principal(role="admin", name="bootstrap-admin")

@@ -12,6 +12,7 @@ from service.routers import (
     pages,
     plan,
     reps,
+    session,
     territories,
     travel,
 )
@@ -29,4 +30,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     admin.router,
     plan.router,
     pages.router,
+    session.router,
 )

@@ -83,6 +83,9 @@ RULES: dict[tuple[str, str], str] = {
     ("GET", "/analysis/conflicts"): STAFF,
     ("PUT", "/territories/{territory_id}/goals"): STAFF,
     ("GET", "/territories/{territory_id}/goals"): STAFF,
+    ("POST", "/session"): PUBLIC,
+    ("GET", "/session"): ANY,
+    ("DELETE", "/session"): PUBLIC,
     ("GET", "/dashboards"): STAFF,
     ("GET", "/dashboards/territories/{territory_id}"): STAFF,
 }

@@ -88,6 +88,8 @@ var TMApi = (function () {
     }
     function signOut() {
       sessionStorage.removeItem(KEY);
+      // Also end the browser session that opens map and dashboard pages.
+      fetch("/session", {method: "DELETE", credentials: "same-origin"});
       show(false);
       document.getElementById("token").value = "";
     }
@@ -97,6 +99,13 @@ var TMApi = (function () {
       if (!value) { return; }
       sessionStorage.setItem(KEY, value);
       document.getElementById("token").value = "";
+      // A read-only session cookie lets /maps/* and /dashboards open in a tab.
+      fetch("/session", {
+        method: "POST", credentials: "same-origin",
+        headers: {"Content-Type": "application/json"}, body: JSON.stringify({token: value})
+      }).then(function (r) { return r.ok ? r.json() : null; }).then(function (who) {
+        if (who) { document.getElementById("who-text").textContent = "Signed in: " + who.name + " (" + who.role + ")"; }
+      });
       start();
     });
     document.getElementById("signout").addEventListener("click", function () {

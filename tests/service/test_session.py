@@ -1,0 +1,44 @@
+"""Browser sessions: a cookie that opens pages and reads, and never writes."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from service.app import create_app
+from tests.conftest import ADMIN_TOKEN, make_settings
+from tests.service.test_accounts_api import import_csv, rep, square, territory
+
+
+def test_session_cookie_reads_as_its_token_and_never_writes(sqlite_url: str) -> None:
+    settings = make_settings(sqlite_url)
+    with TestClient(
+        create_app(settings), headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    ) as admin:
+        ann = rep(admin, "Ann", (-83.5, 39.5))  # type: ignore[arg-type]
+        bob = rep(admin, "Bob", (-82.5, 39.5))  # type: ignore[arg-type]
+        territory(admin, "A", square(-84, 39), rep_ids=[ann])  # type: ignore[arg-type]
+        territory(admin, "B", square(-83, 39), rep_ids=[bob])  # type: ignore[arg-type]
+        import_csv(admin, "id,lon,lat\na,-83.5,39.5\nb,-82.5,39.5\n").raise_for_status()  # type: ignore[arg-type]
+        token = admin.post("/tokens", json={"role": "rep", "owner": "ann", "rep_id": ann}).json()[
+            "token"
+        ]
+    with TestClient(create_app(settings)) as browser:
+        assert browser.post("/session", json={"token": "tm_wrong"}).status_code == 401
+        assert "tm_session" not in browser.cookies
+        signed = browser.post("/session", json={"token": token})
+        assert signed.status_code == 200 and signed.json()["role"] == "rep"
+        cookie = signed.headers["set-cookie"].lower()
+        assert "httponly" in cookie and "samesite=strict" in cookie
+        assert browser.get("/session").json() == {
+            "role": "rep",
+            "name": "ann",
+            "rep_id": ann,
+            "region_id": None,
+        }
+        assert [f["id"] for f in browser.get("/accounts").json()["features"]] == ["a"]
+        assert browser.get(f"/maps/reps/{ann}").status_code == 200
+        assert browser.get(f"/maps/reps/{bob}").status_code == 403
+        assert browser.post("/reps", json={"name": "X"}).status_code == 401
+        assert browser.patch("/accounts/a", json={"properties": {"name": "x"}}).status_code == 401
+        assert browser.delete("/session").status_code == 204
+        assert browser.get("/accounts").status_code == 401
