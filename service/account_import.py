@@ -13,7 +13,7 @@ import codecs
 import csv
 import io
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -236,16 +236,36 @@ def import_rows(
 ) -> ImportReport:
     """Run one import in one transaction; see the module docstring."""
     report = ImportReport(atomic=atomic)
+
+    def work(tx: Tx) -> None:
+        _run(tx, index_cache, geocoder, rows, report, max_rows=max_rows)
+
+    return run_import(store, report, work, entity="account", actor=actor)
+
+
+def run_import(
+    store: Store,
+    report: ImportReport,
+    work: Callable[[Tx], None],
+    *,
+    entity: str,
+    actor: str | None,
+) -> ImportReport:
+    """Run ``work`` in one write transaction; undo it all when an atomic import had failures.
+
+    Every import route (accounts, pipeline, activities) goes through here, so
+    the all-or-nothing rule and the audit entry live in one place.
+    """
     try:
         with store.write() as tx:
-            _run(tx, index_cache, geocoder, rows, report, max_rows=max_rows)
-            if report.failed and atomic:
+            work(tx)
+            if report.failed and report.atomic:
                 raise _Rollback
             if report.created or report.updated:
                 tx.audit(
                     actor,
                     "import",
-                    "account",
+                    entity,
                     None,
                     {
                         "created": report.created,
@@ -257,6 +277,25 @@ def import_rows(
     except _Rollback:
         report.created = report.updated = report.unchanged = 0
     return report
+
+
+def report_answer(
+    report: ImportReport, summary: dict[str, Any], instance: str
+) -> tuple[int, dict[str, Any]]:
+    """Status and body of an import: 200 with the report, or a 422 problem when nothing was stored.
+
+    The problem's ``errors`` are the failed rows; the whole report stands alongside.
+    """
+    if report.stored:
+        return 200, summary
+    return 422, {
+        "type": "/problems/import-failed",
+        "title": "Import failed",
+        "status": 422,
+        "detail": f"{report.failed_rows} row(s) failed; nothing was stored (atomic import).",
+        "instance": instance,
+        **summary,
+    }
 
 
 def _run(

@@ -18,17 +18,13 @@ from typing import IO, Any
 
 from geo.errors import Issue
 from geo.plan_rows import check_plan_header, parse_plan_row
-from service.account_import import ImportReport
+from service.account_import import ImportReport, report_answer, run_import
 from service.storage import Store, Tx
 from service.storage.plan_ops import PlanRecord
 
 CHUNK_ROWS = 5_000
 # (pointer of the row, its raw values or None, issues found before parsing)
 RawRow = tuple[str, Mapping[str, object] | None, list[Issue]]
-
-
-class _Rollback(Exception):
-    """Raised inside the transaction to undo an atomic import that had failures."""
 
 
 def csv_rows(stream: IO[bytes], kind: str) -> Iterator[RawRow]:
@@ -114,27 +110,11 @@ def import_plan_rows(
 ) -> ImportReport:
     """Run one import of ``kind`` (pipeline or activities) in one transaction."""
     report = ImportReport(atomic=atomic)
-    try:
-        with store.write() as tx:
-            _run(tx, kind, rows, report, max_rows=max_rows, warn_unknown=True)
-            if report.failed and atomic:
-                raise _Rollback
-            if report.created or report.updated:
-                tx.audit(
-                    actor,
-                    "import",
-                    kind,
-                    None,
-                    {
-                        "created": report.created,
-                        "updated": report.updated,
-                        "failed": report.failed_rows,
-                    },
-                )
-            report.stored = True
-    except _Rollback:
-        report.created = report.updated = report.unchanged = 0
-    return report
+
+    def work(tx: Tx) -> None:
+        _run(tx, kind, rows, report, max_rows=max_rows, warn_unknown=True)
+
+    return run_import(store, report, work, entity=kind, actor=actor)
 
 
 def _run(
@@ -249,16 +229,7 @@ def report_body(report: ImportReport, kind: str, instance: str) -> tuple[int, di
         "warnings": [_issue_json(i) for i in report.warnings],
         "truncated": report.truncated,
     }
-    if report.stored:
-        return 200, summary
-    return 422, {
-        "type": "/problems/import-failed",
-        "title": "Import failed",
-        "status": 422,
-        "detail": f"{report.failed_rows} row(s) failed; nothing was stored (atomic import).",
-        "instance": instance,
-        **summary,
-    }
+    return report_answer(report, summary, instance)
 
 
 def _issue_json(i: Issue) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from geo.assign import assign_accounts
 from geo.errors import InvalidInputError, Issue
 from geo.rows import parse_account_feature
 from service import uploads
-from service.account_import import ImportReport, import_rows, rows_from_upload
+from service.account_import import import_rows, report_answer, rows_from_upload
 from service.account_views import account_features
 from service.auth import ANYONE, STAFF, Principal, allow, forbidden
 from service.deps import AccountId, BBoxQuery, LimitQuery, RepId, StoreDep, TerritoryId, parse_bbox
@@ -28,7 +28,7 @@ from service.schemas.accounts import (
     ImportReportOut,
 )
 from service.storage import ConflictError, Tx
-from service.storage.account_ops import AccountFilter
+from service.storage.account_ops import ACCOUNT_FIELDS, AccountFilter
 
 router = APIRouter(prefix="/accounts", tags=["accounts"])
 GEOJSON = "application/geo+json"
@@ -280,30 +280,13 @@ async def import_accounts(
             actor=principal.name,
             max_rows=settings.max_import_rows,
         )
-    status, body = _report_body(request, report)
+    status, body = report_answer(report, report.summary(), request.url.path)
     if idempotency_key:
         await run_in_threadpool(
             uploads.remember, store, _SCOPE, idempotency_key, digest, status, body
         )
     media = "application/json" if status == 200 else "application/problem+json"
     return JSONResponse(body, status_code=status, media_type=media)
-
-
-def _report_body(request: Request, report: ImportReport) -> tuple[int, dict[str, Any]]:
-    summary = report.summary()
-    if report.stored:
-        return 200, summary
-    # Nothing was stored: answer as a problem whose errors are the failed
-    # rows, with the whole report alongside.
-    return 422, {
-        "type": "/problems/import-failed",
-        "title": "Import failed",
-        "status": 422,
-        "detail": f"{report.failed_rows} row(s) failed; nothing was stored (atomic import).",
-        "instance": request.url.path,
-        "errors": [{"pointer": e["pointer"], "reason": e["reason"]} for e in summary["errors"]],
-        **summary,
-    }
 
 
 def _parse(request: Request, body: dict[str, Any], path_id: str | None) -> Any:
@@ -348,25 +331,7 @@ def _merge(current: Any, patch: dict[str, Any]) -> dict[str, Any]:
         raise InvalidInputError(
             "The patch must be a GeoJSON Feature.", [Issue("/", "expected an object")]
         )
-    props = {
-        k: getattr(current, k)
-        for k in (
-            "name",
-            "address",
-            "postal_code",
-            "city",
-            "region",
-            "country",
-            "industry",
-            "annual_revenue",
-            "cost_to_serve",
-            "stage",
-            "visits_per_month",
-            "visit_minutes",
-            "remote",
-            "owner_rep_id",
-        )
-    }
+    props = {k: getattr(current, k) for k in ACCOUNT_FIELDS}
     props["id"] = current.id
     props["products"] = list(current.products)
     given = patch.get("properties") or {}

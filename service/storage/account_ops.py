@@ -13,7 +13,7 @@ from geo.model import Account, Assignment, BBox, GeocodeResult
 from service.storage.errors import NotFoundError
 from service.storage.tx_base import TxBase
 
-_FIELDS = (
+ACCOUNT_FIELDS = (
     "name",
     "address",
     "postal_code",
@@ -168,7 +168,7 @@ class AccountOps(TxBase):
     def _values(
         self, account: Account, assignment: Assignment, actor: str | None
     ) -> dict[str, Any]:
-        values = {name: getattr(account, name) for name in _FIELDS}
+        values = {name: getattr(account, name) for name in ACCOUNT_FIELDS}
         lon, lat = account.location if account.location is not None else (None, None)
         values.update(
             lon=lon,
@@ -219,7 +219,7 @@ def _from_row(row: Row[Any]) -> StoredAccount:
         location=location,
         geocode=_geocode_from_json(m["geocode"]),
         products=tuple(m["products"] or ()),
-        **{name: m[name] for name in _FIELDS if name != "remote"},
+        **{name: m[name] for name in ACCOUNT_FIELDS if name != "remote"},
         remote=bool(m["remote"]),
     )
     assignment = Assignment(
