@@ -154,11 +154,13 @@ class ScheduleSettings:
     keep their contacts; ``move_penalty_km`` is what moving one already
     planned contact costs in the search (so a re-plan changes little);
     ``balance_km_per_h2`` weighs the square of each day's hours (so days
-    even out); ``time_limit_s`` bounds the local search.
+    even out); ``time_limit_s`` bounds the local search, ``max_passes`` its
+    one-pattern passes and ``max_rounds`` its ruin-and-recreate rounds.
     """
 
     time_limit_s: float = 20.0
     max_passes: int = 30
+    max_rounds: int = 200
     max_stretch: float = 3.0
     freeze_days: int = 2
     move_penalty_km: float = 60.0

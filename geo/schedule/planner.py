@@ -24,6 +24,7 @@ from geo.schedule.horizon import Horizon, build_horizon, build_tracks, check_req
 from geo.schedule.model import ContactDate, ScheduleRequest
 from geo.schedule.report import build_schedule
 from geo.schedule.result import Schedule
+from geo.schedule.ruin import ruin_and_recreate
 from geo.schedule.search import Search
 from geo.schedule.seed import seed_phases
 
@@ -32,6 +33,8 @@ __all__ = ["Progress", "StopCheck", "plan_schedule"]
 Progress = Callable[[float], None]
 StopCheck = Callable[[], bool]
 _PROBES = 4  # construction-only runs to find the stretch factor
+_SEARCH_FIT_SHARE = 0.1  # a shortfall this small may vanish in the search: try before stretching
+_HOPELESS_SHARE = 0.25  # still this much short at the largest stretch: skip the search
 
 
 @dataclass
@@ -82,44 +85,64 @@ def plan_schedule(
     """
     check_request(request)
     started = time.perf_counter()
-    limit = request.settings.time_limit_s
+    limit, cap = request.settings.time_limit_s, request.settings.max_stretch
+    stop = _Stop(should_stop)
     hz = build_horizon(request)
-    laid = _lay(request, hz, 1.0, started + limit / 2, should_stop)
-    if _placed_all(laid) or laid.stopped or request.settings.max_stretch <= 1.0:
-        stretch = 1.0
-    else:
-        stretch = _find_stretch(request, hz, laid, progress)
-        laid = _lay(request, hz, stretch, started + limit, should_stop)
+    laid = _lay(request, hz, 1.0, None, stop)
+    if cap <= 1.0 or _shortfall(laid) <= _SEARCH_FIT_SHARE:
+        share = 1.0 if cap <= 1.0 else 0.5  # leave time to stretch if the search cannot fit it
+        laid = _lay(request, hz, 1.0, started + share * limit, stop)
+    if not (cap <= 1.0 or _shortfall(laid) == 0.0 or stop.asked):
+        stretch, short = _find_stretch(request, hz, laid, progress)
+        # A hopeless cadence (far beyond capacity even stretched) gets the
+        # construction only: the answer is the shortfall, and it comes fast.
+        deadline = started + limit if short <= _HOPELESS_SHARE else None
+        laid = _lay(request, hz, stretch, deadline, stop)
     if progress is not None:
         progress(1.0)
-    return build_schedule(request, hz, laid.tracks, laid.days, laid.frozen, laid.stretch, laid.stopped)
+    return build_schedule(
+        request, hz, laid.tracks, laid.days, laid.frozen, laid.stretch, laid.stopped
+    )
+
+
+class _Stop:
+    """``should_stop``, remembering whether it ever said yes."""
+
+    def __init__(self, should_stop: StopCheck | None) -> None:
+        self.should_stop = should_stop
+        self.asked = False
+
+    def __call__(self) -> bool:
+        if self.should_stop is not None and self.should_stop():
+            self.asked = True
+        return self.asked
+
+
+def _shortfall(laid: Laid) -> float:
+    """Share of due contacts without a day."""
+    due = sum(len(t.occs) for t in laid.tracks)
+    missed = sum(o.day < 0 for t in laid.tracks for o in t.occs)
+    return missed / due if due else 0.0
 
 
 def _find_stretch(
     request: ScheduleRequest, hz: Horizon, first: Laid, progress: Progress | None
-) -> float:
-    """Stretch at which construction places every due contact, from the searched run's shortfall.
+) -> tuple[float, float]:
+    """Stretch at which construction places every due contact, and the shortfall left.
 
-    Each probe multiplies the stretch by due / placed (plus 3 %), the share
-    of contacts that did not fit, up to ``max_stretch``.
+    Each probe multiplies the stretch by due / placed (plus 3 %), the inverse
+    of the share of contacts that fitted, up to ``max_stretch``.
     """
     stretch, cap = 1.0, request.settings.max_stretch
-    due = sum(len(t.occs) for t in first.tracks)
-    placed = sum(o.day >= 0 for t in first.tracks for o in t.occs)
+    short = _shortfall(first)
     for probe in range(_PROBES):
-        stretch = min(cap, stretch * max(1.05, 1.03 * due / max(placed, 1)))
-        laid = _lay(request, hz, stretch, deadline=None, should_stop=None)
-        due = sum(len(t.occs) for t in laid.tracks)
-        placed = sum(o.day >= 0 for t in laid.tracks for o in t.occs)
+        stretch = min(cap, stretch * max(1.05, 1.03 / max(1.0 - short, 1e-3)))
+        short = _shortfall(_lay(request, hz, stretch, None, None))
         if progress is not None:
             progress(0.5 + 0.1 * (probe + 1))
-        if placed == due or stretch >= cap:
+        if short == 0.0 or stretch >= cap:
             break
-    return stretch
-
-
-def _placed_all(laid: Laid) -> bool:
-    return all(o.day >= 0 for t in laid.tracks for o in t.occs)
+    return stretch, short
 
 
 def _lay(
@@ -129,7 +152,10 @@ def _lay(
     deadline: float | None,
     should_stop: StopCheck | None,
 ) -> Laid:
-    """One run: frozen contacts, visits (searched when a deadline is given), then remote."""
+    """One run: frozen contacts, visits (searched when a deadline is given), then remote.
+
+    ``stopped`` is True when the deadline or ``should_stop`` cut the search.
+    """
     s = request.settings
     capacity = np.where(hz.working & (np.arange(len(hz.dates)) >= hz.today), 60.0 * request.calendar.day_hours, 0.0)
     days = Days(hz.matrix_km, request.speed_kmh, capacity, s.balance_km_per_h2)
@@ -147,6 +173,8 @@ def _lay(
     stopped = False
     if deadline is not None:
         stopped = search.improve(visits, deadline, s.max_passes, should_stop)
+        if not stopped:
+            stopped = ruin_and_recreate(search, visits, deadline, s.max_rounds, should_stop)
     days.busy[hz.open] -= reserve
     search.construct(remote)
     return Laid(tracks, days, frozen, stretch, stopped)

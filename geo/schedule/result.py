@@ -152,8 +152,9 @@ class Schedule:
 
     ``moved_visits`` / ``previous_visits``: for a re-plan, how many of the
     previous plan's visits after the frozen days moved or vanished, of how
-    many. ``stopped`` is True when ``should_stop`` cut the search short (the
-    schedule is still whole and valid, only less optimised).
+    many. ``stopped`` is True when ``should_stop`` or the time limit cut the
+    search short (the schedule is still whole and valid, only less
+    optimised, and may differ from run to run).
     """
 
     rep_id: int
