@@ -12,7 +12,13 @@ from datetime import date, timedelta
 import numpy as np
 
 from geo.matrix import GeodesicMatrix, azimuths_from
-from geo.schedule.model import ContactDate, ContactNeed, ScheduleRequest, ScheduleSettings, WorkCalendar
+from geo.schedule.model import (
+    ContactDate,
+    ContactNeed,
+    ScheduleRequest,
+    ScheduleSettings,
+    WorkCalendar,
+)
 from geo.schedule.result import Schedule
 from geo.tour import solve_tour, tour_length_km
 

@@ -92,7 +92,7 @@ def chain_for(
     horizon = len(open_days)
     lo, hi, late = first_days(track, open_days, first_free)
     target, occs, cost = float(lo if phase is None else phase), [], 0.0
-    only = -1 if phase is None else phase
+    only: int | None = -1 if phase is None else phase
     while lo < horizon:
         occ = Occ(round(target), lo, hi, late)
         landed = _land(track, occ, days, open_days, penalties, only)

@@ -65,7 +65,11 @@ class Days:
         if load + extra > cap + self.allow_min + 1e-9:
             return None
         over = max(0.0, load + extra - cap) - max(0.0, load - cap)
-        return added_km, pos, self.balance_w * ((load + extra) ** 2 - load**2) + self.over_km_per_min * over
+        return (
+            added_km,
+            pos,
+            self.balance_w * ((load + extra) ** 2 - load**2) + self.over_km_per_min * over,
+        )
 
     def over_days(self) -> list[int]:
         """Days whose load exceeds their capacity (only while the capacity is soft)."""

@@ -46,7 +46,11 @@ class Horizon:
 
 def check_request(request: ScheduleRequest) -> None:
     """Raise `InvalidInputError` listing every unusable need or figure."""
-    issues = [Issue(f"/needs/{i}/{k}", why) for i, n in enumerate(request.needs) for k, why in _need_problems(n)]
+    issues = [
+        Issue(f"/needs/{i}/{k}", why)
+        for i, n in enumerate(request.needs)
+        for k, why in _need_problems(n)
+    ]
     seen: set[tuple[str, str]] = set()
     for i, n in enumerate(request.needs):
         if (n.account_id, n.channel) in seen:
@@ -128,7 +132,9 @@ def build_tracks(
                 min_days=lo,
                 max_days=max(lo, round(n.max_days * stretch)),
                 last=max(history[key]) if key in history else None,
-                preferred=np.isin(weekday, n.weekdays) if n.weekdays else np.ones(len(weekday), bool),
+                preferred=np.isin(weekday, n.weekdays)
+                if n.weekdays
+                else np.ones(len(weekday), bool),
                 old=frozenset(old.get(key, ())),
                 priority=n.priority,
             )

@@ -23,7 +23,7 @@ __all__ = [
     "REMOTE_CHANNELS",
     "ContactDate",
     "ContactNeed",
-        "ScheduleRequest",
+    "ScheduleRequest",
     "ScheduleSettings",
     "WorkCalendar",
 ]

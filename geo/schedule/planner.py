@@ -157,7 +157,9 @@ def _lay(
     ``stopped`` is True when the deadline or ``should_stop`` cut the search.
     """
     s = request.settings
-    capacity = np.where(hz.working & (np.arange(len(hz.dates)) >= hz.today), 60.0 * request.calendar.day_hours, 0.0)
+    capacity = np.where(
+        hz.working & (np.arange(len(hz.dates)) >= hz.today), 60.0 * request.calendar.day_hours, 0.0
+    )
     days = Days(hz.matrix_km, request.speed_kmh, capacity, s.balance_km_per_h2)
     frozen = _lay_frozen(request, hz, days)
     tracks = build_tracks(request, hz, stretch, frozen)

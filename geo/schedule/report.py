@@ -98,8 +98,14 @@ def _contacts_and_days(
         if not hz.working[d]:
             continue
         slots, plan = time_day(
-            hz.dates[d], request.calendar, needs, remote.get(d, []), days.tours[d],
-            need_of_node, hz.matrix_km, request.speed_kmh,
+            hz.dates[d],
+            request.calendar,
+            needs,
+            remote.get(d, []),
+            days.tours[d],
+            need_of_node,
+            hz.matrix_km,
+            request.speed_kmh,
         )
         plans.append(plan)
         contacts += [_contact(request, hz, s, d, occ_at, frozen_at) for s in slots]
@@ -150,13 +156,19 @@ def _violations(
     out = []
     for t in tracks:
         n = request.needs[t.index]
-        seq = sorted(history.get((n.account_id, n.channel), set()) | {o.day for o in t.occs if o.day >= 0})
+        seq = sorted(
+            history.get((n.account_id, n.channel), set()) | {o.day for o in t.occs if o.day >= 0}
+        )
         for a, b in zip(seq[:-1], seq[1:], strict=True):
             gap = b - a
             if b >= 0 and not t.min_days <= gap <= t.max_days:
                 kind = "too-close" if gap < t.min_days else "too-far"
                 first, second = hz.dates[0] + timedelta(days=a), hz.dates[0] + timedelta(days=b)
-                out.append(GapViolation(n.account_id, n.channel, first, second, gap, t.min_days, t.max_days, kind))
+                out.append(
+                    GapViolation(
+                        n.account_id, n.channel, first, second, gap, t.min_days, t.max_days, kind
+                    )
+                )
     return out
 
 
@@ -168,7 +180,11 @@ def _unplaced(request: ScheduleRequest, hz: Horizon, tracks: list[Track]) -> tup
         for o in t.occs:
             if o.day < 0:
                 at = [start + timedelta(days=v) for v in (o.target, o.lo, o.hi)]
-                out.append(Unplaced(n.account_id, n.channel, at[0], at[1], at[2], o.reason or "over-capacity"))
+                out.append(
+                    Unplaced(
+                        n.account_id, n.channel, at[0], at[1], at[2], o.reason or "over-capacity"
+                    )
+                )
     first = hz.dates[min(hz.first_free, len(hz.dates) - 1)]
     for i, n in enumerate(request.needs):
         if n.channel == "visit" and i not in hz.node_of:
@@ -226,5 +242,7 @@ def _moved(
         for c in request.previous
         if c.channel == "visit" and hz.index(c.on) >= hz.first_free
     }
-    new = {(c.account_id, c.day) for c in contacts if c.channel == "visit" and c.status == "planned"}
+    new = {
+        (c.account_id, c.day) for c in contacts if c.channel == "visit" and c.status == "planned"
+    }
     return len(old), len(old - new)
