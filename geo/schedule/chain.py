@@ -23,6 +23,7 @@ __all__ = ["Occ", "Track", "chain_for", "first_days"]
 
 UNPLACED_KM = 10_000.0  # a missed due contact costs more than any detour
 _TARGET_KM_PER_DAY = 0.05  # tie-break towards the pattern's target day
+_LATE_KM_PER_DAY = 20.0  # an overdue contact: as soon as possible unless far cheaper later
 
 
 @dataclass(slots=True)
@@ -33,7 +34,8 @@ class Track:
     node: int  # row of the distance matrix, -1 for remote contacts or no location
     minutes: float
     intervals: np.ndarray  # interval (days) when the previous contact is on day i (i >= 0)
-    min_days: int
+    base_interval: float  # the interval outside any season (stretched)
+    min_days: int  # window outside any season (stretched)
     max_days: int
     last: int | None  # day of the latest done or frozen contact, may be < 0
     preferred: np.ndarray  # per day: True on a preferred weekday (all True if none)
@@ -44,6 +46,12 @@ class Track:
     def interval(self, day: int) -> float:
         """Interval after a contact on ``day`` (days before the horizon use day 0's)."""
         return float(self.intervals[min(max(day, 0), len(self.intervals) - 1)])
+
+    def window(self, day: int) -> tuple[int, int]:
+        """(min, max) days after a contact on ``day``: scaled like the interval in season."""
+        scale = self.interval(day) / self.base_interval
+        lo = max(1, round(self.min_days * scale))
+        return lo, max(lo, round(self.max_days * scale))
 
 
 @dataclass(slots=True)
@@ -64,9 +72,10 @@ def first_days(track: Track, open_days: np.ndarray, first_free: int) -> tuple[in
     """Window of the first contact: (lo, hi, late); late when it is overdue already."""
     if track.last is None:
         return first_free, first_free + max(1, math.ceil(track.interval(first_free))) - 1, False
-    lo, hi = track.last + track.min_days, track.last + track.max_days
+    gap_lo, gap_hi = track.window(track.last)
+    lo, hi = track.last + gap_lo, track.last + gap_hi
     if hi < first_free:  # overdue: as soon as possible, outside its window
-        return first_free, first_free + max(4, track.max_days - track.min_days), True
+        return first_free, first_free + max(4, gap_hi - gap_lo), True
     return max(lo, first_free), hi, False
 
 
@@ -106,8 +115,9 @@ def chain_for(
         cost += landed
         occs.append(occ)
         prev = occ.day if occ.day >= 0 else occ.target
-        target = max(target + track.interval(round(target)), float(prev + track.min_days))
-        lo, hi, late = prev + track.min_days, prev + track.max_days, False
+        gap_lo, gap_hi = track.window(prev)
+        target = max(target + track.interval(round(target)), float(prev + gap_lo))
+        lo, hi, late = prev + gap_lo, prev + gap_hi, False
     return occs, cost
 
 
@@ -134,6 +144,7 @@ def _land(
         cost = added_km + balance + _TARGET_KM_PER_DAY * abs(day - occ.target)
         cost += 0.0 if not track.old or day in track.old else move_km
         cost += 0.0 if track.preferred[day] else weekday_km
+        cost += _LATE_KM_PER_DAY * (day - occ.lo) if occ.late else 0.0
         if best is None or cost < best[0]:
             best = (cost, day, pos, added_km)
     if best is None:

@@ -113,9 +113,13 @@ def build_tracks(
     for c in (*request.done, *fixed):
         history.setdefault((c.account_id, c.channel), []).append(hz.index(c.on))
     old: dict[tuple[str, str], set[int]] = {}
+    missed: dict[tuple[str, str], int] = {}
     for c in request.previous:
-        if hz.index(c.on) >= hz.first_free:
-            old.setdefault((c.account_id, c.channel), set()).add(hz.index(c.on))
+        key, day = (c.account_id, c.channel), hz.index(c.on)
+        if day >= hz.first_free:
+            old.setdefault(key, set()).add(day)
+        elif day < hz.today and key not in history:
+            missed[key] = min(day, missed.get(key, day))
     weekday = np.array([d.weekday() for d in hz.dates])
     tracks = []
     for i, n in enumerate(request.needs):
@@ -129,9 +133,10 @@ def build_tracks(
                 node=hz.node_of.get(i, -1),
                 minutes=float(n.minutes),
                 intervals=np.array([n.interval_on(d, stretch) for d in hz.dates]),
+                base_interval=float(n.interval_days) * stretch,
                 min_days=lo,
                 max_days=max(lo, round(n.max_days * stretch)),
-                last=max(history[key]) if key in history else None,
+                last=_last(history.get(key), missed.get(key), n.interval_on(hz.dates[0], stretch)),
                 preferred=np.isin(weekday, n.weekdays)
                 if n.weekdays
                 else np.ones(len(weekday), bool),
@@ -140,3 +145,14 @@ def build_tracks(
             )
         )
     return tracks
+
+
+def _last(history: list[int] | None, missed: int | None, interval: float) -> int | None:
+    """Day of the latest contact; with none, a planned one that was missed stands in.
+
+    A missed contact makes the account due from the day it was planned, as
+    if the previous one had been an interval before it.
+    """
+    if history:
+        return max(history)
+    return None if missed is None else missed - round(interval)

@@ -160,13 +160,13 @@ def _violations(
             history.get((n.account_id, n.channel), set()) | {o.day for o in t.occs if o.day >= 0}
         )
         for a, b in zip(seq[:-1], seq[1:], strict=True):
-            gap = b - a
-            if b >= 0 and not t.min_days <= gap <= t.max_days:
-                kind = "too-close" if gap < t.min_days else "too-far"
+            gap, (lo, hi) = b - a, t.window(a)
+            if b >= 0 and not lo <= gap <= hi:
+                kind = "too-close" if gap < lo else "too-far"
                 first, second = hz.dates[0] + timedelta(days=a), hz.dates[0] + timedelta(days=b)
                 out.append(
                     GapViolation(
-                        n.account_id, n.channel, first, second, gap, t.min_days, t.max_days, kind
+                        n.account_id, n.channel, first, second, gap, lo, hi, kind
                     )
                 )
     return out

@@ -60,7 +60,7 @@ def ruin_and_recreate(
         if time.perf_counter() > deadline or (should_stop is not None and should_stop()):
             return True
         saved = _snapshot(search)
-        k = int(rng.integers(_RUIN_MIN, min(_RUIN_MAX, len(visits)) + 1))
+        k = int(rng.integers(min(_RUIN_MIN, len(visits)), min(_RUIN_MAX, len(visits)) + 1))
         around = near[int(rng.integers(len(visits)))]
         group = [visits[i] for i in around[:k]]
         for t in group:
