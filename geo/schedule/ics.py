@@ -85,7 +85,7 @@ def _component(rep_id: int, c: ScheduledContact, stamp: datetime) -> Event | Tod
             item.add("location", c.address)
         if c.location is not None:
             lon, lat = c.location
-            item.add("geo", (lat, lon))
+            item.add("geo", (round(lat, 6), round(lon, 6)))  # ~0.1 m, as the map link
             item.add(
                 "url",
                 f"https://www.openstreetmap.org/?mlat={lat:.6f}&mlon={lon:.6f}#map=16/{lat:.6f}/{lon:.6f}",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import date, time, timedelta
+from datetime import UTC, date, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from geo.errors import InvalidInputError, Issue
@@ -125,9 +125,9 @@ class WorkCalendar:
         return day.weekday() in self.weekdays and day not in closed
 
     @property
-    def zone(self) -> ZoneInfo:
-        """The calendar's timezone."""
-        return ZoneInfo(self.timezone)
+    def zone(self) -> tzinfo:
+        """The calendar's timezone (``datetime.UTC`` for "UTC", so times print with Z)."""
+        return UTC if self.timezone in ("UTC", "Etc/UTC") else ZoneInfo(self.timezone)
 
 
 def _calendar_problems(c: WorkCalendar) -> list[tuple[str, str]]:

@@ -164,11 +164,7 @@ def _violations(
             if b >= 0 and not lo <= gap <= hi:
                 kind = "too-close" if gap < lo else "too-far"
                 first, second = hz.dates[0] + timedelta(days=a), hz.dates[0] + timedelta(days=b)
-                out.append(
-                    GapViolation(
-                        n.account_id, n.channel, first, second, gap, lo, hi, kind
-                    )
-                )
+                out.append(GapViolation(n.account_id, n.channel, first, second, gap, lo, hi, kind))
     return out
 
 

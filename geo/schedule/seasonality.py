@@ -4,9 +4,10 @@ Definitions (stated in every answer):
 
 - monthly figures per territory: won revenue and won deals by the UTC month
   the deal closed, leads by the month the record was created;
-- a year counts towards the index when the data cover every one of its
-  months (the data span runs from the first to the last date of any record,
-  or to ``as_of``); months inside the span without sales count as 0;
+- a year counts towards the index when the data span covers every one of
+  its months (the span runs from the month of the first date of any record
+  to the month of the last, or of ``as_of``); months inside the span
+  without sales count as 0;
 - seasonal index of a month: in each counted year, that month's figure over
   the year's monthly mean; averaged over the counted years (the smoothing
   across years), then scaled so the 12 indices average 1. ``years`` says how
@@ -141,9 +142,7 @@ def _index(
         by_year.setdefault(f.year, []).append(float(getattr(f, metric)))
     ratios: list[list[float]] = [[] for _ in range(12)]
     for year, values in by_year.items():
-        whole = (year > first.year or first <= date(year, 1, 1)) and (
-            year < last.year or last >= date(year, 12, 31)
-        )
+        whole = (first.year, first.month) <= (year, 1) and (last.year, last.month) >= (year, 12)
         mean = float(np.mean(values)) if len(values) == 12 else 0.0
         if whole and mean > 0:
             for m, v in enumerate(values):

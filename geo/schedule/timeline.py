@@ -48,7 +48,7 @@ def time_day(
     slots = []
     for i in remote:
         end = clock + timedelta(minutes=needs[i].minutes)
-        slots.append(Slot(i, clock, end, 0))
+        slots.append(Slot(i, _whole(clock), _whole(end), 0))
         clock = end
     km = 0.0
     for seq, (a, b) in enumerate(zip(tour[:-1], tour[1:], strict=True), start=1):
@@ -59,7 +59,7 @@ def time_day(
             break
         i = need_of_node[b]
         end = clock + timedelta(minutes=needs[i].minutes)
-        slots.append(Slot(i, clock, end, seq))
+        slots.append(Slot(i, _whole(clock), _whole(end), seq))
         clock = end
     route = tuple(needs[need_of_node[n]].account_id for n in tour[1:-1])
     plan = DayPlan(
@@ -72,3 +72,8 @@ def time_day(
         capacity_hours=calendar.day_hours,
     )
     return slots, plan
+
+
+def _whole(t: datetime) -> datetime:
+    """Down to the second: calendars (RFC 5545 DATE-TIME) carry no fractions."""
+    return t.replace(microsecond=0)

@@ -21,11 +21,15 @@ def points(n: int, seed: int, half_deg: float = 0.25) -> list[tuple[float, float
     return [(HOME[0] + float(x), HOME[1] + float(y)) for x, y in xy]
 
 
-def visits(n: int, every: int, seed: int = 0, minutes: float = 30.0, **kw: object) -> list[ContactNeed]:
+def visits(
+    n: int, every: int, seed: int = 0, minutes: float = 30.0, **kw: object
+) -> list[ContactNeed]:
     """``n`` visit needs every ``every`` days with the default +-15 % window."""
     slack = max(1, round(every * 0.15))
     return [
-        ContactNeed(f"v{seed}-{i}", "visit", every, max(1, every - slack), every + slack, minutes, p, **kw)  # type: ignore[arg-type]
+        ContactNeed(
+            f"v{seed}-{i}", "visit", every, max(1, every - slack), every + slack, minutes, p, **kw
+        )  # type: ignore[arg-type]
         for i, p in enumerate(points(n, seed))
     ]
 

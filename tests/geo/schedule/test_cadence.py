@@ -68,7 +68,10 @@ def test_need_minutes_fall_back_to_account_then_channel_default() -> None:
     rules = [CadenceRule("visit", every_days=14), CadenceRule("email", every_days=7)]
     applied = resolve_cadence("x", 1, None, None, {1: rules}, {1: None})
     needs = contact_needs([Account("x", visit_minutes=50)], {"x": applied})
-    assert [(n.channel, n.minutes, n.priority) for n in needs] == [("visit", 50, 1), ("email", 5, 1)]
+    assert [(n.channel, n.minutes, n.priority) for n in needs] == [
+        ("visit", 50, 1),
+        ("email", 5, 1),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -85,7 +88,10 @@ def test_need_minutes_fall_back_to_account_then_channel_default() -> None:
         (CadenceRule("visit", every_days=7, stage="won"), "/rules/0/stage"),
         (CadenceRule("visit", every_days=7, weekdays=(1, 1)), "/rules/0/weekdays"),
         (CadenceRule("visit", every_days=7, weekdays=(7,)), "/rules/0/weekdays"),
-        (CadenceRule("visit", every_days=7, time_window=(time(12), time(9))), "/rules/0/time_window"),
+        (
+            CadenceRule("visit", every_days=7, time_window=(time(12), time(9))),
+            "/rules/0/time_window",
+        ),
         (CadenceRule("visit", every_days=7, seasonal=(1.0,) * 11), "/rules/0/seasonal"),
         (CadenceRule("visit", every_days=7, seasonal=(0.0,) * 12), "/rules/0/seasonal"),
         (CadenceRule("visit", every_days=7, minutes=-5), "/rules/0/minutes"),
@@ -138,14 +144,21 @@ def test_most_specific_rule_wins_within_a_territory() -> None:
         for t in ("A", "C")
         for s in ("lead", "customer")
     }
-    assert pick == {("A", "lead"): 7, ("A", "customer"): 14, ("C", "lead"): 21, ("C", "customer"): 28}
+    assert pick == {
+        ("A", "lead"): 7,
+        ("A", "customer"): 14,
+        ("C", "lead"): 21,
+        ("C", "customer"): 28,
+    }
     own = resolve_cadence("x", 1, "A", "lead", rules, {1: None})[0]
     assert not own.inherited and "set on territory 1" in own.why
 
 
 def test_no_rule_anywhere_and_a_parent_cycle_end_with_nothing() -> None:
     assert resolve_cadence("x", 5, "A", None, {}, {5: 6, 6: 5}) == []
-    assert resolve_cadence("x", None, "A", None, {1: [CadenceRule("visit", every_days=7)]}, {}) == []
+    assert (
+        resolve_cadence("x", None, "A", None, {1: [CadenceRule("visit", every_days=7)]}, {}) == []
+    )
 
 
 def test_tiers_follow_net_profit_rank_with_configurable_cuts() -> None:

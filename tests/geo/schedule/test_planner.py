@@ -26,11 +26,14 @@ def _assert_whole(s: Schedule) -> None:
     assert s.over_capacity_days == 0 and s.overtime_hours == 0
     for day in s.days:
         mine = [c for c in s.contacts if c.day == day.day and c.status != "done"]
-        assert tuple(c.account_id for c in sorted(mine, key=lambda c: c.start) if c.channel == "visit") == day.route
+        assert (
+            tuple(c.account_id for c in sorted(mine, key=lambda c: c.start) if c.channel == "visit")
+            == day.route
+        )
         if mine:
-            assert max(c.end for c in mine if c.end) - min(c.start for c in mine if c.start) <= timedelta(
-                hours=day.capacity_hours
-            )
+            assert max(c.end for c in mine if c.end) - min(
+                c.start for c in mine if c.start
+            ) <= timedelta(hours=day.capacity_hours)
 
 
 def test_weekly_fortnightly_and_monthly_visits_all_land_in_their_windows() -> None:
@@ -49,13 +52,19 @@ def test_weekly_fortnightly_and_monthly_visits_all_land_in_their_windows() -> No
 
 def test_remote_channels_go_into_the_day_without_travel() -> None:
     needs = visits(6, 7, seed=4) + [
-        ContactNeed(f"r{i}", ch, 7, 6, 8, m) for i, (ch, m) in enumerate([("phone", 15), ("email", 5), ("video", 30)])
+        ContactNeed(f"r{i}", ch, 7, 6, 8, m)
+        for i, (ch, m) in enumerate([("phone", 15), ("email", 5), ("video", 30)])
     ]
     s = plan_schedule(request(needs))
     _assert_whole(s)
     remote = [c for c in s.contacts if c.channel != "visit"]
     assert Counter(c.channel for c in remote) == {"phone": 4, "email": 4, "video": 4}
-    assert all(c.sequence == 0 and c.end - c.start == timedelta(minutes=m) for c in remote if c.start and c.end for m in [{"phone": 15, "email": 5, "video": 30}[c.channel]])
+    assert all(
+        c.sequence == 0 and c.end - c.start == timedelta(minutes=m)
+        for c in remote
+        if c.start and c.end
+        for m in [{"phone": 15, "email": 5, "video": 30}[c.channel]]
+    )
     assert s.violations == ()
 
 
@@ -67,7 +76,9 @@ def test_preferred_weekdays_are_kept_when_they_fit() -> None:
 
 
 def test_time_window_is_reported_per_contact() -> None:
-    need = ContactNeed("early", "visit", 7, 6, 8, 30, points(1, 6)[0], time_window=(clock(6), clock(7)))
+    need = ContactNeed(
+        "early", "visit", 7, 6, 8, 30, points(1, 6)[0], time_window=(clock(6), clock(7))
+    )
     s = plan_schedule(request([need]))
     assert [c.in_time_window for c in s.contacts] == [False] * 4  # the day starts at 08:00
     late = replace(need, time_window=(clock(8), clock(12)))
@@ -80,9 +91,10 @@ def test_seasonal_multiplier_doubles_the_rate_in_its_months() -> None:
     flat = visits(4, 14, seed=7)
     seasonal = [replace(n, seasonal=summer) for n in flat]
     in_june = lambda s: sum(c.day.month == 6 for c in s.contacts)  # noqa: E731
-    assert in_june(plan_schedule(request(seasonal, calendar=june))) >= 2 * in_june(
-        plan_schedule(request(flat, calendar=june))
-    ) - 1
+    assert (
+        in_june(plan_schedule(request(seasonal, calendar=june)))
+        >= 2 * in_june(plan_schedule(request(flat, calendar=june))) - 1
+    )
 
 
 def test_holidays_and_time_off_get_no_contacts() -> None:
@@ -160,9 +172,9 @@ def test_replan_keeps_done_and_frozen_contacts_and_moves_few_visits() -> None:
     assert again.previous_visits > 0
     assert again.moved_visits <= max(2, 0.1 * again.previous_visits)
     # the missed visit is made up soon after the frozen days
-    assert min(c.day for c in again.contacts if c.account_id == missed.account_id and c.status != "done") <= (
-        replan_day + timedelta(days=7)
-    )
+    assert min(
+        c.day for c in again.contacts if c.account_id == missed.account_id and c.status != "done"
+    ) <= (replan_day + timedelta(days=7))
 
 
 def test_visit_without_location_is_unplaced_with_its_reason() -> None:
@@ -173,7 +185,9 @@ def test_visit_without_location_is_unplaced_with_its_reason() -> None:
 
 def test_progress_is_reported_and_should_stop_cuts_the_search() -> None:
     seen: list[float] = []
-    s = plan_schedule(request(visits(30, 14, seed=16)), progress=seen.append, should_stop=lambda: True)
+    s = plan_schedule(
+        request(visits(30, 14, seed=16)), progress=seen.append, should_stop=lambda: True
+    )
     assert seen[-1] == 1.0 and s.stopped
     _assert_whole(s)
 
@@ -193,6 +207,12 @@ def test_invalid_request_is_refused_with_pointers() -> None:
     with pytest.raises(InvalidInputError) as err:
         plan_schedule(request(bad, replan_from=date(2020, 1, 1)))
     pointers = {i.pointer for i in err.value.issues}
-    assert {"/needs/0/channel", "/needs/1/interval_days", "/needs/2/min_days", "/needs/3", "/replan_from"} <= pointers
+    assert {
+        "/needs/0/channel",
+        "/needs/1/interval_days",
+        "/needs/2/min_days",
+        "/needs/3",
+        "/replan_from",
+    } <= pointers
     with pytest.raises(InvalidInputError):
         WorkCalendar(MONDAY, 14)
