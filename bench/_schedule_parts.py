@@ -32,7 +32,7 @@ TIERS = {
 }
 
 
-def book(n: int, weeks: int, seed: int, half_km: float = 35.0, rep_id: int = 1) -> ScheduleRequest:
+def book(n: int, weeks: int, seed: int, half_km: float = 30.0, rep_id: int = 1) -> ScheduleRequest:
     """A rep's request: ``n`` accounts, tiers by share, no contact history."""
     rng = np.random.default_rng(seed)
     dlon = half_km / (111.32 * np.cos(np.radians(HOME[1])))

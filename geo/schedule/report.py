@@ -189,15 +189,17 @@ def _unplaced(request: ScheduleRequest, hz: Horizon, tracks: list[Track]) -> tup
 
 
 def _requested(request: ScheduleRequest, hz: Horizon, tracks: list[Track]) -> int:
-    """Contacts the unstretched cadence asks for from the first free day to the end."""
+    """Contacts the cadence as written asks for: windows (unstretched) closing in the horizon."""
     total = 0
     for t in tracks:
         n = request.needs[t.index]
-        day = float(hz.first_free if t.last is None else t.last + n.interval_on(hz.dates[0]))
-        day = max(day, float(hz.first_free))
-        while day < len(hz.dates):
+        if t.last is None:
+            close = hz.first_free + n.interval_on(hz.dates[0]) - 1
+        else:
+            close = t.last + n.max_days * n.interval_on(hz.dates[0]) / n.interval_days
+        while close < len(hz.dates):
             total += 1
-            day += n.interval_on(hz.dates[int(day)])
+            close += n.interval_on(hz.dates[max(0, int(close))])
     return total
 
 
