@@ -39,7 +39,7 @@ from geo.schedule.model import ContactDate, ScheduleSettings
 from geo.schedule.planner import plan_schedule
 from geo.schedule.result import Schedule
 
-TEAM_SETTINGS = ScheduleSettings(time_limit_s=9.0, max_passes=8, max_rounds=10)
+TEAM_SETTINGS = ScheduleSettings(time_limit_s=6.0, max_passes=6, max_rounds=0)
 
 
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:

@@ -13,9 +13,8 @@ the horizon's first date.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-
-import numpy as np
 
 from geo.schedule.days import Days
 
@@ -33,19 +32,19 @@ class Track:
     index: int  # position in the request's needs
     node: int  # row of the distance matrix, -1 for remote contacts or no location
     minutes: float
-    intervals: np.ndarray  # interval (days) when the previous contact is on day i (i >= 0)
+    intervals: tuple[float, ...]  # interval (days) when the previous contact is on day i (i >= 0)
     base_interval: float  # the interval outside any season (stretched)
     min_days: int  # window outside any season (stretched)
     max_days: int
     last: int | None  # day of the latest done or frozen contact, may be < 0
-    preferred: np.ndarray  # per day: True on a preferred weekday (all True if none)
+    preferred: tuple[bool, ...]  # per day: True on a preferred weekday (all True if none)
     old: frozenset[int] = frozenset()  # days of the previous plan (re-plan)
     priority: int = 0
     occs: list[Occ] = field(default_factory=list)
 
     def interval(self, day: int) -> float:
         """Interval after a contact on ``day`` (days before the horizon use day 0's)."""
-        return float(self.intervals[min(max(day, 0), len(self.intervals) - 1)])
+        return self.intervals[min(max(day, 0), len(self.intervals) - 1)]
 
     def window(self, day: int) -> tuple[int, int]:
         """(min, max) days after a contact on ``day``: scaled like the interval in season."""
@@ -68,7 +67,7 @@ class Occ:
     reason: str | None = None
 
 
-def first_days(track: Track, open_days: np.ndarray, first_free: int) -> tuple[int, int, bool]:
+def first_days(track: Track, open_days: Sequence[bool], first_free: int) -> tuple[int, int, bool]:
     """Window of the first contact: (lo, hi, late); late when it is overdue already."""
     if track.last is None:
         return first_free, first_free + max(1, math.ceil(track.interval(first_free))) - 1, False
@@ -83,7 +82,7 @@ def chain_for(
     track: Track,
     phase: int | None,
     days: Days,
-    open_days: np.ndarray,
+    open_days: Sequence[bool],
     first_free: int,
     penalties: tuple[float, float],
 ) -> tuple[list[Occ], float]:
@@ -125,7 +124,7 @@ def _land(
     track: Track,
     occ: Occ,
     days: Days,
-    open_days: np.ndarray,
+    open_days: Sequence[bool],
     penalties: tuple[float, float],
     only: int | None,
 ) -> float:
@@ -154,6 +153,6 @@ def _land(
     return best[0]
 
 
-def _why_not(occ: Occ, open_days: np.ndarray) -> str:
+def _why_not(occ: Occ, open_days: Sequence[bool]) -> str:
     window = open_days[max(occ.lo, 0) : occ.hi + 1]
-    return "over-capacity" if window.any() else "no-working-day"
+    return "over-capacity" if any(window) else "no-working-day"

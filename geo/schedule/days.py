@@ -23,26 +23,33 @@ class Days:
     """Tours and loads of every day of the horizon (minutes and road km).
 
     ``capacity_min`` is 0 on closed days; ``busy`` holds on-site and remote
-    minutes (plus any reserve), ``km`` each tour's length.
+    minutes (plus any reserve), ``km`` each tour's length. Plain lists, not
+    arrays: the search reads single days hundreds of thousands of times.
     """
 
     def __init__(
         self, matrix_km: np.ndarray, speed_kmh: float, capacity_min: np.ndarray, balance_w: float
     ) -> None:
-        self.d = matrix_km
+        self.d = np.ascontiguousarray(matrix_km, dtype=np.float64)
         self.min_per_km = 60.0 / speed_kmh
-        self.cap = capacity_min.astype(np.float64)
+        self.cap: list[float] = [float(c) for c in capacity_min]
         self.balance_w = balance_w / 3600.0  # per minute squared, from per hour squared
-        n_days = len(capacity_min)
         self.allow_min = 0.0  # overflow a search pass may use (soft capacity), minutes
         self.over_km_per_min = 0.0  # what each minute of overflow costs meanwhile
+        n_days = len(self.cap)
         self.tours: list[list[int]] = [[0, 0] for _ in range(n_days)]
-        self.km = np.zeros(n_days)
-        self.busy = np.zeros(n_days)
+        self.km: list[float] = [0.0] * n_days
+        self.busy: list[float] = [0.0] * n_days
+        self._edges: list[tuple[np.ndarray, np.ndarray, np.ndarray] | None] = [None] * n_days
 
     def load_min(self, day: int) -> float:
         """Minutes the day holds: driving plus on-site and remote minutes."""
-        return float(self.km[day] * self.min_per_km + self.busy[day])
+        return self.km[day] * self.min_per_km + self.busy[day]
+
+    def loads_min(self) -> np.ndarray:
+        """Every day's load in minutes."""
+        loads: np.ndarray = np.array(self.km) * self.min_per_km + np.array(self.busy)
+        return loads
 
     def price(self, day: int, node: int, minutes: float) -> tuple[float, int, float] | None:
         """Cost to add a contact: (km added, tour position, balance and overflow cost), or None.
@@ -50,26 +57,31 @@ class Days:
         None when the day would exceed its capacity plus ``allow_min``;
         ``node`` < 0 is a remote contact (no travel).
         """
-        load = self.load_min(day)
+        load = self.km[day] * self.min_per_km + self.busy[day]
         cap = self.cap[day]
-        if self.cap[day] <= 0 or load + minutes > cap + self.allow_min + 1e-9:
+        if cap <= 0 or load + minutes > cap + self.allow_min + 1e-9:
             return None
         added_km, pos = 0.0, 0
         if node >= 0:
-            t = self.tours[day]
-            a, b = t[:-1], t[1:]
-            delta = self.d[a, node] + self.d[node, b] - self.d[a, b]
-            pos = int(np.argmin(delta))
+            a, b, ab = self._edge_arrays(day)
+            row = self.d[node]  # symmetric matrix: row == column
+            delta = row[a] + row[b] - ab
+            pos = int(delta.argmin())
             added_km = float(delta[pos])
         extra = minutes + added_km * self.min_per_km
         if load + extra > cap + self.allow_min + 1e-9:
             return None
         over = max(0.0, load + extra - cap) - max(0.0, load - cap)
-        return (
-            added_km,
-            pos,
-            self.balance_w * ((load + extra) ** 2 - load**2) + self.over_km_per_min * over,
-        )
+        balance = self.balance_w * ((load + extra) ** 2 - load**2)
+        return added_km, pos, balance + self.over_km_per_min * over
+
+    def _edge_arrays(self, day: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        cached = self._edges[day]
+        if cached is None:
+            t = np.asarray(self.tours[day], dtype=np.intp)
+            cached = (t[:-1], t[1:], self.d[t[:-1], t[1:]])
+            self._edges[day] = cached
+        return cached
 
     def over_days(self) -> list[int]:
         """Days whose load exceeds their capacity (only while the capacity is soft)."""
@@ -80,15 +92,16 @@ class Days:
         if node >= 0:
             self.tours[day].insert(pos + 1, node)
             self.km[day] += added_km
+            self._edges[day] = None
         self.busy[day] += minutes
 
     def force_add(self, day: int, node: int, minutes: float) -> None:
         """Insert a contact where it lengthens the tour least, whatever the load (frozen ones)."""
         added_km, pos = 0.0, 0
         if node >= 0:
-            t = self.tours[day]
-            delta = self.d[t[:-1], node] + self.d[node, t[1:]] - self.d[t[:-1], t[1:]]
-            pos = int(np.argmin(delta))
+            a, b, ab = self._edge_arrays(day)
+            delta = self.d[node][a] + self.d[node][b] - ab
+            pos = int(delta.argmin())
             added_km = float(delta[pos])
         self.add(day, node, minutes, added_km, pos)
 
@@ -98,13 +111,15 @@ class Days:
             t = self.tours[day]
             i = t.index(node, 1)
             a, b = t[i - 1], t[i + 1]
-            self.km[day] -= self.d[a, node] + self.d[node, b] - self.d[a, b]
+            self.km[day] -= float(self.d[a, node] + self.d[node, b] - self.d[a, b])
             del t[i]
+            self._edges[day] = None
         self.busy[day] -= minutes
 
     def polish(self, day: int) -> None:
         """Re-optimise one day's tour (exact when small); never lengthens it."""
         t = self.tours[day]
+        self._edges[day] = None
         if len(t) <= 4:  # home and at most two stops: every order is the same length
             self.km[day] = tour_length_km(self.d, t)
             return
@@ -121,3 +136,8 @@ class Days:
         for day in range(len(self.tours)):
             if len(self.tours[day]) > 2:
                 self.polish(day)
+
+    def reserve(self, days: np.ndarray, minutes: float) -> None:
+        """Add ``minutes`` (negative: remove) to the load of every day where ``days`` is True."""
+        for day in np.flatnonzero(days).tolist():
+            self.busy[day] += minutes

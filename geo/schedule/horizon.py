@@ -132,14 +132,12 @@ def build_tracks(
                 index=i,
                 node=hz.node_of.get(i, -1),
                 minutes=float(n.minutes),
-                intervals=np.array([n.interval_on(d, stretch) for d in hz.dates]),
+                intervals=tuple(n.interval_on(d, stretch) for d in hz.dates),
                 base_interval=float(n.interval_days) * stretch,
                 min_days=lo,
                 max_days=max(lo, round(n.max_days * stretch)),
                 last=_last(history.get(key), missed.get(key), n.interval_on(hz.dates[0], stretch)),
-                preferred=np.isin(weekday, n.weekdays)
-                if n.weekdays
-                else np.ones(len(weekday), bool),
+                preferred=tuple(not n.weekdays or int(w) in n.weekdays for w in weekday),
                 old=frozenset(old.get(key, ())),
                 priority=n.priority,
             )

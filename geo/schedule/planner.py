@@ -24,9 +24,9 @@ from geo.schedule.horizon import Horizon, build_horizon, build_tracks, check_req
 from geo.schedule.model import ContactDate, ScheduleRequest
 from geo.schedule.report import build_schedule
 from geo.schedule.result import Schedule
-from geo.schedule.ruin import ruin_and_recreate
+from geo.schedule.ruin import restore, ruin_and_recreate, snapshot
 from geo.schedule.search import Search
-from geo.schedule.seed import seed_phases
+from geo.schedule.seed import seed_phases, spread_phases
 
 __all__ = ["Progress", "StopCheck", "plan_schedule"]
 
@@ -166,7 +166,7 @@ def _lay(
     visits = sorted((t for t in tracks if t.node >= 0), key=_order)
     remote = sorted((t for t in tracks if t.node < 0), key=_order)
     reserve = _reserve(remote, hz)
-    days.busy[hz.open] += reserve
+    days.reserve(hz.open, reserve)
     penalties = (s.move_penalty_km, s.weekday_penalty_km)
     search = Search(tracks, days, hz.open, hz.first_free, penalties)
     weekdays = np.array([d.weekday() for d in hz.dates])
@@ -174,17 +174,24 @@ def _lay(
     search.construct(visits, seeds)
     stopped = False
     if deadline is not None:
+        built, missed = snapshot(search), _missed(visits)
         stopped = search.improve(visits, deadline, s.max_passes, should_stop)
+        if _missed(visits) > missed:  # the search may trade a contact for km: never let it
+            restore(search, built)
         if not stopped:
             stopped = ruin_and_recreate(search, visits, deadline, s.max_rounds, should_stop)
-    days.busy[hz.open] -= reserve
-    search.construct(remote)
+    days.reserve(hz.open, -reserve)
+    search.construct(remote, spread_phases(remote, hz.open, hz.first_free))
     return Laid(tracks, days, frozen, stretch, stopped)
+
+
+def _missed(tracks: list[Track]) -> int:
+    return sum(o.day < 0 for t in tracks for o in t.occs)
 
 
 def _order(t: Track) -> tuple[int, float, int]:
     """Most important, then most frequent, first; input order breaks ties."""
-    return (t.priority, float(t.intervals[0]), t.index)
+    return (t.priority, t.intervals[0], t.index)
 
 
 def _reserve(remote: list[Track], hz: Horizon) -> float:
@@ -193,7 +200,7 @@ def _reserve(remote: list[Track], hz: Horizon) -> float:
     if not n_open:
         return 0.0
     span = len(hz.dates) - hz.first_free
-    demand = sum(t.minutes * span / max(float(t.intervals.mean()), 1.0) for t in remote)
+    demand = sum(t.minutes * span / max(sum(t.intervals) / len(t.intervals), 1.0) for t in remote)
     return demand / n_open
 
 

@@ -19,7 +19,7 @@ import numpy as np
 from geo.schedule.chain import UNPLACED_KM, Track
 from geo.schedule.search import Search
 
-__all__ = ["objective", "ruin_and_recreate"]
+__all__ = ["objective", "restore", "ruin_and_recreate", "snapshot"]
 
 _RUIN_MIN, _RUIN_MAX = 4, 16  # patterns released per round
 
@@ -27,8 +27,8 @@ _RUIN_MIN, _RUIN_MAX = 4, 16  # patterns released per round
 def objective(search: Search, penalties: tuple[float, float]) -> float:
     """Whole-schedule cost in km: tours, balance, penalties and missed contacts."""
     d = search.days
-    loads = d.km * d.min_per_km + d.busy
-    cost = float(d.km.sum() + d.balance_w * float((loads**2).sum()))
+    loads = d.loads_min()
+    cost = float(sum(d.km) + d.balance_w * float((loads**2).sum()))
     move_km, weekday_km = penalties
     for t in search.tracks:
         for o in t.occs:
@@ -59,7 +59,7 @@ def ruin_and_recreate(
     for _ in range(rounds):
         if time.perf_counter() > deadline or (should_stop is not None and should_stop()):
             return True
-        saved = _snapshot(search)
+        saved = snapshot(search)
         k = int(rng.integers(min(_RUIN_MIN, len(visits)), min(_RUIN_MAX, len(visits)) + 1))
         around = near[int(rng.integers(len(visits)))]
         group = [visits[i] for i in around[:k]]
@@ -74,28 +74,31 @@ def ruin_and_recreate(
         if cost < best - 1e-6:
             best = cost
         else:
-            _restore(search, saved)
+            restore(search, saved)
     return False
 
 
-Saved = tuple[list[list[int]], np.ndarray, np.ndarray, list[list[object]], dict[int, float]]
+Saved = tuple[list[list[int]], list[float], list[float], list[list[object]], dict[int, float]]
 
 
-def _snapshot(search: Search) -> Saved:
+def snapshot(search: Search) -> Saved:
+    """Everything the search changes, to go back to."""
     d = search.days
     return (
         [list(t) for t in d.tours],
-        d.km.copy(),
-        d.busy.copy(),
+        list(d.km),
+        list(d.busy),
         [list(t.occs) for t in search.tracks],
         dict(search.cost),
     )
 
 
-def _restore(search: Search, saved: Saved) -> None:
+def restore(search: Search, saved: Saved) -> None:
+    """Go back to a `snapshot`."""
     tours, km, busy, occs, cost = saved
     d = search.days
     d.tours, d.km, d.busy = tours, km, busy
+    d._edges = [None] * len(tours)
     for t, o in zip(search.tracks, occs, strict=True):
         t.occs = o  # type: ignore[assignment]
     search.cost = cost

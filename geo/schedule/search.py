@@ -10,6 +10,12 @@ against all others and keeps a better phase, until a pass finds nothing or
 the time runs out. Day tours come from ``geo.tour`` (exact Held-Karp up to
 9 stops, which is a working day), re-solved between passes. Deterministic:
 fixed order, ties keep the current or earliest phase.
+
+Why not PyVRP for the day routes: a day holds at most about 9 visits, where
+Held-Karp is optimal in well under a millisecond, while each PyVRP solve
+runs until its stopping criterion and the search re-solves hundreds of days;
+PyVRP (0.14) stays the reference in ``bench/schedule.py``, which checks
+every day's route against it on the same stops and matrix.
 """
 
 from __future__ import annotations
@@ -41,7 +47,7 @@ class Search:
     ) -> None:
         self.tracks = list(tracks)
         self.days = days
-        self.open = open_days
+        self.open = [bool(x) for x in open_days]  # plain bools: read per day, often
         self.first_free = first_free
         self.penalties = penalties
         self.cost = {t.index: 0.0 for t in tracks}
@@ -92,7 +98,7 @@ class Search:
     ) -> bool:
         for k in range(passes):
             if soft:
-                self.days.allow_min = _SOFT_SHARE * float(self.days.cap.max())
+                self.days.allow_min = _SOFT_SHARE * max(self.days.cap)
                 self.days.over_km_per_min = _OVER_KM_PER_MIN * 2.0**k
             changed = 0
             for t in order:

@@ -19,7 +19,7 @@ from geo.matrix import azimuths_from
 from geo.model import LonLat
 from geo.schedule.chain import Track, first_days
 
-__all__ = ["seed_phases"]
+__all__ = ["seed_phases", "spread_phases"]
 
 _CYCLE_WEEKS = 4
 _WEEK_ORDER = (0, 2, 1, 3)  # bit-reversed: fortnightly pairs sit side by side
@@ -43,8 +43,9 @@ def seed_phases(
     x = _sweep_positions(tracks, home, lonlat)
     pos = _day_positions(weekdays, open_days)
     out = {}
+    is_open = [bool(v) for v in open_days]
     for t, xt in zip(tracks, x, strict=True):
-        lo, hi, _ = first_days(t, open_days, first_free)
+        lo, hi, _ = first_days(t, is_open, first_free)
         cand = [d for d in range(max(lo, 0), min(hi, len(open_days) - 1) + 1) if open_days[d]]
         if cand:
             behind = [(np.mod(xt - pos[d], 1.0), d) for d in cand]
@@ -79,3 +80,19 @@ def _day_positions(weekdays: np.ndarray, open_days: np.ndarray) -> np.ndarray:
         week = _WEEK_ORDER[(d // 7) % _CYCLE_WEEKS]
         pos[d] = (slot.get(int(w), 0) * _CYCLE_WEEKS + week) / n
     return pos
+
+
+def spread_phases(tracks: list[Track], open_days: np.ndarray, first_free: int) -> dict[int, int]:
+    """Seed days for remote contacts: dealt round the open days of each first window.
+
+    Remote contacts cost no travel, so the only aim is an even load; dealing
+    them in turn is as good as searching every phase, at a fraction of it.
+    """
+    is_open = [bool(v) for v in open_days]
+    out = {}
+    for k, t in enumerate(tracks):
+        lo, hi, _ = first_days(t, is_open, first_free)
+        cand = [d for d in range(max(lo, 0), min(hi, len(is_open) - 1) + 1) if is_open[d]]
+        if cand:
+            out[t.index] = cand[k % len(cand)]
+    return out

@@ -42,8 +42,37 @@ def time_day(
     """Slots of every contact of ``day`` and the day's totals.
 
     ``remote`` are need indices; ``tour`` the closed tour of matrix rows
-    (``[0, ..., 0]``, row 0 home).
+    (``[0, ..., 0]``, row 0 home). When visits have preferred time windows,
+    the tour is driven in whichever direction meets more of them (the same
+    km: the matrix is symmetric).
     """
+    args = (day, calendar, needs, remote, need_of_node, matrix_km, speed_kmh)
+    slots, plan = _time_day(*args, tour)
+    if any(needs[need_of_node[n]].time_window for n in tour[1:-1]):
+        back, back_plan = _time_day(*args, tour[::-1])
+        if _hits(back, needs) > _hits(slots, needs):
+            return back, back_plan
+    return slots, plan
+
+
+def _hits(slots: list[Slot], needs: tuple[ContactNeed, ...]) -> int:
+    out = 0
+    for s in slots:
+        window = needs[s.need].time_window
+        out += window is not None and window[0] <= s.start.time() and s.end.time() <= window[1]
+    return out
+
+
+def _time_day(
+    day: date,
+    calendar: WorkCalendar,
+    needs: tuple[ContactNeed, ...],
+    remote: list[int],
+    need_of_node: dict[int, int],
+    matrix_km: np.ndarray,
+    speed_kmh: float,
+    tour: list[int],
+) -> tuple[list[Slot], DayPlan]:
     clock = datetime.combine(day, calendar.day_start, tzinfo=calendar.zone)
     slots = []
     for i in remote:
