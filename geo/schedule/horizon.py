@@ -60,6 +60,8 @@ def check_request(request: ScheduleRequest) -> None:
         issues.append(Issue("/speed_kmh", "must be > 0"))
     if not (math.isfinite(request.circuity) and request.circuity >= 1):
         issues.append(Issue("/circuity", "must be >= 1"))
+    if not _on_earth(request.home):
+        issues.append(Issue("/home", "need (lon, lat) in range"))
     days = request.calendar.days
     if request.replan_from is not None and not days[0] <= request.replan_from <= days[-1]:
         issues.append(Issue("/replan_from", "must fall inside the calendar's horizon"))
@@ -79,7 +81,14 @@ def _need_problems(n: ContactNeed) -> list[tuple[str, str]]:
         out.append(("minutes", "must be >= 0"))
     if n.seasonal and (len(n.seasonal) != 12 or not all(v > 0 for v in n.seasonal)):
         out.append(("seasonal", "need 12 monthly multipliers, each > 0"))
+    if n.location is not None and not _on_earth(n.location):
+        out.append(("location", "need (lon, lat) with lon in [-180, 180], lat in [-90, 90]"))
     return out
+
+
+def _on_earth(lonlat: tuple[float, float]) -> bool:
+    lon, lat = lonlat
+    return math.isfinite(lon) and math.isfinite(lat) and abs(lon) <= 180 and abs(lat) <= 90
 
 
 def build_horizon(request: ScheduleRequest) -> Horizon:

@@ -167,6 +167,26 @@ class ScheduleSettings:
     balance_km_per_h2: float = 0.5
     weekday_penalty_km: float = 40.0
 
+    def __post_init__(self) -> None:
+        numbers = {
+            "time_limit_s": self.time_limit_s,
+            "move_penalty_km": self.move_penalty_km,
+            "balance_km_per_h2": self.balance_km_per_h2,
+            "weekday_penalty_km": self.weekday_penalty_km,
+            "max_passes": self.max_passes,
+            "max_rounds": self.max_rounds,
+            "freeze_days": self.freeze_days,
+        }
+        issues = [
+            Issue(f"/{k}", "must be a number >= 0")
+            for k, v in numbers.items()
+            if not (math.isfinite(v) and v >= 0)
+        ]
+        if not (math.isfinite(self.max_stretch) and self.max_stretch >= 1):
+            issues.append(Issue("/max_stretch", "must be >= 1 (1: never stretch)"))
+        if issues:
+            raise InvalidInputError("invalid schedule settings", issues)
+
 
 @dataclass(frozen=True, slots=True)
 class ScheduleRequest:

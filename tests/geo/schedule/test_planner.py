@@ -234,3 +234,13 @@ def test_route_is_driven_in_the_direction_that_meets_time_windows() -> None:
     if others:  # sharing a day, the windowed account goes first
         assert visit.sequence == 1
     assert visit.in_time_window
+
+
+def test_bad_locations_and_settings_are_refused_with_pointers() -> None:
+    off_map = ContactNeed("x", "visit", 7, 6, 8, 30, (30.27, -197.74))
+    with pytest.raises(InvalidInputError) as err:
+        plan_schedule(request([off_map], home=(200.0, 0.0)))
+    assert {i.pointer for i in err.value.issues} == {"/needs/0/location", "/home"}
+    with pytest.raises(InvalidInputError) as err:
+        ScheduleSettings(time_limit_s=-1, max_stretch=0.5)
+    assert {i.pointer for i in err.value.issues} == {"/time_limit_s", "/max_stretch"}
