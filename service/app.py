@@ -22,14 +22,14 @@ from fastapi.staticfiles import StaticFiles
 
 import service
 from maps.assets import STATIC_DIR
-from service.account_import import make_geocoder
-from service.http import BodyGuardMiddleware
 from service.index_cache import IndexCache
-from service.problems import add_problem_handlers
-from service.ratelimit import RateLimiter
 from service.routers import ROUTERS
 from service.settings import Settings, get_settings
 from service.storage import Store
+from service.usecases.account_import import make_geocoder
+from service.web.http import BodyGuardMiddleware
+from service.web.problems import add_problem_handlers
+from service.web.ratelimit import RateLimiter
 
 log = logging.getLogger("territory")
 
