@@ -11,7 +11,6 @@ from datetime import date, timedelta
 
 import numpy as np
 
-from geo.matrix import GeodesicMatrix, azimuths_from
 from geo.schedule.model import (
     ContactDate,
     ContactNeed,
@@ -20,7 +19,8 @@ from geo.schedule.model import (
     WorkCalendar,
 )
 from geo.schedule.result import Schedule
-from geo.tour import solve_tour, tour_length_km
+from geo.travel.matrix import GeodesicMatrix, azimuths_from
+from geo.travel.tour import solve_tour, tour_length_km
 
 HOME = (-97.74, 30.27)
 START = date(2026, 1, 5)  # a Monday

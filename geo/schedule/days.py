@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from geo.tour import exact_tour, improve_tour, tour_length_km
+from geo.travel.tour import exact_tour, improve_tour, tour_length_km
 
 __all__ = ["Days"]
 

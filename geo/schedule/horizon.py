@@ -14,9 +14,9 @@ from datetime import date
 import numpy as np
 
 from geo.errors import InvalidInputError, Issue
-from geo.matrix import GeodesicMatrix
 from geo.schedule.chain import Track
 from geo.schedule.model import CHANNELS, ContactDate, ContactNeed, ScheduleRequest
+from geo.travel.matrix import GeodesicMatrix
 
 __all__ = ["Horizon", "build_horizon", "build_tracks", "check_request"]
 

@@ -3,7 +3,7 @@
 Frozen dataclasses in, frozen dataclasses out (see ``geo.schedule.result``),
 so a job runner can pickle a request to a worker process and store the answer.
 Days are calendar dates in the rep's timezone; distances are road km
-(WGS84 geodesic km times a circuity factor, ``geo.matrix.GeodesicMatrix``).
+(WGS84 geodesic km times a circuity factor, ``geo.travel.matrix.GeodesicMatrix``).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """From the plan's records to the scheduler's input: tiers, stages, needs, history.
 
-Tiers come from the plan's account evaluation (``geo.plan.evaluate_accounts``:
+Tiers come from the plan's account evaluation (``geo.plan.evaluate.evaluate_accounts``:
 net profit = annual revenue - cost to serve, ranked): the top ``a_share``
 of accounts are A, down to ``b_share`` B, the rest C. Stages come from the
 account, else from its pipeline records.
@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 from geo.errors import InvalidInputError, Issue
 from geo.model import Account
-from geo.plan import AccountValue
-from geo.plan_model import Activity, PipelineRecord
+from geo.plan.evaluate import AccountValue
+from geo.plan.model import Activity, PipelineRecord
 from geo.schedule.cadence import TIERS, AppliedRule
 from geo.schedule.model import DEFAULT_MINUTES, ContactDate, ContactNeed
 
@@ -28,7 +28,7 @@ __all__ = [
     "contacts_from_activities",
 ]
 
-#: CRM activity kinds (``geo.plan_model.ACTIVITY_KINDS``) and the channel they count for.
+#: CRM activity kinds (``geo.plan.model.ACTIVITY_KINDS``) and the channel they count for.
 ACTIVITY_CHANNELS: dict[str, str] = {
     "call": "phone",
     "visit": "visit",

@@ -7,7 +7,7 @@ sales method: each account's pattern (weekly, fortnightly, monthly...) is
 a phase, priced by cheapest insertion into the day tours it lands on, so
 nearby accounts gravitate to the same days; a pass re-prices every account
 against all others and keeps a better phase, until a pass finds nothing or
-the time runs out. Day tours come from ``geo.tour`` (exact Held-Karp up to
+the time runs out. Day tours come from ``geo.travel.tour`` (exact Held-Karp up to
 9 stops, which is a working day), re-solved between passes. Deterministic:
 fixed order, ties keep the current or earliest phase.
 

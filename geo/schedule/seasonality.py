@@ -31,7 +31,7 @@ from datetime import date
 import numpy as np
 
 from geo.errors import InvalidInputError
-from geo.plan_model import PipelineRecord
+from geo.plan.model import PipelineRecord
 
 __all__ = ["METRICS", "MonthFigure", "Pace", "Seasonality", "pace", "seasonality", "split_goal"]
 

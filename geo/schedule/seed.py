@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from geo.matrix import azimuths_from
 from geo.model import LonLat
 from geo.schedule.chain import Track, first_days
+from geo.travel.matrix import azimuths_from
 
 __all__ = ["seed_phases", "spread_phases"]
 

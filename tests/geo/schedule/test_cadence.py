@@ -8,8 +8,8 @@ import pytest
 
 from geo.errors import InvalidInputError
 from geo.model import Account, Assignment
-from geo.plan import evaluate_accounts
-from geo.plan_model import Activity, PipelineRecord
+from geo.plan.evaluate import evaluate_accounts
+from geo.plan.model import Activity, PipelineRecord
 from geo.schedule.cadence import CadenceRule, resolve_cadence, validate_rules
 from geo.schedule.model import ContactDate
 from geo.schedule.needs import (

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from geo.errors import InvalidInputError
-from geo.plan_model import PipelineRecord
+from geo.plan.model import PipelineRecord
 from geo.schedule.seasonality import pace, seasonality, split_goal
 
 PEAK = {6: 1.8, 7: 2.0, 8: 1.7}  # planted summer
