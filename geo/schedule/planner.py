@@ -79,9 +79,10 @@ def plan_schedule(
     -----
     Distances are WGS84 geodesic km times ``request.circuity``; drive hours
     are km / ``request.speed_kmh``. A day never holds more than
-    ``calendar.day_hours``. Deterministic for a given request. Runs in
-    seconds for a few hundred accounts; the search stops at
-    ``settings.time_limit_s`` at the latest.
+    ``calendar.day_hours``. Deterministic for a given request, unless the
+    time limit cuts the search (then ``stopped`` is True). Runs in seconds
+    for a few hundred accounts; the search stops at ``settings.time_limit_s``
+    at the latest.
     """
     check_request(request)
     started = time.perf_counter()
@@ -92,6 +93,8 @@ def plan_schedule(
     if cap <= 1.0 or _shortfall(laid) <= _SEARCH_FIT_SHARE:
         share = 1.0 if cap <= 1.0 else 0.5  # leave time to stretch if the search cannot fit it
         laid = _lay(request, hz, 1.0, started + share * limit, stop)
+    if progress is not None:
+        progress(0.5)
     if not (cap <= 1.0 or _shortfall(laid) == 0.0 or stop.asked):
         stretch, short = _find_stretch(request, hz, laid, progress)
         # A hopeless cadence (far beyond capacity even stretched) gets the

@@ -21,7 +21,7 @@ from datetime import timedelta
 from geo.schedule.chain import Occ, Track
 from geo.schedule.days import Days
 from geo.schedule.horizon import Horizon
-from geo.schedule.model import ContactDate, ScheduleRequest
+from geo.schedule.model import ContactDate, ContactNeed, ScheduleRequest
 from geo.schedule.result import (
     Compliance,
     DayPlan,
@@ -92,7 +92,12 @@ def _contacts_and_days(
     for i, d in sorted({*occ_at, *frozen_at}, key=lambda k: (k[1], needs[k[0]].priority, k[0])):
         if needs[i].remote:
             remote.setdefault(d, []).append(i)
-    contacts = [_done(request, hz, c) for c in request.done if 0 <= hz.index(c.on) < len(hz.dates)]
+    known = {n.account_id: n for n in reversed(needs)}  # the first need of each account
+    contacts = [
+        _done(known.get(c.account_id), c)
+        for c in request.done
+        if 0 <= hz.index(c.on) < len(hz.dates)
+    ]
     plans = []
     for d in range(hz.today, len(hz.dates)):
         if not hz.working[d]:
@@ -112,8 +117,13 @@ def _contacts_and_days(
     return contacts, plans
 
 
-def _done(request: ScheduleRequest, hz: Horizon, c: ContactDate) -> ScheduledContact:
-    return ScheduledContact(c.account_id, c.channel, c.on, "done")
+def _done(n: ContactNeed | None, c: ContactDate) -> ScheduledContact:
+    """A contact that happened, with the account's name and place when a need knows them."""
+    if n is None:
+        return ScheduledContact(c.account_id, c.channel, c.on, "done")
+    return ScheduledContact(
+        c.account_id, c.channel, c.on, "done", name=n.name, address=n.address, location=n.location
+    )
 
 
 def _contact(
