@@ -63,7 +63,7 @@ def book(n: int, weeks: int, seed: int, half_km: float = 30.0, rep_id: int = 1) 
         home=HOME,
         calendar=WorkCalendar(START, weeks),
         needs=tuple(needs),
-        settings=ScheduleSettings(time_limit_s=28.0, max_rounds=150),
+        settings=ScheduleSettings(time_limit_s=28.0, max_rounds=80),
     )
 
 
