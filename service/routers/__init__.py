@@ -7,6 +7,7 @@ from service.routers import (
     admin,
     flags,
     health,
+    home,
     locate,
     maps,
     pages,
@@ -18,6 +19,7 @@ from service.routers import (
 )
 
 ROUTERS: tuple[APIRouter, ...] = (
+    home.router,
     health.router,
     territories.router,
     reps.router,

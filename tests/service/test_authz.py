@@ -71,6 +71,7 @@ RULES: dict[tuple[str, str], str] = {
     ("GET", "/maps/coverage.png"): STAFF,
     ("GET", "/maps/reps/{rep_id}"): ANY,
     ("GET", "/maps/territories/{territory_id}"): ANY,
+    ("GET", "/"): PUBLIC,
     ("GET", "/editor"): PUBLIC,
     ("GET", "/me"): PUBLIC,
     ("POST", "/pipeline/import"): STAFF,
