@@ -12,6 +12,7 @@ from service.routers import (
     maps,
     pages,
     plan,
+    reports,
     reps,
     session,
     territories,
@@ -31,6 +32,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     maps.router,
     admin.router,
     plan.router,
+    reports.router,
     pages.router,
     session.router,
 )
