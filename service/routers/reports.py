@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Response
 
@@ -13,7 +13,9 @@ from service.views.reports import rep_report_pdf, territory_report_pdf
 from service.web.deps import RepId, SettingsDep, StoreDep, TerritoryId
 
 router = APIRouter(prefix="/reports", tags=["plan"])
-PDF = {200: {"content": {"application/pdf": {}}, "description": "A one-page PDF."}}
+PDF: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/pdf": {}}, "description": "A one-page PDF."}
+}
 
 
 @router.get(
