@@ -132,7 +132,7 @@ def _table(pdf: FPDF, table: Table) -> None:
         pdf.ln(2)
         return
     head = FontFace(emphasis="BOLD", fill_color=(238, 241, 244))
-    with pdf.table(headings_style=head, line_height=5, padding=1) as grid:
+    with pdf.table(headings_style=head, line_height=4.4, padding=0.8) as grid:
         for row in (table.header, *table.rows):
             line = grid.row()
             for value in row:

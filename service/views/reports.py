@@ -15,8 +15,8 @@ from service.settings import Settings
 from service.storage.errors import NotFoundError
 from service.usecases.plan_context import PlanView, rep_scores_of
 
-_TOP_ACCOUNTS = 10
-_MAP_PX = (1100, 560)
+_TOP_ACCOUNTS = 8
+_MAP_PX = (1200, 440)
 
 
 def territory_report_pdf(view: PlanView, territory_id: int, settings: Settings) -> bytes:
@@ -80,7 +80,7 @@ def _book_kpis(accounts: Sequence[Account]) -> list[tuple[str, str]]:
     return [
         ("Accounts", f"{len(accounts):,}"),
         ("Annual revenue", money(revenue)),
-        ("Net profit (revenue − cost to serve)", money(revenue - cost)),
+        ("Net profit", money(revenue - cost)),
     ]
 
 

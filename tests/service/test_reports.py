@@ -36,6 +36,7 @@ def _seed(client: ApiClient) -> dict[str, int]:
 
 def _read(body: bytes) -> tuple[str, int]:
     reader = pypdf.PdfReader(io.BytesIO(body))
+    assert len(reader.pages) == 1, "a one-pager"
     text = "\n".join(page.extract_text() for page in reader.pages)
     images = sum(len(page.images) for page in reader.pages)
     return text, images
