@@ -91,6 +91,15 @@ RULES: dict[tuple[str, str], str] = {
     ("GET", "/reports/territories/{territory_id}.pdf"): STAFF,
     ("GET", "/reports/reps/{rep_id}.pdf"): ANY,
     ("GET", "/dashboards/territories/{territory_id}"): STAFF,
+    ("PUT", "/territories/{territory_id}/cadence"): STAFF,
+    ("GET", "/territories/{territory_id}/cadence"): STAFF,
+    ("GET", "/accounts/{account_id}/cadence"): ANY,
+    ("POST", "/contacts"): ANY,
+    ("GET", "/contacts"): ANY,
+    ("POST", "/reps/{rep_id}/schedule"): ANY,
+    ("GET", "/reps/{rep_id}/schedule"): ANY,
+    ("GET", "/reps/{rep_id}/schedule.ics"): ANY,
+    ("GET", "/analysis/seasonality"): STAFF,
 }
 # Documentation routes FastAPI adds itself.
 FRAMEWORK = {
