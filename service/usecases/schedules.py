@@ -25,10 +25,6 @@ from service.usecases.cadences import account_keys, applied_rules, stored_rules
 from service.usecases.snapshot import load_snapshot
 from service.views.schedules import schedule_json
 
-#: Seconds the local search may take when settings do not say (the request waits).
-DEFAULT_TIME_LIMIT_S = 10.0
-
-
 @dataclass(frozen=True)
 class RepInput:
     """Everything the planner needs for one rep, read in one transaction."""
@@ -106,5 +102,4 @@ def _previous(tx: Tx, rep_id: int) -> tuple[ContactDate, ...]:
 
 
 def _time_limit(settings: Settings) -> float:
-    # getattr: the setting is optional so older deployments' settings still load.
-    return float(getattr(settings, "schedule_time_limit_s", DEFAULT_TIME_LIMIT_S))
+    return float(settings.schedule_time_limit_s)
