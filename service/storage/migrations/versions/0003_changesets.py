@@ -27,9 +27,7 @@ def upgrade() -> None:
     ).first()
     if found is None:
         op.add_column("territory_versions", sa.Column("change_set_id", sa.Integer))
-        op.create_index(
-            "ix_territory_versions_change_set", "territory_versions", ["change_set_id"]
-        )
+        op.create_index("ix_territory_versions_change_set", "territory_versions", ["change_set_id"])
 
 
 def downgrade() -> None:
