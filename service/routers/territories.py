@@ -235,6 +235,7 @@ def territory_history(
                 "op": v.op,
                 "updated_at": iso(v.territory.updated_at),
                 "updated_by": v.territory.updated_by,
+                "change_set_id": v.change_set_id,
                 "feature": territory_feature(v.territory),
             }
             for v in versions

@@ -68,6 +68,18 @@ def existing(op: Operation, current: Mapping[int, Territory]) -> Territory:
     return found
 
 
+def still_deleted(op: Operation, current: Mapping[int, Territory]) -> None:
+    """A re-created territory must still be gone (412 when it is back)."""
+    assert op.id is not None
+    found = current.get(op.id)
+    if found is not None:
+        raise PreconditionFailedError(
+            f"Territory {op.id} exists again (version {found.version}).",
+            current_version=found.version,
+            updated_by=found.updated_by,
+        )
+
+
 def authorize(
     principal: Principal, plans: Sequence[Planned], state: State, failures: Failures
 ) -> None:

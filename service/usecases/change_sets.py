@@ -194,8 +194,7 @@ def _plan(
     failures: dict[int, Exception],
 ) -> list[Planned]:
     """Gate the geometry and resolve each operation against its territory, in one read."""
-    existing = [op.id for op in ops if op.kind not in ("create", "recreate") and op.id is not None]
-    current = tx.territories_by_id([i for i in existing if i > 0])
+    current = tx.territories_by_id([op.id for op in ops if op.id is not None and op.id > 0])
     plans = []
     for i, op in enumerate(ops):
         try:
@@ -225,6 +224,8 @@ def _plan_one(
     old = None
     if op.kind in ("replace", "patch", "delete"):
         old = checks.existing(op, current)
+    elif op.kind == "recreate":
+        checks.still_deleted(op, current)
     draft = _draft(op, old, geometry)
     return Planned(i, op, old, draft, repairs, warnings)
 
