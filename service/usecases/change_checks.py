@@ -100,9 +100,12 @@ def _authorize_one(principal: Principal, p: Planned, state: State) -> None:
         raise forbidden(f"The {principal.role} role may not write territories.")
     if principal.role != "manager" or principal.region_id is None or p.draft is None:
         return
-    moved = p.old is None or p.draft.parent_id != p.old.parent_id
+    # A new territory needs a parent inside the region; an existing one (already
+    # checked to be inside) may keep or clear its parent, as single writes always allowed.
     parent = p.draft.parent_id
-    if moved and (parent is None or not in_subtree(parent, principal.region_id, state.after)):
+    if parent is None and p.old is not None:
+        return
+    if parent is None or not in_subtree(parent, principal.region_id, state.after):
         raise forbidden("A regional manager may create territories only inside their region.")
 
 
@@ -177,7 +180,8 @@ def check_overlaps(
     shaped = [p for p in _live(plans, failures) if p.draft is not None]
     if not shaped:
         return
-    after = _territories_after(tx, plans, shaped)
+    # Refused operations change nothing, so they are not laid over the neighbours.
+    after = _territories_after(tx, _live(plans, failures), shaped)
     parents = {parent for parent in state.after.values() if parent is not None}
     for p in shaped:
         assert p.draft is not None
