@@ -199,6 +199,11 @@ def check_overlaps(
             p.draft = _apply_policy(p, neighbours, policy)
         except OverlapError as exc:
             failures[p.index] = exc
+            # A refused operation changes nothing for the ones after it.
+            if p.old is not None:
+                after[p.key] = p.old
+            else:
+                after.pop(p.key, None)
             continue
         after[p.key] = _as_territory(p.key, p.draft)
 
