@@ -63,6 +63,8 @@ class ProblemError(BaseModel):
     reason: str
     location: list[float] | None = Field(default=None, description="[lon, lat] on the map, if any")
     code: str | None = Field(default=None, description="A stable slug for the kind of problem")
+    line: int | None = Field(default=None, description="Line of a JSON parse error (from 1)")
+    column: int | None = Field(default=None, description="Column of a JSON parse error (from 1)")
 
 
 class Problem(BaseModel):
