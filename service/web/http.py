@@ -12,7 +12,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from geo.errors import Issue
 from service.web.problems import PROBLEM_MEDIA_TYPE
-from service.web.strict_json import InvalidJSONError, JSONProblem, loads_strict
+from service.web.strict_json import InvalidJSONError as InvalidJSONError
+from service.web.strict_json import JSONProblem, loads_strict
 
 
 def _is_json(content_type: str) -> bool:
