@@ -8,7 +8,15 @@ import shapely
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from service.auth import ANYONE, STAFF, Principal, allow, ensure_can_write_territory, forbidden
+from service.auth import (
+    ANYONE,
+    STAFF,
+    Principal,
+    allow,
+    ensure_can_write_territory,
+    ensure_drawing_in_region,
+    forbidden,
+)
 from service.routers.docs import READ_RESPONSES, WRITE_RESPONSES
 from service.schemas.territories import (
     TerritoryCollection,
@@ -111,6 +119,7 @@ def create_territory(
     draft = _draft(body.properties.model_dump(), clean.geometry)
     with store.write() as tx:
         _check_region(tx, principal, draft.parent_id)
+        ensure_drawing_in_region(principal, draft.geometry, tx, None)
         outcome = write_territory(
             tx,
             draft,
@@ -175,6 +184,7 @@ def replace_territory(
     draft = _draft(body.properties.model_dump(), clean.geometry)
     with store.write() as tx:
         _check_write(tx, principal, territory_id, draft.parent_id)
+        ensure_drawing_in_region(principal, draft.geometry, tx, territory_id)
         outcome = write_territory(
             tx,
             draft,
@@ -212,6 +222,7 @@ def update_territory(
         current = tx.get_territory(territory_id)
         draft = _patched(current, body, clean.geometry if clean else None)
         _check_write(tx, principal, territory_id, draft.parent_id)
+        ensure_drawing_in_region(principal, draft.geometry, tx, territory_id)
         outcome = write_territory(
             tx,
             draft,
@@ -294,6 +305,7 @@ def restore_territory(
             raise HTTPProblem(409, "conflict", "Conflict", f"Version {version} records a deletion.")
         draft = draft_of(old.territory)
         _check_write(tx, principal, territory_id, draft.parent_id)
+        ensure_drawing_in_region(principal, draft.geometry, tx, territory_id)
         outcome = write_territory(
             tx,
             draft,
