@@ -94,6 +94,7 @@ def resolve_principal(request: Request) -> Principal:
 
 
 SESSION_COOKIE = "tm_session"
+SESSION_PREFIX = "tms_"
 _SAFE_METHODS = ("GET", "HEAD")
 
 
@@ -105,19 +106,53 @@ def _principal_from_header(request: Request) -> Principal:
         # The browser session (set by POST /session) opens map and dashboard
         # pages. It is honoured for reads only: a write needs the bearer
         # header, which another site cannot make a browser send (no CSRF).
+        if not cookie.startswith(SESSION_PREFIX):
+            _throttle(request, spend=True)
+            raise _unauthorized("The session cookie is not a session; sign in again.")
         return principal_for_token(request, cookie)
     if header is None:
         if settings.dev_mode:
             return Principal(role="admin", name="dev")
+        _throttle(request, spend=True)
         raise _unauthorized("This route needs a bearer token (Authorization: Bearer <token>).")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
+        _throttle(request, spend=True)
         raise _unauthorized("The Authorization header must be 'Bearer <token>'.")
+    if token.strip().startswith(SESSION_PREFIX):
+        # A browser session reads pages; it never stands in for a bearer token.
+        _throttle(request, spend=True)
+        raise _unauthorized("A session id is not a bearer token.")
     return principal_for_token(request, token.strip())
 
 
+def _client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _throttle(request: Request, *, spend: bool) -> None:
+    throttle = request.app.state.address_throttle
+    address = _client_address(request)
+    throttle.check(address)
+    if spend:
+        throttle.spend(address)
+
+
 def principal_for_token(request: Request, token: str) -> Principal:
-    """The caller a token stands for; 401 when it is unknown, expired or revoked."""
+    """The caller a token stands for; 401 when it is unknown, expired or revoked.
+
+    Failed look-ups count against the client address; past the budget the
+    answer is 429 before the token is even looked at (no guessing).
+    """
+    _throttle(request, spend=False)
+    try:
+        return _lookup(request, token)
+    except HTTPProblem:
+        request.app.state.address_throttle.spend(_client_address(request))
+        raise
+
+
+def _lookup(request: Request, token: str) -> Principal:
     settings = request.app.state.settings
     bootstrap = settings.bootstrap_admin_token
     if bootstrap and hmac.compare_digest(token.encode(), bootstrap.encode()):
