@@ -28,6 +28,7 @@ from service.settings import Settings, get_settings
 from service.storage import Store
 from service.usecases.account_import import make_geocoder
 from service.web.http import BodyGuardMiddleware
+from service.web.openapi import build_openapi
 from service.web.problems import add_problem_handlers
 from service.web.ratelimit import AddressThrottle, RateLimiter
 from service.web.security_headers import SecurityHeadersMiddleware
@@ -49,6 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         generate_unique_id_function=_operation_id,
     )
     app.state.settings = settings
+    app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
     app.state.address_throttle = AddressThrottle(settings.anonymous_rate_per_minute)
     add_problem_handlers(app)

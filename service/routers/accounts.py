@@ -357,7 +357,7 @@ def _merge(current: Any, patch: dict[str, Any]) -> dict[str, Any]:
     props = {k: getattr(current, k) for k in ACCOUNT_FIELDS}
     props["id"] = current.id
     props["products"] = list(current.products)
-    given = patch.get("properties") or {}
+    given = patch.get("properties", {})
     if not isinstance(given, dict):
         raise InvalidInputError(
             "properties must be an object.", [Issue("/properties", "expected an object")]
