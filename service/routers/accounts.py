@@ -195,7 +195,7 @@ def replace_account(
     store: StoreDep,
     principal: Annotated[Principal, allow(*STAFF)],
 ) -> JSONResponse:
-    """Replace an account (or create it under this id)."""
+    """Replace an account (or create it under this id); `properties.id` must equal the id in the URL."""
     account = _parse(request, body, account_id)
     with store.write() as tx:
         stored = _store_one(request, tx, account, principal)
@@ -217,7 +217,7 @@ def update_account(
     store: StoreDep,
     principal: Annotated[Principal, allow(*STAFF)],
 ) -> JSONResponse:
-    """Change some properties (and/or the location) of an account."""
+    """Change some properties (and/or the location) of an account; `properties` must be an object, and its `id`, if given, the id in the URL."""
     with store.write() as tx:
         current = tx.get_account(account_id)
         merged = _merge(current.account, body)

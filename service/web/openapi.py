@@ -25,7 +25,28 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     doc = FastAPI.openapi(app)  # FastAPI's own document, cached on the app
     components = doc.setdefault("components", {}).setdefault("schemas", {})
     hoist_defs(doc, components)
+    _state_if_match(doc)
     return doc
+
+
+IF_MATCH_PATTERN = r'^\s*(\*|"[0-9]+")\s*$'
+
+
+def _state_if_match(doc: dict[str, Any]) -> None:
+    # Every route that reads If-Match refuses to run without it (428), and
+    # takes only one strong ETag or "*" (400 otherwise): say so, so clients
+    # and fuzzers send what the server takes.
+    for item in doc.get("paths", {}).values():
+        for operation in item.values():
+            for param in operation.get("parameters", []) if isinstance(operation, dict) else []:
+                if param.get("in") == "header" and param.get("name", "").lower() == "if-match":
+                    param["required"] = True
+                    param["schema"] = {
+                        "type": "string",
+                        "pattern": IF_MATCH_PATTERN,
+                        "title": "If-Match",
+                        "description": 'The current ETag, e.g. "3", or * for any version.',
+                    }
 
 
 def hoist_defs(node: Any, components: dict[str, Any]) -> None:

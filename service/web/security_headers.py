@@ -16,7 +16,12 @@ import secrets
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from maps.pages.editor import base_map
+
 _SCRIPT_TAG = re.compile(rb"<script(?=[\s>])", re.IGNORECASE)
+# The same tag inside an escaped ``<iframe srcdoc>`` (the dashboards embed the
+# territory map that way); a srcdoc document inherits the parent's policy.
+_ESCAPED_SCRIPT_TAG = re.compile(rb"&lt;script(?=[\s&])", re.IGNORECASE)
 
 ALWAYS = {
     "x-content-type-options": "nosniff",
@@ -24,14 +29,19 @@ ALWAYS = {
 }
 
 
-def content_security_policy(nonce: str) -> str:
-    """The policy of an HTML page whose scripts carry ``nonce``."""
+def content_security_policy(nonce: str, tiles: str | None = None) -> str:
+    """The policy of an HTML page whose scripts carry ``nonce``; images also from ``tiles``.
+
+    >>> "frame-ancestors 'none'" in content_security_policy("abc")
+    True
+    """
+    images = " ".join(s for s in ("'self'", "data:", "blob:", base_map(tiles).csp_source) if s)
     return "; ".join(
         [
             "default-src 'self'",
             f"script-src 'self' 'nonce-{nonce}'",
             "style-src 'self' 'unsafe-inline'",
-            "img-src 'self' data: blob: https:",
+            f"img-src {images}",
             "font-src 'self' data:",
             "connect-src 'self'",
             "object-src 'none'",
@@ -75,17 +85,27 @@ class SecurityHeadersMiddleware:
                 return
             chunks.append(message.get("body", b""))
             if not message.get("more_body", False):
-                await _send_page(send, start, b"".join(chunks), scope["method"] == "HEAD")
+                tiles = scope["app"].state.settings.map_tiles if "app" in scope else None
+                await _send_page(send, start, b"".join(chunks), scope["method"] == "HEAD", tiles)
 
         await self.app(scope, receive, stamped)
 
 
-async def _send_page(send: Send, start: Message, body: bytes, head: bool) -> None:
-    nonce = secrets.token_urlsafe(16)
-    body = _SCRIPT_TAG.sub(b'<script nonce="' + nonce.encode() + b'"', body)
+async def _send_page(
+    send: Send, start: Message, body: bytes, head: bool, tiles: str | None
+) -> None:
     headers = MutableHeaders(scope=start)
-    headers["content-security-policy"] = content_security_policy(nonce)
     headers["x-frame-options"] = "DENY"
+    if "content-security-policy" in headers:
+        # The page set its own, stricter policy (the editor and /me run no
+        # inline script at all): keep it.
+        await send(start)
+        await send({"type": "http.response.body", "body": body, "more_body": False})
+        return
+    nonce = secrets.token_urlsafe(16).encode()
+    body = _SCRIPT_TAG.sub(b'<script nonce="' + nonce + b'"', body)
+    body = _ESCAPED_SCRIPT_TAG.sub(b"&lt;script nonce=&quot;" + nonce + b"&quot;", body)
+    headers["content-security-policy"] = content_security_policy(nonce.decode(), tiles)
     if not head:
         # The nonces lengthen the page (a HEAD keeps the length it announced).
         headers["content-length"] = str(len(body))

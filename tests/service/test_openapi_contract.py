@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 from openapi_spec_validator import validate
 from schemathesis import GenerationMode
+from schemathesis.config._checks import MissingRequiredHeaderConfig, PositiveDataAcceptanceConfig
 
 from service.app import create_app
 from service.settings import Settings
@@ -102,6 +103,17 @@ def api_schema(settings: Settings) -> Iterator[Any]:
         schema = schemathesis.openapi.from_asgi("/openapi.json", app)
         schema.config.phases.update(phases=["examples", "fuzzing"])
         schema.config.generation.update(modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
+        checks = schema.config.checks
+        # Well-formed data the server still refuses for what no schema can say:
+        # a stale version (412), a geometry or reference that fails the domain
+        # gate, answered with located errors (422).
+        checks.positive_data_acceptance = PositiveDataAcceptanceConfig(
+            expected_statuses=["2xx", "401", "403", "404", "409", "412", "422", "429"]
+        )
+        # A missing If-Match is 428 Precondition Required (RFC 6585 section 3).
+        checks.missing_required_header = MissingRequiredHeaderConfig(
+            expected_statuses=["400", "401", "403", "406", "415", "422", "428"]
+        )
         yield schema
 
 
