@@ -19,6 +19,7 @@ from typing import Annotated, Literal
 
 from fastapi import Depends, Request
 
+from geo.hierarchy import in_subtree
 from geo.model import Territory
 from service.storage import Store
 from service.web.problems import HTTPProblem
@@ -176,20 +177,6 @@ def ensure_can_write_territory(
         raise forbidden(f"The {principal.role} role may not write territories.")
     if territory is None or not in_subtree(territory.id, principal.region_id, ancestors):
         raise forbidden("This territory is outside the manager's region.")
-
-
-def in_subtree(
-    territory_id: int | None, root_id: int | None, parents: dict[int, int | None]
-) -> bool:
-    """True when ``territory_id`` is ``root_id`` or one of its descendants."""
-    seen: set[int] = set()
-    current = territory_id
-    while current is not None and current not in seen:
-        if current == root_id:
-            return True
-        seen.add(current)
-        current = parents.get(current)
-    return False
 
 
 PrincipalDep = Annotated[Principal, Depends(resolve_principal)]

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import WithJsonSchema
 
 from geo.assign.assignment import assign_accounts
-from geo.errors import InvalidInputError, Issue
+from geo.errors import WARNING_CODES, InvalidInputError, Issue
 from geo.rows import parse_account_feature
 from service.auth import ANYONE, STAFF, Principal, allow, forbidden
 from service.routers.docs import READ_RESPONSES, WRITE_RESPONSES
@@ -303,7 +303,7 @@ def _parse(request: Request, body: dict[str, Any], path_id: str | None) -> Any:
         Issue(i.pointer.replace("/features/0", "", 1) or "/", i.reason, i.location, i.code)
         for i in issues
     ]
-    hard = [i for i in issues if i.code not in ("unknown-column", "null-island")]
+    hard = [i for i in issues if i.code not in WARNING_CODES]
     if fields is None or hard:
         raise InvalidInputError("The account is invalid.", hard or issues)
     if path_id is not None and fields.id != path_id:

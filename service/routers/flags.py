@@ -6,9 +6,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
-from geo.distance import flag_too_far
 from geo.flags.gaps import children_outside_parent, group_unassigned, uncovered_area
 from geo.flags.overlaps import OverlapPair, find_overlaps
+from geo.flags.too_far import flag_too_far
 from geo.validate.gate import geometry_to_geojson
 from service.auth import STAFF, Principal, allow
 from service.routers.docs import READ_RESPONSES

@@ -146,7 +146,7 @@ def get_territory(
         t = tx.get_territory(territory_id)
         if not _visible(principal, t.rep_ids):
             raise forbidden("A rep may read only the territories they belong to.")
-        flags = territory_flags(request, tx, t) if include == "flags" else None
+        flags = territory_flags(tx, t, request.app.state.settings) if include == "flags" else None
     return JSONResponse(
         territory_feature(t, flags=flags), media_type=GEOJSON, headers={"ETag": etag_for(t.version)}
     )
@@ -403,7 +403,7 @@ def _check_region(tx: Any, principal: Principal, parent_id: int | None) -> None:
     if principal.role != "manager" or principal.region_id is None:
         return
     parents = {t.id: t.parent_id for t in tx.find_territories()}
-    from service.auth import in_subtree
+    from geo.hierarchy import in_subtree
 
     if parent_id is None or not in_subtree(parent_id, principal.region_id, parents):
         raise forbidden("A regional manager may create territories only inside their region.")

@@ -15,9 +15,11 @@ import shapely
 
 from geo.assign.assignment import affected_bbox, assign_accounts
 from geo.assign.index import TerritoryIndex
-from geo.errors import InvalidInputError, Issue, OverlapError
+from geo.errors import InvalidInputError, Issue, OverlapError, WarningCode
 from geo.flags.clip import clip_to_neighbours
+from geo.flags.gaps import children_outside_parent
 from geo.flags.overlaps import OverlapPair, overlaps_with
+from geo.hierarchy import in_subtree, is_leaf, parent_ids
 from geo.model import Account, BBox, Rules, Territory
 from geo.validate.gate import CleanGeometry, GeometryLimits, clean_territory_geometry
 from service.settings import Settings
@@ -138,12 +140,12 @@ def _leaves_near(territories: list[Territory], boxes: list[BBox]) -> list[Territ
     accounts as an index of everything, at a fraction of the build cost.
     Leaf-ness is decided on the full list, before the cut.
     """
-    parents = {t.parent_id for t in territories if t.parent_id is not None}
+    parents = parent_ids(territories)
     region = shapely.union_all([shapely.box(*b) for b in boxes]) if boxes else shapely.Polygon()
     return [
         t
         for t in territories
-        if t.id not in parents and shapely.intersects(shapely.box(*t.geometry.bounds), region)
+        if is_leaf(t, parents) and shapely.intersects(shapely.box(*t.geometry.bounds), region)
     ]
 
 
@@ -176,17 +178,10 @@ def _parent_issues(tx: Tx, parent_id: int, own_id: int | None) -> list[Issue]:
                 code="unknown-parent",
             )
         ]
-    seen: set[int] = set()
-    current: int | None = parent_id
-    while current is not None and current not in seen:
-        if current == own_id:
-            return [
-                Issue(
-                    "/properties/parent_id", "A territory cannot be its own ancestor.", code="cycle"
-                )
-            ]
-        seen.add(current)
-        current = parents.get(current)
+    if own_id is not None and in_subtree(parent_id, own_id, parents):
+        return [
+            Issue("/properties/parent_id", "A territory cannot be its own ancestor.", code="cycle")
+        ]
     return []
 
 
@@ -212,7 +207,7 @@ def _apply_overlap_policy(
         return _replace_geometry(draft, clipped.geometry)
     notes.warnings += [
         {
-            "code": "territory-overlap",
+            "code": WarningCode.TERRITORY_OVERLAP.value,
             "pointer": "/geometry",
             "reason": _overlap_issue(p).reason,
             "territory_id": p.b_id,
@@ -226,13 +221,13 @@ def _apply_overlap_policy(
 
 def _leaf_neighbours(tx: Tx, draft: TerritoryDraft, own_id: int | None) -> list[Territory]:
     everything = tx.find_territories()
-    parents = {t.parent_id for t in everything if t.parent_id is not None and t.id != own_id}
+    parents = parent_ids(t for t in everything if t.id != own_id)
     box = draft.geometry.bounds
     return [
         t
         for t in everything
         if t.id != own_id
-        and t.id not in parents
+        and is_leaf(t, parents)
         and t.id != draft.parent_id
         and shapely.intersects(shapely.box(*t.geometry.bounds), shapely.box(*box))
     ]
@@ -265,12 +260,11 @@ def _note_hierarchy(tx: Tx, territory: Territory, notes: _Notes) -> None:
     for child_id in tx.child_ids(territory.id):
         pairs.append((territory, tx.get_territory(child_id)))
     for parent, child in pairs:
-        outside = shapely.difference(child.geometry, parent.geometry)
-        if not outside.is_empty and outside.area > 1e-10:
-            pt = outside.representative_point()
+        for outside in children_outside_parent(parent, [child]):
+            pt = outside.geometry.representative_point()
             notes.warnings.append(
                 {
-                    "code": "child-outside-parent",
+                    "code": WarningCode.CHILD_OUTSIDE_PARENT.value,
                     "pointer": "/geometry",
                     "reason": f"Territory {child.name!r} reaches outside its parent {parent.name!r}.",
                     "location": [round(pt.x, 7), round(pt.y, 7)],
