@@ -27,8 +27,8 @@ from service.usecases import plan_import
 from service.usecases.plan_context import PeriodQuery
 from service.views.plan import goal_json, record_json
 from service.web import uploads
-from service.web.deps import LimitQuery, StoreDep, TerritoryId
-from service.web.http import next_link
+from service.web.deps import StoreDep, TerritoryId
+from service.web.paging import StrPage, page_of
 from service.web.problems import HTTPProblem
 
 PlanKind = Annotated[
@@ -126,6 +126,7 @@ def list_pipeline(
     request: Request,
     store: StoreDep,
     principal: Annotated[Principal, allow(*STAFF)],
+    page: StrPage,
     kind: PlanKind = "pipeline",
     account_id: Annotated[str | None, Query(max_length=200)] = None,
     rep_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
@@ -136,35 +137,31 @@ def list_pipeline(
     activity_kind: Annotated[
         Literal["call", "demo", "visit", "email"] | None, Query(description="Activities only.")
     ] = None,
-    limit: LimitQuery = None,
-    after: Annotated[
-        str, Query(max_length=200, description="Return records with a larger id (paging).")
-    ] = "",
 ) -> dict[str, Any]:
     """Pipeline records (leads, opportunities, deals) or activities, by id."""
-    page = request.app.state.settings.page_limit_default if limit is None else limit
     with store.read() as tx:
         if kind == "pipeline":
             found: list[Any] = tx.find_pipeline(
-                account_id=account_id, rep_id=rep_id, stage=stage, after_id=after, limit=page + 1
+                account_id=account_id,
+                rep_id=rep_id,
+                stage=stage,
+                after_id=page.after,
+                limit=page.fetch,
             )
         else:
             found = tx.find_activities(
                 account_id=account_id,
                 rep_id=rep_id,
                 kind=activity_kind,
-                after_id=after,
-                limit=page + 1,
+                after_id=page.after,
+                limit=page.fetch,
             )
-    items = found[:page]
-    links: list[dict[str, str | None]] = [{"href": str(request.url), "rel": "self"}]
-    if len(found) > page:
-        links.append({"href": next_link(request.url, items[-1].id), "rel": "next"})
+    cut = page_of(request, found, page, lambda r: str(r.id))
     return {
         "kind": kind,
-        "items": [record_json(r) for r in items],
-        "links": links,
-        "numberReturned": len(items),
+        "items": [record_json(r) for r in cut.items],
+        "links": cut.links,
+        "numberReturned": len(cut.items),
     }
 
 
