@@ -86,6 +86,20 @@ class InvalidInputError(GeoError):
     title = "Invalid input"
 
 
+class NoHomeError(InvalidInputError):
+    """A rep without a home base, asked for something that starts from home (a route)."""
+
+    code = "rep-has-no-home"
+    title = "Rep has no home base"
+
+
+class NoSuchDayError(InvalidInputError):
+    """A planned day outside the month's plan."""
+
+    code = "no-such-day"
+    title = "No such day"
+
+
 class OverlapError(GeoError):
     """A territory write would overlap its neighbours and the caller refused that."""
 

@@ -21,6 +21,7 @@ from geo.plan.period import parse_period
 from service.auth import STAFF, Principal, allow, ensure_can_write_territory
 from service.routers import plan_analysis, plan_dashboards
 from service.routers.docs import READ_RESPONSES, WRITE_RESPONSES
+from service.schemas.analysis import GoalsPut, PlanRecordPage, TerritoryGoalsStored
 from service.schemas.plan import GoalsIn
 from service.storage import Tx
 from service.usecases import plan_import
@@ -121,7 +122,9 @@ def _media(status: int) -> str:
     return "application/json" if status < 400 else "application/problem+json"
 
 
-@pipeline.get("", responses=READ_RESPONSES, operation_id="list_pipeline")
+@pipeline.get(
+    "", response_model=PlanRecordPage, responses=READ_RESPONSES, operation_id="list_pipeline"
+)
 def list_pipeline(
     request: Request,
     store: StoreDep,
@@ -165,7 +168,12 @@ def list_pipeline(
     }
 
 
-@goals.put("/{territory_id}/goals", responses=WRITE_RESPONSES, operation_id="put_territory_goals")
+@goals.put(
+    "/{territory_id}/goals",
+    response_model=GoalsPut,
+    responses=WRITE_RESPONSES,
+    operation_id="put_territory_goals",
+)
 def put_goals(
     territory_id: TerritoryId,
     body: GoalsIn,
@@ -195,7 +203,12 @@ def put_goals(
     }
 
 
-@goals.get("/{territory_id}/goals", responses=READ_RESPONSES, operation_id="get_territory_goals")
+@goals.get(
+    "/{territory_id}/goals",
+    response_model=TerritoryGoalsStored,
+    responses=READ_RESPONSES,
+    operation_id="get_territory_goals",
+)
 def get_goals(
     territory_id: TerritoryId,
     store: StoreDep,
