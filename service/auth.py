@@ -162,6 +162,19 @@ def ensure_own_rep(principal: Principal, rep_id: int) -> None:
         raise forbidden("A rep may read only their own data.")
 
 
+def rep_scope(principal: Principal, territory: Territory) -> int | None:
+    """The rep whose accounts ``principal`` may see in ``territory`` (None: everyone's).
+
+    A rep may read only the territories they belong to, and there only their
+    own accounts; staff read everything.
+    """
+    if principal.role != "rep":
+        return None
+    if principal.rep_id not in territory.rep_ids:
+        raise forbidden("A rep may read only the territories they belong to.")
+    return principal.rep_id
+
+
 def ensure_can_write_territory(
     principal: Principal, territory: Territory | None, ancestors: dict[int, int | None]
 ) -> None:

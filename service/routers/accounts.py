@@ -13,7 +13,7 @@ from pydantic import WithJsonSchema
 from geo.assign.assignment import assign_accounts
 from geo.errors import WARNING_CODES, InvalidInputError, Issue
 from geo.rows import parse_account_feature
-from service.auth import ANYONE, STAFF, Principal, allow, forbidden
+from service.auth import ANYONE, STAFF, Principal, allow, forbidden, rep_scope
 from service.routers.docs import READ_RESPONSES, WRITE_RESPONSES
 from service.schemas.accounts import (
     ACCOUNT_FEATURE_SCHEMA,
@@ -398,12 +398,7 @@ def territory_accounts(
 ) -> JSONResponse:
     """The accounts a territory owns; a rep sees this only for their own territories, and only their own accounts."""
     with store.read() as tx:
-        t = tx.get_territory(territory_id)
-        rep_filter = None
-        if principal.role == "rep":
-            if principal.rep_id not in t.rep_ids:
-                raise forbidden("A rep may read only the territories they belong to.")
-            rep_filter = principal.rep_id
+        rep_filter = rep_scope(principal, tx.get_territory(territory_id))
         items = tx.find_accounts(
             AccountFilter(territory_id=territory_id, rep_id=rep_filter),
             after_id=page.after,

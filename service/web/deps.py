@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Path, Query, Request
 
 from geo.errors import InvalidInputError, Issue
+from geo.geocode.geocoder import Geocoder
 from service.index_cache import IndexCache
 from service.settings import Settings
 from service.storage import Store
@@ -27,9 +28,15 @@ def get_index_cache(request: Request) -> IndexCache:
     return request.app.state.index_cache  # type: ignore[no-any-return]
 
 
+def get_geocoder(request: Request) -> Geocoder:
+    """The app's offline geocoder (warmed up at start)."""
+    return request.app.state.geocoder  # type: ignore[no-any-return]
+
+
 StoreDep = Annotated[Store, Depends(get_store)]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 IndexDep = Annotated[IndexCache, Depends(get_index_cache)]
+GeocoderDep = Annotated[Geocoder, Depends(get_geocoder)]
 
 LimitQuery = Annotated[
     int | None, Query(ge=1, le=1000, description="Page size (default from settings, at most 1000).")
