@@ -10,6 +10,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from geo.plan.review_types import LargeAccount
+
 Num = float | None
 
 
@@ -203,17 +205,6 @@ class SuccessGapOut(BaseModel):
     gap_pct: Num
 
 
-class LargeAccountOut(BaseModel):
-    """A large account served by a junior rep."""
-
-    account_id: str
-    name: str | None
-    annual_revenue: float
-    rep_id: int
-    rep_name: str
-    territory_id: int | None
-
-
 class TerritoryMetricsOut(BaseModel):
     """The figures a territory is reviewed on."""
 
@@ -239,7 +230,7 @@ class ReviewOut(BaseModel):
     reps: list[RepVerdictOut]
     rep_outliers: list[OutlierOut]
     service: list[TerritoryVerdictOut]
-    large_accounts_with_juniors: list[LargeAccountOut]
+    large_accounts_with_juniors: list[LargeAccount]
     territories: list[TerritoryMetricsOut]
 
 

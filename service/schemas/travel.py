@@ -6,6 +6,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+# The domain's own dataclasses where the answer is exactly their fields: one
+# definition, and pydantic documents and validates them as they are.
+from geo.plan.balance import BalanceRow
+from geo.travel.dayplan import RouteStop
+
 
 class TravelLoadOut(BaseModel):
     """One rep's month of visits in hours against capacity; travel fields null when unknown."""
@@ -27,18 +32,6 @@ class TravelLoadOut(BaseModel):
     reason: str | None = None
 
 
-class RouteStopOut(BaseModel):
-    """One visit on the day, in arrival order."""
-
-    order: int
-    account_id: str
-    lon: float
-    lat: float
-    visit_minutes: float
-    leg_km: float
-    arrival_hours: float
-
-
 class LineStringOut(BaseModel):
     """A GeoJSON LineString, WGS84 lon/lat."""
 
@@ -57,7 +50,7 @@ class RouteOut(BaseModel):
     on_site_hours: float
     total_hours: float
     tour_method: str
-    stops: list[RouteStopOut]
+    stops: list[RouteStop]
     route: LineStringOut
 
 
@@ -66,24 +59,6 @@ class TravelAllOut(BaseModel):
 
     sort: str
     reps: list[TravelLoadOut]
-
-
-class BalanceRowOut(BaseModel):
-    """One leaf territory's figures (money per year, in the accounts' currency)."""
-
-    territory_id: int
-    name: str
-    rep_id: int | None
-    accounts: int
-    annual_revenue: float
-    cost_to_serve: float
-    net_profit: float
-    pipeline: dict[str, int] = Field(
-        description="Accounts per stage (lead, opportunity, customer)."
-    )
-    workload_hours: float
-    travel_status: str
-    deviation_pct: float | None = Field(description="Of the chosen metric from the mean.")
 
 
 class BalanceOut(BaseModel):
@@ -95,4 +70,6 @@ class BalanceOut(BaseModel):
     max_min_ratio: float | None
     tolerance_pct: float
     outside: list[int] = Field(description="Territories beyond the tolerance band.")
-    territories: list[BalanceRowOut]
+    territories: list[BalanceRow] = Field(
+        description="One row per leaf territory; money per year in the accounts' currency."
+    )
