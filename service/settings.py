@@ -42,6 +42,7 @@ class Settings(BaseSettings):
     # Flags.
     default_max_service_km: float = 150.0
     sliver_km2: float = 0.05
+    outside_parent_noise_km2: float = 0.001
 
     # Travel model.
     circuity: float = 1.3

@@ -26,6 +26,8 @@ from geo.errors import (
     InvalidGeometryError,
     InvalidInputError,
     Issue,
+    NoHomeError,
+    NoSuchDayError,
     OverlapError,
 )
 from service.storage.errors import (
@@ -45,6 +47,8 @@ STATUS_BY_ERROR: dict[type[Exception], int] = {
     InvalidGeometryError: 422,
     InvalidCoordinatesError: 422,
     InvalidInputError: 422,
+    NoHomeError: 409,
+    NoSuchDayError: 404,
     EmptyResultError: 422,
     OverlapError: 409,
     NotFoundError: 404,
