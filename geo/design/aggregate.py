@@ -1,0 +1,121 @@
+"""Account metrics summed per unit, and the travel part of workload per rep.
+
+Metrics: ``accounts`` (count), ``revenue`` (annual revenue), ``net_profit``
+(revenue minus cost to serve) and ``workload_hours`` (monthly on-site hours:
+visits per month x minutes per visit, from :mod:`geo.visits`). Travel is a
+design-time proxy (see :func:`travel_hours`), not the tour model of
+:mod:`geo.travel`, which needs a fixed book of accounts per rep.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import shapely
+
+from geo.design.model import TerritorySpec, UnitGraph
+from geo.distance import geodesic_km
+from geo.model import Account
+from geo.visits import TravelSettings, resolve_demand
+
+__all__ = ["METRICS", "UnitMetrics", "aggregate", "locate_in_units", "travel_hours"]
+
+METRICS = ("accounts", "revenue", "net_profit", "workload_hours")
+
+
+class UnitMetrics:
+    """Per-unit sums (``values``, shape (n, 4), columns in :data:`METRICS`) and visits."""
+
+    __slots__ = ("unit_of", "values", "visits")
+
+    def __init__(self, values: np.ndarray, visits: np.ndarray, unit_of: np.ndarray) -> None:
+        self.values = values
+        self.visits = visits
+        self.unit_of = unit_of
+
+    def column(self, name: str) -> np.ndarray:
+        """One metric over all units."""
+        return np.asarray(self.values[:, METRICS.index(name)])
+
+
+def locate_in_units(graph: UnitGraph, lonlat: np.ndarray) -> np.ndarray:
+    """Unit position of each point (-1 outside every unit, or unlocated).
+
+    A point on a shared edge goes to the lowest unit position, so the answer
+    does not depend on the query order.
+
+    >>> g = __import__("geo.design.units", fromlist=["x"]).unit_graph(
+    ...     ["a", "b"], [shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1)])
+    >>> locate_in_units(g, np.array([[0.5, 0.5], [1.0, 0.5], [5.0, 5.0]])).tolist()
+    [0, 0, -1]
+    """
+    unit_of = np.full(len(lonlat), -1, dtype=np.int64)
+    located = np.flatnonzero(np.isfinite(lonlat).all(axis=1))
+    points = shapely.points(lonlat[located])
+    tree = shapely.STRtree(graph.geometries)
+    point_idx, unit_idx = tree.query(points, predicate="intersects")
+    order = np.lexsort((unit_idx, point_idx))
+    point_idx, unit_idx = point_idx[order], unit_idx[order]
+    first = np.r_[True, point_idx[1:] != point_idx[:-1]] if len(point_idx) else point_idx > 0
+    unit_of[located[point_idx[first]]] = unit_idx[first]
+    return unit_of
+
+
+def aggregate(
+    graph: UnitGraph,
+    accounts: Sequence[Account],
+    settings: TravelSettings,
+    unit_of: np.ndarray | None = None,
+) -> UnitMetrics:
+    """Sum every metric of :data:`METRICS` per unit (point in unit).
+
+    Accounts outside every unit count nowhere (``unit_of`` says which).
+    Remote accounts count in ``accounts``, ``revenue`` and ``net_profit`` but
+    bring no visits.
+    """
+    demand = resolve_demand(accounts, settings)
+    if unit_of is None:
+        unit_of = locate_in_units(graph, demand.lonlat)
+    revenue = np.array([a.annual_revenue or 0.0 for a in accounts], dtype=np.float64)
+    cost = np.array([a.cost_to_serve or 0.0 for a in accounts], dtype=np.float64)
+    visits = np.where(demand.remote, 0.0, demand.visits_per_month)
+    on_site = np.where(demand.remote, 0.0, demand.on_site_hours)
+    columns = (np.ones(len(accounts)), revenue, revenue - cost, on_site)
+    inside = unit_of >= 0
+    values = np.stack([_sum(c[inside], unit_of[inside], graph.n) for c in columns], axis=1)
+    return UnitMetrics(values, _sum(visits[inside], unit_of[inside], graph.n), unit_of)
+
+
+def travel_hours(
+    graph: UnitGraph,
+    visits: np.ndarray,
+    territories: Sequence[TerritorySpec],
+    settings: TravelSettings,
+) -> np.ndarray:
+    """Monthly travel hours of each unit for each rep, shape (n, k).
+
+    A design-time proxy: every visit in a unit costs a share of a day trip
+    from the rep's home to the unit's inner point and back, the trip shared by
+    ``max_visits_per_day`` visits: ``visits x 2 x circuity x km / speed /
+    max_visits_per_day``. Reps without a home get 0 (on-site hours only).
+
+    Notes
+    -----
+    Distances are geodesic km on WGS84, times circuity; speed is the
+    settings default, km/h.
+    """
+    out = np.zeros((graph.n, len(territories)), dtype=np.float64)
+    per_km = 2.0 * settings.circuity / settings.default_speed_kmh / settings.max_visits_per_day
+    for t, spec in enumerate(territories):
+        if spec.home is not None:
+            km = geodesic_km(
+                spec.home[0], spec.home[1], graph.centroids[:, 0], graph.centroids[:, 1]
+            )
+            out[:, t] = visits * km * per_km
+    return out
+
+
+def _sum(values: np.ndarray, where: np.ndarray, n: int) -> np.ndarray:
+    total: np.ndarray = np.bincount(where, weights=values, minlength=n).astype(np.float64)
+    return total

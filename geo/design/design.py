@@ -1,0 +1,144 @@
+"""Design balanced, contiguous territories from units: the public entry point.
+
+Method (each step a well-kept library or a small, documented routine):
+
+1. start: METIS with contiguous parts (``pymetis``), or growth from the
+   reps' homes and locked units when there are any;
+2. balance: chains of border-unit moves from the worst territory to one on
+   the other side of its target (:mod:`geo.design.local_search`), with a
+   ReCom merge-and-split (:mod:`geo.design.recom`) when chains stall;
+3. compactness: moves that cut fewer unit edges within tolerance;
+4. report: figures and findings (:mod:`geo.design.report`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from geo.design.control import Clock
+from geo.design.local_search import chain_push, tighten
+from geo.design.model import DesignRequest, DesignResult, Finding, Progress, ShouldStop
+from geo.design.partition import start_partition
+from geo.design.recom import recombine
+from geo.design.report import pre_findings, summarize
+from geo.design.state import State
+
+__all__ = ["design_territories", "improve"]
+
+RECOM_TREES = 12  # random spanning trees tried per pair
+RECOM_PAIRS = 4  # neighbours of a stuck territory tried
+
+
+def design_territories(
+    request: DesignRequest,
+    *,
+    progress: Progress | None = None,
+    should_stop: ShouldStop | None = None,
+    start: np.ndarray | None = None,
+) -> DesignResult:
+    """Partition the units into ``request.k`` balanced, contiguous territories.
+
+    Parameters
+    ----------
+    request : DesignRequest
+    progress : callable, optional
+        Called with a fraction in [0, 1] at least every 0.2 s while running.
+    should_stop : callable, optional
+        Polled between moves; when it answers true the run stops within a
+        few milliseconds and returns the best plan so far, with a
+        ``stopped`` finding.
+    start : ndarray of int, optional
+        A starting assignment; METIS or seeded growth otherwise.
+
+    Returns
+    -------
+    DesignResult
+
+    Examples
+    --------
+    >>> import shapely
+    >>> from geo.design.model import MetricSpec, TerritorySpec
+    >>> from geo.design.units import unit_graph
+    >>> boxes = [shapely.box(x, 0, x + 1, 1) for x in range(4)]
+    >>> g = unit_graph(list("abcd"), boxes)
+    >>> req = DesignRequest(g, np.ones((4, 1)), (MetricSpec("accounts", 1.0),),
+    ...                     (TerritorySpec("east"), TerritorySpec("west")))
+    >>> design_territories(req).max_deviation_pct
+    {'accounts': 0.0}
+    """
+    clock = Clock(progress, should_stop, request.time_limit_s)
+    clock.report(0.0)
+    state = State(request, start if start is not None else start_partition(request))
+    findings = pre_findings(request, state.allowed)
+    clock.report(0.05)
+    iterations = improve(state, clock, np.random.default_rng(request.seed))
+    tighten(state, clock)
+    findings += _stop_findings(clock)
+    result = summarize(state, findings, iterations=iterations)
+    clock.report(1.0)
+    return result
+
+
+def improve(state: State, clock: Clock, rng: np.random.Generator, *, cap: object = None) -> int:
+    """Lower the worst deviation until every territory is within tolerance or stuck.
+
+    A territory is stuck when neither a chain nor a recombination helps it;
+    any accepted change un-sticks all (the neighbourhood changed). Every
+    accepted change lowers ``sum z**4``, so the loop ends.
+    Returns the number of rounds.
+    """
+    stuck: set[int] = set()
+    rounds = 0
+    while not clock.stopped():
+        rounds += 1
+        if state.extra is not None:
+            state.refresh_targets()
+        worst = _worst(state, stuck)
+        clock.report(0.05 + 0.85 * max(clock.budget_fraction(), _within_share(state)))
+        if worst is None:
+            break
+        if _step(state, worst, rng, cap):
+            stuck.clear()
+        else:
+            stuck.add(worst)
+    return rounds
+
+
+def _step(state: State, worst: int, rng: np.random.Generator, cap: object) -> bool:
+    before = state.assign.copy() if cap is not None else None
+    ok = chain_push(state, worst, rng) or _recombine_around(state, worst, rng)
+    if ok and before is not None and callable(cap) and not cap(state):
+        for u in np.flatnonzero(state.assign != before).tolist():
+            state.move(u, int(before[u]))
+        return False
+    return ok
+
+
+def _worst(state: State, stuck: set[int]) -> int | None:
+    z = np.abs(state.z()).max(axis=1)
+    for t in np.argsort(-z, kind="stable").tolist():
+        if z[t] <= 1.0:
+            return None
+        if t not in stuck:
+            return int(t)
+    return None
+
+
+def _within_share(state: State) -> float:
+    return float((np.abs(state.z()).max(axis=1) <= 1.0).mean())
+
+
+def _recombine_around(state: State, worst: int, rng: np.random.Generator) -> bool:
+    z = state.z()
+    metric = int(np.argmax(np.abs(z[worst])))
+    sign = np.sign(z[worst, metric])
+    nbrs = sorted(state.territory_neighbours()[worst], key=lambda t: (sign * z[t, metric], t))
+    return any(recombine(state, worst, t, rng, trees=RECOM_TREES) for t in nbrs[:RECOM_PAIRS])
+
+
+def _stop_findings(clock: Clock) -> list[Finding]:
+    if clock.cancelled:
+        return [Finding("stopped", "cancelled; the plan is the best found before the cancel")]
+    if clock.stopped():
+        return [Finding("stopped", "time limit reached; the plan is the best found so far")]
+    return []
