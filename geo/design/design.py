@@ -7,7 +7,8 @@ Method (each step a well-kept library or a small, documented routine):
 2. balance: chains of border-unit moves from the worst territory to one on
    the other side of its target (:mod:`geo.design.local_search`), with a
    ReCom merge-and-split (:mod:`geo.design.recom`) when chains stall;
-3. compactness: moves that cut fewer unit edges within tolerance;
+3. compactness: moves that cut fewer unit edges within tolerance, then a
+   last balance pass;
 4. report: figures and findings (:mod:`geo.design.report`).
 """
 
@@ -27,6 +28,7 @@ __all__ = ["design_territories", "improve"]
 
 RECOM_TREES = 12  # random spanning trees tried per pair
 RECOM_PAIRS = 4  # neighbours of a stuck territory tried
+MAX_EFFORT = 4  # widening steps before a stuck search gives up
 
 
 def design_territories(
@@ -71,8 +73,13 @@ def design_territories(
     state = State(request, start if start is not None else start_partition(request))
     findings = pre_findings(request, state.allowed)
     clock.report(0.05)
-    iterations = improve(state, clock, np.random.default_rng(request.seed))
-    tighten(state, clock)
+    rng = np.random.default_rng(request.seed)
+    iterations = improve(state, clock, rng)
+    if tighten(state, clock):
+        # Compactness moves keep every territory within tolerance, but with
+        # travel in the metric they shift the total and so every target:
+        # one more balance pass settles that.
+        iterations += improve(state, clock, rng)
     findings += _stop_findings(clock)
     result = summarize(state, findings, iterations=iterations)
     clock.report(1.0)
@@ -83,30 +90,51 @@ def improve(state: State, clock: Clock, rng: np.random.Generator, *, cap: object
     """Lower the worst deviation until every territory is within tolerance or stuck.
 
     A territory is stuck when neither a chain nor a recombination helps it;
-    any accepted change un-sticks all (the neighbourhood changed). Every
-    accepted change lowers ``sum z**4``, so the loop ends.
+    an accepted change un-sticks all (partners and paths are global). Every accepted change lowers ``sum z**4``, so the loop ends.
     Returns the number of rounds.
     """
-    stuck: set[int] = set()
-    rounds = 0
+    stuck = {t for t in range(state.k) if _hopeless(state, t)}
+    rounds, effort = 0, 1
     while not clock.stopped():
         rounds += 1
         if state.extra is not None:
             state.refresh_targets()
         worst = _worst(state, stuck)
         clock.report(0.05 + 0.85 * max(clock.budget_fraction(), _within_share(state)))
+        if worst is None and effort < MAX_EFFORT and _outside(state, stuck):
+            # Everything left is stuck at this effort: look wider (more
+            # partners, paths, trees) before giving up.
+            effort += 1
+            stuck = {t for t in range(state.k) if _hopeless(state, t)}
+            continue
         if worst is None:
             break
-        if _step(state, worst, rng, cap):
-            stuck.clear()
+        if _step(state, worst, rng, cap, effort):
+            stuck = {t for t in range(state.k) if _hopeless(state, t)}
         else:
             stuck.add(worst)
     return rounds
 
 
-def _step(state: State, worst: int, rng: np.random.Generator, cap: object) -> bool:
+def _outside(state: State, stuck: set[int]) -> bool:
+    """Whether a territory outside tolerance is stuck for a reason effort could change."""
+    z = np.abs(state.z()).max(axis=1)
+    return any(z[t] > 1.0 and not _hopeless(state, t) for t in stuck)
+
+
+def _hopeless(state: State, t: int) -> bool:
+    """Over target with nothing it could give away (one unit, or all locked)."""
+    if (state.z(t) <= 1.0).all():
+        return False
+    members = np.flatnonzero(state.assign == t)
+    return bool(len(members) <= 1 or state.frozen[members].all())
+
+
+def _step(state: State, worst: int, rng: np.random.Generator, cap: object, effort: int) -> bool:
     before = state.assign.copy() if cap is not None else None
-    ok = chain_push(state, worst, rng) or _recombine_around(state, worst, rng)
+    ok = chain_push(state, worst, rng, effort=effort) or _recombine_around(
+        state, worst, rng, effort
+    )
     if ok and before is not None and callable(cap) and not cap(state):
         for u in np.flatnonzero(state.assign != before).tolist():
             state.move(u, int(before[u]))
@@ -128,12 +156,13 @@ def _within_share(state: State) -> float:
     return float((np.abs(state.z()).max(axis=1) <= 1.0).mean())
 
 
-def _recombine_around(state: State, worst: int, rng: np.random.Generator) -> bool:
+def _recombine_around(state: State, worst: int, rng: np.random.Generator, effort: int) -> bool:
     z = state.z()
     metric = int(np.argmax(np.abs(z[worst])))
     sign = np.sign(z[worst, metric])
     nbrs = sorted(state.territory_neighbours()[worst], key=lambda t: (sign * z[t, metric], t))
-    return any(recombine(state, worst, t, rng, trees=RECOM_TREES) for t in nbrs[:RECOM_PAIRS])
+    trees = RECOM_TREES * effort
+    return any(recombine(state, worst, t, rng, trees=trees) for t in nbrs[: RECOM_PAIRS * effort])
 
 
 def _stop_findings(clock: Clock) -> list[Finding]:

@@ -16,24 +16,24 @@ from collections import deque
 import numpy as np
 
 from geo.design.control import Clock
+from geo.design.hops import apply_hop
 from geo.design.state import State
 
 __all__ = ["chain_push", "territory_path", "tighten"]
 
-CUT_PENALTY = 0.02  # energy units per extra cut edge: compactness breaks ties only
 PARTNERS = 6  # territories on the other side of target tried per round
 PATHS = 2  # random shortest chains tried per partner
 
 
-def chain_push(state: State, worst: int, rng: np.random.Generator) -> bool:
+def chain_push(state: State, worst: int, rng: np.random.Generator, *, effort: int = 1) -> bool:
     """Move load from or to territory ``worst`` along a chain; True if kept."""
     z = state.z()
     metric = int(np.argmax(np.abs(z[worst])))
     over = z[worst, metric] > 0
     graph = state.territory_neighbours()
-    for partner in _partners(z[:, metric], worst, over, graph)[:PARTNERS]:
+    for partner in _partners(z[:, metric], worst, over, graph)[: PARTNERS * effort]:
         source, sink = (worst, partner) if over else (partner, worst)
-        for _ in range(PATHS):
+        for _ in range(PATHS * effort):
             path = territory_path(graph, source, sink, rng)
             if path is not None and _try_chain(state, path):
                 return True
@@ -91,55 +91,16 @@ def _try_chain(state: State, path: list[int]) -> bool:
     before = float((state.z(touched) ** 4).sum())
     moves: list[tuple[int, int]] = []
     for i in range(len(path) - 1):
-        u = _best_unit(state, path[i], path[i + 1], last=i == len(path) - 2, free=i == 0)
-        if u is None:
+        made = apply_hop(state, path[i], path[i + 1], last=i == len(path) - 2, free=i == 0)
+        if not made:
             break
-        moves.append((u, path[i]))
-        state.move(u, path[i + 1])
+        moves += made
     after = float((state.z(touched) ** 4).sum())
     if moves and after < before - 1e-12:
         return True
     for u, a in reversed(moves):
         state.move(u, a)
     return False
-
-
-def _best_unit(state: State, a: int, b: int, *, last: bool, free: bool) -> int | None:
-    """The connected border unit of ``a`` next to ``b`` that best settles ``a``.
-
-    Later hops must improve (they pass on what they received); the first may
-    overshoot, since the territory at the start of a chain often has only
-    border units heavier than its excess and the chain as a whole is judged.
-    """
-    cand = state.border(a, b)
-    cand = cand[~state.frozen[cand]]
-    if state.allowed is not None:
-        cand = cand[state.allowed[cand, b]]
-    if len(cand) == 0:
-        return None
-    score, now = _hop_scores(state, cand, a, b, last=last)
-    for i in np.argsort(score, kind="stable")[:8]:
-        if score[i] >= now and not free:
-            return None
-        if state.keeps_connected(int(cand[i])):
-            return int(cand[i])
-    return None
-
-
-def _hop_scores(
-    state: State, cand: np.ndarray, a: int, b: int, *, last: bool
-) -> tuple[np.ndarray, float]:
-    out_w = state.base[cand] + (state.extra[cand, a] if state.extra is not None else 0.0)
-    za = state.z(a)
-    score = (((za[None, :] - out_w * state.scale[a]) ** 4).sum(axis=1)).astype(np.float64)
-    now = float((za**4).sum())
-    if last:
-        in_w = state.base[cand] + (state.extra[cand, b] if state.extra is not None else 0.0)
-        zb = state.z(b)
-        score += ((zb[None, :] + in_w * state.scale[b]) ** 4).sum(axis=1)
-        now += float((zb**4).sum())
-    cut = np.array([state.cut_delta(int(u), b) for u in cand], dtype=np.float64)
-    return score + CUT_PENALTY * cut, now
 
 
 def tighten(state: State, clock: Clock, *, passes: int = 4) -> int:
