@@ -53,6 +53,11 @@ class Clock:
             self._last_report = now
             self._progress(self._fraction)
 
+    def beat(self) -> bool:
+        """Re-send the last fraction if due (a heartbeat); always True, for use in conditions."""
+        self.report(self._fraction)
+        return True
+
     def budget_fraction(self) -> float:
         """Share of the time budget used."""
         span = self.deadline - self.start

@@ -109,7 +109,7 @@ def improve(state: State, clock: Clock, rng: np.random.Generator, *, cap: object
             continue
         if worst is None:
             break
-        if _step(state, worst, rng, cap, effort):
+        if _step(state, worst, rng, cap, effort, clock):
             stuck = {t for t in range(state.k) if _hopeless(state, t)}
         else:
             stuck.add(worst)
@@ -130,10 +130,12 @@ def _hopeless(state: State, t: int) -> bool:
     return bool(len(members) <= 1 or state.frozen[members].all())
 
 
-def _step(state: State, worst: int, rng: np.random.Generator, cap: object, effort: int) -> bool:
+def _step(
+    state: State, worst: int, rng: np.random.Generator, cap: object, effort: int, clock: Clock
+) -> bool:
     before = state.assign.copy() if cap is not None else None
-    ok = chain_push(state, worst, rng, effort=effort) or _recombine_around(
-        state, worst, rng, effort
+    ok = chain_push(state, worst, rng, effort=effort, clock=clock) or _recombine_around(
+        state, worst, rng, effort, clock
     )
     if ok and before is not None and callable(cap) and not cap(state):
         for u in np.flatnonzero(state.assign != before).tolist():
@@ -156,13 +158,16 @@ def _within_share(state: State) -> float:
     return float((np.abs(state.z()).max(axis=1) <= 1.0).mean())
 
 
-def _recombine_around(state: State, worst: int, rng: np.random.Generator, effort: int) -> bool:
+def _recombine_around(
+    state: State, worst: int, rng: np.random.Generator, effort: int, clock: Clock
+) -> bool:
     z = state.z()
     metric = int(np.argmax(np.abs(z[worst])))
     sign = np.sign(z[worst, metric])
     nbrs = sorted(state.territory_neighbours()[worst], key=lambda t: (sign * z[t, metric], t))
     trees = RECOM_TREES * effort
-    return any(recombine(state, worst, t, rng, trees=trees) for t in nbrs[: RECOM_PAIRS * effort])
+    pairs = nbrs[: RECOM_PAIRS * effort]
+    return any(recombine(state, worst, t, rng, trees=trees, clock=clock) for t in pairs)
 
 
 def _stop_findings(clock: Clock) -> list[Finding]:

@@ -54,7 +54,8 @@ def _candidates(state: State, a: int, b: int) -> np.ndarray:
     cand = cand[~state.frozen[cand]]
     if state.allowed is not None:
         cand = cand[state.allowed[cand, b]]
-    return cand
+    out: np.ndarray = cand
+    return out
 
 
 def _weights(state: State, units: np.ndarray, t: int) -> np.ndarray:

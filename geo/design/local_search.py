@@ -25,8 +25,19 @@ PARTNERS = 6  # territories on the other side of target tried per round
 PATHS = 2  # random shortest chains tried per partner
 
 
-def chain_push(state: State, worst: int, rng: np.random.Generator, *, effort: int = 1) -> bool:
-    """Move load from or to territory ``worst`` along a chain; True if kept."""
+def chain_push(
+    state: State,
+    worst: int,
+    rng: np.random.Generator,
+    *,
+    effort: int = 1,
+    clock: Clock | None = None,
+) -> bool:
+    """Move load from or to territory ``worst`` along a chain; True if kept.
+
+    ``effort`` widens the search (partners and paths tried); ``clock`` is
+    polled between chains, so a cancel or a progress beat never waits long.
+    """
     z = state.z()
     metric = int(np.argmax(np.abs(z[worst])))
     over = z[worst, metric] > 0
@@ -34,6 +45,8 @@ def chain_push(state: State, worst: int, rng: np.random.Generator, *, effort: in
     for partner in _partners(z[:, metric], worst, over, graph)[: PARTNERS * effort]:
         source, sink = (worst, partner) if over else (partner, worst)
         for _ in range(PATHS * effort):
+            if clock is not None and (clock.stopped() or not clock.beat()):
+                return False
             path = territory_path(graph, source, sink, rng)
             if path is not None and _try_chain(state, path):
                 return True
@@ -67,7 +80,7 @@ def _partners(z: np.ndarray, worst: int, over: bool, graph: list[set[int]]) -> l
     dist = _hops(graph, worst)
     sign = -1.0 if over else 1.0
     scored = [
-        (sign * z[t] * 1.0 - 0.15 * d, -t)
+        (sign * z[t] - 0.15 * d, -t)
         for t, d in dist.items()
         if t != worst and sign * z[t] > sign * z[worst] + 1e-12
     ]
@@ -115,7 +128,7 @@ def tighten(state: State, clock: Clock, *, passes: int = 4) -> int:
         limit = max(1.0, float(np.abs(state.z()).max()))
         gained = 0
         for u, b in _gain_candidates(state):
-            if clock.stopped():
+            if clock.stopped() or not clock.beat():
                 return made + gained
             if state.assign[u] != b and state.cut_delta(u, b) < 0 and _fits(state, u, b, limit):
                 if state.movable(u, b):

@@ -17,12 +17,21 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import breadth_first_order, connected_components, minimum_spanning_tree
 
+from geo.design.control import Clock
 from geo.design.state import State
 
 __all__ = ["recombine"]
 
 
-def recombine(state: State, a: int, b: int, rng: np.random.Generator, *, trees: int = 4) -> bool:
+def recombine(
+    state: State,
+    a: int,
+    b: int,
+    rng: np.random.Generator,
+    *,
+    trees: int = 4,
+    clock: Clock | None = None,
+) -> bool:
     """Redraw the boundary between ``a`` and ``b``; True if the pair got better."""
     units = np.flatnonzero((state.assign == a) | (state.assign == b))
     if len(units) < 3:
@@ -31,6 +40,8 @@ def recombine(state: State, a: int, b: int, rng: np.random.Generator, *, trees: 
     before = float((state.z(np.array([a, b])) ** 4).sum())
     best: tuple[float, np.ndarray] | None = None
     for _ in range(trees):
+        if clock is not None and (clock.stopped() or not clock.beat()):
+            break
         found = _best_split(state, units, edges, a, b, rng)
         if found is not None and (best is None or found[0] < best[0]):
             best = found
