@@ -79,7 +79,7 @@ def test_design_rep_homes_stay_inside_their_territory():
     unit = locate_in_units(g, np.array(homes))
     specs = tuple(
         TerritorySpec(f"rep{i}", home=h, home_unit=int(u))
-        for i, (h, u) in enumerate(zip(homes, unit))
+        for i, (h, u) in enumerate(zip(homes, unit, strict=True))
     )
     result = design_territories(request(g, weights(g.n, 7), 4, 2.0, territories=specs, seed=7))
     assert [int(result.assignment[s.home_unit]) for s in specs] == [0, 1, 2, 3]
@@ -93,7 +93,7 @@ def test_design_max_drive_distance_keeps_far_units_out():
     # 0.1 degree is about 11 km; 80 km keeps each rep on its own side.
     specs = tuple(
         TerritorySpec(f"rep{i}", home=h, home_unit=int(u), max_drive_km=80.0)
-        for i, (h, u) in enumerate(zip(homes, unit))
+        for i, (h, u) in enumerate(zip(homes, unit, strict=True))
     )
     result = design_territories(request(g, np.ones((g.n, 1)), 2, 5.0, territories=specs))
     x = g.centroids[:, 0]
