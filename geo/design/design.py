@@ -15,6 +15,7 @@ Method (each step a well-kept library or a small, documented routine):
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 
 import numpy as np
 
@@ -28,9 +29,10 @@ from geo.design.state import State
 
 __all__ = ["design_territories", "improve"]
 
-RECOM_TREES = 12  # random spanning trees tried per pair
-RECOM_PAIRS = 4  # neighbours of a stuck territory tried
+RECOM_TREES = 12  # random spanning trees tried per pair (5-10 ms each), +4 per effort step
+RECOM_PAIRS = 4  # neighbours of a stuck territory tried, +2 per effort step
 MAX_EFFORT = 4  # widening steps before a stuck search gives up
+OK, FAILED, CAPPED = 1, 0, -1
 STALL_GAIN = 1e-3  # least relative energy gain over a window of rounds to go on
 
 
@@ -90,18 +92,28 @@ def design_territories(
     return result
 
 
-def improve(state: State, clock: Clock, rng: np.random.Generator, *, cap: object = None) -> int:
+def improve(
+    state: State,
+    clock: Clock,
+    rng: np.random.Generator,
+    *,
+    cap: Callable[[State], float] | None = None,
+) -> int:
     """Lower the worst deviation until every territory is within tolerance or stuck.
 
     A territory is stuck when neither a chain nor a recombination helps it;
     an accepted change un-sticks all (partners and paths are global). The
     loop also ends when ``sum z**4`` gained less than 0.1% over the last
     ``2k + 30`` rounds: an unreachable tolerance ends in a report, not a
-    run to the time limit. Every accepted change lowers ``sum z**4``, so the loop ends.
+    run to the time limit. ``cap(state)`` is the budget left (rebalancing
+    under ``max_moved_pct``): a change that takes it below 0 is undone; the
+    loop ends when it reaches 0 or after ``k`` undos in a row.
     Returns the number of rounds.
     """
     stuck = {t for t in range(state.k) if _hopeless(state, t)}
-    rounds, effort = 0, 1
+    floor = set(stuck)
+    state.refresh_targets(floor)
+    rounds, effort, capped = 0, 1, 0
     window = 2 * state.k + 30
     history: deque[float] = deque(maxlen=window)
     while not clock.stopped():
@@ -110,7 +122,7 @@ def improve(state: State, clock: Clock, rng: np.random.Generator, *, cap: object
         if len(history) == window and history[-1] > history[0] * (1.0 - STALL_GAIN):
             break  # no real gain for a while: the tolerance is out of reach
         if state.extra is not None:
-            state.refresh_targets()
+            state.refresh_targets(floor)
         worst = _worst(state, stuck)
         clock.report(0.05 + 0.85 * max(clock.budget_fraction(), _within_share(state)))
         if worst is None and effort < MAX_EFFORT and _outside(state, stuck):
@@ -121,10 +133,18 @@ def improve(state: State, clock: Clock, rng: np.random.Generator, *, cap: object
             continue
         if worst is None:
             break
-        if _step(state, worst, rng, cap, effort, clock):
+        outcome = _step(state, worst, rng, cap, effort, clock)
+        if outcome == OK:
             stuck = {t for t in range(state.k) if _hopeless(state, t)}
+            if not stuck <= floor:
+                floor |= stuck
+                state.refresh_targets(floor)
         else:
             stuck.add(worst)
+        capped = capped + 1 if outcome == CAPPED else 0
+        if capped > state.k or (cap is not None and cap(state) <= 0.0):
+            break  # the budget is spent
+    state.refresh_targets()
     return rounds
 
 
@@ -151,17 +171,23 @@ def _hopeless(state: State, t: int) -> bool:
 
 
 def _step(
-    state: State, worst: int, rng: np.random.Generator, cap: object, effort: int, clock: Clock
-) -> bool:
+    state: State,
+    worst: int,
+    rng: np.random.Generator,
+    cap: Callable[[State], float] | None,
+    effort: int,
+    clock: Clock,
+) -> int:
+    """One chain or recombination for ``worst``: ``OK``, ``FAILED`` or ``CAPPED`` (undone)."""
     before = state.assign.copy() if cap is not None else None
     ok = chain_push(state, worst, rng, effort=effort, clock=clock) or _recombine_around(
         state, worst, rng, effort, clock
     )
-    if ok and before is not None and callable(cap) and not cap(state):
+    if ok and before is not None and cap is not None and cap(state) < 0.0:
         for u in np.flatnonzero(state.assign != before).tolist():
             state.move(u, int(before[u]))
-        return False
-    return ok
+        return CAPPED
+    return OK if ok else FAILED
 
 
 def _worst(state: State, stuck: set[int]) -> int | None:
@@ -185,8 +211,8 @@ def _recombine_around(
     metric = int(np.argmax(np.abs(z[worst])))
     sign = np.sign(z[worst, metric])
     nbrs = sorted(state.territory_neighbours()[worst], key=lambda t: (sign * z[t, metric], t))
-    trees = RECOM_TREES * effort
-    pairs = nbrs[: RECOM_PAIRS * effort]
+    trees = RECOM_TREES + 4 * (effort - 1)
+    pairs = nbrs[: RECOM_PAIRS + 2 * (effort - 1)]
     return any(recombine(state, worst, t, rng, trees=trees, clock=clock) for t in pairs)
 
 

@@ -1,8 +1,12 @@
 """Rebalance an existing plan while moving as little as possible.
 
 Starts from the current assignment (the live plan's leaves, or any
-scenario) and runs the same chain and recombination moves as a design, all
-of which move border units only, with a cap: a round whose moves would take
+scenario). Two ways are tried and the better kept (lower worst deviation,
+then fewer moves): a minimum-cost flow of the excess between touching
+territories carried by the heaviest fitting border units
+(:mod:`geo.design.flow`; best after a large shift), then chains; or chains
+alone (best under a small cap, where a half-carried flow leaves the middle
+territories worse). Every move takes a border unit, under a cap: a round whose moves would take
 the disrupted share above ``max_moved_pct`` is undone and its territory set
 aside. Disruption is measured on a per-unit weight (units, accounts or
 revenue); a unit back in its original territory no longer counts as moved.
@@ -17,6 +21,7 @@ import numpy as np
 
 from geo.design.control import Clock
 from geo.design.design import improve
+from geo.design.flow import flow_moves
 from geo.design.model import DesignRequest, DesignResult, Progress, ShouldStop
 from geo.design.report import pre_findings, summarize
 from geo.design.state import State
@@ -67,13 +72,21 @@ def rebalance(
     weight = np.ones(len(original)) if moved_weight is None else np.asarray(moved_weight, float)
     budget = max(weight.sum(), 1e-12) * max_moved_pct / 100.0
 
-    def within_cap(state: State) -> bool:
-        return bool(weight[state.assign != original].sum() <= budget + 1e-9)
+    def budget_left(state: State) -> float:
+        return float(budget + 1e-9 - weight[state.assign != original].sum())
 
-    state = State(request, original)
-    findings = pre_findings(request, state.allowed)
-    rounds = improve(state, clock, np.random.default_rng(request.seed), cap=within_cap)
-    moved = int((state.assign != original).sum())
+    findings = pre_findings(request, State(request, original).allowed)
+    best: tuple[float, int, State, int] | None = None
+    for bulk in (True, False):
+        state = State(request, original)
+        if bulk:
+            flow_moves(state, clock, budget_left)
+        rounds = improve(state, clock, np.random.default_rng(request.seed), cap=budget_left)
+        key = (float(np.abs(state.z()).max()), int((state.assign != original).sum()))
+        if best is None or key < best[:2]:
+            best = (*key, state, rounds)
+    assert best is not None
+    _, moved, state, rounds = best
     result = summarize(state, findings, iterations=rounds, moved_units=moved)
     clock.report(1.0)
     return result

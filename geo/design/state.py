@@ -10,6 +10,7 @@ while still rewarding every territory that gets closer.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Collection
 
 import numpy as np
 
@@ -39,13 +40,23 @@ class State:
         self.loads = self._loads()
         self.refresh_targets()
 
-    def refresh_targets(self) -> None:
+    def refresh_targets(self, floor: Collection[int] = ()) -> None:
         """Targets = capacity share x the current total.
 
         The total moves only when part of a metric depends on the territory
         (travel from each rep's home), so this is called between rounds.
+        Territories in ``floor`` (stuck above target: one heavy unit) keep
+        their plain target, and the others share what is left, so that they
+        balance among themselves instead of chasing an unreachable mean.
         """
-        self.targets = np.maximum(self.share[:, None] * self.loads.sum(axis=0)[None, :], 1e-9)
+        total = self.loads.sum(axis=0)
+        self.targets = self.share[:, None] * total[None, :]
+        kept = [t for t in range(self.k) if t not in floor]
+        if floor and kept:
+            rest = total - self.loads[list(floor)].sum(axis=0)
+            share = self.share[kept] / self.share[kept].sum()
+            self.targets[kept] = share[:, None] * rest[None, :]
+        self.targets = np.maximum(self.targets, 1e-9)
         self.scale = 1.0 / (self.targets * self.tol[None, :])
 
     def _loads(self) -> np.ndarray:
@@ -91,32 +102,21 @@ class State:
     def keeps_connected(self, u: int) -> bool:
         """Whether taking ``u`` out of its territory leaves its piece connected.
 
-        A bounded breadth-first search from one same-territory neighbour of
-        ``u`` until it has met all the others (not ``networkx`` articulation
-        points: those cost a pass over the whole territory for every
-        candidate, this usually stops after a ring of units around ``u``).
+        One breadth-first search per same-territory neighbour of ``u``, run
+        in turns; searches that meet merge. Connected once a single search
+        is left; split as soon as one search runs dry alone, so the cost is
+        about the size of the smaller side, not of the whole territory (not
+        ``networkx`` articulation points: those cost a pass over the whole
+        territory for every candidate).
         """
         a = self.assign[u]
         if self.sizes[a] <= 1:
             return False
         nb = self.neighbours[u]
-        same = nb[self.assign[nb] == a]
+        same = nb[self.assign[nb] == a].tolist()
         if len(same) <= 1:
             return True
-        wanted = set(same.tolist())
-        start = same[0]
-        seen = {int(u), int(start)}
-        wanted.discard(int(start))
-        queue = deque([int(start)])
-        assign, neighbours = self.assign, self.neighbours
-        while queue and wanted:
-            v = queue.popleft()
-            for w in neighbours[v].tolist():
-                if w not in seen and assign[w] == a:
-                    seen.add(w)
-                    wanted.discard(w)
-                    queue.append(w)
-        return not wanted
+        return _searches_meet(self, int(u), same)
 
     def border(self, a: int, b: int) -> np.ndarray:
         """Units of ``a`` with a neighbour in ``b``."""
@@ -162,3 +162,43 @@ def _extra_loads(extra: np.ndarray, assign: np.ndarray, k: int) -> np.ndarray:
     out = np.zeros((k, extra.shape[2]))
     np.add.at(out, assign, picked)
     return out
+
+
+def _searches_meet(state: State, removed: int, starts: list[int]) -> bool:
+    owner: dict[int, int] = {removed: -1}
+    parent = list(range(len(starts)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    queues = []
+    for i, s in enumerate(starts):
+        owner[s] = i
+        queues.append(deque([s]))
+    groups = len(starts)
+    a = state.assign[removed]
+    assign, neighbours = state.assign, state.neighbours
+    while groups > 1:
+        for i, queue in enumerate(queues):
+            if root(i) != i:
+                continue
+            if not queue:
+                return False  # this side is closed off from the others
+            v = queue.popleft()
+            for w in neighbours[v].tolist():
+                if assign[w] != a:
+                    continue
+                o = owner.get(w)
+                if o is None:
+                    owner[w] = i
+                    queue.append(w)
+                elif o >= 0 and root(o) != i:
+                    j = root(o)
+                    parent[j] = i
+                    queue.extend(queues[j])
+                    queues[j] = deque()
+                    groups -= 1
+    return True

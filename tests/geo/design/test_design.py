@@ -104,9 +104,8 @@ def test_design_unit_heavier_than_a_share_is_named_and_the_run_ends():
     g = grid(10, 10)
     w = np.ones((g.n, 1))
     w[45] = 60.0  # more than a territory's share at k = 5 (total 159, share 32)
-    started = time.perf_counter()
-    result = design_territories(request(g, w, 5, 1.0, time_limit_s=20.0))
-    assert time.perf_counter() - started < 10.0
+    result = design_territories(request(g, w, 5, 1.0, time_limit_s=120.0))
+    assert "stopped" not in {f.kind for f in result.findings}  # ended by itself
     floors = [f for f in result.findings if f.kind == "granularity_floor"]
     assert floors and floors[0].units == (g.ids[45],)
     assert result.max_deviation_pct["m0"] <= floors[0].value + 0.5
@@ -115,9 +114,7 @@ def test_design_unit_heavier_than_a_share_is_named_and_the_run_ends():
 
 def test_design_impossible_tolerance_answers_with_a_report_not_a_loop():
     g = grid(6, 6)
-    started = time.perf_counter()
-    result = design_territories(request(g, weights(g.n, 8), 5, 0.001, time_limit_s=30.0))
-    assert time.perf_counter() - started < 10.0
+    result = design_territories(request(g, weights(g.n, 8), 5, 0.001, time_limit_s=120.0))
     kinds = {f.kind for f in result.findings}
     assert "tolerance_not_met" in kinds and "stopped" not in kinds
 
