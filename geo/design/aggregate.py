@@ -9,7 +9,8 @@ design-time proxy (see :func:`travel_hours`), not the tour model of
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 import shapely
@@ -24,15 +25,28 @@ __all__ = ["METRICS", "UnitMetrics", "aggregate", "locate_in_units", "travel_hou
 METRICS = ("accounts", "revenue", "net_profit", "workload_hours")
 
 
+@dataclass(frozen=True, slots=True)
 class UnitMetrics:
-    """Per-unit sums (``values``, shape (n, 4), columns in :data:`METRICS`) and visits."""
+    """Account metrics summed per unit.
 
-    __slots__ = ("unit_of", "values", "visits")
+    ``values`` has shape (n, 4), columns in :data:`METRICS`; ``visits`` is
+    the monthly visits per unit (for travel); ``unit_of`` the unit of each
+    account (-1 outside every unit, or pinned); ``pinned`` the summed
+    metrics of pinned accounts per territory position.
+    """
 
-    def __init__(self, values: np.ndarray, visits: np.ndarray, unit_of: np.ndarray) -> None:
-        self.values = values
-        self.visits = visits
-        self.unit_of = unit_of
+    values: np.ndarray
+    visits: np.ndarray
+    unit_of: np.ndarray
+    pinned: dict[int, np.ndarray] = field(default_factory=dict)
+
+    def fixed(self, k: int, columns: Sequence[str]) -> np.ndarray:
+        """Pinned load per territory, shape (k, len(columns)), for ``DesignRequest.fixed``."""
+        out = np.zeros((k, len(columns)))
+        picks = [METRICS.index(c) for c in columns]
+        for t, row in self.pinned.items():
+            out[t] = row[picks]
+        return out
 
     def column(self, name: str) -> np.ndarray:
         """One metric over all units."""
@@ -67,16 +81,23 @@ def aggregate(
     accounts: Sequence[Account],
     settings: TravelSettings,
     unit_of: np.ndarray | None = None,
+    pinned: Mapping[str, int] | None = None,
 ) -> UnitMetrics:
     """Sum every metric of :data:`METRICS` per unit (point in unit).
 
     Accounts outside every unit count nowhere (``unit_of`` says which).
     Remote accounts count in ``accounts``, ``revenue`` and ``net_profit`` but
-    bring no visits.
+    bring no visits. ``pinned`` maps account id -> territory position for
+    accounts that stay with their rep whatever the units do (owner
+    overrides, existing relationships): they count for that territory, not
+    for their unit. Their travel is left out of the design's travel proxy.
     """
     demand = resolve_demand(accounts, settings)
     if unit_of is None:
         unit_of = locate_in_units(graph, demand.lonlat)
+    unit_of = np.array(unit_of, dtype=np.int64)
+    pin = np.array([(pinned or {}).get(a.id, -1) for a in accounts], dtype=np.int64)
+    unit_of[pin >= 0] = -1
     revenue = np.array([a.annual_revenue or 0.0 for a in accounts], dtype=np.float64)
     cost = np.array([a.cost_to_serve or 0.0 for a in accounts], dtype=np.float64)
     visits = np.where(demand.remote, 0.0, demand.visits_per_month)
@@ -84,7 +105,9 @@ def aggregate(
     columns = (np.ones(len(accounts)), revenue, revenue - cost, on_site)
     inside = unit_of >= 0
     values = np.stack([_sum(c[inside], unit_of[inside], graph.n) for c in columns], axis=1)
-    return UnitMetrics(values, _sum(visits[inside], unit_of[inside], graph.n), unit_of)
+    per_account = np.stack(columns, axis=1)
+    fixed = {int(t): per_account[pin == t].sum(axis=0) for t in np.unique(pin[pin >= 0])}
+    return UnitMetrics(values, _sum(visits[inside], unit_of[inside], graph.n), unit_of, fixed)
 
 
 def travel_hours(

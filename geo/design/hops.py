@@ -30,20 +30,24 @@ def apply_hop(state: State, a: int, b: int, *, last: bool, free: bool) -> list[t
     if len(outs) == 0:
         return []
     backs = _candidates(state, b, a)
-    single, now = _scores(state, outs, np.zeros(0, np.int64), a, b, last)
-    pair, _ = _scores(state, outs, backs, a, b, last)
-    options = [(float(s), int(u), -1) for s, u in zip(single, outs.tolist(), strict=True)]
+    single, now, _ = _scores(state, outs, np.zeros(0, np.int64), a, b, last)
+    options = [
+        (float(single[i]), int(outs[i]), -1) for i in np.argsort(single, kind="stable")[:TRIES]
+    ]
     if len(backs):
-        iu, iv = np.unravel_index(np.arange(pair.size), pair.shape)
-        options += [
-            (float(s), int(outs[i]), int(backs[j]))
-            for s, i, j in zip(pair.ravel(), iu, iv, strict=True)
-        ]
+        pair, _, kept = _scores(state, outs, backs, a, b, last)
+        flat = pair.ravel()
+        for f in np.argsort(flat, kind="stable")[:TRIES].tolist():
+            i, j = divmod(f, pair.shape[1])
+            options.append((float(flat[f]), int(outs[i]), int(kept[j])))
     options.sort()
+    leaves_whole: dict[int, bool] = {}  # the state is unchanged between tries
     for score, u, v in options[:TRIES]:
         if score >= now and not free:
             return []
-        made = _try(state, u, v, a, b)
+        if u not in leaves_whole:
+            leaves_whole[u] = state.keeps_connected(u)
+        made = _try(state, u, v, a, b) if leaves_whole[u] else []
         if made:
             return made
     return []
@@ -65,27 +69,29 @@ def _weights(state: State, units: np.ndarray, t: int) -> np.ndarray:
 
 def _scores(
     state: State, outs: np.ndarray, backs: np.ndarray, a: int, b: int, last: bool
-) -> tuple[np.ndarray, float]:
-    """Scores of single moves (``backs`` empty, shape (U,)) or exchanges (shape (U, V))."""
+) -> tuple[np.ndarray, float, np.ndarray]:
+    """Scores of single moves (``backs`` empty, shape (U,)) or exchanges (shape (U, V)).
+
+    Also returns the return units kept for exchanges (the lightest few).
+    """
     za, zb = state.z(a), state.z(b)
     shift_a = -_weights(state, outs, a) * state.scale[a]  # (U, m)
     shift_b = _weights(state, outs, b) * state.scale[b]
-    cut_u = np.array([state.cut_delta(int(u), b) for u in outs], dtype=np.float64)
+    cut = state.cut_deltas(outs, b)
     if len(backs):
-        backs = _nearest(state, outs, backs, a)
+        backs = _nearest(state, backs, a)
         shift_a = shift_a[:, None, :] + (_weights(state, backs, a) * state.scale[a])[None, :, :]
         shift_b = shift_b[:, None, :] - (_weights(state, backs, b) * state.scale[b])[None, :, :]
-        cut_v = np.array([state.cut_delta(int(v), a) for v in backs], dtype=np.float64)
-        cut_u = cut_u[:, None] + cut_v[None, :]
+        cut = cut[:, None] + state.cut_deltas(backs, a)[None, :]
     score = ((za + shift_a) ** 4).sum(axis=-1)
     now = float((za**4).sum())
     if last:
         score = score + ((zb + shift_b) ** 4).sum(axis=-1)
         now += float((zb**4).sum())
-    return score + CUT_PENALTY * cut_u, now
+    return score + CUT_PENALTY * cut, now, backs
 
 
-def _nearest(state: State, outs: np.ndarray, backs: np.ndarray, a: int) -> np.ndarray:
+def _nearest(state: State, backs: np.ndarray, a: int) -> np.ndarray:
     """Keep the lightest ``PAIR_SIDE`` return units: exchanges pass small differences."""
     if len(backs) <= PAIR_SIDE:
         return backs
@@ -94,8 +100,7 @@ def _nearest(state: State, outs: np.ndarray, backs: np.ndarray, a: int) -> np.nd
 
 
 def _try(state: State, u: int, v: int, a: int, b: int) -> list[tuple[int, int]]:
-    if not state.keeps_connected(u):
-        return []
+    """Move ``u`` (known to leave ``a`` whole) and, for an exchange, ``v`` back."""
     state.move(u, b)
     if v < 0:
         return [(u, a)]

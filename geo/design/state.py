@@ -28,6 +28,8 @@ class State:
         self.request = request
         self.neighbours = g.neighbours
         self.src, self.dst = g.edges()
+        # CSR view of the same edges (src is sorted): neighbours of many units at once.
+        self.indptr = np.searchsorted(self.src, np.arange(g.n + 1))
         self.assign = assignment.astype(np.int64).copy()
         self.k, self.m = request.k, request.weights.shape[1]
         self.base = np.asarray(request.weights, dtype=np.float64)
@@ -114,14 +116,22 @@ class State:
             return False
         nb = self.neighbours[u]
         same = nb[self.assign[nb] == a].tolist()
-        if len(same) <= 1:
+        if len(same) <= 1 or _ring_connected(self.neighbours, same):
             return True
         return _searches_meet(self, int(u), same)
 
     def border(self, a: int, b: int) -> np.ndarray:
         """Units of ``a`` with a neighbour in ``b``."""
-        mask = (self.assign[self.src] == a) & (self.assign[self.dst] == b)
-        return np.unique(self.src[mask])
+        members = np.flatnonzero(self.assign == a)
+        seg, nbrs = self._gather(members)
+        return np.unique(members[seg[self.assign[nbrs] == b]])
+
+    def _gather(self, units: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(position in ``units``, neighbour) for every neighbour of every unit."""
+        starts, ends = self.indptr[units], self.indptr[units + 1]
+        lens = ends - starts
+        offsets = np.repeat(starts - np.cumsum(lens) + lens, lens) + np.arange(lens.sum())
+        return np.repeat(np.arange(len(units)), lens), self.dst[offsets]
 
     def territory_neighbours(self) -> list[set[int]]:
         """Which territories touch which."""
@@ -139,6 +149,14 @@ class State:
         """Change in cut edges if ``u`` moves to ``b``."""
         nb_t = self.assign[self.neighbours[u]]
         return int((nb_t == self.assign[u]).sum() - (nb_t == b).sum())
+
+    def cut_deltas(self, units: np.ndarray, b: int) -> np.ndarray:
+        """:meth:`cut_delta` of many units to the same territory, vectorised."""
+        seg, nbrs = self._gather(units)
+        nb_t = self.assign[nbrs]
+        change = (nb_t == self.assign[units][seg]).astype(np.float64) - (nb_t == b)
+        out: np.ndarray = np.bincount(seg, weights=change, minlength=len(units))
+        return out
 
 
 def _constraints(request: DesignRequest) -> tuple[np.ndarray, np.ndarray | None]:
@@ -162,6 +180,25 @@ def _extra_loads(extra: np.ndarray, assign: np.ndarray, k: int) -> np.ndarray:
     out = np.zeros((k, extra.shape[2]))
     np.add.at(out, assign, picked)
     return out
+
+
+def _ring_connected(neighbours: tuple[np.ndarray, ...], same: list[int]) -> bool:
+    """Whether ``u``'s same-territory neighbours touch each other in one chain.
+
+    A sufficient test that usually settles it at once (a unit inside its
+    territory's interior, or on a smooth border); when it fails, the full
+    search decides.
+    """
+    members = set(same)
+    seen = {same[0]}
+    stack = [same[0]]
+    while stack:
+        v = stack.pop()
+        for w in neighbours[v].tolist():
+            if w in members and w not in seen:
+                seen.add(w)
+                stack.append(w)
+    return len(seen) == len(members)
 
 
 def _searches_meet(state: State, removed: int, starts: list[int]) -> bool:
@@ -195,10 +232,11 @@ def _searches_meet(state: State, removed: int, starts: list[int]) -> bool:
                 if o is None:
                     owner[w] = i
                     queue.append(w)
-                elif o >= 0 and root(o) != i:
+                elif o != i and o >= 0:
                     j = root(o)
-                    parent[j] = i
-                    queue.extend(queues[j])
-                    queues[j] = deque()
-                    groups -= 1
+                    if j != i:
+                        parent[j] = i
+                        queue.extend(queues[j])
+                        queues[j] = deque()
+                        groups -= 1
     return True

@@ -167,3 +167,15 @@ def test_design_request_one_metric_figures_add_up():
     assert r.loads.sum() == pytest.approx(w.sum())
     assert r.balance_index == pytest.approx(100.0 - r.max_deviation_pct["m"])
     assert r.cut_edges > 0
+
+
+def test_design_pinned_load_counts_toward_its_territory():
+    g = grid(12, 12)
+    w = weights(g.n, 13)
+    fixed = np.zeros((3, 1))
+    fixed[0, 0] = w.sum() / 6  # half a territory's share already pinned to t0
+    result = design_territories(request(g, w, 3, 2.0, fixed=fixed))
+    unit_loads = np.bincount(result.assignment, weights=w[:, 0], minlength=3)
+    assert result.max_deviation_pct["m0"] <= 2.0
+    assert unit_loads[0] < 0.6 * unit_loads[1]
+    assert result.loads[0, 0] == pytest.approx(unit_loads[0] + fixed[0, 0])

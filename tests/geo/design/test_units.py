@@ -118,3 +118,16 @@ def test_travel_hours_grow_with_distance_from_home_and_are_zero_without_home():
     # 8 visits, one day trip shared by 8 visits: 2 x 1.3 x km / 60 km/h.
     km = 111.2
     assert hours[1, 0] == pytest.approx(2 * 1.3 * km / 60.0, rel=0.01)
+
+
+def test_aggregate_pinned_accounts_count_for_their_territory_not_their_unit():
+    g = grid(2, 1, size=1.0)
+    accounts = [
+        Account("a", location=(0.5, 0.5), annual_revenue=100.0),
+        Account("pinned", location=(0.5, 0.5), annual_revenue=40.0, owner_rep_id=7),
+        Account("c", location=(1.5, 0.5), annual_revenue=10.0),
+    ]
+    um = aggregate(g, accounts, TravelSettings(), pinned={"pinned": 1})
+    assert um.column("revenue").tolist() == [100.0, 10.0]
+    assert um.unit_of.tolist() == [0, -1, 1]
+    assert um.fixed(2, ["revenue", "accounts"]).tolist() == [[0.0, 0.0], [40.0, 1.0]]
