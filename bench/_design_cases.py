@@ -18,7 +18,7 @@ from geo.design.report import territory_pieces
 from geo.design.state import State
 from geo.design.units import h3_units
 from geo.model import Account
-from geo.visits import TravelSettings
+from geo.travel.visits import TravelSettings
 
 __all__ = ["floor_case", "h3_case", "multi_case", "rebalance_case", "single_case"]
 

@@ -1,6 +1,6 @@
 """Bulk assignment of random accounts to the 3,108 contiguous-US counties.
 
-Ours (``geo.assign.assign_points`` over a :class:`geo.index.TerritoryIndex`)
+Ours (``geo.assign.assignment.assign_points`` over a :class:`geo.assign.index.TerritoryIndex`)
 against ``geopandas.sjoin(predicate="within")`` and a PostGIS ``ST_Covers``
 join, on the same points, in one process, round-robin after a warm-up round.
 Every method returns a county id per point (-1 outside); the answers must be
@@ -28,8 +28,8 @@ import numpy as np
 import shapely
 
 from bench._data import load_counties
-from geo.assign import assign_points
-from geo.index import TerritoryIndex
+from geo.assign.assignment import assign_points
+from geo.assign.index import TerritoryIndex
 from geo.model import Territory
 
 DSN = "postgresql://postgres@127.0.0.1:5432/test"

@@ -1,6 +1,6 @@
 """Flags engine: overlap scan over 10,000 territories and too-far check over 1e6 accounts.
 
-Overlaps: ``geo.overlaps.find_overlaps`` (STRtree envelope pairs, DE-9IM
+Overlaps: ``geo.flags.overlaps.find_overlaps`` (STRtree envelope pairs, DE-9IM
 ``T********``, shapes and equal-area km2 only for real overlaps) against a
 naive scan run in full, vectorised per row: ``shapely.intersection`` of each
 territory with every later one, pair kept when the area is > 0. Territories are
@@ -34,8 +34,8 @@ import shapely
 from bench._data import load_counties
 from geo.crs import GEOD
 from geo.distance import flag_too_far, geodesic_km
+from geo.flags.overlaps import find_overlaps
 from geo.model import Account, Assignment, Rep, Territory
-from geo.overlaps import find_overlaps
 
 REGION = (-110.0, 32.0, -85.0, 45.0)  # CONUS interior, lon/lat
 Pairs = set[tuple[int, int]]

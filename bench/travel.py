@@ -2,7 +2,7 @@
 
 Part 1, day tours: random instances (fixed seeds) of 10-200 stops uniform in a
 100 km x 100 km square (WGS84 lon/lat around 39N 97.5W), home at its centre,
-WGS84 geodesic km. Ours is ``geo.tour.solve_tour`` (nearest neighbour + 2-opt
+WGS84 geodesic km. Ours is ``geo.travel.tour.solve_tour`` (nearest neighbour + 2-opt
 + Or-opt above 10 points); the baseline is OR-Tools routing with guided local
 search and a time limit (2 s; it always runs to the limit). Per instance,
 round-robin after a warm-up: ours 3 times (median) then OR-Tools once. Gap =
@@ -29,10 +29,10 @@ from typing import Any
 
 import numpy as np
 
-from geo.matrix import geodesic_km_matrix
 from geo.model import Account, Rep
-from geo.tour import solve_tour, tour_length_km
-from geo.travel import TravelLoad, TravelSettings, estimate_travel_load
+from geo.travel.load import TravelLoad, TravelSettings, estimate_travel_load
+from geo.travel.matrix import geodesic_km_matrix
+from geo.travel.tour import solve_tour, tour_length_km
 
 TOUR_CENTRE = (-97.5, 39.0)
 MONTH_HOME = (-97.74, 30.27)

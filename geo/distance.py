@@ -17,8 +17,8 @@ from typing import overload
 import numpy as np
 
 from geo._lambert import WGS84_A_KM, WGS84_F, ArrayLike, FloatArray, geodesic_array
-from geo._reach import RepTable, nearest_other_reps, pairs_to_check
 from geo.errors import InvalidInputError
+from geo.flags._reach import RepTable, nearest_other_reps, pairs_to_check
 from geo.model import Account, Assignment, Rep
 
 __all__ = [

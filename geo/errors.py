@@ -1,7 +1,7 @@
 """Domain errors raised by ``geo``.
 
 Each class carries a stable ``code`` slug and a ``title``; the HTTP status is
-decided in ``service/problems.py``, never here.
+decided in ``service/web/problems.py``, never here.
 """
 
 from __future__ import annotations

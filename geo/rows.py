@@ -5,7 +5,7 @@ the row and column (``/rows/7/annual_revenue`` for CSV,
 ``/features/7/properties/annual_revenue`` for GeoJSON), so an import report can
 list every problem at once. A row with any error yields ``None``; warnings
 (codes in :data:`WARNING_CODES`) keep the row. Geocoding is not done here: the
-service hands the parsed fields to :class:`geo.geocode.Geocoder`.
+service hands the parsed fields to :class:`geo.geocode.geocoder.Geocoder`.
 
 Numbers must be plain decimals (``65000``, ``65000.50``, ``-83.0``, ``6.5e4``).
 Thousands separators, decimal commas, currency signs and units (``65,000``,

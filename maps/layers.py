@@ -7,26 +7,33 @@ arrays, delta-encoded integer coordinates), written into the page as raw
 text, and draw every feature on the map's canvas renderer with one loop.
 Every string inside a payload must already be HTML-escaped: the browser puts
 it into ``innerHTML``. The decoding helpers live in ``TM`` (see
-``maps/page.js``, inlined into each page by :class:`PageSupport`).
+``maps/static/page.js``, inlined into each page by :class:`PageSupport`).
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any, cast
 
 from branca.element import Element, Figure, MacroElement
 from folium.map import Layer
 from folium.template import Template
 
+from maps.assets import STATIC_DIR
 from maps.style import NO_DATA_COLOR, safe_color, script_json, text
 
 Bounds = list[list[float]]  # [[min_lat, min_lon], [max_lat, max_lon]], Folium's order
 MaybeBounds = list[list[float | None]]  # what branca's get_bounds works with
 _NO_BOUNDS: MaybeBounds = [[None, None], [None, None]]
-_PAGE_JS = (Path(__file__).parent / "page.js").read_text(encoding="utf-8")
-_PAGE_CSS = (Path(__file__).parent / "page.css").read_text(encoding="utf-8")
+
+
+@functools.cache
+def _page_support_code() -> str:
+    # Read once, on first use (no work at import time).
+    js = (STATIC_DIR / "page.js").read_text(encoding="utf-8")
+    css = (STATIC_DIR / "page.css").read_text(encoding="utf-8")
+    return f"<style>{css}</style>\n<script>{js}</script>"
 
 
 class RawScript(Element):
@@ -54,7 +61,7 @@ class PageSupport(MacroElement):
         self._name = "PageSupport"
 
     def render(self, **kwargs: Any) -> None:  # type: ignore[override]  # as MacroElement's
-        code = f"<style>{_PAGE_CSS}</style>\n<script>{_PAGE_JS}</script>"
+        code = _page_support_code()
         _figure(self).header.add_child(RawScript(code), name=self.get_name())
 
 

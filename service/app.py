@@ -22,14 +22,15 @@ from fastapi.staticfiles import StaticFiles
 
 import service
 from maps.assets import STATIC_DIR
-from service.account_import import make_geocoder
-from service.http import BodyGuardMiddleware
+from maps.pages.apidocs import API_DOCS_ASSETS
 from service.index_cache import IndexCache
-from service.problems import add_problem_handlers
-from service.ratelimit import RateLimiter
 from service.routers import ROUTERS
 from service.settings import Settings, get_settings
 from service.storage import Store
+from service.usecases.account_import import make_geocoder
+from service.web.http import BodyGuardMiddleware
+from service.web.problems import add_problem_handlers
+from service.web.ratelimit import RateLimiter
 
 log = logging.getLogger("territory")
 
@@ -46,6 +47,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Sales territories, accounts, assignment, flags, travel load and maps over a GeoJSON API.",
         lifespan=_lifespan,
         generate_unique_id_function=_operation_id,
+        # /docs and /redoc are ours (service.routers.home): FastAPI's load Swagger from a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
@@ -54,6 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
     # Leaflet, plugins and page scripts, served by us so pages work offline.
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.mount("/apidocs", StaticFiles(directory=API_DOCS_ASSETS), name="apidocs")
     _add_middleware(app, settings)
     return app
 

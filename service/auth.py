@@ -20,8 +20,8 @@ from typing import Annotated, Literal
 from fastapi import Depends, Request
 
 from geo.model import Territory
-from service.problems import HTTPProblem
 from service.storage import Store
+from service.web.problems import HTTPProblem
 
 Role = Literal["admin", "manager", "rep"]
 ROLES: tuple[Role, ...] = ("admin", "manager", "rep")

@@ -73,7 +73,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
     import uvicorn
 
-    from service.demo import ensure_demo, refuse_without_auth
+    from service.demo.seed import ensure_demo, refuse_without_auth
 
     if args.demo:
         tokens = ensure_demo(settings)
@@ -146,8 +146,8 @@ def _token_revoke(args: argparse.Namespace, settings: Settings) -> int:
 def _import(args: argparse.Namespace, settings: Settings) -> int:
     import json
 
-    from service.account_import import import_file
     from service.storage import Store
+    from service.usecases.account_import import import_file
 
     store = Store.open(settings.database_url)
     report = import_file(store, settings, args.path, atomic=not args.keep_good_rows, actor="cli")
@@ -160,8 +160,8 @@ def _render_map(args: argparse.Namespace, settings: Settings) -> int:
     from pathlib import Path
 
     from maps.assets import VENDOR_DIR
-    from service.map_pages import coverage_html
     from service.storage import Store
+    from service.views.map_pages import coverage_html
 
     out = Path(args.out)
     store = Store.open(settings.database_url)

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from sqlalchemy import insert, select
 
-from geo.geocode import OnlineGeocoder
+from geo.geocode.geocoder import OnlineGeocoder
 from service.storage import Store
 
 
 class StoreCachedGeocoder:
-    """An :class:`~geo.geocode.OnlineGeocoder` whose answers (misses too) are cached in the store."""
+    """An :class:`~geo.geocode.geocoder.OnlineGeocoder` whose answers (misses too) are cached in the store."""
 
     def __init__(self, online: OnlineGeocoder, store: Store) -> None:
         self.online = online

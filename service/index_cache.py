@@ -1,6 +1,6 @@
 """The worker's in-memory territory index, rebuilt when another writer moved on.
 
-Each API worker keeps one :class:`geo.index.TerritoryIndex`. Before it
+Each API worker keeps one :class:`geo.assign.index.TerritoryIndex`. Before it
 answers from the index it reads the store's revision counter (one indexed
 row); if the counter moved, another worker (or this one) wrote, and the
 index is rebuilt from the store. Builds are serialised by a lock so that a
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 
-from geo.index import TerritoryIndex
+from geo.assign.index import TerritoryIndex
 from geo.model import Territory
 from service.storage import Store, Tx
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from geo.travel import TravelSettings
+from geo.travel.load import TravelSettings
 from service.settings import Settings
 
 

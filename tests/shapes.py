@@ -23,7 +23,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from geo.validate import GeometryLimits
+from geo.validate.gate import GeometryLimits
 
 # Small enough that a 61-position ring and a 4-part MultiPolygon exceed it,
 # large enough for every good shape here.

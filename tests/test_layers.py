@@ -26,9 +26,9 @@ FORBIDDEN_IN_MAPS = ("fastapi", "starlette", "sqlalchemy", "psycopg", "alembic",
 
 
 def _modules(package: str) -> list[str]:
-    return sorted(f"{package}.{m.name}" for m in pkgutil.iter_modules([str(ROOT / package)])) + [
-        package
-    ]
+    # Every module of the package, subpackages included.
+    found = pkgutil.walk_packages([str(ROOT / package)], prefix=f"{package}.")
+    return sorted(m.name for m in found) + [package]
 
 
 def _imported_by(module: str) -> set[str]:

@@ -2,9 +2,9 @@
 
 Metrics: ``accounts`` (count), ``revenue`` (annual revenue), ``net_profit``
 (revenue minus cost to serve) and ``workload_hours`` (monthly on-site hours:
-visits per month x minutes per visit, from :mod:`geo.visits`). Travel is a
+visits per month x minutes per visit, from :mod:`geo.travel.visits`). Travel is a
 design-time proxy (see :func:`travel_hours`), not the tour model of
-:mod:`geo.travel`, which needs a fixed book of accounts per rep.
+:mod:`geo.travel.load`, which needs a fixed book of accounts per rep.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import shapely
 from geo.design.model import TerritorySpec, UnitGraph
 from geo.distance import geodesic_km
 from geo.model import Account
-from geo.visits import TravelSettings, resolve_demand
+from geo.travel.visits import TravelSettings, resolve_demand
 
 __all__ = ["METRICS", "UnitMetrics", "aggregate", "locate_in_units", "travel_hours"]
 

@@ -7,10 +7,12 @@ from service.routers import (
     admin,
     flags,
     health,
+    home,
     locate,
     maps,
     pages,
     plan,
+    reports,
     reps,
     session,
     territories,
@@ -18,6 +20,7 @@ from service.routers import (
 )
 
 ROUTERS: tuple[APIRouter, ...] = (
+    home.router,
     health.router,
     territories.router,
     reps.router,
@@ -29,6 +32,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     maps.router,
     admin.router,
     plan.router,
+    reports.router,
     pages.router,
     session.router,
 )

@@ -10,16 +10,10 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import WithJsonSchema
 
-from geo.assign import assign_accounts
+from geo.assign.assignment import assign_accounts
 from geo.errors import InvalidInputError, Issue
 from geo.rows import parse_account_feature
-from service import uploads
-from service.account_import import import_rows, report_answer, rows_from_upload
-from service.account_views import account_features
 from service.auth import ANYONE, STAFF, Principal, allow, forbidden
-from service.deps import AccountId, BBoxQuery, LimitQuery, RepId, StoreDep, TerritoryId, parse_bbox
-from service.http import GeoJSONResponse, next_link
-from service.problems import HTTPProblem
 from service.routers.docs import READ_RESPONSES, WRITE_RESPONSES
 from service.schemas.accounts import (
     ACCOUNT_FEATURE_SCHEMA,
@@ -29,6 +23,20 @@ from service.schemas.accounts import (
 )
 from service.storage import ConflictError, Tx
 from service.storage.account_ops import ACCOUNT_FIELDS, AccountFilter
+from service.usecases.account_import import import_rows, report_answer, rows_from_upload
+from service.views.accounts import account_features
+from service.web import uploads
+from service.web.deps import (
+    AccountId,
+    BBoxQuery,
+    LimitQuery,
+    RepId,
+    StoreDep,
+    TerritoryId,
+    parse_bbox,
+)
+from service.web.http import GeoJSONResponse, next_link
+from service.web.problems import HTTPProblem
 
 router = APIRouter(prefix="/accounts", tags=["accounts"])
 GEOJSON = "application/geo+json"

@@ -9,12 +9,12 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
 from service.auth import ADMIN, Principal, allow
-from service.deps import StoreDep, TokenId
 from service.routers.docs import READ_RESPONSES, WRITE_RESPONSES
 from service.schemas.common import StrictModel
-from service.serialize import iso
 from service.storage.admin_ops import TokenRecord
 from service.tokens import create_token as make_token
+from service.views.serialize import iso
+from service.web.deps import StoreDep, TokenId
 
 router = APIRouter(tags=["admin"])
 

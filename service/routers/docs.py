@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from service.problems import Problem
+from service.web.problems import Problem
 
 PROBLEM_JSON = "application/problem+json"
 

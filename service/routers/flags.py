@@ -7,13 +7,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 
 from geo.distance import flag_too_far
-from geo.gaps import children_outside_parent, group_unassigned, uncovered_area
-from geo.overlaps import OverlapPair, find_overlaps
-from geo.validate import geometry_to_geojson
+from geo.flags.gaps import children_outside_parent, group_unassigned, uncovered_area
+from geo.flags.overlaps import OverlapPair, find_overlaps
+from geo.validate.gate import geometry_to_geojson
 from service.auth import STAFF, Principal, allow
-from service.deps import StoreDep
 from service.routers.docs import READ_RESPONSES
-from service.snapshot import load_snapshot
+from service.usecases.snapshot import load_snapshot
+from service.web.deps import StoreDep
 
 router = APIRouter(prefix="/analysis", tags=["analysis"])
 

@@ -9,8 +9,8 @@ import shapely
 from fastapi import APIRouter
 
 import service
-from service.deps import StoreDep
 from service.routers.docs import COMMON
+from service.web.deps import StoreDep
 
 router = APIRouter(tags=["operations"])
 

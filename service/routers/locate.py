@@ -8,8 +8,8 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
 from service.auth import ANYONE, Principal, allow
-from service.deps import IndexDep
 from service.routers.docs import READ_RESPONSES
+from service.web.deps import IndexDep
 
 router = APIRouter(tags=["locate"])
 

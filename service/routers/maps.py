@@ -10,9 +10,9 @@ from fastapi.responses import HTMLResponse, Response
 
 from maps import render_coverage_png
 from service.auth import ANYONE, STAFF, Principal, allow, ensure_own_rep, forbidden
-from service.deps import RepId, StoreDep, TerritoryId
-from service.map_pages import coverage_html, gather, rep_map_html, territory_map_html
 from service.routers.docs import READ_RESPONSES
+from service.views.map_pages import coverage_html, gather, rep_map_html, territory_map_html
+from service.web.deps import RepId, StoreDep, TerritoryId
 
 router = APIRouter(prefix="/maps", tags=["maps"])
 Metric = Literal["accounts", "revenue", "net_profit", "workload_hours", "load_pct"]

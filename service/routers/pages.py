@@ -14,8 +14,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
-from maps.editor import content_security_policy, render_editor_page
-from maps.me_page import render_me_page
+from maps.pages.editor import content_security_policy, render_editor_page
+from maps.pages.me import render_me_page
 from service.auth import ROLES, Rule
 
 router = APIRouter(tags=["pages"])

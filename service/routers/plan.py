@@ -15,20 +15,21 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from geo.errors import InvalidInputError, Issue
-from geo.plan_goals import goal_issues
-from geo.plan_model import Goal
-from geo.plan_period import parse_period
-from service import plan_import, uploads
+from geo.plan.goals import goal_issues
+from geo.plan.model import Goal
+from geo.plan.period import parse_period
 from service.auth import STAFF, Principal, allow, ensure_can_write_territory
-from service.deps import LimitQuery, StoreDep, TerritoryId
-from service.http import next_link
-from service.plan_context import PeriodQuery
-from service.plan_views import goal_json, record_json
-from service.problems import HTTPProblem
 from service.routers import plan_analysis, plan_dashboards
 from service.routers.docs import READ_RESPONSES, WRITE_RESPONSES
 from service.schemas.plan import GoalsIn
 from service.storage import Tx
+from service.usecases import plan_import
+from service.usecases.plan_context import PeriodQuery
+from service.views.plan import goal_json, record_json
+from service.web import uploads
+from service.web.deps import LimitQuery, StoreDep, TerritoryId
+from service.web.http import next_link
+from service.web.problems import HTTPProblem
 
 PlanKind = Annotated[
     Literal["pipeline", "activities"],

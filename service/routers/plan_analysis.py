@@ -7,16 +7,22 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
-from geo.plan import FUNNEL_DEFINITIONS, evaluate_accounts, evaluate_territories
-from geo.plan_conflicts import find_crossings
-from geo.plan_goals import GOAL_METRICS, evaluate_goals
-from geo.plan_model import utc_date
-from geo.plan_reps import REP_DEFINITIONS
-from geo.plan_review import review
+from geo.plan.conflicts import find_crossings
+from geo.plan.evaluate import FUNNEL_DEFINITIONS, evaluate_accounts, evaluate_territories
+from geo.plan.goals import GOAL_METRICS, evaluate_goals
+from geo.plan.model import utc_date
+from geo.plan.reps import REP_DEFINITIONS
+from geo.plan.review import review
 from service.auth import STAFF, Principal, allow
-from service.deps import StoreDep
-from service.plan_context import PeriodQuery, TodayQuery, load_plan, rep_scores, review_settings
-from service.plan_views import (
+from service.routers.docs import READ_RESPONSES
+from service.usecases.plan_context import (
+    PeriodQuery,
+    TodayQuery,
+    load_plan,
+    rep_scores,
+    review_settings,
+)
+from service.views.plan import (
     account_value_json,
     crossing_json,
     funnel_json,
@@ -26,7 +32,7 @@ from service.plan_views import (
     review_json,
     territory_profit_json,
 )
-from service.routers.docs import READ_RESPONSES
+from service.web.deps import StoreDep
 
 router = APIRouter(prefix="/analysis", tags=["plan"])
 Staff = Annotated[Principal, allow(*STAFF)]

@@ -8,10 +8,10 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse
 
 from service.auth import STAFF, Principal, allow
-from service.deps import StoreDep
-from service.plan_context import PeriodQuery, TodayQuery, load_plan
-from service.plan_dashboards import overview_html, territory_dashboard_html
 from service.routers.docs import READ_RESPONSES
+from service.usecases.plan_context import PeriodQuery, TodayQuery, load_plan
+from service.views.dashboards import overview_html, territory_dashboard_html
+from service.web.deps import StoreDep
 
 router = APIRouter(prefix="/dashboards", tags=["plan"])
 

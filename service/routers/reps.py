@@ -8,13 +8,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 
 from geo.model import Rep
-from geo.validate import clean_point
+from geo.validate.gate import clean_point
 from service.auth import ANYONE, STAFF, Principal, allow, ensure_own_rep
-from service.deps import LimitQuery, RepId, StoreDep
-from service.http import next_link
 from service.routers.docs import READ_RESPONSES, WRITE_RESPONSES
 from service.schemas.reps import RepIn, RepList, RepPatch, RepPublic
-from service.serialize import rep_public
+from service.views.serialize import rep_public
+from service.web.deps import LimitQuery, RepId, StoreDep
+from service.web.http import next_link
 
 router = APIRouter(prefix="/reps", tags=["reps"])
 
@@ -102,7 +102,7 @@ def update_rep(
         )
         fields.update(changed)
         if fields.get("name") is None:
-            from service.problems import HTTPProblem
+            from service.web.problems import HTTPProblem
 
             raise HTTPProblem(422, "invalid-request", "Invalid request", "A rep needs a name.")
         return rep_public(tx.update_rep(_rep_from(rep_id, fields), actor=principal.name))

@@ -9,9 +9,6 @@ from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from service.auth import ANYONE, STAFF, Principal, allow, ensure_can_write_territory, forbidden
-from service.deps import BBoxQuery, LimitQuery, StoreDep, TerritoryId, parse_bbox
-from service.http import GeoJSONResponse, etag_for, next_link
-from service.problems import HTTPProblem
 from service.routers.docs import READ_RESPONSES, WRITE_RESPONSES
 from service.schemas.territories import (
     TerritoryCollection,
@@ -20,15 +17,18 @@ from service.schemas.territories import (
     TerritoryIn,
     TerritoryPatch,
 )
-from service.serialize import iso, territory_feature
 from service.storage.territory_ops import TerritoryDraft, draft_of
-from service.territory_flags import territory_flags
-from service.territory_writes import (
+from service.usecases.territory_writes import (
     clean_geometry,
     delete_territory,
     rules_from_model,
     write_territory,
 )
+from service.views.serialize import iso, territory_feature
+from service.views.territory_flags import territory_flags
+from service.web.deps import BBoxQuery, LimitQuery, StoreDep, TerritoryId, parse_bbox
+from service.web.http import GeoJSONResponse, etag_for, next_link
+from service.web.problems import HTTPProblem
 
 router = APIRouter(prefix="/territories", tags=["territories"])
 
@@ -349,7 +349,7 @@ def _patched(
 
 
 def _require_if_match(value: str | None) -> int | None:
-    from service.http import parse_if_match
+    from service.web.http import parse_if_match
 
     if value is None:
         raise HTTPProblem(

@@ -7,15 +7,15 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 
-from geo.balance import score_territories
-from geo.travel import TravelLoad, estimate_travel_load, plan_month, route_for_day
+from geo.plan.balance import score_territories
+from geo.travel.load import TravelLoad, estimate_travel_load, plan_month, route_for_day
 from service.auth import ANYONE, STAFF, Principal, allow, ensure_own_rep
-from service.deps import RepId, StoreDep
-from service.problems import HTTPProblem
 from service.routers.docs import READ_RESPONSES
-from service.snapshot import load_snapshot
 from service.storage.account_ops import AccountFilter
 from service.travel_config import travel_settings
+from service.usecases.snapshot import load_snapshot
+from service.web.deps import RepId, StoreDep
+from service.web.problems import HTTPProblem
 
 router = APIRouter(tags=["travel"])
 

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter, WithJsonSchema
 _POLYGONAL_SCHEMA = TypeAdapter(Polygon | MultiPolygon).json_schema()
 _POINT_SCHEMA = TypeAdapter(Point).json_schema()
 
-# Geometry arrives as raw JSON and goes through geo.validate, which reports
+# Geometry arrives as raw JSON and goes through geo.validate.gate, which reports
 # every problem with its pointer and location; a pydantic model here would
 # stop at the first problem with a less precise message. The JSON schema
 # still documents the GeoJSON shape for clients and generators.

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Row, Table, delete, insert, select, update
 
-from geo.plan_model import Activity, Goal, PipelineRecord
+from geo.plan.model import Activity, Goal, PipelineRecord
 from service.storage.tx_base import TxBase
 
 PlanRecord = PipelineRecord | Activity

@@ -145,7 +145,7 @@ def build_tables(metadata: MetaData, *, postgis: bool) -> dict[str, Table]:
         Column("visit_minutes", Float),
         Column("remote", Boolean, nullable=False),
         Column("owner_rep_id", Integer),
-        # Computed by geo.assign, stored so that reads never wait for it and
+        # Computed by geo.assign.assignment, stored so that reads never wait for it and
         # refreshed in the same transaction as any territory write.
         Column("territory_id", Integer),
         Column("rep_id", Integer),

@@ -8,8 +8,8 @@ import re
 import pytest
 
 from maps.assets import STATIC_DIR
-from maps.editor import GEOMAN, JSTS, base_map, content_security_policy, render_editor_page
-from maps.me_page import render_me_page
+from maps.pages.editor import GEOMAN, JSTS, base_map, content_security_policy, render_editor_page
+from maps.pages.me import render_me_page
 
 PAGES = {"editor": render_editor_page, "me": render_me_page}
 

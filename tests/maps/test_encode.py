@@ -11,7 +11,7 @@ from maps.encode import delta_ints, encode_polygons, escape_all
 
 
 def _decode(g: dict[str, Any], scale: float) -> list[shapely.MultiPolygon]:
-    # The same walk as TM.decodePolygons in maps/page.js.
+    # The same walk as TM.decodePolygons in maps/static/page.js.
     xy = np.asarray(g["xy"]).reshape(-1, 2)
     shapes = []
     for f in range(len(g["geom"]) - 1):

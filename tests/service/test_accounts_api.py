@@ -327,8 +327,8 @@ def test_single_account_crud_and_bad_input(client: ApiClient, grid: dict[str, in
 def test_after_random_edits_stored_owners_match_a_fresh_full_assignment(
     sqlite_client: ApiClient, edits: list[tuple[int, float, float, float]]
 ) -> None:
-    from geo.assign import assign_accounts
-    from geo.index import TerritoryIndex
+    from geo.assign.assignment import assign_accounts
+    from geo.assign.index import TerritoryIndex
 
     c = sqlite_client
     store = c.app.state.store  # type: ignore[attr-defined]

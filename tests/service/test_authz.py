@@ -71,6 +71,7 @@ RULES: dict[tuple[str, str], str] = {
     ("GET", "/maps/coverage.png"): STAFF,
     ("GET", "/maps/reps/{rep_id}"): ANY,
     ("GET", "/maps/territories/{territory_id}"): ANY,
+    ("GET", "/"): PUBLIC,
     ("GET", "/editor"): PUBLIC,
     ("GET", "/me"): PUBLIC,
     ("POST", "/pipeline/import"): STAFF,
@@ -87,6 +88,8 @@ RULES: dict[tuple[str, str], str] = {
     ("GET", "/session"): ANY,
     ("DELETE", "/session"): PUBLIC,
     ("GET", "/dashboards"): STAFF,
+    ("GET", "/reports/territories/{territory_id}.pdf"): STAFF,
+    ("GET", "/reports/reps/{rep_id}.pdf"): ANY,
     ("GET", "/dashboards/territories/{territory_id}"): STAFF,
 }
 # Documentation routes FastAPI adds itself.

@@ -11,9 +11,9 @@ import shapely
 import zipcodes
 
 from geo.model import EXPERIENCE_LEVELS, STAGES, Account, LonLat, Territory
-from service._demo_accounts import INDUSTRIES, PRODUCTS
-from service._demo_places import REGION_STATES, region_outline
-from service.demo_data import KEY_ACCOUNT_MIN_REVENUE, DemoData, build_demo_data
+from service.demo.accounts import INDUSTRIES, PRODUCTS
+from service.demo.data import KEY_ACCOUNT_MIN_REVENUE, DemoData, build_demo_data
+from service.demo.places import REGION_STATES, region_outline
 
 GEOD = pyproj.Geod(ellps="WGS84")
 

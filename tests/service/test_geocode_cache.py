@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from geo.geocode import Geocoder
-from service.account_import import cached_online
+from geo.geocode.geocoder import Geocoder
 from service.storage import Store
+from service.usecases.account_import import cached_online
 
 
 class CountingGeocoder:

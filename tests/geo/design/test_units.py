@@ -12,7 +12,7 @@ from geo.design.aggregate import METRICS, aggregate, locate_in_units, travel_hou
 from geo.design.model import TerritorySpec
 from geo.design.units import h3_units, plan_units, unit_graph
 from geo.model import Account, Territory
-from geo.visits import TravelSettings
+from geo.travel.visits import TravelSettings
 from tests.geo.design._cases import grid
 
 

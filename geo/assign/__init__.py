@@ -1,0 +1,1 @@
+"""Assignment: the owner rule, the point index and its cell grid, re-assignment regions."""

@@ -1,0 +1,1 @@
+"""Flags on a plan: overlaps, clipping, coverage gaps, rule clashes, accounts too far."""

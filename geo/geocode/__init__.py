@@ -1,0 +1,1 @@
+"""Offline geocoding: the geocoder and its gazetteers."""

@@ -1,0 +1,1 @@
+"""The territory plan's evaluations: accounts, territories, reps, goals, review, balance."""

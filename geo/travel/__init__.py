@@ -1,0 +1,1 @@
+"""Travel: settings and visits, distance matrices, tours, day packing and plans, load."""

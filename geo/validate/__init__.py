@@ -1,0 +1,1 @@
+"""The geometry gate: raw GeoJSON arrays, topology, storage grid, points."""

@@ -1,0 +1,1 @@
+"""HTML dashboards of the territory plan."""

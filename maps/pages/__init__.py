@@ -1,0 +1,1 @@
+"""Page shells (editor, rep page) that work through the API."""

@@ -1,0 +1,1 @@
+"""One call per write route, and the reads the analyses share."""

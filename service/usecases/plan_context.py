@@ -1,0 +1,116 @@
+"""What the plan's routes share: reading the plan's data, periods, settings.
+
+One read transaction loads territories, reps, accounts with assignments,
+pipeline records, activities and goals; the evaluations in ``geo.plan.evaluate*`` run
+on that snapshot after the transaction is closed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Annotated
+
+from fastapi import Query
+
+from geo.plan.model import PlanData
+from geo.plan.period import Period, check_today, parse_period
+from geo.plan.reps import RepScore, evaluate_reps
+from geo.plan.review import ReviewSettings
+from service.settings import Settings
+from service.storage import Store
+from service.travel_config import travel_settings
+from service.usecases.snapshot import Snapshot, load_snapshot
+
+PeriodQuery = Annotated[
+    str | None,
+    Query(
+        max_length=10,
+        pattern=r"^\d{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?$",
+        description="A year (2026), quarter (2026-Q3) or month (2026-07); "
+        "default: the current year.",
+    ),
+]
+TodayQuery = Annotated[
+    date | None,
+    Query(description="The date the period is judged at (YYYY-MM-DD); default: today (UTC)."),
+]
+
+
+@dataclass(frozen=True)
+class PlanView:
+    """The plan's data for one request, with the period and day it is judged at."""
+
+    data: PlanData
+    snapshot: Snapshot
+    period: Period
+    today: date
+
+
+def resolve_period(period: str | None, today: date | None) -> tuple[Period, date]:
+    """The period asked for (default: the year of ``today``) and the day to judge it at."""
+    day = (
+        check_today(today, pointer="query:today") if today is not None else datetime.now(UTC).date()
+    )
+    label = period if period is not None else str(day.year)
+    return parse_period(label, pointer="query:period" if period is not None else "query:today"), day
+
+
+def load_plan(store: Store, period: str | None = None, today: date | None = None) -> PlanView:
+    """Read everything the plan's evaluations need, in one consistent read."""
+    resolved, day = resolve_period(period, today)
+    with store.read() as tx:
+        snap = load_snapshot(tx)
+        pipeline = tx.find_pipeline()
+        activities = tx.find_activities()
+        goals = tx.find_goals(period=resolved.label)
+    data = PlanData(
+        territories=snap.leaves,
+        reps=snap.reps,
+        accounts=snap.accounts,
+        assignments=snap.assignments,
+        pipeline=pipeline,
+        activities=activities,
+        goals=goals,
+    )
+    return PlanView(data, snap, resolved, day)
+
+
+def review_settings(
+    settings: Settings, large_account_revenue: float | None = None
+) -> ReviewSettings:
+    """The review's thresholds; ``large_account_revenue`` from the query, else settings."""
+    # The setting may not exist yet in every deployment's Settings; the
+    # review's own default applies then.
+    configured = getattr(settings, "large_account_revenue", None)
+    threshold = large_account_revenue if large_account_revenue is not None else configured
+    base = ReviewSettings(under_pct=settings.load_under_pct, over_pct=settings.load_over_pct)
+    if threshold is None:
+        return base
+    return ReviewSettings(
+        under_pct=base.under_pct, over_pct=base.over_pct, large_account_revenue=float(threshold)
+    )
+
+
+def rep_scores(view: PlanView, settings: Settings) -> list[RepScore]:
+    """The reps' evaluation for the view's period."""
+    return evaluate_reps(
+        view.data, view.period, today=view.today, travel_settings=travel_settings(settings)
+    )
+
+
+def rep_scores_of(view: PlanView, settings: Settings, rep_ids: Iterable[int]) -> list[RepScore]:
+    """The evaluation of ``rep_ids`` only: travel planning for every rep would be wasted."""
+    wanted = set(rep_ids)
+    data = view.data
+    narrowed = PlanData(
+        data.territories,
+        [r for r in data.reps if r.id in wanted],
+        data.accounts,
+        data.assignments,
+        data.pipeline,
+        data.activities,
+        data.goals,
+    )
+    return rep_scores(PlanView(narrowed, view.snapshot, view.period, view.today), settings)

@@ -1,0 +1,239 @@
+"""Pipeline and activity imports: parse, check references, upsert by id, report per row.
+
+The same rules as account imports (:mod:`service.usecases.account_import`): one
+import is one transaction; with ``atomic`` (the default) any failed row
+rolls everything back and the report lists every failure, without it the
+good rows are stored. Rows are read as a stream and written in chunks. A row
+fails when a value is unusable or when its ``account_id`` or ``rep_id`` names
+nothing stored.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from typing import IO, Any
+
+from geo.errors import Issue
+from geo.plan.rows import check_plan_header, parse_plan_row
+from service.storage import Store, Tx
+from service.storage.plan_ops import PlanRecord
+from service.usecases.account_import import ImportReport, report_answer, run_import
+
+CHUNK_ROWS = 5_000
+# (pointer of the row, its raw values or None, issues found before parsing)
+RawRow = tuple[str, Mapping[str, object] | None, list[Issue]]
+
+
+def csv_rows(stream: IO[bytes], kind: str) -> Iterator[RawRow]:
+    """Raw CSV rows; the header is row 0, data rows count from 1."""
+    text = codecs.getreader("utf-8-sig")(stream, "strict")
+    try:
+        reader = csv.DictReader(text)
+        header = reader.fieldnames
+        if not header:
+            yield (
+                "/rows/0",
+                None,
+                [Issue("/rows/0", "the file is empty: no header row", code="empty-file")],
+            )
+            return
+        issues = check_plan_header(list(header), kind)
+        if issues:
+            yield "/rows/0", None, issues
+        if any(i.code != "unknown-column" for i in issues):
+            return
+        for number, row in enumerate(reader, start=1):
+            yield f"/rows/{number}", {k: v for k, v in row.items() if k is not None}, []
+    except UnicodeDecodeError:
+        yield (
+            "/rows",
+            None,
+            [Issue("/rows", "the file is not UTF-8; save it as UTF-8", code="bad-encoding")],
+        )
+    except csv.Error as exc:
+        yield "/rows", None, [Issue("/rows", f"malformed CSV: {exc}", code="bad-csv")]
+
+
+def json_rows(payload: bytes) -> Iterator[RawRow]:
+    """Raw rows from a JSON array of objects, or an object with a ``records`` array."""
+    try:
+        doc = json.loads(payload.decode("utf-8-sig"), parse_constant=_no_constant)
+    except (UnicodeDecodeError, ValueError) as exc:
+        reason = (
+            "the file is not UTF-8" if isinstance(exc, UnicodeDecodeError) else "not valid JSON"
+        )
+        yield "/", None, [Issue("/", reason, code="bad-json")]
+        return
+    base, items = ("/records", doc.get("records")) if isinstance(doc, dict) else ("", doc)
+    if not isinstance(items, list):
+        yield (
+            "/",
+            None,
+            [
+                Issue(
+                    base or "/",
+                    'expected an array of objects, or {"records": [...]}',
+                    code="wrong-type",
+                )
+            ],
+        )
+        return
+    if not items:
+        yield base or "/", None, [Issue(base or "/", "there are no records", code="empty-file")]
+        return
+    for i, item in enumerate(items):
+        if isinstance(item, dict):
+            yield f"{base}/{i}", item, []
+        else:
+            yield (
+                f"{base}/{i}",
+                None,
+                [Issue(f"{base}/{i}", "expected an object", code="wrong-type")],
+            )
+
+
+def _no_constant(token: str) -> Any:
+    raise ValueError(f"{token} is not a JSON number")
+
+
+def import_plan_rows(
+    store: Store,
+    kind: str,
+    rows: Iterable[RawRow],
+    *,
+    atomic: bool,
+    actor: str | None,
+    max_rows: int,
+) -> ImportReport:
+    """Run one import of ``kind`` (pipeline or activities) in one transaction."""
+    report = ImportReport(atomic=atomic)
+
+    def work(tx: Tx) -> None:
+        _run(tx, kind, rows, report, max_rows=max_rows, warn_unknown=True)
+
+    return run_import(store, report, work, entity=kind, actor=actor)
+
+
+def _run(
+    tx: Tx,
+    kind: str,
+    rows: Iterable[RawRow],
+    report: ImportReport,
+    *,
+    max_rows: int,
+    warn_unknown: bool,
+) -> None:
+    seen: set[str] = set()
+    chunk: list[tuple[str, PlanRecord]] = []
+    for pointer, values, issues in rows:
+        for issue in issues:
+            report.add(issue)
+        if values is None:
+            report.failed_rows += any(i.code != "unknown-column" for i in issues)
+            continue
+        report.rows += 1
+        if report.rows > max_rows:
+            report.failed_rows += 1
+            report.add(
+                Issue(pointer, f"more than {max_rows} rows; split the file", code="too-many-rows")
+            )
+            break
+        record, row_issues = parse_plan_row(
+            values, kind, pointer, warn_unknown=warn_unknown and not pointer.startswith("/rows")
+        )
+        _take(pointer, record, row_issues, seen, chunk, report)
+        if len(chunk) >= CHUNK_ROWS:
+            _flush(tx, kind, chunk, report)
+    _flush(tx, kind, chunk, report)
+
+
+def _take(
+    pointer: str,
+    record: PlanRecord | None,
+    issues: list[Issue],
+    seen: set[str],
+    chunk: list[tuple[str, PlanRecord]],
+    report: ImportReport,
+) -> None:
+    for issue in issues:
+        report.add(issue)
+    if record is None:
+        report.failed_rows += 1
+    elif record.id in seen:
+        report.failed_rows += 1
+        report.add(
+            Issue(
+                f"{pointer}/id",
+                f"duplicate id {record.id[:40]!r} in this file",
+                code="duplicate-id",
+            )
+        )
+    else:
+        seen.add(record.id)
+        chunk.append((pointer, record))
+
+
+def _flush(tx: Tx, kind: str, chunk: list[tuple[str, PlanRecord]], report: ImportReport) -> None:
+    if not chunk:
+        return
+    accounts = tx.existing_account_ids(r.account_id for _, r in chunk)
+    reps = tx.existing_rep_ids(sorted({r.rep_id for _, r in chunk if r.rep_id is not None}))
+    good = []
+    for pointer, r in chunk:
+        bad = _reference_issues(pointer, r, accounts, reps)
+        for issue in bad:
+            report.add(issue)
+        if bad:
+            report.failed_rows += 1
+        else:
+            good.append(r)
+    created, updated, unchanged = tx.upsert_plan_records(kind, good)
+    report.created += created
+    report.updated += updated
+    report.unchanged += unchanged
+    chunk.clear()
+
+
+def _reference_issues(
+    pointer: str, r: PlanRecord, accounts: set[str], reps: set[int]
+) -> list[Issue]:
+    out = []
+    if r.account_id not in accounts:
+        out.append(
+            Issue(
+                f"{pointer}/account_id",
+                f"account {r.account_id[:40]!r} does not exist; import it first",
+                code="unknown-account",
+            )
+        )
+    if r.rep_id is not None and r.rep_id not in reps:
+        out.append(Issue(f"{pointer}/rep_id", f"rep {r.rep_id} does not exist", code="unknown-rep"))
+    return out
+
+
+def report_body(report: ImportReport, kind: str, instance: str) -> tuple[int, dict[str, Any]]:
+    """Status and JSON body: 200 with the report, or a 422 problem when nothing was stored."""
+    summary = {
+        "kind": kind,
+        "atomic": report.atomic,
+        "stored": report.stored,
+        "rows": report.rows,
+        "created": report.created,
+        "updated": report.updated,
+        "unchanged": report.unchanged,
+        "failed": report.failed_rows,
+        "errors": [_issue_json(i) for i in report.issues],
+        "warnings": [_issue_json(i) for i in report.warnings],
+        "truncated": report.truncated,
+    }
+    return report_answer(report, summary, instance)
+
+
+def _issue_json(i: Issue) -> dict[str, Any]:
+    parts = i.pointer.split("/")
+    row = next((int(p) for p in parts[1:3] if p.isdigit()), None)
+    column = parts[-1] if row is not None and not parts[-1].isdigit() else None
+    return {"pointer": i.pointer, "reason": i.reason, "code": i.code, "row": row, "column": column}

@@ -1,0 +1,1 @@
+"""Domain objects shaped into API answers (JSON and HTML pages)."""

@@ -1,0 +1,109 @@
+"""Assemble the dashboards: evaluations from ``geo.plan.evaluate*``, the map, then ``maps.dashboard.pages``."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from geo.plan.dashboard import accounts_needing_attention, monthly_revenue, revenue_by_product
+from geo.plan.evaluate import evaluate_territories, records_by_territory
+from geo.plan.goals import evaluate_goals
+from maps import render_territory_map, to_html
+from maps.dashboard.pages import (
+    OverviewRow,
+    TerritoryDashboard,
+    render_overview,
+    render_territory_dashboard,
+)
+from service.settings import Settings
+from service.storage.errors import NotFoundError
+from service.usecases.plan_context import PlanView, rep_scores, rep_scores_of
+
+
+def territory_dashboard_html(
+    view: PlanView, territory_id: int, settings: Settings, *, query: str = ""
+) -> str:
+    """The dashboard page of one leaf territory; 404 when there is no such leaf.
+
+    ``query`` (the request's query string) is kept on the link back to the overview.
+    """
+    data = view.data
+    territory = data.territory_by_id.get(territory_id)
+    if territory is None:
+        raise NotFoundError(
+            f"Territory {territory_id} does not exist or has child territories (no dashboard)."
+        )
+    scores = rep_scores_of(view, settings, territory.rep_ids)
+    funnel = next(
+        f for f in evaluate_territories(data, view.period) if f.territory_id == territory_id
+    )
+    records = records_by_territory(data).get(territory_id, [])
+    accounts = data.accounts_of_territory(territory_id)
+    goals = [
+        g
+        for g in evaluate_goals(data, view.period, today=view.today, rep_scores=scores)
+        if g.territory_id == territory_id
+    ]
+    attention = accounts_needing_attention(
+        data, territory, today=view.today, default_max_service_km=settings.default_max_service_km
+    )
+    dashboard = TerritoryDashboard(
+        territory=territory,
+        period=view.period,
+        today=view.today,
+        funnel=funnel,
+        goals=goals,
+        reps=scores,
+        accounts=len(accounts),
+        annual_net_profit=sum(
+            (a.annual_revenue or 0.0) - (a.cost_to_serve or 0.0) for a in accounts
+        ),
+        products=revenue_by_product(records, view.period),
+        months=monthly_revenue(records, view.period.start.year),
+        attention=attention,
+        account_names={a.id: a.name for a in data.accounts},
+        rep_names={r.id: r.name for r in data.reps},
+    )
+    overview = "/dashboards" + (f"?{query}" if query else "")
+    return render_territory_dashboard(
+        dashboard, map_html=_map_html(view, territory_id, settings), overview_url=overview
+    )
+
+
+def _map_html(view: PlanView, territory_id: int, settings: Settings) -> str:
+    snap = view.snapshot
+    territory = view.data.territory_by_id[territory_id]
+    m = render_territory_map(
+        territory,
+        snap.accounts,
+        snap.assignments,
+        snap.reps,
+        tiles=settings.map_tiles,
+        offline=settings.map_offline_assets,
+    )
+    return to_html(m)
+
+
+def overview_html(view: PlanView, settings: Settings, *, query: str = "") -> str:
+    """The overview page of every leaf territory; links keep ``query`` (period, today)."""
+    data = view.data
+    results = evaluate_goals(
+        data, view.period, today=view.today, rep_scores=rep_scores(view, settings)
+    )
+    rows = []
+    for f in evaluate_territories(data, view.period):
+        counts = Counter(r.status for r in results if r.territory_id == f.territory_id)
+        rows.append(
+            OverviewRow(
+                funnel=f,
+                accounts=len(data.accounts_of_territory(f.territory_id)),
+                reps=len(data.territory_by_id[f.territory_id].rep_ids),
+                goals_met=counts["met"],
+                goals_on_track=counts["on track"],
+                goals_behind=counts["behind"],
+                goals_no_data=counts["no data"],
+            )
+        )
+    suffix = f"?{query}" if query else ""
+    return render_overview(
+        rows, view.period, view.today, link=lambda tid: f"/dashboards/territories/{tid}{suffix}"
+    )

@@ -1,0 +1,206 @@
+"""Gather what the maps need from the store and ``geo``, then call ``maps``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import folium
+
+from geo.distance import flag_too_far
+from geo.flags.overlaps import find_overlaps
+from geo.plan.balance import score_territories
+from geo.travel.load import estimate_travel_load, plan_month, route_for_day
+from maps import (
+    OverlapShape,
+    RouteInput,
+    RouteStop,
+    render_coverage_map,
+    render_rep_map,
+    render_territory_map,
+    to_html,
+)
+from service.settings import Settings
+from service.storage import Store
+from service.travel_config import travel_settings
+from service.usecases.snapshot import Snapshot, load_snapshot
+from service.web.problems import HTTPProblem
+
+
+@dataclass(frozen=True)
+class MapInputs:
+    """A snapshot plus the derived layers: metrics, flags, overlaps, distances."""
+
+    snap: Snapshot
+    metrics: dict[int, dict[str, float]]
+    flags: dict[str, list[str]]
+    overlaps: list[OverlapShape]
+    distances_km: dict[str, float]
+
+
+def gather(store: Store, settings: Settings) -> MapInputs:
+    """Read the store once and compute every layer the coverage map shows."""
+    with store.read() as tx:
+        snap = load_snapshot(tx)
+    if len(snap.accounts) > settings.max_map_features:
+        raise HTTPProblem(
+            422,
+            "too-many-features",
+            "Too many features",
+            f"{len(snap.accounts)} accounts exceed the map limit of {settings.max_map_features}; "
+            "raise TERRITORY_MAX_MAP_FEATURES or use /maps/coverage.png.",
+        )
+    far = flag_too_far(
+        snap.accounts,
+        snap.assignments,
+        snap.reps,
+        default_max_service_km=settings.default_max_service_km,
+    )
+    flags: dict[str, list[str]] = {f.account_id: ["too_far"] for f in far.too_far}
+    points = [(a.id, a.location[0], a.location[1]) for a in snap.accounts if a.location is not None]
+    report = find_overlaps(snap.territories, points, sliver_km2=settings.sliver_km2)
+    overlaps = [
+        OverlapShape(p.geometry, p.a_name, p.b_name, p.overlap_km2)
+        for p in (*report.overlaps, *report.slivers)
+    ]
+    return MapInputs(snap, _metrics(snap, settings), flags, overlaps, _distances(snap))
+
+
+def _metrics(snap: Snapshot, settings: Settings) -> dict[int, dict[str, float]]:
+    ts = travel_settings(settings)
+    balance = score_territories(
+        snap.territories, snap.accounts, snap.assignments, snap.reps, metric="accounts", settings=ts
+    )
+    reps = snap.reps_by_id
+    out: dict[int, dict[str, float]] = {}
+    for row in balance.rows:
+        values = {
+            "accounts": float(row.accounts),
+            "revenue": row.annual_revenue,
+            "net_profit": row.net_profit,
+            "workload_hours": row.workload_hours,
+        }
+        rep = reps.get(row.rep_id) if row.rep_id is not None else None
+        if rep is not None:
+            load = estimate_travel_load(rep, snap.for_rep(rep.id)[0], ts)
+            if load.load_pct is not None:
+                values["load_pct"] = load.load_pct
+        out[row.territory_id] = values
+    return out
+
+
+def _distances(snap: Snapshot) -> dict[str, float]:
+    from service.storage.account_ops import StoredAccount
+    from service.views.accounts import distances_km
+
+    items = [StoredAccount(a, s, 1) for a, s in zip(snap.accounts, snap.assignments, strict=True)]
+    return {
+        s.account.id: d
+        for s, d in zip(items, distances_km(items, snap.reps_by_id), strict=True)
+        if d is not None
+    }
+
+
+def coverage_map(
+    store: Store, settings: Settings, *, metric: str | None, asset_base_url: str = "/static/vendor"
+) -> folium.Map:
+    """The coverage map with every layer."""
+    inputs = gather(store, settings)
+    snap = inputs.snap
+    return render_coverage_map(
+        snap.territories,
+        snap.accounts,
+        snap.assignments,
+        snap.reps,
+        metric=metric,
+        metrics=inputs.metrics,
+        flags=inputs.flags,
+        overlaps=inputs.overlaps,
+        distances_km=inputs.distances_km,
+        tiles=settings.map_tiles,
+        offline=settings.map_offline_assets,
+        asset_base_url=asset_base_url,
+    )
+
+
+def coverage_html(
+    store: Store, settings: Settings, *, metric: str | None, asset_base_url: str = "/static/vendor"
+) -> str:
+    """The coverage map page as HTML."""
+    return to_html(coverage_map(store, settings, metric=metric, asset_base_url=asset_base_url))
+
+
+def rep_map_html(store: Store, settings: Settings, rep_id: int, *, day: int | None) -> str:
+    """A rep's accounts, home, reach and one planned day's route."""
+    with store.read() as tx:
+        rep = tx.get_rep(rep_id)
+        snap = load_snapshot(tx)
+    accounts, assignments = snap.for_rep(rep_id)
+    route = _route(rep, accounts, settings, day) if rep.home is not None else None
+    m = render_rep_map(
+        rep,
+        accounts,
+        assignments,
+        route=route,
+        territories=[t for t in snap.territories if rep_id in t.rep_ids],
+        distances_km=_distances(snap),
+        tiles=settings.map_tiles,
+        offline=settings.map_offline_assets,
+    )
+    return to_html(m)
+
+
+def _route(rep: Any, accounts: list[Any], settings: Settings, day: int | None) -> RouteInput | None:
+    plan = plan_month(rep, accounts, travel_settings(settings))
+    if not plan.days:
+        return None
+    wanted = day or 1
+    if not 1 <= wanted <= len(plan.days):
+        raise HTTPProblem(
+            404, "no-such-day", "No such day", f"The plan has {len(plan.days)} field day(s)."
+        )
+    r = route_for_day(plan, wanted)
+    names = {a.id: a.name or a.id for a in accounts}
+    stops = tuple(
+        RouteStop(s.lon, s.lat, f"{s.order}. {names.get(s.account_id, s.account_id)}")
+        for s in r.stops
+    )
+    return RouteInput(
+        stops,
+        day=wanted,
+        start=rep.home,
+        end=rep.home,
+        distance_km=r.km,
+        duration_hours=r.total_hours,
+    )
+
+
+def territory_map_html(
+    store: Store, settings: Settings, territory_id: int, *, only_rep_id: int | None = None
+) -> str:
+    """One territory with its accounts (only ``only_rep_id``'s when set), reps and flags."""
+    inputs = gather(store, settings)
+    snap = inputs.snap
+    territory = next((t for t in snap.territories if t.id == territory_id), None)
+    if territory is None:
+        from service.storage import NotFoundError
+
+        raise NotFoundError(f"Territory {territory_id} does not exist.")
+    pairs = [
+        (a, s)
+        for a, s in zip(snap.accounts, snap.assignments, strict=True)
+        if s.territory_id == territory_id and (only_rep_id is None or s.rep_id == only_rep_id)
+    ]
+    m = render_territory_map(
+        territory,
+        [a for a, _ in pairs],
+        [s for _, s in pairs],
+        snap.reps,
+        metrics=inputs.metrics,
+        flags=inputs.flags,
+        overlaps=[o for o in inputs.overlaps if territory.name in (o.name_a, o.name_b)],
+        distances_km=inputs.distances_km,
+        tiles=settings.map_tiles,
+        offline=settings.map_offline_assets,
+    )
+    return to_html(m)

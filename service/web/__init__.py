@@ -1,0 +1,1 @@
+"""HTTP plumbing: problems, body limits and JSON, uploads, rate limit, paging, dependencies."""

@@ -1,0 +1,184 @@
+"""HTTP plumbing: body limits, strict JSON, ETags and paging links."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from starlette.datastructures import URL, Headers
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from service.web.problems import PROBLEM_MEDIA_TYPE
+
+_JSON_TYPES = ("application/json", "application/geo+json", "application/merge-patch+json")
+
+
+class BodyGuardMiddleware:
+    """Refuse bodies over the size limit (413) and JSON with NaN/Infinity (422).
+
+    Python's ``json`` accepts the non-standard tokens ``NaN`` and
+    ``Infinity`` (RFC 8259 has no such numbers), and a NaN that reaches
+    shapely produces nonsense instead of an error, so they are stopped here,
+    before any handler runs. Import routes get their own, larger limit.
+    """
+
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int, large_paths: dict[str, int]) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+        self.large_paths = large_paths
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        limit = self.large_paths.get(scope["path"], self.max_body_bytes)
+        headers = Headers(scope=scope)
+        declared = headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await _send_problem(
+                send,
+                scope,
+                413,
+                "content-too-large",
+                "Content too large",
+                f"The body is larger than the limit of {limit} bytes.",
+            )
+            return
+        if scope["path"] in self.large_paths:
+            # Imports stream their body; the route enforces the limit as it reads.
+            await self.app(scope, receive, send)
+            return
+        body, too_large = await _read_body(receive, limit)
+        if too_large:
+            await _send_problem(
+                send,
+                scope,
+                413,
+                "content-too-large",
+                "Content too large",
+                f"The body is larger than the limit of {limit} bytes.",
+            )
+            return
+        content_type = headers.get("content-type", "").split(";")[0].strip().lower()
+        if body and content_type in _JSON_TYPES and (problem := _json_problem(body)) is not None:
+            await _send_problem(send, scope, 422, "invalid-json", "Invalid JSON", problem)
+            return
+        await self.app(scope, _replay(body), send)
+
+
+async def _read_body(receive: Receive, limit: int) -> tuple[bytes, bool]:
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return b"", True
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks), False
+
+
+def _replay(body: bytes) -> Receive:
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return {"type": "http.disconnect"}
+
+    return receive
+
+
+def _reject_constant(token: str) -> Any:
+    raise ValueError(f"{token} is not a JSON number (RFC 8259)")
+
+
+def _json_problem(body: bytes) -> str | None:
+    try:
+        doc = json.loads(body, parse_constant=_reject_constant)
+        # "\ud800"-style escapes decode to lone surrogates, which no UTF-8
+        # store or header can hold: refuse them here, once, for every route.
+        json.dumps(doc, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return "The body contains a lone UTF-16 surrogate escape, which is not valid text."
+    except ValueError as exc:
+        # Only the message of our own refusal is echoed; decoder messages
+        # name a position, never the content.
+        msg = str(exc)
+        return msg if "RFC 8259" in msg else f"The body is not valid JSON: {msg.split(':')[0]}."
+    return None
+
+
+async def _send_problem(
+    send: Send, scope: Scope, status: int, code: str, title: str, detail: str
+) -> None:
+    body = json.dumps(
+        {
+            "type": f"/problems/{code}",
+            "title": title,
+            "status": status,
+            "detail": detail,
+            "instance": scope["path"],
+            "errors": [],
+        }
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+_ETAG_RE = re.compile(r'\s*(W/)?"([^"]*)"\s*')
+
+
+def etag_for(version: int) -> str:
+    """The strong ETag of a versioned resource."""
+    return f'"{version}"'
+
+
+def parse_if_match(value: str | None) -> int | None | str:
+    """The version named by ``If-Match``; ``"*"`` for any; ``None`` if absent.
+
+    Raises ``ValueError`` when the header names no usable version.
+    """
+    if value is None:
+        return None
+    if value.strip() == "*":
+        return "*"
+    versions = []
+    for part in value.split(","):
+        m = _ETAG_RE.fullmatch(part)
+        if m is None or m.group(1) or not m.group(2).isdigit():
+            # Weak ETags never match under If-Match (RFC 9110 section 13.1.1).
+            raise ValueError('If-Match must name a strong ETag such as "3"')
+        versions.append(int(m.group(2)))
+    if len(versions) != 1:
+        raise ValueError("If-Match must name exactly one version")
+    return versions[0]
+
+
+def next_link(url: URL, after: str | int) -> str:
+    """The URL of the next page, keeping every other query parameter."""
+    return str(url.include_query_params(after=str(after)))
+
+
+class GeoJSONResponse(JSONResponse):
+    """GeoJSON bodies (RFC 7946 section 12: application/geo+json)."""
+
+    media_type = "application/geo+json"
