@@ -57,6 +57,13 @@ def design_territories(
     start : ndarray of int, optional
         A starting assignment; METIS or seeded growth otherwise.
 
+    Notes
+    -----
+    Deterministic for a given request and ``seed`` as long as the run ends
+    by itself (tolerance met, or stalled); a run cut by ``time_limit_s`` or
+    a cancel depends on where the clock stopped it. Distances are geodesic
+    km (WGS84); loads are in the units of each metric column.
+
     Returns
     -------
     DesignResult

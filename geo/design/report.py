@@ -22,6 +22,7 @@ def summarize(
     max_dev = {s.name: float(np.abs(dev[:, j]).max()) for j, s in enumerate(request.metrics)}
     pieces = territory_pieces(request, state.assign)
     out = list(findings) + _tolerance_findings(request, dev) + _piece_findings(request, pieces)
+    out += _reach_findings(state)
     return DesignResult(
         assignment=state.assign.copy(),
         loads=state.loads.copy(),
@@ -122,6 +123,20 @@ def _tolerance_findings(request: DesignRequest, dev: np.ndarray) -> list[Finding
             msg = f"{len(bad)} territories outside the {spec.tolerance_pct}% {spec.name} tolerance (worst {worst:.2f}%)"
             out.append(Finding("tolerance_not_met", msg, territories=ids, value=worst))
     return out
+
+
+def _reach_findings(state: State) -> list[Finding]:
+    """Units left in a territory beyond its rep's max drive distance (no other way to place them)."""
+    if state.allowed is None:
+        return []
+    units = np.arange(len(state.assign))
+    bad = np.flatnonzero(~state.allowed[units, state.assign])
+    if not len(bad):
+        return []
+    g = state.request.graph
+    owners = sorted({state.request.territories[int(state.assign[u])].id for u in bad.tolist()})
+    msg = f"{len(bad)} units sit beyond their rep's max drive distance: no reachable territory could take them"
+    return [Finding("unreachable_unit", msg, tuple(g.ids[u] for u in bad.tolist()), tuple(owners))]
 
 
 def _piece_findings(request: DesignRequest, pieces: np.ndarray) -> list[Finding]:

@@ -179,3 +179,17 @@ def test_design_pinned_load_counts_toward_its_territory():
     assert result.max_deviation_pct["m0"] <= 2.0
     assert unit_loads[0] < 0.6 * unit_loads[1]
     assert result.loads[0, 0] == pytest.approx(unit_loads[0] + fixed[0, 0])
+
+
+def test_design_unit_no_rep_may_reach_is_reported():
+    g = grid(6, 1)
+    homes = [(0.05, 0.05), (0.15, 0.05)]
+    unit = locate_in_units(g, np.array(homes))
+    specs = tuple(
+        TerritorySpec(f"rep{i}", home=h, home_unit=int(u), max_drive_km=25.0)
+        for i, (h, u) in enumerate(zip(homes, unit, strict=True))
+    )
+    result = design_territories(request(g, np.ones((g.n, 1)), 2, 50.0, territories=specs))
+    far = [f for f in result.findings if f.kind == "unreachable_unit"]
+    assert far and set(far[0].units) >= {"4-0", "5-0"}
+    assert all(result.contiguous)
