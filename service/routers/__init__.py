@@ -6,6 +6,7 @@ from service.routers import (
     accounts,
     admin,
     cadence,
+    changes,
     flags,
     health,
     home,
@@ -13,6 +14,7 @@ from service.routers import (
     maps,
     pages,
     plan,
+    plan_revision,
     reports,
     reps,
     schedules,
@@ -25,6 +27,7 @@ from service.routers import (
 ROUTERS: tuple[APIRouter, ...] = (
     home.router,
     health.router,
+    changes.router,
     territories.router,
     reps.router,
     cadence.router,
@@ -39,6 +42,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     admin.router,
     plan.router,
     reports.router,
+    plan_revision.router,
     pages.router,
     session.router,
 )

@@ -25,6 +25,7 @@ from service.usecases.cadences import account_keys, applied_rules, stored_rules
 from service.usecases.snapshot import load_snapshot
 from service.views.schedules import schedule_json
 
+
 @dataclass(frozen=True)
 class RepInput:
     """Everything the planner needs for one rep, read in one transaction."""

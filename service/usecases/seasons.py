@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from geo.hierarchy import in_subtree
 from geo.schedule.seasonality import Seasonality, seasonality
-from service.auth import in_subtree
 from service.storage import Store
 from service.views.schedules import season_json
 

@@ -1,7 +1,7 @@
 """Contact scheduling: cadence rules, recorded contacts, latest schedules.
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 """
 
 from alembic import op
@@ -9,8 +9,8 @@ from sqlalchemy import MetaData
 
 from service.storage.schedule_tables import build_schedule_tables
 
-revision = "0003"
-down_revision = "0002"
+revision = "0004"
+down_revision = "0003"
 
 
 def upgrade() -> None:
