@@ -24,7 +24,7 @@ def demo() -> DemoData:
 
 def _owners(demo: DemoData) -> dict[str, tuple[int | None, int | None]]:
     index = TerritoryIndex.build(demo.territories)
-    located = [a for a in demo.accounts]
+    located = list(demo.accounts)
     return {s.account_id: (s.territory_id, s.rep_id) for s in assign_accounts(located, index)}
 
 
