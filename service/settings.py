@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     load_under_pct: float = 70.0
     load_over_pct: float = 100.0
 
+    # Contact schedules: seconds a rep's schedule may search (the request waits).
+    schedule_time_limit_s: float = Field(default=10.0, gt=0, le=600)
+
     # Plan review: accounts above this annual revenue are "large".
     large_account_revenue: float = 250_000.0
 

@@ -18,9 +18,10 @@ from service.storage.change_set_ops import ChangeSetOps
 from service.storage.errors import translate_db_errors
 from service.storage.plan_ops import PlanOps
 from service.storage.rep_ops import RepOps
+from service.storage.schedule_ops import ScheduleOps
 
 
-class Tx(ChangeSetOps, RepOps, AccountOps, AdminOps, PlanOps):
+class Tx(ChangeSetOps, RepOps, AccountOps, AdminOps, PlanOps, ScheduleOps):
     """Operations on one open transaction."""
 
 

@@ -29,6 +29,7 @@ from sqlalchemy.sql.expression import ColumnElement
 from sqlalchemy.types import TypeEngine, UserDefinedType
 
 from service.storage.plan_tables import build_plan_tables
+from service.storage.schedule_tables import build_schedule_tables as schedule_tables
 
 
 class PostgisGeometry(UserDefinedType[bytes]):
@@ -224,18 +225,22 @@ def build_tables(metadata: MetaData, *, postgis: bool) -> dict[str, Table]:
         # is always computed in geo/ with shapely.
         Index("ix_territories_geometry", territories.c.geometry, postgresql_using="gist")
         Index("ix_accounts_location", accounts.c.location, postgresql_using="gist")
-    return build_plan_tables(metadata, postgis=postgis) | {
-        t.name: t
-        for t in (
-            revision,
-            territories,
-            territory_versions,
-            change_sets,
-            reps,
-            accounts,
-            tokens,
-            audit_log,
-            idempotency_keys,
-            geocode_cache,
-        )
-    }
+    return (
+        build_plan_tables(metadata, postgis=postgis)
+        | schedule_tables(metadata, postgis=postgis)
+        | {
+            t.name: t
+            for t in (
+                revision,
+                territories,
+                territory_versions,
+                change_sets,
+                reps,
+                accounts,
+                tokens,
+                audit_log,
+                idempotency_keys,
+                geocode_cache,
+            )
+        }
+    )

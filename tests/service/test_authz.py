@@ -96,6 +96,15 @@ RULES: dict[tuple[str, str], str] = {
     ("POST", "/territories/{territory_id}/split"): STAFF,
     ("POST", "/territories/{territory_id}/merge"): STAFF,
     ("GET", "/plan"): STAFF,
+    ("PUT", "/territories/{territory_id}/cadence"): STAFF,
+    ("GET", "/territories/{territory_id}/cadence"): STAFF,
+    ("GET", "/accounts/{account_id}/cadence"): ANY,
+    ("POST", "/contacts"): ANY,
+    ("GET", "/contacts"): ANY,
+    ("POST", "/reps/{rep_id}/schedule"): ANY,
+    ("GET", "/reps/{rep_id}/schedule"): ANY,
+    ("GET", "/reps/{rep_id}/schedule.ics"): ANY,
+    ("GET", "/analysis/seasonality"): STAFF,
 }
 # Documentation routes FastAPI adds itself.
 FRAMEWORK = {
