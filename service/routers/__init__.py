@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from service.routers import (
     accounts,
     admin,
+    changes,
     flags,
     health,
     home,
@@ -12,6 +13,7 @@ from service.routers import (
     maps,
     pages,
     plan,
+    plan_revision,
     reports,
     reps,
     session,
@@ -22,6 +24,7 @@ from service.routers import (
 ROUTERS: tuple[APIRouter, ...] = (
     home.router,
     health.router,
+    changes.router,
     territories.router,
     reps.router,
     accounts.router,
@@ -33,6 +36,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     admin.router,
     plan.router,
     reports.router,
+    plan_revision.router,
     pages.router,
     session.router,
 )

@@ -7,12 +7,14 @@ on that snapshot after the transaction is closed.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Annotated
 
 from fastapi import Query
+from pydantic import BeforeValidator
 
 from geo.plan.model import PlanData
 from geo.plan.period import Period, check_today, parse_period
@@ -32,8 +34,19 @@ PeriodQuery = Annotated[
         "default: the current year.",
     ),
 ]
+
+
+def _calendar_date(value: object) -> object:
+    # pydantic reads a bare number as a Unix timestamp (today=0 became
+    # 1970-01-01); the document promises a calendar date, so hold to it.
+    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError("expected a date as YYYY-MM-DD")
+    return value
+
+
 TodayQuery = Annotated[
     date | None,
+    BeforeValidator(_calendar_date),
     Query(description="The date the period is judged at (YYYY-MM-DD); default: today (UTC)."),
 ]
 
