@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         out[f"single_k{k}"] = single_case(graph, zips, k, 5 if args.quick else 40)
     accounts = synthetic_accounts(20_000 if args.quick else 100_000, seed=1)
     out["multi_k30"] = multi_case(graph, accounts, 30)
-    out["floor_k100"] = floor_case(graph, zips, 3.0 if args.quick else 8.0)
+    out["floor_k100"] = floor_case(graph, zips, 3.0 if args.quick else 20.0)
     out["h3_workload"] = h3_case(accounts, 50, 4)
     out["rebalance_k30"] = rebalance_case(graph, zips, states, SHIFT)
     if not args.quick:
