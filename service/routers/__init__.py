@@ -7,6 +7,7 @@ from service.routers import (
     admin,
     flags,
     health,
+    jobs,
     locate,
     maps,
     pages,
@@ -31,4 +32,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     plan.router,
     pages.router,
     session.router,
+    jobs.router,
 )

@@ -49,13 +49,14 @@ from service.usecases.import_report import (
     report_answer,
     run_import,
 )
+from service.usecases.jobs import JobCancelled, JobContext
 
 CHUNK_ROWS = 5_000
 log = logging.getLogger("service.import")
 Fingerprint = tuple[tuple[int, int], ...]
 
 
-class ImportCancelled(Exception):
+class ImportCancelled(JobCancelled):
     """The import's job was cancelled before its write; nothing was stored."""
 
 
@@ -65,6 +66,25 @@ class ImportControl:
 
     progress: Callable[[int], None] = lambda rows: None
     cancelled: Callable[[], bool] = lambda: False
+
+
+def import_control(job: JobContext | None, body: IO[bytes], content_type: str) -> ImportControl:
+    """Progress and cancel for an import run as a job (no hooks without one).
+
+    The row total of a CSV is estimated by counting its lines (a quoted
+    field may hold more), so progress stays below 1 until the job is done.
+    """
+    if job is None:
+        return ImportControl()
+    total = _count_lines(body) - 1 if "csv" in content_type else None
+    return ImportControl(progress=lambda rows: job.progress(rows, total), cancelled=job.cancelled)
+
+
+def _count_lines(body: IO[bytes]) -> int:
+    body.seek(0)
+    lines = sum(chunk.count(b"\n") for chunk in iter(lambda: body.read(1 << 20), b""))
+    body.seek(0)
+    return lines
 
 
 @dataclass
@@ -361,6 +381,7 @@ __all__ = [
     "ImportCancelled",
     "ImportControl",
     "ImportReport",
+    "import_control",
     "csv_rows",
     "geojson_rows",
     "import_file",

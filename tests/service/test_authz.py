@@ -88,6 +88,8 @@ RULES: dict[tuple[str, str], str] = {
     ("DELETE", "/session"): PUBLIC,
     ("GET", "/dashboards"): STAFF,
     ("GET", "/dashboards/territories/{territory_id}"): STAFF,
+    ("GET", "/jobs/{job_id}"): ANY,
+    ("DELETE", "/jobs/{job_id}"): ANY,
 }
 # Documentation routes FastAPI adds itself.
 FRAMEWORK = {
@@ -217,8 +219,20 @@ PERSONAS = {
     "admin": ("admin", "own"),
 }
 IDS = {
-    "own": {"rep_id": "1", "account_id": "a1", "territory_id": "2", "token_id": "1"},
-    "other": {"rep_id": "2", "account_id": "b1", "territory_id": "3", "token_id": "1"},
+    "own": {
+        "rep_id": "1",
+        "account_id": "a1",
+        "territory_id": "2",
+        "token_id": "1",
+        "job_id": "0" * 32,
+    },
+    "other": {
+        "rep_id": "2",
+        "account_id": "b1",
+        "territory_id": "3",
+        "token_id": "1",
+        "job_id": "0" * 32,
+    },
 }
 ROLE_OF = {
     "rep-own": "rep",
