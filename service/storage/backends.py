@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import shapely
 from sqlalchemy import Engine, MetaData, Table, and_, create_engine, event, func, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import ConnectionPoolEntry
@@ -81,7 +80,6 @@ def _open_sqlite(database_url: str) -> Backend:
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA busy_timeout=30000")
         cur.close()
-        dbapi_conn.create_function("point_wkb", 2, point_wkb, deterministic=True)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
@@ -122,17 +120,6 @@ def upgrade_postgis_schema(engine: Engine) -> None:
             conn.commit()
 
 
-def point_wkb(lon: float | None, lat: float | None) -> bytes | None:
-    """The WKB of a point as SQLite's ``location`` column holds it (a SQL function there).
-
-    >>> point_wkb(1.0, 2.0)[:5].hex()
-    '0101000000'
-    """
-    if lon is None or lat is None:
-        return None
-    return bytes(shapely.to_wkb(shapely.Point(lon, lat)))
-
-
 def analyze(conn: Any, backend_name: str, tables: tuple[str, ...]) -> None:
     """Refresh the planner's statistics after a bulk load (PostGIS).
 
@@ -150,4 +137,4 @@ def _ensure_revision_row(conn: Any, revision: Table) -> None:
         conn.execute(revision.insert().values(id=1, value=0))
 
 
-__all__ = ["Backend", "analyze", "open_backend", "point_wkb", "upgrade_postgis_schema"]
+__all__ = ["Backend", "analyze", "open_backend", "upgrade_postgis_schema"]

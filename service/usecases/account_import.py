@@ -3,11 +3,12 @@
 1. *Prepare* (no write transaction): stream the upload, parse and check each
    row, geocode it, assign each batch with the vectorised engine against the
    territories as they are now, and stage the rows in a temporary table
-   (``executemany`` on SQLite, ``COPY`` on PostGIS) with the batch kept in
-   a spool file, so a million rows never sit in memory.
+   (``executemany`` on SQLite, ``COPY`` on PostGIS), so a million rows
+   never sit in memory.
 2. *Commit* (one write transaction, writers' lock taken first): if any
-   territory changed since step 1, re-assign the staged accounts against
-   the territories current now and rewrite the assignments that differ;
+   territory changed since step 1, re-assign the staged accounts where an
+   owner can have changed (none for a rename) against the territories
+   current now, and rewrite the assignments that differ;
    then one ``INSERT ... SELECT ... ON CONFLICT`` upsert. So an import always
    assigns against the territories current at its commit, and a territory
    edit that commits later re-assigns the imported rows.
@@ -21,21 +22,19 @@ from __future__ import annotations
 
 import json
 import logging
-import pickle
-import tempfile
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from geo.assign.assignment import assign_accounts
 from geo.assign.index import TerritoryIndex
 from geo.errors import Issue
 from geo.geocode.geocoder import Geocoder, OnlineGeocoder
-from geo.model import Account
+from geo.model import Account, Territory
 from geo.rows import RowFields
 from service.index_cache import IndexCache
 from service.settings import Settings
@@ -43,6 +42,13 @@ from service.storage import Store, Tx
 from service.storage.account_bulk import AccountStaging, staged_row
 from service.storage.backends import analyze
 from service.usecases.account_rows import ParsedRow, csv_rows, geojson_rows, rows_from_upload
+from service.usecases.import_reassign import (
+    Fingerprint,
+    changed_boxes,
+    fingerprint,
+    reassign_in_boxes,
+    stored_fingerprint,
+)
 from service.usecases.import_report import (
     WARNING_CODES,
     ImportReport,
@@ -53,7 +59,6 @@ from service.usecases.jobs import JobCancelled, JobContext
 
 CHUNK_ROWS = 5_000
 log = logging.getLogger("service.import")
-Fingerprint = tuple[tuple[int, int], ...]
 
 
 class ImportCancelled(JobCancelled):
@@ -93,7 +98,7 @@ class _Prepared:
 
     index: TerritoryIndex
     fingerprint: Fingerprint
-    spool: IO[bytes]
+    territories: dict[int, Territory]
     batches: int = 0
     staged: int = 0
     timings: dict[str, float] = field(default_factory=dict)
@@ -113,16 +118,16 @@ def import_rows(
     """Run one import; see the module docstring. Raises :class:`ImportCancelled`."""
     control = control or ImportControl()
     report = ImportReport(atomic=atomic)
-    with store.connection() as conn, tempfile.TemporaryFile() as spool:
+    with store.connection() as conn:
         staging = AccountStaging(conn, store.backend)
         staging.create()
         try:
-            prepared = _snapshot(store, index_cache, spool)
+            prepared = _snapshot(store, index_cache)
             _prepare(prepared, geocoder, rows, staging, report, control, max_rows=max_rows)
             if not (report.failed and atomic):
                 if control.cancelled():
                     raise ImportCancelled
-                _commit(store, conn, index_cache, staging, prepared, report, actor)
+                _commit(store, conn, staging, prepared, report, actor)
         finally:
             staging.drop()
     if report.stored and (report.created or report.updated):
@@ -131,22 +136,17 @@ def import_rows(
     return report
 
 
-def _snapshot(store: Store, index_cache: IndexCache, spool: IO[bytes]) -> _Prepared:
-    """The territory index now, with the (id, version) list it was built from."""
+def _snapshot(store: Store, index_cache: IndexCache) -> _Prepared:
+    """The territory index now, with the territories it was built from."""
     while True:
         with store.read() as tx:
-            before = territory_fingerprint(tx.conn)
+            before = stored_fingerprint(tx)
             index = index_cache.current_in(tx)
-            # Two reads around the index: on PostgreSQL each statement sees the
-            # latest commit, so equal lists prove the index matches them.
-            if territory_fingerprint(tx.conn) == before:
-                return _Prepared(index, before, spool)
-
-
-def territory_fingerprint(conn: Connection) -> Fingerprint:
-    """Every territory's (id, version): versions only grow and ids are never reused."""
-    rows = conn.execute(text("SELECT id, version FROM territories ORDER BY id"))
-    return tuple((int(r[0]), int(r[1])) for r in rows)
+            territories = tx.find_territories()
+            # On PostgreSQL each statement sees the latest commit: an unchanged
+            # (id, version) list around the index proves they all agree.
+            if fingerprint(territories) == before:
+                return _Prepared(index, before, {t.id: t for t in territories})
 
 
 def _prepare(
@@ -185,14 +185,13 @@ def _prepare(
 def _stage(
     prepared: _Prepared, chunk: list[Account], staging: AccountStaging, control: ImportControl
 ) -> None:
-    """Assign one batch against the snapshot, stage it, spool it for a possible re-assignment."""
+    """Assign one batch against the snapshot and stage it."""
     if control.cancelled():
         raise ImportCancelled
     if not chunk:
         return
     assignments = assign_accounts(chunk, prepared.index)
     staging.load([staged_row(a, s) for a, s in zip(chunk, assignments, strict=True)])
-    pickle.dump((list(chunk), assignments), prepared.spool, protocol=pickle.HIGHEST_PROTOCOL)
     prepared.batches += 1
     prepared.staged += len(chunk)
     control.progress(prepared.staged)
@@ -202,34 +201,26 @@ def _stage(
 def _commit(
     store: Store,
     conn: Connection,
-    index_cache: IndexCache,
     staging: AccountStaging,
     prepared: _Prepared,
     report: ImportReport,
     actor: str | None,
 ) -> None:
-    """The one write transaction: re-assign if territories moved, count, upsert."""
+    """The one write transaction: catch up with territory edits, count, upsert."""
     started = time.perf_counter()
     with store.write(conn) as tx:
         locked = time.perf_counter()
-        if territory_fingerprint(tx.conn) != prepared.fingerprint:
-            _reassign(prepared, index_cache.current_in(tx), staging)
+        now = stored_fingerprint(tx)
+        if now != prepared.fingerprint:
+            boxes = changed_boxes(tx, prepared.territories, now)
+            staging.reassign(reassign_in_boxes(tx, staging, boxes))
+            prepared.timings["reassigned_boxes"] = len(boxes)
         report.created, report.updated, report.unchanged = staging.counts()
         staging.upsert(tx.now, actor)
         _record(tx, report, actor)
     prepared.timings["lock_wait_s"] = round(locked - started, 3)
     prepared.timings["write_s"] = round(time.perf_counter() - locked, 3)
     report.stored = True
-
-
-def _reassign(prepared: _Prepared, index: TerritoryIndex, staging: AccountStaging) -> None:
-    """Assign every staged account again (a territory changed) and rewrite what differs."""
-    prepared.spool.seek(0)
-    for _ in range(prepared.batches):
-        accounts, before = pickle.load(prepared.spool)
-        after = assign_accounts(accounts, index)
-        staging.reassign([a for a, b in zip(after, before, strict=True) if a != b])
-    prepared.timings["reassigned"] = 1.0
 
 
 def _record(tx: Tx, report: ImportReport, actor: str | None) -> None:
