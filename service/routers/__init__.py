@@ -5,13 +5,17 @@ from fastapi import APIRouter
 from service.routers import (
     accounts,
     admin,
+    changes,
     flags,
     health,
+    home,
     jobs,
     locate,
     maps,
     pages,
     plan,
+    plan_revision,
+    reports,
     reps,
     session,
     territories,
@@ -19,7 +23,9 @@ from service.routers import (
 )
 
 ROUTERS: tuple[APIRouter, ...] = (
+    home.router,
     health.router,
+    changes.router,
     territories.router,
     reps.router,
     accounts.router,
@@ -30,6 +36,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     maps.router,
     admin.router,
     plan.router,
+    reports.router,
+    plan_revision.router,
     pages.router,
     session.router,
     jobs.router,

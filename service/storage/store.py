@@ -16,14 +16,14 @@ from sqlalchemy import Connection, text
 from service.storage.account_ops import AccountOps
 from service.storage.admin_ops import AdminOps
 from service.storage.backends import Backend, open_backend
+from service.storage.change_set_ops import ChangeSetOps
 from service.storage.errors import translate_db_errors
 from service.storage.job_ops import JobOps
 from service.storage.plan_ops import PlanOps
 from service.storage.rep_ops import RepOps
-from service.storage.territory_ops import TerritoryOps
 
 
-class Tx(TerritoryOps, RepOps, AccountOps, AdminOps, PlanOps, JobOps):
+class Tx(ChangeSetOps, RepOps, AccountOps, AdminOps, PlanOps, JobOps):
     """Operations on one open transaction."""
 
 

@@ -32,7 +32,7 @@ from sqlalchemy import Connection
 
 from geo.assign.assignment import assign_accounts
 from geo.assign.index import TerritoryIndex
-from geo.errors import Issue
+from geo.errors import WARNING_CODES, Issue
 from geo.geocode.geocoder import Geocoder, OnlineGeocoder
 from geo.model import Account, Territory
 from geo.rows import RowFields
@@ -50,7 +50,6 @@ from service.usecases.import_reassign import (
     stored_fingerprint,
 )
 from service.usecases.import_report import (
-    WARNING_CODES,
     ImportReport,
     report_answer,
     run_import,

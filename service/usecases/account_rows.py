@@ -6,11 +6,11 @@ import codecs
 import csv
 import json
 from collections.abc import Iterable, Iterator
-from typing import IO, Any
+from typing import IO
 
-from geo.errors import Issue
+from geo.errors import WARNING_CODES, Issue
 from geo.rows import RowFields, check_header, parse_account_feature, parse_account_row
-from service.usecases.import_report import WARNING_CODES
+from service.web.http import InvalidJSONError, json_issue, parse_json
 
 # (pointer of the row, e.g. "/rows/12" or "/features/3"; its fields or None; its issues)
 ParsedRow = tuple[str, RowFields | None, list[Issue]]
@@ -95,7 +95,10 @@ def _lines_checked(text: codecs.StreamReader) -> Iterator[str]:
 def geojson_rows(payload: bytes) -> Iterator[ParsedRow]:
     """Parse a GeoJSON FeatureCollection of Point Features; pointers ``/features/<i>``."""
     try:
-        doc = json.loads(payload.decode("utf-8-sig"), parse_constant=_no_constant)
+        doc = parse_json(payload)
+    except InvalidJSONError as exc:
+        yield "/", None, [json_issue(exc)]
+        return
     except UnicodeDecodeError:
         yield "/", None, [Issue("/", "the file is not UTF-8", code="bad-encoding")]
         return
@@ -137,10 +140,6 @@ def geojson_rows(payload: bytes) -> Iterator[ParsedRow]:
         return
     for i, feature in enumerate(doc["features"]):
         yield (f"/features/{i}", *parse_account_feature(feature, index=i))
-
-
-def _no_constant(token: str) -> Any:
-    raise ValueError(f"{token} is not a JSON number")
 
 
 def rows_from_upload(content_type: str, spooled: IO[bytes]) -> Iterable[ParsedRow]:

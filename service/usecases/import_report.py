@@ -11,13 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from geo.errors import Issue
+from geo.errors import WARNING_CODES, Issue
 from service.storage import Store, Tx
 
 MAX_REPORTED_ISSUES = 10_000
-WARNING_CODES = frozenset(
-    {"unknown-column", "null-island", "geocode-ambiguous", "geocode-conflict", "geocode-not_found"}
-)
 
 
 class _Rollback(Exception):

@@ -1,7 +1,7 @@
 """Jobs: long work (imports, later design and schedule runs) with progress and a result.
 
-Revision ID: 0003_imports
-Revises: 0002
+Revision ID: 0004_imports
+Revises: 0003
 """
 
 from alembic import op
@@ -9,8 +9,8 @@ from sqlalchemy import MetaData
 
 from service.storage.job_tables import build_job_table
 
-revision = "0003_imports"
-down_revision = "0002"
+revision = "0004_imports"
+down_revision = "0003"
 
 
 def upgrade() -> None:
