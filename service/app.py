@@ -28,6 +28,7 @@ from service.routers import ROUTERS
 from service.settings import Settings, get_settings
 from service.storage import Store
 from service.usecases.account_import import make_geocoder
+from service.usecases.jobs import JobRunner
 from service.web.http import BodyGuardMiddleware
 from service.web.openapi import build_openapi
 from service.web.problems import add_problem_handlers
@@ -76,12 +77,14 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.index_cache = IndexCache(store)
     app.state.geocoder = make_geocoder(settings, store)
     app.state.geocoder.warm_up()
+    app.state.jobs = JobRunner(store)
     log.info(
         json.dumps({"event": "started", "backend": store.name, "version": service.__version__})
     )
     try:
         yield
     finally:
+        app.state.jobs.shutdown()
         store.dispose()
 
 

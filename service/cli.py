@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from service.settings import Settings, get_settings
 
@@ -58,6 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument(
         "--keep-good-rows", action="store_true", help="store the good rows even if some fail"
     )
+    imp.add_argument("--quiet", action="store_true", help="no progress bar")
     imp.set_defaults(func=_import)
 
     render = sub.add_parser("render-map", help="write a map page to a file")
@@ -150,9 +153,34 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
     from service.usecases.account_import import import_file
 
     store = Store.open(settings.database_url)
-    report = import_file(store, settings, args.path, atomic=not args.keep_good_rows, actor="cli")
+    with _progress_bar(args.path, quiet=args.quiet) as control:
+        report = import_file(
+            store, settings, args.path, atomic=not args.keep_good_rows, actor="cli", control=control
+        )
     print(json.dumps(report.summary(), indent=2))
     return 0 if not report.failed or not report.atomic else 1
+
+
+@contextmanager
+def _progress_bar(path: str, *, quiet: bool) -> Iterator[Any]:
+    """A tqdm bar on stderr over the rows staged (the total counts the file's lines)."""
+    from tqdm import tqdm
+
+    from service.usecases.account_import import ImportControl
+
+    with open(path, "rb") as fh:
+        total = sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 20), b"")) - 1
+    if path.lower().endswith((".json", ".geojson")):
+        total = 0
+    bar = tqdm(total=total or None, unit="rows", disable=quiet, file=sys.stderr)
+
+    def progress(rows: int) -> None:
+        bar.update(rows - bar.n)
+
+    try:
+        yield ImportControl(progress=progress)
+    finally:
+        bar.close()
 
 
 def _render_map(args: argparse.Namespace, settings: Settings) -> int:

@@ -10,6 +10,7 @@ from service.routers import (
     flags,
     health,
     home,
+    jobs,
     locate,
     maps,
     pages,
@@ -45,4 +46,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     plan_revision.router,
     pages.router,
     session.router,
+    jobs.router,
 )

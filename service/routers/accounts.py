@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import IO, Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Body, Header, Query, Request, Response
-from fastapi.concurrency import run_in_threadpool
+from fastapi import APIRouter, Body, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import WithJsonSchema
 
@@ -34,7 +33,13 @@ from service.schemas.accounts import (
 from service.storage import ConflictError, Tx
 from service.storage.account_ops import ACCOUNT_FIELDS, AccountFilter
 from service.storage.errors import NotFoundError
-from service.usecases.account_import import import_rows, report_answer, rows_from_upload
+from service.usecases.account_import import (
+    import_control,
+    import_rows,
+    report_answer,
+    rows_from_upload,
+)
+from service.usecases.jobs import JobContext
 from service.views.accounts import account_features
 from service.web import uploads
 from service.web.deps import (
@@ -47,11 +52,14 @@ from service.web.deps import (
 )
 from service.web.http import GeoJSONResponse
 from service.web.paging import PageParams, StrPage, page_of
-from service.web.problems import HTTPProblem
 
 router = APIRouter(prefix="/accounts", tags=["accounts"])
 GEOJSON = "application/geo+json"
-_SCOPE = "account-import"
+_UPLOAD = uploads.UploadRoute(
+    scope="account-import",
+    kind="account-import",
+    media_types=("text/csv", "application/geo+json", "application/csv", "application/json"),
+)
 AccountBody = Annotated[dict[str, Any], Body(), WithJsonSchema(ACCOUNT_FEATURE_SCHEMA)]
 
 
@@ -255,54 +263,37 @@ async def import_accounts(
     atomic: Annotated[
         bool, Query(description="All or nothing (default); false keeps the good rows.")
     ] = True,
-    idempotency_key: Annotated[
-        str | None,
-        Header(
-            max_length=200,
-            description="Retrying with the same key and body replays the first answer.",
-        ),
-    ] = None,
+    idempotency_key: uploads.IdempotencyKey = None,
+    run_async: uploads.AsyncQuery = False,
 ) -> JSONResponse:
-    """Upsert accounts from CSV (text/csv) or GeoJSON; answers with a per-row report."""
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type not in (
-        "text/csv",
-        "application/csv",
-        "application/geo+json",
-        "application/json",
-    ):
-        raise HTTPProblem(
-            415,
-            "unsupported-media-type",
-            "Unsupported media type",
-            "Send text/csv or application/geo+json.",
-        )
-    settings = request.app.state.settings
-    spooled, digest = await uploads.spool_body(request, settings.max_import_bytes)
-    with spooled:
-        if idempotency_key and (
-            seen := await run_in_threadpool(uploads.replay, store, _SCOPE, idempotency_key, digest)
-        ):
-            return JSONResponse(
-                seen[1], status_code=seen[0], headers={"Idempotent-Replayed": "true"}
-            )
-        report = await run_in_threadpool(
-            import_rows,
-            store,
-            request.app.state.index_cache,
-            request.app.state.geocoder,
-            rows_from_upload(content_type, spooled),
+    """Upsert accounts from CSV (text/csv) or GeoJSON; answers with a per-row report.
+
+    With `?async=true` (or `Prefer: respond-async`) it answers 202 at once with
+    `Location: /jobs/{id}`; the job's result is this report.
+    """
+    state = request.app.state
+
+    def run(content_type: str, body: IO[bytes], job: JobContext | None) -> tuple[int, Any]:
+        report = import_rows(
+            state.store,
+            state.index_cache,
+            state.geocoder,
+            rows_from_upload(content_type, body),
             atomic=atomic,
             actor=principal.name,
-            max_rows=settings.max_import_rows,
+            max_rows=state.settings.max_import_rows,
+            control=import_control(job, body, content_type),
         )
-    status, body = report_answer(report, report.summary(), request.url.path)
-    if idempotency_key:
-        await run_in_threadpool(
-            uploads.remember, store, _SCOPE, idempotency_key, digest, status, body
-        )
-    media = "application/json" if status == 200 else "application/problem+json"
-    return JSONResponse(body, status_code=status, media_type=media)
+        return report_answer(report, report.summary(), request.url.path)
+
+    return await uploads.import_upload(
+        request,
+        _UPLOAD,
+        run,
+        owner=principal.name,
+        idempotency_key=idempotency_key,
+        run_async=run_async,
+    )
 
 
 def _parse(request: Request, body: dict[str, Any], path_id: str | None) -> Any:

@@ -7,11 +7,9 @@ and ``/dashboards``.
 
 from __future__ import annotations
 
-import hashlib
-from typing import Annotated, Any, Literal
+from typing import IO, Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Query, Request
-from fastapi.concurrency import run_in_threadpool
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
 from geo.errors import InvalidInputError, Issue
@@ -25,18 +23,18 @@ from service.schemas.analysis import GoalsPut, PlanRecordPage, TerritoryGoalsSto
 from service.schemas.plan import GoalsIn
 from service.storage import Tx
 from service.usecases import plan_import
+from service.usecases.jobs import JobContext
 from service.usecases.plan_context import PeriodQuery
 from service.views.plan import goal_json, record_json
 from service.web import uploads
 from service.web.deps import StoreDep, TerritoryId
 from service.web.paging import StrPage, page_of
-from service.web.problems import HTTPProblem
 
 PlanKind = Annotated[
     Literal["pipeline", "activities"],
     Query(description="What the rows are: pipeline records (default) or activities."),
 ]
-_UPLOAD_TYPES = ("text/csv", "application/csv", "application/json")
+_UPLOAD_TYPES = ("text/csv", "application/json", "application/csv")
 
 pipeline = APIRouter(prefix="/pipeline", tags=["plan"])
 goals = APIRouter(prefix="/territories", tags=["plan"])
@@ -64,62 +62,38 @@ async def import_pipeline(
     atomic: Annotated[
         bool, Query(description="All or nothing (default); false keeps the good rows.")
     ] = True,
-    idempotency_key: Annotated[
-        str | None,
-        Header(
-            max_length=200,
-            description="Retrying with the same key and body replays the first answer.",
-        ),
-    ] = None,
+    idempotency_key: uploads.IdempotencyKey = None,
+    run_async: uploads.AsyncQuery = False,
 ) -> JSONResponse:
-    """Upsert pipeline records or activities (`?kind=`) by id from CSV or JSON; per-row report."""
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type not in _UPLOAD_TYPES:
-        raise HTTPProblem(
-            415,
-            "unsupported-media-type",
-            "Unsupported media type",
-            "Send text/csv or application/json.",
-        )
-    settings = request.app.state.settings
-    spooled, body_digest = await uploads.spool_body(request, settings.max_import_bytes)
-    digest = hashlib.sha256(f"{kind}:{body_digest}".encode()).hexdigest()
-    with spooled:
-        if idempotency_key and (
-            seen := await run_in_threadpool(
-                uploads.replay, store, "pipeline-import", idempotency_key, digest
-            )
-        ):
-            return JSONResponse(
-                seen[1],
-                status_code=seen[0],
-                headers={"Idempotent-Replayed": "true"},
-                media_type=_media(seen[0]),
-            )
+    """Upsert pipeline records or activities (`?kind=`) by id from CSV or JSON; per-row report.
+
+    With `?async=true` (or `Prefer: respond-async`) it answers 202 with
+    `Location: /jobs/{id}`; the job's result is this report.
+    """
+    max_rows = request.app.state.settings.max_import_rows
+
+    def run(content_type: str, body: IO[bytes], job: JobContext | None) -> tuple[int, Any]:
         rows = (
-            plan_import.csv_rows(spooled, kind)
+            plan_import.csv_rows(body, kind)
             if "csv" in content_type
-            else plan_import.json_rows(spooled.read())
+            else plan_import.json_rows(body.read())
         )
-        report = await run_in_threadpool(
-            plan_import.import_plan_rows,
-            store,
-            kind,
-            rows,
-            atomic=atomic,
-            actor=principal.name,
-            max_rows=settings.max_import_rows,
+        report = plan_import.import_plan_rows(
+            store, kind, rows, atomic=atomic, actor=principal.name, max_rows=max_rows, job=job
         )
-    status, body = plan_import.report_body(report, kind, request.url.path)
-    if idempotency_key:
-        await run_in_threadpool(
-            uploads.remember, store, "pipeline-import", idempotency_key, digest, status, body
-        )
-    return JSONResponse(body, status_code=status, media_type=_media(status))
+        return plan_import.report_body(report, kind, request.url.path)
 
-
-def _media(status: int) -> str:
-    return "application/json" if status < 400 else "application/problem+json"
+    route = uploads.UploadRoute(
+        scope="pipeline-import", kind=f"{kind}-import", media_types=_UPLOAD_TYPES, variant=kind
+    )
+    return await uploads.import_upload(
+        request,
+        route,
+        run,
+        owner=principal.name,
+        idempotency_key=idempotency_key,
+        run_async=run_async,
+    )
 
 
 @pipeline.get(

@@ -128,9 +128,21 @@ def _add_change_set_column(conn: Any) -> None:
         conn.exec_driver_sql("ALTER TABLE territory_versions ADD COLUMN change_set_id INTEGER")
 
 
+def analyze(conn: Any, backend_name: str, tables: tuple[str, ...]) -> None:
+    """Refresh the planner's statistics after a bulk load (PostGIS).
+
+    Without them PostgreSQL may plan the next ``IN (...)`` lookups as
+    sequential scans until autovacuum catches up. SQLite's planner needs no
+    such step for these queries (its indexes are used without statistics).
+    """
+    if backend_name == "postgis":
+        for table in tables:
+            conn.exec_driver_sql(f"ANALYZE {table}")
+
+
 def _ensure_revision_row(conn: Any, revision: Table) -> None:
     if conn.execute(revision.select().where(revision.c.id == 1)).first() is None:
         conn.execute(revision.insert().values(id=1, value=0))
 
 
-__all__ = ["Backend", "open_backend", "upgrade_postgis_schema"]
+__all__ = ["Backend", "analyze", "open_backend", "upgrade_postgis_schema"]

@@ -11,17 +11,20 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from sqlalchemy import Connection, text
+
 from service.storage.account_ops import AccountOps
 from service.storage.admin_ops import AdminOps
 from service.storage.backends import Backend, open_backend
 from service.storage.change_set_ops import ChangeSetOps
 from service.storage.errors import translate_db_errors
+from service.storage.job_ops import JobOps
 from service.storage.plan_ops import PlanOps
 from service.storage.rep_ops import RepOps
 from service.storage.schedule_ops import ScheduleOps
 
 
-class Tx(ChangeSetOps, RepOps, AccountOps, AdminOps, PlanOps, ScheduleOps):
+class Tx(ChangeSetOps, RepOps, AccountOps, AdminOps, PlanOps, ScheduleOps, JobOps):
     """Operations on one open transaction."""
 
 
@@ -43,12 +46,35 @@ class Store:
         return self.backend.name
 
     @contextmanager
-    def write(self) -> Iterator[Tx]:
-        """One write transaction: committed whole at the end, or not at all."""
+    def write(self, conn: Connection | None = None) -> Iterator[Tx]:
+        """One write transaction: committed whole at the end, or not at all.
+
+        Writers are serialised from their first statement: SQLite's
+        ``BEGIN IMMEDIATE`` takes the database's write lock, and on PostGIS a
+        transaction-level advisory lock is taken before anything is read. So
+        whatever a writer reads (the territories an import assigns against,
+        the accounts a territory edit re-assigns) is the state as of every
+        commit before it, and no writer can commit rows another writer's
+        re-assignment could not see. Writes are therefore kept short: slow
+        work (parsing, geocoding, assigning uploads) happens before this.
+        ``conn`` runs the transaction on a connection the caller holds (an
+        import whose staging table lives on it).
+        """
         with translate_db_errors():
-            conn = self.backend.engine.connect().execution_options(write=True)
-            with conn, conn.begin():
-                yield Tx(conn, self.backend, write=True)
+            if conn is None:
+                with self.backend.engine.connect() as own:
+                    yield from _write_on(own, self.backend)
+            else:
+                try:
+                    yield from _write_on(conn, self.backend)
+                finally:
+                    conn.execution_options(write=False)
+
+    @contextmanager
+    def connection(self) -> Iterator[Connection]:
+        """One pooled connection held for several transactions (bulk imports)."""
+        with translate_db_errors(), self.backend.engine.connect() as conn:
+            yield conn
 
     @contextmanager
     def read(self) -> Iterator[Tx]:
@@ -72,3 +98,15 @@ class Store:
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.backend.engine.dispose()
+
+
+# Arbitrary constant naming the writers' lock on PostGIS (pg_advisory_xact_lock).
+WRITERS_LOCK_KEY = 727_402
+
+
+def _write_on(conn: Connection, backend: Backend) -> Iterator[Tx]:
+    conn.execution_options(write=True)
+    with conn.begin():
+        if backend.name == "postgis":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": WRITERS_LOCK_KEY})
+        yield Tx(conn, backend, write=True)

@@ -28,6 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.sql.expression import ColumnElement
 from sqlalchemy.types import TypeEngine, UserDefinedType
 
+from service.storage.job_tables import build_job_table
 from service.storage.plan_tables import build_plan_tables
 from service.storage.schedule_tables import build_schedule_tables as schedule_tables
 
@@ -225,6 +226,7 @@ def build_tables(metadata: MetaData, *, postgis: bool) -> dict[str, Table]:
         # is always computed in geo/ with shapely.
         Index("ix_territories_geometry", territories.c.geometry, postgresql_using="gist")
         Index("ix_accounts_location", accounts.c.location, postgresql_using="gist")
+    jobs = build_job_table(metadata)
     return (
         build_plan_tables(metadata, postgis=postgis)
         | schedule_tables(metadata, postgis=postgis)
@@ -241,6 +243,7 @@ def build_tables(metadata: MetaData, *, postgis: bool) -> dict[str, Table]:
                 audit_log,
                 idempotency_keys,
                 geocode_cache,
+                jobs,
             )
         }
     )

@@ -1,225 +1,106 @@
-"""Account imports: stream rows, parse, geocode, assign, upsert in chunks.
+"""Account imports: everything slow before the write lock, one short set-based write after.
 
-One import is one transaction. With ``atomic`` (the default) any failed row
-rolls the whole import back, and the report lists every failure; without it
-the good rows are stored and the bad ones reported. Rows are read as a
-stream and written in chunks, so a file of a million rows never sits in
-memory whole (only the set of ids seen, to catch duplicates, grows with it).
+1. *Prepare* (no write transaction): stream the upload, parse and check each
+   row, geocode it, assign each batch with the vectorised engine against the
+   territories as they are now, and stage the rows in a temporary table
+   (``executemany`` on SQLite, ``COPY`` on PostGIS), so a million rows
+   never sit in memory.
+2. *Commit* (one write transaction, writers' lock taken first): if any
+   territory changed since step 1, re-assign the staged accounts where an
+   owner can have changed (none for a rename) against the territories
+   current now, and rewrite the assignments that differ;
+   then one ``INSERT ... SELECT ... ON CONFLICT`` upsert. So an import always
+   assigns against the territories current at its commit, and a territory
+   edit that commits later re-assigns the imported rows.
+
+With ``atomic`` (the default) any failed row means nothing is written (the
+lock is never taken); without it the good rows are stored and the bad ones
+reported.
 """
 
 from __future__ import annotations
 
-import codecs
-import csv
-import io
 import json
-from collections.abc import Callable, Iterable, Iterator
+import logging
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
+
+from sqlalchemy import Connection
 
 from geo.assign.assignment import assign_accounts
+from geo.assign.index import TerritoryIndex
 from geo.errors import WARNING_CODES, Issue
 from geo.geocode.geocoder import Geocoder, OnlineGeocoder
-from geo.model import Account
-from geo.rows import RowFields, check_header, parse_account_feature, parse_account_row
+from geo.model import Account, Territory
+from geo.rows import RowFields
 from service.index_cache import IndexCache
 from service.settings import Settings
 from service.storage import Store, Tx
-from service.web.http import InvalidJSONError, json_issue, parse_json
+from service.storage.account_bulk import AccountStaging, staged_row
+from service.storage.backends import analyze
+from service.usecases.account_rows import ParsedRow, csv_rows, geojson_rows, rows_from_upload
+from service.usecases.import_reassign import (
+    Fingerprint,
+    changed_boxes,
+    fingerprint,
+    reassign_in_boxes,
+    stored_fingerprint,
+)
+from service.usecases.import_report import (
+    ImportReport,
+    report_answer,
+    run_import,
+)
+from service.usecases.jobs import JobCancelled, JobContext
 
 CHUNK_ROWS = 5_000
-MAX_REPORTED_ISSUES = 10_000
-_WARNING_CODES = WARNING_CODES
+log = logging.getLogger("service.import")
 
 
-class _Rollback(Exception):
-    """Raised inside the transaction to undo an atomic import that had failures."""
+class ImportCancelled(JobCancelled):
+    """The import's job was cancelled before its write; nothing was stored."""
 
 
 @dataclass
-class ImportReport:
-    """What an import did, row by row where something went wrong."""
+class ImportControl:
+    """Hooks a job passes in: progress as rows are prepared, and a cancel flag."""
 
-    atomic: bool
-    rows: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    failed_rows: int = 0
-    stored: bool = False
-    issues: list[Issue] = field(default_factory=list)
-    warnings: list[Issue] = field(default_factory=list)
-    truncated: bool = False
-
-    @property
-    def failed(self) -> bool:
-        """True when any row failed."""
-        return self.failed_rows > 0
-
-    def add(self, issue: Issue) -> None:
-        """Record one problem, keeping the report bounded."""
-        target = self.warnings if issue.code in _WARNING_CODES else self.issues
-        if len(self.issues) + len(self.warnings) < MAX_REPORTED_ISSUES:
-            target.append(issue)
-        else:
-            self.truncated = True
-
-    def summary(self) -> dict[str, Any]:
-        """The report as JSON."""
-        return {
-            "atomic": self.atomic,
-            "stored": self.stored,
-            "rows": self.rows,
-            "created": self.created,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-            "failed": self.failed_rows,
-            "errors": [_issue_json(i) for i in self.issues],
-            "warnings": [_issue_json(i) for i in self.warnings],
-            "truncated": self.truncated,
-        }
+    progress: Callable[[int], None] = lambda rows: None
+    cancelled: Callable[[], bool] = lambda: False
 
 
-def _issue_json(i: Issue) -> dict[str, Any]:
-    parts = i.pointer.split("/")
-    out: dict[str, Any] = {"pointer": i.pointer, "reason": i.reason, "code": i.code}
-    if len(parts) >= 3 and parts[1] in ("rows", "features") and parts[2].isdigit():
-        out["row"] = int(parts[2])
-        out["column"] = parts[-1] if len(parts) > 3 else None
-    if i.location is not None:
-        out["location"] = list(i.location)
-    return out
+def import_control(job: JobContext | None, body: IO[bytes], content_type: str) -> ImportControl:
+    """Progress and cancel for an import run as a job (no hooks without one).
 
-
-# (pointer of the row, e.g. "/rows/12" or "/features/3"; its fields or None; its issues)
-ParsedRow = tuple[str, RowFields | None, list[Issue]]
-
-
-def csv_rows(stream: IO[bytes]) -> Iterator[ParsedRow]:
-    """Parse a CSV byte stream into typed rows; row numbers count data rows from 1.
-
-    The header is row 0. A byte sequence that is not UTF-8 stops the import
-    with the row where it was found, since every later row is suspect too.
+    The row total of a CSV is estimated by counting its lines (a quoted
+    field may hold more), so progress stays below 1 until the job is done.
     """
-    text = codecs.getreader("utf-8-sig")(stream)  # errors="strict" is the default
-    lines = _lines_checked(text)
-    reader = csv.DictReader(lines)
-    try:
-        header = reader.fieldnames
-    except _EncodingProblem as exc:
-        yield "/rows/0", None, [Issue("/rows/0", exc.reason, code="bad-encoding")]
-        return
-    if not header:
-        yield (
-            "/rows/0",
-            None,
-            [Issue("/rows/0", "the file is empty: no header row", code="empty-file")],
-        )
-        return
-    header_issues = check_header(list(header))
-    if header_issues:
-        yield "/rows/0", None, header_issues
-    if any(i.code not in _WARNING_CODES for i in header_issues):
-        return
-    yield from _data_rows(reader)
+    if job is None:
+        return ImportControl()
+    total = _count_lines(body) - 1 if "csv" in content_type else None
+    return ImportControl(progress=lambda rows: job.progress(rows, total), cancelled=job.cancelled)
 
 
-def _data_rows(reader: csv.DictReader[str]) -> Iterator[ParsedRow]:
-    number = 0
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except _EncodingProblem as exc:
-            yield (
-                f"/rows/{number + 1}",
-                None,
-                [Issue(f"/rows/{number + 1}", exc.reason, code="bad-encoding")],
-            )
-            return
-        except csv.Error as exc:
-            yield (
-                f"/rows/{number + 1}",
-                None,
-                [Issue(f"/rows/{number + 1}", f"malformed CSV: {exc}", code="bad-csv")],
-            )
-            return
-        number += 1
-        yield (f"/rows/{number}", *parse_account_row(row, row_number=number))
+def _count_lines(body: IO[bytes]) -> int:
+    body.seek(0)
+    lines = sum(chunk.count(b"\n") for chunk in iter(lambda: body.read(1 << 20), b""))
+    body.seek(0)
+    return lines
 
 
-class _EncodingProblem(Exception):
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+@dataclass
+class _Prepared:
+    """What step 1 leaves for step 2."""
 
-
-def _lines_checked(text: codecs.StreamReader) -> Iterator[str]:
-    line_no = 0
-    while True:
-        try:
-            line = text.readline()
-        except UnicodeDecodeError as exc:
-            raise _EncodingProblem(
-                f"the file is not UTF-8 (bad byte near line {line_no + 1}, {exc.reason}); "
-                "save it as UTF-8 and try again"
-            ) from exc
-        if not line:
-            return
-        line_no += 1
-        yield line
-
-
-def geojson_rows(payload: bytes) -> Iterator[ParsedRow]:
-    """Parse a GeoJSON FeatureCollection of Point Features; pointers ``/features/<i>``."""
-    try:
-        doc = parse_json(payload)
-    except InvalidJSONError as exc:
-        yield "/", None, [json_issue(exc)]
-        return
-    except UnicodeDecodeError:
-        yield "/", None, [Issue("/", "the file is not UTF-8", code="bad-encoding")]
-        return
-    except ValueError as exc:
-        yield "/", None, [Issue("/", f"not valid JSON: {str(exc).split(':')[0]}", code="bad-json")]
-        return
-    try:
-        json.dumps(doc, ensure_ascii=False).encode("utf-8")
-    except UnicodeEncodeError:
-        yield (
-            "/",
-            None,
-            [Issue("/", "the file contains a lone UTF-16 surrogate escape", code="bad-encoding")],
-        )
-        return
-    if (
-        not isinstance(doc, dict)
-        or doc.get("type") != "FeatureCollection"
-        or not isinstance(doc.get("features"), list)
-    ):
-        yield (
-            "/",
-            None,
-            [
-                Issue(
-                    "/type",
-                    "expected a GeoJSON FeatureCollection with a features list",
-                    code="wrong-type",
-                )
-            ],
-        )
-        return
-    if not doc["features"]:
-        yield (
-            "/features",
-            None,
-            [Issue("/features", "the collection has no features", code="empty-file")],
-        )
-        return
-    for i, feature in enumerate(doc["features"]):
-        yield (f"/features/{i}", *parse_account_feature(feature, index=i))
+    index: TerritoryIndex
+    fingerprint: Fingerprint
+    territories: dict[int, Territory]
+    batches: int = 0
+    staged: int = 0
+    timings: dict[str, float] = field(default_factory=dict)
 
 
 def import_rows(
@@ -231,81 +112,53 @@ def import_rows(
     atomic: bool,
     actor: str | None,
     max_rows: int,
+    control: ImportControl | None = None,
 ) -> ImportReport:
-    """Run one import in one transaction; see the module docstring."""
+    """Run one import; see the module docstring. Raises :class:`ImportCancelled`."""
+    control = control or ImportControl()
     report = ImportReport(atomic=atomic)
-
-    def work(tx: Tx) -> None:
-        _run(tx, index_cache, geocoder, rows, report, max_rows=max_rows)
-
-    return run_import(store, report, work, entity="account", actor=actor)
-
-
-def run_import(
-    store: Store,
-    report: ImportReport,
-    work: Callable[[Tx], None],
-    *,
-    entity: str,
-    actor: str | None,
-) -> ImportReport:
-    """Run ``work`` in one write transaction; undo it all when an atomic import had failures.
-
-    Every import route (accounts, pipeline, activities) goes through here, so
-    the all-or-nothing rule and the audit entry live in one place.
-    """
-    try:
-        with store.write() as tx:
-            work(tx)
-            if report.failed and report.atomic:
-                raise _Rollback
-            if report.created or report.updated:
-                tx.audit(
-                    actor,
-                    "import",
-                    entity,
-                    None,
-                    {
-                        "created": report.created,
-                        "updated": report.updated,
-                        "failed": report.failed_rows,
-                    },
-                )
-            report.stored = True
-    except _Rollback:
-        report.created = report.updated = report.unchanged = 0
+    with store.connection() as conn:
+        staging = AccountStaging(conn, store.backend)
+        staging.create()
+        try:
+            prepared = _snapshot(store, index_cache)
+            _prepare(prepared, geocoder, rows, staging, report, control, max_rows=max_rows)
+            if not (report.failed and atomic):
+                if control.cancelled():
+                    raise ImportCancelled
+                _commit(store, conn, staging, prepared, report, actor)
+        finally:
+            staging.drop()
+    if report.stored and (report.created or report.updated):
+        _analyze(store)
+    log.info(json.dumps({"event": "import", "rows": report.rows, **prepared.timings}))
     return report
 
 
-def report_answer(
-    report: ImportReport, summary: dict[str, Any], instance: str
-) -> tuple[int, dict[str, Any]]:
-    """Status and body of an import: 200 with the report, or a 422 problem when nothing was stored.
-
-    The problem's ``errors`` are the failed rows; the whole report stands alongside.
-    """
-    if report.stored:
-        return 200, summary
-    return 422, {
-        "type": "/problems/import-failed",
-        "title": "Import failed",
-        "status": 422,
-        "detail": f"{report.failed_rows} row(s) failed; nothing was stored (atomic import).",
-        "instance": instance,
-        **summary,
-    }
+def _snapshot(store: Store, index_cache: IndexCache) -> _Prepared:
+    """The territory index now, with the territories it was built from."""
+    while True:
+        with store.read() as tx:
+            before = stored_fingerprint(tx)
+            index = index_cache.current_in(tx)
+            territories = tx.find_territories()
+            # On PostgreSQL each statement sees the latest commit: an unchanged
+            # (id, version) list around the index proves they all agree.
+            if fingerprint(territories) == before:
+                return _Prepared(index, before, {t.id: t for t in territories})
 
 
-def _run(
-    tx: Tx,
-    index_cache: IndexCache,
+def _prepare(
+    prepared: _Prepared,
     geocoder: Geocoder,
     rows: Iterable[ParsedRow],
+    staging: AccountStaging,
     report: ImportReport,
+    control: ImportControl,
     *,
     max_rows: int,
 ) -> None:
-    index = index_cache.current_in(tx)
+    started = time.perf_counter()
     seen: set[str] = set()
     chunk: list[Account] = []
     for pointer, fields, issues in rows:
@@ -320,11 +173,72 @@ def _run(
                         "/rows", f"more than {max_rows} rows; split the file", code="too-many-rows"
                     )
                 )
-                return
+                break
         _take(pointer, fields, issues, seen, chunk, report, geocoder)
         if len(chunk) >= CHUNK_ROWS:
-            _flush(tx, index, chunk, report)
-    _flush(tx, index, chunk, report)
+            _stage(prepared, chunk, staging, control)
+    _stage(prepared, chunk, staging, control)
+    prepared.timings["prepare_s"] = round(time.perf_counter() - started, 3)
+
+
+def _stage(
+    prepared: _Prepared, chunk: list[Account], staging: AccountStaging, control: ImportControl
+) -> None:
+    """Assign one batch against the snapshot and stage it."""
+    if control.cancelled():
+        raise ImportCancelled
+    if not chunk:
+        return
+    assignments = assign_accounts(chunk, prepared.index)
+    staging.load([staged_row(a, s) for a, s in zip(chunk, assignments, strict=True)])
+    prepared.batches += 1
+    prepared.staged += len(chunk)
+    control.progress(prepared.staged)
+    chunk.clear()
+
+
+def _commit(
+    store: Store,
+    conn: Connection,
+    staging: AccountStaging,
+    prepared: _Prepared,
+    report: ImportReport,
+    actor: str | None,
+) -> None:
+    """The one write transaction: catch up with territory edits, count, upsert."""
+    started = time.perf_counter()
+    with store.write(conn) as tx:
+        locked = time.perf_counter()
+        now = stored_fingerprint(tx)
+        if now != prepared.fingerprint:
+            boxes = changed_boxes(tx, prepared.territories, now)
+            staging.reassign(reassign_in_boxes(tx, staging, boxes))
+            prepared.timings["reassigned_boxes"] = len(boxes)
+        report.created, report.updated, report.unchanged = staging.counts()
+        staging.upsert(tx.now, actor)
+        _record(tx, report, actor)
+    prepared.timings["lock_wait_s"] = round(locked - started, 3)
+    prepared.timings["write_s"] = round(time.perf_counter() - locked, 3)
+    report.stored = True
+
+
+def _record(tx: Tx, report: ImportReport, actor: str | None) -> None:
+    if report.created or report.updated:
+        tx.bump_revision()
+        tx.audit(
+            actor,
+            "import",
+            "account",
+            None,
+            {"created": report.created, "updated": report.updated, "failed": report.failed_rows},
+        )
+
+
+def _analyze(store: Store) -> None:
+    # After the commit, in its own transaction: ANALYZE takes no lock that
+    # blocks readers or writers, and keeps the write transaction short.
+    with store.connection() as conn, conn.begin():
+        analyze(conn, store.name, ("accounts",))
 
 
 def _take(
@@ -339,7 +253,7 @@ def _take(
     for issue in issues:
         report.add(issue)
     if fields is None:
-        if any(i.code not in _WARNING_CODES for i in issues):
+        if any(i.code not in WARNING_CODES for i in issues):
             report.failed_rows += 1
         return
     if fields.id in seen:
@@ -381,41 +295,40 @@ def _take(
     chunk.append(fields.to_account(geocode))
 
 
-def _flush(tx: Tx, index: Any, chunk: list[Account], report: ImportReport) -> None:
-    if not chunk:
-        return
-    assignments = assign_accounts(chunk, index)
-    created, updated, unchanged = tx.upsert_accounts(
-        list(zip(chunk, assignments, strict=True)), actor=None
-    )
-    report.created += created
-    report.updated += updated
-    report.unchanged += unchanged
-    chunk.clear()
-
-
 def import_file(
-    store: Store, settings: Settings, path: str, *, atomic: bool, actor: str | None
+    store: Store,
+    settings: Settings,
+    path: str,
+    *,
+    atomic: bool,
+    actor: str | None,
+    control: ImportControl | None = None,
 ) -> ImportReport:
     """The CLI's import: a CSV or GeoJSON file on disk."""
-    from service.index_cache import IndexCache
-
     geocoder = make_geocoder(settings)
     p = Path(path)
+    cache = IndexCache(store)
     if p.suffix.lower() in (".geojson", ".json"):
-        rows: Iterable[ParsedRow] = geojson_rows(p.read_bytes())
         return import_rows(
-            store, IndexCache(store), geocoder, rows, atomic=atomic, actor=actor, max_rows=10**9
+            store,
+            cache,
+            geocoder,
+            geojson_rows(p.read_bytes()),
+            atomic=atomic,
+            actor=actor,
+            max_rows=10**9,
+            control=control,
         )
     with p.open("rb") as fh:
         return import_rows(
             store,
-            IndexCache(store),
+            cache,
             geocoder,
             csv_rows(fh),
             atomic=atomic,
             actor=actor,
             max_rows=10**9,
+            control=control,
         )
 
 
@@ -454,11 +367,16 @@ def cached_online(online: OnlineGeocoder | None, store: Store | None) -> OnlineG
     return StoreCachedGeocoder(online, store)
 
 
-def rows_from_upload(content_type: str, spooled: IO[bytes]) -> Iterable[ParsedRow]:
-    """Pick the parser for an upload's media type."""
-    if content_type in ("application/geo+json", "application/json"):
-        return geojson_rows(spooled.read())
-    return csv_rows(spooled)
-
-
-__all__ = ["ImportReport", "csv_rows", "geojson_rows", "import_rows", "import_file", "io"]
+__all__ = [
+    "ImportCancelled",
+    "ImportControl",
+    "ImportReport",
+    "import_control",
+    "csv_rows",
+    "geojson_rows",
+    "import_file",
+    "import_rows",
+    "report_answer",
+    "rows_from_upload",
+    "run_import",
+]

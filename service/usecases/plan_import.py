@@ -19,7 +19,8 @@ from geo.errors import Issue
 from geo.plan.rows import check_plan_header, parse_plan_row
 from service.storage import Store, Tx
 from service.storage.plan_ops import PlanRecord
-from service.usecases.account_import import ImportReport, report_answer, run_import
+from service.usecases.import_report import ImportReport, report_answer, run_import
+from service.usecases.jobs import JobCancelled, JobContext
 from service.web.http import InvalidJSONError, json_issue, parse_json
 
 CHUNK_ROWS = 5_000
@@ -106,12 +107,17 @@ def import_plan_rows(
     atomic: bool,
     actor: str | None,
     max_rows: int,
+    job: JobContext | None = None,
 ) -> ImportReport:
-    """Run one import of ``kind`` (pipeline or activities) in one transaction."""
+    """Run one import of ``kind`` (pipeline or activities) in one transaction.
+
+    Run as a job, it reports progress per chunk and, when cancelled, raises
+    :class:`JobCancelled` inside the transaction, so nothing is stored.
+    """
     report = ImportReport(atomic=atomic)
 
     def work(tx: Tx) -> None:
-        _run(tx, kind, rows, report, max_rows=max_rows, warn_unknown=True)
+        _run(tx, kind, rows, report, max_rows=max_rows, warn_unknown=True, job=job)
 
     return run_import(store, report, work, entity=kind, actor=actor)
 
@@ -124,6 +130,7 @@ def _run(
     *,
     max_rows: int,
     warn_unknown: bool,
+    job: JobContext | None,
 ) -> None:
     seen: set[str] = set()
     chunk: list[tuple[str, PlanRecord]] = []
@@ -146,7 +153,16 @@ def _run(
         _take(pointer, record, row_issues, seen, chunk, report)
         if len(chunk) >= CHUNK_ROWS:
             _flush(tx, kind, chunk, report)
+            _check_job(job, report.rows)
     _flush(tx, kind, chunk, report)
+    _check_job(job, report.rows)
+
+
+def _check_job(job: JobContext | None, rows: int) -> None:
+    if job is not None:
+        job.progress(rows, None)
+        if job.cancelled():
+            raise JobCancelled
 
 
 def _take(

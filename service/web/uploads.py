@@ -1,7 +1,11 @@
-"""Uploads for the import routes: the body spooled under a size limit, Idempotency-Key replays.
+"""Uploads for the import routes: one :func:`import_upload` every import route calls.
 
-Each route keeps its keys under its own ``scope`` in one table, so one key
-used on two routes never replays the other's answer.
+It checks the media type, spools the body under a size limit, replays the
+first answer for a repeated Idempotency-Key (same status, media type and
+body), runs the import in a worker thread or as a job (``?async=true`` or
+``Prefer: respond-async``: 202 and ``Location: /jobs/{id}``), and remembers
+the answer. Each route keeps its keys under its own ``scope`` in one table,
+so one key used on two routes never replays the other's answer.
 """
 
 from __future__ import annotations
@@ -9,12 +13,149 @@ from __future__ import annotations
 import hashlib
 import json
 import tempfile
-from typing import IO, Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import IO, Annotated, Any
 
-from fastapi import Request
+from fastapi import Header, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
 
 from service.storage import Store
+from service.usecases.jobs import JobContext, JobRunner
 from service.web.problems import HTTPProblem
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        max_length=200,
+        description="Retrying with the same key and body replays the first answer.",
+    ),
+]
+AsyncQuery = Annotated[
+    bool,
+    Query(
+        alias="async",
+        description="Run as a job: 202 with Location: /jobs/{id} (also `Prefer: respond-async`).",
+    ),
+]
+# An import: (media type, the spooled body, the job's context or None) -> (status, body).
+ImportRun = Callable[[str, IO[bytes], JobContext | None], tuple[int, dict[str, Any]]]
+
+
+@dataclass(frozen=True)
+class UploadRoute:
+    """What differs between import routes."""
+
+    scope: str  # where its Idempotency-Keys are kept
+    kind: str  # the job kind, e.g. "account-import"
+    media_types: tuple[str, ...]  # accepted Content-Types (the first ones are advertised)
+    variant: str = ""  # folded into the body digest (e.g. pipeline vs activities)
+
+
+async def import_upload(
+    request: Request,
+    route: UploadRoute,
+    run: ImportRun,
+    *,
+    owner: str,
+    idempotency_key: str | None,
+    run_async: bool = False,
+) -> JSONResponse:
+    """The one import orchestration; see the module docstring."""
+    content_type = _media_type(request, route)
+    store: Store = request.app.state.store
+    spooled, digest = await spool_body(request, request.app.state.settings.max_import_bytes)
+    if route.variant:
+        digest = hashlib.sha256(f"{route.variant}:{digest}".encode()).hexdigest()
+    owned: IO[bytes] | None = spooled
+    try:
+        if idempotency_key and (
+            seen := await run_in_threadpool(replay, store, route.scope, idempotency_key, digest)
+        ):
+            return import_answer(*seen, replayed=True)
+        if run_async or _prefers_async(request):
+            status, body = await run_in_threadpool(
+                _submit, request.app.state.jobs, route, run, content_type, spooled, owner
+            )
+            owned = None  # the job owns (and closes) the file now
+        else:
+            status, body = await run_in_threadpool(run, content_type, spooled, None)
+    finally:
+        if owned is not None:
+            owned.close()
+    if idempotency_key:
+        await run_in_threadpool(remember, store, route.scope, idempotency_key, digest, status, body)
+    return import_answer(status, body)
+
+
+def import_answer(status: int, body: dict[str, Any], *, replayed: bool = False) -> JSONResponse:
+    """An import's answer: problem+json for errors, ``Location`` for an accepted job."""
+    headers = {"Idempotent-Replayed": "true"} if replayed else {}
+    if status == 202:
+        headers["Location"] = str(body["href"])
+    media = "application/json" if status < 400 else "application/problem+json"
+    return JSONResponse(body, status_code=status, media_type=media, headers=headers)
+
+
+def job_json(job: Any) -> dict[str, Any]:
+    """A job as JSON (the body of ``GET /jobs/{id}`` and of a 202)."""
+    return {
+        "id": job.id,
+        "href": f"/jobs/{job.id}",
+        "kind": job.kind,
+        "owner": job.owner,
+        "status": job.status,
+        "progress": job.progress,
+        "rows_done": job.rows_done,
+        "rows_total": job.rows_total,
+        "params": job.params,
+        "result": job.result,
+        "created_at": job.created_at.isoformat(),
+        "updated_at": job.updated_at.isoformat(),
+        "finished_at": job.finished_at.isoformat() if job.finished_at else None,
+    }
+
+
+def _media_type(request: Request, route: UploadRoute) -> str:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type not in route.media_types:
+        raise HTTPProblem(
+            415,
+            "unsupported-media-type",
+            "Unsupported media type",
+            f"Send {' or '.join(route.media_types[:2])}.",
+        )
+    return content_type
+
+
+def _prefers_async(request: Request) -> bool:
+    prefer = request.headers.get("prefer", "")
+    return any(p.strip().lower() == "respond-async" for p in prefer.split(","))
+
+
+def _submit(
+    jobs: JobRunner,
+    route: UploadRoute,
+    run: ImportRun,
+    content_type: str,
+    spooled: IO[bytes],
+    owner: str,
+) -> tuple[int, dict[str, Any]]:
+    def work(context: JobContext) -> tuple[bool, dict[str, Any]]:
+        with spooled:
+            status, body = run(content_type, spooled, context)
+        return status < 400, body
+
+    params = {"content_type": content_type, "bytes": _size(spooled)}
+    return 202, job_json(jobs.submit(route.kind, owner, params, work))
+
+
+def _size(spooled: IO[bytes]) -> int:
+    spooled.seek(0, 2)
+    size = spooled.tell()
+    spooled.seek(0)
+    return size
 
 
 async def spool_body(request: Request, limit: int) -> tuple[IO[bytes], str]:

@@ -91,6 +91,8 @@ RULES: dict[tuple[str, str], str] = {
     ("GET", "/reports/territories/{territory_id}.pdf"): STAFF,
     ("GET", "/reports/reps/{rep_id}.pdf"): ANY,
     ("GET", "/dashboards/territories/{territory_id}"): STAFF,
+    ("GET", "/jobs/{job_id}"): ANY,
+    ("DELETE", "/jobs/{job_id}"): ANY,
     ("POST", "/territories/changes"): STAFF,
     ("POST", "/territories/changes/{change_set_id}/revert"): STAFF,
     ("POST", "/territories/{territory_id}/split"): STAFF,
@@ -257,6 +259,7 @@ IDS = {
         "account_id": "a1",
         "territory_id": "2",
         "token_id": "1",
+        "job_id": "0" * 32,
         "change_set_id": "1",
     },
     "other": {
@@ -264,6 +267,7 @@ IDS = {
         "account_id": "b1",
         "territory_id": "3",
         "token_id": "1",
+        "job_id": "0" * 32,
         "change_set_id": "1",
     },
 }

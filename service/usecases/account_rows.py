@@ -1,0 +1,149 @@
+"""Account upload parsers: CSV and GeoJSON streams into typed rows with their issues."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import json
+from collections.abc import Iterable, Iterator
+from typing import IO
+
+from geo.errors import WARNING_CODES, Issue
+from geo.rows import RowFields, check_header, parse_account_feature, parse_account_row
+from service.web.http import InvalidJSONError, json_issue, parse_json
+
+# (pointer of the row, e.g. "/rows/12" or "/features/3"; its fields or None; its issues)
+ParsedRow = tuple[str, RowFields | None, list[Issue]]
+
+
+def csv_rows(stream: IO[bytes]) -> Iterator[ParsedRow]:
+    """Parse a CSV byte stream into typed rows; row numbers count data rows from 1.
+
+    The header is row 0. A byte sequence that is not UTF-8 stops the import
+    with the row where it was found, since every later row is suspect too.
+    """
+    text = codecs.getreader("utf-8-sig")(stream)  # errors="strict" is the default
+    lines = _lines_checked(text)
+    reader = csv.DictReader(lines)
+    try:
+        header = reader.fieldnames
+    except _EncodingProblem as exc:
+        yield "/rows/0", None, [Issue("/rows/0", exc.reason, code="bad-encoding")]
+        return
+    if not header:
+        yield (
+            "/rows/0",
+            None,
+            [Issue("/rows/0", "the file is empty: no header row", code="empty-file")],
+        )
+        return
+    header_issues = check_header(list(header))
+    if header_issues:
+        yield "/rows/0", None, header_issues
+    if any(i.code not in WARNING_CODES for i in header_issues):
+        return
+    yield from _data_rows(reader)
+
+
+def _data_rows(reader: csv.DictReader[str]) -> Iterator[ParsedRow]:
+    number = 0
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except _EncodingProblem as exc:
+            yield (
+                f"/rows/{number + 1}",
+                None,
+                [Issue(f"/rows/{number + 1}", exc.reason, code="bad-encoding")],
+            )
+            return
+        except csv.Error as exc:
+            yield (
+                f"/rows/{number + 1}",
+                None,
+                [Issue(f"/rows/{number + 1}", f"malformed CSV: {exc}", code="bad-csv")],
+            )
+            return
+        number += 1
+        yield (f"/rows/{number}", *parse_account_row(row, row_number=number))
+
+
+class _EncodingProblem(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _lines_checked(text: codecs.StreamReader) -> Iterator[str]:
+    line_no = 0
+    while True:
+        try:
+            line = text.readline()
+        except UnicodeDecodeError as exc:
+            raise _EncodingProblem(
+                f"the file is not UTF-8 (bad byte near line {line_no + 1}, {exc.reason}); "
+                "save it as UTF-8 and try again"
+            ) from exc
+        if not line:
+            return
+        line_no += 1
+        yield line
+
+
+def geojson_rows(payload: bytes) -> Iterator[ParsedRow]:
+    """Parse a GeoJSON FeatureCollection of Point Features; pointers ``/features/<i>``."""
+    try:
+        doc = parse_json(payload)
+    except InvalidJSONError as exc:
+        yield "/", None, [json_issue(exc)]
+        return
+    except UnicodeDecodeError:
+        yield "/", None, [Issue("/", "the file is not UTF-8", code="bad-encoding")]
+        return
+    except ValueError as exc:
+        yield "/", None, [Issue("/", f"not valid JSON: {str(exc).split(':')[0]}", code="bad-json")]
+        return
+    try:
+        json.dumps(doc, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        yield (
+            "/",
+            None,
+            [Issue("/", "the file contains a lone UTF-16 surrogate escape", code="bad-encoding")],
+        )
+        return
+    if (
+        not isinstance(doc, dict)
+        or doc.get("type") != "FeatureCollection"
+        or not isinstance(doc.get("features"), list)
+    ):
+        yield (
+            "/",
+            None,
+            [
+                Issue(
+                    "/type",
+                    "expected a GeoJSON FeatureCollection with a features list",
+                    code="wrong-type",
+                )
+            ],
+        )
+        return
+    if not doc["features"]:
+        yield (
+            "/features",
+            None,
+            [Issue("/features", "the collection has no features", code="empty-file")],
+        )
+        return
+    for i, feature in enumerate(doc["features"]):
+        yield (f"/features/{i}", *parse_account_feature(feature, index=i))
+
+
+def rows_from_upload(content_type: str, spooled: IO[bytes]) -> Iterable[ParsedRow]:
+    """Pick the parser for an upload's media type."""
+    if content_type in ("application/geo+json", "application/json"):
+        return geojson_rows(spooled.read())
+    return csv_rows(spooled)

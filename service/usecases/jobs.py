@@ -1,0 +1,137 @@
+"""Jobs: long work run by a small thread pool, with progress and cancel kept in the store.
+
+A job is generic (a ``kind``, an ``owner``, ``params`` and a JSON
+``result``) so that imports, and later design and schedule runs, share one
+resource (``/jobs/{id}``). The worker that accepted a job runs it; any
+worker can read it, and a cancel recorded by any worker is seen by the
+runner within :data:`POLL_S`.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+from service.storage import Store
+from service.storage.job_ops import Job
+
+log = logging.getLogger("service.jobs")
+POLL_S = 0.5
+
+
+class JobCancelled(Exception):
+    """Raised by work that stopped because its job was cancelled (nothing stored)."""
+
+
+class JobContext:
+    """What running work sees: report progress, ask whether it was cancelled.
+
+    Progress writes are throttled to one per :data:`POLL_S`, which is also
+    when the stored cancel flag is read (so a cancel from another worker
+    arrives too).
+    """
+
+    def __init__(self, store: Store, job_id: str) -> None:
+        self.store = store
+        self.job_id = job_id
+        self._cancel = threading.Event()
+        self._last = 0.0
+
+    def progress(self, done: int, total: int | None) -> None:
+        """Record ``done`` of ``total`` rows (``total`` None when not known yet)."""
+        now = time.monotonic()
+        if now - self._last < POLL_S:
+            return
+        self._last = now
+        fraction = min(done / total, 0.99) if total else 0.0
+        with self.store.write() as tx:
+            tx.update_job(self.job_id, rows_done=done, rows_total=total, progress=fraction)
+            if tx.get_job(self.job_id).cancel_requested:
+                self._cancel.set()
+
+    def cancelled(self) -> bool:
+        """True once a cancel was asked for (here or in another worker)."""
+        return self._cancel.is_set()
+
+    def cancel(self) -> None:
+        """Ask the work to stop (this worker's fast path)."""
+        self._cancel.set()
+
+
+# The work: given its context, returns (succeeded, result JSON).
+Work = Callable[[JobContext], tuple[bool, dict[str, Any]]]
+
+
+class JobRunner:
+    """A thread pool for jobs; started and stopped by the app's lifespan."""
+
+    def __init__(self, store: Store, workers: int = 2) -> None:
+        self.store = store
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="job")
+        self._running: dict[str, JobContext] = {}
+        self._lock = threading.Lock()
+
+    def submit(self, kind: str, owner: str, params: dict[str, Any], work: Work) -> Job:
+        """Store a queued job and run ``work`` for it in the pool."""
+        with self.store.write() as tx:
+            job = tx.create_job(kind, owner, params)
+        context = JobContext(self.store, job.id)
+        with self._lock:
+            self._running[job.id] = context
+        future: Future[None] = self._pool.submit(self._run, context, work)
+        future.add_done_callback(lambda _: self._forget(job.id))
+        return job
+
+    def cancel(self, job_id: str) -> Job:
+        """Cancel a job: a queued one at once, a running one at its next check."""
+        with self.store.write() as tx:
+            job = tx.get_job(job_id)
+            if job.status == "queued":
+                tx.update_job(job_id, status="cancelled", cancel_requested=True)
+            else:
+                tx.update_job(job_id, cancel_requested=True)
+            job = tx.get_job(job_id)
+        with self._lock:
+            context = self._running.get(job_id)
+        if context is not None:
+            context.cancel()
+        return job
+
+    def shutdown(self) -> None:
+        """Cancel what runs and wait for the threads (the app is stopping)."""
+        with self._lock:
+            contexts = list(self._running.values())
+        for context in contexts:
+            context.cancel()
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def _run(self, context: JobContext, work: Work) -> None:
+        with self.store.write() as tx:
+            if not tx.update_job(context.job_id, status="running"):
+                return  # cancelled while queued
+        try:
+            ok, result = work(context)
+        except JobCancelled:
+            self._finish(context.job_id, "cancelled", None)
+        except Exception:  # a job must end in a state, whatever went wrong
+            log.exception("job %s failed", context.job_id)
+            self._finish(context.job_id, "failed", {"detail": "internal error; see the logs"})
+        else:
+            self._finish(context.job_id, "done" if ok else "failed", result)
+
+    def _finish(self, job_id: str, status: str, result: dict[str, Any] | None) -> None:
+        values: dict[str, Any] = {"status": status, "result": result}
+        if status == "done":
+            values["progress"] = 1.0
+        if result is not None and isinstance(result.get("rows"), int):
+            values["rows_done"] = values["rows_total"] = result["rows"]
+        with self.store.write() as tx:
+            tx.update_job(job_id, **values)
+
+    def _forget(self, job_id: str) -> None:
+        with self._lock:
+            self._running.pop(job_id, None)
