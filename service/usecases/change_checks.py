@@ -17,8 +17,14 @@ import shapely
 from geo.errors import InvalidInputError, Issue, OverlapError
 from geo.flags.clip import clip_to_neighbours
 from geo.flags.overlaps import OverlapPair, overlaps_with
+from geo.hierarchy import in_subtree
 from geo.model import Territory
-from service.auth import Principal, ensure_can_write_territory, forbidden, in_subtree
+from service.auth import (
+    Principal,
+    ensure_can_write_territory,
+    ensure_drawing_in_region,
+    forbidden,
+)
 from service.storage import Tx
 from service.storage.errors import ConflictError, NotFoundError, PreconditionFailedError
 from service.storage.territory_ops import TerritoryDraft, check_version
@@ -90,6 +96,19 @@ def authorize(
             if p.old is not None:
                 check_version(p.old, p.op.expected_version)
         except (HTTPProblem, PreconditionFailedError) as exc:
+            failures[p.index] = exc
+
+
+def authorize_drawings(
+    tx: Tx, principal: Principal, plans: Sequence[Planned], failures: Failures
+) -> None:
+    """A regional manager's shapes may not cover territories outside the region."""
+    for p in _live(plans, failures):
+        if p.draft is None:
+            continue
+        try:
+            ensure_drawing_in_region(principal, p.draft.geometry, tx, p.op.id)
+        except HTTPProblem as exc:
             failures[p.index] = exc
 
 

@@ -71,6 +71,7 @@ RULES: dict[tuple[str, str], str] = {
     ("GET", "/maps/coverage.png"): STAFF,
     ("GET", "/maps/reps/{rep_id}"): ANY,
     ("GET", "/maps/territories/{territory_id}"): ANY,
+    ("GET", "/"): PUBLIC,
     ("GET", "/editor"): PUBLIC,
     ("GET", "/me"): PUBLIC,
     ("POST", "/pipeline/import"): STAFF,
@@ -87,6 +88,8 @@ RULES: dict[tuple[str, str], str] = {
     ("GET", "/session"): ANY,
     ("DELETE", "/session"): PUBLIC,
     ("GET", "/dashboards"): STAFF,
+    ("GET", "/reports/territories/{territory_id}.pdf"): STAFF,
+    ("GET", "/reports/reps/{rep_id}.pdf"): ANY,
     ("GET", "/dashboards/territories/{territory_id}"): STAFF,
     ("POST", "/territories/changes"): STAFF,
     ("POST", "/territories/changes/{change_set_id}/revert"): STAFF,
@@ -111,6 +114,15 @@ TERRITORY_WRITES = {
     and "{territory_id}" in m[1]
     and not m[1].endswith("/goals")
 }
+# Writes to an account or rep of another region (issue 13); the PUTs here send
+# an empty body, refused (422) before any object is looked at.
+REGION_WRITES = {
+    m
+    for m in RULES
+    if m[0] in ("PATCH", "DELETE") and m[1] in ("/accounts/{account_id}", "/reps/{rep_id}")
+}
+# Where existence itself is private, "not yours" answers as "does not exist".
+HIDDEN_FROM_REPS = {("GET", "/accounts/{account_id}")}
 
 SQUARE = json.loads(shapely.to_geojson(shapely.box(-83.2, 39.2, -83.1, 39.3)))
 BODIES: dict[tuple[str, str], Any] = {
@@ -267,8 +279,8 @@ def _expected(route: tuple[str, str], persona: str) -> str:
         return "403"
     scoped = any(f"{{{p}}}" in route[1] for p in REP_SCOPED_PARAMS)
     if persona == "rep-other" and scoped:
-        return "403"
-    if persona == "manager-outside" and route in TERRITORY_WRITES:
+        return "404" if route in HIDDEN_FROM_REPS else "403"
+    if persona == "manager-outside" and route in TERRITORY_WRITES | REGION_WRITES:
         return "403"
     return "allowed"
 
