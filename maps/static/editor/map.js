@@ -75,7 +75,8 @@ export function hideSaved(id) { if (S.layers[id]) { group.removeLayer(S.layers[i
 // Labels larger territories first; a label that would cover one already
 // shown is hidden until zooming makes room.
 export function declutter() {
-  const shown = [];
+  // Problem notes on the map outrank names.
+  const shown = Array.from(document.querySelectorAll(".problem-tip")).map((n) => n.getBoundingClientRect());
   const labelled = Object.values(S.layers).filter((l) => group.hasLayer(l) && l.getTooltip());
   labelled.sort((a, b) => area(b) - area(a));
   labelled.forEach((layer) => {
@@ -136,6 +137,7 @@ export function marker(loc, text) {
   m.addTo(problems);
   const e = m.getElement();
   e.dataset.lon = loc[0]; e.dataset.lat = loc[1];
+  declutter();
 }
 
 export function zoomTo(layer) { map.fitBounds(layer.getBounds(), {padding: [40, 40], maxZoom: 14}); }

@@ -1,7 +1,7 @@
 /* The notice panel: a title, a sentence, the service's findings in words
    (with map markers where they have a place) and action buttons. */
 import {S, $, el, api, humanReason, pointerWords, SLIVER_KM2} from "./state.js";
-import {map, marker, problems} from "./map.js";
+import {map, marker, problems, declutter} from "./map.js";
 
 // kind: ok | error | overlap | conflict | ask. errors: [{reason, pointer, location}].
 // actions: [[label, fn, class]]. `ops` names change-set operations in pointers.
@@ -33,7 +33,7 @@ export function notice(kind, title, detail, errors, actions, ops) {
 
 export function closeNotice() { $("notice").hidden = true; }
 
-export function clearProblems() { problems.clearLayers(); }
+export function clearProblems() { problems.clearLayers(); declutter(); }
 
 // Warnings worth a person's time: overlaps under the sliver size are noise.
 export function worthShowing(w) {

@@ -27,9 +27,13 @@ export function km2(value) {
   return Number(value).toLocaleString("en-US", {minimumFractionDigits: 1, maximumFractionDigits: 1}) + " km\u00b2";
 }
 
-// Server reasons print areas as "0.1234 km2"; show them like every other area.
+// Server reasons print areas as "0.1234 km2" and name territories by id
+// ("territory 2 ('East')", "territories [3, 4]"); say both as people do.
 export function humanReason(text) {
-  return String(text || "").replace(/(-?\d+(?:\.\d+)?)\s*km2\b/g, (m, v) => km2(Number(v)));
+  return String(text || "")
+    .replace(/(-?\d+(?:\.\d+)?)\s*km2\b/g, (m, v) => km2(Number(v)))
+    .replace(/territory (\d+) \((['"])(.*?)\2\)/g, (m, id, q, name) => quoted(name))
+    .replace(/territories \[([\d, ]+)\]/g, (m, ids) => ids.split(",").map((i) => nameOf(Number(i))).join(", "));
 }
 
 const FIELD_WORDS = {name: "Name", code: "Code", parent_id: "Parent", rep_ids: "Reps", rules: "Rules",
