@@ -5,12 +5,14 @@ from fastapi import APIRouter
 from service.routers import (
     accounts,
     admin,
+    changes,
     flags,
     health,
     locate,
     maps,
     pages,
     plan,
+    plan_revision,
     reps,
     session,
     territories,
@@ -19,6 +21,7 @@ from service.routers import (
 
 ROUTERS: tuple[APIRouter, ...] = (
     health.router,
+    changes.router,
     territories.router,
     reps.router,
     accounts.router,
@@ -29,6 +32,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     maps.router,
     admin.router,
     plan.router,
+    plan_revision.router,
     pages.router,
     session.router,
 )
