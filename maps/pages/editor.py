@@ -192,7 +192,7 @@ _EDITOR_SIDE = """
     <div id="notice-actions" class="actions"></div>
   </section>
   <section id="details" class="panel">
-    <h2><span id="details-title">No territory selected</span>
+    <h2><span id="details-title" tabindex="-1">No territory selected</span>
       <span id="unsaved" class="unsaved" hidden>\u25cf Unsaved changes</span></h2>
     <p id="details-meta" class="hint"></p>
     <p id="readonly-note" class="hint" hidden>Read-only: your token may view territories

@@ -516,6 +516,16 @@ def test_merge_then_cancel_at_the_overlap_prompt_loses_nothing(
     assert (_version(world, west), _version(world, east)) == (1, 1)
     assert "nothing was written" in page.inner_text("#status")
     assert page.locator("#unsaved").is_visible()  # the draft is still there to change
+    dialogs: list[str] = []
+
+    def leave(dialog: Any) -> None:
+        dialogs.append(dialog.type)
+        dialog.dismiss()
+
+    page.on("dialog", leave)
+    page.close(run_before_unload=True)  # leaving with unsaved changes asks first
+    page.wait_for_timeout(500)  # dismissed: the page stays, and its events arrive
+    assert dialogs == ["beforeunload"] and not page.is_closed()
 
 
 def test_conflict_reapply_keeps_the_other_managers_vertex_move_and_adds_the_rename(
@@ -640,7 +650,20 @@ def test_overlap_kept_once_is_not_asked_again_and_notices_speak_words(
 
 def test_sliver_warnings_are_not_shown(browser_tab: Tabs, world: World) -> None:
     # Sliver overlaps West by 0.00002 degrees of longitude: about 0.02 km².
-    _create(world, "Sliver", (-83.10002, 39.90, -83.05, 40.00))
+    sliver = _create(world, "Sliver", (-83.10002, 39.90, -83.05, 40.00))
+    west = world.territories["West"]
+    with world.app.api() as api:  # the service does report it, as a sliver
+        dry = api.post(
+            "/territories/changes",
+            json={
+                "operations": [
+                    {"op": "patch", "id": west, "if_match": '"1"', "properties": {"name": "W"}}
+                ],
+                "dry_run": True,
+            },
+        ).json()
+    warned = [w for r in dry["results"] for w in r["warnings"] if w.get("territory_id") == sliver]
+    assert warned and all(w["is_sliver"] for w in warned), dry
     tab = _sign_in_editor(browser_tab, world.tokens["Alice"])
     page = tab.page
     _open_territory(tab, "West")
@@ -718,3 +741,32 @@ def test_save_stays_in_view_and_labels_do_not_overlap(
     labels = page.evaluate(_VISIBLE_BOXES, ".territory-label")
     tab.shot("labels")
     assert labels and not _overlapping(labels), labels
+
+
+def test_restore_asks_and_warns_about_the_overlap_it_would_bring_back(
+    browser_tab: Tabs, world: World
+) -> None:
+    west = world.territories["West"]
+    with world.app.api() as api:  # West shrinks to its southern half; Later takes the north
+        api.put(
+            f"/territories/{west}",
+            json={
+                "type": "Feature",
+                "geometry": box(-83.30, 39.80, -83.10, 39.90),
+                "properties": {"name": "West", "code": "W1", "rep_ids": [world.reps["Ann"]]},
+            },
+            headers={"If-Match": '"1"'},
+        ).raise_for_status()
+    _create(world, "Later", (-83.30, 39.90, -83.10, 40.00))
+    tab = _sign_in_editor(browser_tab, world.tokens["Alice"])
+    page = tab.page
+    _open_territory(tab, "West")
+    page.click("#history-button")
+    page.click("#history-list button[data-version='1']")
+    page.wait_for_selector("#notice.overlap:not([hidden])")
+    tab.shot("restore-warns")
+    text = page.inner_text("#notice")
+    assert "Restore version 1" in text and "\u201cLater\u201d" in text and "km\u00b2" in text
+    page.click("#notice-actions button:has-text('Cancel')")
+    page.wait_for_selector("#status:has-text('Not restored')")
+    assert _version(world, west) == 2

@@ -38,35 +38,8 @@ export function changesShape(ops) { return ops.some((o) => o.op === "create" || 
 // Send `ops` as one change set: {ok, status, body}.
 export function post(ops, policy, dryRun) {
   const body = {operations: ops, on_overlap: policy, repair: false, dry_run: dryRun};
-  return api.call("POST", "/territories/changes", {body: body}).then((r) => {
-    const missing = (r.status === 404 || r.status === 405) && !((r.body || {}).errors || []).length;
-    return missing ? single(ops, policy, dryRun) : r;
-  });
+  return api.call("POST", "/territories/changes", {body: body});
 }
-
-// A service without change sets (before v2) takes one operation per
-// request. One create/replace/patch maps onto it exactly; the dry run is
-// then the old `reject` write, checked when it is sent for real.
-function single(ops, policy, dryRun) {
-  const o = ops[0];
-  if (ops.length !== 1 || o.op === "delete") {
-    return Promise.resolve({ok: false, status: 501, body: {title: "Not available",
-      detail: "This service cannot write several territories in one transaction (it has no /territories/changes)."}});
-  }
-  if (dryRun) { return Promise.resolve({ok: true, status: 200, body: {results: []}, unchecked: true}); }
-  const q = "?on_overlap=" + policy;
-  const sent = o.op === "create" ? api.call("POST", "/territories" + q, {body: o.feature})
-    : o.op === "replace" ? api.call("PUT", "/territories/" + o.id + q, {body: o.feature, ifMatch: unquote(o.if_match)})
-    : api.call("PATCH", "/territories/" + o.id + q, {body: {properties: o.properties}, ifMatch: unquote(o.if_match)});
-  return sent.then((r) => {
-    if (!r.ok) { return r; }
-    const f = r.body;
-    return {ok: true, status: r.status, body: {results: [{op: o.op, id: f.id, version: f.properties.version,
-      warnings: f.warnings || [], repairs: f.repairs || []}]}};
-  });
-}
-
-function unquote(tag) { return String(tag).replace(/"/g, ""); }
 
 export function isOverlap(r) {
   const b = r.body || {};
@@ -88,7 +61,7 @@ export async function submit(ops, sel) {
     }
   }
   let r = await post(ops, policy, false);
-  if (isOverlap(r)) {  // a neighbour moved since the dry run, or an old service
+  if (isOverlap(r)) {  // a neighbour moved between the dry run and now
     policy = await overlapChoice(r, ops, sel);
     if (!policy) { return null; }
     r = await post(ops, policy, false);

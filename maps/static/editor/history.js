@@ -37,7 +37,7 @@ async function restoreVersion(v) {
   progress(true, "Checking what restoring version " + v.version + " would do\u2026");
   const dry = await post([op], "warn", true);
   progress(false);
-  const overlaps = dry.ok && !dry.unchecked ? overlapWarnings(dry.body) : M.overlapsOf(old.geometry, s.id).map((o) => ({
+  const overlaps = dry.ok ? overlapWarnings(dry.body) : M.overlapsOf(old.geometry, s.id).map((o) => ({
     reason: "Would overlap " + nameOf(o.id) + " by " + o.km2.toFixed(4) + " km2."}));
   const choice = await ask(overlaps.length ? "overlap" : "ask", "Restore version " + v.version + " of " + label() + "?",
     "This makes version " + v.version + " (saved by " + (v.updated_by || "someone") + ") current again as a new version; " +

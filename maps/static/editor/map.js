@@ -165,7 +165,8 @@ export function territoryList(q) {
     const b = el("button", {type: "button", "data-id": f.id}, el("span", {"class": "swatch"}),
                  p.name, p.code ? el("small", {}, " " + p.code) : null, el("small", {"class": "ver"}, " v" + p.version));
     b.querySelector(".swatch").style.background = colour(f);
-    b.addEventListener("click", () => onPick(f.id, true));
+    // A click with detail 0 came from the keyboard (Enter or Space).
+    b.addEventListener("click", (e) => onPick(f.id, true, e.detail === 0));
     ul.appendChild(el("li", S.sel && S.sel.id === f.id ? {"class": "active"} : {}, b));
   });
   $("count").textContent = "(" + items.length + ")";

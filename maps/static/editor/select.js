@@ -36,14 +36,16 @@ function mode() {
 
 export function list() { M.territoryList($("filter").value.trim().toLowerCase()); }
 
-export function pick(id, zoom) {
+// `byKeyboard`: focus goes to the first field; a pointer choice focuses the
+// panel's heading instead, so a phone does not pop its keyboard up.
+export function pick(id, zoom, byKeyboard) {
   if (map().pm.globalDrawModeEnabled()) { return; }
   if (S.mode === "merge") { S.onMerge(id); return; }
   if (S.sel && S.sel.id === id) { $("f-name").focus(); return; }
   if (dirty()) { api.status("Save or discard the changes to " + label() + " first.", "error"); return; }
   startEdit(S.territories[id], S.territories[id].geometry);
   if (zoom) { M.zoomTo(S.sel.layer); }
-  $("f-name").focus();  // keyboard users land in the form, not on <body>
+  (byKeyboard ? $("f-name") : $("details-title")).focus();  // never left on <body>
 }
 
 function map() { return M.map; }
