@@ -52,8 +52,11 @@ export function pointerWords(pointer, ops) {
     out.push(op ? (op.id ? nameOf(op.id) : OP_WORDS[op.op] || "a change") : "change " + (Number(parts[1]) + 1));
     parts.splice(0, 2);
   }
-  const fields = parts.filter((p) => FIELD_WORDS[p]).map((p) => FIELD_WORDS[p]);
-  const index = parts.length && /^\d+$/.test(parts[parts.length - 1]) ? " (entry " + (Number(parts[parts.length - 1]) + 1) + ")" : "";
+  const fields = parts.filter((p) => FIELD_WORDS[p] && p !== "feature").map((p) => FIELD_WORDS[p]);
+  // An index counts only in lists people made: the third rep, not a coordinate.
+  const last = parts[parts.length - 1], owner = parts[parts.length - 2];
+  const listed = /^\d+$/.test(last || "") && ["rep_ids", "industries", "products"].indexOf(owner) >= 0;
+  const index = listed ? " (entry " + (Number(last) + 1) + ")" : "";
   if (fields.length) { out.push(fields[fields.length - 1] + index); }
   return out.join(", ");
 }
