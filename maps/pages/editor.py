@@ -1,10 +1,14 @@
 """The manager's territory editor: an HTML shell that works through the API.
 
-The page holds no data. Its script (``static/editor/editor.js``) signs in
-with a token the user types, loads territories from ``/territories`` and
-saves through the same public API, with ``If-Match``. Drawing and vertex
-editing come from Leaflet-Geoman, splits and merges from JSTS, all served
-from ``static/vendor`` so the page works offline. This module also builds
+The page holds no data. Its ES modules (``static/editor/main.js`` and the
+modules it imports: state, map, form, changes, conflicts, select, history,
+notice) sign in with a token the user types, load territories from
+``/territories`` and save every edit as one change set
+(``POST /territories/changes``) with each territory's ``if_match``, checked
+first by a dry run of the same set. Drawing and vertex editing come from
+Leaflet-Geoman, split and merge previews from JSTS, all served from
+``static/vendor`` so the page works offline. A rep's token gets a read-only
+view. This module also builds
 the pieces the ``/me`` page shares: the page shell, the base-map choice and
 the Content-Security-Policy that goes with them.
 """

@@ -102,6 +102,22 @@ def test_a_manager_picks_a_rep_on_the_me_page(browser_tab: Tabs, world: World) -
     assert page.evaluate("location.search") == f"?rep={world.reps['Bob']}"
 
 
+_BOXES = """sel => [...document.querySelectorAll(sel)]
+  .filter(e => e.offsetParent !== null)
+  .map(e => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; })
+  .filter(r => r[2] > r[0] && r[3] > r[1])"""
+
+
+def _overlapping(boxes: list[list[float]]) -> list[tuple[int, int]]:
+    """Pairs of boxes (left, top, right, bottom) that cover each other by more than a pixel."""
+    return [
+        (i, j)
+        for i, a in enumerate(boxes)
+        for j, b in enumerate(boxes[:i])
+        if a[0] < b[2] - 1 and b[0] < a[2] - 1 and a[1] < b[3] - 1 and b[1] < a[3] - 1
+    ]
+
+
 _NO_INNER_SCROLL = """() => [...document.querySelectorAll('.side, .layout, .panel.accounts')]
   .every(e => e.scrollHeight <= e.clientHeight + 1)"""
 
@@ -140,3 +156,5 @@ def test_the_book_reads_on_a_desktop_and_on_a_phone(
     last = rows.last
     last.scroll_into_view_if_needed()
     assert last.is_visible()
+    header = page.evaluate(_BOXES, ".bar h1, .bar .who > *, .bar #status")
+    assert not _overlapping(header), header
