@@ -8,11 +8,13 @@ from service.routers import (
     changes,
     flags,
     health,
+    home,
     locate,
     maps,
     pages,
     plan,
     plan_revision,
+    reports,
     reps,
     session,
     territories,
@@ -20,6 +22,7 @@ from service.routers import (
 )
 
 ROUTERS: tuple[APIRouter, ...] = (
+    home.router,
     health.router,
     changes.router,
     territories.router,
@@ -32,6 +35,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     maps.router,
     admin.router,
     plan.router,
+    reports.router,
     plan_revision.router,
     pages.router,
     session.router,

@@ -25,13 +25,13 @@ from service.views.serialize import iso, territory_feature
 from service.views.territory_flags import territory_flags
 from service.web.deps import (
     BBoxQuery,
-    LimitQuery,
     SettingsDep,
     StoreDep,
     TerritoryId,
     parse_bbox,
 )
-from service.web.http import GeoJSONResponse, etag_for, next_link
+from service.web.http import GeoJSONResponse, etag_for
+from service.web.paging import IntPage, page_of
 from service.web.problems import HTTPProblem
 
 router = APIRouter(prefix="/territories", tags=["territories"])
@@ -65,25 +65,18 @@ def list_territories(
     request: Request,
     store: StoreDep,
     principal: Annotated[Principal, allow(*ANYONE)],
-    limit: LimitQuery = None,
-    after: Annotated[
-        int, Query(ge=0, le=2**31 - 1, description="Return territories with a larger id (paging).")
-    ] = 0,
+    page: IntPage,
     bbox: BBoxQuery = None,
     code: Annotated[str | None, Query(max_length=100)] = None,
     parent_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
 ) -> JSONResponse:
     """Territories as a GeoJSON FeatureCollection, by id, optionally within a bbox."""
-    page = request.app.state.settings.page_limit_default if limit is None else limit
     boxes = parse_bbox(bbox)
     with store.read() as tx:
-        found = tx.find_territories(code=code, parent_id=parent_id, after_id=after)
+        found = tx.find_territories(code=code, parent_id=parent_id, after_id=page.after)
     found = [t for t in found if _visible(principal, t.rep_ids) and _meets(t.geometry, boxes)]
-    items = found[:page]
-    more = len(found) > page
-    links = [{"href": str(request.url), "rel": "self", "type": GEOJSON}]
-    if more:
-        links.append({"href": next_link(request.url, items[-1].id), "rel": "next", "type": GEOJSON})
+    cut = page_of(request, found, page, lambda t: t.id, GEOJSON)
+    items, links = cut.items, cut.links
     body = {
         "type": "FeatureCollection",
         "features": [territory_feature(t) for t in items],
@@ -139,7 +132,7 @@ def get_territory(
         t = tx.get_territory(territory_id)
         if not _visible(principal, t.rep_ids):
             raise forbidden("A rep may read only the territories they belong to.")
-        flags = territory_flags(request, tx, t) if include == "flags" else None
+        flags = territory_flags(tx, t, request.app.state.settings) if include == "flags" else None
     return JSONResponse(
         territory_feature(t, flags=flags), media_type=GEOJSON, headers={"ETag": etag_for(t.version)}
     )

@@ -18,7 +18,13 @@ from geo.errors import InvalidInputError, Issue, OverlapError
 from geo.flags.clip import clip_to_neighbours
 from geo.flags.overlaps import OverlapPair, overlaps_with
 from geo.model import Territory
-from service.auth import Principal, ensure_can_write_territory, forbidden, in_subtree
+from service.auth import (
+    Principal,
+    ensure_can_write_territory,
+    ensure_drawing_in_region,
+    forbidden,
+    in_subtree,
+)
 from service.storage import Tx
 from service.storage.errors import ConflictError, NotFoundError, PreconditionFailedError
 from service.storage.territory_ops import TerritoryDraft, check_version
@@ -93,6 +99,19 @@ def authorize(
             failures[p.index] = exc
 
 
+def authorize_drawings(
+    tx: Tx, principal: Principal, plans: Sequence[Planned], failures: Failures
+) -> None:
+    """A regional manager's shapes may not cover territories outside the region."""
+    for p in _live(plans, failures):
+        if p.draft is None:
+            continue
+        try:
+            ensure_drawing_in_region(principal, p.draft.geometry, tx, p.op.id)
+        except HTTPProblem as exc:
+            failures[p.index] = exc
+
+
 def _authorize_one(principal: Principal, p: Planned, state: State) -> None:
     if p.old is not None:
         ensure_can_write_territory(principal, p.old, state.before)
@@ -100,9 +119,12 @@ def _authorize_one(principal: Principal, p: Planned, state: State) -> None:
         raise forbidden(f"The {principal.role} role may not write territories.")
     if principal.role != "manager" or principal.region_id is None or p.draft is None:
         return
-    moved = p.old is None or p.draft.parent_id != p.old.parent_id
+    # A new territory needs a parent inside the region; an existing one (already
+    # checked to be inside) may keep or clear its parent, as single writes always allowed.
     parent = p.draft.parent_id
-    if moved and (parent is None or not in_subtree(parent, principal.region_id, state.after)):
+    if parent is None and p.old is not None:
+        return
+    if parent is None or not in_subtree(parent, principal.region_id, state.after):
         raise forbidden("A regional manager may create territories only inside their region.")
 
 
@@ -177,7 +199,8 @@ def check_overlaps(
     shaped = [p for p in _live(plans, failures) if p.draft is not None]
     if not shaped:
         return
-    after = _territories_after(tx, plans, shaped)
+    # Refused operations change nothing, so they are not laid over the neighbours.
+    after = _territories_after(tx, _live(plans, failures), shaped)
     parents = {parent for parent in state.after.values() if parent is not None}
     for p in shaped:
         assert p.draft is not None
@@ -195,6 +218,11 @@ def check_overlaps(
             p.draft = _apply_policy(p, neighbours, policy)
         except OverlapError as exc:
             failures[p.index] = exc
+            # A refused operation changes nothing for the ones after it.
+            if p.old is not None:
+                after[p.key] = p.old
+            else:
+                after.pop(p.key, None)
             continue
         after[p.key] = _as_territory(p.key, p.draft)
 

@@ -143,6 +143,7 @@ def apply_change_set(
     plans = _plan(tx, ops, settings, policy.repair, failures)
     state = checks.State.load(tx, plans)
     checks.authorize(principal, plans, state, failures)
+    checks.authorize_drawings(tx, principal, plans, failures)
     checks.check_references(tx, plans, state, failures)
     checks.check_overlaps(tx, plans, state, policy.on_overlap, failures)
     _refuse_if(failures, ops)

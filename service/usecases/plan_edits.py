@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import shapely
 
 from geo.edit import merge_shapes, split_by_line
-from service.auth import Principal
+from service.auth import Principal, ensure_can_write_territory
 from service.settings import Settings
 from service.storage import Tx
 from service.storage.errors import ConflictError
@@ -36,6 +36,8 @@ def split_territory(
     names get a suffix (" (2)", " (3)", ...) and no code (codes are unique).
     """
     current = tx.get_territory(territory_id)
+    # Who may write is said before whether the line cuts.
+    ensure_can_write_territory(principal, current, tx.territory_parents())
     pieces = split_by_line(current.geometry, line)
     fields = draft_fields(draft_of(current))
     ops = [Operation("replace", territory_id, expected_version, fields, pieces[0])]
