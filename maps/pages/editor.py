@@ -1,10 +1,14 @@
 """The manager's territory editor: an HTML shell that works through the API.
 
-The page holds no data. Its script (``static/editor/editor.js``) signs in
-with a token the user types, loads territories from ``/territories`` and
-saves through the same public API, with ``If-Match``. Drawing and vertex
-editing come from Leaflet-Geoman, splits and merges from JSTS, all served
-from ``static/vendor`` so the page works offline. This module also builds
+The page holds no data. Its ES modules (``static/editor/main.js`` and the
+modules it imports: state, map, form, changes, conflicts, select, history,
+notice) sign in with a token the user types, load territories from
+``/territories`` and save every edit as one change set
+(``POST /territories/changes``) with each territory's ``if_match``, checked
+first by a dry run of the same set. Drawing and vertex editing come from
+Leaflet-Geoman, split and merge previews from JSTS, all served from
+``static/vendor`` so the page works offline. A rep's token gets a read-only
+view. This module also builds
 the pieces the ``/me`` page shares: the page shell, the base-map choice and
 the Content-Security-Policy that goes with them.
 """
@@ -75,18 +79,28 @@ def content_security_policy(tiles: str | None) -> str:
 
 
 def page_shell(
-    *, title: str, body: str, styles: list[str], scripts: list[str], static_base: str = "/static"
+    *,
+    title: str,
+    body: str,
+    styles: list[str],
+    scripts: list[str],
+    static_base: str = "/static",
+    modules: tuple[str, ...] = (),
 ) -> str:
     """A complete HTML document around ``body`` (already escaped markup).
 
-    ``styles`` and ``scripts`` are paths under ``static_base``; vendored
-    Leaflet comes first, then the page's own files.
+    ``styles``, ``scripts`` and ``modules`` are paths under ``static_base``;
+    vendored Leaflet comes first, then the page's own files. ``modules`` are
+    ES modules: they run after the classic scripts, which they may use.
     """
     base = static_base.rstrip("/")
     css = [f"vendor/{LEAFLET}/leaflet.css", *styles]
     js = [f"vendor/{LEAFLET}/leaflet.js", *scripts]
     links = "\n".join(f'<link rel="stylesheet" href="{_attr(f"{base}/{p}")}">' for p in css)
-    tags = "\n".join(f'<script src="{_attr(f"{base}/{p}")}"></script>' for p in js)
+    tags = "\n".join(
+        [f'<script src="{_attr(f"{base}/{p}")}"></script>' for p in js]
+        + [f'<script type="module" src="{_attr(f"{base}/{p}")}"></script>' for p in modules]
+    )
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
@@ -147,7 +161,8 @@ def render_editor_page(*, tiles: str | None = None, static_base: str = "/static"
     Coordinates go to and from the API as GeoJSON, lon/lat in WGS84
     (EPSG:4326); the script converts to Leaflet's lat/lon only for display.
 
-    >>> "leaflet-geoman.min.js" in render_editor_page()
+    >>> page = render_editor_page()
+    >>> "leaflet-geoman.min.js" in page and 'type="module"' in page
     True
     """
     body = (
@@ -162,8 +177,8 @@ def render_editor_page(*, tiles: str | None = None, static_base: str = "/static"
             f"vendor/{JSTS}/jsts.min.js",
             "editor/api.js",
             "editor/shapes.js",
-            "editor/editor.js",
         ],
+        modules=("editor/main.js",),
         static_base=static_base,
     )
 
@@ -181,7 +196,11 @@ _EDITOR_SIDE = """
     <div id="notice-actions" class="actions"></div>
   </section>
   <section id="details" class="panel">
-    <h2 id="details-title">No territory selected</h2>
+    <h2><span id="details-title" tabindex="-1">No territory selected</span>
+      <span id="unsaved" class="unsaved" hidden>\u25cf Unsaved changes</span></h2>
+    <p id="details-meta" class="hint"></p>
+    <p id="readonly-note" class="hint" hidden>Read-only: your token may view territories
+      but not change them. Ask a manager to make changes.</p>
     <p id="details-hint" class="hint">Sign in, then pick a territory on the map or in the list,
       or draw a new one with the polygon or rectangle tool at the top left of the map.</p>
     <form id="form" class="form" hidden novalidate>
@@ -193,9 +212,16 @@ _EDITOR_SIDE = """
           <input id="f-color" placeholder="auto, or #1f77b4" pattern="#[0-9a-fA-F]{6}"></label>
       </div>
       <label>Parent <select id="f-parent" name="parent_id"></select></label>
-      <label>Reps, primary first
-        <input id="f-reps" name="rep_ids" placeholder="rep ids, e.g. 3, 7"></label>
-      <p id="f-reps-names" class="hint"></p>
+      <fieldset class="reps"><legend>Reps, primary first</legend>
+        <ul id="f-reps" class="chips" aria-live="polite"></ul>
+        <div class="rep-add">
+          <label for="f-rep-search" class="sr-only">Add a rep by name</label>
+          <input id="f-rep-search" type="search" list="rep-options" autocomplete="off"
+            placeholder="Add a rep: type a name">
+          <button type="button" id="f-rep-add">Add</button>
+        </div>
+        <datalist id="rep-options"></datalist>
+      </fieldset>
       <fieldset><legend>Rules (empty means any)</legend>
         <label>Industries <input id="f-industries" placeholder="comma-separated"></label>
         <label>Products <input id="f-products" placeholder="comma-separated"></label>
@@ -206,16 +232,17 @@ _EDITOR_SIDE = """
       </fieldset>
       <label id="split-row" hidden>Name of the new piece
         <input id="f-split-name" maxlength="200"></label>
-      <p id="pending" class="pending" hidden></p>
-      <div class="actions">
-        <button type="submit" id="save" class="primary">Save <kbd>Ctrl+S</kbd></button>
-        <button type="button" id="cancel">Cancel <kbd>Esc</kbd></button>
-      </div>
-      <div class="actions secondary">
+      <section id="pending" class="pending" tabindex="-1" hidden aria-label="What Save writes">
+        <strong>Save writes:</strong><ul id="pending-list"></ul></section>
+      <div id="more-actions" class="actions secondary">
         <button type="button" id="split">Split with a line</button>
         <button type="button" id="merge">Merge with\u2026</button>
         <button type="button" id="history-button">History</button>
         <button type="button" id="delete" class="danger">Delete</button>
+      </div>
+      <div id="actions-bar" class="actions action-bar">
+        <button type="submit" id="save" class="primary">Save <kbd>Ctrl+S</kbd></button>
+        <button type="button" id="cancel">Cancel <kbd>Esc</kbd></button>
       </div>
     </form>
   </section>

@@ -77,6 +77,8 @@ _SIDE = f"""<aside class="side" aria-label="My accounts and load">
   <section class="panel rep">
     <h2 id="rep-name">Sign in to see your accounts</h2>
     <label id="rep-pick" hidden>Rep <select id="rep-select"></select></label>
+    <button type="button" id="map-toggle" class="map-toggle" aria-controls="map"
+      aria-expanded="true">Hide map</button>
   </section>
   <section id="load" class="panel load" hidden>
     <h2>Travel load <span id="load-status" class="badge"></span></h2>

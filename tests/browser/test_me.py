@@ -101,3 +101,61 @@ def test_a_manager_picks_a_rep_on_the_me_page(browser_tab: Tabs, world: World) -
     tab.shot("bobs-accounts")
     assert "Bob" in page.inner_text("#rep-name")
     assert page.evaluate("location.search") == f"?rep={world.reps['Bob']}"
+
+
+_BOXES = """sel => [...document.querySelectorAll(sel)]
+  .filter(e => e.offsetParent !== null)
+  .map(e => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; })
+  .filter(r => r[2] > r[0] && r[3] > r[1])"""
+
+
+def _overlapping(boxes: list[list[float]]) -> list[tuple[int, int]]:
+    """Pairs of boxes (left, top, right, bottom) that cover each other by more than a pixel."""
+    return [
+        (i, j)
+        for i, a in enumerate(boxes)
+        for j, b in enumerate(boxes[:i])
+        if a[0] < b[2] - 1 and b[0] < a[2] - 1 and a[1] < b[3] - 1 and b[1] < a[3] - 1
+    ]
+
+
+_NO_INNER_SCROLL = """() => [...document.querySelectorAll('.side, .layout, .panel.accounts')]
+  .every(e => e.scrollHeight <= e.clientHeight + 1)"""
+
+
+@pytest.mark.parametrize("size", [(1400, 900), (390, 844)], ids=["desktop", "phone"])
+def test_the_book_reads_on_a_desktop_and_on_a_phone(
+    browser_tab: Tabs, world: World, size: tuple[int, int]
+) -> None:
+    tab = browser_tab.open("/me", f"me-{size[0]}")
+    tab.page.set_viewport_size({"width": size[0], "height": size[1]})
+    tab.page.reload(wait_until="networkidle")
+    tab.sign_in(world.tokens["Ann"])
+    page = tab.page
+    page.wait_for_selector("#route-row:not([hidden])")
+    tab.shot("book")
+    rows = page.locator("#accounts tbody tr")
+    assert rows.count() == len(world.accounts["Ann"])
+    first = rows.first.bounding_box()
+    assert first is not None
+    if size[0] < 500:
+        # Cards the width of the screen, the map folded away until asked for.
+        assert first["width"] > size[0] - 60 and first["height"] > 60, first
+        assert page.locator("#map").is_hidden() and page.locator("#map-toggle").is_visible()
+        assert page.evaluate(_NO_INNER_SCROLL), "the book sits in a scroll box"
+        page.click("#map-toggle")
+        page.wait_for_selector("#map:not([hidden])")
+        map_box = page.locator("#map").bounding_box()
+        assert map_box is not None and map_box["height"] > 250 and map_box["width"] >= size[0] - 1
+        assert page.get_attribute("#map-toggle", "aria-expanded") == "true"
+        tab.shot("map-opened")
+    else:
+        assert first["height"] < 60  # table rows
+        assert page.locator("#map").is_visible() and page.locator("#map-toggle").is_hidden()
+        map_box = page.locator("#map").bounding_box()
+        assert map_box is not None and map_box["height"] > 600
+    last = rows.last
+    last.scroll_into_view_if_needed()
+    assert last.is_visible()
+    header = page.evaluate(_BOXES, ".bar h1, .bar .who > *, .bar #status")
+    assert not _overlapping(header), header

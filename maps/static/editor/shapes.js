@@ -77,5 +77,30 @@ var TMShapes = (function () {
     return {type: geometry.type, coordinates: geometry.type === "Polygon" ? fixed[0] : fixed};
   }
 
-  return {split: split, merge: merge, overlap: overlap, rightHand: rightHand};
+  // Whether two GeoJSON geometries are the same shape, vertex for vertex up
+  // to `tolerance` degrees (ring start and order aside): a vertex dragged
+  // and snapped back to where it was is no change.
+  function same(a, b, tolerance) {
+    var ga = read(a), gb = read(b);
+    ga.normalize(); gb.normalize();
+    return ga.equalsExact(gb, tolerance === undefined ? 1e-9 : tolerance);
+  }
+
+  // Area in km2 on a sphere of the WGS84 authalic radius, for display only;
+  // the server's figures (EPSG:6933) are the ones that decide anything.
+  function areaKm2(geometry) {
+    var R = 6371.0072, polys = geometry.type === "Polygon" ? [geometry.coordinates] : geometry.coordinates;
+    function ring(c) {
+      var sum = 0, rad = Math.PI / 180;
+      for (var i = 0; i + 1 < c.length; i++) {
+        sum += (c[i + 1][0] - c[i][0]) * rad * (2 + Math.sin(c[i][1] * rad) + Math.sin(c[i + 1][1] * rad));
+      }
+      return Math.abs(sum * R * R / 2);
+    }
+    return polys.reduce(function (t, rings) {
+      return t + rings.reduce(function (a, c, i) { return a + (i === 0 ? ring(c) : -ring(c)); }, 0);
+    }, 0);
+  }
+
+  return {split: split, merge: merge, overlap: overlap, rightHand: rightHand, same: same, areaKm2: areaKm2};
 })();

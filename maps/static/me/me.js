@@ -118,12 +118,13 @@
     var body = $("accounts").tBodies[0];
     body.textContent = "";
     rows.forEach(function (a) {
+      // data-label names each cell when a phone shows the rows as cards.
       var tr = el("tr", {"data-id": a.id, tabindex: "0"},
-        el("td", {}, a.name, a.city ? el("small", {}, " " + a.city) : null),
-        el("td", {"class": "num"}, api.fmt(a.distance_km)),
-        el("td", {"class": "num"}, api.fmt(a.annual_revenue, 0)),
-        el("td", {"class": "num"}, api.fmt(a.visits_per_month)),
-        el("td", {}, flags(a.flags)));
+        el("td", {"class": "name"}, a.name, a.city ? el("small", {}, " " + a.city) : null),
+        el("td", {"class": "num", "data-label": "Distance km"}, api.fmt(a.distance_km)),
+        el("td", {"class": "num", "data-label": "Revenue"}, api.fmt(a.annual_revenue, 0)),
+        el("td", {"class": "num", "data-label": "Visits / month"}, api.fmt(a.visits_per_month)),
+        el("td", {"class": "flags", "data-label": "Flags"}, flags(a.flags)));
       tr.addEventListener("click", function () { focusMarker(a.id); });
       tr.addEventListener("keydown", function (e) { if (e.key === "Enter") { focusMarker(a.id); } });
       body.appendChild(tr);
@@ -213,6 +214,15 @@
     history.replaceState(null, "", "?rep=" + id);
     show(id);
   });
+  // On a phone the book comes first; the map opens on request.
+  function showMap(on) {
+    $("map").hidden = !on;
+    $("map-toggle").setAttribute("aria-expanded", on ? "true" : "false");
+    $("map-toggle").textContent = on ? "Hide map" : "Show map";
+    if (on) { map.invalidateSize(); if (layers.accounts.getLayers().length) { map.fitBounds(layers.accounts.getBounds(), {padding: [30, 30], maxZoom: 13}); } }
+  }
+  $("map-toggle").addEventListener("click", function () { showMap($("map").hidden); });
+  if (window.matchMedia("(max-width: 820px)").matches) { showMap(false); }
   $("day").addEventListener("change", function () { if (S.rep) { route(S.rep.id, Number(this.value), false); } });
   api.signIn(load);
 })();
