@@ -22,6 +22,7 @@ from fastapi.staticfiles import StaticFiles
 
 import service
 from maps.assets import STATIC_DIR
+from maps.pages.apidocs import API_DOCS_ASSETS
 from service.index_cache import IndexCache
 from service.routers import ROUTERS
 from service.settings import Settings, get_settings
@@ -48,6 +49,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Sales territories, accounts, assignment, flags, travel load and maps over a GeoJSON API.",
         lifespan=_lifespan,
         generate_unique_id_function=_operation_id,
+        # /docs and /redoc are ours (service.routers.home): FastAPI's load Swagger from a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
@@ -58,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
     # Leaflet, plugins and page scripts, served by us so pages work offline.
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.mount("/apidocs", StaticFiles(directory=API_DOCS_ASSETS), name="apidocs")
     _add_middleware(app, settings)
     return app
 

@@ -23,6 +23,7 @@ import shapely
 from fastapi import Depends, Request
 
 from geo.flags.overlaps import measure_overlaps
+from geo.hierarchy import in_subtree
 from geo.model import Territory
 from service.storage import Store, Tx
 from service.web.problems import HTTPProblem
@@ -200,6 +201,19 @@ def ensure_own_rep(principal: Principal, rep_id: int) -> None:
         raise forbidden("A rep may read only their own data.")
 
 
+def rep_scope(principal: Principal, territory: Territory) -> int | None:
+    """The rep whose accounts ``principal`` may see in ``territory`` (None: everyone's).
+
+    A rep may read only the territories they belong to, and there only their
+    own accounts; staff read everything.
+    """
+    if principal.role != "rep":
+        return None
+    if principal.rep_id not in territory.rep_ids:
+        raise forbidden("A rep may read only the territories they belong to.")
+    return principal.rep_id
+
+
 def ensure_can_write_territory(
     principal: Principal, territory: Territory | None, ancestors: dict[int, int | None]
 ) -> None:
@@ -215,20 +229,6 @@ def ensure_can_write_territory(
         raise forbidden(f"The {principal.role} role may not write territories.")
     if territory is None or not in_subtree(territory.id, principal.region_id, ancestors):
         raise forbidden("This territory is outside the manager's region.")
-
-
-def in_subtree(
-    territory_id: int | None, root_id: int | None, parents: dict[int, int | None]
-) -> bool:
-    """True when ``territory_id`` is ``root_id`` or one of its descendants."""
-    seen: set[int] = set()
-    current = territory_id
-    while current is not None and current not in seen:
-        if current == root_id:
-            return True
-        seen.add(current)
-        current = parents.get(current)
-    return False
 
 
 def is_regional(principal: Principal) -> bool:

@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     page_limit_default: int = 100
     page_limit_max: int = 1000
     max_map_features: int = 200_000
+    max_change_operations: int = 500  # per POST /territories/changes
 
     # Geometry gate.
     max_vertices: int = 100_000
@@ -41,6 +42,7 @@ class Settings(BaseSettings):
     # Flags.
     default_max_service_km: float = 150.0
     sliver_km2: float = 0.05
+    outside_parent_noise_km2: float = 0.001
 
     # Travel model.
     circuity: float = 1.3

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import WithJsonSchema
 
 from geo.assign.assignment import assign_accounts
-from geo.errors import InvalidInputError, Issue
+from geo.errors import WARNING_CODES, InvalidInputError, Issue
 from geo.rows import parse_account_feature
 from service.auth import (
     ANYONE,
@@ -22,6 +22,7 @@ from service.auth import (
     forbidden,
     hide_from_rep,
     is_regional,
+    rep_scope,
 )
 from service.routers.docs import READ_RESPONSES, WRITE_RESPONSES
 from service.schemas.accounts import (
@@ -39,13 +40,13 @@ from service.web import uploads
 from service.web.deps import (
     AccountId,
     BBoxQuery,
-    LimitQuery,
     RepId,
     StoreDep,
     TerritoryId,
     parse_bbox,
 )
-from service.web.http import GeoJSONResponse, next_link
+from service.web.http import GeoJSONResponse
+from service.web.paging import PageParams, StrPage, page_of
 from service.web.problems import HTTPProblem
 
 router = APIRouter(prefix="/accounts", tags=["accounts"])
@@ -65,6 +66,7 @@ def list_accounts(
     request: Request,
     store: StoreDep,
     principal: Annotated[Principal, allow(*ANYONE)],
+    page: StrPage,
     territory_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
     rep_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
     assignment: Annotated[
@@ -76,10 +78,6 @@ def list_accounts(
     ] = None,
     industry: Annotated[str | None, Query(max_length=200)] = None,
     bbox: BBoxQuery = None,
-    limit: LimitQuery = None,
-    after: Annotated[
-        str, Query(max_length=200, description="Return accounts with a larger id (paging).")
-    ] = "",
 ) -> JSONResponse:
     """Accounts as a GeoJSON FeatureCollection by id; a rep sees only their own book."""
     if principal.role == "rep":
@@ -87,12 +85,11 @@ def list_accounts(
             raise forbidden("A rep may read only their own accounts.")
         rep_id = principal.rep_id
     boxes = parse_bbox(bbox)
-    page = request.app.state.settings.page_limit_default if limit is None else limit
     f = AccountFilter(
         territory_id=territory_id, rep_id=rep_id, assignment=assignment, industry=industry
     )
     with store.read() as tx:
-        items = _page(tx, f, boxes, after, page + 1)
+        items = _page(tx, f, boxes, page.after, page.fetch)
         reps = {r.id: r for r in tx.find_reps()}
     return collection_response(request, items, reps, page)
 
@@ -109,15 +106,11 @@ def _page(tx: Tx, f: AccountFilter, boxes: Any, after: str, limit: int) -> list[
 
 
 def collection_response(
-    request: Request, items: list[Any], reps: dict[int, Any], page: int
+    request: Request, found: list[Any], reps: dict[int, Any], page: PageParams[str]
 ) -> JSONResponse:
     """A page of accounts with ``self`` and ``next`` links."""
-    links = [{"href": str(request.url), "rel": "self", "type": GEOJSON}]
-    if len(items) > page:
-        items = items[:page]
-        links.append(
-            {"href": next_link(request.url, items[-1].account.id), "rel": "next", "type": GEOJSON}
-        )
+    cut = page_of(request, found, page, lambda s: str(s.account.id), GEOJSON)
+    items, links = cut.items, cut.links
     features = account_features(items, reps, request.app.state.settings.default_max_service_km)
     body = {
         "type": "FeatureCollection",
@@ -318,7 +311,7 @@ def _parse(request: Request, body: dict[str, Any], path_id: str | None) -> Any:
         Issue(i.pointer.replace("/features/0", "", 1) or "/", i.reason, i.location, i.code)
         for i in issues
     ]
-    hard = [i for i in issues if i.code not in ("unknown-column", "null-island")]
+    hard = [i for i in issues if i.code not in WARNING_CODES]
     if fields is None or hard:
         raise InvalidInputError("The account is invalid.", hard or issues)
     if path_id is not None and fields.id != path_id:
@@ -430,22 +423,15 @@ def territory_accounts(
     territory_id: TerritoryId,
     store: StoreDep,
     principal: Annotated[Principal, allow(*ANYONE)],
-    limit: LimitQuery = None,
-    after: Annotated[str, Query(max_length=200)] = "",
+    page: StrPage,
 ) -> JSONResponse:
     """The accounts a territory owns; a rep sees this only for their own territories, and only their own accounts."""
-    page = request.app.state.settings.page_limit_default if limit is None else limit
     with store.read() as tx:
-        t = tx.get_territory(territory_id)
-        rep_filter = None
-        if principal.role == "rep":
-            if principal.rep_id not in t.rep_ids:
-                raise forbidden("A rep may read only the territories they belong to.")
-            rep_filter = principal.rep_id
+        rep_filter = rep_scope(principal, tx.get_territory(territory_id))
         items = tx.find_accounts(
             AccountFilter(territory_id=territory_id, rep_id=rep_filter),
-            after_id=after,
-            limit=page + 1,
+            after_id=page.after,
+            limit=page.fetch,
         )
         reps = {r.id: r for r in tx.find_reps()}
     return collection_response(request, items, reps, page)
@@ -463,16 +449,16 @@ def rep_accounts(
     rep_id: RepId,
     store: StoreDep,
     principal: Annotated[Principal, allow(*ANYONE)],
-    limit: LimitQuery = None,
-    after: Annotated[str, Query(max_length=200)] = "",
+    page: StrPage,
 ) -> JSONResponse:
     """The rep's book: every account they own; a rep may read only their own."""
     from service.auth import ensure_own_rep
 
     ensure_own_rep(principal, rep_id)
-    page = request.app.state.settings.page_limit_default if limit is None else limit
     with store.read() as tx:
         tx.get_rep(rep_id)
-        items = tx.find_accounts(AccountFilter(rep_id=rep_id), after_id=after, limit=page + 1)
+        items = tx.find_accounts(
+            AccountFilter(rep_id=rep_id), after_id=page.after, limit=page.fetch
+        )
         reps = {r.id: r for r in tx.find_reps()}
     return collection_response(request, items, reps, page)

@@ -16,7 +16,7 @@ router = APIRouter(tags=["operations"])
 
 
 @router.get("/healthz", operation_id="healthz")
-def healthz() -> dict[str, Any]:
+def healthz() -> dict[str, str]:
     """The process is up; versions of the app and its geometry libraries."""
     return {
         "status": "ok",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 
 from geo.model import Rep
 from geo.validate.gate import clean_point
@@ -13,8 +13,8 @@ from service.auth import ANYONE, STAFF, Principal, allow, ensure_own_rep, ensure
 from service.routers.docs import READ_RESPONSES, WRITE_RESPONSES
 from service.schemas.reps import RepIn, RepList, RepPatch, RepPublic
 from service.views.serialize import rep_public
-from service.web.deps import LimitQuery, RepId, StoreDep
-from service.web.http import next_link
+from service.web.deps import RepId, StoreDep
+from service.web.paging import IntPage, page_of
 
 router = APIRouter(prefix="/reps", tags=["reps"])
 
@@ -24,22 +24,15 @@ def list_reps(
     request: Request,
     store: StoreDep,
     principal: Annotated[Principal, allow(*ANYONE)],
-    limit: LimitQuery = None,
-    after: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
+    page: IntPage,
 ) -> dict[str, Any]:
     """Reps by id; a rep sees only themself."""
-    page = request.app.state.settings.page_limit_default if limit is None else limit
     with store.read() as tx:
-        reps = tx.find_reps(after_id=after, limit=page + 1)
+        reps = tx.find_reps(after_id=page.after, limit=page.fetch)
     if principal.role == "rep":
         reps = [r for r in reps if r.id == principal.rep_id]
-    links = [{"href": str(request.url), "rel": "self", "type": "application/json"}]
-    if len(reps) > page:
-        reps = reps[:page]
-        links.append(
-            {"href": next_link(request.url, reps[-1].id), "rel": "next", "type": "application/json"}
-        )
-    return {"items": [rep_public(r) for r in reps], "links": links}
+    cut = page_of(request, reps, page, lambda r: r.id, "application/json")
+    return {"items": [rep_public(r) for r in cut.items], "links": cut.links}
 
 
 @router.post(

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from geo.assign.assignment import assign_accounts
-from geo.errors import Issue
+from geo.errors import WARNING_CODES, Issue
 from geo.geocode.geocoder import Geocoder, OnlineGeocoder
 from geo.model import Account
 from geo.rows import RowFields, check_header, parse_account_feature, parse_account_row
@@ -30,9 +30,7 @@ from service.web.http import InvalidJSONError, json_issue, parse_json
 
 CHUNK_ROWS = 5_000
 MAX_REPORTED_ISSUES = 10_000
-_WARNING_CODES = frozenset(
-    {"unknown-column", "null-island", "geocode-ambiguous", "geocode-conflict", "geocode-not_found"}
-)
+_WARNING_CODES = WARNING_CODES
 
 
 class _Rollback(Exception):

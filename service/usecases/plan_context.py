@@ -8,6 +8,7 @@ on that snapshot after the transaction is closed.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Annotated
@@ -110,3 +111,19 @@ def rep_scores(view: PlanView, settings: Settings) -> list[RepScore]:
     return evaluate_reps(
         view.data, view.period, today=view.today, travel_settings=travel_settings(settings)
     )
+
+
+def rep_scores_of(view: PlanView, settings: Settings, rep_ids: Iterable[int]) -> list[RepScore]:
+    """The evaluation of ``rep_ids`` only: travel planning for every rep would be wasted."""
+    wanted = set(rep_ids)
+    data = view.data
+    narrowed = PlanData(
+        data.territories,
+        [r for r in data.reps if r.id in wanted],
+        data.accounts,
+        data.assignments,
+        data.pipeline,
+        data.activities,
+        data.goals,
+    )
+    return rep_scores(PlanView(narrowed, view.snapshot, view.period, view.today), settings)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from geo.hierarchy import leaf_territories
 from geo.model import Account, Assignment, Rep, Territory
 from service.storage import Tx
 from service.storage.account_ops import AccountFilter
@@ -21,8 +22,7 @@ class Snapshot:
     @property
     def leaves(self) -> tuple[Territory, ...]:
         """Territories no other territory names as parent: they own accounts."""
-        parents = {t.parent_id for t in self.territories if t.parent_id is not None}
-        return tuple(t for t in self.territories if t.id not in parents)
+        return tuple(leaf_territories(self.territories))
 
     @property
     def reps_by_id(self) -> dict[int, Rep]:

@@ -71,6 +71,7 @@ RULES: dict[tuple[str, str], str] = {
     ("GET", "/maps/coverage.png"): STAFF,
     ("GET", "/maps/reps/{rep_id}"): ANY,
     ("GET", "/maps/territories/{territory_id}"): ANY,
+    ("GET", "/"): PUBLIC,
     ("GET", "/editor"): PUBLIC,
     ("GET", "/me"): PUBLIC,
     ("POST", "/pipeline/import"): STAFF,
@@ -87,7 +88,14 @@ RULES: dict[tuple[str, str], str] = {
     ("GET", "/session"): ANY,
     ("DELETE", "/session"): PUBLIC,
     ("GET", "/dashboards"): STAFF,
+    ("GET", "/reports/territories/{territory_id}.pdf"): STAFF,
+    ("GET", "/reports/reps/{rep_id}.pdf"): ANY,
     ("GET", "/dashboards/territories/{territory_id}"): STAFF,
+    ("POST", "/territories/changes"): STAFF,
+    ("POST", "/territories/changes/{change_set_id}/revert"): STAFF,
+    ("POST", "/territories/{territory_id}/split"): STAFF,
+    ("POST", "/territories/{territory_id}/merge"): STAFF,
+    ("GET", "/plan"): STAFF,
 }
 # Documentation routes FastAPI adds itself.
 FRAMEWORK = {
@@ -124,6 +132,15 @@ BODIES: dict[tuple[str, str], Any] = {
         "properties": {"name": "X"},
     },
     ("PATCH", "/territories/{territory_id}"): {"properties": {"name": "Y"}},
+    # A line that cuts T1 (inside the region); T2 (outside) must be refused before the cut.
+    ("POST", "/territories/{territory_id}/split"): {
+        "line": {"type": "LineString", "coordinates": [[-83.5, 38.5], [-83.5, 40.5]]},
+        "if_match": "*",
+    },
+    ("POST", "/territories/{territory_id}/merge"): {
+        "if_match": "*",
+        "others": [{"id": 1, "if_match": "*"}],
+    },
 }
 QUERIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/territories/{territory_id}/restore"): {"version": 1},
@@ -226,8 +243,20 @@ PERSONAS = {
     "admin": ("admin", "own"),
 }
 IDS = {
-    "own": {"rep_id": "1", "account_id": "a1", "territory_id": "2", "token_id": "1"},
-    "other": {"rep_id": "2", "account_id": "b1", "territory_id": "3", "token_id": "1"},
+    "own": {
+        "rep_id": "1",
+        "account_id": "a1",
+        "territory_id": "2",
+        "token_id": "1",
+        "change_set_id": "1",
+    },
+    "other": {
+        "rep_id": "2",
+        "account_id": "b1",
+        "territory_id": "3",
+        "token_id": "1",
+        "change_set_id": "1",
+    },
 }
 ROLE_OF = {
     "rep-own": "rep",
