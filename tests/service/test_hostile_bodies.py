@@ -160,8 +160,9 @@ def test_csv_reader_time_grows_linearly_with_the_line() -> None:
         min(seconds(1_000_000) for _ in range(3)),
         min(seconds(8_000_000) for _ in range(3)),
     )
-    # Quadratic reading would make 8x the length cost 64x the time.
-    assert large < 20 * small + 0.05
+    # Quadratic reading would make 8x the length cost 64x the time (seconds
+    # here, as codecs' readline took); the slack absorbs a busy machine.
+    assert large < 20 * small + 0.5
 
 
 def test_csv_lines_keep_their_endings_and_the_bom_is_dropped() -> None:
