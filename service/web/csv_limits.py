@@ -24,19 +24,26 @@ MAX_LINE_CHARS = 1_048_576
 class CSVLimitError(ValueError):
     """A line of the upload is longer than allowed; ``line`` counts from 1 (the header)."""
 
-    def __init__(self, line: int, limit: int) -> None:
+    def __init__(self, line: int, limit: int, reason: str | None = None) -> None:
         super().__init__(
-            f"line {line} is longer than {limit} characters; a field this long is not account data"
+            reason
+            or f"line {line} is longer than {limit} characters; a field this long is not data"
         )
         self.line = line
         self.limit = limit
+
+
+def _nul(line: int) -> CSVLimitError:
+    # PostgreSQL text cannot hold NUL and SQLite would keep it: refuse it on
+    # the way in, so both backends answer the same.
+    return CSVLimitError(line, 0, f"line {line} holds a NUL character")
 
 
 def bounded_lines(stream: IO[bytes], *, max_line_chars: int = MAX_LINE_CHARS) -> Iterator[str]:
     """The UTF-8 (BOM allowed) text lines of ``stream``, each at most ``max_line_chars``.
 
     Lines keep their endings (``newline=""``), as :func:`csv.reader` wants.
-    Raises :class:`CSVLimitError` at the first longer line and
+    Raises :class:`CSVLimitError` at the first longer line or NUL character, and
     ``UnicodeDecodeError`` on bytes that are not UTF-8. Pair it with
     :func:`bounded_reader` so a quoted field spread over many short lines is
     bounded too.
@@ -52,6 +59,8 @@ def bounded_lines(stream: IO[bytes], *, max_line_chars: int = MAX_LINE_CHARS) ->
         number += 1
         if len(line) > max_line_chars:
             raise CSVLimitError(number, max_line_chars)
+        if "\x00" in line:
+            raise _nul(number)
         yield line
 
 
