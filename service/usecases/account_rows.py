@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import codecs
 import csv
 import json
 from collections.abc import Iterable, Iterator
@@ -10,6 +9,7 @@ from typing import IO
 
 from geo.errors import WARNING_CODES, Issue
 from geo.rows import RowFields, check_header, parse_account_feature, parse_account_row
+from service.web.csv_limits import CSVLimitError, bounded_lines, bounded_reader
 from service.web.http import InvalidJSONError, json_issue, parse_json
 
 # (pointer of the row, e.g. "/rows/12" or "/features/3"; its fields or None; its issues)
@@ -22,13 +22,13 @@ def csv_rows(stream: IO[bytes]) -> Iterator[ParsedRow]:
     The header is row 0. A byte sequence that is not UTF-8 stops the import
     with the row where it was found, since every later row is suspect too.
     """
-    text = codecs.getreader("utf-8-sig")(stream)  # errors="strict" is the default
-    lines = _lines_checked(text)
-    reader = csv.DictReader(lines)
+    # Linear-time lines with a size bound, fields bounded by the csv module:
+    # a hostile 14 MB field is refused at once (service.web.csv_limits).
+    reader = bounded_reader(_lines_checked(stream))
     try:
         header = reader.fieldnames
     except _EncodingProblem as exc:
-        yield "/rows/0", None, [Issue("/rows/0", exc.reason, code="bad-encoding")]
+        yield "/rows/0", None, [Issue("/rows/0", exc.reason, code=exc.code)]
         return
     if not header:
         yield (
@@ -56,7 +56,7 @@ def _data_rows(reader: csv.DictReader[str]) -> Iterator[ParsedRow]:
             yield (
                 f"/rows/{number + 1}",
                 None,
-                [Issue(f"/rows/{number + 1}", exc.reason, code="bad-encoding")],
+                [Issue(f"/rows/{number + 1}", exc.reason, code=exc.code)],
             )
             return
         except csv.Error as exc:
@@ -71,23 +71,26 @@ def _data_rows(reader: csv.DictReader[str]) -> Iterator[ParsedRow]:
 
 
 class _EncodingProblem(Exception):
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, code: str = "bad-encoding") -> None:
         super().__init__(reason)
-        self.reason = reason
+        self.reason, self.code = reason, code
 
 
-def _lines_checked(text: codecs.StreamReader) -> Iterator[str]:
+def _lines_checked(stream: IO[bytes]) -> Iterator[str]:
+    lines = bounded_lines(stream)
     line_no = 0
     while True:
         try:
-            line = text.readline()
+            line = next(lines)
+        except StopIteration:
+            return
         except UnicodeDecodeError as exc:
             raise _EncodingProblem(
                 f"the file is not UTF-8 (bad byte near line {line_no + 1}, {exc.reason}); "
                 "save it as UTF-8 and try again"
             ) from exc
-        if not line:
-            return
+        except CSVLimitError as exc:
+            raise _EncodingProblem(str(exc), code="line-too-long") from exc
         line_no += 1
         yield line
 

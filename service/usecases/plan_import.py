@@ -10,7 +10,6 @@ nothing stored.
 
 from __future__ import annotations
 
-import codecs
 import csv
 from collections.abc import Iterable, Iterator, Mapping
 from typing import IO, Any
@@ -21,6 +20,7 @@ from service.storage import Store, Tx
 from service.storage.plan_ops import PlanRecord
 from service.usecases.import_report import ImportReport, report_answer, run_import
 from service.usecases.jobs import JobCancelled, JobContext
+from service.web.csv_limits import CSVLimitError, bounded_lines, bounded_reader
 from service.web.http import InvalidJSONError, json_issue, parse_json
 
 CHUNK_ROWS = 5_000
@@ -30,9 +30,9 @@ RawRow = tuple[str, Mapping[str, object] | None, list[Issue]]
 
 def csv_rows(stream: IO[bytes], kind: str) -> Iterator[RawRow]:
     """Raw CSV rows; the header is row 0, data rows count from 1."""
-    text = codecs.getreader("utf-8-sig")(stream, "strict")
     try:
-        reader = csv.DictReader(text)
+        # Linear-time, size-bounded lines and fields (service.web.csv_limits).
+        reader = bounded_reader(bounded_lines(stream))
         header = reader.fieldnames
         if not header:
             yield (
@@ -56,6 +56,8 @@ def csv_rows(stream: IO[bytes], kind: str) -> Iterator[RawRow]:
         )
     except csv.Error as exc:
         yield "/rows", None, [Issue("/rows", f"malformed CSV: {exc}", code="bad-csv")]
+    except CSVLimitError as exc:
+        yield "/rows", None, [Issue("/rows", str(exc), code="line-too-long")]
 
 
 def json_rows(payload: bytes) -> Iterator[RawRow]:
