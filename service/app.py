@@ -10,15 +10,17 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import service
 from maps.assets import STATIC_DIR
@@ -26,6 +28,7 @@ from service.index_cache import IndexCache
 from service.routers import ROUTERS
 from service.settings import Settings, get_settings
 from service.storage import Store
+from service.token_cache import TokenCache
 from service.usecases.account_import import make_geocoder
 from service.web.http import BodyGuardMiddleware
 from service.web.problems import add_problem_handlers
@@ -49,6 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
+    app.state.token_cache = TokenCache(settings.token_cache_seconds)
     add_problem_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
@@ -66,13 +70,20 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.store = store
     app.state.index_cache = IndexCache(store)
     app.state.geocoder = make_geocoder(settings, store)
-    app.state.geocoder.warm_up()
+    # Start answering at once: /healthz is up now, /readyz once the index is
+    # built. The geocoder's tables load beside it (a lookup before they are
+    # in waits for them, it does not fail).
+    app.state.index_cache.warm()
+    threading.Thread(
+        target=app.state.geocoder.warm_up, name="geocoder-warm-up", daemon=True
+    ).start()
     log.info(
         json.dumps({"event": "started", "backend": store.name, "version": service.__version__})
     )
     try:
         yield
     finally:
+        app.state.index_cache.close()
         store.dispose()
 
 
@@ -96,28 +107,46 @@ def _add_middleware(app: FastAPI, settings: Settings) -> None:
             ],
             expose_headers=["ETag", "Location", "Link", "Retry-After"],
         )
-    app.middleware("http")(_access_log)
+    app.add_middleware(AccessLogMiddleware)
 
 
-async def _access_log(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    # One structured line per request. The query string and headers are left
-    # out: they can carry tokens or personal data.
-    started = time.perf_counter()
-    response = await call_next(request)
-    log.info(
-        json.dumps(
-            {
-                "event": "request",
-                "method": request.method,
-                "path": request.url.path,
-                "status": response.status_code,
-                "ms": round((time.perf_counter() - started) * 1000, 2),
-            }
-        )
-    )
-    return response
+class AccessLogMiddleware:
+    """One structured log line per request, as plain ASGI.
+
+    Starlette's ``BaseHTTPMiddleware`` (what ``app.middleware("http")``
+    builds) runs every request through an extra task and stream; this does
+    the same job by watching the response start message. The query string
+    and headers are left out: they can carry tokens or personal data.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def watch(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        finally:
+            _log_request(scope, status, started)
+
+
+def _log_request(scope: Scope, status: int, started: float) -> None:
+    if not log.isEnabledFor(logging.INFO):
+        return
+    ms = round((time.perf_counter() - started) * 1000, 2)
+    line = {"event": "request", "method": scope["method"], "path": scope["path"]}
+    log.info(json.dumps({**line, "status": status, "ms": ms}))
 
 
 def _operation_id(route: APIRoute) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Literal
@@ -21,6 +22,8 @@ from fastapi import Depends, Request
 
 from geo.model import Territory
 from service.storage import Store
+from service.storage.admin_ops import TokenRecord
+from service.token_cache import TokenCache
 from service.web.problems import HTTPProblem
 
 Role = Literal["admin", "manager", "rep"]
@@ -118,9 +121,8 @@ def principal_for_token(request: Request, token: str) -> Principal:
     bootstrap = settings.bootstrap_admin_token
     if bootstrap and hmac.compare_digest(token.encode(), bootstrap.encode()):
         return Principal(role="admin", name="bootstrap-admin")
-    store: Store = request.app.state.store
-    with store.read() as tx:
-        record = tx.token_by_hash(hash_token(token))
+    cache: TokenCache = request.app.state.token_cache
+    record = cache.lookup(hash_token(token), _loader(request))
     if record is None:
         raise _unauthorized("The token is not known.")
     if not record.is_active(datetime.now(UTC)):
@@ -132,6 +134,16 @@ def principal_for_token(request: Request, token: str) -> Principal:
         region_id=record.region_id,
         token_id=record.id,
     )
+
+
+def _loader(request: Request) -> Callable[[str], TokenRecord | None]:
+    store: Store = request.app.state.store
+
+    def load(token_hash: str) -> TokenRecord | None:
+        with store.read() as tx:
+            return tx.token_by_hash(token_hash)
+
+    return load
 
 
 def allow(*roles: Role, name: str = "") -> object:

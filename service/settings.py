@@ -68,6 +68,9 @@ class Settings(BaseSettings):
 
     # Per-token rate limit; 0 disables it.
     rate_limit_per_minute: int = 600
+    # How long a worker trusts a token record it read: a token revoked in
+    # another worker stops working within this many seconds (0: never cached).
+    token_cache_seconds: float = Field(default=5.0, ge=0, le=300)
 
     # Optional online geocoder (geopy); off by default, never used in tests.
     online_geocoder: str | None = None
