@@ -20,6 +20,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import service
@@ -30,6 +31,7 @@ from service.settings import Settings, get_settings
 from service.storage import Store
 from service.token_cache import TokenCache
 from service.usecases.account_import import make_geocoder
+from service.usecases.snapshot import REVISION_HEADER, track_revision
 from service.web.http import BodyGuardMiddleware
 from service.web.problems import add_problem_handlers
 from service.web.ratelimit import RateLimiter
@@ -105,8 +107,9 @@ def _add_middleware(app: FastAPI, settings: Settings) -> None:
                 "If-None-Match",
                 "Idempotency-Key",
             ],
-            expose_headers=["ETag", "Location", "Link", "Retry-After"],
+            expose_headers=["ETag", "Location", "Link", "Retry-After", REVISION_HEADER],
         )
+    app.add_middleware(PlanRevisionMiddleware)
     app.add_middleware(AccessLogMiddleware)
 
 
@@ -139,6 +142,32 @@ class AccessLogMiddleware:
             await self.app(scope, receive, watch)
         finally:
             _log_request(scope, status, started)
+
+
+class PlanRevisionMiddleware:
+    """Say which data revision an analysis answer reflects: ``X-Plan-Revision``.
+
+    Derived figures come from a snapshot kept per revision
+    (:mod:`service.usecases.snapshot`); a route that read one gets the
+    header, so a client can tell whether a figure already includes its write.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        holder = track_revision()
+
+        async def stamp(message: Message) -> None:
+            if message["type"] == "http.response.start" and "revision" in holder:
+                headers = MutableHeaders(scope=message)
+                headers.append(REVISION_HEADER, str(holder["revision"]))
+            await send(message)
+
+        await self.app(scope, receive, stamp)
 
 
 def _log_request(scope: Scope, status: int, started: float) -> None:

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 
 from geo.model import Territory
 from service.storage import Store
@@ -79,15 +80,17 @@ def forbidden(detail: str) -> HTTPProblem:
     return HTTPProblem(403, "forbidden", "Forbidden", detail)
 
 
-def resolve_principal(request: Request) -> Principal:
+def resolve_principal(request: Request, *, offline: bool = False) -> Principal:
     """The caller of ``request``; 401 when there is no valid token.
 
     The token is never logged or echoed: messages name only what was wrong.
+    With ``offline`` only the token cache is asked; :class:`NeedsDatabase`
+    is raised when the token is not there.
     """
     cached = getattr(request.state, "principal", None)
     if isinstance(cached, Principal):
         return cached
-    principal = _principal_from_header(request)
+    principal = _principal_from_header(request, offline)
     request.state.principal = principal
     return principal
 
@@ -96,7 +99,7 @@ SESSION_COOKIE = "tm_session"
 _SAFE_METHODS = ("GET", "HEAD")
 
 
-def _principal_from_header(request: Request) -> Principal:
+def _principal_from_header(request: Request, offline: bool) -> Principal:
     settings = request.app.state.settings
     header = request.headers.get("authorization")
     cookie = request.cookies.get(SESSION_COOKIE)
@@ -104,7 +107,7 @@ def _principal_from_header(request: Request) -> Principal:
         # The browser session (set by POST /session) opens map and dashboard
         # pages. It is honoured for reads only: a write needs the bearer
         # header, which another site cannot make a browser send (no CSRF).
-        return principal_for_token(request, cookie)
+        return principal_for_token(request, cookie, offline=offline)
     if header is None:
         if settings.dev_mode:
             return Principal(role="admin", name="dev")
@@ -112,17 +115,17 @@ def _principal_from_header(request: Request) -> Principal:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise _unauthorized("The Authorization header must be 'Bearer <token>'.")
-    return principal_for_token(request, token.strip())
+    return principal_for_token(request, token.strip(), offline=offline)
 
 
-def principal_for_token(request: Request, token: str) -> Principal:
+def principal_for_token(request: Request, token: str, *, offline: bool = False) -> Principal:
     """The caller a token stands for; 401 when it is unknown, expired or revoked."""
     settings = request.app.state.settings
     bootstrap = settings.bootstrap_admin_token
     if bootstrap and hmac.compare_digest(token.encode(), bootstrap.encode()):
         return Principal(role="admin", name="bootstrap-admin")
     cache: TokenCache = request.app.state.token_cache
-    record = cache.lookup(hash_token(token), _loader(request))
+    record = cache.lookup(hash_token(token), _not_cached if offline else _loader(request))
     if record is None:
         raise _unauthorized("The token is not known.")
     if not record.is_active(datetime.now(UTC)):
@@ -134,6 +137,14 @@ def principal_for_token(request: Request, token: str) -> Principal:
         region_id=record.region_id,
         token_id=record.id,
     )
+
+
+class NeedsDatabase(Exception):
+    """The token is not in the cache: look it up off the event loop."""
+
+
+def _not_cached(token_hash: str) -> TokenRecord | None:
+    raise NeedsDatabase
 
 
 def _loader(request: Request) -> Callable[[str], TokenRecord | None]:
@@ -150,8 +161,13 @@ def allow(*roles: Role, name: str = "") -> object:
     """A dependency that admits only ``roles`` and records the route's rule."""
     rule = Rule(frozenset(roles), name or ",".join(roles))
 
-    def check(request: Request) -> Principal:
-        principal = resolve_principal(request)
+    async def check(request: Request) -> Principal:
+        # Async so that a cached token costs no thread hop; a token not in
+        # the cache is looked up in the thread pool, off the event loop.
+        try:
+            principal = resolve_principal(request, offline=True)
+        except NeedsDatabase:
+            principal = await run_in_threadpool(resolve_principal, request)
         request.app.state.rate_limiter.check(request, principal)
         if principal.role not in rule.roles:
             raise forbidden(f"The {principal.role} role may not use this route.")

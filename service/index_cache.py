@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
+import weakref
 from typing import Any
 
 import numpy as np
@@ -40,6 +41,7 @@ class RevisionProbe:
         self.store = store
         self._lock = threading.Lock()
         self._raw: Any = None
+        self._finalizer: weakref.finalize[Any, Any] | None = None
         self._closed = False
         self._sql = "SELECT value FROM revision WHERE id = 1"
 
@@ -61,10 +63,9 @@ class RevisionProbe:
         if self._closed:
             raise StorageUnavailableError("The store is shutting down.")
         if self._raw is None:
-            self._raw = self.store.backend.engine.raw_connection()
-            if self.store.name == "postgis":
-                # Each probe sees the latest commit and holds no snapshot.
-                self._raw.driver_connection.autocommit = True
+            self._raw = _own_connection(self.store)
+            # Closed with the probe, or when it is garbage collected unclosed.
+            self._finalizer = weakref.finalize(self, _close_quietly, self._raw)
         cur = self._raw.cursor()
         try:
             cur.execute(self._sql)
@@ -73,21 +74,42 @@ class RevisionProbe:
             cur.close()
 
     def _drop(self) -> None:
-        if self._raw is not None:
-            try:
-                # Close and invalidate: an autocommit connection must not go
-                # back to the pool.
-                self._raw.driver_connection.close()
-                self._raw.invalidate()
-            except Exception:  # already broken: nothing left to close
-                log.debug("revision probe connection was already closed")
-            self._raw = None
+        if self._finalizer is not None:
+            self._finalizer()
+        self._raw = None
 
     def close(self) -> None:
         """Release the connection (at shutdown)."""
         with self._lock:
             self._closed = True
             self._drop()
+
+
+def _own_connection(store: Store) -> Any:
+    """A DB-API connection of the store's database, outside the pool, in autocommit.
+
+    Outside the pool so that it never holds a pooled slot or goes back to the
+    pool in autocommit mode; autocommit so that each probe sees the latest
+    commit and holds no snapshot open.
+    """
+    engine = store.backend.engine
+    cargs, cparams = engine.dialect.create_connect_args(engine.url)
+    if store.name == "sqlite":
+        # Used from many threads, one at a time (the probe's lock).
+        conn = engine.dialect.loaded_dbapi.connect(
+            *cargs, **{**cparams, "check_same_thread": False, "isolation_level": None}
+        )
+        return conn
+    conn = engine.dialect.loaded_dbapi.connect(*cargs, **cparams)
+    conn.autocommit = True
+    return conn
+
+
+def _close_quietly(conn: Any) -> None:
+    try:
+        conn.close()
+    except Exception:  # already broken: nothing left to close
+        log.debug("revision probe connection was already closed")
 
 
 class IndexCache:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 import weakref
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -20,6 +21,25 @@ from service.storage import Tx
 from service.storage.account_ops import AccountFilter
 
 REVISION_HEADER = "X-Plan-Revision"
+
+# Per request, the revision of the data its answer was computed from: the
+# app's middleware puts a fresh dict here, load_snapshot fills it (the dict is
+# shared with the thread pool's copy of the context), the middleware sends it
+# as the X-Plan-Revision header.
+_answered_at: ContextVar[dict[str, int] | None] = ContextVar("answered_at", default=None)
+
+
+def track_revision() -> dict[str, int]:
+    """Start recording, for the current request, which revision it read."""
+    holder: dict[str, int] = {}
+    _answered_at.set(holder)
+    return holder
+
+
+def _note(revision: int) -> None:
+    holder = _answered_at.get()
+    if holder is not None:
+        holder["revision"] = max(revision, holder.get("revision", revision))
 
 
 @dataclass(frozen=True)
@@ -66,7 +86,10 @@ def load_snapshot(tx: Tx, *, accounts: AccountFilter | None = None) -> Snapshot:
     when ``tx`` sees the revision it was read at.
     """
     if accounts is None:
-        return SnapshotCache.of(tx).get(tx)
+        snap = SnapshotCache.of(tx).get(tx)
+        _note(snap.revision if snap.revision is not None else tx.revision())
+        return snap
+    _note(tx.revision())
     return _read(tx, accounts)
 
 
