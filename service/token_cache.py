@@ -64,3 +64,8 @@ class TokenCache:
             stale = [h for h, (r, _) in self._entries.items() if r.id == token_id]
             for token_hash in stale:
                 del self._entries[token_hash]
+
+    def forget_hash(self, token_hash: str) -> None:
+        """Drop the cached record of one token (after signing a session out here)."""
+        with self._lock:
+            self._entries.pop(token_hash, None)
