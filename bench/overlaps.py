@@ -33,8 +33,9 @@ import shapely
 
 from bench._data import load_counties
 from geo.crs import GEOD
-from geo.distance import flag_too_far, geodesic_km
+from geo.distance import geodesic_km
 from geo.flags.overlaps import find_overlaps
+from geo.flags.too_far import flag_too_far
 from geo.model import Account, Assignment, Rep, Territory
 
 REGION = (-110.0, 32.0, -85.0, 45.0)  # CONUS interior, lon/lat

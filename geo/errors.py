@@ -8,7 +8,34 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import ClassVar
+
+
+class WarningCode(StrEnum):
+    """Every code an answer may carry as a *warning*: said, but nothing refused.
+
+    The one list: imports sort a row's issues into warnings and errors by it,
+    territory writes and the geometry gate name their warnings from it.
+    """
+
+    UNKNOWN_COLUMN = "unknown-column"
+    NULL_ISLAND = "null-island"
+    GEOCODE_AMBIGUOUS = "geocode-ambiguous"
+    GEOCODE_CONFLICT = "geocode-conflict"
+    GEOCODE_NOT_FOUND = "geocode-not_found"
+    POSSIBLY_SWAPPED = "possibly-swapped-coordinates"
+    ALTITUDE_DROPPED = "altitude-dropped"
+    TERRITORY_OVERLAP = "territory-overlap"
+    CHILD_OUTSIDE_PARENT = "child-outside-parent"
+
+
+WARNING_CODES: frozenset[str] = frozenset(WarningCode)
+"""The codes of :class:`WarningCode` as plain strings.
+
+>>> "null-island" in WARNING_CODES, "invalid" in WARNING_CODES
+(True, False)
+"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +84,20 @@ class InvalidInputError(GeoError):
 
     code = "invalid-input"
     title = "Invalid input"
+
+
+class NoHomeError(InvalidInputError):
+    """A rep without a home base, asked for something that starts from home (a route)."""
+
+    code = "rep-has-no-home"
+    title = "Rep has no home base"
+
+
+class NoSuchDayError(InvalidInputError):
+    """A planned day outside the month's plan."""
+
+    code = "no-such-day"
+    title = "No such day"
 
 
 class OverlapError(GeoError):

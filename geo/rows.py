@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from geo.errors import Issue
+from geo.errors import WARNING_CODES, Issue
 from geo.model import STAGES, Account, GeocodeResult
 
 __all__ = [
@@ -38,7 +38,6 @@ ACCOUNT_COLUMNS: tuple[str, ...] = (
 )  # fmt: skip
 MAX_TEXT_CHARS = 500
 #: Issue codes that report something odd but keep the row.
-WARNING_CODES: frozenset[str] = frozenset({"unknown-column", "null-island"})
 # Properties our own account export adds; a re-import ignores them silently.
 _OUTPUT_PROPERTIES = frozenset({"territory_id", "rep_id", "assignment", "distance_km", "geocode"})
 _TEXT_COLUMNS = ("name", "address", "postal_code", "city", "region", "country", "industry")

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 
 import folium
 
+from geo.hierarchy import leaf_territories
 from geo.model import Account, Assignment, Rep, Territory
 from maps.base import finish_map, new_map, union_bounds
 from maps.inputs import METRICS, OverlapShape
@@ -101,17 +102,3 @@ def render_coverage_map(
     home_box = add_home_layer(m, reps)
     bounds = union_bounds([territory_box, account_box, overlap_box, home_box])
     return finish_map(m, bounds, offline=offline, asset_base_url=asset_base_url)
-
-
-def leaf_territories(territories: Sequence[Territory]) -> list[Territory]:
-    """The territories that own accounts: those no other territory names as parent.
-
-    >>> import shapely
-    >>> from geo.model import Territory
-    >>> box = shapely.box(0, 0, 1, 1)
-    >>> region, leaf = Territory(1, "R", box), Territory(2, "T", box, parent_id=1)
-    >>> [t.id for t in leaf_territories([region, leaf])]
-    [2]
-    """
-    parents = {t.parent_id for t in territories if t.parent_id is not None}
-    return [t for t in territories if t.id not in parents]

@@ -13,8 +13,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Ellipse, Patch
 
+from geo.hierarchy import leaf_territories
 from geo.model import Account, Assignment, Rep, Territory
-from maps.coverage import leaf_territories
 from maps.inputs import FLAG_LAYERS, OverlapShape
 from maps.simplify import display_geometries
 from maps.style import (

@@ -35,6 +35,7 @@ from geo.assign import _cellgrid
 from geo.assign.assignment import LocateResult, Resolver
 from geo.crs import area_km2
 from geo.errors import InvalidGeometryError, InvalidInputError, Issue
+from geo.hierarchy import leaf_territories
 from geo.model import Territory
 
 __all__ = ["Covering", "LocateResult", "TerritoryIndex"]
@@ -249,8 +250,7 @@ def _leaves(territories: Sequence[Territory]) -> tuple[Territory, ...]:
     ids = [t.id for t in territories]
     if len(set(ids)) != len(ids):
         raise InvalidInputError("territory ids must be unique")
-    parents = {t.parent_id for t in territories if t.parent_id is not None}
-    return tuple(sorted((t for t in territories if t.id not in parents), key=lambda t: t.id))
+    return tuple(sorted(leaf_territories(territories), key=lambda t: t.id))
 
 
 def _check_geometries(

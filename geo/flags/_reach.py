@@ -1,4 +1,4 @@
-"""Array plumbing of :func:`geo.distance.flag_too_far`: reps and accounts as arrays.
+"""Array plumbing of :func:`geo.flags.too_far.flag_too_far`: reps and accounts as arrays.
 
 Bulk input (1e6 accounts) spends its time reading Python attributes, so each
 field is read once into an array; the rest is vectorised, including the
@@ -31,11 +31,10 @@ Skipped = tuple[str, int, str]  # (account id, rep id, reason)
 class RepTable:
     """Reps as arrays: ids, homes (NaN when unknown), reach, unit vectors."""
 
-    def __init__(self, reps: Sequence[Rep], default_km: float) -> None:
+    def __init__(self, reps: Sequence[Rep], reach_km: Sequence[float]) -> None:
         self.ids = np.array([r.id for r in reps], dtype=np.int64)
         self.lon, self.lat = _lonlat_columns([r.home for r in reps])
-        reach = [r.max_service_km if r.max_service_km is not None else default_km for r in reps]
-        self.limit_km = np.array(reach, dtype=np.float64)
+        self.limit_km = np.array(reach_km, dtype=np.float64)
         self.has_home = ~np.isnan(self.lon)
         self.unit = _unit_vectors(self.lon, self.lat)
 

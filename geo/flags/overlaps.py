@@ -21,6 +21,7 @@ from geo._polygonal import Geoms, as_multipolygons, is_real
 from geo.crs import EQUAL_AREA_NAME, GRID_DEG, area_km2
 from geo.errors import InvalidInputError
 from geo.flags.rule_clash import rule_clash_table, rules_can_overlap
+from geo.hierarchy import leaf_territories
 from geo.model import Rules, Territory
 
 __all__ = [
@@ -122,7 +123,7 @@ def find_overlaps(
     ()
     """
     _check_sliver_km2(sliver_km2)
-    leaves = _leaf_territories(territories)
+    leaves = leaf_territories(territories)
     geoms = np.array([t.geometry for t in leaves], dtype=object)
     left, right = _candidate_pairs(geoms, [t.rules for t in leaves])
     pairs = _pairs_from((leaves, left), (leaves, right), accounts, sliver_km2, lower_id_first=True)
@@ -291,15 +292,10 @@ class _AccountPoints:
         return tuple(self._ids[np.sort(rows[both])])
 
 
-def _leaf_territories(territories: Sequence[Territory]) -> list[Territory]:
-    parents = {t.parent_id for t in territories if t.parent_id is not None}
-    return [t for t in territories if t.id not in parents]
-
-
 def _peers(neighbours: Sequence[Territory], exclude_id: int | None) -> list[Territory]:
     others = [t for t in neighbours if t.id != exclude_id]
     others = [t for t in others if exclude_id is None or t.parent_id != exclude_id]
-    return _leaf_territories(others)
+    return leaf_territories(others)
 
 
 def _check_sliver_km2(sliver_km2: float) -> None:

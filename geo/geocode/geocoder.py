@@ -26,11 +26,9 @@ Decisions, so nothing is guessed silently:
 from __future__ import annotations
 
 import math
-import threading
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any, Protocol, runtime_checkable
 
 from geo.errors import InvalidCoordinatesError, Issue
 from geo.geocode.gazetteer import (
@@ -43,6 +41,7 @@ from geo.geocode.gazetteer import (
     us_state_code,
     zip_table,
 )  # fmt: skip
+from geo.geocode.online import GeocodeCandidate, GeopyGeocoder, OnlineGeocoder, checked_online
 from geo.model import GeocodeResult
 from geo.rows import lonlat_problems
 
@@ -54,66 +53,6 @@ __all__ = [
 _MAX_LISTED = 5  # places named in an "ambiguous" note
 _USER_SOURCE = "user-gazetteer"
 _NOTHING = GeocodeResult(None, "not_found", "none", "input")  # no usable field at all
-
-
-@dataclass(frozen=True, slots=True)
-class GeocodeCandidate:
-    """One answer to a free-text query; ``(lon, lat)`` in WGS84 degrees."""
-
-    lon: float
-    lat: float
-    precision: str
-    source: str
-    label: str
-
-
-@runtime_checkable
-class OnlineGeocoder(Protocol):
-    """A network geocoder: ``lookup`` returns ``(lon, lat)`` or ``None`` (also on failure)."""
-
-    name: str
-
-    def lookup(self, q: str) -> tuple[float, float] | None:
-        """Place ``q``, free text, in WGS84 degrees."""
-        ...
-
-
-class GeopyGeocoder:
-    """A geopy service (``nominatim`` by default) behind :class:`OnlineGeocoder`.
-
-    geopy is imported on the first lookup, so it is needed only when an online
-    geocoder is switched on. Calls go through geopy's ``RateLimiter``
-    (Nominatim's policy is one request a second), which retries service errors
-    and then returns ``None``. Caching results is the caller's business.
-    """
-
-    def __init__(
-        self,
-        service: str = "nominatim",
-        *,
-        user_agent: str = "territory-mapper",
-        min_delay_seconds: float = 1.0,
-        timeout_s: float = 10.0,
-        options: Mapping[str, Any] | None = None,
-    ) -> None:
-        self.name = service
-        self._settings = {"user_agent": user_agent, "timeout": timeout_s, **(options or {})}
-        self._min_delay_seconds = min_delay_seconds
-        self._geocode: Callable[[str], Any] | None = None
-        self._lock = threading.Lock()  # one RateLimiter, even if two threads ask first
-
-    def lookup(self, q: str) -> tuple[float, float] | None:
-        """Ask the service; ``None`` when it finds nothing or keeps failing."""
-        with self._lock:
-            if self._geocode is None:
-                from geopy.extra.rate_limiter import RateLimiter
-                from geopy.geocoders import get_geocoder_for_service
-
-                service = get_geocoder_for_service(self.name)(**self._settings)
-                delay = self._min_delay_seconds
-                self._geocode = RateLimiter(service.geocode, min_delay_seconds=delay)
-        found = self._geocode(q)
-        return None if found is None else (float(found.longitude), float(found.latitude))
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,7 +203,7 @@ class Geocoder:
         """The online geocoder's answer, range-checked; ``None`` when off or no use."""
         if self._online is None or not q:
             return None
-        lonlat = _checked_online(self._online.lookup(q), notes)
+        lonlat = checked_online(self._online.lookup(q), notes)
         if lonlat is None:
             return None
         notes.append(f"placed by the online geocoder {self._online.name!r}")
@@ -386,19 +325,6 @@ def _postal_not_found(country: str, key: str, known: bool) -> str:
     if country == "US":
         return f"ZIP {key} not found"
     return f"no gazetteer entry for {country} postal code {key}; load a postal-code gazetteer"
-
-
-def _checked_online(
-    lonlat: tuple[float, float] | None, notes: list[str]
-) -> tuple[float, float] | None:
-    """Treat a third-party answer like user input (OWASP API10): range-check it."""
-    if lonlat is None:
-        return None
-    lon, lat = float(lonlat[0]), float(lonlat[1])
-    if math.isfinite(lon) and math.isfinite(lat) and abs(lon) <= 180 and abs(lat) <= 90:
-        return lon, lat
-    notes.append(f"online geocoder returned an unusable location {lonlat!r}; ignored")
-    return None
 
 
 def _looks_postal(text: str) -> bool:

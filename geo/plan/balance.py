@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from geo.errors import InvalidInputError
+from geo.hierarchy import leaf_territories
 from geo.model import STAGES, Account, Assignment, Rep, Territory
 from geo.travel.load import TravelSettings, estimate_travel_load
 from geo.travel.matrix import DistanceMatrix
@@ -158,8 +159,7 @@ def _beyond(value: float, mean: float, band: float) -> bool:
 
 
 def _leaves(territories: Sequence[Territory]) -> list[Territory]:
-    parents = {t.parent_id for t in territories if t.parent_id is not None}
-    return sorted((t for t in territories if t.id not in parents), key=lambda t: t.id)
+    return sorted(leaf_territories(territories), key=lambda t: t.id)
 
 
 def _accounts_by_territory(

@@ -9,7 +9,8 @@ from datetime import date, timedelta
 import numpy as np
 import shapely
 
-from geo.distance import TooFar, flag_too_far, geodesic_km
+from geo.distance import geodesic_km
+from geo.flags.too_far import TooFar, flag_too_far
 from geo.model import Account, Territory
 from geo.plan.model import PipelineRecord, PlanData
 from geo.plan.period import Period

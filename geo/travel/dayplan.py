@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from geo.errors import InvalidInputError
+from geo.errors import NoHomeError, NoSuchDayError
 from geo.model import Account, LonLat, Rep
 from geo.travel.daypack import DayLimits, PackedDay, month_visits, pack_days
 from geo.travel.matrix import DistanceMatrix, GeodesicMatrix
@@ -131,7 +131,7 @@ def plan_month(
     """
     settings = settings or TravelSettings()
     if rep.home is None:
-        raise InvalidInputError(f"rep {rep.id} has no home location; cannot plan routes")
+        raise NoHomeError(f"Rep {rep.id} has no home, so no route can be planned.")
     if matrix is not None:  # a caller's matrix is not part of the fingerprint
         return _plan_month(rep, accounts, settings, matrix)
     key = plan_key(rep, accounts, settings)
@@ -178,7 +178,7 @@ def _plan_month(
 def route_for_day(plan: MonthPlan, day: int) -> DayRoute:
     """Ordered stops and route line of planned day ``day`` (1-based).
 
-    Raises `InvalidInputError` when the month has no such day.
+    Raises `NoSuchDayError` (an `InvalidInputError`) when the month has no such day.
 
     Notes
     -----
@@ -187,7 +187,9 @@ def route_for_day(plan: MonthPlan, day: int) -> DayRoute:
     a leg across the antimeridian jumps sign; a map must split it there.
     """
     if not 1 <= day <= len(plan.days):
-        raise InvalidInputError(f"day must be between 1 and {len(plan.days)}, got {day}")
+        raise NoSuchDayError(
+            f"The plan has {len(plan.days)} field day(s); day {day} is not one of them."
+        )
     return plan.days[day - 1]
 
 

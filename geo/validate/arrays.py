@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from geo.errors import Issue
+from geo.errors import Issue, WarningCode
 from geo.geojson import POLYGONAL_TYPES, crs_issues, is_array, json_type, read_position
 
 FloatArray = npt.NDArray[np.float64]
@@ -108,7 +108,7 @@ def antarctic_warnings(xy: FloatArray, pointer: str) -> list[Issue]:
         "every latitude is south of -60 (Antarctica); if the positions are [lat, lon], "
         "swap them to [lon, lat]"
     )
-    return [Issue(f"{pointer}/coordinates", reason, None, "possibly-swapped-coordinates")]
+    return [Issue(f"{pointer}/coordinates", reason, None, WarningCode.POSSIBLY_SWAPPED)]
 
 
 def ring_issues(raw: RawRing) -> tuple[Ring | None, list[Issue], int]:

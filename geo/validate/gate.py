@@ -28,7 +28,7 @@ from typing import Final
 import numpy as np
 import shapely
 
-from geo.errors import InvalidGeometryError, Issue
+from geo.errors import InvalidGeometryError, Issue, WarningCode
 from geo.geojson import geometry_to_geojson
 from geo.validate.arrays import (
     RawRing,
@@ -197,7 +197,9 @@ def _note_dropped_values(rings: list[RawRing], removed: int, found: _Findings) -
         total = sum(r.z_count for r in with_z)
         sentence = f"Dropped the altitude of {total} position(s): territories are 2-D."
         found.repairs.append(sentence)
-        found.warnings.append(Issue(with_z[0].pointer, sentence, None, "altitude-dropped"))
+        found.warnings.append(
+            Issue(with_z[0].pointer, sentence, None, WarningCode.ALTITUDE_DROPPED)
+        )
 
 
 def _valid_snapped_geometry(

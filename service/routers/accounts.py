@@ -11,9 +11,19 @@ from fastapi.responses import JSONResponse
 from pydantic import WithJsonSchema
 
 from geo.assign.assignment import assign_accounts
-from geo.errors import InvalidInputError, Issue
+from geo.errors import WARNING_CODES, InvalidInputError, Issue
 from geo.rows import parse_account_feature
-from service.auth import ANYONE, STAFF, Principal, allow, forbidden
+from service.auth import (
+    ANYONE,
+    STAFF,
+    Principal,
+    allow,
+    ensure_account_in_region,
+    forbidden,
+    hide_from_rep,
+    is_regional,
+    rep_scope,
+)
 from service.routers.docs import READ_RESPONSES, WRITE_RESPONSES
 from service.schemas.accounts import (
     ACCOUNT_FEATURE_SCHEMA,
@@ -23,19 +33,20 @@ from service.schemas.accounts import (
 )
 from service.storage import ConflictError, Tx
 from service.storage.account_ops import ACCOUNT_FIELDS, AccountFilter
+from service.storage.errors import NotFoundError
 from service.usecases.account_import import import_rows, report_answer, rows_from_upload
 from service.views.accounts import account_features
 from service.web import uploads
 from service.web.deps import (
     AccountId,
     BBoxQuery,
-    LimitQuery,
     RepId,
     StoreDep,
     TerritoryId,
     parse_bbox,
 )
-from service.web.http import GeoJSONResponse, next_link
+from service.web.http import GeoJSONResponse
+from service.web.paging import PageParams, StrPage, page_of
 from service.web.problems import HTTPProblem
 
 router = APIRouter(prefix="/accounts", tags=["accounts"])
@@ -55,6 +66,7 @@ def list_accounts(
     request: Request,
     store: StoreDep,
     principal: Annotated[Principal, allow(*ANYONE)],
+    page: StrPage,
     territory_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
     rep_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
     assignment: Annotated[
@@ -66,10 +78,6 @@ def list_accounts(
     ] = None,
     industry: Annotated[str | None, Query(max_length=200)] = None,
     bbox: BBoxQuery = None,
-    limit: LimitQuery = None,
-    after: Annotated[
-        str, Query(max_length=200, description="Return accounts with a larger id (paging).")
-    ] = "",
 ) -> JSONResponse:
     """Accounts as a GeoJSON FeatureCollection by id; a rep sees only their own book."""
     if principal.role == "rep":
@@ -77,12 +85,11 @@ def list_accounts(
             raise forbidden("A rep may read only their own accounts.")
         rep_id = principal.rep_id
     boxes = parse_bbox(bbox)
-    page = request.app.state.settings.page_limit_default if limit is None else limit
     f = AccountFilter(
         territory_id=territory_id, rep_id=rep_id, assignment=assignment, industry=industry
     )
     with store.read() as tx:
-        items = _page(tx, f, boxes, after, page + 1)
+        items = _page(tx, f, boxes, page.after, page.fetch)
         reps = {r.id: r for r in tx.find_reps()}
     return collection_response(request, items, reps, page)
 
@@ -99,15 +106,11 @@ def _page(tx: Tx, f: AccountFilter, boxes: Any, after: str, limit: int) -> list[
 
 
 def collection_response(
-    request: Request, items: list[Any], reps: dict[int, Any], page: int
+    request: Request, found: list[Any], reps: dict[int, Any], page: PageParams[str]
 ) -> JSONResponse:
     """A page of accounts with ``self`` and ``next`` links."""
-    links = [{"href": str(request.url), "rel": "self", "type": GEOJSON}]
-    if len(items) > page:
-        items = items[:page]
-        links.append(
-            {"href": next_link(request.url, items[-1].account.id), "rel": "next", "type": GEOJSON}
-        )
+    cut = page_of(request, found, page, lambda s: str(s.account.id), GEOJSON)
+    items, links = cut.items, cut.links
     features = account_features(items, reps, request.app.state.settings.default_max_service_km)
     body = {
         "type": "FeatureCollection",
@@ -161,8 +164,12 @@ def get_account(
     """One account with its owner, distance and flags."""
     with store.read() as tx:
         stored = tx.get_account(account_id)
-        if principal.role == "rep" and stored.assignment.rep_id != principal.rep_id:
-            raise forbidden("A rep may read only their own accounts.")
+        # Another rep's account answers exactly as a missing one: no existence oracle.
+        hide_from_rep(
+            principal,
+            stored.assignment.rep_id == principal.rep_id,
+            NotFoundError(f"Account {account_id!r} does not exist."),
+        )
         reps = {r.id: r for r in tx.find_reps()}
     return _one_response(request, stored, reps)
 
@@ -181,7 +188,7 @@ def replace_account(
     store: StoreDep,
     principal: Annotated[Principal, allow(*STAFF)],
 ) -> JSONResponse:
-    """Replace an account (or create it under this id)."""
+    """Replace an account (or create it under this id); `properties.id` must equal the id in the URL."""
     account = _parse(request, body, account_id)
     with store.write() as tx:
         stored = _store_one(request, tx, account, principal)
@@ -203,7 +210,7 @@ def update_account(
     store: StoreDep,
     principal: Annotated[Principal, allow(*STAFF)],
 ) -> JSONResponse:
-    """Change some properties (and/or the location) of an account."""
+    """Change some properties (and/or the location) of an account; `properties` must be an object, and its `id`, if given, the id in the URL."""
     with store.write() as tx:
         current = tx.get_account(account_id)
         merged = _merge(current.account, body)
@@ -221,6 +228,7 @@ def delete_account(
 ) -> Response:
     """Delete an account."""
     with store.write() as tx:
+        _check_scope(tx, principal, account_id, [])
         tx.delete_account(account_id, actor=principal.name)
     return Response(status_code=204)
 
@@ -303,7 +311,7 @@ def _parse(request: Request, body: dict[str, Any], path_id: str | None) -> Any:
         Issue(i.pointer.replace("/features/0", "", 1) or "/", i.reason, i.location, i.code)
         for i in issues
     ]
-    hard = [i for i in issues if i.code not in ("unknown-column", "null-island")]
+    hard = [i for i in issues if i.code not in WARNING_CODES]
     if fields is None or hard:
         raise InvalidInputError("The account is invalid.", hard or issues)
     if path_id is not None and fields.id != path_id:
@@ -342,7 +350,7 @@ def _merge(current: Any, patch: dict[str, Any]) -> dict[str, Any]:
     props = {k: getattr(current, k) for k in ACCOUNT_FIELDS}
     props["id"] = current.id
     props["products"] = list(current.products)
-    given = patch.get("properties") or {}
+    given = patch.get("properties", {})
     if not isinstance(given, dict):
         raise InvalidInputError(
             "properties must be an object.", [Issue("/properties", "expected an object")]
@@ -370,9 +378,22 @@ def _store_one(request: Request, tx: Tx, account: Any, principal: Principal) -> 
         )
     index = request.app.state.index_cache.current_in(tx)
     assignment = assign_accounts([account], index)[0]
+    _check_scope(tx, principal, account.id, [assignment.territory_id])
     tx.upsert_accounts([(account, assignment)], actor=principal.name)
     tx.audit(principal.name, "upsert", "account", account.id, None)
     return tx.get_account(account.id)
+
+
+def _check_scope(
+    tx: Tx, principal: Principal, account_id: str, new_territory_ids: list[int | None]
+) -> None:
+    """A regional manager writes only accounts inside their region, before and after."""
+    if not is_regional(principal):
+        return
+    before = tx.accounts_by_id([account_id])
+    owners = [s.assignment.territory_id for s in before.values()]
+    parents = {t.id: t.parent_id for t in tx.find_territories()}
+    ensure_account_in_region(principal, [*owners, *new_territory_ids], parents)
 
 
 def _one_response(
@@ -402,22 +423,15 @@ def territory_accounts(
     territory_id: TerritoryId,
     store: StoreDep,
     principal: Annotated[Principal, allow(*ANYONE)],
-    limit: LimitQuery = None,
-    after: Annotated[str, Query(max_length=200)] = "",
+    page: StrPage,
 ) -> JSONResponse:
     """The accounts a territory owns; a rep sees this only for their own territories, and only their own accounts."""
-    page = request.app.state.settings.page_limit_default if limit is None else limit
     with store.read() as tx:
-        t = tx.get_territory(territory_id)
-        rep_filter = None
-        if principal.role == "rep":
-            if principal.rep_id not in t.rep_ids:
-                raise forbidden("A rep may read only the territories they belong to.")
-            rep_filter = principal.rep_id
+        rep_filter = rep_scope(principal, tx.get_territory(territory_id))
         items = tx.find_accounts(
             AccountFilter(territory_id=territory_id, rep_id=rep_filter),
-            after_id=after,
-            limit=page + 1,
+            after_id=page.after,
+            limit=page.fetch,
         )
         reps = {r.id: r for r in tx.find_reps()}
     return collection_response(request, items, reps, page)
@@ -435,16 +449,16 @@ def rep_accounts(
     rep_id: RepId,
     store: StoreDep,
     principal: Annotated[Principal, allow(*ANYONE)],
-    limit: LimitQuery = None,
-    after: Annotated[str, Query(max_length=200)] = "",
+    page: StrPage,
 ) -> JSONResponse:
     """The rep's book: every account they own; a rep may read only their own."""
     from service.auth import ensure_own_rep
 
     ensure_own_rep(principal, rep_id)
-    page = request.app.state.settings.page_limit_default if limit is None else limit
     with store.read() as tx:
         tx.get_rep(rep_id)
-        items = tx.find_accounts(AccountFilter(rep_id=rep_id), after_id=after, limit=page + 1)
+        items = tx.find_accounts(
+            AccountFilter(rep_id=rep_id), after_id=page.after, limit=page.fetch
+        )
         reps = {r.id: r for r in tx.find_reps()}
     return collection_response(request, items, reps, page)

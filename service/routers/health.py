@@ -17,7 +17,7 @@ router = APIRouter(tags=["operations"])
 
 
 @router.get("/healthz", operation_id="healthz")
-async def healthz() -> dict[str, Any]:
+async def healthz() -> dict[str, str]:
     """The process is up (answers at once, even while the index is built); library versions."""
     return {
         "status": "ok",

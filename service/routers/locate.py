@@ -2,28 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel
+from fastapi import APIRouter, Query
 
 from service.auth import ANYONE, Principal, allow
 from service.routers.docs import READ_RESPONSES
-from service.web.deps import IndexDep
+from service.schemas.locate import GeocodeCandidateOut, GeocodeOut, LocateOut
+from service.web.deps import GeocoderDep, IndexDep
 
 router = APIRouter(tags=["locate"])
-
-
-class LocateOut(BaseModel):
-    """The territory and reps that own a point, and why."""
-
-    lon: float
-    lat: float
-    territory_id: int | None
-    territory_name: str | None
-    rep_ids: list[int]
-    assignment: str
-    candidates: list[int]
 
 
 @router.get("/locate", response_model=LocateOut, responses=READ_RESPONSES, operation_id="locate")
@@ -35,46 +23,27 @@ def locate(
     industry: Annotated[str | None, Query(max_length=200)] = None,
     product: Annotated[list[str] | None, Query(max_length=50)] = None,
     revenue: Annotated[float | None, Query(ge=0, le=1e15)] = None,
-) -> dict[str, Any]:
+) -> LocateOut:
     """Which leaf territory owns this point (for an account with these fields), its reps and the reason."""
     index = index_cache.current()
     found = index.locate(
         lon, lat, industry=industry, products=tuple(product or ()), revenue=revenue
     )
     names = {t.id: t.name for t in index.territories}
-    return {
-        "lon": lon,
-        "lat": lat,
-        "territory_id": found.territory_id,
-        "territory_name": names.get(found.territory_id) if found.territory_id is not None else None,
-        "rep_ids": list(found.rep_ids),
-        "assignment": found.assignment,
-        "candidates": list(found.candidates),
-    }
-
-
-class GeocodeCandidateOut(BaseModel):
-    """One place matching the query."""
-
-    lon: float | None
-    lat: float | None
-    precision: str
-    source: str
-    label: str
-    status: str | None = None
-    note: str | None = None
-
-
-class GeocodeOut(BaseModel):
-    """Offline geocoding answer: candidates best first."""
-
-    query: str
-    candidates: list[GeocodeCandidateOut]
+    return LocateOut(
+        lon=lon,
+        lat=lat,
+        territory_id=found.territory_id,
+        territory_name=names.get(found.territory_id) if found.territory_id is not None else None,
+        rep_ids=list(found.rep_ids),
+        assignment=found.assignment,
+        candidates=list(found.candidates),
+    )
 
 
 @router.get("/geocode", response_model=GeocodeOut, responses=READ_RESPONSES, operation_id="geocode")
 def geocode(
-    request: Request,
+    geocoder: GeocoderDep,
     principal: Annotated[Principal, allow(*ANYONE)],
     q: Annotated[
         str,
@@ -84,22 +53,13 @@ def geocode(
             description="A postal code, or 'City, Region', or 'City, Region, Country'.",
         ),
     ],
-) -> dict[str, Any]:
+) -> GeocodeOut:
     """Geocode a postal code or place name offline, with the precision reached."""
-    found = request.app.state.geocoder.geocode_query(q)
-    return {"query": q, "candidates": [_candidate(c) for c in found]}
-
-
-def _candidate(c: Any) -> dict[str, Any]:
-    loc = getattr(c, "location", None)
-    lon = getattr(c, "lon", None) if loc is None else loc[0]
-    lat = getattr(c, "lat", None) if loc is None else loc[1]
-    return {
-        "lon": lon,
-        "lat": lat,
-        "precision": c.precision,
-        "source": c.source,
-        "label": getattr(c, "label", ""),
-        "status": getattr(c, "status", None),
-        "note": getattr(c, "note", None),
-    }
+    found = geocoder.geocode_query(q)
+    candidates = [
+        GeocodeCandidateOut(
+            lon=c.lon, lat=c.lat, precision=c.precision, source=c.source, label=c.label
+        )
+        for c in found
+    ]
+    return GeocodeOut(query=q, candidates=candidates)

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
 from maps import render_coverage_png
-from service.auth import ANYONE, STAFF, Principal, allow, ensure_own_rep, forbidden
+from service.auth import ANYONE, STAFF, Principal, allow, ensure_own_rep, rep_scope
 from service.routers.docs import READ_RESPONSES
 from service.views.map_pages import coverage_html, gather, rep_map_html, territory_map_html
-from service.web.deps import RepId, StoreDep, TerritoryId
+from service.web.deps import RepId, SettingsDep, StoreDep, TerritoryId
 
 router = APIRouter(prefix="/maps", tags=["maps"])
 Metric = Literal["accounts", "revenue", "net_profit", "workload_hours", "load_pct"]
@@ -29,15 +29,15 @@ HTML = {
     operation_id="coverage_map",
 )
 async def coverage(
-    request: Request,
     store: StoreDep,
+    settings: SettingsDep,
     principal: Annotated[Principal, allow(*STAFF)],
     metric: Annotated[
         Metric, Query(description="Choropleth metric, classed with mapclassify.")
     ] = "accounts",
 ) -> HTMLResponse:
     """Territories by rep, a choropleth, accounts, flagged accounts, overlaps and rep reach, as layers."""
-    html = await run_in_threadpool(coverage_html, store, request.app.state.settings, metric=metric)
+    html = await run_in_threadpool(coverage_html, store, settings, metric=metric)
     return HTMLResponse(html)
 
 
@@ -50,14 +50,14 @@ async def coverage(
     operation_id="coverage_png",
 )
 async def coverage_png(
-    request: Request,
     store: StoreDep,
+    settings: SettingsDep,
     principal: Annotated[Principal, allow(*STAFF)],
     width_px: Annotated[int, Query(ge=200, le=4000)] = 1200,
     height_px: Annotated[int, Query(ge=200, le=4000)] = 800,
 ) -> Response:
     """The coverage map as a static picture for reports and e-mail."""
-    inputs = await run_in_threadpool(gather, store, request.app.state.settings)
+    inputs = await run_in_threadpool(gather, store, settings)
     snap = inputs.snap
     png = await run_in_threadpool(
         lambda: render_coverage_png(
@@ -81,9 +81,9 @@ async def coverage_png(
     operation_id="rep_map",
 )
 async def rep_map(
-    request: Request,
     rep_id: RepId,
     store: StoreDep,
+    settings: SettingsDep,
     principal: Annotated[Principal, allow(*ANYONE)],
     day: Annotated[
         int | None, Query(ge=1, le=31, description="Planned day whose route to draw (default 1).")
@@ -91,9 +91,7 @@ async def rep_map(
 ) -> HTMLResponse:
     """A rep's accounts, home base, reach circle and one planned day's route with the stop order."""
     ensure_own_rep(principal, rep_id)
-    return HTMLResponse(
-        await run_in_threadpool(rep_map_html, store, request.app.state.settings, rep_id, day=day)
-    )
+    return HTMLResponse(await run_in_threadpool(rep_map_html, store, settings, rep_id, day=day))
 
 
 @router.get(
@@ -103,19 +101,15 @@ async def rep_map(
     operation_id="territory_map",
 )
 async def territory_map(
-    request: Request,
     territory_id: TerritoryId,
     store: StoreDep,
+    settings: SettingsDep,
     principal: Annotated[Principal, allow(*ANYONE)],
 ) -> HTMLResponse:
     """One territory with its accounts and flags; a rep sees only their own territories and accounts."""
-    only = None
-    if principal.role == "rep":
-        with store.read() as tx:
-            if principal.rep_id not in tx.get_territory(territory_id).rep_ids:
-                raise forbidden("A rep may read only the territories they belong to.")
-        only = principal.rep_id
+    with store.read() as tx:
+        only = rep_scope(principal, tx.get_territory(territory_id))
     html = await run_in_threadpool(
-        territory_map_html, store, request.app.state.settings, territory_id, only_rep_id=only
+        territory_map_html, store, settings, territory_id, only_rep_id=only
     )
     return HTMLResponse(html)

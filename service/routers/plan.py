@@ -21,14 +21,15 @@ from geo.plan.period import parse_period
 from service.auth import STAFF, Principal, allow, ensure_can_write_territory
 from service.routers import plan_analysis, plan_dashboards
 from service.routers.docs import READ_RESPONSES, WRITE_RESPONSES
+from service.schemas.analysis import GoalsPut, PlanRecordPage, TerritoryGoalsStored
 from service.schemas.plan import GoalsIn
 from service.storage import Tx
 from service.usecases import plan_import
 from service.usecases.plan_context import PeriodQuery
 from service.views.plan import goal_json, record_json
 from service.web import uploads
-from service.web.deps import LimitQuery, StoreDep, TerritoryId
-from service.web.http import next_link
+from service.web.deps import StoreDep, TerritoryId
+from service.web.paging import StrPage, page_of
 from service.web.problems import HTTPProblem
 
 PlanKind = Annotated[
@@ -121,11 +122,14 @@ def _media(status: int) -> str:
     return "application/json" if status < 400 else "application/problem+json"
 
 
-@pipeline.get("", responses=READ_RESPONSES, operation_id="list_pipeline")
+@pipeline.get(
+    "", response_model=PlanRecordPage, responses=READ_RESPONSES, operation_id="list_pipeline"
+)
 def list_pipeline(
     request: Request,
     store: StoreDep,
     principal: Annotated[Principal, allow(*STAFF)],
+    page: StrPage,
     kind: PlanKind = "pipeline",
     account_id: Annotated[str | None, Query(max_length=200)] = None,
     rep_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
@@ -136,39 +140,40 @@ def list_pipeline(
     activity_kind: Annotated[
         Literal["call", "demo", "visit", "email"] | None, Query(description="Activities only.")
     ] = None,
-    limit: LimitQuery = None,
-    after: Annotated[
-        str, Query(max_length=200, description="Return records with a larger id (paging).")
-    ] = "",
 ) -> dict[str, Any]:
     """Pipeline records (leads, opportunities, deals) or activities, by id."""
-    page = request.app.state.settings.page_limit_default if limit is None else limit
     with store.read() as tx:
         if kind == "pipeline":
             found: list[Any] = tx.find_pipeline(
-                account_id=account_id, rep_id=rep_id, stage=stage, after_id=after, limit=page + 1
+                account_id=account_id,
+                rep_id=rep_id,
+                stage=stage,
+                after_id=page.after,
+                limit=page.fetch,
             )
         else:
             found = tx.find_activities(
                 account_id=account_id,
                 rep_id=rep_id,
                 kind=activity_kind,
-                after_id=after,
-                limit=page + 1,
+                after_id=page.after,
+                limit=page.fetch,
             )
-    items = found[:page]
-    links: list[dict[str, str | None]] = [{"href": str(request.url), "rel": "self"}]
-    if len(found) > page:
-        links.append({"href": next_link(request.url, items[-1].id), "rel": "next"})
+    cut = page_of(request, found, page, lambda r: str(r.id))
     return {
         "kind": kind,
-        "items": [record_json(r) for r in items],
-        "links": links,
-        "numberReturned": len(items),
+        "items": [record_json(r) for r in cut.items],
+        "links": cut.links,
+        "numberReturned": len(cut.items),
     }
 
 
-@goals.put("/{territory_id}/goals", responses=WRITE_RESPONSES, operation_id="put_territory_goals")
+@goals.put(
+    "/{territory_id}/goals",
+    response_model=GoalsPut,
+    responses=WRITE_RESPONSES,
+    operation_id="put_territory_goals",
+)
 def put_goals(
     territory_id: TerritoryId,
     body: GoalsIn,
@@ -198,7 +203,12 @@ def put_goals(
     }
 
 
-@goals.get("/{territory_id}/goals", responses=READ_RESPONSES, operation_id="get_territory_goals")
+@goals.get(
+    "/{territory_id}/goals",
+    response_model=TerritoryGoalsStored,
+    responses=READ_RESPONSES,
+    operation_id="get_territory_goals",
+)
 def get_goals(
     territory_id: TerritoryId,
     store: StoreDep,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 
 from geo.plan.conflicts import find_crossings
 from geo.plan.evaluate import FUNNEL_DEFINITIONS, evaluate_accounts, evaluate_territories
@@ -15,6 +15,14 @@ from geo.plan.reps import REP_DEFINITIONS
 from geo.plan.review import review
 from service.auth import STAFF, Principal, allow
 from service.routers.docs import READ_RESPONSES
+from service.schemas.analysis import (
+    AccountsAnalysisOut,
+    ConflictsOut,
+    GoalsAnalysisOut,
+    RepsAnalysisOut,
+    ReviewOut,
+    TerritoriesAnalysisOut,
+)
 from service.usecases.plan_context import (
     PeriodQuery,
     TodayQuery,
@@ -32,13 +40,11 @@ from service.views.plan import (
     review_json,
     territory_profit_json,
 )
-from service.web.deps import StoreDep
+from service.web.deps import SettingsDep, StoreDep, id_query
 
 router = APIRouter(prefix="/analysis", tags=["plan"])
 Staff = Annotated[Principal, allow(*STAFF)]
-TerritoryFilter = Annotated[
-    int | None, Query(ge=1, le=2**31 - 1, description="Only this territory.")
-]
+TerritoryFilter = Annotated[int | None, id_query("Only this territory.")]
 GOAL_STATUS_RULE = (
     "cumulative metrics (revenues, net_profit): met once actual >= goal; on track while actual >= "
     "goal x elapsed share of the period; else behind. Level metrics (growth, clv, cac, ratio, nps, "
@@ -47,7 +53,12 @@ GOAL_STATUS_RULE = (
 )
 
 
-@router.get("/accounts", responses=READ_RESPONSES, operation_id="analysis_accounts")
+@router.get(
+    "/accounts",
+    response_model=AccountsAnalysisOut,
+    responses=READ_RESPONSES,
+    operation_id="analysis_accounts",
+)
 def accounts(
     store: StoreDep,
     principal: Staff,
@@ -86,7 +97,12 @@ def accounts(
     }
 
 
-@router.get("/territories", responses=READ_RESPONSES, operation_id="analysis_territories")
+@router.get(
+    "/territories",
+    response_model=TerritoriesAnalysisOut,
+    responses=READ_RESPONSES,
+    operation_id="analysis_territories",
+)
 def territories(
     store: StoreDep, principal: Staff, period: PeriodQuery = None, today: TodayQuery = None
 ) -> dict[str, Any]:
@@ -100,17 +116,19 @@ def territories(
     }
 
 
-@router.get("/reps", responses=READ_RESPONSES, operation_id="analysis_reps")
+@router.get(
+    "/reps", response_model=RepsAnalysisOut, responses=READ_RESPONSES, operation_id="analysis_reps"
+)
 def reps(
-    request: Request,
     store: StoreDep,
+    settings: SettingsDep,
     principal: Staff,
     period: PeriodQuery = None,
     today: TodayQuery = None,
 ) -> dict[str, Any]:
     """Each rep's book, new contacts, conversions, conversations, quota and travel load."""
     view = load_plan(store, period, today)
-    scores = rep_scores(view, request.app.state.settings)
+    scores = rep_scores(view, settings)
     return {
         "period": period_json(view.period, view.today),
         "definitions": REP_DEFINITIONS,
@@ -118,10 +136,15 @@ def reps(
     }
 
 
-@router.get("/goals", responses=READ_RESPONSES, operation_id="analysis_goals")
+@router.get(
+    "/goals",
+    response_model=GoalsAnalysisOut,
+    responses=READ_RESPONSES,
+    operation_id="analysis_goals",
+)
 def goals(
-    request: Request,
     store: StoreDep,
+    settings: SettingsDep,
     principal: Staff,
     period: PeriodQuery = None,
     today: TodayQuery = None,
@@ -136,7 +159,7 @@ def goals(
         view.data,
         view.period,
         today=view.today,
-        rep_scores=rep_scores(view, request.app.state.settings),
+        rep_scores=rep_scores(view, settings),
         lifetime_years=lifetime_years,
     )
     return {
@@ -155,10 +178,12 @@ def goals(
     }
 
 
-@router.get("/review", responses=READ_RESPONSES, operation_id="analysis_review")
+@router.get(
+    "/review", response_model=ReviewOut, responses=READ_RESPONSES, operation_id="analysis_review"
+)
 def review_plan(
-    request: Request,
     store: StoreDep,
+    settings: SettingsDep,
     principal: Staff,
     period: PeriodQuery = None,
     today: TodayQuery = None,
@@ -172,7 +197,6 @@ def review_plan(
     ] = None,
 ) -> dict[str, Any]:
     """Who stands out (beyond 1.5 sd), win-rate gaps, service levels, big accounts with juniors."""
-    settings = request.app.state.settings
     view = load_plan(store, period, today)
     thresholds = review_settings(settings, large_account_revenue)
     found = review(
@@ -188,14 +212,17 @@ def review_plan(
     }
 
 
-@router.get("/conflicts", responses=READ_RESPONSES, operation_id="analysis_conflicts")
+@router.get(
+    "/conflicts",
+    response_model=ConflictsOut,
+    responses=READ_RESPONSES,
+    operation_id="analysis_conflicts",
+)
 def conflicts(
     store: StoreDep,
     principal: Staff,
     period: PeriodQuery = None,
-    rep_id: Annotated[
-        int | None, Query(ge=1, le=2**31 - 1, description="Only records logged by this rep.")
-    ] = None,
+    rep_id: Annotated[int | None, id_query("Only records logged by this rep.")] = None,
 ) -> dict[str, Any]:
     """Records and activities a rep logged on an account another rep owns, with dates."""
     view = load_plan(store, period)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from service.auth import STAFF, Principal, allow
 from service.routers.docs import READ_RESPONSES
 from service.usecases.plan_context import PeriodQuery, TodayQuery, load_plan
 from service.views.dashboards import overview_html, territory_dashboard_html
-from service.web.deps import StoreDep
+from service.web.deps import SettingsDep, StoreDep, TerritoryId
 
 router = APIRouter(prefix="/dashboards", tags=["plan"])
 
@@ -22,13 +22,14 @@ router = APIRouter(prefix="/dashboards", tags=["plan"])
 def overview(
     request: Request,
     store: StoreDep,
+    settings: SettingsDep,
     principal: Annotated[Principal, allow(*STAFF)],
     period: PeriodQuery = None,
     today: TodayQuery = None,
 ) -> HTMLResponse:
     """Every territory's headline figures and goal status, linking to its dashboard (HTML)."""
     view = load_plan(store, period, today)
-    return HTMLResponse(overview_html(view, request.app.state.settings, query=request.url.query))
+    return HTMLResponse(overview_html(view, settings, query=request.url.query))
 
 
 @router.get(
@@ -40,14 +41,14 @@ def overview(
 def territory_dashboard(
     request: Request,
     store: StoreDep,
+    settings: SettingsDep,
     principal: Annotated[Principal, allow(*STAFF)],
-    territory_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    territory_id: TerritoryId,
     period: PeriodQuery = None,
     today: TodayQuery = None,
 ) -> HTMLResponse:
     """A territory's dashboard: map, KPIs, goals, funnel, revenue, accounts to look at (HTML)."""
     view = load_plan(store, period, today)
-    settings = request.app.state.settings
     return HTMLResponse(
         territory_dashboard_html(view, territory_id, settings, query=request.url.query)
     )

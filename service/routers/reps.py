@@ -5,16 +5,16 @@ from __future__ import annotations
 import dataclasses
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 
 from geo.model import Rep
 from geo.validate.gate import clean_point
-from service.auth import ANYONE, STAFF, Principal, allow, ensure_own_rep
+from service.auth import ANYONE, STAFF, Principal, allow, ensure_own_rep, ensure_rep_in_region
 from service.routers.docs import READ_RESPONSES, WRITE_RESPONSES
 from service.schemas.reps import RepIn, RepList, RepPatch, RepPublic
 from service.views.serialize import rep_public
-from service.web.deps import LimitQuery, RepId, StoreDep
-from service.web.http import next_link
+from service.web.deps import RepId, StoreDep
+from service.web.paging import IntPage, page_of
 
 router = APIRouter(prefix="/reps", tags=["reps"])
 
@@ -24,22 +24,15 @@ def list_reps(
     request: Request,
     store: StoreDep,
     principal: Annotated[Principal, allow(*ANYONE)],
-    limit: LimitQuery = None,
-    after: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
+    page: IntPage,
 ) -> dict[str, Any]:
     """Reps by id; a rep sees only themself."""
-    page = request.app.state.settings.page_limit_default if limit is None else limit
     with store.read() as tx:
-        reps = tx.find_reps(after_id=after, limit=page + 1)
+        reps = tx.find_reps(after_id=page.after, limit=page.fetch)
     if principal.role == "rep":
         reps = [r for r in reps if r.id == principal.rep_id]
-    links = [{"href": str(request.url), "rel": "self", "type": "application/json"}]
-    if len(reps) > page:
-        reps = reps[:page]
-        links.append(
-            {"href": next_link(request.url, reps[-1].id), "rel": "next", "type": "application/json"}
-        )
-    return {"items": [rep_public(r) for r in reps], "links": links}
+    cut = page_of(request, reps, page, lambda r: r.id, "application/json")
+    return {"items": [rep_public(r) for r in cut.items], "links": cut.links}
 
 
 @router.post(
@@ -83,6 +76,7 @@ def replace_rep(
     """Replace every field of a rep."""
     rep = _rep_from(rep_id, body.model_dump())
     with store.write() as tx:
+        ensure_rep_in_region(principal, rep_id, tx)
         return rep_public(tx.update_rep(rep, actor=principal.name))
 
 
@@ -96,6 +90,7 @@ def update_rep(
     changed = body.model_dump(exclude_unset=True)
     with store.write() as tx:
         current = tx.get_rep(rep_id)
+        ensure_rep_in_region(principal, rep_id, tx)
         fields = {f.name: getattr(current, f.name) for f in dataclasses.fields(current)}
         fields["home"] = (
             {"type": "Point", "coordinates": list(current.home)} if current.home else None
@@ -114,6 +109,7 @@ def delete_rep(
 ) -> Response:
     """Delete a rep who is in no territory."""
     with store.write() as tx:
+        ensure_rep_in_region(principal, rep_id, tx)
         tx.delete_rep(rep_id, actor=principal.name)
     return Response(status_code=204)
 

@@ -2,130 +2,110 @@
 
 from __future__ import annotations
 
-import dataclasses
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 
+from geo.model import Account, Rep
 from geo.plan.balance import score_territories
-from geo.travel.load import TravelLoad, estimate_travel_load, plan_month, route_for_day
+from geo.travel.load import estimate_travel_load, plan_month
 from service.auth import ANYONE, STAFF, Principal, allow, ensure_own_rep
-from service.routers.docs import READ_RESPONSES
+from service.routers.docs import READ_RESPONSES, WRITE_RESPONSES
+from service.schemas.travel import BalanceOut, RouteOut, TravelAllOut, TravelLoadOut
+from service.storage import Store
 from service.storage.account_ops import AccountFilter
 from service.travel_config import travel_settings
 from service.usecases.snapshot import load_snapshot
-from service.web.deps import RepId, StoreDep
-from service.web.problems import HTTPProblem
+from service.views.travel import balance_json, load_json, route_json, sorted_loads
+from service.web.deps import RepId, SettingsDep, StoreDep
 
 router = APIRouter(tags=["travel"])
 
 SortKey = Literal["load_pct", "total_hours", "km_per_month", "visits_per_month", "rep_id"]
+BalanceMetric = Literal["accounts", "revenue", "net_profit", "workload_hours", "cost_to_serve"]
 
 
-def load_json(load: TravelLoad) -> dict[str, Any]:
-    """A travel load as JSON, numbers rounded for people."""
-    out = dataclasses.asdict(load)
-    for key, value in out.items():
-        if isinstance(value, float):
-            out[key] = round(value, 3)
-    return out
-
-
-def _rep_book(store: Any, rep_id: int) -> tuple[Any, list[Any]]:
+def _rep_book(store: Store, rep_id: int) -> tuple[Rep, list[Account]]:
     with store.read() as tx:
         rep = tx.get_rep(rep_id)
         accounts = [s.account for s in tx.find_accounts(AccountFilter(rep_id=rep_id))]
     return rep, accounts
 
 
-@router.get("/reps/{rep_id}/travel", responses=READ_RESPONSES, operation_id="rep_travel")
+@router.get(
+    "/reps/{rep_id}/travel",
+    response_model=TravelLoadOut,
+    responses=READ_RESPONSES,
+    operation_id="rep_travel",
+)
 def rep_travel(
-    request: Request,
     rep_id: RepId,
     store: StoreDep,
+    settings: SettingsDep,
     principal: Annotated[Principal, allow(*ANYONE)],
-) -> dict[str, Any]:
+) -> TravelLoadOut:
     """The rep's monthly travel load in hours against capacity, with the method and every assumption."""
     ensure_own_rep(principal, rep_id)
     rep, accounts = _rep_book(store, rep_id)
-    return load_json(
-        estimate_travel_load(rep, accounts, travel_settings(request.app.state.settings))
-    )
+    load = estimate_travel_load(rep, accounts, travel_settings(settings))
+    return TravelLoadOut.model_validate(load_json(load))
 
 
-@router.get("/reps/{rep_id}/route", responses=READ_RESPONSES, operation_id="rep_route")
+@router.get(
+    "/reps/{rep_id}/route",
+    response_model=RouteOut,
+    responses={**READ_RESPONSES, 409: WRITE_RESPONSES[409]},
+    operation_id="rep_route",
+)
 def rep_route(
-    request: Request,
     rep_id: RepId,
     store: StoreDep,
+    settings: SettingsDep,
     principal: Annotated[Principal, allow(*ANYONE)],
     day: Annotated[int, Query(ge=1, le=31, description="Planned day of the month, 1-based.")] = 1,
-) -> dict[str, Any]:
-    """One planned day's ordered stops and route line (GeoJSON LineString, lon/lat)."""
+) -> RouteOut:
+    """One planned day's ordered stops and route line (GeoJSON LineString, lon/lat); 409 when the rep has no home."""
     ensure_own_rep(principal, rep_id)
     rep, accounts = _rep_book(store, rep_id)
-    if rep.home is None:
-        raise HTTPProblem(
-            409,
-            "rep-has-no-home",
-            "Rep has no home base",
-            f"Rep {rep_id} has no home, so no route can be planned.",
-        )
-    plan = plan_month(rep, accounts, travel_settings(request.app.state.settings))
-    if not 1 <= day <= len(plan.days):
-        raise HTTPProblem(
-            404,
-            "no-such-day",
-            "No such day",
-            f"The plan has {len(plan.days)} field day(s); day {day} is not one of them.",
-        )
-    route = route_for_day(plan, day)
-    return {
-        "rep_id": rep_id,
-        "day": route.day,
-        "days_planned": len(plan.days),
-        "km": round(route.km, 3),
-        "driving_hours": round(route.driving_hours, 3),
-        "on_site_hours": round(route.on_site_hours, 3),
-        "total_hours": round(route.total_hours, 3),
-        "tour_method": plan.tour_method,
-        "stops": [dataclasses.asdict(s) for s in route.stops],
-        "route": {"type": "LineString", "coordinates": [list(p) for p in route.line_lonlat]},
-    }
+    plan = plan_month(rep, accounts, travel_settings(settings))
+    return RouteOut.model_validate(route_json(rep_id, plan, day))
 
 
-@router.get("/analysis/travel", responses=READ_RESPONSES, operation_id="analysis_travel")
+@router.get(
+    "/analysis/travel",
+    response_model=TravelAllOut,
+    responses=READ_RESPONSES,
+    operation_id="analysis_travel",
+)
 def analysis_travel(
-    request: Request,
     store: StoreDep,
+    settings: SettingsDep,
     principal: Annotated[Principal, allow(*STAFF)],
     sort: Annotated[
         SortKey, Query(description="Sort key, largest first (rep_id ascending).")
     ] = "load_pct",
-) -> dict[str, Any]:
+) -> TravelAllOut:
     """Travel load of every rep, side by side."""
     with store.read() as tx:
         snap = load_snapshot(tx)
-    settings = travel_settings(request.app.state.settings)
-    loads = [estimate_travel_load(r, snap.for_rep(r.id)[0], settings) for r in snap.reps]
-    rows = [load_json(x) for x in loads]
-    if sort == "rep_id":
-        rows.sort(key=lambda r: r["rep_id"])
-    else:
-        rows.sort(key=lambda r: (r[sort] is None, -(r[sort] or 0.0), r["rep_id"]))
-    return {"sort": sort, "reps": rows}
+    model = travel_settings(settings)
+    loads = [estimate_travel_load(r, snap.for_rep(r.id)[0], model) for r in snap.reps]
+    return TravelAllOut.model_validate({"sort": sort, "reps": sorted_loads(loads, sort)})
 
 
-@router.get("/analysis/balance", responses=READ_RESPONSES, operation_id="analysis_balance")
+@router.get(
+    "/analysis/balance",
+    response_model=BalanceOut,
+    responses=READ_RESPONSES,
+    operation_id="analysis_balance",
+)
 def analysis_balance(
-    request: Request,
     store: StoreDep,
+    settings: SettingsDep,
     principal: Annotated[Principal, allow(*STAFF)],
-    metric: Annotated[
-        Literal["accounts", "revenue", "net_profit", "workload_hours", "cost_to_serve"], Query()
-    ] = "workload_hours",
+    metric: Annotated[BalanceMetric, Query()] = "workload_hours",
     tolerance_pct: Annotated[float, Query(gt=0, le=100)] = 15.0,
-) -> dict[str, Any]:
+) -> BalanceOut:
     """Per leaf territory: accounts, revenue, cost, net profit, pipeline, workload; and the spread of one metric."""
     with store.read() as tx:
         snap = load_snapshot(tx)
@@ -135,17 +115,7 @@ def analysis_balance(
         snap.assignments,
         snap.reps,
         metric=metric,
-        settings=travel_settings(request.app.state.settings),
+        settings=travel_settings(settings),
         tolerance_pct=tolerance_pct,
     )
-    return {
-        "metric": report.metric,
-        "mean": round(report.mean, 3),
-        "cv": None if report.cv is None else round(report.cv, 4),
-        "max_min_ratio": None if report.max_min_ratio is None else round(report.max_min_ratio, 4),
-        "tolerance_pct": report.tolerance_pct,
-        "outside": list(report.outside),
-        "territories": [
-            {**dataclasses.asdict(r), "pipeline": dict(r.pipeline)} for r in report.rows
-        ],
-    }
+    return BalanceOut.model_validate(balance_json(report))

@@ -16,6 +16,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from geo.hierarchy import leaf_territories
 from geo.model import Account, Assignment, Rep, Territory
 from service.storage import Tx
 from service.storage.account_ops import AccountFilter
@@ -55,8 +56,7 @@ class Snapshot:
     @cached_property
     def leaves(self) -> tuple[Territory, ...]:
         """Territories no other territory names as parent: they own accounts."""
-        parents = {t.parent_id for t in self.territories if t.parent_id is not None}
-        return tuple(t for t in self.territories if t.id not in parents)
+        return tuple(leaf_territories(self.territories))
 
     @cached_property
     def reps_by_id(self) -> dict[int, Rep]:

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from geo.distance import geodesic_km
+from geo.flags.too_far import is_too_far
 from geo.model import Rep
 from service.storage.account_ops import StoredAccount
 from service.views.serialize import account_feature
@@ -45,9 +46,8 @@ def account_flags(
     if s.assignment.assignment == "conflict":
         flags.append("overlap")
     rep = reps.get(s.assignment.rep_id) if s.assignment.rep_id is not None else None
-    if distance_km is not None and rep is not None:
-        if distance_km > (rep.max_service_km or default_max_km):
-            flags.append("too-far")
+    if is_too_far(distance_km, rep, default_max_km, remote=s.account.remote):
+        flags.append("too-far")
     return flags
 
 

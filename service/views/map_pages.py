@@ -7,8 +7,8 @@ from typing import Any
 
 import folium
 
-from geo.distance import flag_too_far
 from geo.flags.overlaps import find_overlaps
+from geo.flags.too_far import flag_too_far
 from geo.plan.balance import score_territories
 from geo.travel.load import estimate_travel_load, plan_month, route_for_day
 from maps import (

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Path, Query, Request
 
 from geo.errors import InvalidInputError, Issue
+from geo.geocode.geocoder import Geocoder
 from service.index_cache import IndexCache
 from service.settings import Settings
 from service.storage import Store
@@ -27,11 +28,17 @@ async def get_index_cache(request: Request) -> IndexCache:
     return request.app.state.index_cache  # type: ignore[no-any-return]
 
 
+async def get_geocoder(request: Request) -> Geocoder:
+    """The app's offline geocoder (warmed up at start)."""
+    return request.app.state.geocoder  # type: ignore[no-any-return]
+
+
 # The getters are async (they do no I/O) so that FastAPI calls them on the
 # event loop instead of sending each one through the thread pool.
 StoreDep = Annotated[Store, Depends(get_store)]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 IndexDep = Annotated[IndexCache, Depends(get_index_cache)]
+GeocoderDep = Annotated[Geocoder, Depends(get_geocoder)]
 
 LimitQuery = Annotated[
     int | None, Query(ge=1, le=1000, description="Page size (default from settings, at most 1000).")
@@ -82,8 +89,17 @@ def _bbox_problem(values: list[float]) -> str | None:
     return None
 
 
-# Path ids: bounded so an absurd id is a 422, not a database overflow.
-TerritoryId = Annotated[int, Path(ge=1, le=2**31 - 1, description="Territory id.")]
-RepId = Annotated[int, Path(ge=1, le=2**31 - 1, description="Rep id.")]
-TokenId = Annotated[int, Path(ge=1, le=2**31 - 1, description="Token id.")]
+# Ids in paths and queries: bounded so an absurd id is a 422, not a database overflow.
+MAX_ID = 2**31 - 1
+TerritoryId = Annotated[int, Path(ge=1, le=MAX_ID, description="Territory id.")]
+RepId = Annotated[int, Path(ge=1, le=MAX_ID, description="Rep id.")]
+TokenId = Annotated[int, Path(ge=1, le=MAX_ID, description="Token id.")]
+
+
+def id_query(description: str | None = None) -> Any:
+    """A bounded id query parameter: ``Annotated[int | None, id_query("Only this rep.")] = None``."""
+    return Query(ge=1, le=MAX_ID, description=description)
+
+
+IdQuery = Annotated[int | None, id_query()]
 AccountId = Annotated[str, Path(min_length=1, max_length=200, description="The CRM's account id.")]

@@ -5,8 +5,9 @@ import numpy.typing as npt
 import pytest
 
 from geo.crs import GEOD
-from geo.distance import NotChecked, flag_too_far, geodesic_km
+from geo.distance import geodesic_km
 from geo.errors import InvalidInputError
+from geo.flags.too_far import NotChecked, flag_too_far
 from geo.model import Account, Assignment, Rep
 
 Floats = npt.NDArray[np.float64]

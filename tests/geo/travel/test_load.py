@@ -98,7 +98,7 @@ def test_route_for_day_draws_home_through_stops_back_home() -> None:
 @pytest.mark.parametrize("day", [0, 2, -1])
 def test_route_for_a_day_the_month_does_not_have_is_refused(day: int) -> None:
     plan = plan_month(_rep(), [_acct("A", 10.1, 50.1)])
-    with pytest.raises(InvalidInputError, match="day must be between 1 and 1"):
+    with pytest.raises(InvalidInputError, match="The plan has 1 field day"):
         route_for_day(plan, day)
 
 
