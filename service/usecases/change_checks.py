@@ -17,13 +17,13 @@ import shapely
 from geo.errors import InvalidInputError, Issue, OverlapError
 from geo.flags.clip import clip_to_neighbours
 from geo.flags.overlaps import OverlapPair, overlaps_with
+from geo.hierarchy import in_subtree
 from geo.model import Territory
 from service.auth import (
     Principal,
     ensure_can_write_territory,
     ensure_drawing_in_region,
     forbidden,
-    in_subtree,
 )
 from service.storage import Tx
 from service.storage.errors import ConflictError, NotFoundError, PreconditionFailedError
