@@ -10,15 +10,18 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import service
 from maps.assets import STATIC_DIR
@@ -27,8 +30,10 @@ from service.index_cache import IndexCache
 from service.routers import ROUTERS
 from service.settings import Settings, get_settings
 from service.storage import Store
+from service.token_cache import TokenCache
 from service.usecases.account_import import make_geocoder
 from service.usecases.jobs import JobRunner
+from service.usecases.snapshot import REVISION_HEADER, track_revision
 from service.web.http import BodyGuardMiddleware
 from service.web.openapi import build_openapi
 from service.web.problems import add_problem_handlers
@@ -57,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
+    app.state.token_cache = TokenCache(settings.token_cache_seconds)
     app.state.address_throttle = AddressThrottle(settings.anonymous_rate_per_minute)
     add_problem_handlers(app)
     for router in ROUTERS:
@@ -76,7 +82,13 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.store = store
     app.state.index_cache = IndexCache(store)
     app.state.geocoder = make_geocoder(settings, store)
-    app.state.geocoder.warm_up()
+    # Start answering at once: /healthz is up now, /readyz once the index is
+    # built. The geocoder's tables load beside it (a lookup before they are
+    # in waits for them, it does not fail).
+    app.state.index_cache.warm()
+    threading.Thread(
+        target=app.state.geocoder.warm_up, name="geocoder-warm-up", daemon=True
+    ).start()
     app.state.jobs = JobRunner(store)
     log.info(
         json.dumps({"event": "started", "backend": store.name, "version": service.__version__})
@@ -85,6 +97,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
     finally:
         app.state.jobs.shutdown()
+        app.state.index_cache.close()
         store.dispose()
 
 
@@ -107,30 +120,75 @@ def _add_middleware(app: FastAPI, settings: Settings) -> None:
                 "If-None-Match",
                 "Idempotency-Key",
             ],
-            expose_headers=["ETag", "Location", "Link", "Retry-After"],
+            expose_headers=["ETag", "Location", "Link", "Retry-After", REVISION_HEADER],
         )
-    app.middleware("http")(_access_log)
+    app.add_middleware(PlanRevisionMiddleware)
+    app.add_middleware(AccessLogMiddleware)
 
 
-async def _access_log(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    # One structured line per request. The query string and headers are left
-    # out: they can carry tokens or personal data.
-    started = time.perf_counter()
-    response = await call_next(request)
-    log.info(
-        json.dumps(
-            {
-                "event": "request",
-                "method": request.method,
-                "path": request.url.path,
-                "status": response.status_code,
-                "ms": round((time.perf_counter() - started) * 1000, 2),
-            }
-        )
-    )
-    return response
+class AccessLogMiddleware:
+    """One structured log line per request, as plain ASGI.
+
+    Starlette's ``BaseHTTPMiddleware`` (what ``app.middleware("http")``
+    builds) runs every request through an extra task and stream; this does
+    the same job by watching the response start message. The query string
+    and headers are left out: they can carry tokens or personal data.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def watch(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        finally:
+            _log_request(scope, status, started)
+
+
+class PlanRevisionMiddleware:
+    """Say which data revision an analysis answer reflects: ``X-Plan-Revision``.
+
+    Derived figures come from a snapshot kept per revision
+    (:mod:`service.usecases.snapshot`); a route that read one gets the
+    header, so a client can tell whether a figure already includes its write.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        holder = track_revision()
+
+        async def stamp(message: Message) -> None:
+            if message["type"] == "http.response.start" and "revision" in holder:
+                headers = MutableHeaders(scope=message)
+                headers.append(REVISION_HEADER, str(holder["revision"]))
+            await send(message)
+
+        await self.app(scope, receive, stamp)
+
+
+def _log_request(scope: Scope, status: int, started: float) -> None:
+    if not log.isEnabledFor(logging.INFO):
+        return
+    ms = round((time.perf_counter() - started) * 1000, 2)
+    line = {"event": "request", "method": scope["method"], "path": scope["path"]}
+    log.info(json.dumps({**line, "status": status, "ms": ms}))
 
 
 def _operation_id(route: APIRoute) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Literal
@@ -21,11 +21,14 @@ from typing import Annotated, Literal
 import numpy as np
 import shapely
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 
 from geo.flags.overlaps import measure_overlaps
 from geo.hierarchy import in_subtree
 from geo.model import Territory
 from service.storage import Store, Tx
+from service.storage.admin_ops import TokenRecord
+from service.token_cache import TokenCache
 from service.web.problems import HTTPProblem
 
 Role = Literal["admin", "manager", "rep"]
@@ -81,15 +84,17 @@ def forbidden(detail: str) -> HTTPProblem:
     return HTTPProblem(403, "forbidden", "Forbidden", detail)
 
 
-def resolve_principal(request: Request) -> Principal:
+def resolve_principal(request: Request, *, offline: bool = False) -> Principal:
     """The caller of ``request``; 401 when there is no valid token.
 
     The token is never logged or echoed: messages name only what was wrong.
+    With ``offline`` only the token cache is asked; :class:`NeedsDatabase`
+    is raised when the token is not there.
     """
     cached = getattr(request.state, "principal", None)
     if isinstance(cached, Principal):
         return cached
-    principal = _principal_from_header(request)
+    principal = _principal_from_header(request, offline)
     request.state.principal = principal
     return principal
 
@@ -99,7 +104,7 @@ SESSION_PREFIX = "tms_"
 _SAFE_METHODS = ("GET", "HEAD")
 
 
-def _principal_from_header(request: Request) -> Principal:
+def _principal_from_header(request: Request, offline: bool) -> Principal:
     settings = request.app.state.settings
     header = request.headers.get("authorization")
     cookie = request.cookies.get(SESSION_COOKIE)
@@ -110,7 +115,7 @@ def _principal_from_header(request: Request) -> Principal:
         if not cookie.startswith(SESSION_PREFIX):
             _throttle(request, spend=True)
             raise _unauthorized("The session cookie is not a session; sign in again.")
-        return principal_for_token(request, cookie)
+        return principal_for_token(request, cookie, offline=offline)
     if header is None:
         if settings.dev_mode:
             return Principal(role="admin", name="dev")
@@ -124,7 +129,7 @@ def _principal_from_header(request: Request) -> Principal:
         # A browser session reads pages; it never stands in for a bearer token.
         _throttle(request, spend=True)
         raise _unauthorized("A session id is not a bearer token.")
-    return principal_for_token(request, token.strip())
+    return principal_for_token(request, token.strip(), offline=offline)
 
 
 def _client_address(request: Request) -> str:
@@ -139,7 +144,7 @@ def _throttle(request: Request, *, spend: bool) -> None:
         throttle.spend(address)
 
 
-def principal_for_token(request: Request, token: str) -> Principal:
+def principal_for_token(request: Request, token: str, *, offline: bool = False) -> Principal:
     """The caller a token stands for; 401 when it is unknown, expired or revoked.
 
     Failed look-ups count against the client address; past the budget the
@@ -147,20 +152,19 @@ def principal_for_token(request: Request, token: str) -> Principal:
     """
     _throttle(request, spend=False)
     try:
-        return _lookup(request, token)
+        return _lookup(request, token, offline)
     except HTTPProblem:
         request.app.state.address_throttle.spend(_client_address(request))
         raise
 
 
-def _lookup(request: Request, token: str) -> Principal:
+def _lookup(request: Request, token: str, offline: bool) -> Principal:
     settings = request.app.state.settings
     bootstrap = settings.bootstrap_admin_token
     if bootstrap and hmac.compare_digest(token.encode(), bootstrap.encode()):
         return Principal(role="admin", name="bootstrap-admin")
-    store: Store = request.app.state.store
-    with store.read() as tx:
-        record = tx.token_by_hash(hash_token(token))
+    cache: TokenCache = request.app.state.token_cache
+    record = cache.lookup(hash_token(token), _not_cached if offline else _loader(request))
     if record is None:
         raise _unauthorized("The token is not known.")
     if not record.is_active(datetime.now(UTC)):
@@ -174,12 +178,35 @@ def _lookup(request: Request, token: str) -> Principal:
     )
 
 
+class NeedsDatabase(Exception):
+    """The token is not in the cache: look it up off the event loop."""
+
+
+def _not_cached(token_hash: str) -> TokenRecord | None:
+    raise NeedsDatabase
+
+
+def _loader(request: Request) -> Callable[[str], TokenRecord | None]:
+    store: Store = request.app.state.store
+
+    def load(token_hash: str) -> TokenRecord | None:
+        with store.read() as tx:
+            return tx.token_by_hash(token_hash)
+
+    return load
+
+
 def allow(*roles: Role, name: str = "") -> object:
     """A dependency that admits only ``roles`` and records the route's rule."""
     rule = Rule(frozenset(roles), name or ",".join(roles))
 
-    def check(request: Request) -> Principal:
-        principal = resolve_principal(request)
+    async def check(request: Request) -> Principal:
+        # Async so that a cached token costs no thread hop; a token not in
+        # the cache is looked up in the thread pool, off the event loop.
+        try:
+            principal = resolve_principal(request, offline=True)
+        except NeedsDatabase:
+            principal = await run_in_threadpool(resolve_principal, request)
         request.app.state.rate_limiter.check(request, principal)
         if principal.role not in rule.roles:
             raise forbidden(f"The {principal.role} role may not use this route.")

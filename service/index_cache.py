@@ -1,19 +1,115 @@
-"""The worker's in-memory territory index, rebuilt when another writer moved on.
+"""The worker's in-memory territory index, rebuilt when the territories moved on.
 
 Each API worker keeps one :class:`geo.assign.index.TerritoryIndex`. Before it
-answers from the index it reads the store's revision counter (one indexed
-row); if the counter moved, another worker (or this one) wrote, and the
-index is rebuilt from the store. Builds are serialised by a lock so that a
-burst of requests after a write builds once.
+answers from the index it reads the store's revision counter: one single-row
+``SELECT`` on a connection kept for the purpose (no pool checkout, no
+transaction), so a write in any worker is seen by the next read in every
+other. Every write moves that counter, but only a territory write changes the
+index: when the counter moved, the count of territory versions (each
+territory write appends one) decides whether the index is rebuilt. Builds are
+serialised by a lock, so a burst of requests after a write builds once;
+readers of the old index are never blocked by a writer.
+
+The first index is built in the background at start (:meth:`IndexCache.warm`)
+and ``/readyz`` answers 200 once it is there.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 import threading
+import weakref
+from typing import Any
+
+import numpy as np
+import shapely
+from sqlalchemy import func, select
 
 from geo.assign.index import TerritoryIndex
 from geo.model import Territory
 from service.storage import Store, Tx
+from service.storage.errors import StorageUnavailableError, translate_db_errors
+
+log = logging.getLogger(__name__)
+
+
+class RevisionProbe:
+    """Reads the revision counter on one dedicated autocommit connection."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._lock = threading.Lock()
+        self._raw: Any = None
+        self._finalizer: weakref.finalize[Any, Any] | None = None
+        self._closed = False
+        self._sql = "SELECT value FROM revision WHERE id = 1"
+
+    def read(self) -> int:
+        """The current revision; reconnects once when the connection died."""
+        with self._lock, translate_db_errors():
+            try:
+                return self._query()
+            except Exception:
+                self._drop()
+            try:
+                return self._query()
+            except Exception as exc:  # a DB-API error: the driver's own class
+                self._drop()
+                log.error("revision probe failed", exc_info=exc)
+                raise StorageUnavailableError("The database is unavailable.") from exc
+
+    def _query(self) -> int:
+        if self._closed:
+            raise StorageUnavailableError("The store is shutting down.")
+        if self._raw is None:
+            self._raw = _own_connection(self.store)
+            # Closed with the probe, or when it is garbage collected unclosed.
+            self._finalizer = weakref.finalize(self, _close_quietly, self._raw)
+        cur = self._raw.cursor()
+        try:
+            cur.execute(self._sql)
+            return int(cur.fetchone()[0])
+        finally:
+            cur.close()
+
+    def _drop(self) -> None:
+        if self._finalizer is not None:
+            self._finalizer()
+        self._raw = None
+
+    def close(self) -> None:
+        """Release the connection (at shutdown)."""
+        with self._lock:
+            self._closed = True
+            self._drop()
+
+
+def _own_connection(store: Store) -> Any:
+    """A DB-API connection of the store's database, outside the pool, in autocommit.
+
+    Outside the pool so that it never holds a pooled slot or goes back to the
+    pool in autocommit mode; autocommit so that each probe sees the latest
+    commit and holds no snapshot open.
+    """
+    engine = store.backend.engine
+    cargs, cparams = engine.dialect.create_connect_args(engine.url)
+    if store.name == "sqlite":
+        # Used from many threads, one at a time (the probe's lock).
+        conn = engine.dialect.loaded_dbapi.connect(
+            *cargs, **{**cparams, "check_same_thread": False, "isolation_level": None}
+        )
+        return conn
+    conn = engine.dialect.loaded_dbapi.connect(*cargs, **cparams)
+    conn.autocommit = True
+    return conn
+
+
+def _close_quietly(conn: Any) -> None:
+    try:
+        conn.close()
+    except Exception:  # already broken: nothing left to close
+        log.debug("revision probe connection was already closed")
 
 
 class IndexCache:
@@ -21,29 +117,118 @@ class IndexCache:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self.probe = RevisionProbe(store)
         self._lock = threading.Lock()
         self._revision = -1
+        self._territory_stamp = -1
         self._index: TerritoryIndex | None = None
         self._territories: tuple[Territory, ...] = ()
+        self.ready = threading.Event()
+        self._warming: threading.Thread | None = None
 
     def current(self) -> TerritoryIndex:
         """The index as of the store's latest revision."""
+        revision = self.probe.read()
+        index = self._index
+        if index is not None and revision == self._revision:
+            return index
         with self.store.read() as tx:
-            return self.current_in(tx)
+            return self._refresh(tx, tx.revision())
 
     def current_in(self, tx: Tx) -> TerritoryIndex:
         """The index as of the revision seen by ``tx``."""
         revision = tx.revision()
-        if self._index is not None and revision == self._revision:
-            return self._index
-        with self._lock:
-            if self._index is None or revision != self._revision:
-                self._territories = tuple(tx.find_territories())
-                self._index = TerritoryIndex.build(self._territories)
-                self._revision = revision
-            return self._index
+        index = self._index
+        if index is not None and revision == self._revision:
+            return index
+        return self._refresh(tx, revision)
+
+    @property
+    def revision(self) -> int:
+        """The revision the cached index was checked at (-1 before the first build)."""
+        return self._revision
 
     def territories(self) -> tuple[Territory, ...]:
         """Every territory (leaves and parents) at the cached revision."""
         self.current()
         return self._territories
+
+    def warm(self) -> threading.Thread:
+        """Build the first index in a background thread; sets :attr:`ready`."""
+        self._warming = threading.Thread(target=self._warm, name="index-warm-up", daemon=True)
+        self._warming.start()
+        return self._warming
+
+    def is_ready(self) -> bool:
+        """True once an index is built; restarts a warm-up that failed (e.g. DB down at start)."""
+        if self.ready.is_set():
+            return True
+        if self._warming is None or not self._warming.is_alive():
+            self.warm()
+        return False
+
+    def close(self) -> None:
+        """Wait for the warm-up to finish, then release the probe's connection."""
+        if self._warming is not None:
+            self._warming.join(timeout=60)
+        self.probe.close()
+
+    def _warm(self) -> None:
+        try:
+            self.current()
+        except Exception:
+            log.exception("building the territory index at start failed")
+            return
+        self.ready.set()
+
+    def _refresh(self, tx: Tx, revision: int) -> TerritoryIndex:
+        with self._lock:
+            if self._index is not None and revision == self._revision:
+                return self._index
+            if revision < self._revision:
+                # A transaction older than the cached index: answer from its
+                # own territories, and keep the newer index cached.
+                return TerritoryIndex.build(tuple(tx.find_territories()))
+            stamp = _territory_stamp(tx)
+            if self._index is None or stamp != self._territory_stamp:
+                territories = tuple(tx.find_territories())
+                self._index = _rebuilt(self._index, self._territories, territories)
+                self._territories = territories
+                self._territory_stamp = stamp
+            self._revision = revision
+            self.ready.set()
+            return self._index
+
+
+def _territory_stamp(tx: Tx) -> int:
+    # Every territory write (create, replace, patch, restore, delete) appends
+    # one row to territory_versions, so their count moves with the territories.
+    tv = tx.t["territory_versions"]
+    return int(tx.conn.execute(select(func.count()).select_from(tv)).scalar_one())
+
+
+def _rebuilt(
+    old: TerritoryIndex | None, before: tuple[Territory, ...], after: tuple[Territory, ...]
+) -> TerritoryIndex:
+    """The index for ``after``, reusing ``old``'s cell grid when no shape moved.
+
+    A write that changes only names, reps, rules or colours leaves every
+    geometry and the hierarchy as they were, so the grid (the costly part,
+    seconds at 1,000 counties) still holds; only the leaves' records change.
+    """
+    if old is None or not _same_shapes(before, after):
+        return TerritoryIndex.build(after)
+    by_id = {t.id: t for t in after}
+    leaves = tuple(
+        dataclasses.replace(by_id[t.id], geometry=t.geometry)  # keep the prepared shape
+        for t in old.territories
+    )
+    return TerritoryIndex(leaves, old.grid)
+
+
+def _same_shapes(before: tuple[Territory, ...], after: tuple[Territory, ...]) -> bool:
+    if [(t.id, t.parent_id) for t in before] != [(t.id, t.parent_id) for t in after]:
+        return False
+    old = np.array([t.geometry for t in before], dtype=object)
+    new = np.array([t.geometry for t in after], dtype=object)
+    return bool(np.all(shapely.equals_exact(old, new, tolerance=0.0)))

@@ -73,6 +73,9 @@ class Settings(BaseSettings):
 
     # Per-token rate limit; 0 disables it.
     rate_limit_per_minute: int = 600
+    # How long a worker trusts a token record it read: a token revoked in
+    # another worker stops working within this many seconds (0: never cached).
+    token_cache_seconds: float = Field(default=5.0, ge=0, le=300)
     # Requests without a valid token (and sign-in attempts) per client address; 0 disables it.
     anonymous_rate_per_minute: int = 30
     # Server-side lifetime of a browser session (POST /session); the cookie itself

@@ -17,6 +17,7 @@ from geo.errors import NoHomeError, NoSuchDayError
 from geo.model import Account, LonLat, Rep
 from geo.travel.daypack import DayLimits, PackedDay, month_visits, pack_days
 from geo.travel.matrix import DistanceMatrix, GeodesicMatrix
+from geo.travel.memo import Memo, plan_key
 from geo.travel.visits import (
     AccountDemand,
     TravelSettings,
@@ -25,7 +26,7 @@ from geo.travel.visits import (
     resolve_speed,
 )
 
-__all__ = ["DayRoute", "MonthPlan", "RouteStop", "plan_month", "route_for_day"]
+__all__ = ["PLANS", "DayRoute", "MonthPlan", "RouteStop", "plan_month", "route_for_day"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +87,11 @@ class MonthPlan:
         return float(sum(d.km for d in self.days))
 
 
+# Month plans already made, by fingerprint of rep, book and settings
+# (`geo.travel.memo`): a request that asks again gets the same plan at once.
+PLANS: Memo[MonthPlan] = Memo()
+
+
 def plan_month(
     rep: Rep,
     accounts: Sequence[Account],
@@ -120,10 +126,25 @@ def plan_month(
     fit ``day_hours``; only a day with a single stop may exceed it
     (`geo.travel.daypack.pack_days`). Two visits to one account never share a day.
     Days are numbered in planning order (farthest first), not by date.
+    Without ``matrix`` the plan is memoised in :data:`PLANS` by rep, book
+    and settings, so asking again for an unchanged rep costs a lookup.
     """
     settings = settings or TravelSettings()
     if rep.home is None:
         raise NoHomeError(f"Rep {rep.id} has no home, so no route can be planned.")
+    if matrix is not None:  # a caller's matrix is not part of the fingerprint
+        return _plan_month(rep, accounts, settings, matrix)
+    key = plan_key(rep, accounts, settings)
+    return PLANS.get(key, lambda: _plan_month(rep, accounts, settings, None))
+
+
+def _plan_month(
+    rep: Rep,
+    accounts: Sequence[Account],
+    settings: TravelSettings,
+    matrix: DistanceMatrix | None,
+) -> MonthPlan:
+    assert rep.home is not None  # checked by plan_month
     demand = resolve_demand(accounts, settings)
     speed, speed_source = resolve_speed(rep, settings)
     circuity, circuity_source = _circuity(rep, demand, settings, matrix)

@@ -15,6 +15,7 @@ from typing import Any
 from geo.model import Account, Rep
 from geo.travel.dayplan import DayRoute, MonthPlan, RouteStop, plan_month, route_for_day
 from geo.travel.matrix import DistanceMatrix
+from geo.travel.memo import Memo, plan_key
 from geo.travel.visits import AccountDemand, TravelSettings, resolve_capacity, resolve_demand
 
 __all__ = [
@@ -56,6 +57,11 @@ class TravelLoad:
     method: str
     assumptions: dict[str, Any]
     reason: str | None = None
+
+
+# Loads already estimated, by fingerprint of rep, book and settings (see
+# `geo.travel.memo`); treat the answers as read-only, they are shared.
+LOADS: Memo[TravelLoad] = Memo()
 
 
 def estimate_travel_load(
@@ -100,6 +106,19 @@ def estimate_travel_load(
     (0.0, 0.5, 'under')
     """
     settings = settings or TravelSettings()
+    if matrix is not None:  # a caller's matrix is not part of the fingerprint
+        return _estimate(rep, accounts, settings, matrix)
+    return LOADS.get(
+        plan_key(rep, accounts, settings), lambda: _estimate(rep, accounts, settings, None)
+    )
+
+
+def _estimate(
+    rep: Rep,
+    accounts: Sequence[Account],
+    settings: TravelSettings,
+    matrix: DistanceMatrix | None,
+) -> TravelLoad:
     demand = resolve_demand(accounts, settings)
     capacity, capacity_source = resolve_capacity(rep, settings)
     if rep.home is None:

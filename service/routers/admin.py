@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from service.auth import ADMIN, Principal, allow
@@ -102,12 +102,16 @@ def list_tokens(
     "/tokens/{token_id}", status_code=204, responses=WRITE_RESPONSES, operation_id="revoke_token"
 )
 def revoke_token(
-    token_id: TokenId, store: StoreDep, principal: Annotated[Principal, allow(*ADMIN)]
+    token_id: TokenId,
+    request: Request,
+    store: StoreDep,
+    principal: Annotated[Principal, allow(*ADMIN)],
 ) -> Response:
-    """Revoke a token at once."""
+    """Revoke a token: at once in this worker, within `TERRITORY_TOKEN_CACHE_SECONDS` in others."""
     with store.write() as tx:
         tx.revoke_token(token_id)
         tx.audit(principal.name, "revoke", "token", str(token_id), None)
+    request.app.state.token_cache.forget(token_id)
     return Response(status_code=204)
 
 

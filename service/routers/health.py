@@ -6,18 +6,19 @@ from typing import Any
 
 import pyproj
 import shapely
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
 
 import service
 from service.routers.docs import COMMON
-from service.web.deps import StoreDep
+from service.web.problems import HTTPProblem
 
 router = APIRouter(tags=["operations"])
 
 
 @router.get("/healthz", operation_id="healthz")
-def healthz() -> dict[str, str]:
-    """The process is up; versions of the app and its geometry libraries."""
+async def healthz() -> dict[str, str]:
+    """The process is up (answers at once, even while the index is built); library versions."""
     return {
         "status": "ok",
         "version": service.__version__,
@@ -29,6 +30,16 @@ def healthz() -> dict[str, str]:
 
 
 @router.get("/readyz", operation_id="readyz", responses={503: COMMON[503]})
-def readyz(store: StoreDep) -> dict[str, Any]:
-    """The database answers; 503 problem when it does not."""
-    return {"status": "ready", **store.ping()}
+async def readyz(request: Request) -> dict[str, Any]:
+    """Ready for traffic: the territory index is built and the database answers; 503 problem before."""
+    index_cache = request.app.state.index_cache
+    if not index_cache.is_ready():
+        raise HTTPProblem(
+            503,
+            "not-ready",
+            "Not ready",
+            "The territory index is still being built; retry shortly.",
+            headers={"Retry-After": "1"},
+        )
+    ping = await run_in_threadpool(request.app.state.store.ping)
+    return {"status": "ready", **ping}

@@ -20,6 +20,7 @@ from service.auth import (
     SESSION_PREFIX,
     Principal,
     allow,
+    hash_token,
     principal_for_token,
 )
 from service.routers.docs import READ_RESPONSES, WRITE_RESPONSES
@@ -81,6 +82,9 @@ def delete_session(request: Request) -> Response:
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
         revoke_session(request.app.state.store, cookie)
+        # Signed out here: this worker stops honouring it at once (others
+        # within TERRITORY_TOKEN_CACHE_SECONDS).
+        request.app.state.token_cache.forget_hash(hash_token(cookie))
     response = Response(status_code=204)
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
     return response

@@ -67,7 +67,14 @@ def open_backend(database_url: str) -> Backend:
 
 
 def _open_sqlite(database_url: str) -> Backend:
-    engine = create_engine(database_url, connect_args={"check_same_thread": False, "timeout": 30})
+    # As many pooled connections as the server's worker threads (anyio's 40):
+    # a smaller pool makes threads open and close connections per request.
+    engine = create_engine(
+        database_url,
+        connect_args={"check_same_thread": False, "timeout": 30},
+        pool_size=40,
+        max_overflow=10,
+    )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: ConnectionPoolEntry) -> None:
@@ -96,7 +103,7 @@ def _open_sqlite(database_url: str) -> Backend:
 
 
 def _open_postgis(database_url: str) -> Backend:
-    engine = create_engine(database_url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    engine = create_engine(database_url, pool_pre_ping=True, pool_size=10, max_overflow=20)
     metadata = MetaData()
     tables = build_tables(metadata, postgis=True)
     upgrade_postgis_schema(engine)

@@ -1,13 +1,46 @@
-"""Everything an analysis needs, read in one consistent transaction."""
+"""Everything an analysis needs, read in one consistent transaction.
+
+Reading every account is the slow part of an analysis at scale (seconds for
+100,000 rows), so the unfiltered snapshot is kept per store with the revision
+it was read at (:class:`SnapshotCache`): a request whose transaction sees the
+same revision gets the same snapshot, and any write (which moves the
+revision) makes the next request read afresh. ``Snapshot.revision`` says
+which revision the figures reflect; routes hand it on as ``X-Plan-Revision``.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+import weakref
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from functools import cached_property
 
 from geo.hierarchy import leaf_territories
 from geo.model import Account, Assignment, Rep, Territory
 from service.storage import Tx
 from service.storage.account_ops import AccountFilter
+
+REVISION_HEADER = "X-Plan-Revision"
+
+# Per request, the revision of the data its answer was computed from: the
+# app's middleware puts a fresh dict here, load_snapshot fills it (the dict is
+# shared with the thread pool's copy of the context), the middleware sends it
+# as the X-Plan-Revision header.
+_answered_at: ContextVar[dict[str, int] | None] = ContextVar("answered_at", default=None)
+
+
+def track_revision() -> dict[str, int]:
+    """Start recording, for the current request, which revision it read."""
+    holder: dict[str, int] = {}
+    _answered_at.set(holder)
+    return holder
+
+
+def _note(revision: int) -> None:
+    holder = _answered_at.get()
+    if holder is not None:
+        holder["revision"] = max(revision, holder.get("revision", revision))
 
 
 @dataclass(frozen=True)
@@ -18,33 +51,90 @@ class Snapshot:
     reps: tuple[Rep, ...]
     accounts: tuple[Account, ...]
     assignments: tuple[Assignment, ...]
+    revision: int | None = field(default=None, compare=False)
 
-    @property
+    @cached_property
     def leaves(self) -> tuple[Territory, ...]:
         """Territories no other territory names as parent: they own accounts."""
         return tuple(leaf_territories(self.territories))
 
-    @property
+    @cached_property
     def reps_by_id(self) -> dict[int, Rep]:
         """Reps keyed by id."""
         return {r.id: r for r in self.reps}
 
+    @cached_property
+    def _books(self) -> dict[int | None, tuple[list[Account], list[Assignment]]]:
+        # One pass over the accounts instead of one per rep.
+        books: dict[int | None, tuple[list[Account], list[Assignment]]] = {}
+        for a, s in zip(self.accounts, self.assignments, strict=True):
+            book = books.setdefault(s.rep_id, ([], []))
+            book[0].append(a)
+            book[1].append(s)
+        return books
+
     def for_rep(self, rep_id: int) -> tuple[list[Account], list[Assignment]]:
-        """The accounts a rep owns, with their assignments."""
-        pairs = [
-            (a, s)
-            for a, s in zip(self.accounts, self.assignments, strict=True)
-            if s.rep_id == rep_id
-        ]
-        return [a for a, _ in pairs], [s for _, s in pairs]
+        """The accounts a rep owns, with their assignments (fresh lists)."""
+        accounts, assignments = self._books.get(rep_id, ([], []))
+        return list(accounts), list(assignments)
 
 
 def load_snapshot(tx: Tx, *, accounts: AccountFilter | None = None) -> Snapshot:
-    """Read a snapshot; ``accounts`` narrows the accounts read."""
-    stored = tx.find_accounts(accounts or AccountFilter())
+    """Read a snapshot; ``accounts`` narrows the accounts read.
+
+    The unfiltered snapshot comes from the store's :class:`SnapshotCache`
+    when ``tx`` sees the revision it was read at.
+    """
+    if accounts is None:
+        snap = SnapshotCache.of(tx).get(tx)
+        _note(snap.revision if snap.revision is not None else tx.revision())
+        return snap
+    _note(tx.revision())
+    return _read(tx, accounts)
+
+
+def _read(tx: Tx, accounts: AccountFilter, revision: int | None = None) -> Snapshot:
+    stored = tx.find_accounts(accounts)
     return Snapshot(
         territories=tuple(tx.find_territories()),
         reps=tuple(tx.find_reps()),
         accounts=tuple(s.account for s in stored),
         assignments=tuple(s.assignment for s in stored),
+        revision=revision,
     )
+
+
+class SnapshotCache:
+    """The last unfiltered snapshot of one database, with its revision."""
+
+    _per_engine: weakref.WeakKeyDictionary[object, SnapshotCache] = weakref.WeakKeyDictionary()
+    _registry_lock = threading.Lock()
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._snapshot: Snapshot | None = None
+
+    @classmethod
+    def of(cls, tx: Tx) -> SnapshotCache:
+        """The cache of the database ``tx`` belongs to (one per engine)."""
+        with cls._registry_lock:
+            cache = cls._per_engine.get(tx.backend.engine)
+            if cache is None:
+                cache = cls._per_engine[tx.backend.engine] = cls()
+            return cache
+
+    def get(self, tx: Tx) -> Snapshot:
+        """The snapshot at the revision ``tx`` sees, read once per revision."""
+        revision = tx.revision()
+        snap = self._snapshot
+        if snap is not None and snap.revision == revision:
+            return snap
+        # One reader reads; the others wait for it rather than read the same
+        # 100,000 rows beside it. Writers never wait on this lock.
+        with self._lock:
+            snap = self._snapshot
+            if snap is None or snap.revision != revision:
+                snap = _read(tx, AccountFilter(), revision)
+                if self._snapshot is None or (self._snapshot.revision or -1) < revision:
+                    self._snapshot = snap
+            return snap

@@ -13,26 +13,28 @@ from service.settings import Settings
 from service.storage import Store
 
 
-def get_store(request: Request) -> Store:
+async def get_store(request: Request) -> Store:
     """The app's store."""
     return request.app.state.store  # type: ignore[no-any-return]
 
 
-def get_settings_dep(request: Request) -> Settings:
+async def get_settings_dep(request: Request) -> Settings:
     """The app's settings."""
     return request.app.state.settings  # type: ignore[no-any-return]
 
 
-def get_index_cache(request: Request) -> IndexCache:
+async def get_index_cache(request: Request) -> IndexCache:
     """The worker's territory index cache."""
     return request.app.state.index_cache  # type: ignore[no-any-return]
 
 
-def get_geocoder(request: Request) -> Geocoder:
+async def get_geocoder(request: Request) -> Geocoder:
     """The app's offline geocoder (warmed up at start)."""
     return request.app.state.geocoder  # type: ignore[no-any-return]
 
 
+# The getters are async (they do no I/O) so that FastAPI calls them on the
+# event loop instead of sending each one through the thread pool.
 StoreDep = Annotated[Store, Depends(get_store)]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 IndexDep = Annotated[IndexCache, Depends(get_index_cache)]

@@ -1,0 +1,493 @@
+"""HTTP load on a large tenant: throughput, latency, errors and memory over the wire.
+
+For each backend (SQLite, PostGIS) the bench
+
+1. seeds a tenant of ``--territories`` US counties, ``--reps`` reps and
+   ``--accounts`` accounts in bulk through the store (:mod:`bench._tenant`),
+   kept between runs under ``--data-dir`` / in a PostgreSQL database named
+   after the sizes, so a second run skips it;
+2. starts the server itself: ``uvicorn service.app:create_app --factory`` in a
+   subprocess, one worker, and times the launch until ``/healthz`` and until
+   ``/readyz`` answer 200;
+3. drives it with **wrk** (the Debian package, installed with apt-get when
+   missing; 1 thread, ``--connections`` connections, Lua scripts written
+   here): ``/locate`` alone, then the mix (30% ``/locate``, 30% ``GET
+   /accounts?limit=100``, 30% ``GET /territories/{id}``, 5% account PATCH,
+   5% territory PATCH with ``If-Match: *``);
+4. during the mix a probe client (httpx, one connection, so 21 in all) times
+   each request class one after another: the per-class p50/p99 come from
+   it (about a hundred samples each in a 10 s run, so p99 is close to the
+   maximum seen);
+5. reads the server's resident memory after warm-up and after the mix;
+6. checks the answers: ``/locate`` over HTTP against the index built
+   in-process from the same territories, on 300 random points;
+7. on PostGIS, runs the mix again with two workers and reports the ratio.
+
+Baseline: ``--baseline DIR`` starts a second server from another checkout
+(e.g. ``/work/main``, the code before this branch) on the same database in
+the same run, drives it the same way, checks its ``/locate`` answers agree
+and reports our/their throughput ratios.
+
+The machine's 2 cores are shared with other jobs and wrk runs on them too:
+the figures are noisy (expect +-30%); compare the ratios. The last line is
+one JSON object with every figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench._tenant import seed_tenant  # noqa: E402
+from geo.assign.index import TerritoryIndex  # noqa: E402
+from service.storage import Store  # noqa: E402
+from service.tokens import create_token  # noqa: E402
+
+PG_MAINTENANCE = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+TARGETS = {
+    "locate_rps": 1000,
+    "mixed_rps": 500,
+    "locate_p99_ms": 50,
+    "page_p99_ms": 150,
+    "write_p99_ms": 500,
+    "memory_growth_pct": 5,
+    "two_worker_ratio": 1.7,
+    "ready_s": 5,
+}
+
+
+def main() -> None:
+    """Run the bench and print one JSON line last."""
+    args = _parse_args()
+    _ensure_wrk()
+    out: dict[str, Any] = {"load_generator": "wrk 4.1 (Debian), 1 thread", "targets": TARGETS}
+    for backend in args.backends.split(","):
+        url, tenant = _tenant(backend, args)
+        out[backend] = _run_backend(url, tenant, args, workers=1, code=ROOT)
+        if args.baseline:
+            base = _run_backend(url, tenant, args, workers=1, code=Path(args.baseline))
+            out[f"{backend}_baseline"] = base
+            out[f"{backend}_ratios"] = _ratios(out[backend], base)
+        print(json.dumps({backend: out[backend]}), file=sys.stderr)
+        if backend == "postgis" and args.two_workers:
+            try:
+                two = _run_backend(url, tenant, args, workers=2, code=ROOT, locate=False)
+            except RuntimeError as exc:  # reported, not fatal: the other figures stand
+                out["postgis_2_workers"] = {"error": str(exc)}
+            else:
+                out["postgis_2_workers"] = two
+                ratio = two["mixed"]["rps"] / out[backend]["mixed"]["rps"]
+                out["postgis_2_worker_ratio"] = round(ratio, 2)
+    out["noise"] = "2 shared cores, load generator on the same machine: +-30%"
+    print(json.dumps(out))
+
+
+def _parse_args() -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--backends", default="sqlite,postgis")
+    p.add_argument("--accounts", type=int, default=100_000)
+    p.add_argument("--territories", type=int, default=1_000)
+    p.add_argument("--reps", type=int, default=100)
+    p.add_argument("--seconds", type=int, default=10, help="length of each wrk run")
+    p.add_argument("--connections", type=int, default=20)
+    p.add_argument("--data-dir", default=os.path.join(tempfile.gettempdir(), "territory-bench"))
+    p.add_argument("--baseline", default=None, help="another checkout to run beside ours")
+    p.add_argument("--no-two-workers", dest="two_workers", action="store_false")
+    return p.parse_args()
+
+
+def _ensure_wrk() -> None:
+    if shutil.which("wrk") is None:
+        subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], check=True)
+
+
+# --- the tenant ---------------------------------------------------------------
+
+
+def _tenant(backend: str, args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
+    name = f"bench_tenant_{args.territories}_{args.reps}_{args.accounts}"
+    if backend == "sqlite":
+        Path(args.data_dir).mkdir(parents=True, exist_ok=True)
+        url = f"sqlite:///{Path(args.data_dir) / (name + '.db')}"
+    else:
+        url = _pg_database(name)
+    store = Store.open(url)
+    try:
+        with store.read() as tx:
+            have = (len(tx.find_territories()), tx.count_accounts())
+    finally:
+        store.dispose()
+    if have != (args.territories, args.accounts):
+        if have != (0, 0):
+            url = _reset(backend, url, name)
+        seeded = seed_tenant(
+            url, territories=args.territories, reps=args.reps, accounts=args.accounts
+        )
+        print(f"seeded {name} on {backend} in {seeded['seconds']} s", file=sys.stderr)
+    return url, _tenant_facts(url)
+
+
+def _pg_database(name: str, *, drop: bool = False) -> str:
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(PG_MAINTENANCE, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if drop:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+        if exists.first() is None:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    url = PG_MAINTENANCE.rsplit("/", 1)[0] + f"/{name}"
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
+    engine.dispose()
+    return url
+
+
+def _reset(backend: str, url: str, name: str) -> str:
+    if backend == "sqlite":
+        path = Path(url.removeprefix("sqlite:///"))
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+        return url
+    return _pg_database(name, drop=True)
+
+
+def _tenant_facts(url: str) -> dict[str, Any]:
+    store = Store.open(url)
+    try:
+        with store.read() as tx:
+            territories = tx.find_territories()
+            account_ids = [s.account.id for s in tx.find_accounts(limit=2000)]
+        token, _ = create_token(store, role="admin", owner="http-load", actor="bench")
+    finally:
+        store.dispose()
+    index = TerritoryIndex.build(territories)
+    rng = np.random.default_rng(11)
+    minx, miny, maxx, maxy = _bounds(index)
+    points = np.column_stack([rng.uniform(minx, maxx, 300), rng.uniform(miny, maxy, 300)])
+    return {
+        "token": token,
+        "territory_ids": [t.id for t in index.territories],
+        "account_ids": account_ids,
+        "points": points.round(5).tolist(),
+        "expected": [index.locate(x, y).territory_id for x, y in points.round(5)],
+    }
+
+
+def _bounds(index: TerritoryIndex) -> tuple[float, float, float, float]:
+    import shapely
+
+    minx, miny, maxx, maxy = shapely.total_bounds(index.geometries)
+    return float(minx), float(miny), float(maxx), float(maxy)
+
+
+# --- one server run -----------------------------------------------------------
+
+
+def _run_backend(
+    url: str,
+    tenant: dict[str, Any],
+    args: argparse.Namespace,
+    *,
+    workers: int,
+    code: Path,
+    locate: bool = True,
+) -> dict[str, Any]:
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryDirectory() as tmp:
+        scripts = _write_scripts(Path(tmp), tenant)
+        log = Path(tmp) / "server.log"
+        server, started = _start(url, port, workers, code, log)
+        try:
+            result: dict[str, Any] = {"workers": workers, **_wait_ready(base, started)}
+            client = httpx.Client(
+                base_url=base, headers={"Authorization": f"Bearer {tenant['token']}"}, timeout=60
+            )
+            _warm_up(client, tenant)
+            result["locate_mismatches"] = _check_locate(client, tenant)
+            rss_before = _rss_mb(server.pid)
+            if locate:
+                result["locate"] = _wrk(base, scripts["locate"], args)
+            result["mixed"] = _mixed(base, scripts["mixed"], args, client, tenant)
+            rss_after = _rss_mb(server.pid)
+            result["rss_mb"] = [rss_before, rss_after]
+            result["memory_growth_pct"] = round(100 * (rss_after - rss_before) / rss_before, 1)
+            client.close()
+        except RuntimeError:
+            print(log.read_text()[-3000:], file=sys.stderr)  # why the server did not come up
+            raise
+        finally:
+            _stop(server)
+    return result
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _start(
+    url: str, port: int, workers: int, code: Path, log: Path
+) -> tuple[subprocess.Popen[bytes], float]:
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(code),
+        "TERRITORY_DATABASE_URL": url,
+        # The limiter still runs on every request; the limit is out of reach.
+        "TERRITORY_RATE_LIMIT_PER_MINUTE": str(10**9),
+    }
+    cmd = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "service.app:create_app",
+        "--factory",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--no-access-log",
+        "--log-level",
+        "warning",
+    ]
+    started = time.perf_counter()
+    with log.open("wb") as fh:
+        proc = subprocess.Popen(cmd, cwd=code, env=env, stdout=fh, stderr=subprocess.STDOUT)
+    return proc, started
+
+
+def _wait_ready(base: str, started: float) -> dict[str, float]:
+    times: dict[str, float] = {}
+    deadline = started + 600
+    for path in ("/healthz", "/readyz"):
+        while time.perf_counter() < deadline:
+            try:
+                if httpx.get(base + path, timeout=5).status_code == 200:
+                    times[path.strip("/") + "_s"] = round(time.perf_counter() - started, 2)
+                    break
+            except httpx.TransportError:
+                pass
+            time.sleep(0.05)
+        else:
+            raise RuntimeError(f"{path} never answered 200 within 600 s")
+    return times
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def _rss_mb(pid: int) -> float:
+    # The server and its worker processes (uvicorn --workers forks children).
+    out = subprocess.run(
+        ["ps", "-o", "rss=", "--pid", str(pid), "--ppid", str(pid)], capture_output=True, text=True
+    )
+    return round(sum(int(v) for v in out.stdout.split()) / 1024, 1)
+
+
+def _warm_up(client: httpx.Client, tenant: dict[str, Any]) -> None:
+    for i in range(100):
+        x, y = tenant["points"][i % len(tenant["points"])]
+        client.get("/locate", params={"lon": x, "lat": y}).raise_for_status()
+        client.get("/accounts", params={"limit": 100}).raise_for_status()
+        client.get(f"/territories/{tenant['territory_ids'][i]}").raise_for_status()
+
+
+def _check_locate(client: httpx.Client, tenant: dict[str, Any]) -> int:
+    wrong = 0
+    for (x, y), want in zip(tenant["points"], tenant["expected"], strict=True):
+        got = client.get("/locate", params={"lon": x, "lat": y}).json()["territory_id"]
+        wrong += got != want
+    return wrong
+
+
+# --- load ---------------------------------------------------------------------
+
+
+def _wrk(base: str, script: Path, args: argparse.Namespace) -> dict[str, Any]:
+    cmd = ["wrk", "-t1", f"-c{args.connections}", f"-d{args.seconds}s", "--timeout", "10s"]
+    done = subprocess.run([*cmd, "-s", str(script), base], capture_output=True, text=True)
+    line = next(x for x in done.stdout.splitlines() if x.startswith("WRKJSON "))
+    raw = json.loads(line.removeprefix("WRKJSON "))
+    seconds = raw["duration_us"] / 1e6
+    errors = raw["connect"] + raw["read"] + raw["write"] + raw["status"] + raw["timeout"]
+    return {
+        "requests": raw["requests"],
+        "rps": round(raw["requests"] / seconds, 1),
+        "p50_ms": round(raw["p50_us"] / 1000, 2),
+        "p99_ms": round(raw["p99_us"] / 1000, 2),
+        "max_ms": round(raw["max_us"] / 1000, 2),
+        "errors": errors,
+        "non_2xx": raw["status"],
+    }
+
+
+def _mixed(
+    base: str, script: Path, args: argparse.Namespace, client: httpx.Client, tenant: dict[str, Any]
+) -> dict[str, Any]:
+    stop = threading.Event()
+    samples: dict[str, list[float]] = {k: [] for k in PROBES}
+    failures: list[str] = []
+    probe = threading.Thread(target=_probe, args=(client, tenant, stop, samples, failures))
+    probe.start()
+    try:
+        result = _wrk(base, script, args)
+    finally:
+        stop.set()
+        probe.join()
+    result["probe"] = {
+        k: {
+            "n": len(v),
+            "p50_ms": round(statistics.median(v), 2) if v else None,
+            "p99_ms": round(float(np.percentile(v, 99)), 2) if v else None,
+        }
+        for k, v in samples.items()
+    }
+    result["probe_errors"] = failures[:5]
+    result["probe_error_count"] = len(failures)
+    return result
+
+
+PROBES = ("locate", "accounts_page", "territory_get", "account_patch", "territory_patch")
+
+
+def _probe(
+    client: httpx.Client,
+    tenant: dict[str, Any],
+    stop: threading.Event,
+    samples: dict[str, list[float]],
+    failures: list[str],
+) -> None:
+    rng = np.random.default_rng(5)
+    i = 0
+    while not stop.is_set():
+        kind = PROBES[i % len(PROBES)]
+        i += 1
+        request = _probe_request(kind, tenant, rng)
+        started = time.perf_counter()
+        r = client.request(*request[:2], **request[2])
+        ms = (time.perf_counter() - started) * 1000
+        if r.status_code >= 400:
+            failures.append(f"{kind} {r.status_code} {r.text[:200]}")
+        samples[kind].append(ms)
+
+
+def _probe_request(kind: str, tenant: dict[str, Any], rng: Any) -> tuple[str, str, dict[str, Any]]:
+    tid = int(rng.choice(tenant["territory_ids"]))
+    aid = str(rng.choice(tenant["account_ids"]))
+    if kind == "locate":
+        x, y = tenant["points"][int(rng.integers(len(tenant["points"])))]
+        return "GET", "/locate", {"params": {"lon": x, "lat": y}}
+    if kind == "accounts_page":
+        return "GET", "/accounts", {"params": {"limit": 100, "after": aid}}
+    if kind == "territory_get":
+        return "GET", f"/territories/{tid}", {}
+    if kind == "account_patch":
+        body = {"properties": {"annual_revenue": float(rng.integers(1000, 900_000))}}
+        return "PATCH", f"/accounts/{aid}", {"json": body}
+    body = {"properties": {"color": f"#{int(rng.integers(0, 2**24)):06x}"}}
+    return "PATCH", f"/territories/{tid}", {"json": body, "headers": {"If-Match": "*"}}
+
+
+def _write_scripts(tmp: Path, tenant: dict[str, Any]) -> dict[str, Path]:
+    data = LUA_DATA.format(
+        tids=",".join(str(t) for t in tenant["territory_ids"]),
+        aids=",".join(f'"{a}"' for a in tenant["account_ids"]),
+        pts=",".join(f"{{{x},{y}}}" for x, y in tenant["points"]),
+        auth=f"Bearer {tenant['token']}",
+    )
+    paths = {}
+    for name, body in (("locate", LUA_LOCATE), ("mixed", LUA_MIXED)):
+        path = tmp / f"{name}.lua"
+        path.write_text(data + body + LUA_DONE)
+        paths[name] = path
+    return paths
+
+
+def _ratios(ours: dict[str, Any], base: dict[str, Any]) -> dict[str, float]:
+    out = {"mixed_rps": round(ours["mixed"]["rps"] / max(base["mixed"]["rps"], 0.1), 1)}
+    if "locate" in ours and "locate" in base:
+        out["locate_rps"] = round(ours["locate"]["rps"] / max(base["locate"]["rps"], 0.1), 1)
+    out["readyz"] = round(base["readyz_s"] / ours["readyz_s"], 1)
+    return out
+
+
+LUA_DATA = """
+local tids = {{{tids}}}
+local aids = {{{aids}}}
+local pts = {{{pts}}}
+local auth = "{auth}"
+local threads = {{}}
+function setup(thread) table.insert(threads, thread) end
+function init(args) math.randomseed(12345) end
+"""
+LUA_LOCATE = """
+function request()
+  local p = pts[math.random(#pts)]
+  return wrk.format("GET", "/locate?lon=" .. p[1] .. "&lat=" .. p[2], {["Authorization"] = auth})
+end
+"""
+LUA_MIXED = """
+function request()
+  local r = math.random()
+  local h = {["Authorization"] = auth}
+  if r < 0.30 then
+    local p = pts[math.random(#pts)]
+    return wrk.format("GET", "/locate?lon=" .. p[1] .. "&lat=" .. p[2], h)
+  elseif r < 0.60 then
+    return wrk.format("GET", "/accounts?limit=100&after=" .. aids[math.random(#aids)], h)
+  elseif r < 0.90 then
+    return wrk.format("GET", "/territories/" .. tids[math.random(#tids)], h)
+  elseif r < 0.95 then
+    h["Content-Type"] = "application/json"
+    local body = '{"properties":{"annual_revenue":' .. math.random(1000, 900000) .. '}}'
+    return wrk.format("PATCH", "/accounts/" .. aids[math.random(#aids)], h, body)
+  end
+  h["Content-Type"] = "application/json"
+  h["If-Match"] = "*"
+  local body = '{"properties":{"color":"#' .. string.format("%06x", math.random(0, 16777215)) .. '"}}'
+  return wrk.format("PATCH", "/territories/" .. tids[math.random(#tids)], h, body)
+end
+"""
+LUA_DONE = """
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    'WRKJSON {"requests":%d,"duration_us":%d,"connect":%d,"read":%d,"write":%d,' ..
+    '"status":%d,"timeout":%d,"p50_us":%d,"p99_us":%d,"max_us":%d}\\n',
+    summary.requests, summary.duration, e.connect, e.read, e.write, e.status, e.timeout,
+    latency:percentile(50), latency:percentile(99), latency.max))
+end
+"""
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,256 @@
+"""The read path under writes: cached tokens, the index, readiness, kept figures.
+
+Every test runs on SQLite and PostGIS (``database_url``) unless it is about
+a unit with no database.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import shapely
+from fastapi.testclient import TestClient
+
+from geo.model import Account, GeocodeResult, Rep
+from service.app import create_app
+from service.index_cache import IndexCache
+from service.settings import Settings
+from service.storage import Store
+from service.storage.admin_ops import TokenRecord
+from service.storage.territory_ops import TerritoryDraft
+from service.token_cache import TokenCache
+from service.tokens import create_token
+from tests.conftest import ADMIN_TOKEN, make_settings
+
+ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+
+def _feature(box: tuple[float, float, float, float], **props: Any) -> dict[str, Any]:
+    return {
+        "type": "Feature",
+        "geometry": shapely.geometry.mapping(shapely.box(*box)),
+        "properties": {"name": "T", **props},
+    }
+
+
+def _record(token_id: int) -> TokenRecord:
+    from datetime import UTC, datetime
+
+    return TokenRecord(
+        token_id, "admin", "o", None, None, None, None, datetime(2026, 1, 1, tzinfo=UTC)
+    )
+
+
+# --- the token cache ------------------------------------------------------------
+
+
+def test_token_cache_keeps_a_record_for_its_lifetime_then_asks_again() -> None:
+    now = [0.0]
+    cache = TokenCache(5.0, clock=lambda: now[0])
+    calls: list[str] = []
+
+    def load(h: str) -> TokenRecord | None:
+        calls.append(h)
+        return _record(1)
+
+    cache.lookup("h", load)
+    now[0] = 4.9
+    cache.lookup("h", load)
+    assert calls == ["h"]
+    now[0] = 5.0
+    cache.lookup("h", load)
+    assert calls == ["h", "h"]
+
+
+def test_token_cache_never_keeps_an_unknown_token_and_forgets_a_revoked_one() -> None:
+    cache = TokenCache(60.0)
+    assert cache.lookup("nope", lambda h: None) is None
+    assert cache.lookup("nope", lambda h: _record(2)) == _record(2)  # asked again
+    cache.forget(2)
+    assert cache.lookup("nope", lambda h: None) is None
+
+
+def test_a_revoked_token_stops_at_once_here_and_within_the_cache_lifetime_elsewhere(
+    database_url: str,
+) -> None:
+    settings = make_settings(database_url, token_cache_seconds=1.0)
+    with TestClient(create_app(settings)) as a, TestClient(create_app(settings)) as b:
+        store: Store = a.app.state.store  # type: ignore[attr-defined]
+        token, record = create_token(store, role="manager", owner="m", actor="t")
+        mine = {"Authorization": f"Bearer {token}"}
+        assert a.get("/reps", headers=mine).status_code == 200
+        assert b.get("/reps", headers=mine).status_code == 200  # b caches it now
+        assert a.delete(f"/tokens/{record.id}", headers=ADMIN).status_code == 204
+        assert a.get("/reps", headers=mine).status_code == 401  # the revoking worker: at once
+        time.sleep(1.1)
+        assert b.get("/reps", headers=mine).status_code == 401  # the other: within 1 s
+
+
+# --- reads never wait for a write -----------------------------------------------
+
+
+def test_reads_answer_while_a_long_write_transaction_is_open(database_url: str) -> None:
+    with TestClient(create_app(make_settings(database_url)), headers=ADMIN) as c:
+        tid = c.post("/territories", json=_feature((-84, 39, -83, 40))).json()["id"]
+        store: Store = c.app.state.store  # type: ignore[attr-defined]
+        with store.write() as tx:  # holds the write lock (BEGIN IMMEDIATE on SQLite)
+            tx.insert_territory(
+                TerritoryDraft("Pending", shapely.MultiPolygon([shapely.box(-90, 30, -89, 31)])),
+                actor="t",
+            )
+            started = time.perf_counter()
+            here = c.get("/locate", params={"lon": -83.5, "lat": 39.5})
+            pending = c.get("/locate", params={"lon": -89.5, "lat": 30.5})
+            one = c.get(f"/territories/{tid}")
+            page = c.get("/accounts", params={"limit": 100})
+            elapsed = time.perf_counter() - started
+        assert [r.status_code for r in (here, pending, one, page)] == [200] * 4
+        assert here.json()["territory_id"] == tid
+        assert pending.json()["territory_id"] is None  # not committed: not seen
+        assert elapsed < 5.0  # the lock waits 30 s; an answer in seconds did not wait
+        assert c.get("/locate", params={"lon": -89.5, "lat": 30.5}).json()["territory_id"]
+
+
+# --- readiness ------------------------------------------------------------------
+
+
+def test_healthz_answers_at_once_and_readyz_only_once_the_index_is_built(
+    database_url: str,
+) -> None:
+    with TestClient(create_app(make_settings(database_url))) as c:
+        assert c.get("/healthz").status_code == 200
+        app: Any = c.app
+        app.state.index_cache = IndexCache(app.state.store)  # a worker that has not built yet
+        first = c.get("/readyz")
+        assert first.status_code == 503
+        assert first.headers["content-type"] == "application/problem+json"
+        assert first.headers["retry-after"] == "1"
+        deadline = time.monotonic() + 30
+        while c.get("/readyz").status_code != 200:  # the warm-up it started finishes
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        assert app.state.index_cache.ready.is_set()
+
+
+# --- the index ------------------------------------------------------------------
+
+
+def test_index_keeps_its_grid_when_no_shape_moved_and_rebuilds_when_one_did(
+    database_url: str,
+) -> None:
+    with TestClient(create_app(make_settings(database_url)), headers=ADMIN) as c:
+        tid = c.post("/territories", json=_feature((-84, 39, -83, 40))).json()["id"]
+        cache: IndexCache = c.app.state.index_cache  # type: ignore[attr-defined]
+        grid = cache.current().grid
+        patch = {"properties": {"name": "Renamed", "color": "#123456"}}
+        assert c.patch(f"/territories/{tid}", json=patch, headers={"If-Match": "*"}).is_success
+        assert cache.current().grid is grid
+        assert c.get("/locate", params={"lon": -83.5, "lat": 39.5}).json()["territory_name"] == (
+            "Renamed"
+        )
+        moved = {"geometry": shapely.geometry.mapping(shapely.box(-80, 39, -79, 40))}
+        assert c.patch(f"/territories/{tid}", json=moved, headers={"If-Match": "*"}).is_success
+        assert cache.current().grid is not grid
+        assert c.get("/locate", params={"lon": -83.5, "lat": 39.5}).json()["territory_id"] is None
+        assert c.get("/locate", params={"lon": -79.5, "lat": 39.5}).json()["territory_id"] == tid
+
+
+# --- derived figures kept per revision ------------------------------------------
+
+
+def _seed_book(store: Store, n: int) -> tuple[list[int], list[int]]:
+    from geo.assign.assignment import assign_accounts
+    from geo.assign.index import TerritoryIndex
+
+    with store.write() as tx:
+        reps = [
+            tx.insert_rep(Rep(0, f"R{i}", home=(-84.0 + i, 39.5)), actor="t").id for i in range(3)
+        ]
+        made = [
+            tx.insert_territory(
+                TerritoryDraft(
+                    f"T{i}",
+                    shapely.MultiPolygon([shapely.box(-85 + i, 39, -84 + i, 40)]),
+                    rep_ids=(reps[i],),
+                ),
+                actor="t",
+            )
+            for i in range(3)
+        ]
+        accounts = [
+            Account(
+                f"a{i}",
+                location=(-84.9 + 3 * i / n, 39.5),
+                geocode=GeocodeResult((-84.9 + 3 * i / n, 39.5), "ok", "given", "input"),
+                stage="customer",
+                visits_per_month=1.0,
+            )
+            for i in range(n)
+        ]
+        pairs = list(
+            zip(accounts, assign_accounts(accounts, TerritoryIndex.build(made)), strict=True)
+        )
+        tx.upsert_accounts(pairs, actor="t")
+    return reps, [t.id for t in made]
+
+
+def _fresh_travel(store: Store, settings: Settings) -> dict[int, Any]:
+    """Every rep's travel load recomputed from scratch: no snapshot or plan kept."""
+    from geo.travel.dayplan import PLANS
+    from geo.travel.load import LOADS, estimate_travel_load
+    from service.routers.travel import load_json
+    from service.storage.account_ops import AccountFilter
+    from service.travel_config import travel_settings
+    from service.usecases.snapshot import _read
+
+    PLANS.clear()
+    LOADS.clear()
+    with store.read() as tx:
+        snap = _read(tx, AccountFilter())
+    ts = travel_settings(settings)
+    return {r.id: load_json(estimate_travel_load(r, snap.for_rep(r.id)[0], ts)) for r in snap.reps}
+
+
+def test_kept_travel_figures_equal_a_full_recomputation_after_random_writes(
+    database_url: str,
+) -> None:
+    import random
+
+    settings = make_settings(database_url)
+    with TestClient(create_app(settings), headers=ADMIN) as c:
+        store: Store = c.app.state.store  # type: ignore[attr-defined]
+        reps, tids = _seed_book(store, 30)
+        rng = random.Random(20261202)
+        for step in range(8):
+            _random_write(c, rng, reps, tids)
+            kept = c.get("/analysis/travel", params={"sort": "rep_id"})
+            again = c.get("/analysis/travel", params={"sort": "rep_id"})  # served from the memo
+            assert kept.status_code == 200, kept.text
+            revision = int(kept.headers["X-Plan-Revision"])
+            assert revision == store.revision(), step
+            assert again.json() == kept.json()
+            fresh = _fresh_travel(store, settings)
+            assert {r["rep_id"]: r for r in kept.json()["reps"]} == fresh, step
+
+
+def _random_write(c: TestClient, rng: Any, reps: list[int], tids: list[int]) -> None:
+    kind = rng.choice(["account", "rep", "territory_reps", "territory_shape"])
+    if kind == "account":
+        i = rng.randrange(30)
+        body = {"properties": {"visits_per_month": rng.choice([0.5, 1.0, 2.0, 4.0])}}
+        assert c.patch(f"/accounts/a{i}", json=body).is_success
+    elif kind == "rep":
+        body = {"weekly_capacity_hours": rng.choice([20.0, 30.0, 40.0])}
+        r = c.patch(f"/reps/{rng.choice(reps)}", json=body)
+        assert r.is_success, r.text
+    elif kind == "territory_reps":
+        body = {"properties": {"rep_ids": [rng.choice(reps)]}}
+        tid = rng.choice(tids)
+        assert c.patch(f"/territories/{tid}", json=body, headers={"If-Match": "*"}).is_success
+    else:
+        tid = rng.choice(tids)
+        x = -85 + tids.index(tid) + rng.choice([-0.2, 0.0, 0.2])
+        shape = {"geometry": shapely.geometry.mapping(shapely.box(x, 39, x + 1, 40))}
+        r = c.patch(f"/territories/{tid}", json=shape, headers={"If-Match": "*"})
+        assert r.is_success, r.text
