@@ -22,14 +22,17 @@ from fastapi.staticfiles import StaticFiles
 
 import service
 from maps.assets import STATIC_DIR
+from maps.pages.apidocs import API_DOCS_ASSETS
 from service.index_cache import IndexCache
 from service.routers import ROUTERS
 from service.settings import Settings, get_settings
 from service.storage import Store
 from service.usecases.account_import import make_geocoder
 from service.web.http import BodyGuardMiddleware
+from service.web.openapi import build_openapi
 from service.web.problems import add_problem_handlers
-from service.web.ratelimit import RateLimiter
+from service.web.ratelimit import AddressThrottle, RateLimiter
+from service.web.security_headers import SecurityHeadersMiddleware
 
 log = logging.getLogger("territory")
 
@@ -46,14 +49,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Sales territories, accounts, assignment, flags, travel load and maps over a GeoJSON API.",
         lifespan=_lifespan,
         generate_unique_id_function=_operation_id,
+        # /docs and /redoc are ours (service.routers.home): FastAPI's load Swagger from a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
+    app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
+    app.state.address_throttle = AddressThrottle(settings.anonymous_rate_per_minute)
     add_problem_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
     # Leaflet, plugins and page scripts, served by us so pages work offline.
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.mount("/apidocs", StaticFiles(directory=API_DOCS_ASSETS), name="apidocs")
     _add_middleware(app, settings)
     return app
 
@@ -82,6 +91,7 @@ def _add_middleware(app: FastAPI, settings: Settings) -> None:
         max_body_bytes=settings.max_body_bytes,
         large_paths=dict.fromkeys(IMPORT_PATHS, settings.max_import_bytes),
     )
+    app.add_middleware(SecurityHeadersMiddleware)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -13,15 +13,19 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
+import numpy as np
+import shapely
 from fastapi import Depends, Request
 
+from geo.flags.overlaps import measure_overlaps
 from geo.hierarchy import in_subtree
 from geo.model import Territory
-from service.storage import Store
+from service.storage import Store, Tx
 from service.web.problems import HTTPProblem
 
 Role = Literal["admin", "manager", "rep"]
@@ -91,6 +95,7 @@ def resolve_principal(request: Request) -> Principal:
 
 
 SESSION_COOKIE = "tm_session"
+SESSION_PREFIX = "tms_"
 _SAFE_METHODS = ("GET", "HEAD")
 
 
@@ -102,19 +107,53 @@ def _principal_from_header(request: Request) -> Principal:
         # The browser session (set by POST /session) opens map and dashboard
         # pages. It is honoured for reads only: a write needs the bearer
         # header, which another site cannot make a browser send (no CSRF).
+        if not cookie.startswith(SESSION_PREFIX):
+            _throttle(request, spend=True)
+            raise _unauthorized("The session cookie is not a session; sign in again.")
         return principal_for_token(request, cookie)
     if header is None:
         if settings.dev_mode:
             return Principal(role="admin", name="dev")
+        _throttle(request, spend=True)
         raise _unauthorized("This route needs a bearer token (Authorization: Bearer <token>).")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
+        _throttle(request, spend=True)
         raise _unauthorized("The Authorization header must be 'Bearer <token>'.")
+    if token.strip().startswith(SESSION_PREFIX):
+        # A browser session reads pages; it never stands in for a bearer token.
+        _throttle(request, spend=True)
+        raise _unauthorized("A session id is not a bearer token.")
     return principal_for_token(request, token.strip())
 
 
+def _client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _throttle(request: Request, *, spend: bool) -> None:
+    throttle = request.app.state.address_throttle
+    address = _client_address(request)
+    throttle.check(address)
+    if spend:
+        throttle.spend(address)
+
+
 def principal_for_token(request: Request, token: str) -> Principal:
-    """The caller a token stands for; 401 when it is unknown, expired or revoked."""
+    """The caller a token stands for; 401 when it is unknown, expired or revoked.
+
+    Failed look-ups count against the client address; past the budget the
+    answer is 429 before the token is even looked at (no guessing).
+    """
+    _throttle(request, spend=False)
+    try:
+        return _lookup(request, token)
+    except HTTPProblem:
+        request.app.state.address_throttle.spend(_client_address(request))
+        raise
+
+
+def _lookup(request: Request, token: str) -> Principal:
     settings = request.app.state.settings
     bootstrap = settings.bootstrap_admin_token
     if bootstrap and hmac.compare_digest(token.encode(), bootstrap.encode()):
@@ -190,6 +229,95 @@ def ensure_can_write_territory(
         raise forbidden(f"The {principal.role} role may not write territories.")
     if territory is None or not in_subtree(territory.id, principal.region_id, ancestors):
         raise forbidden("This territory is outside the manager's region.")
+
+
+def is_regional(principal: Principal) -> bool:
+    """True for a manager whose writes are confined to a region."""
+    return principal.role == "manager" and principal.region_id is not None
+
+
+def ensure_account_in_region(
+    principal: Principal, territory_ids: Iterable[int | None], parents: dict[int, int | None]
+) -> None:
+    """A regional manager may write an account only while it is inside their region.
+
+    ``territory_ids`` are the territories that own the account before and
+    after the write; an unassigned account (``None``) belongs to no region,
+    so only admins and managers without a region may write it.
+    """
+    if not is_regional(principal):
+        return
+    for territory_id in territory_ids:
+        if not in_subtree(territory_id, principal.region_id, parents):
+            raise forbidden("This account is outside the manager's region.")
+
+
+def ensure_rep_in_region(principal: Principal, rep_id: int, tx: Tx) -> None:
+    """A regional manager may write a rep only when every territory of that rep is in their region.
+
+    A rep in no territory yet belongs to no region and may be written.
+    """
+    if not is_regional(principal):
+        return
+    territories = tx.find_territories()
+    parents = {t.id: t.parent_id for t in territories}
+    for t in territories:
+        if rep_id in t.rep_ids and not in_subtree(t.id, principal.region_id, parents):
+            raise forbidden(
+                f"Rep {rep_id} works in territory {t.id}, outside the manager's region."
+            )
+
+
+def ensure_drawing_in_region(
+    principal: Principal,
+    geometry: shapely.Geometry,
+    tx: Tx,
+    territory_id: int | None,
+) -> None:
+    """A regional manager may not draw over territories outside their region.
+
+    Compared with every territory that is neither in the region nor one of
+    its ancestors (a region lies inside its parents by design); an overlap
+    thinner than the grid noise is no overlap (``geo.flags.overlaps``).
+    """
+    if not is_regional(principal):
+        return
+    territories = tx.find_territories()
+    parents = {t.id: t.parent_id for t in territories}
+    ancestors = _ancestors(principal.region_id, parents)
+    outside = [
+        t
+        for t in territories
+        if t.id != territory_id
+        and t.id not in ancestors
+        and not in_subtree(t.id, principal.region_id, parents)
+    ]
+    if not outside:
+        return
+    drawn = np.array([geometry] * len(outside), dtype=object)
+    kept, _ = measure_overlaps(drawn, np.array([t.geometry for t in outside], dtype=object))
+    if len(kept):
+        names = ", ".join(str(outside[k].id) for k in kept)
+        raise forbidden(f"The drawing covers territories outside the manager's region ({names}).")
+
+
+def _ancestors(territory_id: int | None, parents: dict[int, int | None]) -> set[int]:
+    seen: set[int] = set()
+    current = parents.get(territory_id) if territory_id is not None else None
+    while current is not None and current not in seen:
+        seen.add(current)
+        current = parents.get(current)
+    return seen
+
+
+def hide_from_rep(principal: Principal, visible: bool, missing: Exception) -> None:
+    """Answer "not yours" exactly as "does not exist" where existence is private.
+
+    ``missing`` is the error the store raises for an absent object, so a rep
+    cannot tell another rep's account from no account at all.
+    """
+    if principal.role == "rep" and not visible:
+        raise missing
 
 
 PrincipalDep = Annotated[Principal, Depends(resolve_principal)]

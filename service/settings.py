@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     page_limit_default: int = 100
     page_limit_max: int = 1000
     max_map_features: int = 200_000
+    max_change_operations: int = 500  # per POST /territories/changes
 
     # Geometry gate.
     max_vertices: int = 100_000
@@ -69,6 +70,11 @@ class Settings(BaseSettings):
 
     # Per-token rate limit; 0 disables it.
     rate_limit_per_minute: int = 600
+    # Requests without a valid token (and sign-in attempts) per client address; 0 disables it.
+    anonymous_rate_per_minute: int = 30
+    # Server-side lifetime of a browser session (POST /session); the cookie itself
+    # has no Max-Age, so it also ends with the browser.
+    session_minutes: int = 120
 
     # Optional online geocoder (geopy); off by default, never used in tests.
     online_geocoder: str | None = None
@@ -80,6 +86,8 @@ class Settings(BaseSettings):
             raise ValueError("page_limit_default must not exceed page_limit_max")
         if self.load_under_pct >= self.load_over_pct:
             raise ValueError("load_under_pct must be below load_over_pct")
+        if not 0 < self.session_minutes < 8 * 60:
+            raise ValueError("session_minutes must be between 1 and 479 (under 8 hours)")
         return self
 
     @property

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import secrets
+from datetime import UTC, datetime, timedelta
 
 from geo.errors import InvalidInputError, Issue
-from service.auth import hash_token, new_token
+from service.auth import SESSION_PREFIX, Principal, hash_token, new_token
 from service.storage import Store, Tx
 from service.storage.admin_ops import TokenRecord
 
@@ -50,3 +51,37 @@ def _check_scope(tx: Tx, role: str, rep_id: int | None, region_id: int | None) -
         issues.append(Issue("/region_id", f"Territory {region_id} does not exist."))
     if issues:
         raise InvalidInputError("The token's scope is invalid.", issues)
+
+
+def create_session(store: Store, principal: Principal, *, minutes: int) -> str:
+    """A new browser session for ``principal``; returns its id (shown once, stored hashed).
+
+    The session is a row of its own, with the caller's role and scope and a
+    short lifetime, so it can be revoked (``DELETE /session``, or an admin's
+    ``DELETE /tokens/{id}``) without touching the token it was made from.
+    """
+    session_id = SESSION_PREFIX + secrets.token_urlsafe(32)
+    with store.write() as tx:
+        record = tx.insert_token(
+            token_hash=hash_token(session_id),
+            role=principal.role,
+            owner=principal.name,
+            rep_id=principal.rep_id,
+            region_id=principal.region_id,
+            expires_at=datetime.now(UTC) + timedelta(minutes=minutes),
+        )
+        tx.audit(principal.name, "create", "session", str(record.id), {"role": principal.role})
+    return session_id
+
+
+def revoke_session(store: Store, session_id: str) -> bool:
+    """End the session ``session_id``; False when it is unknown or already ended."""
+    if not session_id.startswith(SESSION_PREFIX):
+        return False
+    with store.write() as tx:
+        record = tx.token_by_hash(hash_token(session_id))
+        if record is None or not record.is_active(datetime.now(UTC)):
+            return False
+        tx.revoke_token(record.id)
+        tx.audit(record.owner, "revoke", "session", str(record.id), None)
+    return True

@@ -57,6 +57,7 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
         "database_url": database_url,
         "bootstrap_admin_token": ADMIN_TOKEN,
         "rate_limit_per_minute": 0,
+        "anonymous_rate_per_minute": 0,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

@@ -12,7 +12,17 @@ from geo.plan.dashboard import Attention
 from geo.plan.goals import GOAL_METRICS, GoalResult
 from maps.dashboard.style import CSS
 
-__all__ = ["METRIC_LABELS", "attention_html", "card", "empty", "goals_html", "money", "page", "pct"]
+__all__ = [
+    "METRIC_LABELS",
+    "attention_html",
+    "card",
+    "empty",
+    "goal_figure",
+    "goals_html",
+    "money",
+    "page",
+    "pct",
+]
 
 METRIC_LABELS: dict[str, str] = {
     "total_revenue": "Total revenue",
@@ -72,7 +82,7 @@ def goals_html(goals: Sequence[GoalResult]) -> str:
 def _goal(g: GoalResult) -> str:
     label = METRIC_LABELS.get(g.metric, g.metric) + (f": {g.product}" if g.product else "")
     status = g.status.replace(" ", "-")
-    actual = "no data" if g.actual is None else _figure(g.metric, g.actual)
+    actual = "no data" if g.actual is None else goal_figure(g.metric, g.actual)
     width = 0.0 if g.progress_pct is None else max(0.0, min(100.0, g.progress_pct))
     marker = ""
     if g.expected_by_now is not None and g.goal:
@@ -83,13 +93,18 @@ def _goal(g: GoalResult) -> str:
         bar = ""  # a level metric (growth, NPS, CAC) is compared, not filled up
     return (
         f'<div class="goal"><div class="head"><span>{escape(label)}</span><em>{escape(actual)} of '
-        f"{escape(_figure(g.metric, g.goal))} "
+        f"{escape(goal_figure(g.metric, g.goal))} "
         f'<span class="status {status}">{escape(g.status)}</span></em></div>'
         f"{bar}</div>"
     )
 
 
-def _figure(metric: str, value: float) -> str:
+def goal_figure(metric: str, value: float) -> str:
+    """A goal metric's value as people read it (currency, %, ratio or count).
+
+    >>> goal_figure("total_revenue", 12500.0), goal_figure("yoy_growth_pct", 4.25)
+    ('12,500', '+4.2%')
+    """
     if metric in ("yoy_growth_pct",):
         return f"{value:+.1f}%"
     if metric in ("nps", "reps_at_quota"):

@@ -5,12 +5,16 @@ from fastapi import APIRouter
 from service.routers import (
     accounts,
     admin,
+    changes,
     flags,
     health,
+    home,
     locate,
     maps,
     pages,
     plan,
+    plan_revision,
+    reports,
     reps,
     session,
     territories,
@@ -18,7 +22,9 @@ from service.routers import (
 )
 
 ROUTERS: tuple[APIRouter, ...] = (
+    home.router,
     health.router,
+    changes.router,
     territories.router,
     reps.router,
     accounts.router,
@@ -29,6 +35,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     maps.router,
     admin.router,
     plan.router,
+    reports.router,
+    plan_revision.router,
     pages.router,
     session.router,
 )

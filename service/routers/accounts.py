@@ -13,7 +13,17 @@ from pydantic import WithJsonSchema
 from geo.assign.assignment import assign_accounts
 from geo.errors import WARNING_CODES, InvalidInputError, Issue
 from geo.rows import parse_account_feature
-from service.auth import ANYONE, STAFF, Principal, allow, forbidden, rep_scope
+from service.auth import (
+    ANYONE,
+    STAFF,
+    Principal,
+    allow,
+    ensure_account_in_region,
+    forbidden,
+    hide_from_rep,
+    is_regional,
+    rep_scope,
+)
 from service.routers.docs import READ_RESPONSES, WRITE_RESPONSES
 from service.schemas.accounts import (
     ACCOUNT_FEATURE_SCHEMA,
@@ -23,6 +33,7 @@ from service.schemas.accounts import (
 )
 from service.storage import ConflictError, Tx
 from service.storage.account_ops import ACCOUNT_FIELDS, AccountFilter
+from service.storage.errors import NotFoundError
 from service.usecases.account_import import import_rows, report_answer, rows_from_upload
 from service.views.accounts import account_features
 from service.web import uploads
@@ -153,8 +164,12 @@ def get_account(
     """One account with its owner, distance and flags."""
     with store.read() as tx:
         stored = tx.get_account(account_id)
-        if principal.role == "rep" and stored.assignment.rep_id != principal.rep_id:
-            raise forbidden("A rep may read only their own accounts.")
+        # Another rep's account answers exactly as a missing one: no existence oracle.
+        hide_from_rep(
+            principal,
+            stored.assignment.rep_id == principal.rep_id,
+            NotFoundError(f"Account {account_id!r} does not exist."),
+        )
         reps = {r.id: r for r in tx.find_reps()}
     return _one_response(request, stored, reps)
 
@@ -173,7 +188,7 @@ def replace_account(
     store: StoreDep,
     principal: Annotated[Principal, allow(*STAFF)],
 ) -> JSONResponse:
-    """Replace an account (or create it under this id)."""
+    """Replace an account (or create it under this id); `properties.id` must equal the id in the URL."""
     account = _parse(request, body, account_id)
     with store.write() as tx:
         stored = _store_one(request, tx, account, principal)
@@ -195,7 +210,7 @@ def update_account(
     store: StoreDep,
     principal: Annotated[Principal, allow(*STAFF)],
 ) -> JSONResponse:
-    """Change some properties (and/or the location) of an account."""
+    """Change some properties (and/or the location) of an account; `properties` must be an object, and its `id`, if given, the id in the URL."""
     with store.write() as tx:
         current = tx.get_account(account_id)
         merged = _merge(current.account, body)
@@ -213,6 +228,7 @@ def delete_account(
 ) -> Response:
     """Delete an account."""
     with store.write() as tx:
+        _check_scope(tx, principal, account_id, [])
         tx.delete_account(account_id, actor=principal.name)
     return Response(status_code=204)
 
@@ -334,7 +350,7 @@ def _merge(current: Any, patch: dict[str, Any]) -> dict[str, Any]:
     props = {k: getattr(current, k) for k in ACCOUNT_FIELDS}
     props["id"] = current.id
     props["products"] = list(current.products)
-    given = patch.get("properties") or {}
+    given = patch.get("properties", {})
     if not isinstance(given, dict):
         raise InvalidInputError(
             "properties must be an object.", [Issue("/properties", "expected an object")]
@@ -362,9 +378,22 @@ def _store_one(request: Request, tx: Tx, account: Any, principal: Principal) -> 
         )
     index = request.app.state.index_cache.current_in(tx)
     assignment = assign_accounts([account], index)[0]
+    _check_scope(tx, principal, account.id, [assignment.territory_id])
     tx.upsert_accounts([(account, assignment)], actor=principal.name)
     tx.audit(principal.name, "upsert", "account", account.id, None)
     return tx.get_account(account.id)
+
+
+def _check_scope(
+    tx: Tx, principal: Principal, account_id: str, new_territory_ids: list[int | None]
+) -> None:
+    """A regional manager writes only accounts inside their region, before and after."""
+    if not is_regional(principal):
+        return
+    before = tx.accounts_by_id([account_id])
+    owners = [s.assignment.territory_id for s in before.values()]
+    parents = {t.id: t.parent_id for t in tx.find_territories()}
+    ensure_account_in_region(principal, [*owners, *new_territory_ids], parents)
 
 
 def _one_response(

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request, Response
 
 from geo.model import Rep
 from geo.validate.gate import clean_point
-from service.auth import ANYONE, STAFF, Principal, allow, ensure_own_rep
+from service.auth import ANYONE, STAFF, Principal, allow, ensure_own_rep, ensure_rep_in_region
 from service.routers.docs import READ_RESPONSES, WRITE_RESPONSES
 from service.schemas.reps import RepIn, RepList, RepPatch, RepPublic
 from service.views.serialize import rep_public
@@ -76,6 +76,7 @@ def replace_rep(
     """Replace every field of a rep."""
     rep = _rep_from(rep_id, body.model_dump())
     with store.write() as tx:
+        ensure_rep_in_region(principal, rep_id, tx)
         return rep_public(tx.update_rep(rep, actor=principal.name))
 
 
@@ -89,6 +90,7 @@ def update_rep(
     changed = body.model_dump(exclude_unset=True)
     with store.write() as tx:
         current = tx.get_rep(rep_id)
+        ensure_rep_in_region(principal, rep_id, tx)
         fields = {f.name: getattr(current, f.name) for f in dataclasses.fields(current)}
         fields["home"] = (
             {"type": "Point", "coordinates": list(current.home)} if current.home else None
@@ -107,6 +109,7 @@ def delete_rep(
 ) -> Response:
     """Delete a rep who is in no territory."""
     with store.write() as tx:
+        ensure_rep_in_region(principal, rep_id, tx)
         tx.delete_rep(rep_id, actor=principal.name)
     return Response(status_code=204)
 

@@ -1,8 +1,10 @@
 """/session: a browser sign-in, so map and dashboard pages open in a tab.
 
 ``POST /session`` takes a token and answers with an HttpOnly, SameSite=Strict
-cookie holding it. The cookie is accepted for GET and HEAD only (see
-``service.auth``), so it can open pages but never write.
+cookie holding a *separate* session id: stored hashed, short-lived, revoked
+by ``DELETE /session``. The cookie has no Max-Age, so it ends with the
+browser too. It is accepted for GET and HEAD only (see ``service.auth``), so
+it can open pages but never write, and it is never accepted as a bearer token.
 """
 
 from __future__ import annotations
@@ -12,12 +14,21 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Request, Response
 from pydantic import Field
 
-from service.auth import ANYONE, SESSION_COOKIE, Principal, allow, principal_for_token
+from service.auth import (
+    ANYONE,
+    SESSION_COOKIE,
+    SESSION_PREFIX,
+    Principal,
+    allow,
+    principal_for_token,
+)
 from service.routers.docs import READ_RESPONSES, WRITE_RESPONSES
 from service.schemas.common import StrictModel
+from service.tokens import create_session as open_session
+from service.tokens import revoke_session
+from service.web.problems import HTTPProblem
 
 router = APIRouter(prefix="/session", tags=["session"])
-SESSION_SECONDS = 8 * 3600
 
 
 class SessionIn(StrictModel):
@@ -32,12 +43,24 @@ def _who(p: Principal) -> dict[str, Any]:
 
 @router.post("", responses=WRITE_RESPONSES, operation_id="create_session")
 def create_session(request: Request, body: SessionIn, response: Response) -> dict[str, Any]:
-    """Sign a browser in: checks the token and sets the session cookie (reads only, 8 hours)."""
-    principal = principal_for_token(request, body.token.strip())
+    """Sign a browser in: checks the token, opens a session (reads only, 2 hours by default) and sets its cookie."""
+    token = body.token.strip()
+    if token.startswith(SESSION_PREFIX):
+        raise HTTPProblem(
+            422,
+            "invalid-request",
+            "Invalid request",
+            "Sign in with a token, not with a session id.",
+        )
+    principal = principal_for_token(request, token)
+    session_id = open_session(
+        request.app.state.store, principal, minutes=request.app.state.settings.session_minutes
+    )
+    # No max_age: a session cookie, gone when the browser closes; the server
+    # ends it anyway after session_minutes.
     response.set_cookie(
         SESSION_COOKIE,
-        body.token.strip(),
-        max_age=SESSION_SECONDS,
+        session_id,
         httponly=True,
         samesite="strict",
         secure=request.url.scheme == "https",
@@ -53,8 +76,11 @@ def get_session(principal: Annotated[Principal, allow(*ANYONE)]) -> dict[str, An
 
 
 @router.delete("", status_code=204, responses=WRITE_RESPONSES, operation_id="delete_session")
-def delete_session() -> Response:
-    """Sign the browser out (clears the session cookie)."""
+def delete_session(request: Request) -> Response:
+    """Sign the browser out: ends the session on the server and clears its cookie."""
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        revoke_session(request.app.state.store, cookie)
     response = Response(status_code=204)
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
     return response

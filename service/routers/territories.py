@@ -8,7 +8,7 @@ import shapely
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from service.auth import ANYONE, STAFF, Principal, allow, ensure_can_write_territory, forbidden
+from service.auth import ANYONE, STAFF, Principal, allow, forbidden
 from service.routers.docs import READ_RESPONSES, WRITE_RESPONSES
 from service.schemas.territories import (
     TerritoryCollection,
@@ -17,16 +17,13 @@ from service.schemas.territories import (
     TerritoryIn,
     TerritoryPatch,
 )
-from service.storage.territory_ops import TerritoryDraft, draft_of
-from service.usecases.territory_writes import (
-    clean_geometry,
-    delete_territory,
-    rules_from_model,
-    write_territory,
-)
+from service.storage import Store
+from service.storage.territory_ops import draft_of
+from service.usecases.change_sets import Operation, OpResult, apply_single, draft_fields
+from service.usecases.territory_writes import clean_geometry, fields_from_properties
 from service.views.serialize import iso, territory_feature
 from service.views.territory_flags import territory_flags
-from service.web.deps import BBoxQuery, StoreDep, TerritoryId, parse_bbox
+from service.web.deps import BBoxQuery, SettingsDep, StoreDep, TerritoryId, parse_bbox
 from service.web.http import GeoJSONResponse, etag_for
 from service.web.paging import IntPage, page_of
 from service.web.problems import HTTPProblem
@@ -100,20 +97,9 @@ def create_territory(
     on_overlap: OnOverlap = "warn",
 ) -> JSONResponse:
     """Create a territory from a GeoJSON Feature; answers with warnings about overlaps it makes."""
-    settings = request.app.state.settings
-    clean = clean_geometry(body.geometry, settings, repair=repair)
-    draft = _draft(body.properties.model_dump(), clean.geometry)
-    with store.write() as tx:
-        _check_region(tx, principal, draft.parent_id)
-        outcome = write_territory(
-            tx,
-            draft,
-            territory_id=None,
-            expected_version=None,
-            actor=principal.name,
-            on_overlap=on_overlap,
-        )
-    return _written(request, outcome, clean.repairs, clean.warnings, status=201)
+    fields = fields_from_properties(body.properties.model_dump(), partial=False)
+    op = Operation("create", fields=fields, geometry=body.geometry)
+    return _write(request, store, principal, op, on_overlap, repair, status=201)
 
 
 @router.get(
@@ -126,7 +112,7 @@ def create_territory(
 def get_territory(
     territory_id: TerritoryId,
     store: StoreDep,
-    request: Request,
+    settings: SettingsDep,
     principal: Annotated[Principal, allow(*ANYONE)],
     include: Annotated[
         Literal["flags"] | None,
@@ -140,7 +126,7 @@ def get_territory(
         t = tx.get_territory(territory_id)
         if not _visible(principal, t.rep_ids):
             raise forbidden("A rep may read only the territories they belong to.")
-        flags = territory_flags(tx, t, request.app.state.settings) if include == "flags" else None
+        flags = territory_flags(tx, t, settings) if include == "flags" else None
     return JSONResponse(
         territory_feature(t, flags=flags), media_type=GEOJSON, headers={"ETag": etag_for(t.version)}
     )
@@ -165,19 +151,9 @@ def replace_territory(
 ) -> JSONResponse:
     """Replace a territory; needs `If-Match` with the current ETag (412 when stale, 428 when absent)."""
     expected = _require_if_match(if_match)
-    clean = clean_geometry(body.geometry, request.app.state.settings, repair=repair)
-    draft = _draft(body.properties.model_dump(), clean.geometry)
-    with store.write() as tx:
-        _check_write(tx, principal, territory_id, draft.parent_id)
-        outcome = write_territory(
-            tx,
-            draft,
-            territory_id=territory_id,
-            expected_version=expected,
-            actor=principal.name,
-            on_overlap=on_overlap,
-        )
-    return _written(request, outcome, clean.repairs, clean.warnings)
+    fields = fields_from_properties(body.properties.model_dump(), partial=False)
+    op = Operation("replace", territory_id, expected, fields, body.geometry)
+    return _write(request, store, principal, op, on_overlap, repair)
 
 
 @router.patch(
@@ -199,24 +175,13 @@ def update_territory(
 ) -> JSONResponse:
     """Change some properties and/or the geometry; needs `If-Match`."""
     expected = _require_if_match(if_match)
-    clean = None
-    if "geometry" in body.model_fields_set:
-        clean = clean_geometry(body.geometry, request.app.state.settings, repair=repair)
-    with store.write() as tx:
-        current = tx.get_territory(territory_id)
-        draft = _patched(current, body, clean.geometry if clean else None)
-        _check_write(tx, principal, territory_id, draft.parent_id)
-        outcome = write_territory(
-            tx,
-            draft,
-            territory_id=territory_id,
-            expected_version=expected,
-            actor=principal.name,
-            on_overlap=on_overlap,
-        )
-    return _written(
-        request, outcome, clean.repairs if clean else (), clean.warnings if clean else ()
-    )
+    changed = body.properties.model_dump(exclude_unset=True) if body.properties else {}
+    fields = fields_from_properties(changed, partial=True)
+    if "geometry" in body.model_fields_set and body.geometry is None:
+        # The gate says why an explicit null is no territory shape.
+        clean_geometry(None, request.app.state.settings, repair=repair)
+    op = Operation("patch", territory_id, expected, fields, body.geometry)
+    return _write(request, store, principal, op, on_overlap, repair)
 
 
 @router.delete(
@@ -226,13 +191,14 @@ def remove_territory(
     territory_id: TerritoryId,
     store: StoreDep,
     principal: Annotated[Principal, allow(*STAFF)],
+    settings: SettingsDep,
     if_match: IfMatch = None,
 ) -> Response:
     """Delete a territory (history is kept); needs `If-Match`."""
     expected = _require_if_match(if_match)
+    op = Operation("delete", territory_id, expected)
     with store.write() as tx:
-        _check_write(tx, principal, territory_id, None)
-        delete_territory(tx, territory_id, expected_version=expected, actor=principal.name)
+        apply_single(tx, op, principal=principal, settings=settings)
     return Response(status_code=204)
 
 
@@ -256,6 +222,7 @@ def territory_history(
                 "op": v.op,
                 "updated_at": iso(v.territory.updated_at),
                 "updated_by": v.territory.updated_by,
+                "change_set_id": v.change_set_id,
                 "feature": territory_feature(v.territory),
             }
             for v in versions
@@ -287,59 +254,29 @@ def restore_territory(
         if old.op == "delete":
             raise HTTPProblem(409, "conflict", "Conflict", f"Version {version} records a deletion.")
         draft = draft_of(old.territory)
-        _check_write(tx, principal, territory_id, draft.parent_id)
-        outcome = write_territory(
-            tx,
-            draft,
-            territory_id=territory_id,
-            expected_version=expected,
-            actor=principal.name,
-            on_overlap="warn",
-            op="restore",
+        op = Operation(
+            "replace", territory_id, expected, draft_fields(draft), draft.geometry, "restore"
         )
-    return _written(request, outcome, (), ())
+        result = apply_single(tx, op, principal=principal, settings=request.app.state.settings)
+    return _written(request, result)
 
 
-def _draft(props: dict[str, Any], geometry: shapely.MultiPolygon) -> TerritoryDraft:
-    return TerritoryDraft(
-        name=props["name"],
-        geometry=geometry,
-        code=props.get("code"),
-        parent_id=props.get("parent_id"),
-        rep_ids=tuple(props.get("rep_ids") or ()),
-        rules=rules_from_model(props.get("rules")),
-        color=props.get("color"),
-    )
-
-
-def _patched(
-    current: Any, body: TerritoryPatch, geometry: shapely.MultiPolygon | None
-) -> TerritoryDraft:
-    base = draft_of(current)
-    props = {
-        "name": base.name,
-        "code": base.code,
-        "parent_id": base.parent_id,
-        "rep_ids": list(base.rep_ids),
-        "color": base.color,
-        "rules": None,
-    }
-    changed = body.properties.model_dump(exclude_unset=True) if body.properties else {}
-    if "name" in changed and changed["name"] is None:
-        raise HTTPProblem(422, "invalid-request", "Invalid request", "A territory needs a name.")
-    props.update(changed)
-    draft = _draft(props, geometry if geometry is not None else base.geometry)
-    if "rules" not in changed:
-        draft = TerritoryDraft(
-            draft.name,
-            draft.geometry,
-            draft.code,
-            draft.parent_id,
-            draft.rep_ids,
-            base.rules,
-            draft.color,
+def _write(
+    request: Request,
+    store: Store,
+    principal: Principal,
+    op: Operation,
+    on_overlap: Literal["warn", "reject", "clip"],
+    repair: bool,
+    *,
+    status: int = 200,
+) -> JSONResponse:
+    settings = request.app.state.settings
+    with store.write() as tx:
+        result = apply_single(
+            tx, op, principal=principal, settings=settings, on_overlap=on_overlap, repair=repair
         )
-    return draft
+    return _written(request, result, status=status)
 
 
 def _require_if_match(value: str | None) -> int | None:
@@ -359,22 +296,10 @@ def _require_if_match(value: str | None) -> int | None:
     return None if parsed == "*" else parsed  # type: ignore[return-value]
 
 
-def _written(
-    request: Request, outcome: Any, repairs: Any, warnings: Any, *, status: int = 200
-) -> JSONResponse:
-    t = outcome.territory
-    gate_warnings = [
-        {
-            "code": w.code,
-            "pointer": w.pointer,
-            "reason": w.reason,
-            **({"location": list(w.location)} if w.location else {}),
-        }
-        for w in warnings
-    ]
-    body = territory_feature(
-        t, repairs=[*repairs, *outcome.repairs], warnings=[*gate_warnings, *outcome.warnings]
-    )
+def _written(request: Request, result: OpResult, *, status: int = 200) -> JSONResponse:
+    t = result.territory
+    assert t is not None
+    body = territory_feature(t, repairs=list(result.repairs), warnings=list(result.warnings))
     headers = {
         "ETag": etag_for(t.version),
         "Location": str(request.url_for("get_territory", territory_id=t.id)),
@@ -390,24 +315,3 @@ def _meets(geometry: Any, boxes: list[tuple[float, float, float, float]] | None)
     if boxes is None:
         return True
     return any(shapely.intersects(geometry, shapely.box(*b)) for b in boxes)
-
-
-def _check_region(tx: Any, principal: Principal, parent_id: int | None) -> None:
-    """A regional manager may create territories only under their region."""
-    if principal.role != "manager" or principal.region_id is None:
-        return
-    parents = {t.id: t.parent_id for t in tx.find_territories()}
-    from geo.hierarchy import in_subtree
-
-    if parent_id is None or not in_subtree(parent_id, principal.region_id, parents):
-        raise forbidden("A regional manager may create territories only inside their region.")
-
-
-def _check_write(
-    tx: Any, principal: Principal, territory_id: TerritoryId, new_parent_id: int | None
-) -> None:
-    current = tx.get_territory(territory_id)
-    parents = {t.id: t.parent_id for t in tx.find_territories()}
-    ensure_can_write_territory(principal, current, parents)
-    if new_parent_id is not None:
-        _check_region(tx, principal, new_parent_id)

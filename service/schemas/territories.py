@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from geojson_pydantic import MultiPolygon
+from geojson_pydantic import LineString, MultiPolygon
 from pydantic import BaseModel, Field, model_validator
 
 from service.schemas.common import Link, RawPolygonal, StrictModel
@@ -125,6 +125,7 @@ class TerritoryVersionOut(BaseModel):
     op: str
     updated_at: datetime | None
     updated_by: str | None
+    change_set_id: int | None
     feature: TerritoryFeature
 
 
@@ -133,3 +134,133 @@ class TerritoryHistory(BaseModel):
 
     territory_id: int
     versions: list[TerritoryVersionOut]
+
+
+# Change sets (POST /territories/changes), split and merge.
+
+IfMatchValue = Annotated[
+    str,
+    Field(
+        max_length=24,
+        pattern=r'^(\*|"[0-9]{1,10}")$',
+        description='The ETag of the version the operation expects, as received (e.g. "3"), or *.',
+    ),
+]
+TemporaryId = Annotated[int, Field(ge=-(2**31), le=-1)]
+
+
+class ChangeProperties(TerritoryProperties):
+    """Properties in a change set: ``parent_id`` may name a create's temporary (negative) id."""
+
+    parent_id: PositiveId | TemporaryId | None = None
+
+
+class ChangePropertiesPatch(TerritoryPropertiesPatch):
+    """Properties to change in a change set; ``parent_id`` may be a temporary id."""
+
+    parent_id: PositiveId | TemporaryId | None = None
+
+
+class ChangeFeature(StrictModel):
+    """A territory Feature inside a change set."""
+
+    type: Literal["Feature"]
+    geometry: RawPolygonal
+    properties: ChangeProperties
+    id: int | str | None = None
+    bbox: list[float] | None = None
+
+
+class CreateOp(StrictModel):
+    """Create a territory; ``id`` is an optional temporary id later operations may name as parent."""
+
+    op: Literal["create"]
+    id: TemporaryId | None = None
+    feature: ChangeFeature
+
+
+class ReplaceOp(StrictModel):
+    """Replace a territory at the version ``if_match`` names."""
+
+    op: Literal["replace"]
+    id: PositiveId
+    if_match: IfMatchValue
+    feature: ChangeFeature
+
+
+class PatchOp(StrictModel):
+    """Change some properties and/or the geometry of a territory."""
+
+    op: Literal["patch"]
+    id: PositiveId
+    if_match: IfMatchValue
+    properties: ChangePropertiesPatch | None = None
+    geometry: RawPolygonal = None
+
+
+class DeleteOp(StrictModel):
+    """Delete a territory."""
+
+    op: Literal["delete"]
+    id: PositiveId
+    if_match: IfMatchValue
+
+
+ChangeOp = Annotated[CreateOp | ReplaceOp | PatchOp | DeleteOp, Field(discriminator="op")]
+
+
+class ChangeSetIn(StrictModel):
+    """Several territory operations, written together or not at all."""
+
+    operations: Annotated[list[ChangeOp], Field(min_length=1)]
+    on_overlap: Literal["warn", "reject", "clip"] = "warn"
+    repair: bool = False
+    dry_run: bool = False
+
+
+class SplitIn(StrictModel):
+    """A cutting line (GeoJSON LineString, WGS84) and the territory's ETag."""
+
+    line: LineString
+    if_match: IfMatchValue
+
+
+class MergeOther(StrictModel):
+    """A territory to merge in, with its ETag."""
+
+    id: PositiveId
+    if_match: IfMatchValue
+
+
+class MergeIn(StrictModel):
+    """The first territory's ETag and the others to merge into it."""
+
+    if_match: IfMatchValue
+    others: Annotated[list[MergeOther], Field(min_length=1, max_length=100)]
+
+
+class OpResultOut(BaseModel):
+    """What one operation did (or, in a dry run, would do)."""
+
+    op: str
+    id: int | None
+    version: int | None
+    warnings: list[dict[str, Any]]
+    repairs: list[str]
+
+
+class ChangeSetOut(BaseModel):
+    """The change set's id (null in a dry run) and one result per operation, in order."""
+
+    id: int | None
+    dry_run: bool
+    results: list[OpResultOut]
+
+
+class PlanOut(BaseModel):
+    """The live plan's revision: it moves on every territory write."""
+
+    revision: int
+    territories: int
+    updated_at: datetime | None
+    updated_by: str | None

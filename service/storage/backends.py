@@ -90,6 +90,7 @@ def _open_sqlite(database_url: str) -> Backend:
     tables = build_tables(metadata, postgis=False)
     with engine.connect().execution_options(write=True) as conn, conn.begin():
         metadata.create_all(conn)
+        _add_change_set_column(conn)
         _ensure_revision_row(conn, tables["revision"])
     return Backend("sqlite", engine, tables)
 
@@ -118,6 +119,13 @@ def upgrade_postgis_schema(engine: Engine) -> None:
         finally:
             conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _MIGRATION_LOCK_KEY})
             conn.commit()
+
+
+def _add_change_set_column(conn: Any) -> None:
+    """SQLite files made before change sets lack this column; create_all adds tables only."""
+    cols = {r[1] for r in conn.exec_driver_sql("PRAGMA table_info(territory_versions)")}
+    if "change_set_id" not in cols:
+        conn.exec_driver_sql("ALTER TABLE territory_versions ADD COLUMN change_set_id INTEGER")
 
 
 def _ensure_revision_row(conn: Any, revision: Table) -> None:

@@ -14,13 +14,13 @@ from typing import Any
 from service.storage.account_ops import AccountOps
 from service.storage.admin_ops import AdminOps
 from service.storage.backends import Backend, open_backend
+from service.storage.change_set_ops import ChangeSetOps
 from service.storage.errors import translate_db_errors
 from service.storage.plan_ops import PlanOps
 from service.storage.rep_ops import RepOps
-from service.storage.territory_ops import TerritoryOps
 
 
-class Tx(TerritoryOps, RepOps, AccountOps, AdminOps, PlanOps):
+class Tx(ChangeSetOps, RepOps, AccountOps, AdminOps, PlanOps):
     """Operations on one open transaction."""
 
 

@@ -54,6 +54,20 @@ class PostgisGeometry(UserDefinedType[bytes]):
         return func.ST_AsBinary(col, type_=LargeBinary)
 
 
+def build_change_sets_table(metadata: MetaData) -> Table:
+    """One row per territory transaction: who, when, what kind, and its undoing."""
+    return Table(
+        "change_sets",
+        metadata,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("actor", String(200)),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("kind", String(20), nullable=False),
+        Column("reverted_by", Integer),
+        sqlite_autoincrement=True,
+    )
+
+
 def build_tables(metadata: MetaData, *, postgis: bool) -> dict[str, Table]:
     """Declare every table on ``metadata`` for one backend."""
 
@@ -102,7 +116,12 @@ def build_tables(metadata: MetaData, *, postgis: bool) -> dict[str, Table]:
         Column("version", Integer, primary_key=True),
         Column("op", String(20), nullable=False),
         *territory_cols(),
+        # The change set that wrote this version (null for versions written
+        # before change sets existed).
+        Column("change_set_id", Integer),
+        Index("ix_territory_versions_change_set", "change_set_id"),
     )
+    change_sets = build_change_sets_table(metadata)
     reps = Table(
         "reps",
         metadata,
@@ -211,6 +230,7 @@ def build_tables(metadata: MetaData, *, postgis: bool) -> dict[str, Table]:
             revision,
             territories,
             territory_versions,
+            change_sets,
             reps,
             accounts,
             tokens,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -34,6 +35,7 @@ class TerritoryVersion:
 
     territory: Territory
     op: str
+    change_set_id: int | None = None
 
 
 def rules_to_json(rules: Rules) -> dict[str, Any]:
@@ -59,7 +61,26 @@ def rules_from_json(raw: dict[str, Any] | None) -> Rules:
 
 
 class TerritoryOps(TxBase):
-    """Mixin of :class:`~service.storage.store.Tx` for territories."""
+    """Mixin of :class:`~service.storage.store.Tx` for territories.
+
+    Every version it writes names the transaction's change set: the one
+    opened with :meth:`open_change_set`, or else one opened on the first
+    write, so that no territory write goes unrecorded.
+    """
+
+    change_set_id: int | None = None
+
+    def open_change_set(self, actor: str | None, kind: str) -> int:
+        """Start the change set every version written by this transaction belongs to."""
+        if self.change_set_id is None:
+            self.change_set_id = int(
+                self.conn.execute(
+                    insert(self.t["change_sets"])
+                    .values(actor=actor, created_at=self.now, kind=kind)
+                    .returning(self.t["change_sets"].c.id)
+                ).scalar_one()
+            )
+        return self.change_set_id
 
     def get_territory(self, territory_id: int) -> Territory:
         """The current version of one territory."""
@@ -91,22 +112,46 @@ class TerritoryOps(TxBase):
             q = q.limit(limit)
         return [_territory_from_row(r) for r in self.conn.execute(q)]
 
+    def territories_by_id(self, ids: Sequence[int]) -> dict[int, Territory]:
+        """The territories among ``ids`` that exist, in one query."""
+        tt = self.t["territories"]
+        if not ids:
+            return {}
+        q = select(tt).where(tt.c.id.in_(sorted(set(ids))))
+        return {t.id: t for t in map(_territory_from_row, self.conn.execute(q))}
+
+    def territory_parents(self) -> dict[int, int | None]:
+        """Every territory's parent id, without geometry (cheap: two integer columns)."""
+        tt = self.t["territories"]
+        return {int(i): p for i, p in self.conn.execute(select(tt.c.id, tt.c.parent_id))}
+
     def child_ids(self, territory_id: int) -> list[int]:
         """Ids of the territories whose parent is ``territory_id``."""
         tt = self.t["territories"]
         q = select(tt.c.id).where(tt.c.parent_id == territory_id).order_by(tt.c.id)
         return [int(r[0]) for r in self.conn.execute(q)]
 
-    def insert_territory(self, draft: TerritoryDraft, *, actor: str | None) -> Territory:
-        """Create a territory at version 1."""
+    def insert_territory(
+        self,
+        draft: TerritoryDraft,
+        *,
+        actor: str | None,
+        territory_id: int | None = None,
+        version: int = 1,
+    ) -> Territory:
+        """Create a territory at version 1, or re-create a deleted one under its old id."""
         self._check_code_free(draft.code, None)
         values = _row_values(draft, self.now, actor)
+        if territory_id is not None:
+            values["id"] = territory_id
         new_id = self.conn.execute(
             insert(self.t["territories"])
-            .values(version=1, **values)
+            .values(version=version, **values)
             .returning(self.t["territories"].c.id)
         ).scalar_one()
-        self._record_version(int(new_id), 1, "create", values)
+        values.pop("id", None)
+        op = "create" if territory_id is None else "restore"
+        self._record_version(int(new_id), version, op, values)
         self.bump_revision()
         return self.get_territory(int(new_id))
 
@@ -169,7 +214,7 @@ class TerritoryOps(TxBase):
         rows = list(self.conn.execute(q))
         if not rows:
             raise NotFoundError(f"Territory {territory_id} does not exist.")
-        return [TerritoryVersion(_territory_from_row(r, id_col="territory_id"), r.op) for r in rows]
+        return [_version_from_row(r) for r in rows]
 
     def territory_version(self, territory_id: int, version: int) -> TerritoryVersion:
         """One past version of a territory."""
@@ -189,9 +234,14 @@ class TerritoryOps(TxBase):
     def _record_version(
         self, territory_id: int, version: int, op: str, values: dict[str, Any]
     ) -> None:
+        change_set_id = self.open_change_set(values["updated_by"], op)
         self.conn.execute(
             insert(self.t["territory_versions"]).values(
-                territory_id=territory_id, version=version, op=op, **values
+                territory_id=territory_id,
+                version=version,
+                op=op,
+                change_set_id=change_set_id,
+                **values,
             )
         )
 
@@ -238,6 +288,13 @@ def _draft_of(t: Territory) -> TerritoryDraft:
 def draft_of(t: Territory) -> TerritoryDraft:
     """The editable fields of an existing territory."""
     return _draft_of(t)
+
+
+def _version_from_row(row: Row[Any]) -> TerritoryVersion:
+    m = row._mapping
+    return TerritoryVersion(
+        _territory_from_row(row, id_col="territory_id"), m["op"], m["change_set_id"]
+    )
 
 
 def _territory_from_row(row: Row[Any], *, id_col: str = "id") -> Territory:

@@ -26,6 +26,7 @@ from geo.rows import RowFields, check_header, parse_account_feature, parse_accou
 from service.index_cache import IndexCache
 from service.settings import Settings
 from service.storage import Store, Tx
+from service.web.http import InvalidJSONError, json_issue, parse_json
 
 CHUNK_ROWS = 5_000
 MAX_REPORTED_ISSUES = 10_000
@@ -174,7 +175,10 @@ def _lines_checked(text: codecs.StreamReader) -> Iterator[str]:
 def geojson_rows(payload: bytes) -> Iterator[ParsedRow]:
     """Parse a GeoJSON FeatureCollection of Point Features; pointers ``/features/<i>``."""
     try:
-        doc = json.loads(payload.decode("utf-8-sig"), parse_constant=_no_constant)
+        doc = parse_json(payload)
+    except InvalidJSONError as exc:
+        yield "/", None, [json_issue(exc)]
+        return
     except UnicodeDecodeError:
         yield "/", None, [Issue("/", "the file is not UTF-8", code="bad-encoding")]
         return
@@ -216,10 +220,6 @@ def geojson_rows(payload: bytes) -> Iterator[ParsedRow]:
         return
     for i, feature in enumerate(doc["features"]):
         yield (f"/features/{i}", *parse_account_feature(feature, index=i))
-
-
-def _no_constant(token: str) -> Any:
-    raise ValueError(f"{token} is not a JSON number")
 
 
 def import_rows(

@@ -7,11 +7,14 @@ on that snapshot after the transaction is closed.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Annotated
 
 from fastapi import Query
+from pydantic import BeforeValidator
 
 from geo.plan.model import PlanData
 from geo.plan.period import Period, check_today, parse_period
@@ -31,8 +34,19 @@ PeriodQuery = Annotated[
         "default: the current year.",
     ),
 ]
+
+
+def _calendar_date(value: object) -> object:
+    # pydantic reads a bare number as a Unix timestamp (today=0 became
+    # 1970-01-01); the document promises a calendar date, so hold to it.
+    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError("expected a date as YYYY-MM-DD")
+    return value
+
+
 TodayQuery = Annotated[
     date | None,
+    BeforeValidator(_calendar_date),
     Query(description="The date the period is judged at (YYYY-MM-DD); default: today (UTC)."),
 ]
 
@@ -97,3 +111,19 @@ def rep_scores(view: PlanView, settings: Settings) -> list[RepScore]:
     return evaluate_reps(
         view.data, view.period, today=view.today, travel_settings=travel_settings(settings)
     )
+
+
+def rep_scores_of(view: PlanView, settings: Settings, rep_ids: Iterable[int]) -> list[RepScore]:
+    """The evaluation of ``rep_ids`` only: travel planning for every rep would be wasted."""
+    wanted = set(rep_ids)
+    data = view.data
+    narrowed = PlanData(
+        data.territories,
+        [r for r in data.reps if r.id in wanted],
+        data.accounts,
+        data.assignments,
+        data.pipeline,
+        data.activities,
+        data.goals,
+    )
+    return rep_scores(PlanView(narrowed, view.snapshot, view.period, view.today), settings)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import json
 from collections.abc import Iterable, Iterator, Mapping
 from typing import IO, Any
 
@@ -21,6 +20,7 @@ from geo.plan.rows import check_plan_header, parse_plan_row
 from service.storage import Store, Tx
 from service.storage.plan_ops import PlanRecord
 from service.usecases.account_import import ImportReport, report_answer, run_import
+from service.web.http import InvalidJSONError, json_issue, parse_json
 
 CHUNK_ROWS = 5_000
 # (pointer of the row, its raw values or None, issues found before parsing)
@@ -60,7 +60,10 @@ def csv_rows(stream: IO[bytes], kind: str) -> Iterator[RawRow]:
 def json_rows(payload: bytes) -> Iterator[RawRow]:
     """Raw rows from a JSON array of objects, or an object with a ``records`` array."""
     try:
-        doc = json.loads(payload.decode("utf-8-sig"), parse_constant=_no_constant)
+        doc = parse_json(payload)
+    except InvalidJSONError as exc:
+        yield "/", None, [json_issue(exc)]
+        return
     except (UnicodeDecodeError, ValueError) as exc:
         reason = (
             "the file is not UTF-8" if isinstance(exc, UnicodeDecodeError) else "not valid JSON"
@@ -93,10 +96,6 @@ def json_rows(payload: bytes) -> Iterator[RawRow]:
                 None,
                 [Issue(f"{base}/{i}", "expected an object", code="wrong-type")],
             )
-
-
-def _no_constant(token: str) -> Any:
-    raise ValueError(f"{token} is not a JSON number")
 
 
 def import_plan_rows(

@@ -1,49 +1,20 @@
-"""Territory writes: gate, references, overlap policy, re-assignment, in one transaction.
+"""Single territory writes: the geometry gate's settings and the API's property forms.
 
-Routes call :func:`write_territory`; it validates everything before the
-first row is touched and runs every change (the territory, its history, the
-accounts whose owner changes) in the caller's transaction, so a refusal
-leaves the store exactly as it was.
+Every write itself is a change set (:mod:`service.usecases.change_sets`);
+a single route builds one operation with :func:`fields_from_properties` and
+:func:`single_write` applies it, refusing exactly as a one-operation set
+would but with the operation's own error, so single routes keep their
+answers (no ``/operations/0`` in pointers).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any
 
-import shapely
-
-from geo.assign.assignment import affected_bbox, assign_accounts
-from geo.assign.index import TerritoryIndex
-from geo.errors import InvalidInputError, Issue, OverlapError, WarningCode
-from geo.flags.clip import clip_to_neighbours
-from geo.flags.gaps import children_outside_parent
-from geo.flags.overlaps import OverlapPair, overlaps_with
-from geo.hierarchy import in_subtree, is_leaf, parent_ids
-from geo.model import Account, BBox, Rules, Territory
+from geo.errors import InvalidInputError, Issue
+from geo.model import Rules
 from geo.validate.gate import CleanGeometry, GeometryLimits, clean_territory_geometry
 from service.settings import Settings
-from service.storage import NotFoundError, Tx
-from service.storage.account_ops import AccountFilter
-from service.storage.territory_ops import TerritoryDraft, check_version
-
-OverlapPolicy = Literal["warn", "reject", "clip"]
-
-
-@dataclass(frozen=True)
-class WriteOutcome:
-    """The stored territory plus what the caller should be told."""
-
-    territory: Territory
-    repairs: tuple[str, ...] = ()
-    warnings: tuple[dict[str, object], ...] = ()
-    reassigned: int = 0
-
-
-@dataclass
-class _Notes:
-    repairs: list[str] = field(default_factory=list)
-    warnings: list[dict[str, object]] = field(default_factory=list)
 
 
 def geometry_limits(settings: Settings) -> GeometryLimits:
@@ -60,217 +31,21 @@ def clean_geometry(raw: object, settings: Settings, *, repair: bool) -> CleanGeo
     return clean_territory_geometry(raw, limits=geometry_limits(settings), repair=repair)
 
 
-def write_territory(
-    tx: Tx,
-    draft: TerritoryDraft,
-    *,
-    territory_id: int | None,
-    expected_version: int | None,
-    actor: str | None,
-    on_overlap: OverlapPolicy,
-    op: str = "update",
-) -> WriteOutcome:
-    """Create (``territory_id`` None) or replace a territory, all or nothing."""
-    notes = _Notes()
-    old = tx.get_territory(territory_id) if territory_id is not None else None
-    if old is not None:
-        # A stale write is refused before anything else is said about it.
-        check_version(old, expected_version)
-    _check_references(tx, draft, territory_id)
-    draft = _apply_overlap_policy(tx, draft, territory_id, on_overlap, notes)
-    if old is None:
-        new = tx.insert_territory(draft, actor=actor)
-    else:
-        new = tx.update_territory(
-            old.id, draft, expected_version=expected_version, actor=actor, op=op
-        )
-    _note_hierarchy(tx, new, notes)
-    reassigned = reassign_accounts(tx, old, new)
-    return WriteOutcome(new, tuple(notes.repairs), tuple(notes.warnings), reassigned)
+def fields_from_properties(props: dict[str, Any], *, partial: bool) -> dict[str, Any]:
+    """Draft fields from the API's properties: all of them, or (``partial``) those given.
 
-
-def delete_territory(
-    tx: Tx, territory_id: int, *, expected_version: int | None, actor: str | None
-) -> int:
-    """Delete a territory and re-assign the accounts it owned."""
-    old = tx.delete_territory(territory_id, expected_version=expected_version, actor=actor)
-    return reassign_accounts(tx, old, None)
-
-
-def reassign_accounts(tx: Tx, old: Territory | None, new: Territory | None) -> int:
-    """Re-assign only the accounts whose owner can have changed.
-
-    Those are the accounts inside the old or new bounding box, the ones the
-    territory owned, and (when the hierarchy changed) those inside the
-    parents' boxes, since a parent that gains or loses its last child changes
-    which territories are leaves.
+    >>> fields_from_properties({"name": "a", "rep_ids": [2, 1]}, partial=True)
+    {'name': 'a', 'rep_ids': (2, 1)}
     """
-    boxes = list(affected_bbox(old, new))
-    for t in (old, new):
-        if t is not None and t.parent_id is not None:
-            try:
-                boxes.extend(affected_bbox(tx.get_territory(t.parent_id), None))
-            except NotFoundError:
-                pass
-    candidates: dict[str, Account] = {}
-    for box in boxes:
-        for s in tx.find_accounts(AccountFilter(bbox=box)):
-            candidates[s.account.id] = s.account
-    for t in (old, new):
-        if t is not None:
-            for s in tx.find_accounts(AccountFilter(territory_id=t.id)):
-                candidates[s.account.id] = s.account
-    if not candidates:
-        return 0
-    # The accounts a territory owned need not lie in the boxes (an edit that
-    # changes nothing geometric has none), so their points join the region.
-    located = [a.location for a in candidates.values() if a.location is not None]
-    if located:
-        lons, lats = zip(*located, strict=True)
-        boxes.append((min(lons), min(lats), max(lons), max(lats)))
-    index = TerritoryIndex.build(_leaves_near(tx.find_territories(), boxes))
-    return tx.set_assignments(assign_accounts(list(candidates.values()), index))
-
-
-def _leaves_near(territories: list[Territory], boxes: list[BBox]) -> list[Territory]:
-    """The leaf territories whose bbox meets one of ``boxes``.
-
-    Every territory that can cover an account inside the boxes is among
-    them, so an index of just these gives the same answers for those
-    accounts as an index of everything, at a fraction of the build cost.
-    Leaf-ness is decided on the full list, before the cut.
-    """
-    parents = parent_ids(territories)
-    region = shapely.union_all([shapely.box(*b) for b in boxes]) if boxes else shapely.Polygon()
-    return [
-        t
-        for t in territories
-        if is_leaf(t, parents) and shapely.intersects(shapely.box(*t.geometry.bounds), region)
-    ]
-
-
-def _check_references(tx: Tx, draft: TerritoryDraft, own_id: int | None) -> None:
-    issues: list[Issue] = []
-    if draft.parent_id is not None:
-        issues += _parent_issues(tx, draft.parent_id, own_id)
-    missing = sorted(set(draft.rep_ids) - tx.existing_rep_ids(draft.rep_ids))
-    issues += [
-        Issue(
-            f"/properties/rep_ids/{draft.rep_ids.index(r)}",
-            f"Rep {r} does not exist.",
-            code="unknown-rep",
+    if partial and "name" in props and props["name"] is None:
+        raise InvalidInputError(
+            "A territory needs a name.",
+            [Issue("/properties/name", "A territory needs a name.", code="required")],
         )
-        for r in missing
-    ]
-    if len(set(draft.rep_ids)) != len(draft.rep_ids):
-        issues.append(Issue("/properties/rep_ids", "A rep is listed twice.", code="duplicate-rep"))
-    if issues:
-        raise InvalidInputError("The territory refers to things that do not exist.", issues)
-
-
-def _parent_issues(tx: Tx, parent_id: int, own_id: int | None) -> list[Issue]:
-    parents = {t.id: t.parent_id for t in tx.find_territories()}
-    if parent_id not in parents:
-        return [
-            Issue(
-                "/properties/parent_id",
-                f"Territory {parent_id} does not exist.",
-                code="unknown-parent",
-            )
-        ]
-    if own_id is not None and in_subtree(parent_id, own_id, parents):
-        return [
-            Issue("/properties/parent_id", "A territory cannot be its own ancestor.", code="cycle")
-        ]
-    return []
-
-
-def _apply_overlap_policy(
-    tx: Tx, draft: TerritoryDraft, own_id: int | None, policy: OverlapPolicy, notes: _Notes
-) -> TerritoryDraft:
-    neighbours = _leaf_neighbours(tx, draft, own_id)
-    pairs = overlaps_with(draft.geometry, draft.rules, neighbours, exclude_id=own_id)
-    if not pairs:
-        return draft
-    if policy == "reject":
-        raise OverlapError(
-            f"The territory would overlap {len(pairs)} neighbour(s).",
-            [_overlap_issue(p) for p in pairs],
-        )
-    if policy == "clip":
-        overlapped = {p.b_id for p in pairs}
-        clipped = clip_to_neighbours(draft.geometry, [n for n in neighbours if n.id in overlapped])
-        notes.repairs.append(
-            f"Clipped to the neighbours' edges: removed {clipped.removed_km2:.4f} km2 "
-            f"overlapping territories {sorted(clipped.clipped_ids)}."
-        )
-        return _replace_geometry(draft, clipped.geometry)
-    notes.warnings += [
-        {
-            "code": WarningCode.TERRITORY_OVERLAP.value,
-            "pointer": "/geometry",
-            "reason": _overlap_issue(p).reason,
-            "territory_id": p.b_id,
-            "is_sliver": p.is_sliver,
-            "overlap_km2": p.overlap_km2,
-        }
-        for p in pairs
-    ]
-    return draft
-
-
-def _leaf_neighbours(tx: Tx, draft: TerritoryDraft, own_id: int | None) -> list[Territory]:
-    everything = tx.find_territories()
-    parents = parent_ids(t for t in everything if t.id != own_id)
-    box = draft.geometry.bounds
-    return [
-        t
-        for t in everything
-        if t.id != own_id
-        and is_leaf(t, parents)
-        and t.id != draft.parent_id
-        and shapely.intersects(shapely.box(*t.geometry.bounds), shapely.box(*box))
-    ]
-
-
-def _overlap_issue(pair: OverlapPair) -> Issue:
-    loc = None
-    if not pair.geometry.is_empty:
-        pt = pair.geometry.representative_point()
-        loc = (round(pt.x, 7), round(pt.y, 7))
-    return Issue(
-        "/geometry",
-        f"Overlaps territory {pair.b_id} ({pair.b_name!r}) by {pair.overlap_km2:.4f} km2.",
-        loc,
-        code="territory-overlap",
-    )
-
-
-def _replace_geometry(draft: TerritoryDraft, geometry: shapely.MultiPolygon) -> TerritoryDraft:
-    return TerritoryDraft(
-        draft.name, geometry, draft.code, draft.parent_id, draft.rep_ids, draft.rules, draft.color
-    )
-
-
-def _note_hierarchy(tx: Tx, territory: Territory, notes: _Notes) -> None:
-    """Report (not refuse) a child reaching outside its parent, and children left outside."""
-    pairs: list[tuple[Territory, Territory]] = []
-    if territory.parent_id is not None:
-        pairs.append((tx.get_territory(territory.parent_id), territory))
-    for child_id in tx.child_ids(territory.id):
-        pairs.append((territory, tx.get_territory(child_id)))
-    for parent, child in pairs:
-        for outside in children_outside_parent(parent, [child]):
-            pt = outside.geometry.representative_point()
-            notes.warnings.append(
-                {
-                    "code": WarningCode.CHILD_OUTSIDE_PARENT.value,
-                    "pointer": "/geometry",
-                    "reason": f"Territory {child.name!r} reaches outside its parent {parent.name!r}.",
-                    "location": [round(pt.x, 7), round(pt.y, 7)],
-                    "territory_id": child.id,
-                }
-            )
+    out = {k: props.get(k) for k in ("name", "code", "parent_id", "color")}
+    out["rep_ids"] = tuple(props.get("rep_ids") or ())
+    out["rules"] = rules_from_model(props.get("rules"))
+    return {k: v for k, v in out.items() if not partial or k in props}
 
 
 def rules_from_model(raw: dict[str, object] | None) -> Rules:

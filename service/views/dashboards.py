@@ -7,8 +7,6 @@ from collections import Counter
 from geo.plan.dashboard import accounts_needing_attention, monthly_revenue, revenue_by_product
 from geo.plan.evaluate import evaluate_territories, records_by_territory
 from geo.plan.goals import evaluate_goals
-from geo.plan.model import PlanData
-from geo.plan.reps import RepScore
 from maps import render_territory_map, to_html
 from maps.dashboard.pages import (
     OverviewRow,
@@ -18,7 +16,7 @@ from maps.dashboard.pages import (
 )
 from service.settings import Settings
 from service.storage.errors import NotFoundError
-from service.usecases.plan_context import PlanView, rep_scores
+from service.usecases.plan_context import PlanView, rep_scores, rep_scores_of
 
 
 def territory_dashboard_html(
@@ -34,7 +32,7 @@ def territory_dashboard_html(
         raise NotFoundError(
             f"Territory {territory_id} does not exist or has child territories (no dashboard)."
         )
-    scores = _scores_of(view, settings, territory.rep_ids)
+    scores = rep_scores_of(view, settings, territory.rep_ids)
     funnel = next(
         f for f in evaluate_territories(data, view.period) if f.territory_id == territory_id
     )
@@ -69,26 +67,6 @@ def territory_dashboard_html(
     return render_territory_dashboard(
         dashboard, map_html=_map_html(view, territory_id, settings), overview_url=overview
     )
-
-
-def _scores_of(view: PlanView, settings: Settings, rep_ids: tuple[int, ...]) -> list[RepScore]:
-    # Only the territory's reps: travel planning for every rep would be wasted here.
-    wanted = set(rep_ids)
-    narrowed = PlanView(
-        PlanData(
-            view.data.territories,
-            [r for r in view.data.reps if r.id in wanted],
-            view.data.accounts,
-            view.data.assignments,
-            view.data.pipeline,
-            view.data.activities,
-            view.data.goals,
-        ),
-        view.snapshot,
-        view.period,
-        view.today,
-    )
-    return rep_scores(narrowed, settings)
 
 
 def _map_html(view: PlanView, territory_id: int, settings: Settings) -> str:

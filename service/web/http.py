@@ -10,18 +10,28 @@ from starlette.datastructures import URL, Headers
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from geo.errors import Issue
 from service.web.problems import PROBLEM_MEDIA_TYPE
+from service.web.strict_json import InvalidJSONError as InvalidJSONError
+from service.web.strict_json import JSONProblem, loads_strict
 
-_JSON_TYPES = ("application/json", "application/geo+json", "application/merge-patch+json")
+
+def _is_json(content_type: str) -> bool:
+    # FastAPI parses a body as JSON when it has no content type at all, or
+    # any application/json or application/*+json type: check all of those.
+    return content_type in ("", "application/json") or (
+        content_type.startswith("application/") and content_type.endswith("+json")
+    )
 
 
 class BodyGuardMiddleware:
-    """Refuse bodies over the size limit (413) and JSON with NaN/Infinity (422).
+    """Refuse bodies over the size limit (413) and JSON this service does not accept (422).
 
-    Python's ``json`` accepts the non-standard tokens ``NaN`` and
-    ``Infinity`` (RFC 8259 has no such numbers), and a NaN that reaches
-    shapely produces nonsense instead of an error, so they are stopped here,
-    before any handler runs. Import routes get their own, larger limit.
+    Every JSON body goes through :func:`parse_json` before any handler runs:
+    too deep, duplicate keys, ``NaN``/``Infinity`` (a NaN that reaches
+    shapely produces nonsense instead of an error), NUL (PostgreSQL text
+    cannot hold it, so both backends refuse it here alike). Import routes
+    get their own, larger limit and call :func:`parse_json` themselves.
     """
 
     def __init__(self, app: ASGIApp, *, max_body_bytes: int, large_paths: dict[str, int]) -> None:
@@ -62,8 +72,16 @@ class BodyGuardMiddleware:
             )
             return
         content_type = headers.get("content-type", "").split(";")[0].strip().lower()
-        if body and content_type in _JSON_TYPES and (problem := _json_problem(body)) is not None:
-            await _send_problem(send, scope, 422, "invalid-json", "Invalid JSON", problem)
+        if body and _is_json(content_type) and (problem := _json_problem(body)) is not None:
+            await _send_problem(
+                send,
+                scope,
+                422,
+                "invalid-json",
+                "Invalid JSON",
+                f"The body is not acceptable JSON: {problem.reason}.",
+                [problem_error(problem)],
+            )
             return
         await self.app(scope, _replay(body), send)
 
@@ -98,28 +116,51 @@ def _replay(body: bytes) -> Receive:
     return receive
 
 
-def _reject_constant(token: str) -> Any:
-    raise ValueError(f"{token} is not a JSON number (RFC 8259)")
+def parse_json(body: str | bytes) -> Any:
+    """Parse a JSON body with this service's limits; the one parser for bodies and imports.
+
+    Refuses nesting past 64 levels, duplicate keys, ``NaN``/``Infinity``,
+    NUL characters and lone surrogates, and names where: a JSON pointer, or
+    a line and column for text that does not parse. Raises
+    :class:`~service.web.strict_json.InvalidJSONError`.
+
+    >>> parse_json(b'{"id": 1}')
+    {'id': 1}
+    """
+    return loads_strict(body)
 
 
-def _json_problem(body: bytes) -> str | None:
+def json_issue(exc: InvalidJSONError) -> Issue:
+    """The issue for an import report: pointer, and the line and column in the reason."""
+    p = exc.problem
+    return Issue(p.pointer, p.reason, code=p.code)
+
+
+def _json_problem(body: bytes) -> JSONProblem | None:
     try:
-        doc = json.loads(body, parse_constant=_reject_constant)
-        # "\ud800"-style escapes decode to lone surrogates, which no UTF-8
-        # store or header can hold: refuse them here, once, for every route.
-        json.dumps(doc, ensure_ascii=False).encode("utf-8")
-    except UnicodeEncodeError:
-        return "The body contains a lone UTF-16 surrogate escape, which is not valid text."
-    except ValueError as exc:
-        # Only the message of our own refusal is echoed; decoder messages
-        # name a position, never the content.
-        msg = str(exc)
-        return msg if "RFC 8259" in msg else f"The body is not valid JSON: {msg.split(':')[0]}."
+        parse_json(body)
+    except InvalidJSONError as exc:
+        return exc.problem
     return None
 
 
+def problem_error(problem: JSONProblem) -> dict[str, Any]:
+    """One ``errors`` entry of a problem+json body for a JSON problem."""
+    out: dict[str, Any] = {"pointer": problem.pointer, "reason": problem.reason}
+    out["code"] = problem.code
+    if problem.line is not None:
+        out["line"], out["column"] = problem.line, problem.column
+    return out
+
+
 async def _send_problem(
-    send: Send, scope: Scope, status: int, code: str, title: str, detail: str
+    send: Send,
+    scope: Scope,
+    status: int,
+    code: str,
+    title: str,
+    detail: str,
+    errors: list[dict[str, Any]] | None = None,
 ) -> None:
     body = json.dumps(
         {
@@ -128,7 +169,7 @@ async def _send_problem(
             "status": status,
             "detail": detail,
             "instance": scope["path"],
-            "errors": [],
+            "errors": errors or [],
         }
     ).encode()
     await send(

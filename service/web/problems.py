@@ -9,12 +9,13 @@ text (it can hold SQL, paths or data).
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -67,6 +68,8 @@ class ProblemError(BaseModel):
     reason: str
     location: list[float] | None = Field(default=None, description="[lon, lat] on the map, if any")
     code: str | None = Field(default=None, description="A stable slug for the kind of problem")
+    line: int | None = Field(default=None, description="Line of a JSON parse error (from 1)")
+    column: int | None = Field(default=None, description="Column of a JSON parse error (from 1)")
 
 
 class Problem(BaseModel):
@@ -234,8 +237,48 @@ _TITLES = {
 }
 
 
-async def _starlette_http(request: Request, exc: Exception) -> JSONResponse:
+def allowed_methods(request: Request) -> list[str]:
+    """Every method the API documents at this request's path (HEAD with GET, and OPTIONS).
+
+    Starlette's router stops at the first route whose path matches, so its
+    own ``Allow`` names only that route's methods (``GET`` where the path
+    also takes PUT, PATCH and DELETE). RFC 9110 section 15.5.6 wants them
+    all; the OpenAPI document lists them per path template.
+    """
+    methods = {"OPTIONS"}
+    for pattern, documented in _path_methods(request.app):
+        if pattern.fullmatch(request.url.path):
+            methods.update(documented)
+    if "GET" in methods:
+        methods.add("HEAD")
+    return sorted(methods, key=lambda m: _METHOD_ORDER.index(m))
+
+
+_METHOD_ORDER = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
+
+
+def _path_methods(app: Any) -> list[tuple[re.Pattern[str], set[str]]]:
+    cached: list[tuple[re.Pattern[str], set[str]]] | None = getattr(app.state, "path_methods", None)
+    if cached is None:
+        cached = [
+            (
+                re.compile(re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(path))),
+                {m.upper() for m in item if m.upper() in _METHOD_ORDER},
+            )
+            for path, item in app.openapi()["paths"].items()
+        ]
+        app.state.path_methods = cached
+    return cached
+
+
+async def _starlette_http(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 405:
+        allow = ", ".join(allowed_methods(request))
+        if request.method == "OPTIONS":
+            # OPTIONS on a path that exists answers what it allows (RFC 9110 section 9.3.7).
+            return Response(status_code=204, headers={"Allow": allow})
+        exc.headers = {**(exc.headers or {}), "Allow": allow}
     title = _TITLES.get(exc.status_code, "HTTP error")
     detail = exc.detail if isinstance(exc.detail, str) else title
     code = title.lower().replace(" ", "-")

@@ -69,9 +69,10 @@ def test_rep_cannot_open_another_reps_page_or_data(browser_tab: Tabs, world: Wor
             f"/reps/{bob}/travel",
             f"/reps/{bob}/route",
             f"/accounts?rep_id={bob}",
-            "/accounts/B-0",
         ):
             assert api.get(path).status_code == 403, path
+        # Another rep's account answers as a missing one (issue 13).
+        assert api.get("/accounts/B-0").status_code == 404
         west = world.territories["West"]
         new = {
             "type": "Feature",

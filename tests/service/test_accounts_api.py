@@ -160,7 +160,8 @@ def test_rep_reads_only_their_own_book(client: ApiClient, grid: dict[str, int]) 
     as_ann = {"Authorization": f"Bearer {token}"}
     mine = client.get("/accounts", headers=as_ann).json()["features"]
     assert [f["id"] for f in mine] == ["a"]
-    assert client.get("/accounts/b", headers=as_ann).status_code == 403
+    # Another rep's account answers as a missing one (issue 13: no existence oracle).
+    assert client.get("/accounts/b", headers=as_ann).status_code == 404
     assert (
         client.get("/accounts", params={"rep_id": grid["bob"]}, headers=as_ann).status_code == 403
     )

@@ -71,6 +71,7 @@ RULES: dict[tuple[str, str], str] = {
     ("GET", "/maps/coverage.png"): STAFF,
     ("GET", "/maps/reps/{rep_id}"): ANY,
     ("GET", "/maps/territories/{territory_id}"): ANY,
+    ("GET", "/"): PUBLIC,
     ("GET", "/editor"): PUBLIC,
     ("GET", "/me"): PUBLIC,
     ("POST", "/pipeline/import"): STAFF,
@@ -87,7 +88,14 @@ RULES: dict[tuple[str, str], str] = {
     ("GET", "/session"): ANY,
     ("DELETE", "/session"): PUBLIC,
     ("GET", "/dashboards"): STAFF,
+    ("GET", "/reports/territories/{territory_id}.pdf"): STAFF,
+    ("GET", "/reports/reps/{rep_id}.pdf"): ANY,
     ("GET", "/dashboards/territories/{territory_id}"): STAFF,
+    ("POST", "/territories/changes"): STAFF,
+    ("POST", "/territories/changes/{change_set_id}/revert"): STAFF,
+    ("POST", "/territories/{territory_id}/split"): STAFF,
+    ("POST", "/territories/{territory_id}/merge"): STAFF,
+    ("GET", "/plan"): STAFF,
 }
 # Documentation routes FastAPI adds itself.
 FRAMEWORK = {
@@ -106,6 +114,15 @@ TERRITORY_WRITES = {
     and "{territory_id}" in m[1]
     and not m[1].endswith("/goals")
 }
+# Writes to an account or rep of another region (issue 13); the PUTs here send
+# an empty body, refused (422) before any object is looked at.
+REGION_WRITES = {
+    m
+    for m in RULES
+    if m[0] in ("PATCH", "DELETE") and m[1] in ("/accounts/{account_id}", "/reps/{rep_id}")
+}
+# Where existence itself is private, "not yours" answers as "does not exist".
+HIDDEN_FROM_REPS = {("GET", "/accounts/{account_id}")}
 
 SQUARE = json.loads(shapely.to_geojson(shapely.box(-83.2, 39.2, -83.1, 39.3)))
 BODIES: dict[tuple[str, str], Any] = {
@@ -115,6 +132,15 @@ BODIES: dict[tuple[str, str], Any] = {
         "properties": {"name": "X"},
     },
     ("PATCH", "/territories/{territory_id}"): {"properties": {"name": "Y"}},
+    # A line that cuts T1 (inside the region); T2 (outside) must be refused before the cut.
+    ("POST", "/territories/{territory_id}/split"): {
+        "line": {"type": "LineString", "coordinates": [[-83.5, 38.5], [-83.5, 40.5]]},
+        "if_match": "*",
+    },
+    ("POST", "/territories/{territory_id}/merge"): {
+        "if_match": "*",
+        "others": [{"id": 1, "if_match": "*"}],
+    },
 }
 QUERIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/territories/{territory_id}/restore"): {"version": 1},
@@ -217,8 +243,20 @@ PERSONAS = {
     "admin": ("admin", "own"),
 }
 IDS = {
-    "own": {"rep_id": "1", "account_id": "a1", "territory_id": "2", "token_id": "1"},
-    "other": {"rep_id": "2", "account_id": "b1", "territory_id": "3", "token_id": "1"},
+    "own": {
+        "rep_id": "1",
+        "account_id": "a1",
+        "territory_id": "2",
+        "token_id": "1",
+        "change_set_id": "1",
+    },
+    "other": {
+        "rep_id": "2",
+        "account_id": "b1",
+        "territory_id": "3",
+        "token_id": "1",
+        "change_set_id": "1",
+    },
 }
 ROLE_OF = {
     "rep-own": "rep",
@@ -241,8 +279,8 @@ def _expected(route: tuple[str, str], persona: str) -> str:
         return "403"
     scoped = any(f"{{{p}}}" in route[1] for p in REP_SCOPED_PARAMS)
     if persona == "rep-other" and scoped:
-        return "403"
-    if persona == "manager-outside" and route in TERRITORY_WRITES:
+        return "404" if route in HIDDEN_FROM_REPS else "403"
+    if persona == "manager-outside" and route in TERRITORY_WRITES | REGION_WRITES:
         return "403"
     return "allowed"
 

@@ -1,0 +1,72 @@
+"""Swagger UI and ReDoc pages whose assets come from an installed package.
+
+FastAPI's own ``/docs`` links Swagger UI from a CDN, so it is blank offline.
+The ``fastapi-offline`` wheel ships the same Swagger UI and ReDoc bundles;
+the service serves them and these pages start them with a script of ours
+instead of an inline one, so the pages keep a strict Content-Security-Policy.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import fastapi_offline
+
+API_DOCS_ASSETS: Path = Path(fastapi_offline.__file__).parent / "static"
+"""Swagger UI and ReDoc bundles from the ``fastapi-offline`` wheel."""
+
+
+def render_swagger_page(*, title: str, openapi_url: str, assets: str, static_base: str) -> str:
+    """Swagger UI over ``openapi_url``, from local assets only.
+
+    >>> "swagger-ui-bundle.js" in render_swagger_page(
+    ...     title="T", openapi_url="/openapi.json", assets="/apidocs", static_base="/static")
+    True
+    """
+    a, s = _attr(assets.rstrip("/")), _attr(static_base.rstrip("/"))
+    return _document(
+        f"{title} · API documentation",
+        f'<link rel="stylesheet" href="{a}/swagger-ui.css">',
+        f'<div id="swagger-ui" data-openapi-url="{_attr(openapi_url)}"></div>\n'
+        f'<script src="{a}/swagger-ui-bundle.js"></script>\n'
+        f'<script src="{s}/apidocs/swagger-init.js"></script>',
+    )
+
+
+def render_redoc_page(*, title: str, openapi_url: str, assets: str) -> str:
+    """ReDoc over ``openapi_url``, from local assets only."""
+    a = _attr(assets.rstrip("/"))
+    return _document(
+        f"{title} · API reference",
+        "",
+        f'<redoc spec-url="{_attr(openapi_url)}"></redoc>\n'
+        f'<script src="{a}/redoc.standalone.js"></script>',
+    )
+
+
+def api_docs_security_policy() -> str:
+    """CSP of the documentation pages.
+
+    Both bundles set inline styles, ReDoc runs a web worker from a ``blob:``
+    URL and Swagger UI draws icons from ``data:`` images; scripts still come
+    only from this service.
+    """
+    return (
+        "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; worker-src blob:; "
+        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    )
+
+
+def _document(title: str, head: str, body: str) -> str:
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f'<title>{html.escape(title)}</title>\n<link rel="icon" href="data:,">\n{head}\n'
+        f"</head>\n<body>\n<h1 hidden>{html.escape(title)}</h1>\n{body}\n</body>\n</html>\n"
+    )
+
+
+def _attr(value: str) -> str:
+    return html.escape(value, quote=True)

@@ -1,0 +1,13 @@
+// Starts Swagger UI on the page's OpenAPI document (kept out of the page so the CSP needs no inline script).
+"use strict";
+(function () {
+  const el = document.getElementById("swagger-ui");
+  window.ui = SwaggerUIBundle({
+    url: el.dataset.openapiUrl,
+    dom_id: "#swagger-ui",
+    deepLinking: true,
+    presets: [SwaggerUIBundle.presets.apis],
+    layout: "BaseLayout",
+    persistAuthorization: false,
+  });
+})();
