@@ -134,7 +134,7 @@ def check_references(tx: Tx, plans: Sequence[Planned], state: State, failures: F
     wanted = {r for p in plans if p.draft is not None for r in p.draft.rep_ids}
     known = tx.existing_rep_ids(sorted(wanted)) if wanted else set()
     creates = {p.key: p.index for p in plans if p.op.kind == "create"}
-    children = {parent for parent in state.after.values() if parent is not None}
+    children = parent_ids(state.after)
     for p in _live(plans, failures):
         if p.draft is None:
             if p.key in children:
