@@ -15,7 +15,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -30,6 +30,7 @@ from geo.errors import (
     NoSuchDayError,
     OverlapError,
 )
+from maps.pages.signin import render_signin_needed
 from service.storage.errors import (
     ConflictError,
     NotFoundError,
@@ -172,8 +173,29 @@ async def _storage_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _http_problem(request: Request, exc: Exception) -> JSONResponse:
+# Pages a person opens in a browser tab; without the right session they get a
+# page that says why (and offers the sign-in) instead of raw problem JSON.
+_PAGE_PREFIXES = ("/maps/", "/dashboards", "/reports/")
+
+
+def _is_page_request(request: Request) -> bool:
+    return (
+        request.method == "GET"
+        and request.url.path.startswith(_PAGE_PREFIXES)
+        and "text/html" in request.headers.get("accept", "")
+    )
+
+
+async def _http_problem(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPProblem)
+    if exc.status in (401, 403) and _is_page_request(request):
+        page = render_signin_needed(
+            status=exc.status,
+            detail=exc.detail,
+            next_path=request.url.path,
+            product="Territory Mapper",
+        )
+        return HTMLResponse(page, status_code=exc.status, headers=exc.headers)
     return problem_response(
         request,
         exc.status,

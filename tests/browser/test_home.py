@@ -85,3 +85,19 @@ def test_redoc_renders_the_reference_from_local_assets(browser_tab: Tabs) -> Non
     # A locator, not wait_for_function: the page's CSP forbids eval.
     page.locator("[data-section-id]").nth(20).wait_for(state="attached", timeout=30000)
     tab.shot("redoc")
+
+
+def test_a_page_opened_signed_out_leads_through_the_sign_in_and_back(
+    browser_tab: Tabs, world: World
+) -> None:
+    browser_tab.expect_console_error("401")
+    tab = browser_tab.open("/maps/coverage", "signed-out-map")
+    page = tab.page
+    assert "Sign in to open this page" in page.inner_text("h2")
+    page.click("a.button")
+    page.wait_for_selector("#signin-panel:not([hidden])")
+    page.fill("#token", world.tokens["Alice"])
+    page.click("#signin button[type=submit]")
+    page.wait_for_url("**/maps/coverage", timeout=15000)
+    page.wait_for_load_state("networkidle")
+    assert "leaflet" in page.content()

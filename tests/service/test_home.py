@@ -45,3 +45,28 @@ def test_api_docs_load_nothing_from_outside(sqlite_client: ApiClient) -> None:
             if url.startswith("/") and not url.endswith(".json"):
                 assert sqlite_client.get(url).status_code == 200, url
         assert "frame-ancestors 'none'" in r.headers["content-security-policy"]
+
+
+def test_a_page_opened_without_a_session_offers_the_sign_in_not_json(
+    sqlite_client: ApiClient,
+) -> None:
+    browser = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8", "Authorization": ""}
+    for path in ("/maps/coverage", "/dashboards", "/reports/territories/1.pdf"):
+        r = sqlite_client.get(path, headers=browser)
+        assert r.status_code == 401 and r.headers["content-type"].startswith("text/html"), path
+        assert "Sign in to open this page" in r.text
+        assert f'href="/?next={path.replace("/", "%2F")}"' in r.text
+    api = sqlite_client.get("/maps/coverage", headers={"Authorization": ""})
+    assert api.headers["content-type"] == "application/problem+json", "API clients keep problems"
+
+
+def test_a_rep_opening_a_staff_page_is_told_so_in_words(sqlite_client: ApiClient) -> None:
+    from service.tokens import create_token
+
+    store = sqlite_client.app.state.store  # type: ignore[attr-defined]
+    r = sqlite_client.post("/reps", json={"name": "Ann"})
+    token, _ = create_token(store, role="rep", owner="Ann", rep_id=r.json()["id"], actor="t")
+    page = sqlite_client.get(
+        "/maps/coverage", headers={"Accept": "text/html", "Authorization": f"Bearer {token}"}
+    )
+    assert page.status_code == 403 and "Your role may not open this page" in page.text

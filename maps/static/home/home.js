@@ -43,6 +43,9 @@
     }
     status("");
     show(await r.json());
+    // Back to the page that sent the browser here (a path on this site only).
+    const next = new URLSearchParams(location.search).get("next");
+    if (next && /^\/(?![\/\\])/.test(next)) location.assign(next);
   });
 
   $("signout").addEventListener("click", async () => {
