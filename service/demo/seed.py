@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import shapely
 
 from geo.assign.assignment import assign_accounts
 from geo.assign.index import TerritoryIndex
-from geo.model import Account
+from geo.model import Account, Assignment
 from service.demo.data import build_demo_data
+from service.demo.pipeline import build_demo_plan
 from service.settings import Settings
-from service.storage import Store
+from service.storage import Store, Tx
 from service.storage.territory_ops import TerritoryDraft
 from service.tokens import create_token
 from service.usecases.account_import import make_geocoder
@@ -76,9 +79,19 @@ def seed_demo(store: Store, *, n_accounts: int = 1200) -> None:
             territory_ids[t.id] = tx.insert_territory(draft, actor="demo").id
         accounts = [_placed(a, geocoder, rep_ids) for a in data.accounts]
         index = TerritoryIndex.build(tx.find_territories())
-        tx.upsert_accounts(
-            list(zip(accounts, assign_accounts(accounts, index), strict=True)), actor="demo"
-        )
+        assignments = assign_accounts(accounts, index)
+        tx.upsert_accounts(list(zip(accounts, assignments, strict=True)), actor="demo")
+        _seed_plan(tx, accounts, assignments)
+
+
+def _seed_plan(tx: Tx, accounts: list[Account], assignments: list[Assignment]) -> None:
+    """Two years of pipeline, activities and this year's goals (service.demo.pipeline)."""
+    owners = {s.account_id: (s.territory_id, s.rep_id) for s in assignments}
+    plan = build_demo_plan(accounts, owners, today=datetime.now(UTC).date())
+    tx.upsert_plan_records("pipeline", plan.pipeline)
+    tx.upsert_plan_records("activities", plan.activities)
+    for territory_id, goals in plan.goals.items():
+        tx.replace_goals(territory_id, goals[0].period, goals, actor="demo")
 
 
 def _placed(a: Account, geocoder: object, rep_ids: dict[int, int]) -> Account:
