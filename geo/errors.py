@@ -100,6 +100,13 @@ class NoSuchDayError(InvalidInputError):
     title = "No such day"
 
 
+class TooManyFeaturesError(InvalidInputError):
+    """More features than a configured limit allows in one answer (a map, a layer)."""
+
+    code = "too-many-features"
+    title = "Too many features"
+
+
 class OverlapError(GeoError):
     """A territory write would overlap its neighbours and the caller refused that."""
 

@@ -14,15 +14,21 @@ from geo.model import Territory
 __all__ = ["in_subtree", "is_leaf", "leaf_territories", "parent_ids"]
 
 
-def parent_ids(territories: Iterable[Territory]) -> set[int]:
+def parent_ids(tree: Iterable[Territory] | Mapping[int, int | None]) -> set[int]:
     """The ids some territory names as its parent.
+
+    ``tree`` is the territories, or a mapping of territory id to parent id
+    (what the store reads without geometry).
 
     >>> import shapely
     >>> box = shapely.box(0, 0, 1, 1)
     >>> sorted(parent_ids([Territory(1, "R", box), Territory(2, "T", box, parent_id=1)]))
     [1]
+    >>> sorted(parent_ids({1: None, 2: 1, 3: 1}))
+    [1]
     """
-    return {t.parent_id for t in territories if t.parent_id is not None}
+    links = tree.values() if isinstance(tree, Mapping) else (t.parent_id for t in tree)
+    return {parent for parent in links if parent is not None}
 
 
 def is_leaf(territory: Territory, parents: set[int]) -> bool:

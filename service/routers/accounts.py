@@ -45,6 +45,7 @@ from service.web import uploads
 from service.web.deps import (
     AccountId,
     BBoxQuery,
+    IdQuery,
     RepId,
     StoreDep,
     TerritoryId,
@@ -75,8 +76,8 @@ def list_accounts(
     store: StoreDep,
     principal: Annotated[Principal, allow(*ANYONE)],
     page: StrPage,
-    territory_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
-    rep_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    territory_id: IdQuery = None,
+    rep_id: IdQuery = None,
     assignment: Annotated[
         str | None,
         Query(

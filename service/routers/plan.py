@@ -27,7 +27,7 @@ from service.usecases.jobs import JobContext
 from service.usecases.plan_context import PeriodQuery
 from service.views.plan import goal_json, record_json
 from service.web import uploads
-from service.web.deps import StoreDep, TerritoryId
+from service.web.deps import IdQuery, StoreDep, TerritoryId
 from service.web.paging import StrPage, page_of
 
 PlanKind = Annotated[
@@ -106,7 +106,7 @@ def list_pipeline(
     page: StrPage,
     kind: PlanKind = "pipeline",
     account_id: Annotated[str | None, Query(max_length=200)] = None,
-    rep_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    rep_id: IdQuery = None,
     stage: Annotated[
         Literal["lead", "opportunity", "won", "lost"] | None,
         Query(description="Pipeline records only."),

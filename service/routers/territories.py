@@ -23,13 +23,7 @@ from service.usecases.change_sets import Operation, OpResult, apply_single, draf
 from service.usecases.territory_writes import clean_geometry, fields_from_properties
 from service.views.serialize import iso, territory_feature
 from service.views.territory_flags import territory_flags
-from service.web.deps import (
-    BBoxQuery,
-    SettingsDep,
-    StoreDep,
-    TerritoryId,
-    parse_bbox,
-)
+from service.web.deps import BBoxQuery, IdQuery, SettingsDep, StoreDep, TerritoryId, parse_bbox
 from service.web.http import GeoJSONResponse, etag_for
 from service.web.paging import IntPage, page_of
 from service.web.problems import HTTPProblem
@@ -68,7 +62,7 @@ def list_territories(
     page: IntPage,
     bbox: BBoxQuery = None,
     code: Annotated[str | None, Query(max_length=100)] = None,
-    parent_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    parent_id: IdQuery = None,
 ) -> JSONResponse:
     """Territories as a GeoJSON FeatureCollection, by id, optionally within a bbox."""
     boxes = parse_bbox(bbox)
@@ -118,7 +112,7 @@ def create_territory(
 def get_territory(
     territory_id: TerritoryId,
     store: StoreDep,
-    request: Request,
+    settings: SettingsDep,
     principal: Annotated[Principal, allow(*ANYONE)],
     include: Annotated[
         Literal["flags"] | None,
@@ -132,7 +126,7 @@ def get_territory(
         t = tx.get_territory(territory_id)
         if not _visible(principal, t.rep_ids):
             raise forbidden("A rep may read only the territories they belong to.")
-        flags = territory_flags(tx, t, request.app.state.settings) if include == "flags" else None
+        flags = territory_flags(tx, t, settings) if include == "flags" else None
     return JSONResponse(
         territory_feature(t, flags=flags), media_type=GEOJSON, headers={"ETag": etag_for(t.version)}
     )

@@ -14,10 +14,11 @@ from typing import TYPE_CHECKING, Literal
 
 import shapely
 
-from geo.errors import InvalidInputError, Issue, OverlapError
+from geo.errors import InvalidInputError, Issue, OverlapError, WarningCode
 from geo.flags.clip import clip_to_neighbours
+from geo.flags.gaps import children_outside_parent
 from geo.flags.overlaps import OverlapPair, overlaps_with
-from geo.hierarchy import in_subtree
+from geo.hierarchy import in_subtree, is_leaf, parent_ids
 from geo.model import Territory
 from service.auth import (
     Principal,
@@ -133,7 +134,7 @@ def check_references(tx: Tx, plans: Sequence[Planned], state: State, failures: F
     wanted = {r for p in plans if p.draft is not None for r in p.draft.rep_ids}
     known = tx.existing_rep_ids(sorted(wanted)) if wanted else set()
     creates = {p.key: p.index for p in plans if p.op.kind == "create"}
-    children = {parent for parent in state.after.values() if parent is not None}
+    children = parent_ids(state.after)
     for p in _live(plans, failures):
         if p.draft is None:
             if p.key in children:
@@ -201,7 +202,7 @@ def check_overlaps(
         return
     # Refused operations change nothing, so they are not laid over the neighbours.
     after = _territories_after(tx, _live(plans, failures), shaped)
-    parents = {parent for parent in state.after.values() if parent is not None}
+    parents = parent_ids(state.after)
     for p in shaped:
         assert p.draft is not None
         own_parent = p.draft.parent_id
@@ -210,7 +211,7 @@ def check_overlaps(
             t
             for t in after.values()
             if t.id != p.key
-            and t.id not in parents
+            and is_leaf(t, parents)
             and t.id != own_parent
             and shapely.intersects(shapely.box(*t.geometry.bounds), box)
         ]
@@ -330,12 +331,11 @@ def note_hierarchy(tx: Tx, plans: Sequence[Planned], written: Mapping[int, Terri
         parent, child = shapes.get(parent_id), shapes.get(child_id)
         if parent is None or child is None:
             continue
-        outside = shapely.difference(child.geometry, parent.geometry)
-        if not outside.is_empty and outside.area > 1e-10:
-            pt = outside.representative_point()
+        for outside in children_outside_parent(parent, [child]):
+            pt = outside.geometry.representative_point()
             p.warnings.append(
                 {
-                    "code": "child-outside-parent",
+                    "code": WarningCode.CHILD_OUTSIDE_PARENT.value,
                     "pointer": "/geometry",
                     "reason": f"Territory {child.name!r} reaches outside its parent {parent.name!r}.",
                     "location": [round(pt.x, 7), round(pt.y, 7)],

@@ -9,6 +9,7 @@ import shapely
 
 from geo.assign.assignment import affected_bbox, assign_accounts
 from geo.assign.index import TerritoryIndex
+from geo.hierarchy import is_leaf, parent_ids
 from geo.model import Account, BBox, Territory
 from service.storage import Tx
 from service.storage.account_ops import AccountFilter
@@ -110,10 +111,10 @@ def _leaves_near(tx: Tx, boxes: Sequence[BBox]) -> list[Territory]:
         max(b[2] for b in boxes),
         max(b[3] for b in boxes),
     )
-    parents = {p for p in tx.territory_parents().values() if p is not None}
+    parents = parent_ids(tx.territory_parents())
     region = shapely.union_all([shapely.box(*b) for b in boxes])
     return [
         t
         for t in tx.find_territories(bbox=envelope)
-        if t.id not in parents and shapely.intersects(shapely.box(*t.geometry.bounds), region)
+        if is_leaf(t, parents) and shapely.intersects(shapely.box(*t.geometry.bounds), region)
     ]

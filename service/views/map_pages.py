@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import folium
 
+from geo.errors import TooManyFeaturesError
 from geo.flags.overlaps import find_overlaps
 from geo.flags.too_far import flag_too_far
+from geo.model import Account, Rep
 from geo.plan.balance import score_territories
 from geo.travel.load import estimate_travel_load, plan_month, route_for_day
 from maps import (
@@ -24,7 +25,6 @@ from service.settings import Settings
 from service.storage import Store
 from service.travel_config import travel_settings
 from service.usecases.snapshot import Snapshot, load_snapshot
-from service.web.problems import HTTPProblem
 
 
 @dataclass(frozen=True)
@@ -43,10 +43,7 @@ def gather(store: Store, settings: Settings) -> MapInputs:
     with store.read() as tx:
         snap = load_snapshot(tx)
     if len(snap.accounts) > settings.max_map_features:
-        raise HTTPProblem(
-            422,
-            "too-many-features",
-            "Too many features",
+        raise TooManyFeaturesError(
             f"{len(snap.accounts)} accounts exceed the map limit of {settings.max_map_features}; "
             "raise TERRITORY_MAX_MAP_FEATURES or use /maps/coverage.png.",
         )
@@ -150,16 +147,14 @@ def rep_map_html(store: Store, settings: Settings, rep_id: int, *, day: int | No
     return to_html(m)
 
 
-def _route(rep: Any, accounts: list[Any], settings: Settings, day: int | None) -> RouteInput | None:
+def _route(
+    rep: Rep, accounts: list[Account], settings: Settings, day: int | None
+) -> RouteInput | None:
     plan = plan_month(rep, accounts, travel_settings(settings))
     if not plan.days:
         return None
     wanted = day or 1
-    if not 1 <= wanted <= len(plan.days):
-        raise HTTPProblem(
-            404, "no-such-day", "No such day", f"The plan has {len(plan.days)} field day(s)."
-        )
-    r = route_for_day(plan, wanted)
+    r = route_for_day(plan, wanted)  # NoSuchDayError (404) outside the plan
     names = {a.id: a.name or a.id for a in accounts}
     stops = tuple(
         RouteStop(s.lon, s.lat, f"{s.order}. {names.get(s.account_id, s.account_id)}")

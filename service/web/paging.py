@@ -13,7 +13,7 @@ from typing import Annotated, Generic, TypeVar
 
 from fastapi import Depends, Query, Request
 
-from service.web.deps import LimitQuery, SettingsDep
+from service.web.deps import MAX_ID, LimitQuery, SettingsDep
 from service.web.http import next_link
 
 K = TypeVar("K", str, int)
@@ -46,7 +46,7 @@ def _str_page(
 def _int_page(
     settings: SettingsDep,
     limit: LimitQuery = None,
-    after: Annotated[int, Query(ge=0, le=2**31 - 1, description=_AFTER)] = 0,
+    after: Annotated[int, Query(ge=0, le=MAX_ID, description=_AFTER)] = 0,
 ) -> PageParams[int]:
     return PageParams(settings.page_limit_default if limit is None else limit, after)
 
