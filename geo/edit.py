@@ -16,6 +16,18 @@ from geo.crs import area_km2
 from geo.errors import InvalidGeometryError, Issue
 
 
+def line_of(positions: Sequence[Sequence[float]]) -> shapely.LineString:
+    """A cutting line from GeoJSON positions, longitude and latitude only.
+
+    RFC 7946 allows a third value (height) in any position, and a client may
+    mix both kinds; the cut is planar, so heights are dropped.
+
+    >>> line_of([[0, 1], [2, 3, 40.0]]).wkt
+    'LINESTRING (0 1, 2 3)'
+    """
+    return shapely.LineString([(float(p[0]), float(p[1])) for p in positions])
+
+
 def split_by_line(
     geometry: shapely.Polygon | shapely.MultiPolygon, line: shapely.LineString
 ) -> list[shapely.MultiPolygon]:

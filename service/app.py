@@ -25,7 +25,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import service
 from maps.assets import STATIC_DIR
-from maps.pages.apidocs import API_DOCS_ASSETS
+from maps.pages.apidocs import api_docs_assets
 from service.index_cache import IndexCache
 from service.routers import ROUTERS
 from service.settings import Settings, get_settings
@@ -69,7 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
     # Leaflet, plugins and page scripts, served by us so pages work offline.
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    app.mount("/apidocs", StaticFiles(directory=API_DOCS_ASSETS), name="apidocs")
+    app.mount("/apidocs", StaticFiles(directory=api_docs_assets()), name="apidocs")
     _add_middleware(app, settings)
     return app
 

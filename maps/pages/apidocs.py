@@ -9,12 +9,20 @@ instead of an inline one, so the pages keep a strict Content-Security-Policy.
 from __future__ import annotations
 
 import html
+import importlib.util
 from pathlib import Path
 
-import fastapi_offline
 
-API_DOCS_ASSETS: Path = Path(fastapi_offline.__file__).parent / "static"
-"""Swagger UI and ReDoc bundles from the ``fastapi-offline`` wheel."""
+def api_docs_assets() -> Path:
+    """Where the ``fastapi-offline`` wheel keeps its Swagger UI and ReDoc bundles.
+
+    Found without importing the package (it imports FastAPI, which ``maps``
+    must not pull in).
+    """
+    spec = importlib.util.find_spec("fastapi_offline")
+    if spec is None or spec.origin is None:
+        raise RuntimeError("the fastapi-offline package is not installed")
+    return Path(spec.origin).parent / "static"
 
 
 def render_swagger_page(*, title: str, openapi_url: str, assets: str, static_base: str) -> str:

@@ -15,9 +15,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any
 
-import shapely
 from fastapi import APIRouter, Path
 
+from geo.edit import line_of
 from geo.errors import GeoError, Issue
 from service.auth import STAFF, Principal, allow
 from service.routers.docs import WRITE_RESPONSES
@@ -101,7 +101,7 @@ def post_split(
     principal: Annotated[Principal, allow(*STAFF)],
 ) -> dict[str, Any]:
     """Cut a territory by a line: it keeps the largest piece, every other piece becomes a territory."""
-    line = shapely.geometry.shape(body.line.model_dump())
+    line = line_of(body.line.coordinates)
     with _refusals(), store.write() as tx:
         outcome = split_territory(
             tx,

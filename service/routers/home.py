@@ -16,6 +16,7 @@ import service
 from maps.pages.apidocs import api_docs_security_policy, render_redoc_page, render_swagger_page
 from maps.pages.home import home_security_policy, render_home_page
 from service.auth import resolve_principal
+from service.routers.docs import COMMON
 from service.routers.pages import PublicPage
 from service.schemas.home import Landing, Link
 from service.web.problems import HTTPProblem
@@ -35,7 +36,7 @@ Format = Annotated[
     "/",
     operation_id="landing_page",
     response_model=Landing,
-    responses={200: {"content": {"text/html": {}}}},
+    responses={200: {"content": {"text/html": {}}}, 422: COMMON[422]},
     **_PUBLIC,  # type: ignore[arg-type]
 )
 def landing_page(request: Request, _: PublicPage, f: Format = None) -> Response:

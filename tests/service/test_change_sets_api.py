@@ -464,3 +464,14 @@ def test_change_set_bad_input_is_422_with_pointer_and_nothing_stored(
     assert r.headers["content-type"] == "application/problem+json"
     assert any(e["pointer"].startswith(pointer) for e in r.json()["errors"]), r.json()["errors"]
     assert snapshot(client) == before
+
+
+def test_split_takes_a_line_whose_positions_mix_heights_and_plain_lon_lat(
+    client: ApiClient,
+) -> None:
+    # RFC 7946 allows an optional height in any position; the cut uses lon/lat only.
+    tid = create(client, "West", box(-84, 39, -83, 40))
+    line = {"type": "LineString", "coordinates": [[-83.5, 38.5, 120.0], [-83.5, 40.5]]}
+    r = client.post(f"/territories/{tid}/split", json={"line": line, "if_match": '"1"'})
+    assert r.status_code == 200, r.text
+    assert len(r.json()["results"]) == 2

@@ -289,3 +289,11 @@ def test_stale_write_is_refused_before_overlap_questions(client: ApiClient) -> N
         headers={"If-Match": '"1"'},
     )
     assert stale.status_code == 412 and a
+
+
+def test_a_child_overhang_below_the_noise_area_is_not_reported(client: ApiClient) -> None:
+    # A hair over the parent's edge (about 0.0001 km2) is drawing noise, not a hierarchy problem.
+    parent = create(client, feature("Region", box(-85, 38, -80, 42))).json()["id"]
+    hair = box(-80.01, 41.99, -79.999999, 42)
+    child = create(client, feature("Flush", hair, parent_id=parent)).json()
+    assert not [w for w in child["warnings"] if w["code"] == "child-outside-parent"]
