@@ -30,6 +30,7 @@ from service.schemas.accounts import (
     AccountFeatureOut,
     ImportReportOut,
 )
+from service.schemas.jobs import JOB_ACCEPTED
 from service.storage import ConflictError, Tx
 from service.storage.account_ops import ACCOUNT_FIELDS, AccountFilter
 from service.storage.errors import NotFoundError
@@ -245,7 +246,7 @@ def delete_account(
 @router.post(
     "/import",
     response_model=ImportReportOut,
-    responses={**WRITE_RESPONSES, 415: READ_RESPONSES[400]},
+    responses={**WRITE_RESPONSES, **JOB_ACCEPTED, 415: READ_RESPONSES[400]},
     operation_id="import_accounts",
     openapi_extra={
         "requestBody": {

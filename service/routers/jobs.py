@@ -13,6 +13,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from service.auth import ANYONE, Principal, allow
 from service.routers.docs import READ_RESPONSES
+from service.schemas.jobs import JobOut
 from service.storage import NotFoundError, Store
 from service.storage.job_ops import Job
 from service.usecases.jobs import JobRunner
@@ -23,7 +24,7 @@ router = APIRouter(prefix="/jobs", tags=["jobs"])
 JobId = Annotated[str, Path(pattern="^[0-9a-f]{32}$", description="Job id.")]
 
 
-@router.get("/{job_id}", responses=READ_RESPONSES, operation_id="get_job")
+@router.get("/{job_id}", response_model=JobOut, responses=READ_RESPONSES, operation_id="get_job")
 def get_job(
     job_id: JobId, store: StoreDep, principal: Annotated[Principal, allow(*ANYONE)]
 ) -> dict[str, Any]:
@@ -31,7 +32,9 @@ def get_job(
     return job_json(_visible(store, job_id, principal))
 
 
-@router.delete("/{job_id}", responses=READ_RESPONSES, operation_id="cancel_job")
+@router.delete(
+    "/{job_id}", response_model=JobOut, responses=READ_RESPONSES, operation_id="cancel_job"
+)
 async def cancel_job(
     job_id: JobId,
     request: Request,

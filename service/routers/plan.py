@@ -20,6 +20,7 @@ from service.auth import STAFF, Principal, allow, ensure_can_write_territory
 from service.routers import plan_analysis, plan_dashboards
 from service.routers.docs import READ_RESPONSES, WRITE_RESPONSES
 from service.schemas.analysis import GoalsPut, PlanRecordPage, TerritoryGoalsStored
+from service.schemas.jobs import JOB_ACCEPTED
 from service.schemas.plan import GoalsIn
 from service.storage import Tx
 from service.usecases import plan_import
@@ -42,7 +43,7 @@ goals = APIRouter(prefix="/territories", tags=["plan"])
 
 @pipeline.post(
     "/import",
-    responses={**WRITE_RESPONSES, 415: READ_RESPONSES[400]},
+    responses={**WRITE_RESPONSES, **JOB_ACCEPTED, 415: READ_RESPONSES[400]},
     operation_id="import_pipeline",
     openapi_extra={
         "requestBody": {

@@ -40,6 +40,7 @@ class JobContext:
         self.job_id = job_id
         self._cancel = threading.Event()
         self._last = 0.0
+        self.rows_done = 0
 
     def progress(self, done: int, total: int | None) -> None:
         """Record ``done`` of ``total`` rows (``total`` None when not known yet)."""
@@ -52,6 +53,15 @@ class JobContext:
             tx.update_job(self.job_id, rows_done=done, rows_total=total, progress=fraction)
             if tx.get_job(self.job_id).cancel_requested:
                 self._cancel.set()
+
+    def note(self, done: int) -> None:
+        """Progress kept in this worker only, for work that runs inside a write transaction.
+
+        Such work must not open a second write transaction for its progress:
+        SQLite has one writer, and PostGIS writers queue on one lock, so the
+        job would wait on itself. The stored figures move when the work ends.
+        """
+        self.rows_done = done
 
     def cancelled(self) -> bool:
         """True once a cancel was asked for (here or in another worker)."""

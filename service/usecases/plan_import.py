@@ -161,8 +161,9 @@ def _run(
 
 
 def _check_job(job: JobContext | None, rows: int) -> None:
+    # Called inside the import's write transaction: progress stays in memory.
     if job is not None:
-        job.progress(rows, None)
+        job.note(rows)
         if job.cancelled():
             raise JobCancelled
 

@@ -177,3 +177,21 @@ def test_a_replayed_import_answers_exactly_as_the_first_time(
         assert again.headers["idempotent-replayed"] == "true"
         reused = client.post(path, content=body + "\n", headers=headers)
         assert reused.status_code == 422 and reused.json()["type"].endswith("key-reused")
+
+
+def test_an_async_pipeline_import_finishes_without_waiting_on_its_own_write(
+    client: ApiClient, west: int
+) -> None:
+    # Its progress is noted inside the import's write transaction: a second
+    # write transaction there would wait on the first (SQLite: one writer).
+    client.post("/accounts/import", content=_csv(3), headers={"Content-Type": "text/csv"})
+    rows = [
+        {"id": f"p{i}", "account_id": "j-0", "stage": "lead", "created_at": "2026-01-02"}
+        for i in range(3)
+    ]
+    started = time.perf_counter()
+    r = client.post("/pipeline/import", params={"async": "true"}, json=rows)
+    assert r.status_code == 202, r.text
+    job = _wait(client, r.headers["location"], timeout=20)
+    assert job["status"] == "done", job
+    assert time.perf_counter() - started < 20
