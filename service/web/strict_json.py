@@ -61,10 +61,8 @@ def loads_strict(text: str | bytes, *, max_depth: int = MAX_DEPTH) -> Any:
     duplicates: list[str] = []
     try:
         doc = json.loads(
-            text, parse_constant=_reject_constant, object_pairs_hook=_unique_keys(duplicates)
+            text, parse_constant=_NonFinite, object_pairs_hook=_unique_keys(duplicates)
         )
-    except _ConstantError as exc:
-        raise InvalidJSONError(JSONProblem("/", str(exc), "non-finite-number")) from None
     except json.JSONDecodeError as exc:
         raise InvalidJSONError(
             JSONProblem(
@@ -75,7 +73,7 @@ def loads_strict(text: str | bytes, *, max_depth: int = MAX_DEPTH) -> Any:
                 exc.colno,
             )
         ) from None
-    if duplicates or "\\u0000" in text or _SURROGATE.search(text):
+    if duplicates or "\\u0000" in text or _SURROGATE.search(text) or _CONSTANTS.search(text):
         # Only walk the document when the text can hold what the walk looks for.
         _check_values(doc)
     return doc
@@ -108,12 +106,12 @@ def _check_depth(text: str, max_depth: int) -> None:
         )
 
 
-class _ConstantError(ValueError):
-    pass
+class _NonFinite(str):
+    """``NaN``/``Infinity`` as parsed: kept as a marker, refused after parsing with its pointer."""
 
 
-def _reject_constant(token: str) -> Any:
-    raise _ConstantError(f"{token} is not a JSON number (RFC 8259)")
+# Cheap pre-check before walking the document for a marker.
+_CONSTANTS = re.compile(r"NaN|Infinity")
 
 
 class _DuplicateKeys(dict[str, Any]):
@@ -137,6 +135,8 @@ def _unique_keys(seen: list[str]) -> Callable[[list[tuple[str, Any]]], dict[str,
 
 def _check_values(doc: Any) -> None:
     for pointer, value in _walk(doc):
+        if isinstance(value, _NonFinite):
+            raise InvalidJSONError(_non_finite(pointer, value))
         if isinstance(value, _DuplicateKeys):
             raise InvalidJSONError(
                 JSONProblem(pointer or "/", f"duplicate key {value.duplicate!r}", "duplicate-key")
@@ -151,6 +151,14 @@ def _check_values(doc: Any) -> None:
                     pointer or "/", "a lone UTF-16 surrogate escape is not text", "bad-encoding"
                 )
             )
+
+
+def _non_finite(pointer: str, token: str) -> JSONProblem:
+    reason = f"{token} is not a JSON number (RFC 8259)"
+    if "/coordinates/" in pointer:
+        # As the geometry gate says it: the code, and the position (not its axis).
+        return JSONProblem(pointer.rsplit("/", 1)[0], reason, "non-finite-coordinate")
+    return JSONProblem(pointer or "/", reason, "non-finite-number")
 
 
 def _has_lone_surrogate(value: str) -> bool:
