@@ -21,7 +21,10 @@ from maps.pages.editor import base_map
 _SCRIPT_TAG = re.compile(rb"<script(?=[\s>])", re.IGNORECASE)
 # The same tag inside an escaped ``<iframe srcdoc>`` (the dashboards embed the
 # territory map that way); a srcdoc document inherits the parent's policy.
+# Only inside srcdoc values: elsewhere ``&lt;script`` is a person's text (a
+# territory named "<script>"), which must stay text and never get the nonce.
 _ESCAPED_SCRIPT_TAG = re.compile(rb"&lt;script(?=[\s&])", re.IGNORECASE)
+_SRCDOC = re.compile(rb'(srcdoc=")([^"]*)(")', re.IGNORECASE)
 
 ALWAYS = {
     "x-content-type-options": "nosniff",
@@ -104,7 +107,8 @@ async def _send_page(
         return
     nonce = secrets.token_urlsafe(16).encode()
     body = _SCRIPT_TAG.sub(b'<script nonce="' + nonce + b'"', body)
-    body = _ESCAPED_SCRIPT_TAG.sub(b"&lt;script nonce=&quot;" + nonce + b"&quot;", body)
+    stamped = b"&lt;script nonce=&quot;" + nonce + b"&quot;"
+    body = _SRCDOC.sub(lambda m: m[1] + _ESCAPED_SCRIPT_TAG.sub(stamped, m[2]) + m[3], body)
     headers["content-security-policy"] = content_security_policy(nonce.decode(), tiles)
     if not head:
         # The nonces lengthen the page (a HEAD keeps the length it announced).
