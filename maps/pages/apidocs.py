@@ -8,6 +8,7 @@ instead of an inline one, so the pages keep a strict Content-Security-Policy.
 
 from __future__ import annotations
 
+import functools
 import html
 import importlib.util
 from pathlib import Path
@@ -42,15 +43,27 @@ def render_swagger_page(*, title: str, openapi_url: str, assets: str, static_bas
     )
 
 
-def render_redoc_page(*, title: str, openapi_url: str, assets: str) -> str:
-    """ReDoc over ``openapi_url``, from local assets only."""
-    a = _attr(assets.rstrip("/"))
+def render_redoc_page(*, title: str, openapi_url: str, bundle_url: str) -> str:
+    """ReDoc over ``openapi_url``, from local assets only (``bundle_url``: :func:`redoc_bundle`)."""
     return _document(
         f"{title} · API reference",
         "",
         f'<redoc spec-url="{_attr(openapi_url)}"></redoc>\n'
-        f'<script src="{a}/redoc.standalone.js"></script>',
+        f'<script src="{_attr(bundle_url)}"></script>',
     )
+
+
+# ReDoc's footer shows Redocly's logo from their CDN, which an offline page
+# must not ask for (and its CSP refuses): the bundle is served with that one
+# URL swapped for an empty inline image. ReDoc 2 has no option to hide it.
+_REDOC_LOGO = b"https://cdn.redoc.ly/redoc/logo-mini.svg"
+_EMPTY_SVG = b"data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg'/%3E"
+
+
+@functools.cache
+def redoc_bundle() -> bytes:
+    """The ReDoc bundle of the ``fastapi-offline`` wheel, with no outside URL left in it."""
+    return (api_docs_assets() / "redoc.standalone.js").read_bytes().replace(_REDOC_LOGO, _EMPTY_SVG)
 
 
 def api_docs_security_policy() -> str:

@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from service.routers import (
     accounts,
     admin,
+    books,
     cadence,
     changes,
     flags,
@@ -35,7 +36,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     schedules.router,
     seasonality.router,
     accounts.router,
-    accounts.books,
+    books.books,
     locate.router,
     flags.router,
     travel.router,

@@ -21,7 +21,6 @@ from service.auth import (
     forbidden,
     hide_from_rep,
     is_regional,
-    rep_scope,
 )
 from service.routers.docs import READ_RESPONSES, WRITE_RESPONSES
 from service.schemas.accounts import (
@@ -47,9 +46,7 @@ from service.web.deps import (
     AccountId,
     BBoxQuery,
     IdQuery,
-    RepId,
     StoreDep,
-    TerritoryId,
     parse_bbox,
 )
 from service.web.http import GeoJSONResponse
@@ -399,59 +396,3 @@ def _one_response(
 ) -> JSONResponse:
     feature = account_features([stored], reps, request.app.state.settings.default_max_service_km)[0]
     return JSONResponse(feature, status_code=status, media_type=GEOJSON, headers=headers)
-
-
-books = APIRouter(tags=["accounts"])
-
-
-@books.get(
-    "/territories/{territory_id}/accounts",
-    response_model=AccountCollection,
-    responses=READ_RESPONSES,
-    operation_id="territory_accounts",
-    response_class=GeoJSONResponse,
-)
-def territory_accounts(
-    request: Request,
-    territory_id: TerritoryId,
-    store: StoreDep,
-    principal: Annotated[Principal, allow(*ANYONE)],
-    page: StrPage,
-) -> JSONResponse:
-    """The accounts a territory owns; a rep sees this only for their own territories, and only their own accounts."""
-    with store.read() as tx:
-        rep_filter = rep_scope(principal, tx.get_territory(territory_id))
-        items = tx.find_accounts(
-            AccountFilter(territory_id=territory_id, rep_id=rep_filter),
-            after_id=page.after,
-            limit=page.fetch,
-        )
-        reps = {r.id: r for r in tx.find_reps()}
-    return collection_response(request, items, reps, page)
-
-
-@books.get(
-    "/reps/{rep_id}/accounts",
-    response_model=AccountCollection,
-    responses=READ_RESPONSES,
-    operation_id="rep_accounts",
-    response_class=GeoJSONResponse,
-)
-def rep_accounts(
-    request: Request,
-    rep_id: RepId,
-    store: StoreDep,
-    principal: Annotated[Principal, allow(*ANYONE)],
-    page: StrPage,
-) -> JSONResponse:
-    """The rep's book: every account they own; a rep may read only their own."""
-    from service.auth import ensure_own_rep
-
-    ensure_own_rep(principal, rep_id)
-    with store.read() as tx:
-        tx.get_rep(rep_id)
-        items = tx.find_accounts(
-            AccountFilter(rep_id=rep_id), after_id=page.after, limit=page.fetch
-        )
-        reps = {r.id: r for r in tx.find_reps()}
-    return collection_response(request, items, reps, page)

@@ -13,7 +13,12 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 import service
-from maps.pages.apidocs import api_docs_security_policy, render_redoc_page, render_swagger_page
+from maps.pages.apidocs import (
+    api_docs_security_policy,
+    redoc_bundle,
+    render_redoc_page,
+    render_swagger_page,
+)
 from maps.pages.home import home_security_policy, render_home_page
 from service.auth import resolve_principal
 from service.routers.docs import COMMON
@@ -72,9 +77,19 @@ def redoc(request: Request, _: PublicPage) -> HTMLResponse:
     """ReDoc over this service's OpenAPI document, from local assets."""
     root = _root(request)
     page = render_redoc_page(
-        title=PRODUCT, openapi_url=root + "/openapi.json", assets=root + API_DOCS_ASSETS_PATH
+        title=PRODUCT, openapi_url=root + "/openapi.json", bundle_url=root + "/redoc.js"
     )
     return _html(page, api_docs_security_policy())
+
+
+@router.get("/redoc.js", operation_id="redoc_bundle", include_in_schema=False)
+def redoc_script(_: PublicPage) -> Response:
+    """ReDoc's script, with its one outside URL taken out (see ``maps.pages.apidocs``)."""
+    return Response(
+        redoc_bundle(),
+        media_type="text/javascript",
+        headers={"Cache-Control": "public, max-age=86400"},
+    )
 
 
 def _signed_in(request: Request) -> dict[str, object] | None:
