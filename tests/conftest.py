@@ -182,3 +182,18 @@ def sqlite_client(sqlite_url: str) -> Iterator[ApiClient]:
         create_app(make_settings(sqlite_url)), headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}
     ) as c:
         yield c
+
+
+def wait_until_ready(client: TestClient, timeout_s: float = 120.0) -> None:
+    """Wait for ``/readyz`` (the index is built in the background at start).
+
+    Like an orchestrator, a test that probes every route sends traffic only
+    to a ready app: before that ``/readyz`` answers 503 by design.
+    """
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while client.get("/readyz").status_code != 200:
+        if time.monotonic() > deadline:
+            raise AssertionError("the app did not become ready")
+        time.sleep(0.05)

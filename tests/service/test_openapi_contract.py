@@ -22,7 +22,7 @@ from schemathesis.config._checks import MissingRequiredHeaderConfig, PositiveDat
 
 from service.app import create_app
 from service.settings import Settings
-from tests.conftest import ADMIN_TOKEN, ApiClient
+from tests.conftest import ADMIN_TOKEN, ApiClient, wait_until_ready
 
 
 def _document(client: ApiClient) -> dict[str, Any]:
@@ -99,7 +99,8 @@ def test_account_patch_with_null_properties_is_refused(sqlite_client: ApiClient)
 @pytest.fixture
 def api_schema(settings: Settings) -> Iterator[Any]:
     app = create_app(settings)
-    with TestClient(app):
+    with TestClient(app) as client:
+        wait_until_ready(client)
         # From the app's own document (not over HTTP: on a busy CI machine the
         # loader's 10 s timeout was the first thing to fail).
         schema = schemathesis.openapi.from_dict(json.loads(json.dumps(app.openapi())))

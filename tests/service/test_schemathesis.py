@@ -21,7 +21,7 @@ from schemathesis.checks import (
 )
 
 from service.app import create_app
-from tests.conftest import ADMIN_TOKEN, make_settings
+from tests.conftest import ADMIN_TOKEN, make_settings, wait_until_ready
 
 _DB = Path("/tmp") / "territory-schemathesis.db"
 
@@ -45,7 +45,8 @@ schema.config.phases.update(phases=["examples", "fuzzing"])
 def _lifespan() -> Iterator[None]:
     from fastapi.testclient import TestClient
 
-    with TestClient(APP):
+    with TestClient(APP) as client:
+        wait_until_ready(client)
         yield
 
 
