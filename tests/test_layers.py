@@ -32,10 +32,11 @@ def _modules(package: str) -> list[str]:
     return sorted(m.name for m in found) + [package]
 
 
-def _imported_by(module: str) -> set[str]:
+def _imported_by(*modules: str) -> set[str]:
+    # Top-level packages that importing ``modules`` pulls in, in a fresh interpreter.
     code = (
-        "import sys, json; before = set(sys.modules); import importlib; "
-        f"importlib.import_module({module!r}); "
+        "import sys, json, importlib; before = set(sys.modules)\n"
+        f"for name in {list(modules)!r}: importlib.import_module(name)\n"
         "print(json.dumps(sorted({m.split('.')[0] for m in set(sys.modules) - before})))"
     )
     out = subprocess.run(
@@ -44,21 +45,43 @@ def _imported_by(module: str) -> set[str]:
     return set(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
-@pytest.mark.parametrize("module", _modules("geo"))
-def test_geo_module_imports_no_web_sql_or_driver(module: str) -> None:
-    leaked = _imported_by(module) & set(FORBIDDEN_IN_GEO)
-    assert not leaked, f"{module} pulls in {sorted(leaked)}"
+def _leaks(package: str, forbidden: tuple[str, ...]) -> dict[str, list[str]]:
+    # One interpreter imports the whole package: what any one module pulls in
+    # is part of that union, so a clean union clears every module at once (one
+    # start-up instead of one per module). Only when it is not clean is each
+    # module imported alone, to name the ones that leak.
+    if not _imported_by(*_modules(package)) & set(forbidden):
+        return {}
+    alone = {m: sorted(_imported_by(m) & set(forbidden)) for m in _modules(package)}
+    return {m: leaked for m, leaked in alone.items() if leaked}
 
 
-@pytest.mark.parametrize("module", _modules("maps"))
-def test_maps_module_imports_no_service_or_sql(module: str) -> None:
-    leaked = _imported_by(module) & set(FORBIDDEN_IN_MAPS)
-    assert not leaked, f"{module} pulls in {sorted(leaked)}"
+def test_geo_modules_import_no_web_sql_or_driver() -> None:
+    leaks = _leaks("geo", FORBIDDEN_IN_GEO)
+    assert not leaks, f"geo modules pull in forbidden packages: {leaks}"
+
+
+def test_maps_modules_import_no_service_or_sql() -> None:
+    leaks = _leaks("maps", FORBIDDEN_IN_MAPS)
+    assert not leaks, f"maps modules pull in forbidden packages: {leaks}"
 
 
 def test_layer_check_would_catch_a_leak(tmp_path: Path) -> None:
     # The check itself must be able to fail: a module importing sqlalchemy is seen.
     assert "sqlalchemy" in _imported_by("service.storage.tables")
+    leak = tmp_path / "leaky_pkg"
+    (leak / "inner").mkdir(parents=True)
+    (leak / "__init__.py").write_text("")
+    (leak / "inner" / "__init__.py").write_text("")
+    (leak / "inner" / "bad.py").write_text("import sqlalchemy\n")
+    code = (
+        f"import sys; sys.path.insert(0, {str(tmp_path)!r}); sys.argv = ['x']\n"
+        "import tests.test_layers as t\n"
+        f"t.ROOT = __import__('pathlib').Path({str(tmp_path)!r})\n"
+        "print(t._leaks('leaky_pkg', ('sqlalchemy',)))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert "'leaky_pkg.inner.bad': ['sqlalchemy']" in out.stdout, out.stderr
 
 
 MAX_MODULE_LINES = 400
