@@ -1,8 +1,10 @@
 """Contacts done and each rep's contact schedule (JSON and iCalendar).
 
-``POST /reps/{id}/schedule`` plans synchronously, bounded by the
-``schedule_time_limit_s`` setting (the planner stops its search there and
-answers the best schedule found); the latest schedule per rep is stored.
+``POST /reps/{id}/schedule`` plans, bounded by the ``schedule_time_limit_s``
+setting (the planner stops its search there and answers the best schedule
+found); the latest schedule per rep is stored. With ``?async=true`` (or
+``Prefer: respond-async``) it runs as a job: 202 and ``Location: /jobs/{id}``,
+the schedule is the job's result.
 """
 
 from __future__ import annotations
@@ -17,10 +19,13 @@ from geo.errors import InvalidInputError, Issue
 from geo.schedule.model import CHANNELS, MAX_WEEKS
 from service.auth import ANYONE, Principal, allow, ensure_own_rep, forbidden
 from service.routers.docs import READ_RESPONSES, WRITE_RESPONSES
+from service.schemas.jobs import JOB_ACCEPTED
 from service.schemas.schedules import ContactIn
-from service.usecases.schedules import compute_schedule
+from service.storage import Store
+from service.usecases.schedules import compute_schedule, submit_schedule
 from service.views.schedules import recorded_json
 from service.web.deps import LimitQuery, RepId, SettingsDep, StoreDep
+from service.web.uploads import AsyncQuery, import_answer, job_json, prefers_async
 
 router = APIRouter(tags=["schedules"])
 
@@ -70,16 +75,20 @@ def list_contacts(
 
 
 @router.post(
-    "/reps/{rep_id}/schedule", responses=WRITE_RESPONSES, operation_id="compute_rep_schedule"
+    "/reps/{rep_id}/schedule",
+    responses={**WRITE_RESPONSES, **JOB_ACCEPTED},
+    operation_id="compute_rep_schedule",
 )
 async def compute_rep_schedule(
     rep_id: RepId,
+    request: Request,
     store: StoreDep,
     settings: SettingsDep,
     principal: Annotated[Principal, allow(*ANYONE)],
     weeks: Annotated[int, Query(ge=1, le=MAX_WEEKS, description="Weeks to plan.")] = 4,
     start: Annotated[date | None, Query(description="First day; default today (UTC).")] = None,
-) -> dict[str, Any]:
+    run_async: AsyncQuery = False,
+) -> Any:
     """Plan the rep's contacts over ``weeks`` weeks from ``start``; stored as the latest.
 
     A cadence that cannot be met is answered with what can be met: a
@@ -88,9 +97,28 @@ async def compute_rep_schedule(
     """
     ensure_own_rep(principal, rep_id)
     day = start or datetime.now(UTC).date()
+    if run_async or prefers_async(request):
+        # The rep must exist before a job is accepted (404 now, not a failed job).
+        await run_in_threadpool(_known_rep, store, rep_id)
+        job = await run_in_threadpool(
+            submit_schedule,
+            request.app.state.jobs,
+            store,
+            settings,
+            rep_id,
+            weeks,
+            day,
+            principal.name,
+        )
+        return import_answer(202, job_json(job))
     return await run_in_threadpool(
         compute_schedule, store, settings, rep_id, weeks, day, principal.name
     )
+
+
+def _known_rep(store: Store, rep_id: int) -> None:
+    with store.read() as tx:
+        tx.get_rep(rep_id)
 
 
 @router.get("/reps/{rep_id}/schedule", responses=READ_RESPONSES, operation_id="get_rep_schedule")

@@ -21,7 +21,9 @@ from geo.schedule.planner import plan_schedule
 from service.settings import Settings
 from service.storage import Store, Tx
 from service.storage.errors import NotFoundError
+from service.storage.job_ops import Job
 from service.usecases.cadences import account_keys, applied_rules, stored_rules
+from service.usecases.jobs import JobContext, JobRunner
 from service.usecases.snapshot import load_snapshot
 from service.views.schedules import schedule_json
 
@@ -46,6 +48,27 @@ def compute_schedule(
     with store.write() as tx:
         tx.save_schedule(rep_id, body, ics.decode(), actor=actor)
     return body
+
+
+def submit_schedule(
+    jobs: JobRunner,
+    store: Store,
+    settings: Settings,
+    rep_id: int,
+    weeks: int,
+    start: date,
+    actor: str | None,
+) -> Job:
+    """Run :func:`compute_schedule` as a job; its result is the schedule's JSON."""
+
+    def work(context: JobContext) -> tuple[bool, dict[str, Any]]:
+        try:
+            return True, compute_schedule(store, settings, rep_id, weeks, start, actor)
+        except (InvalidInputError, NotFoundError) as exc:  # e.g. the rep was deleted meanwhile
+            return False, {"detail": str(exc)}
+
+    params = {"rep_id": rep_id, "weeks": weeks, "start": start.isoformat()}
+    return jobs.submit("rep-schedule", actor or "", params, work)
 
 
 def load_request(

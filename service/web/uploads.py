@@ -74,7 +74,7 @@ async def import_upload(
             seen := await run_in_threadpool(replay, store, route.scope, idempotency_key, digest)
         ):
             return import_answer(*seen, replayed=True)
-        if run_async or _prefers_async(request):
+        if run_async or prefers_async(request):
             status, body = await run_in_threadpool(
                 _submit, request.app.state.jobs, route, run, content_type, spooled, owner
             )
@@ -129,7 +129,7 @@ def _media_type(request: Request, route: UploadRoute) -> str:
     return content_type
 
 
-def _prefers_async(request: Request) -> bool:
+def prefers_async(request: Request) -> bool:
     prefer = request.headers.get("prefer", "")
     return any(p.strip().lower() == "respond-async" for p in prefer.split(","))
 

@@ -230,3 +230,55 @@ def test_a_planted_summer_season_is_recovered(client: ApiClient) -> None:
     assert other["busy_months"] == [1]
     assert client.get("/analysis/seasonality", params={"territory_id": 999}).status_code == 404
     assert client.get("/analysis/seasonality").status_code == 422
+
+
+def _finished_job(client: ApiClient, href: str, timeout_s: float = 60.0) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout_s
+    while (job := ok(client.get(href)))["status"] in ("queued", "running"):
+        assert time.monotonic() < deadline, job
+        time.sleep(0.05)
+    return job
+
+
+def test_a_schedule_runs_as_a_job_and_its_result_is_the_stored_schedule(
+    client: ApiClient,
+) -> None:
+    w = world(client, n=4)
+    ok(put_cadence(client, w["t1"], [{"channel": "visit", "every_days": 7}]))
+    r = client.post(
+        f"/reps/{w['a']}/schedule", params={"weeks": 2, "start": MONDAY, "async": "true"}
+    )
+    assert r.status_code == 202, r.text
+    assert r.headers["location"] == r.json()["href"] and r.json()["kind"] == "rep-schedule"
+    job = _finished_job(client, r.headers["location"])
+    assert job["status"] == "done" and job["progress"] == 1.0
+    assert job["params"] == {"rep_id": w["a"], "weeks": 2, "start": MONDAY}
+    stored = ok(client.get(f"/reps/{w['a']}/schedule"))
+    assert job["result"]["contacts"] == stored["contacts"] and stored["contacts"]
+    # Prefer: respond-async asks for the same; an unknown rep is 404 before any job.
+    r = client.post(f"/reps/{w['a']}/schedule", headers={"Prefer": "respond-async"})
+    assert r.status_code == 202
+    _finished_job(client, r.headers["location"])
+    missing = client.post("/reps/999/schedule", params={"async": "true"})
+    assert missing.status_code == 404
+    assert missing.headers["content-type"] == "application/problem+json"
+
+
+def test_a_rep_sees_their_schedule_job_and_no_one_elses(client: ApiClient) -> None:
+    w = world(client, n=2)
+    store = client.app.state.store  # type: ignore[attr-defined]
+    mine, other = (
+        {
+            "Authorization": f"Bearer {create_token(store, owner=who, actor='t', role='rep', rep_id=rid)[0]}"
+        }
+        for who, rid in (("rep-a", w["a"]), ("rep-b", w["b"]))
+    )
+    r = client.post(f"/reps/{w['a']}/schedule", params={"async": "true"}, headers=mine)
+    assert r.status_code == 202, r.text
+    href = r.headers["location"]
+    assert client.get(href, headers=other).status_code == 404
+    assert client.get(href, headers=mine).status_code == 200
+    assert client.post(
+        f"/reps/{w['b']}/schedule", params={"async": "true"}, headers=mine
+    ).status_code in (403, 404)
+    _finished_job(client, href)
