@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 import service
 from service.routers.docs import COMMON
-from service.web.problems import HTTPProblem
+from service.web.problems import not_ready
 
 router = APIRouter(tags=["operations"])
 
@@ -34,12 +34,6 @@ async def readyz(request: Request) -> dict[str, Any]:
     """Ready for traffic: the territory index is built and the database answers; 503 problem before."""
     index_cache = request.app.state.index_cache
     if not index_cache.is_ready():
-        raise HTTPProblem(
-            503,
-            "not-ready",
-            "Not ready",
-            "The territory index is still being built; retry shortly.",
-            headers={"Retry-After": "1"},
-        )
+        raise not_ready()
     ping = await run_in_threadpool(request.app.state.store.ping)
     return {"status": "ready", **ping}

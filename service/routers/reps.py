@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Request, Response
 
+from geo.errors import InvalidInputError, Issue
 from geo.model import Rep
 from geo.validate.gate import clean_point
 from service.auth import ANYONE, STAFF, Principal, allow, ensure_own_rep, ensure_rep_in_region
@@ -97,9 +98,9 @@ def update_rep(
         )
         fields.update(changed)
         if fields.get("name") is None:
-            from service.web.problems import HTTPProblem
-
-            raise HTTPProblem(422, "invalid-request", "Invalid request", "A rep needs a name.")
+            raise InvalidInputError(
+                "The rep is invalid; nothing was stored.", [Issue("/name", "a rep needs a name")]
+            )
         return rep_public(tx.update_rep(_rep_from(rep_id, fields), actor=principal.name))
 
 

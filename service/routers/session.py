@@ -14,6 +14,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Request, Response
 from pydantic import Field
 
+from geo.errors import InvalidInputError, Issue
 from service.auth import (
     ANYONE,
     SESSION_COOKIE,
@@ -27,7 +28,6 @@ from service.routers.docs import READ_RESPONSES, WRITE_RESPONSES
 from service.schemas.common import StrictModel
 from service.tokens import create_session as open_session
 from service.tokens import revoke_session
-from service.web.problems import HTTPProblem
 
 router = APIRouter(prefix="/session", tags=["session"])
 
@@ -47,11 +47,9 @@ def create_session(request: Request, body: SessionIn, response: Response) -> dic
     """Sign a browser in: checks the token, opens a session (reads only, 2 hours by default) and sets its cookie."""
     token = body.token.strip()
     if token.startswith(SESSION_PREFIX):
-        raise HTTPProblem(
-            422,
-            "invalid-request",
-            "Invalid request",
+        raise InvalidInputError(
             "Sign in with a token, not with a session id.",
+            [Issue("/token", "is a session id; send the API token it came from")],
         )
     principal = principal_for_token(request, token)
     session_id = open_session(

@@ -105,6 +105,17 @@ class HTTPProblem(Exception):
         self.extra = extra or {}
 
 
+def not_ready() -> HTTPProblem:
+    """503 while the territory index is still being built (``/readyz``)."""
+    return HTTPProblem(
+        503,
+        "not-ready",
+        "Not ready",
+        "The territory index is still being built; retry shortly.",
+        headers={"Retry-After": "1"},
+    )
+
+
 def problem_response(
     request: Request,
     status: int,

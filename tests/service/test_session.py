@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from service.app import create_app
-from tests.conftest import ADMIN_TOKEN, make_settings
+from tests.conftest import ADMIN_TOKEN, ApiClient, make_settings
 from tests.service.test_accounts_api import import_csv, rep, square, territory
 
 
@@ -42,3 +42,17 @@ def test_session_cookie_reads_as_its_token_and_never_writes(sqlite_url: str) -> 
         assert browser.patch("/accounts/a", json={"properties": {"name": "x"}}).status_code == 401
         assert browser.delete("/session").status_code == 204
         assert browser.get("/accounts").status_code == 401
+
+
+def test_refusals_of_a_session_id_and_a_nameless_rep_point_at_the_field(client: ApiClient) -> None:
+    r = client.post("/session", json={"token": "tms_not-a-token"})
+    assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json"
+    assert [e["pointer"] for e in r.json()["errors"]] == ["/token"]
+    rep = client.post("/reps", json={"name": "Ana"})
+    assert rep.status_code == 201, rep.text
+    patched = client.patch(f"/reps/{rep.json()['id']}", json={"name": None})
+    assert (
+        patched.status_code == 422 and patched.headers["content-type"] == "application/problem+json"
+    )
+    assert [e["pointer"] for e in patched.json()["errors"]] == ["/name"]
+    assert client.get(f"/reps/{rep.json()['id']}").json()["name"] == "Ana"
