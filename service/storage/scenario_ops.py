@@ -7,13 +7,16 @@ row travels through Python.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, Table, delete, func, insert, literal, select, text, update
 
+from geo.model import Territory
 from service.storage.errors import NotFoundError, PreconditionFailedError
+from service.storage.territory_ops import _row_values, draft_of
 from service.storage.tx_base import TxBase
 
 _EDITABLE = ("name", "code", "parent_id", "rep_ids", "rules", "color", "geometry")
@@ -117,6 +120,72 @@ class ScenarioOps(TxBase):
         for name in ("scenario_territories", "scenario_territory_versions", "scenario_change_sets"):
             table = self.t[name]
             self.conn.execute(delete(table).where(table.c.scenario_id == scenario_id))
+
+    def rewrite_territories(
+        self,
+        scenario_id: int,
+        written: Sequence[tuple[Territory, int]],
+        removed: Sequence[tuple[int, Territory, int]],
+        *,
+        actor: str | None,
+        change_set_id: int,
+    ) -> None:
+        """Replace some of a scenario's territories at once (a rebase); each gets a history entry.
+
+        ``written`` holds (territory, its new version), ``removed`` (id, last
+        values, version of the ``delete`` entry). Rows go out and back in as
+        two set-based statements, so a swap of codes between two territories
+        never meets the unique index half-way.
+        """
+        st, sv = self.t["scenario_territories"], self.t["scenario_territory_versions"]
+        ids = [t.id for t, _ in written] + [i for i, _, _ in removed]
+        if not ids:
+            return
+        self.conn.execute(delete(st).where(st.c.scenario_id == scenario_id, st.c.id.in_(ids)))
+        rows = [
+            {"scenario_id": scenario_id, "id": t.id, "version": v}
+            | _row_values(draft_of(t), self.now, actor)
+            for t, v in written
+        ]
+        if rows:
+            self.conn.execute(insert(st), rows)
+        history = [
+            {"territory_id": r["id"], "op": "rebase", "change_set_id": change_set_id}
+            | {k: v for k, v in r.items() if k != "id"}
+            for r in rows
+        ] + [
+            {"scenario_id": scenario_id, "territory_id": i, "version": v, "op": "delete"}
+            | {"change_set_id": change_set_id}
+            | _row_values(draft_of(t), self.now, actor)
+            for i, t, v in removed
+        ]
+        self.conn.execute(insert(sv), history)
+
+    def history_tops(self, scenario_id: int) -> dict[int, int]:
+        """The highest version each territory's history holds in a scenario."""
+        sv = self.t["scenario_territory_versions"]
+        q = (
+            select(sv.c.territory_id, func.max(sv.c.version))
+            .where(sv.c.scenario_id == scenario_id)
+            .group_by(sv.c.territory_id)
+        )
+        return {int(i): int(v) for i, v in self.conn.execute(q)}
+
+    def live_versions_at(self, versions: dict[int, int]) -> dict[int, Territory]:
+        """The live territories as they were at the given versions (from history)."""
+        from service.storage.territory_ops import _version_from_row
+
+        tv = self.t["territory_versions"]
+        wanted = sorted(versions)
+        out: dict[int, Territory] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            q = select(tv).where(tv.c.territory_id.in_(chunk))
+            for row in self.conn.execute(q):
+                v = _version_from_row(row)
+                if versions[v.territory.id] == v.territory.version:
+                    out[v.territory.id] = v.territory
+        return out
 
     def get_scenario(self, scenario_id: int) -> Scenario:
         """One scenario."""

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 import shapely
-from sqlalchemy import Row, delete, insert, select, update
+from sqlalchemy import Row, delete, func, insert, select, update
 
 from geo.model import BBox, Rules, Territory
 from service.storage.errors import ConflictError, NotFoundError, PreconditionFailedError
@@ -111,6 +111,12 @@ class TerritoryOps(TxBase):
         if limit is not None:
             q = q.limit(limit)
         return [_territory_from_row(r) for r in self.conn.execute(q)]
+
+    def count_territories(self) -> int:
+        """How many territories the plan holds."""
+        tt = self.plan_table("territories")
+        q = select(func.count()).select_from(tt).where(*self.in_plan(tt))
+        return int(self.conn.execute(q).scalar_one())
 
     def territories_by_id(self, ids: Sequence[int]) -> dict[int, Territory]:
         """The territories among ``ids`` that exist, in one query."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Self
 
 from sqlalchemy import Connection, Table, insert, select, update
 from sqlalchemy.sql.expression import ColumnElement
@@ -33,6 +33,12 @@ class TxBase:
         self.plan_id = plan_id
         self.now = datetime.now(UTC)
         self._bumped = False
+
+    def within(self, plan_id: int | None) -> Self:
+        """The same transaction, with territory operations inside ``plan_id`` (None: live)."""
+        if plan_id == self.plan_id:
+            return self
+        return type(self)(self.conn, self.backend, write=self.write, plan_id=plan_id)
 
     def plan_table(self, name: str) -> Table:
         """The plan's own copy of one of :data:`PLAN_TABLES`."""
