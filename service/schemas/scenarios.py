@@ -3,11 +3,27 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema
 
-PositiveId = Field(ge=1, le=2**31 - 1)
+
+def _source(value: object) -> Literal["live"] | int:
+    """``"live"`` or a scenario id, as one error when it is neither (not one per union member)."""
+    if value == "live":
+        return "live"
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 2**31 - 1:
+        return value
+    raise ValueError('must be "live" or the id of a scenario (a positive integer)')
+
+
+Source = Annotated[
+    Literal["live"] | int,
+    PlainValidator(_source),
+    WithJsonSchema(
+        {"anyOf": [{"const": "live"}, {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}]}
+    ),
+]
 
 
 class ScenarioIn(BaseModel):
@@ -16,7 +32,7 @@ class ScenarioIn(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     name: str = Field(min_length=1, max_length=200)
-    source: Literal["live"] | int = Field(
+    source: Source = Field(
         "live", alias="from", description='"live" or the id of a scenario to copy.'
     )
     notes: str | None = Field(None, max_length=10_000)

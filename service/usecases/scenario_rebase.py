@@ -19,7 +19,7 @@ from geo.model import Territory
 from service.auth import Principal
 from service.settings import Settings
 from service.storage import Tx
-from service.usecases.change_sets import Policy, apply_change_set
+from service.usecases.change_sets import Operation, Policy, apply_change_set
 from service.usecases.scenarios import (
     Kind,
     TreeDiff,
@@ -83,11 +83,9 @@ def rebase_scenario(
         raise RebaseConflictError(conflicts)
     dropped = {c.territory_id for c in conflicts if c.kept == "live"}
     target = _target(live, mine, edits, dropped)
-    # Refused here exactly as the apply would refuse it; nothing written yet.
     ops = diff_operations(tx, tree_diff(live.values(), target.values()), live)
     if ops:
-        policy = Policy(dry_run=True, kind="rebase")
-        apply_change_set(live_tx, ops, principal=principal, settings=settings, policy=policy)
+        _try_apply(tx, ops, principal, settings)
     _write(own_tx, scenario_id, mine, target, principal.name)
     revision = live_tx.plan_revision().change_set_id
     tx.update_scenario(
@@ -100,6 +98,22 @@ def rebase_scenario(
     carried = sorted(set(edits.kinds()) - dropped)
     tx.audit(principal.name, "rebase", "scenario", str(scenario_id), {"carried": carried})
     return Rebased(revision, carried, conflicts)
+
+
+def _try_apply(tx: Tx, ops: list[Operation], principal: Principal, settings: Settings) -> None:
+    """Refuse exactly as the apply would: run it on the live plan inside a savepoint, undo it.
+
+    A dry run checks shapes, rights, references and overlaps but not what
+    only the write finds (a code another territory took meanwhile).
+    """
+    trial = type(tx)(tx.conn, tx.backend, write=True)
+    savepoint = tx.conn.begin_nested()
+    try:
+        apply_change_set(
+            trial, ops, principal=principal, settings=settings, policy=Policy(kind="rebase")
+        )
+    finally:
+        savepoint.rollback()
 
 
 def _conflicts(edits: TreeDiff, theirs: Mapping[int, Kind], policy: OnConflict) -> list[Conflict]:
