@@ -145,9 +145,7 @@ def rep_figures(
     the rep); missing revenue or cost counts as 0.
     """
     load = estimate_travel_load(rep, accounts, settings)
-    far = flag_too_far(
-        accounts, assignments, [rep], default_max_service_km=default_max_service_km
-    )
+    far = flag_too_far(accounts, assignments, [rep], default_max_service_km=default_max_service_km)
     revenue = sum(a.annual_revenue or 0.0 for a in accounts)
     cost = sum(a.cost_to_serve or 0.0 for a in accounts)
     return RepFigures(

@@ -74,7 +74,7 @@ def _same_as(route: APIRoute) -> dict[str, Any]:
         "response_description": route.response_description,
         "responses": route.responses,
         "deprecated": route.deprecated,
-        "methods": sorted(route.methods),
+        "methods": sorted(route.methods or ()),
         "operation_id": "scenario_" + (route.operation_id or route.name),
         "response_model_exclude_none": route.response_model_exclude_none,
         "include_in_schema": route.include_in_schema,

@@ -74,7 +74,9 @@ def create_scenario(
     return JSONResponse(out, 201, headers={"ETag": etag_for(scenario.version), "Location": url})
 
 
-@router.get("", response_model=ScenarioList, responses=READ_RESPONSES, operation_id="list_scenarios")
+@router.get(
+    "", response_model=ScenarioList, responses=READ_RESPONSES, operation_id="list_scenarios"
+)
 def list_scenarios(
     request: Request, store: StoreDep, principal: Staff, page: IntPage
 ) -> dict[str, Any]:
@@ -88,7 +90,10 @@ def list_scenarios(
 
 
 @router.get(
-    "/{scenario_id}", response_model=ScenarioOut, responses=READ_RESPONSES, operation_id="get_scenario"
+    "/{scenario_id}",
+    response_model=ScenarioOut,
+    responses=READ_RESPONSES,
+    operation_id="get_scenario",
 )
 def get_scenario(scenario_id: ScenarioId, store: StoreDep, principal: Staff) -> JSONResponse:
     """One scenario; the ETag names its version (name, notes, status)."""

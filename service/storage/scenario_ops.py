@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Table, delete, func, insert, literal, select, text, update
+from sqlalchemy import Row, delete, func, insert, literal, select, update
 
 from geo.model import Territory
 from service.storage.errors import NotFoundError, PreconditionFailedError
@@ -249,33 +249,9 @@ class ScenarioOps(TxBase):
             raise NotFoundError(f"Scenario {scenario_id} does not exist.")
         return int(found)
 
-    def allocate_territory_id(self) -> int:
-        """A new territory id from the live plan's sequence (never used, never reused)."""
-        if self.backend.name == "postgis":
-            q = text("SELECT nextval(pg_get_serial_sequence('territories', 'id'))")
-            return int(self.conn.execute(q).scalar_one())
-        seq = _sqlite_sequence()
-        found = self.conn.execute(
-            select(seq.c.seq).where(seq.c.name == "territories")
-        ).scalar()
-        if found is None:
-            top = self.conn.execute(select(func.max(self.t["territories"].c.id))).scalar()
-            new_id = int(top or 0) + 1
-            self.conn.execute(insert(seq).values(name="territories", seq=new_id))
-        else:
-            new_id = int(found) + 1
-            self.conn.execute(update(seq).where(seq.c.name == "territories").values(seq=new_id))
-        return new_id
-
     def _live_revision(self) -> int:
         cs = self.t["change_sets"]
         return int(self.conn.execute(select(func.coalesce(func.max(cs.c.id), 0))).scalar_one())
-
-
-def _sqlite_sequence() -> Table:
-    from sqlalchemy import Column, Integer, MetaData, String
-
-    return Table("sqlite_sequence", MetaData(), Column("name", String), Column("seq", Integer))
 
 
 def _scenario_from_row(row: Row[Any]) -> Scenario:

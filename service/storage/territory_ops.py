@@ -9,7 +9,20 @@ from datetime import datetime
 from typing import Any
 
 import shapely
-from sqlalchemy import Row, delete, func, insert, select, update
+from sqlalchemy import (
+    Column,
+    Integer,
+    MetaData,
+    Row,
+    String,
+    Table,
+    delete,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 
 from geo.model import BBox, Rules, Territory
 from service.storage.errors import ConflictError, NotFoundError, PreconditionFailedError
@@ -82,10 +95,28 @@ class TerritoryOps(TxBase):
             )
         return self.change_set_id
 
+    def allocate_territory_id(self) -> int:
+        """A new territory id from the live plan's sequence (never used, never reused)."""
+        if self.backend.name == "postgis":
+            q = text("SELECT nextval(pg_get_serial_sequence('territories', 'id'))")
+            return int(self.conn.execute(q).scalar_one())
+        seq = _sqlite_sequence()
+        found = self.conn.execute(select(seq.c.seq).where(seq.c.name == "territories")).scalar()
+        if found is None:
+            top = self.conn.execute(select(func.max(self.t["territories"].c.id))).scalar()
+            new_id = int(top or 0) + 1
+            self.conn.execute(insert(seq).values(name="territories", seq=new_id))
+        else:
+            new_id = int(found) + 1
+            self.conn.execute(update(seq).where(seq.c.name == "territories").values(seq=new_id))
+        return new_id
+
     def get_territory(self, territory_id: int) -> Territory:
         """The current version of one territory."""
         tt = self.plan_table("territories")
-        row = self.conn.execute(select(tt).where(tt.c.id == territory_id, *self.in_plan(tt))).first()
+        row = self.conn.execute(
+            select(tt).where(tt.c.id == territory_id, *self.in_plan(tt))
+        ).first()
         if row is None:
             raise NotFoundError(f"Territory {territory_id} does not exist.")
         return _territory_from_row(row)
@@ -272,6 +303,10 @@ class TerritoryOps(TxBase):
                 **self.plan_key(),
             )
         )
+
+
+def _sqlite_sequence() -> Table:
+    return Table("sqlite_sequence", MetaData(), Column("name", String), Column("seq", Integer))
 
 
 def check_version(current: Territory, expected: int | None) -> None:

@@ -10,7 +10,6 @@ from sqlalchemy.sql.expression import ColumnElement
 
 from service.storage.backends import Backend
 
-
 # The tables that hold a plan's territory tree; a scenario has its own copies.
 PLAN_TABLES = ("territories", "territory_versions", "change_sets")
 

@@ -132,7 +132,7 @@ def _target(
 ) -> dict[int, Territory]:
     """The live tree with the scenario's edits (those not dropped) laid over it."""
     out = dict(live)
-    for tid, t in (edits.created | edits.changed).items():
+    for tid in edits.created | edits.changed:
         if tid not in dropped:
             out[tid] = mine[tid]
     for tid in edits.deleted:
@@ -159,7 +159,9 @@ def _write(
         for tid, t in target.items()
         if tid not in mine or not same_content(mine[tid], t)
     ]
-    removed = [(tid, t, next_version(tid, t.version)) for tid, t in mine.items() if tid not in target]
+    removed = [
+        (tid, t, next_version(tid, t.version)) for tid, t in mine.items() if tid not in target
+    ]
     if not written and not removed:
         return
     change_set_id = own_tx.open_change_set(actor, "rebase")

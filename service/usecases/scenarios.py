@@ -149,7 +149,9 @@ def diff_operations(tx: Tx, diff: TreeDiff, live: Mapping[int, Territory]) -> li
     for tid, t in sorted(diff.created.items()):
         d = draft_of(t)
         ops.append(
-            Operation("recreate", tid, _last_version(tx, tid), draft_fields(d), d.geometry, "create")
+            Operation(
+                "recreate", tid, _last_version(tx, tid), draft_fields(d), d.geometry, "create"
+            )
         )
     for tid, t in sorted(diff.changed.items()):
         d = draft_of(t)

@@ -29,7 +29,9 @@ def create(client: ApiClient, name: str, geometry: dict[str, Any], **props: Any)
 
 
 def rep(client: ApiClient, name: str, lon: float) -> int:
-    r = client.post("/reps", json={"name": name, "home": {"type": "Point", "coordinates": [lon, 0.5]}})
+    r = client.post(
+        "/reps", json={"name": name, "home": {"type": "Point", "coordinates": [lon, 0.5]}}
+    )
     assert r.status_code == 201, r.text
     return int(r.json()["id"])
 
@@ -58,7 +60,9 @@ def new_scenario(client: ApiClient, name: str = "S", **body: Any) -> int:
 
 def reshape(client: ApiClient, prefix: str, tid: int, geometry: dict[str, Any]) -> Any:
     etag = client.get(f"{prefix}/territories/{tid}").headers["etag"]
-    r = client.patch(f"{prefix}/territories/{tid}", json={"geometry": geometry}, headers={"If-Match": etag})
+    r = client.patch(
+        f"{prefix}/territories/{tid}", json={"geometry": geometry}, headers={"If-Match": etag}
+    )
     assert r.status_code == 200, r.text
     return r
 
@@ -95,7 +99,9 @@ def scenario_owners(client: ApiClient, sid: int) -> dict[str, Any]:
     out = {}
     for a in accounts:
         assert a.location is not None
-        r = client.get(f"/scenarios/{sid}/locate", params={"lon": a.location[0], "lat": a.location[1]})
+        r = client.get(
+            f"/scenarios/{sid}/locate", params={"lon": a.location[0], "lat": a.location[1]}
+        )
         found = r.json()
         out[a.id] = (found["territory_id"], (found["rep_ids"] or [None])[0])
     return out
@@ -112,8 +118,16 @@ def test_copy_holds_every_territory_and_edits_stay_in_the_scenario(client: ApiCl
     before = live_state(client)
     sid = new_scenario(client, notes="try moving the border")
     got = client.get(f"/scenarios/{sid}").json()
-    assert (got["territories"], got["status"], got["stale"], got["source"]) == (2, "draft", False, "live")
-    assert [f["id"] for f in client.get(f"/scenarios/{sid}/territories").json()["features"]] == [p["a"], p["b"]]
+    assert (got["territories"], got["status"], got["stale"], got["source"]) == (
+        2,
+        "draft",
+        False,
+        "live",
+    )
+    assert [f["id"] for f in client.get(f"/scenarios/{sid}/territories").json()["features"]] == [
+        p["a"],
+        p["b"],
+    ]
     reshape(client, f"/scenarios/{sid}", p["a"], box(0, 0, 1.5, 1))
     reshape(client, f"/scenarios/{sid}", p["b"], box(1.5, 0, 2, 1))
     created = client.post(
@@ -150,9 +164,10 @@ def test_compare_lists_moved_accounts_reps_territories_balance_and_csv(client: A
     body = client.get(f"/scenarios/{sid}/compare").json()
     moved = body["moved_accounts"]
     assert [m["id"] for m in moved] == ["x10", "x11", "x12", "x13", "x14"]
-    assert {(m["from_territory_id"], m["to_territory_id"], m["from_rep_id"], m["to_rep_id"]) for m in moved} == {
-        (p["b"], p["a"], p["bob"], p["ann"])
-    }
+    assert {
+        (m["from_territory_id"], m["to_territory_id"], m["from_rep_id"], m["to_rep_id"])
+        for m in moved
+    } == {(p["b"], p["a"], p["bob"], p["ann"])}
     assert body["moved_revenue"] == 6000.0
     reps = {r["rep_id"]: r for r in body["reps"]}
     assert reps[p["ann"]]["accounts"] == {"before": 10, "after": 15}
@@ -168,7 +183,10 @@ def test_compare_lists_moved_accounts_reps_territories_balance_and_csv(client: A
     by_accept = client.get(f"/scenarios/{sid}/compare", headers={"Accept": "text/csv"})
     assert by_accept.headers["content-type"].startswith("text/csv")
     balance = client.get(f"/scenarios/{sid}/analysis/balance").json()
-    assert {t["territory_id"]: t["accounts"] for t in balance["territories"]} == {p["a"]: 15, p["b"]: 5}
+    assert {t["territory_id"]: t["accounts"] for t in balance["territories"]} == {
+        p["a"]: 15,
+        p["b"]: 5,
+    }
 
 
 def test_apply_writes_one_live_change_set_that_revert_undoes(client: ApiClient) -> None:
@@ -179,10 +197,16 @@ def test_apply_writes_one_live_change_set_that_revert_undoes(client: ApiClient) 
     reshape(client, f"/scenarios/{sid}", p["a"], box(0, 0, 1.5, 1))
     c = client.post(
         f"/scenarios/{sid}/territories",
-        json={"type": "Feature", "geometry": box(3, 0, 4, 1), "properties": {"name": "C", "code": "C"}},
+        json={
+            "type": "Feature",
+            "geometry": box(3, 0, 4, 1),
+            "properties": {"name": "C", "code": "C"},
+        },
     ).json()["id"]
     expected = scenario_owners(client, sid)
-    r = client.post(f"/scenarios/{sid}/apply", headers={"If-Match": client.get("/plan").headers["etag"]})
+    r = client.post(
+        f"/scenarios/{sid}/apply", headers={"If-Match": client.get("/plan").headers["etag"]}
+    )
     assert r.status_code == 200, r.text
     cs = r.json()["change_set_id"]
     assert r.json()["operations"] == 3
@@ -195,9 +219,14 @@ def test_apply_writes_one_live_change_set_that_revert_undoes(client: ApiClient) 
     audit = client.get("/audit").json()
     entries = audit["entries"] if isinstance(audit, dict) else audit
     assert any(e["action"] == "apply" and e["entity_id"] == str(sid) for e in entries)
-    again = client.post(f"/scenarios/{sid}/apply", headers={"If-Match": client.get("/plan").headers["etag"]})
+    again = client.post(
+        f"/scenarios/{sid}/apply", headers={"If-Match": client.get("/plan").headers["etag"]}
+    )
     assert again.status_code == 409
-    assert client.post(f"/scenarios/{sid}/territories/{p['a']}/split", json={}).status_code in (409, 422)
+    assert client.post(f"/scenarios/{sid}/territories/{p['a']}/split", json={}).status_code in (
+        409,
+        422,
+    )
     undone = client.post(f"/territories/changes/{cs}/revert")
     assert undone.status_code == 200, undone.text
     after = live_state(client)
@@ -226,7 +255,9 @@ def test_stale_apply_answers_412_with_what_changed_and_writes_nothing(client: Ap
     assert client.get(f"/scenarios/{sid}").json()["stale"] is True
 
 
-def test_rebase_without_conflicts_carries_the_edits_onto_the_new_live_plan(client: ApiClient) -> None:
+def test_rebase_without_conflicts_carries_the_edits_onto_the_new_live_plan(
+    client: ApiClient,
+) -> None:
     p = plan(client)
     sid = new_scenario(client)
     reshape(client, f"/scenarios/{sid}", p["a"], box(0, 0, 0.8, 1))
@@ -239,13 +270,17 @@ def test_rebase_without_conflicts_carries_the_edits_onto_the_new_live_plan(clien
     shape = client.get(f"/scenarios/{sid}/territories/{p['a']}").json()["geometry"]
     assert shapely.geometry.shape(shape).bounds == (0, 0, 0.8, 1)
     assert client.get(f"/scenarios/{sid}").json()["stale"] is False
-    r = client.post(f"/scenarios/{sid}/apply", headers={"If-Match": client.get("/plan").headers["etag"]})
+    r = client.post(
+        f"/scenarios/{sid}/apply", headers={"If-Match": client.get("/plan").headers["etag"]}
+    )
     assert r.status_code == 200, r.text
     assert r.json()["operations"] == 1
     assert owners(client) == fresh_owners(client, None)
 
 
-@pytest.mark.parametrize(("policy", "kept_bounds"), [("keep_live", (1.2, 0, 2, 1)), ("keep_scenario", (1.5, 0, 2, 1))])
+@pytest.mark.parametrize(
+    ("policy", "kept_bounds"), [("keep_live", (1.2, 0, 2, 1)), ("keep_scenario", (1.5, 0, 2, 1))]
+)
 def test_rebase_with_a_conflict_refuses_then_keeps_the_side_asked_for(
     client: ApiClient, policy: str, kept_bounds: tuple[float, ...]
 ) -> None:
@@ -274,7 +309,11 @@ def test_rebase_invalid_against_the_new_live_plan_is_refused_and_writes_nothing(
     sid = new_scenario(client)
     r = client.post(
         f"/scenarios/{sid}/territories",
-        json={"type": "Feature", "geometry": box(3, 0, 4, 1), "properties": {"name": "C", "code": "X"}},
+        json={
+            "type": "Feature",
+            "geometry": box(3, 0, 4, 1),
+            "properties": {"name": "C", "code": "X"},
+        },
     )
     assert r.status_code == 201
     create(client, "Live X", box(7, 0, 8, 1), code="X")  # the live plan takes the code
@@ -284,7 +323,10 @@ def test_rebase_invalid_against_the_new_live_plan_is_refused_and_writes_nothing(
     assert r.json()["type"].endswith("/change-set-refused")
     assert "X" in json.dumps(r.json()["errors"])
     after = client.get(f"/scenarios/{sid}").json()
-    assert (after["base_revision"], after["version"]) == (before["base_revision"], before["version"])
+    assert (after["base_revision"], after["version"]) == (
+        before["base_revision"],
+        before["version"],
+    )
 
 
 def test_rights_reps_see_no_scenario_and_managers_only_their_region(client: ApiClient) -> None:
@@ -312,7 +354,10 @@ def test_rights_reps_see_no_scenario_and_managers_only_their_region(client: ApiC
     assert [s["id"] for s in listed] == [mine]
     assert client.get(f"/scenarios/{admin_sid}", headers=regional).status_code == 404
     assert client.get(f"/scenarios/{admin_sid}/territories", headers=regional).status_code == 404
-    assert sorted(s["id"] for s in client.get("/scenarios").json()["scenarios"]) == [admin_sid, mine]
+    assert sorted(s["id"] for s in client.get("/scenarios").json()["scenarios"]) == [
+        admin_sid,
+        mine,
+    ]
     etag = client.get(f"/scenarios/{mine}/territories/{inside}", headers=regional).headers["etag"]
     ok = client.patch(
         f"/scenarios/{mine}/territories/{inside}",
@@ -334,8 +379,15 @@ def test_patch_and_delete_need_the_scenario_etag(client: ApiClient) -> None:
     plan(client)
     sid = new_scenario(client)
     assert client.patch(f"/scenarios/{sid}", json={"name": "n"}).status_code == 428
-    assert client.patch(f"/scenarios/{sid}", json={"name": "n"}, headers={"If-Match": '"7"'}).status_code == 412
-    r = client.patch(f"/scenarios/{sid}", json={"name": "n", "status": "archived"}, headers={"If-Match": '"1"'})
+    assert (
+        client.patch(
+            f"/scenarios/{sid}", json={"name": "n"}, headers={"If-Match": '"7"'}
+        ).status_code
+        == 412
+    )
+    r = client.patch(
+        f"/scenarios/{sid}", json={"name": "n", "status": "archived"}, headers={"If-Match": '"1"'}
+    )
     assert r.status_code == 200 and r.headers["etag"] == '"2"'
     assert r.json()["status"] == "archived"
     assert client.post(f"/scenarios/{sid}/territories", json={}).status_code == 409
