@@ -19,10 +19,13 @@ from geo.travel.load import estimate_travel_load
 from geo.travel.visits import TravelSettings, resolve_demand
 
 __all__ = [
+    "Figures",
     "Moved",
     "RepFigures",
     "ShapeChange",
     "books",
+    "figures",
+    "leaf_figures",
     "moved_accounts",
     "rep_figures",
     "shape_changes",
@@ -53,8 +56,17 @@ class ShapeChange:
 
 
 @dataclass(frozen=True, slots=True)
+class Figures:
+    """A book's size and value: accounts, and money per year (missing counts as 0)."""
+
+    accounts: int
+    revenue: float
+    net_profit: float
+
+
+@dataclass(frozen=True, slots=True)
 class RepFigures:
-    """One rep's book in one plan: money per year, hours per month."""
+    """One rep's book in one plan: money per year, hours per month (None: not asked)."""
 
     accounts: int
     revenue: float
@@ -132,28 +144,50 @@ def shape_changes(before: Sequence[Territory], after: Sequence[Territory]) -> li
     ]
 
 
+def figures(accounts: Sequence[Account]) -> Figures:
+    """Count, revenue and net profit of a book.
+
+    >>> figures([Account("a", annual_revenue=10.0, cost_to_serve=4.0), Account("b")])
+    Figures(accounts=2, revenue=10.0, net_profit=6.0)
+    """
+    revenue = sum(a.annual_revenue or 0.0 for a in accounts)
+    cost = sum(a.cost_to_serve or 0.0 for a in accounts)
+    return Figures(len(accounts), float(revenue), float(revenue - cost))
+
+
+def leaf_figures(
+    leaves: Sequence[Territory], accounts: Sequence[Account], assignments: Sequence[Assignment]
+) -> dict[int, Figures]:
+    """:func:`figures` of every leaf territory's accounts, in one pass over the accounts."""
+    owned: dict[int, list[Account]] = {t.id: [] for t in leaves}
+    for a, s in zip(accounts, assignments, strict=True):
+        if s.territory_id in owned:
+            owned[s.territory_id].append(a)
+    return {tid: figures(book) for tid, book in owned.items()}
+
+
 def rep_figures(
     rep: Rep,
     accounts: Sequence[Account],
     assignments: Sequence[Assignment],
-    settings: TravelSettings,
+    settings: TravelSettings | None,
     default_max_service_km: float,
 ) -> RepFigures:
-    """Accounts, revenue, net profit, travel hours, load and too-far count of one rep's book.
+    """Accounts, revenue, net profit, too-far count and (with ``settings``) travel of a book.
 
     ``accounts``/``assignments`` are the book (the accounts the plan gives
-    the rep); missing revenue or cost counts as 0.
+    the rep). Travel hours and load come from the travel model, the costly
+    part: without ``settings`` they are None.
     """
-    load = estimate_travel_load(rep, accounts, settings)
+    load = estimate_travel_load(rep, accounts, settings) if settings is not None else None
     far = flag_too_far(accounts, assignments, [rep], default_max_service_km=default_max_service_km)
-    revenue = sum(a.annual_revenue or 0.0 for a in accounts)
-    cost = sum(a.cost_to_serve or 0.0 for a in accounts)
+    book = figures(accounts)
     return RepFigures(
-        accounts=len(accounts),
-        revenue=float(revenue),
-        net_profit=float(revenue - cost),
-        workload_hours=load.total_hours,
-        load_pct=load.load_pct,
+        accounts=book.accounts,
+        revenue=book.revenue,
+        net_profit=book.net_profit,
+        workload_hours=load.total_hours if load is not None else None,
+        load_pct=load.load_pct if load is not None else None,
         too_far=len(far.too_far),
     )
 

@@ -32,7 +32,7 @@ from service.schemas.scenarios import (
 from service.storage import Tx
 from service.storage.scenario_ops import Scenario
 from service.usecases.change_sets import ChangeSetRefusedError
-from service.usecases.scenario_compare import compare_scenario, moved_csv
+from service.usecases.scenario_compare import Metric, compare_scenario, moved_csv
 from service.usecases.scenario_rebase import RebaseConflictError, rebase_scenario
 from service.usecases.scenarios import (
     ScenarioStaleError,
@@ -179,10 +179,24 @@ def compare(
     f: Annotated[
         Literal["json", "csv"] | None, Query(description="`csv`: the moved accounts as CSV.")
     ] = None,
+    travel: Annotated[
+        bool, Query(description="Add travel hours and load % (the travel model; slower).")
+    ] = False,
+    metric: Annotated[
+        Metric, Query(description="The figure whose spread across leaves is the balance index.")
+    ] = "revenue",
 ) -> Response:
     """Accounts that move, reps' and territories' figures before and after, balance, shapes."""
     other = None if with_ == "live" else int(with_)
-    found = compare_scenario(store, scenario_id, other, principal=principal, settings=settings)
+    found = compare_scenario(
+        store,
+        scenario_id,
+        other,
+        principal=principal,
+        settings=settings,
+        travel=travel,
+        metric=metric,
+    )
     if f == "csv" or (f is None and CSV in request.headers.get("accept", "")):
         name = f"scenario-{scenario_id}-moved-accounts.csv"
         return Response(

@@ -97,7 +97,7 @@ class BeforeAfter(BaseModel):
 
 
 class RepCompareOut(BaseModel):
-    """One rep's book before and after."""
+    """One rep's book before and after; hours and load only with ``travel=true``."""
 
     rep_id: int
     name: str
@@ -123,6 +123,14 @@ class TerritoryCompareOut(BaseModel):
     removed_km2: float
 
 
+class BalanceCompare(BaseModel):
+    """Coefficient of variation of ``metric`` across leaf territories, before and after."""
+
+    metric: Literal["accounts", "revenue", "net_profit", "workload_hours"]
+    before: float | None
+    after: float | None
+
+
 class CompareOut(BaseModel):
     """What the scenario changes against the live plan or another scenario."""
 
@@ -133,9 +141,7 @@ class CompareOut(BaseModel):
     moved_revenue: float
     reps: list[RepCompareOut]
     territories: list[TerritoryCompareOut]
-    balance: BeforeAfter = Field(
-        description="Coefficient of variation of workload hours across leaf territories."
-    )
+    balance: BalanceCompare
     unassigned: BeforeAfter
 
 

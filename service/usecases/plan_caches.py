@@ -21,8 +21,7 @@ from geo.assign.assignment import assign_accounts
 from geo.assign.index import TerritoryIndex
 from geo.model import Territory
 from service.storage import Store, Tx
-from service.storage.account_ops import AccountFilter
-from service.usecases.snapshot import Snapshot
+from service.usecases.snapshot import Snapshot, SnapshotCache
 
 # Scenarios kept per worker; a manager comparing a few drafts stays in cache.
 MAX_PLANS = 8
@@ -70,14 +69,15 @@ class PlanCaches:
         revision = tx.revision()
         if entry.snapshot is not None and entry.snapshot_revision == revision:
             return entry.snapshot
-        stored = tx.find_accounts(AccountFilter())
-        accounts = tuple(s.account for s in stored)
+        # Accounts and reps are the live plan's: its cached snapshot has them
+        # read already (the slow part), only the owners are the scenario's.
+        shared = SnapshotCache.of(tx).get(tx.within(None))
         snap = Snapshot(
             territories=entry.territories,
-            reps=tuple(tx.find_reps()),
-            accounts=accounts,
-            assignments=tuple(assign_accounts(accounts, entry.index)),
-            revision=revision,
+            reps=shared.reps,
+            accounts=shared.accounts,
+            assignments=tuple(assign_accounts(shared.accounts, entry.index)),
+            revision=shared.revision,
         )
         self._store(tx, _Entry(entry.stamp, entry.index, entry.territories, snap, revision))
         return snap

@@ -5,6 +5,9 @@ the live plan's stored assignment, a scenario's computed one); the figures
 come from ``geo.plan.compare`` and ``geo.plan.balance``. Only the reps whose
 book changes are listed (every other rep's figures are equal on both
 sides), and only the leaf territories whose figures or shape change.
+Travel hours and load are asked for (``travel``): the travel model plans
+each book's month, seconds per rep on a cold cache, where every other
+figure here is a sum.
 """
 
 from __future__ import annotations
@@ -12,11 +15,21 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
+
+import numpy as np
 
 from geo.model import Assignment
-from geo.plan.balance import BalanceReport, BalanceRow, score_territories
-from geo.plan.compare import Moved, books, moved_accounts, rep_figures, shape_changes
+from geo.plan.balance import score_territories, summarise
+from geo.plan.compare import (
+    Figures,
+    Moved,
+    books,
+    leaf_figures,
+    moved_accounts,
+    rep_figures,
+    shape_changes,
+)
 from service.auth import Principal
 from service.settings import Settings
 from service.storage import Store
@@ -24,6 +37,8 @@ from service.travel_config import travel_settings
 from service.usecases.scenarios import open_scenario
 from service.usecases.snapshot import Snapshot, load_snapshot
 
+Metric = Literal["accounts", "revenue", "net_profit", "workload_hours"]
+_REP_FIGURES = ("accounts", "revenue", "net_profit", "workload_hours", "load_pct", "too_far")
 MOVED_CSV_COLUMNS = (
     "id",
     "name",
@@ -51,8 +66,16 @@ def compare_scenario(
     *,
     principal: Principal,
     settings: Settings,
+    travel: bool = False,
+    metric: Metric = "revenue",
 ) -> Comparison:
-    """The scenario (after) against ``other`` (before; None: the live plan)."""
+    """The scenario (after) against ``other`` (before; None: the live plan).
+
+    ``travel`` adds the travel model's hours and load for the reps and
+    territories listed (the costly part, memoised per book); the balance
+    index is the coefficient of variation of ``metric`` across leaf
+    territories (``workload_hours`` needs the travel model for every leaf).
+    """
     with store.read() as tx:
         open_scenario(tx, scenario_id, principal)
         if other is not None:
@@ -67,8 +90,8 @@ def compare_scenario(
         "moved_accounts": [_moved_json(m) for m in moved],
         "moved_count": len(moved),
         "moved_revenue": round(sum(m.annual_revenue or 0.0 for m in moved), 2),
-        "reps": _reps(before, after, moved, settings),
-        **_territories_and_balance(before, after, settings),
+        "reps": _reps(before, after, moved, settings, travel=travel),
+        **_territories_and_balance(before, after, settings, travel=travel, metric=metric),
         "unassigned": {"before": _unassigned(before), "after": _unassigned(after)},
     }
     return Comparison(body, moved)
@@ -99,65 +122,71 @@ def _moved_json(m: Moved) -> dict[str, Any]:
 
 
 def _reps(
-    before: Snapshot, after: Snapshot, moved: list[Moved], settings: Settings
+    before: Snapshot, after: Snapshot, moved: list[Moved], settings: Settings, *, travel: bool
 ) -> list[dict[str, Any]]:
     changed = {r for m in moved for r in (m.from_rep_id, m.to_rep_id) if r is not None}
     reps = {r.id: r for r in after.reps if r.id in changed}
     was = books(before.accounts, before.assignments, reps)
     now = books(after.accounts, after.assignments, reps)
-    model = travel_settings(settings)
+    model = travel_settings(settings) if travel else None
     out = []
     for rep_id, rep in sorted(reps.items()):
         a = rep_figures(rep, *was[rep_id], model, settings.default_max_service_km)
         b = rep_figures(rep, *now[rep_id], model, settings.default_max_service_km)
-        out.append(
-            {
-                "rep_id": rep_id,
-                "name": rep.name,
-                **{
-                    k: _pair(getattr(a, k), getattr(b, k))
-                    for k in ("accounts", "revenue", "net_profit", "workload_hours")
-                },
-                "load_pct": _pair(a.load_pct, b.load_pct),
-                "too_far": _pair(a.too_far, b.too_far),
-            }
-        )
+        pairs = {k: _pair(getattr(a, k), getattr(b, k)) for k in _REP_FIGURES}
+        out.append({"rep_id": rep_id, "name": rep.name, **pairs})
     return out
 
 
 def _territories_and_balance(
-    before: Snapshot, after: Snapshot, settings: Settings
+    before: Snapshot, after: Snapshot, settings: Settings, *, travel: bool, metric: Metric
 ) -> dict[str, Any]:
-    was, now = _balance(before, settings), _balance(after, settings)
-    rows_was = {r.territory_id: r for r in was.rows}
-    rows_now = {r.territory_id: r for r in now.rows}
+    was = leaf_figures(before.leaves, before.accounts, before.assignments)
+    now = leaf_figures(after.leaves, after.accounts, after.assignments)
     shapes = {c.territory_id: c for c in shape_changes(before.leaves, after.leaves)}
+    listed = sorted(
+        tid
+        for tid in set(was) | set(now)
+        if tid in shapes or tid not in was or tid not in now or was[tid] != now[tid]
+    )
+    hours_was = hours_now = None
+    if travel or metric == "workload_hours":
+        hours_was, hours_now = _workloads(before, settings), _workloads(after, settings)
+    names = {t.id: t.name for t in (*before.leaves, *after.leaves)}
     out = []
-    for tid in sorted(set(rows_was) | set(rows_now)):
-        a, b, shape = rows_was.get(tid), rows_now.get(tid), shapes.get(tid)
-        if shape is None and a is not None and b is not None and _figures(a) == _figures(b):
-            continue
-        status = "added" if a is None else "removed" if b is None else "changed"
-        named = b if b is not None else a
-        assert named is not None
+    for tid in listed:
+        a, b, shape = was.get(tid), now.get(tid), shapes.get(tid)
         out.append(
             {
                 "territory_id": tid,
-                "name": named.name,
-                "status": status,
+                "name": names[tid],
+                "status": "added" if a is None else "removed" if b is None else "changed",
                 "accounts": _pair(_get(a, "accounts"), _get(b, "accounts")),
-                "revenue": _pair(_get(a, "annual_revenue"), _get(b, "annual_revenue")),
+                "revenue": _pair(_get(a, "revenue"), _get(b, "revenue")),
                 "net_profit": _pair(_get(a, "net_profit"), _get(b, "net_profit")),
-                "workload_hours": _pair(_get(a, "workload_hours"), _get(b, "workload_hours")),
+                "workload_hours": _pair(
+                    hours_was.get(tid) if hours_was else None,
+                    hours_now.get(tid) if hours_now else None,
+                ),
                 "added_km2": shape.added_km2 if shape is not None else 0.0,
                 "removed_km2": shape.removed_km2 if shape is not None else 0.0,
             }
         )
-    return {"territories": out, "balance": _pair(was.cv, now.cv)}
+    if metric == "workload_hours":
+        assert hours_was is not None and hours_now is not None
+        values = list(hours_was.values()), list(hours_now.values())
+    else:
+        values = (
+            [_value(f, metric) for f in was.values()],
+            [_value(f, metric) for f in now.values()],
+        )
+    balance = {"metric": metric, **_pair(_cv(values[0]), _cv(values[1]))}
+    return {"territories": out, "balance": balance}
 
 
-def _balance(snap: Snapshot, settings: Settings) -> BalanceReport:
-    return score_territories(
+def _workloads(snap: Snapshot, settings: Settings) -> dict[int, float]:
+    """Each leaf's workload hours from the balance view's travel model (memoised per book)."""
+    report = score_territories(
         snap.territories,
         snap.accounts,
         snap.assignments,
@@ -165,13 +194,18 @@ def _balance(snap: Snapshot, settings: Settings) -> BalanceReport:
         metric="workload_hours",
         settings=travel_settings(settings),
     )
+    return {r.territory_id: r.workload_hours for r in report.rows}
 
 
-def _figures(row: BalanceRow) -> tuple[object, ...]:
-    return (row.accounts, row.annual_revenue, row.net_profit, row.workload_hours, row.rep_id)
+def _value(f: Figures, metric: Metric) -> float:
+    return float(f.accounts if metric == "accounts" else getattr(f, metric))
 
 
-def _get(row: BalanceRow | None, name: str) -> float | None:
+def _cv(values: list[float]) -> float | None:
+    return summarise(np.array(values, dtype=float))[1] if values else None
+
+
+def _get(row: Figures | None, name: str) -> float | None:
     return None if row is None else float(getattr(row, name))
 
 

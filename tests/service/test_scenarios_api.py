@@ -161,7 +161,7 @@ def test_compare_lists_moved_accounts_reps_territories_balance_and_csv(client: A
     sid = new_scenario(client)
     reshape(client, f"/scenarios/{sid}", p["b"], box(1.5, 0, 2, 1))
     reshape(client, f"/scenarios/{sid}", p["a"], box(0, 0, 1.5, 1))
-    body = client.get(f"/scenarios/{sid}/compare").json()
+    body = client.get(f"/scenarios/{sid}/compare", params={"metric": "accounts"}).json()
     moved = body["moved_accounts"]
     assert [m["id"] for m in moved] == ["x10", "x11", "x12", "x13", "x14"]
     assert {
@@ -172,12 +172,16 @@ def test_compare_lists_moved_accounts_reps_territories_balance_and_csv(client: A
     reps = {r["rep_id"]: r for r in body["reps"]}
     assert reps[p["ann"]]["accounts"] == {"before": 10, "after": 15}
     assert reps[p["bob"]]["revenue"] == {"before": 14500, "after": 8500}
-    assert reps[p["ann"]]["load_pct"]["after"] > reps[p["ann"]]["load_pct"]["before"]
+    assert reps[p["ann"]]["load_pct"] == {"before": None, "after": None}
+    with_travel = client.get(f"/scenarios/{sid}/compare", params={"travel": "true"}).json()
+    load = {r["rep_id"]: r["load_pct"] for r in with_travel["reps"]}
+    assert load[p["ann"]]["after"] > load[p["ann"]]["before"]
+    assert with_travel["territories"][0]["workload_hours"]["after"] is not None
     terr = {t["territory_id"]: t for t in body["territories"]}
     # 0.5 degree of longitude by 1 of latitude at the equator: about 6,150 km2.
     assert terr[p["a"]]["added_km2"] == pytest.approx(6154, rel=0.01)
     assert terr[p["b"]]["removed_km2"] == terr[p["a"]]["added_km2"]
-    assert body["balance"]["before"] == 0.0 and body["balance"]["after"] > 0.3
+    assert body["balance"] == {"metric": "accounts", "before": 0.0, "after": 0.5}
     rows = list(csv.DictReader(io.StringIO(client.get(f"/scenarios/{sid}/compare?f=csv").text)))
     assert [r["id"] for r in rows] == [m["id"] for m in moved]
     by_accept = client.get(f"/scenarios/{sid}/compare", headers={"Accept": "text/csv"})
