@@ -211,9 +211,14 @@ def remove_territory(
 def territory_history(
     territory_id: TerritoryId, store: StoreDep, principal: Annotated[Principal, allow(*STAFF)]
 ) -> dict[str, Any]:
-    """Every accepted version of the territory, oldest first, with who and when."""
+    """Every accepted version of the territory, oldest first, with who, when and which change set.
+
+    `change_set_kind` names what wrote it: `changes`, `split`, `merge`,
+    `revert`, ..., or `scenario:<id>` when a scenario was applied.
+    """
     with store.read() as tx:
         versions = tx.territory_history(territory_id)
+        kinds = tx.change_set_kinds([v.change_set_id for v in versions if v.change_set_id])
     return {
         "territory_id": territory_id,
         "versions": [
@@ -223,6 +228,7 @@ def territory_history(
                 "updated_at": iso(v.territory.updated_at),
                 "updated_by": v.territory.updated_by,
                 "change_set_id": v.change_set_id,
+                "change_set_kind": kinds.get(v.change_set_id) if v.change_set_id else None,
                 "feature": territory_feature(v.territory),
             }
             for v in versions

@@ -48,6 +48,14 @@ class ChangeSetOps(TerritoryOps):
         m = row._mapping
         return ChangeSetRecord(m["id"], m["actor"], m["created_at"], m["kind"], m["reverted_by"])
 
+    def change_set_kinds(self, ids: list[int]) -> dict[int, str]:
+        """The kind of each change set among ``ids`` (``scenario:<id>`` for an applied scenario)."""
+        cs = self.plan_table("change_sets")
+        if not ids:
+            return {}
+        q = select(cs.c.id, cs.c.kind).where(cs.c.id.in_(sorted(set(ids))), *self.in_plan(cs))
+        return {int(i): str(k) for i, k in self.conn.execute(q)}
+
     def change_set_versions(self, change_set_id: int) -> list[TerritoryVersion]:
         """The territory versions the change set wrote, by territory id."""
         tv = self.plan_table("territory_versions")

@@ -219,6 +219,7 @@ def test_apply_writes_one_live_change_set_that_revert_undoes(client: ApiClient) 
     for tid in (p["a"], p["b"], c):
         versions = client.get(f"/territories/{tid}/history").json()["versions"]
         assert versions[-1]["change_set_id"] == cs
+        assert versions[-1]["change_set_kind"] == f"scenario:{sid}"
     assert client.get(f"/scenarios/{sid}").json()["status"] == "applied"
     audit = client.get("/audit").json()
     entries = audit["entries"] if isinstance(audit, dict) else audit
