@@ -19,6 +19,8 @@ from service.routers import (
     plan_revision,
     reports,
     reps,
+    scenario_plan,
+    scenarios,
     schedules,
     seasonality,
     session,
@@ -48,4 +50,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     pages.router,
     session.router,
     jobs.router,
+    scenarios.router,
+    scenario_plan.nested_router(),
 )

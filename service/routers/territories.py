@@ -24,7 +24,7 @@ from service.usecases.territory_writes import clean_geometry, fields_from_proper
 from service.views.serialize import iso, territory_feature
 from service.views.territory_flags import territory_flags
 from service.web.deps import BBoxQuery, IdQuery, SettingsDep, StoreDep, TerritoryId, parse_bbox
-from service.web.http import GeoJSONResponse, etag_for
+from service.web.http import GeoJSONResponse, etag_for, require_if_match
 from service.web.paging import IntPage, page_of
 from service.web.problems import HTTPProblem
 
@@ -150,7 +150,7 @@ def replace_territory(
     on_overlap: OnOverlap = "warn",
 ) -> JSONResponse:
     """Replace a territory; needs `If-Match` with the current ETag (412 when stale, 428 when absent)."""
-    expected = _require_if_match(if_match)
+    expected = require_if_match(if_match)
     fields = fields_from_properties(body.properties.model_dump(), partial=False)
     op = Operation("replace", territory_id, expected, fields, body.geometry)
     return _write(request, store, principal, op, on_overlap, repair)
@@ -174,7 +174,7 @@ def update_territory(
     on_overlap: OnOverlap = "warn",
 ) -> JSONResponse:
     """Change some properties and/or the geometry; needs `If-Match`."""
-    expected = _require_if_match(if_match)
+    expected = require_if_match(if_match)
     changed = body.properties.model_dump(exclude_unset=True) if body.properties else {}
     fields = fields_from_properties(changed, partial=True)
     if "geometry" in body.model_fields_set and body.geometry is None:
@@ -195,7 +195,7 @@ def remove_territory(
     if_match: IfMatch = None,
 ) -> Response:
     """Delete a territory (history is kept); needs `If-Match`."""
-    expected = _require_if_match(if_match)
+    expected = require_if_match(if_match)
     op = Operation("delete", territory_id, expected)
     with store.write() as tx:
         apply_single(tx, op, principal=principal, settings=settings)
@@ -211,9 +211,14 @@ def remove_territory(
 def territory_history(
     territory_id: TerritoryId, store: StoreDep, principal: Annotated[Principal, allow(*STAFF)]
 ) -> dict[str, Any]:
-    """Every accepted version of the territory, oldest first, with who and when."""
+    """Every accepted version of the territory, oldest first, with who, when and which change set.
+
+    `change_set_kind` names what wrote it: `changes`, `split`, `merge`,
+    `revert`, ..., or `scenario:<id>` when a scenario was applied.
+    """
     with store.read() as tx:
         versions = tx.territory_history(territory_id)
+        kinds = tx.change_set_kinds([v.change_set_id for v in versions if v.change_set_id])
     return {
         "territory_id": territory_id,
         "versions": [
@@ -223,6 +228,7 @@ def territory_history(
                 "updated_at": iso(v.territory.updated_at),
                 "updated_by": v.territory.updated_by,
                 "change_set_id": v.change_set_id,
+                "change_set_kind": kinds.get(v.change_set_id) if v.change_set_id else None,
                 "feature": territory_feature(v.territory),
             }
             for v in versions
@@ -248,7 +254,7 @@ def restore_territory(
     if_match: IfMatch = None,
 ) -> JSONResponse:
     """Make an old version current again, as a new version; needs `If-Match`."""
-    expected = _require_if_match(if_match)
+    expected = require_if_match(if_match)
     with store.write() as tx:
         old = tx.territory_version(territory_id, version)
         if old.op == "delete":
@@ -279,32 +285,24 @@ def _write(
     return _written(request, result, status=status)
 
 
-def _require_if_match(value: str | None) -> int | None:
-    from service.web.http import parse_if_match
-
-    if value is None:
-        raise HTTPProblem(
-            428,
-            "precondition-required",
-            "Precondition required",
-            'Send If-Match with the ETag you last read (e.g. If-Match: "3") so that no one\'s change is overwritten.',
-        )
-    try:
-        parsed = parse_if_match(value)
-    except ValueError as exc:
-        raise HTTPProblem(400, "bad-if-match", "Bad If-Match", str(exc)) from exc
-    return None if parsed == "*" else parsed  # type: ignore[return-value]
-
-
 def _written(request: Request, result: OpResult, *, status: int = 200) -> JSONResponse:
     t = result.territory
     assert t is not None
     body = territory_feature(t, repairs=list(result.repairs), warnings=list(result.warnings))
     headers = {
         "ETag": etag_for(t.version),
-        "Location": str(request.url_for("get_territory", territory_id=t.id)),
+        "Location": _location(request, t.id),
     }
     return JSONResponse(body, status_code=status, media_type=GEOJSON, headers=headers)
+
+
+def _location(request: Request, territory_id: int) -> str:
+    """The territory's URL, inside the scenario the request works in, if any."""
+    plan = request.path_params.get("scenario_id")
+    if plan is None:
+        return str(request.url_for("get_territory", territory_id=territory_id))
+    url = request.url_for("scenario_get_territory", scenario_id=plan, territory_id=territory_id)
+    return str(url)
 
 
 def _visible(principal: Principal, rep_ids: tuple[int, ...]) -> bool:

@@ -126,6 +126,9 @@ class TerritoryVersionOut(BaseModel):
     updated_at: datetime | None
     updated_by: str | None
     change_set_id: int | None
+    change_set_kind: str | None = Field(
+        None, description="What wrote the version; `scenario:<id>` for an applied scenario."
+    )
     feature: TerritoryFeature
 
 

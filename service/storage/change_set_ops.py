@@ -40,30 +40,41 @@ class ChangeSetOps(TerritoryOps):
 
     def get_change_set(self, change_set_id: int) -> ChangeSetRecord:
         """One change set."""
-        cs = self.t["change_sets"]
-        row = self.conn.execute(select(cs).where(cs.c.id == change_set_id)).first()
+        cs = self.plan_table("change_sets")
+        q = select(cs).where(cs.c.id == change_set_id, *self.in_plan(cs))
+        row = self.conn.execute(q).first()
         if row is None:
             raise NotFoundError(f"Change set {change_set_id} does not exist.")
         m = row._mapping
         return ChangeSetRecord(m["id"], m["actor"], m["created_at"], m["kind"], m["reverted_by"])
 
+    def change_set_kinds(self, ids: list[int]) -> dict[int, str]:
+        """The kind of each change set among ``ids`` (``scenario:<id>`` for an applied scenario)."""
+        cs = self.plan_table("change_sets")
+        if not ids:
+            return {}
+        q = select(cs.c.id, cs.c.kind).where(cs.c.id.in_(sorted(set(ids))), *self.in_plan(cs))
+        return {int(i): str(k) for i, k in self.conn.execute(q)}
+
     def change_set_versions(self, change_set_id: int) -> list[TerritoryVersion]:
         """The territory versions the change set wrote, by territory id."""
-        tv = self.t["territory_versions"]
+        tv = self.plan_table("territory_versions")
         q = (
             select(tv)
-            .where(tv.c.change_set_id == change_set_id)
+            .where(tv.c.change_set_id == change_set_id, *self.in_plan(tv))
             .order_by(tv.c.territory_id, tv.c.version)
         )
         return [_version_from_row(r) for r in self.conn.execute(q)]
 
     def mark_reverted(self, change_set_id: int, by: int) -> None:
         """Record that change set ``by`` undid ``change_set_id``."""
-        cs = self.t["change_sets"]
-        self.conn.execute(update(cs).where(cs.c.id == change_set_id).values(reverted_by=by))
+        cs = self.plan_table("change_sets")
+        self.conn.execute(
+            update(cs).where(cs.c.id == change_set_id, *self.in_plan(cs)).values(reverted_by=by)
+        )
 
     def plan_revision(self) -> PlanRevision:
-        """The latest change set; it moves on every territory write and on nothing else."""
+        """The live plan's latest change set; it moves on every live territory write only."""
         cs, tt = self.t["change_sets"], self.t["territories"]
         row = self.conn.execute(select(cs).order_by(cs.c.id.desc()).limit(1)).first()
         count = int(self.conn.execute(select(func.count()).select_from(tt)).scalar_one())

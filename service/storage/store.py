@@ -21,18 +21,29 @@ from service.storage.errors import translate_db_errors
 from service.storage.job_ops import JobOps
 from service.storage.plan_ops import PlanOps
 from service.storage.rep_ops import RepOps
+from service.storage.scenario_ops import ScenarioOps
 from service.storage.schedule_ops import ScheduleOps
 
 
-class Tx(ChangeSetOps, RepOps, AccountOps, AdminOps, PlanOps, ScheduleOps, JobOps):
+class Tx(ChangeSetOps, RepOps, AccountOps, AdminOps, PlanOps, ScheduleOps, JobOps, ScenarioOps):
     """Operations on one open transaction."""
 
 
 class Store:
-    """Entry point to the database; cheap to share between threads."""
+    """Entry point to the database; cheap to share between threads.
 
-    def __init__(self, backend: Backend) -> None:
+    ``plan_id`` names the territory tree its transactions work on: ``None``
+    for the live plan, a scenario's id for that scenario (see
+    :meth:`in_plan`).
+    """
+
+    def __init__(self, backend: Backend, plan_id: int | None = None) -> None:
         self.backend = backend
+        self.plan_id = plan_id
+
+    def in_plan(self, plan_id: int | None) -> Store:
+        """The same database, with territory operations inside ``plan_id`` (None: live)."""
+        return self if plan_id == self.plan_id else Store(self.backend, plan_id)
 
     @classmethod
     def open(cls, database_url: str) -> Store:
@@ -63,10 +74,10 @@ class Store:
         with translate_db_errors():
             if conn is None:
                 with self.backend.engine.connect() as own:
-                    yield from _write_on(own, self.backend)
+                    yield from _write_on(own, self.backend, self.plan_id)
             else:
                 try:
-                    yield from _write_on(conn, self.backend)
+                    yield from _write_on(conn, self.backend, self.plan_id)
                 finally:
                     conn.execution_options(write=False)
 
@@ -82,7 +93,7 @@ class Store:
         with translate_db_errors():
             conn = self.backend.engine.connect()
             with conn, conn.begin():
-                yield Tx(conn, self.backend, write=False)
+                yield Tx(conn, self.backend, write=False, plan_id=self.plan_id)
 
     def revision(self) -> int:
         """The current revision counter."""
@@ -104,9 +115,9 @@ class Store:
 WRITERS_LOCK_KEY = 727_402
 
 
-def _write_on(conn: Connection, backend: Backend) -> Iterator[Tx]:
+def _write_on(conn: Connection, backend: Backend, plan_id: int | None) -> Iterator[Tx]:
     conn.execution_options(write=True)
     with conn.begin():
         if backend.name == "postgis":
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": WRITERS_LOCK_KEY})
-        yield Tx(conn, backend, write=True)
+        yield Tx(conn, backend, write=True, plan_id=plan_id)

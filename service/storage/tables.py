@@ -30,6 +30,7 @@ from sqlalchemy.types import TypeEngine, UserDefinedType
 
 from service.storage.job_tables import build_job_table
 from service.storage.plan_tables import build_plan_tables
+from service.storage.scenario_tables import build_scenario_tables
 from service.storage.schedule_tables import build_schedule_tables as schedule_tables
 
 
@@ -70,6 +71,25 @@ def build_change_sets_table(metadata: MetaData) -> Table:
     )
 
 
+def territory_columns(geometry: TypeEngine[Any]) -> list[Column[Any]]:
+    """The editable columns of a territory row (live, versions and scenario copies alike)."""
+    return [
+        Column("name", String(200), nullable=False),
+        Column("code", String(100)),
+        Column("parent_id", Integer),
+        Column("rep_ids", JSON, nullable=False),
+        Column("rules", JSON, nullable=False),
+        Column("color", String(32)),
+        Column("geometry", geometry, nullable=False),
+        Column("minx", Float, nullable=False),
+        Column("miny", Float, nullable=False),
+        Column("maxx", Float, nullable=False),
+        Column("maxy", Float, nullable=False),
+        Column("updated_at", DateTime(timezone=True), nullable=False),
+        Column("updated_by", String(200)),
+    ]
+
+
 def build_tables(metadata: MetaData, *, postgis: bool) -> dict[str, Table]:
     """Declare every table on ``metadata`` for one backend."""
 
@@ -84,21 +104,7 @@ def build_tables(metadata: MetaData, *, postgis: bool) -> dict[str, Table]:
     )
 
     def territory_cols() -> list[Column[Any]]:
-        return [
-            Column("name", String(200), nullable=False),
-            Column("code", String(100)),
-            Column("parent_id", Integer),
-            Column("rep_ids", JSON, nullable=False),
-            Column("rules", JSON, nullable=False),
-            Column("color", String(32)),
-            Column("geometry", geometry("MultiPolygon"), nullable=False),
-            Column("minx", Float, nullable=False),
-            Column("miny", Float, nullable=False),
-            Column("maxx", Float, nullable=False),
-            Column("maxy", Float, nullable=False),
-            Column("updated_at", DateTime(timezone=True), nullable=False),
-            Column("updated_by", String(200)),
-        ]
+        return territory_columns(geometry("MultiPolygon"))
 
     territories = Table(
         "territories",
@@ -229,6 +235,7 @@ def build_tables(metadata: MetaData, *, postgis: bool) -> dict[str, Table]:
     jobs = build_job_table(metadata)
     return (
         build_plan_tables(metadata, postgis=postgis)
+        | build_scenario_tables(metadata, territory_cols, postgis=postgis)
         | schedule_tables(metadata, postgis=postgis)
         | {
             t.name: t

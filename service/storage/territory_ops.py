@@ -9,7 +9,20 @@ from datetime import datetime
 from typing import Any
 
 import shapely
-from sqlalchemy import Row, delete, insert, select, update
+from sqlalchemy import (
+    Column,
+    Integer,
+    MetaData,
+    Row,
+    String,
+    Table,
+    delete,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 
 from geo.model import BBox, Rules, Territory
 from service.storage.errors import ConflictError, NotFoundError, PreconditionFailedError
@@ -75,17 +88,35 @@ class TerritoryOps(TxBase):
         if self.change_set_id is None:
             self.change_set_id = int(
                 self.conn.execute(
-                    insert(self.t["change_sets"])
-                    .values(actor=actor, created_at=self.now, kind=kind)
-                    .returning(self.t["change_sets"].c.id)
+                    insert(self.plan_table("change_sets"))
+                    .values(actor=actor, created_at=self.now, kind=kind, **self.plan_key())
+                    .returning(self.plan_table("change_sets").c.id)
                 ).scalar_one()
             )
         return self.change_set_id
 
+    def allocate_territory_id(self) -> int:
+        """A new territory id from the live plan's sequence (never used, never reused)."""
+        if self.backend.name == "postgis":
+            q = text("SELECT nextval(pg_get_serial_sequence('territories', 'id'))")
+            return int(self.conn.execute(q).scalar_one())
+        seq = _sqlite_sequence()
+        found = self.conn.execute(select(seq.c.seq).where(seq.c.name == "territories")).scalar()
+        if found is None:
+            top = self.conn.execute(select(func.max(self.t["territories"].c.id))).scalar()
+            new_id = int(top or 0) + 1
+            self.conn.execute(insert(seq).values(name="territories", seq=new_id))
+        else:
+            new_id = int(found) + 1
+            self.conn.execute(update(seq).where(seq.c.name == "territories").values(seq=new_id))
+        return new_id
+
     def get_territory(self, territory_id: int) -> Territory:
         """The current version of one territory."""
-        tt = self.t["territories"]
-        row = self.conn.execute(select(tt).where(tt.c.id == territory_id)).first()
+        tt = self.plan_table("territories")
+        row = self.conn.execute(
+            select(tt).where(tt.c.id == territory_id, *self.in_plan(tt))
+        ).first()
         if row is None:
             raise NotFoundError(f"Territory {territory_id} does not exist.")
         return _territory_from_row(row)
@@ -100,8 +131,8 @@ class TerritoryOps(TxBase):
         limit: int | None = None,
     ) -> list[Territory]:
         """Territories by id, pre-filtered by bbox in SQL (callers refine exactly)."""
-        tt = self.t["territories"]
-        q = select(tt).where(tt.c.id > after_id).order_by(tt.c.id)
+        tt = self.plan_table("territories")
+        q = select(tt).where(tt.c.id > after_id, *self.in_plan(tt)).order_by(tt.c.id)
         if bbox is not None:
             q = q.where(self.backend.bbox_filter(tt, bbox))
         if code is not None:
@@ -112,23 +143,34 @@ class TerritoryOps(TxBase):
             q = q.limit(limit)
         return [_territory_from_row(r) for r in self.conn.execute(q)]
 
+    def count_territories(self) -> int:
+        """How many territories the plan holds."""
+        tt = self.plan_table("territories")
+        q = select(func.count()).select_from(tt).where(*self.in_plan(tt))
+        return int(self.conn.execute(q).scalar_one())
+
     def territories_by_id(self, ids: Sequence[int]) -> dict[int, Territory]:
         """The territories among ``ids`` that exist, in one query."""
-        tt = self.t["territories"]
+        tt = self.plan_table("territories")
         if not ids:
             return {}
-        q = select(tt).where(tt.c.id.in_(sorted(set(ids))))
+        q = select(tt).where(tt.c.id.in_(sorted(set(ids))), *self.in_plan(tt))
         return {t.id: t for t in map(_territory_from_row, self.conn.execute(q))}
 
     def territory_parents(self) -> dict[int, int | None]:
         """Every territory's parent id, without geometry (cheap: two integer columns)."""
-        tt = self.t["territories"]
-        return {int(i): p for i, p in self.conn.execute(select(tt.c.id, tt.c.parent_id))}
+        tt = self.plan_table("territories")
+        q = select(tt.c.id, tt.c.parent_id).where(*self.in_plan(tt))
+        return {int(i): p for i, p in self.conn.execute(q)}
 
     def child_ids(self, territory_id: int) -> list[int]:
         """Ids of the territories whose parent is ``territory_id``."""
-        tt = self.t["territories"]
-        q = select(tt.c.id).where(tt.c.parent_id == territory_id).order_by(tt.c.id)
+        tt = self.plan_table("territories")
+        q = (
+            select(tt.c.id)
+            .where(tt.c.parent_id == territory_id, *self.in_plan(tt))
+            .order_by(tt.c.id)
+        )
         return [int(r[0]) for r in self.conn.execute(q)]
 
     def insert_territory(
@@ -138,19 +180,27 @@ class TerritoryOps(TxBase):
         actor: str | None,
         territory_id: int | None = None,
         version: int = 1,
+        op: str | None = None,
     ) -> Territory:
-        """Create a territory at version 1, or re-create a deleted one under its old id."""
+        """Create a territory at version 1, or re-create a deleted one under its old id.
+
+        A territory created inside a scenario takes its id from the live
+        plan's own sequence, so that it keeps that id when the scenario is
+        applied and no live territory ever gets it meanwhile.
+        """
         self._check_code_free(draft.code, None)
         values = _row_values(draft, self.now, actor)
+        if territory_id is None and self.plan_id is not None:
+            territory_id, op = self.allocate_territory_id(), op or "create"
         if territory_id is not None:
             values["id"] = territory_id
         new_id = self.conn.execute(
-            insert(self.t["territories"])
-            .values(version=version, **values)
-            .returning(self.t["territories"].c.id)
+            insert(self.plan_table("territories"))
+            .values(version=version, **values, **self.plan_key())
+            .returning(self.plan_table("territories").c.id)
         ).scalar_one()
         values.pop("id", None)
-        op = "create" if territory_id is None else "restore"
+        op = op or ("create" if territory_id is None else "restore")
         self._record_version(int(new_id), version, op, values)
         self.bump_revision()
         return self.get_territory(int(new_id))
@@ -169,13 +219,13 @@ class TerritoryOps(TxBase):
         check_version(current, expected_version)
         self._check_code_free(draft.code, territory_id)
         values = _row_values(draft, self.now, actor)
-        tt = self.t["territories"]
+        tt = self.plan_table("territories")
         new_version = current.version + 1
         # The version in the WHERE clause makes the check-and-write atomic on
         # PostgreSQL even between two workers that both read the old version.
         result = self.conn.execute(
             update(tt)
-            .where(tt.c.id == territory_id, tt.c.version == current.version)
+            .where(tt.c.id == territory_id, tt.c.version == current.version, *self.in_plan(tt))
             .values(version=new_version, **values)
         )
         if result.rowcount != 1:
@@ -195,9 +245,11 @@ class TerritoryOps(TxBase):
             raise ConflictError(
                 f"Territory {territory_id} has child territories; move or delete them first."
             )
-        tt = self.t["territories"]
+        tt = self.plan_table("territories")
         result = self.conn.execute(
-            delete(tt).where(tt.c.id == territory_id, tt.c.version == current.version)
+            delete(tt).where(
+                tt.c.id == territory_id, tt.c.version == current.version, *self.in_plan(tt)
+            )
         )
         if result.rowcount != 1:
             check_version(self.get_territory(territory_id), current.version)
@@ -209,8 +261,12 @@ class TerritoryOps(TxBase):
 
     def territory_history(self, territory_id: int) -> list[TerritoryVersion]:
         """Every accepted version, oldest first."""
-        tv = self.t["territory_versions"]
-        q = select(tv).where(tv.c.territory_id == territory_id).order_by(tv.c.version)
+        tv = self.plan_table("territory_versions")
+        q = (
+            select(tv)
+            .where(tv.c.territory_id == territory_id, *self.in_plan(tv))
+            .order_by(tv.c.version)
+        )
         rows = list(self.conn.execute(q))
         if not rows:
             raise NotFoundError(f"Territory {territory_id} does not exist.")
@@ -226,8 +282,10 @@ class TerritoryOps(TxBase):
     def _check_code_free(self, code: str | None, own_id: int | None) -> None:
         if code is None:
             return
-        tt = self.t["territories"]
-        found = self.conn.execute(select(tt.c.id).where(tt.c.code == code)).scalar()
+        tt = self.plan_table("territories")
+        found = self.conn.execute(
+            select(tt.c.id).where(tt.c.code == code, *self.in_plan(tt))
+        ).scalar()
         if found is not None and found != own_id:
             raise ConflictError(f"Territory code {code!r} is already used by territory {found}.")
 
@@ -236,14 +294,19 @@ class TerritoryOps(TxBase):
     ) -> None:
         change_set_id = self.open_change_set(values["updated_by"], op)
         self.conn.execute(
-            insert(self.t["territory_versions"]).values(
+            insert(self.plan_table("territory_versions")).values(
                 territory_id=territory_id,
                 version=version,
                 op=op,
                 change_set_id=change_set_id,
                 **values,
+                **self.plan_key(),
             )
         )
+
+
+def _sqlite_sequence() -> Table:
+    return Table("sqlite_sequence", MetaData(), Column("name", String), Column("seq", Integer))
 
 
 def check_version(current: Territory, expected: int | None) -> None:

@@ -3,30 +3,73 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Self
 
 from sqlalchemy import Connection, Table, insert, select, update
+from sqlalchemy.sql.expression import ColumnElement
 
 from service.storage.backends import Backend
 
+# The tables that hold a plan's territory tree; a scenario has its own copies.
+PLAN_TABLES = ("territories", "territory_versions", "change_sets")
+
 
 class TxBase:
-    """One open transaction: its connection, tables, clock and revision counter."""
+    """One open transaction: its connection, tables, clock and revision counter.
 
-    def __init__(self, conn: Connection, backend: Backend, *, write: bool) -> None:
+    ``plan_id`` says whose territory tree the territory operations read and
+    write: ``None`` for the live plan, else a scenario's id (its rows in the
+    ``scenario_*`` tables). Accounts, reps and everything else are shared.
+    """
+
+    def __init__(
+        self, conn: Connection, backend: Backend, *, write: bool, plan_id: int | None = None
+    ) -> None:
         self.conn = conn
         self.backend = backend
         self.t: dict[str, Table] = backend.tables
         self.write = write
+        self.plan_id = plan_id
         self.now = datetime.now(UTC)
         self._bumped = False
 
+    def within(self, plan_id: int | None) -> Self:
+        """The same transaction, with territory operations inside ``plan_id`` (None: live)."""
+        if plan_id == self.plan_id:
+            return self
+        return type(self)(self.conn, self.backend, write=self.write, plan_id=plan_id)
+
+    def plan_table(self, name: str) -> Table:
+        """The plan's own copy of one of :data:`PLAN_TABLES`."""
+        return self.t[name] if self.plan_id is None else self.t["scenario_" + name]
+
+    def in_plan(self, table: Table) -> tuple[ColumnElement[bool], ...]:
+        """The WHERE clauses that keep a plan table to this plan's rows (none for live)."""
+        if self.plan_id is None:
+            return ()
+        return (table.c.scenario_id == self.plan_id,)
+
+    def plan_key(self) -> dict[str, int]:
+        """The key columns a row of a plan table gets on insert (none for live)."""
+        return {} if self.plan_id is None else {"scenario_id": self.plan_id}
+
     def bump_revision(self) -> None:
-        """Mark the data as changed (once per transaction)."""
-        if not self._bumped:
+        """Mark the data as changed (once per transaction).
+
+        Inside a scenario only the scenario's own counter moves: the live
+        plan's caches (index, snapshot) stay valid while a draft is edited.
+        """
+        if self._bumped:
+            return
+        if self.plan_id is None:
             rev = self.t["revision"]
             self.conn.execute(update(rev).where(rev.c.id == 1).values(value=rev.c.value + 1))
-            self._bumped = True
+        else:
+            sc = self.t["scenarios"]
+            self.conn.execute(
+                update(sc).where(sc.c.id == self.plan_id).values(revision=sc.c.revision + 1)
+            )
+        self._bumped = True
 
     def revision(self) -> int:
         """The current revision counter."""

@@ -152,7 +152,9 @@ def apply_change_set(
     change_set_id = tx.open_change_set(principal.name, policy.kind)
     written = _write(tx, checks.write_order(plans, state), principal.name, ops)
     checks.note_hierarchy(tx, plans, written)
-    reassigned = reassign_after(tx, [(p.old, written.get(p.index)) for p in plans])
+    # A scenario stores no account ownership: its assignment is computed on reading.
+    pairs = [(p.old, written.get(p.index)) for p in plans]
+    reassigned = reassign_after(tx, pairs) if tx.plan_id is None else 0
     results = tuple(_result(p, written.get(p.index)) for p in plans)
     return ChangeSetOutcome(change_set_id, results, reassigned)
 
@@ -298,8 +300,10 @@ def _write_one(tx: Tx, p: Planned, actor: str, real: Mapping[int, int]) -> Terri
         return tx.insert_territory(draft, actor=actor)
     if op.kind == "recreate":
         assert op.id is not None and op.expected_version is not None
+        # A scenario's own creation keeps its name in history ("create"); else "restore".
+        named = op.history_op if op.history_op != "update" else None
         return tx.insert_territory(
-            draft, actor=actor, territory_id=op.id, version=op.expected_version + 1
+            draft, actor=actor, territory_id=op.id, version=op.expected_version + 1, op=named
         )
     assert p.old is not None
     return tx.update_territory(

@@ -85,12 +85,51 @@ def load_snapshot(tx: Tx, *, accounts: AccountFilter | None = None) -> Snapshot:
     The unfiltered snapshot comes from the store's :class:`SnapshotCache`
     when ``tx`` sees the revision it was read at.
     """
+    if tx.plan_id is not None:
+        # A scenario's assignment is computed, never stored (imported here:
+        # plan_caches builds on this module's Snapshot).
+        from service.usecases.plan_caches import PlanCaches
+
+        snap = PlanCaches.of(tx).snapshot(tx)
+        _note(tx.revision())
+        if accounts is None:
+            return snap
+        return _narrowed(snap, accounts)
     if accounts is None:
         snap = SnapshotCache.of(tx).get(tx)
         _note(snap.revision if snap.revision is not None else tx.revision())
         return snap
     _note(tx.revision())
     return _read(tx, accounts)
+
+
+def _narrowed(snap: Snapshot, f: AccountFilter) -> Snapshot:
+    """The accounts of ``snap`` that ``f`` keeps, judged on the computed owner."""
+    keep = [(a, s) for a, s in zip(snap.accounts, snap.assignments, strict=True) if _kept(f, a, s)]
+    return Snapshot(
+        snap.territories,
+        snap.reps,
+        tuple(a for a, _ in keep),
+        tuple(s for _, s in keep),
+        snap.revision,
+    )
+
+
+def _kept(f: AccountFilter, a: Account, s: Assignment) -> bool:
+    """The filter of ``AccountOps.find_accounts``, in Python."""
+    box, where = f.bbox, a.location
+    return (
+        (f.territory_id is None or s.territory_id == f.territory_id)
+        and (f.rep_id is None or s.rep_id == f.rep_id)
+        and (f.rep_ids_any is None or s.rep_id in f.rep_ids_any)
+        and (f.assignment is None or f.assignment in (s.assignment, s.assignment.split(":")[0]))
+        and (f.industry is None or a.industry == f.industry)
+        and (box is None or (where is not None and _inside(where, box)))
+    )
+
+
+def _inside(point: tuple[float, float], box: tuple[float, float, float, float]) -> bool:
+    return box[0] <= point[0] <= box[2] and box[1] <= point[1] <= box[3]
 
 
 def _read(tx: Tx, accounts: AccountFilter, revision: int | None = None) -> Snapshot:

@@ -2,20 +2,34 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 from fastapi import Depends, Path, Query, Request
 
+from geo.assign.index import TerritoryIndex
 from geo.errors import InvalidInputError, Issue
 from geo.geocode.geocoder import Geocoder
-from service.index_cache import IndexCache
 from service.settings import Settings
 from service.storage import Store
+from service.usecases.plan_caches import PlanIndex
+
+
+class CurrentIndex(Protocol):
+    """What point lookups need: the index of the plan the request works in, as of now."""
+
+    def current(self) -> TerritoryIndex:
+        """The index as of the latest revision."""
+        ...
 
 
 async def get_store(request: Request) -> Store:
-    """The app's store."""
-    return request.app.state.store  # type: ignore[no-any-return]
+    """The app's store, inside the scenario the request's path names (if any).
+
+    ``request.state.plan_id`` is set by the scenario routes' own dependency
+    (:mod:`service.routers.scenario_plan`), which FastAPI solves first.
+    """
+    store: Store = request.app.state.store
+    return store.in_plan(getattr(request.state, "plan_id", None))
 
 
 async def get_settings_dep(request: Request) -> Settings:
@@ -23,8 +37,11 @@ async def get_settings_dep(request: Request) -> Settings:
     return request.app.state.settings  # type: ignore[no-any-return]
 
 
-async def get_index_cache(request: Request) -> IndexCache:
-    """The worker's territory index cache."""
+async def get_index_cache(request: Request) -> CurrentIndex:
+    """The worker's territory index cache, or the scenario's index inside a scenario."""
+    plan_id = getattr(request.state, "plan_id", None)
+    if plan_id is not None:
+        return PlanIndex(request.app.state.store.in_plan(plan_id))
     return request.app.state.index_cache  # type: ignore[no-any-return]
 
 
@@ -37,7 +54,7 @@ async def get_geocoder(request: Request) -> Geocoder:
 # event loop instead of sending each one through the thread pool.
 StoreDep = Annotated[Store, Depends(get_store)]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
-IndexDep = Annotated[IndexCache, Depends(get_index_cache)]
+IndexDep = Annotated[CurrentIndex, Depends(get_index_cache)]
 GeocoderDep = Annotated[Geocoder, Depends(get_geocoder)]
 
 LimitQuery = Annotated[

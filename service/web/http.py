@@ -12,7 +12,7 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from geo.errors import Issue
-from service.web.problems import PROBLEM_MEDIA_TYPE
+from service.web.problems import PROBLEM_MEDIA_TYPE, HTTPProblem
 from service.web.strict_json import InvalidJSONError as InvalidJSONError
 from service.web.strict_json import JSONProblem, loads_strict
 
@@ -217,6 +217,22 @@ _ETAG_RE = re.compile(r'\s*(W/)?"([^"]*)"\s*')
 def etag_for(version: int) -> str:
     """The strong ETag of a versioned resource."""
     return f'"{version}"'
+
+
+def require_if_match(value: str | None) -> int | None:
+    """The version ``If-Match`` names (None for ``*``); 428 when absent, 400 when unusable."""
+    if value is None:
+        raise HTTPProblem(
+            428,
+            "precondition-required",
+            "Precondition required",
+            'Send If-Match with the ETag you last read (e.g. If-Match: "3") so that no one\'s change is overwritten.',
+        )
+    try:
+        parsed = parse_if_match(value)
+    except ValueError as exc:
+        raise HTTPProblem(400, "bad-if-match", "Bad If-Match", str(exc)) from exc
+    return None if parsed == "*" else parsed  # type: ignore[return-value]
 
 
 def parse_if_match(value: str | None) -> int | None | str:

@@ -108,6 +108,38 @@ RULES: dict[tuple[str, str], str] = {
     ("GET", "/reps/{rep_id}/schedule.ics"): ANY,
     ("GET", "/analysis/seasonality"): STAFF,
 }
+# Scenarios (issue 15): staff only (a regional manager only their region's),
+# and the plan's territory and read routes again inside a scenario, under the
+# staff rule (reps see no scenario) with the live routes' own region checks.
+SCENARIO = "/scenarios/{scenario_id}"
+RULES |= {
+    ("POST", "/scenarios"): STAFF,
+    ("GET", "/scenarios"): STAFF,
+    ("GET", SCENARIO): STAFF,
+    ("PATCH", SCENARIO): STAFF,
+    ("DELETE", SCENARIO): STAFF,
+    ("GET", SCENARIO + "/compare"): STAFF,
+    ("POST", SCENARIO + "/apply"): STAFF,
+    ("POST", SCENARIO + "/rebase"): STAFF,
+}
+NESTED_IN_SCENARIO = {
+    p
+    for _, p in RULES
+    if p.startswith("/territories")
+    and not p.endswith(("/goals", "/cadence", "/accounts"))
+    or p
+    in (
+        "/locate",
+        "/analysis/overlaps",
+        "/analysis/gaps",
+        "/analysis/too-far",
+        "/analysis/travel",
+        "/analysis/balance",
+        "/analysis/territories",
+        "/analysis/reps",
+    )
+}
+RULES |= {(m, SCENARIO + p): STAFF for m, p in list(RULES) if p in NESTED_IN_SCENARIO}
 # Documentation routes FastAPI adds itself.
 FRAMEWORK = {
     ("GET", "/openapi.json"),
@@ -156,6 +188,8 @@ BODIES: dict[tuple[str, str], Any] = {
 QUERIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/territories/{territory_id}/restore"): {"version": 1},
 }
+BODIES |= {(m, SCENARIO + p): b for (m, p), b in list(BODIES.items())}
+QUERIES |= {(m, SCENARIO + p): q for (m, p), q in list(QUERIES.items())}
 
 
 class World:
@@ -213,6 +247,8 @@ def _seed(store: Store) -> dict[str, str]:
             actor="t",
         )[0],
     }
+    with store.write() as tx:  # scenario 1: a copy of the plan, in the manager's region
+        tx.create_scenario("s", source=None, owner="mgr-r", region_id=1, notes=None)
     revoked, record = create_token(store, role="admin", owner="gone", actor="t")
     with store.write() as tx:
         tx.revoke_token(record.id)
@@ -261,6 +297,7 @@ IDS = {
         "token_id": "1",
         "job_id": "0" * 32,
         "change_set_id": "1",
+        "scenario_id": "1",
     },
     "other": {
         "rep_id": "2",
@@ -269,6 +306,7 @@ IDS = {
         "token_id": "1",
         "job_id": "0" * 32,
         "change_set_id": "1",
+        "scenario_id": "1",
     },
 }
 ROLE_OF = {
