@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import Connection, DateTime, bindparam, text
 
-from geo.model import Account, Assignment, BBox
+from geo.model import Account, Assignment, BBox, GeocodeResult
 from service.storage.account_ops import ACCOUNT_FIELDS, _geocode_json
 from service.storage.backends import Backend
 
@@ -36,23 +36,50 @@ _FLOAT = frozenset(
 
 
 def staged_row(account: Account, assignment: Assignment) -> tuple[Any, ...]:
-    """One staging row: plain values, JSON as text (as SQLAlchemy's JSON type writes it)."""
-    lon, lat = account.location if account.location is not None else (None, None)
-    values: dict[str, Any] = {name: getattr(account, name) for name in ACCOUNT_FIELDS}
-    values.update(
-        id=account.id,
-        lon=lon,
-        lat=lat,
-        products=json.dumps(list(account.products)),
-        geocode=json.dumps(_geocode_json(account.geocode)),
-        territory_id=assignment.territory_id,
-        rep_id=assignment.rep_id,
-        assignment=assignment.assignment,
-        candidates=json.dumps(list(assignment.candidates)),
+    """One staging row: plain values, JSON as text (as SQLAlchemy's JSON type writes it).
+
+    Built field by field, in :data:`STAGED` order: it runs once per imported row.
+    """
+    a = account
+    lon, lat = a.location if a.location is not None else (None, None)
+    return (
+        a.id, a.name, a.address, a.postal_code, a.city, a.region, a.country, a.industry,
+        a.annual_revenue, a.cost_to_serve, a.stage, a.visits_per_month, a.visit_minutes,
+        bool(a.remote), a.owner_rep_id, lon, lat, _json_strings(a.products),
+        _geocode_text(a.geocode), assignment.territory_id, assignment.rep_id,
+        assignment.assignment, _json_ints(assignment.candidates), _wkb(lon, lat),
+    )  # fmt: skip
+
+
+def _json_strings(items: tuple[str, ...]) -> str:
+    return json.dumps(list(items)) if items else "[]"
+
+
+def _json_ints(items: tuple[int, ...]) -> str:
+    """``json.dumps`` of a list of ints, without its machinery.
+
+    >>> _json_ints((3, 12)) == json.dumps([3, 12]) and _json_ints(()) == "[]"
+    True
+    """
+    return "[" + ", ".join(map(str, items)) + "]"
+
+
+def _geocode_text(g: GeocodeResult | None) -> str:
+    """``json.dumps(_geocode_json(g))``, spelled out for the common given lon/lat.
+
+    >>> g = GeocodeResult((-83.25, 40.1), "ok", "given", "input")
+    >>> _geocode_text(g) == json.dumps(_geocode_json(g))
+    True
+    """
+    if g is None or (g.status, g.precision, g.source, g.note) != ("ok", "given", "input", None):
+        return json.dumps(_geocode_json(g))
+    lon, lat = g.location or (None, None)
+    if not (type(lon) is float and type(lat) is float):
+        return json.dumps(_geocode_json(g))
+    return (
+        f'{{"location": [{lon!r}, {lat!r}], "status": "ok", '
+        '"precision": "given", "source": "input", "note": null}'
     )
-    values["remote"] = bool(account.remote)
-    values["wkb"] = _wkb(lon, lat)
-    return tuple(values[c] for c in STAGED)
 
 
 def _wkb(lon: float | None, lat: float | None) -> bytes | None:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -35,13 +35,20 @@ from geo.assign.index import TerritoryIndex
 from geo.errors import WARNING_CODES, Issue
 from geo.geocode.geocoder import Geocoder, OnlineGeocoder
 from geo.model import Account, Territory
+from geo.row_columns import CleanRows
 from geo.rows import RowFields
 from service.index_cache import IndexCache
 from service.settings import Settings
 from service.storage import Store, Tx
 from service.storage.account_bulk import AccountStaging, staged_row
 from service.storage.backends import analyze
-from service.usecases.account_rows import ParsedRow, csv_rows, geojson_rows, rows_from_upload
+from service.usecases.account_rows import (
+    ParsedRow,
+    csv_row_runs,
+    csv_rows,
+    geojson_rows,
+    rows_from_upload,
+)
 from service.usecases.import_reassign import (
     Fingerprint,
     changed_boxes,
@@ -107,7 +114,7 @@ def import_rows(
     store: Store,
     index_cache: IndexCache,
     geocoder: Geocoder,
-    rows: Iterable[ParsedRow],
+    rows: Iterable[ParsedRow | CleanRows],
     *,
     atomic: bool,
     actor: str | None,
@@ -151,7 +158,7 @@ def _snapshot(store: Store, index_cache: IndexCache) -> _Prepared:
 def _prepare(
     prepared: _Prepared,
     geocoder: Geocoder,
-    rows: Iterable[ParsedRow],
+    rows: Iterable[ParsedRow | CleanRows],
     staging: AccountStaging,
     report: ImportReport,
     control: ImportControl,
@@ -161,24 +168,66 @@ def _prepare(
     started = time.perf_counter()
     seen: set[str] = set()
     chunk: list[Account] = []
-    for pointer, fields, issues in rows:
-        if fields is None and not issues:
-            continue
-        if fields is not None:
-            report.rows += 1
-            if report.rows > max_rows:
-                report.failed_rows += 1
-                report.add(
-                    Issue(
-                        "/rows", f"more than {max_rows} rows; split the file", code="too-many-rows"
-                    )
-                )
-                break
-        _take(pointer, fields, issues, seen, chunk, report, geocoder)
-        if len(chunk) >= CHUNK_ROWS:
-            _stage(prepared, chunk, staging, control)
+    for item in rows:
+        whole = isinstance(item, CleanRows) and _take_clean(item, seen, chunk, report, max_rows)
+        if not whole and not all(
+            _take_one(row, seen, chunk, report, geocoder, max_rows) for row in _one_by_one(item)
+        ):
+            break
+        while len(chunk) >= CHUNK_ROWS:  # a run of clean rows may fill several
+            _stage(prepared, chunk[:CHUNK_ROWS], staging, control)
+            del chunk[:CHUNK_ROWS]
     _stage(prepared, chunk, staging, control)
     prepared.timings["prepare_s"] = round(time.perf_counter() - started, 3)
+
+
+def _one_by_one(item: ParsedRow | CleanRows) -> Iterator[ParsedRow]:
+    if not isinstance(item, CleanRows):
+        yield item
+        return
+    for number, fields in item.fields():
+        yield f"/rows/{number}", fields, []
+
+
+def _take_clean(
+    rows: CleanRows, seen: set[str], chunk: list[Account], report: ImportReport, max_rows: int
+) -> bool:
+    """Take a run of clean rows whole, unless a row of it needs the row-by-row path.
+
+    That is when an id was seen before or twice in the run (the duplicate is
+    reported), or the run crosses ``max_rows``. Returns whether it was taken.
+    """
+    ids = rows.ids
+    if report.rows + len(ids) > max_rows or not seen.isdisjoint(ids) or len(set(ids)) < len(ids):
+        return False
+    report.rows += len(ids)
+    seen.update(ids)
+    chunk.extend(rows.accounts())
+    return True
+
+
+def _take_one(
+    row: ParsedRow,
+    seen: set[str],
+    chunk: list[Account],
+    report: ImportReport,
+    geocoder: Geocoder,
+    max_rows: int,
+) -> bool:
+    """Take one parsed row; ``False`` once the file has more than ``max_rows`` rows."""
+    pointer, fields, issues = row
+    if fields is None and not issues:
+        return True
+    if fields is not None:
+        report.rows += 1
+        if report.rows > max_rows:
+            report.failed_rows += 1
+            report.add(
+                Issue("/rows", f"more than {max_rows} rows; split the file", code="too-many-rows")
+            )
+            return False
+    _take(pointer, fields, issues, seen, chunk, report, geocoder)
+    return True
 
 
 def _stage(
@@ -194,7 +243,6 @@ def _stage(
     prepared.batches += 1
     prepared.staged += len(chunk)
     control.progress(prepared.staged)
-    chunk.clear()
 
 
 def _commit(
@@ -324,7 +372,7 @@ def import_file(
             store,
             cache,
             geocoder,
-            csv_rows(fh),
+            csv_row_runs(fh),
             atomic=atomic,
             actor=actor,
             max_rows=10**9,
