@@ -61,9 +61,7 @@ class TokenCache:
     def forget(self, token_id: int) -> None:
         """Drop the cached records of ``token_id`` and its sessions (after revoking it here)."""
         with self._lock:
-            stale = [
-                h for h, (r, _) in self._entries.items() if token_id in (r.id, r.parent_id)
-            ]
+            stale = [h for h, (r, _) in self._entries.items() if token_id in (r.id, r.parent_id)]
             for token_hash in stale:
                 del self._entries[token_hash]
 

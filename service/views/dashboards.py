@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections import Counter
 
+import maps
 from geo.plan.dashboard import accounts_needing_attention, monthly_revenue, revenue_by_product
 from geo.plan.evaluate import evaluate_territories, records_by_territory
 from geo.plan.goals import evaluate_goals
-import maps
 from maps.dashboard.pages import (
     OverviewRow,
     TerritoryDashboard,

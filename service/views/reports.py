@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+import maps
 from geo.model import Account, Rep, Territory
 from geo.plan.evaluate import evaluate_territories
 from geo.plan.goals import GoalResult, evaluate_goals
 from geo.plan.reps import RepScore
-import maps
 from maps.dashboard.parts import METRIC_LABELS, goal_figure, money, pct
 from maps.report_pdf import OnePager, Table, render_report_pdf
 from service.settings import Settings

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -204,8 +204,13 @@ def test_an_import_reports_the_same_issues_read_either_way(client: Any, max_rows
     for name, body in CATALOGUE.items():
         reports = [
             import_rows(
-                app.store, app.index_cache, app.geocoder, read(io.BytesIO(body)),
-                atomic=True, actor="test", max_rows=max_rows,
+                app.store,
+                app.index_cache,
+                app.geocoder,
+                read(io.BytesIO(body)),
+                atomic=True,
+                actor="test",
+                max_rows=max_rows,
             )  # fmt: skip
             for read in (csv_rows, csv_row_runs)
         ]
