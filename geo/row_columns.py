@@ -220,7 +220,8 @@ def _located(lons: list[Any] | None, lats: list[Any] | None, n: int) -> np.ndarr
     lat = np.array([v if isinstance(v, float) else np.nan for v in lats], dtype=float)
     with np.errstate(invalid="ignore"):
         inside = (np.abs(lon) <= 180) & (np.abs(lat) <= 90)
-    return inside & ~((lon == 0) & (lat == 0))
+    located: np.ndarray = inside & ~((lon == 0) & (lat == 0))
+    return located
 
 
 def _runs(ok: np.ndarray, columns: dict[str, list[Any]], first: int) -> list[CleanRows | int]:

@@ -41,7 +41,7 @@ def csv_row_runs(stream: IO[bytes], *, batch_rows: int = 2_000) -> Iterator[Pars
     if reader is None:
         return
     header = list(reader.fieldnames or ())
-    number, batch = 0, []
+    number, batch = 0, list[list[str]]()
     problem: ParsedRow | None = None
     while problem is None:
         try:
@@ -73,9 +73,9 @@ def _batch(header: list[str], rows: list[list[str]], first: int) -> Iterator[Par
             )
 
 
-def _as_dict(header: list[str], row: list[str]) -> dict[str | None, Any]:
+def _as_dict(header: list[str], row: list[str]) -> dict[Any, Any]:
     """The dict ``csv.DictReader`` makes of ``row`` (extra values under ``None``)."""
-    values: dict[str | None, Any] = dict(zip(header, row, strict=False))
+    values: dict[Any, Any] = dict(zip(header, row, strict=False))
     if len(row) > len(header):
         values[None] = row[len(header) :]
     for key in header[len(row) :]:
