@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,11 +33,9 @@ from sqlalchemy import Connection
 
 from geo.assign.assignment import assign_accounts
 from geo.assign.index import TerritoryIndex
-from geo.errors import WARNING_CODES, Issue
 from geo.geocode.geocoder import Geocoder, OnlineGeocoder
 from geo.model import Account, Territory
 from geo.row_columns import CleanRows
-from geo.rows import RowFields
 from service.index_cache import IndexCache
 from service.settings import Settings
 from service.storage import Store, Tx
@@ -62,6 +60,7 @@ from service.usecases.import_report import (
     report_answer,
     run_import,
 )
+from service.usecases.import_take import one_by_one, take_clean, take_one
 from service.usecases.jobs import JobCancelled, JobContext
 
 CHUNK_ROWS = 5_000
@@ -170,9 +169,9 @@ def _prepare(
     seen: set[str] = set()
     chunk: list[Account] = []
     for item in rows:
-        whole = isinstance(item, CleanRows) and _take_clean(item, seen, chunk, report, max_rows)
+        whole = isinstance(item, CleanRows) and take_clean(item, seen, chunk, report, max_rows)
         if not whole and not all(
-            _take_one(row, seen, chunk, report, geocoder, max_rows) for row in _one_by_one(item)
+            take_one(row, seen, chunk, report, geocoder, max_rows) for row in one_by_one(item)
         ):
             break
         while len(chunk) >= CHUNK_ROWS:  # a run of clean rows may fill several
@@ -180,55 +179,6 @@ def _prepare(
             del chunk[:CHUNK_ROWS]
     _stage(prepared, chunk, staging, control)
     prepared.timings["prepare_s"] = round(time.perf_counter() - started, 3)
-
-
-def _one_by_one(item: ParsedRow | CleanRows) -> Iterator[ParsedRow]:
-    if not isinstance(item, CleanRows):
-        yield item
-        return
-    for number, fields in item.fields():
-        yield f"/rows/{number}", fields, []
-
-
-def _take_clean(
-    rows: CleanRows, seen: set[str], chunk: list[Account], report: ImportReport, max_rows: int
-) -> bool:
-    """Take a run of clean rows whole, unless a row of it needs the row-by-row path.
-
-    That is when an id was seen before or twice in the run (the duplicate is
-    reported), or the run crosses ``max_rows``. Returns whether it was taken.
-    """
-    ids = rows.ids
-    if report.rows + len(ids) > max_rows or not seen.isdisjoint(ids) or len(set(ids)) < len(ids):
-        return False
-    report.rows += len(ids)
-    seen.update(ids)
-    chunk.extend(rows.accounts())
-    return True
-
-
-def _take_one(
-    row: ParsedRow,
-    seen: set[str],
-    chunk: list[Account],
-    report: ImportReport,
-    geocoder: Geocoder,
-    max_rows: int,
-) -> bool:
-    """Take one parsed row; ``False`` once the file has more than ``max_rows`` rows."""
-    pointer, fields, issues = row
-    if fields is None and not issues:
-        return True
-    if fields is not None:
-        report.rows += 1
-        if report.rows > max_rows:
-            report.failed_rows += 1
-            report.add(
-                Issue("/rows", f"more than {max_rows} rows; split the file", code="too-many-rows")
-            )
-            return False
-    _take(pointer, fields, issues, seen, chunk, report, geocoder)
-    return True
 
 
 def _stage(
@@ -294,60 +244,6 @@ def _analyze(store: Store) -> None:
     # blocks readers or writers, and keeps the write transaction short.
     with store.connection() as conn, conn.begin():
         analyze(conn, store.name, ("accounts",))
-
-
-def _take(
-    pointer: str,
-    fields: RowFields | None,
-    issues: list[Issue],
-    seen: set[str],
-    chunk: list[Account],
-    report: ImportReport,
-    geocoder: Geocoder,
-) -> None:
-    for issue in issues:
-        report.add(issue)
-    if fields is None:
-        if any(i.code not in WARNING_CODES for i in issues):
-            report.failed_rows += 1
-        return
-    if fields.id in seen:
-        report.failed_rows += 1
-        report.add(
-            Issue(pointer + "/id", f"duplicate id {fields.id!r} in this file", code="duplicate-id")
-        )
-        return
-    seen.add(fields.id)
-    geocode = geocoder.geocode_account(
-        lon=fields.lon,
-        lat=fields.lat,
-        postal_code=fields.postal_code,
-        city=fields.city,
-        region=fields.region,
-        country=fields.country,
-        address=fields.address,
-    )
-    if geocode.status == "not_found" and fields.postal_code:
-        # A postal code we cannot place is a bad row, not an account to park
-        # as "no location": the user gave us a location and it is wrong.
-        report.failed_rows += 1
-        report.add(
-            Issue(
-                pointer + "/postal_code",
-                geocode.note or f"unknown postal code {fields.postal_code!r}",
-                code="unknown-postal-code",
-            )
-        )
-        return
-    if geocode.status in ("not_found", "ambiguous", "conflict"):
-        report.add(
-            Issue(
-                pointer,
-                geocode.note or f"geocoding: {geocode.status}",
-                code=f"geocode-{geocode.status}",
-            )
-        )
-    chunk.append(fields.to_account(geocode))
 
 
 def import_file(
