@@ -81,9 +81,12 @@ def main() -> None:
     out: dict[str, Any] = {"load_generator": "wrk 4.1 (Debian), 1 thread", "targets": TARGETS}
     for backend in args.backends.split(","):
         url, tenant = _tenant(backend, args)
+        if args.baseline:
+            # The baseline first: our server may migrate the database past
+            # what the older code knows (it would then refuse to start).
+            base = _run_backend(url, tenant, args, workers=1, code=Path(args.baseline))
         out[backend] = _run_backend(url, tenant, args, workers=1, code=ROOT)
         if args.baseline:
-            base = _run_backend(url, tenant, args, workers=1, code=Path(args.baseline))
             out[f"{backend}_baseline"] = base
             out[f"{backend}_ratios"] = _ratios(out[backend], base)
         print(json.dumps({backend: out[backend]}), file=sys.stderr)

@@ -12,10 +12,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import folium
-from branca.element import Element, Figure
-from folium.elements import JSCSSMixin
+if TYPE_CHECKING:  # Folium is imported when a map is built, not with the service
+    import folium
+    from branca.element import Element, Figure
 
 #: Directory to mount at ``asset_base_url``'s parent (its ``vendor/`` holds the files).
 STATIC_DIR: Path = Path(__file__).parent / "static"
@@ -93,6 +94,10 @@ def use_offline_assets(m: folium.Map, base_url: str = "/static/vendor") -> foliu
         If an element needs a resource that is not vendored (for example a
         ``folium.Icon``, which needs the icon fonts).
     """
+    import folium
+    from branca.element import Figure
+    from folium.elements import JSCSSMixin
+
     resources = offline_resources(base_url)
     local = dict(resources.js + resources.css)
     root = m.get_root()

@@ -12,12 +12,11 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import matplotlib
-from fpdf import FPDF
-from fpdf.fonts import FontFace
+if TYPE_CHECKING:  # fpdf2 and matplotlib load when a report is drawn, not with the service
+    from fpdf import FPDF
 
-_FONTS = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 _INK, _MUTED, _ACCENT = (29, 39, 51), (91, 103, 117), (21, 49, 79)
 
 
@@ -76,12 +75,16 @@ def render_report_pdf(report: OnePager, map_png: bytes | None) -> bytes:
 
 
 def _document(title: str) -> FPDF:
+    import matplotlib
+    from fpdf import FPDF
+
+    fonts = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
     pdf = FPDF(orientation="portrait", unit="mm", format="A4")
     pdf.set_title(title)
     pdf.set_creator("Territory Mapper")
     pdf.set_lang("en")
-    pdf.add_font("DejaVu", "", str(_FONTS / "DejaVuSans.ttf"))
-    pdf.add_font("DejaVu", "B", str(_FONTS / "DejaVuSans-Bold.ttf"))
+    pdf.add_font("DejaVu", "", str(fonts / "DejaVuSans.ttf"))
+    pdf.add_font("DejaVu", "B", str(fonts / "DejaVuSans-Bold.ttf"))
     pdf.set_margins(14, 12, 14)
     pdf.set_auto_page_break(auto=True, margin=12)
     pdf.add_page()
@@ -131,6 +134,8 @@ def _table(pdf: FPDF, table: Table) -> None:
         pdf.cell(0, 6, table.empty, new_x="LMARGIN", new_y="NEXT")
         pdf.ln(2)
         return
+    from fpdf.fonts import FontFace
+
     head = FontFace(emphasis="BOLD", fill_color=(238, 241, 244))
     with pdf.table(headings_style=head, line_height=4.4, padding=0.8) as grid:
         for row in (table.header, *table.rows):

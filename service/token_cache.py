@@ -59,9 +59,9 @@ class TokenCache:
         return record
 
     def forget(self, token_id: int) -> None:
-        """Drop the cached record of ``token_id`` (after revoking it here)."""
+        """Drop the cached records of ``token_id`` and its sessions (after revoking it here)."""
         with self._lock:
-            stale = [h for h, (r, _) in self._entries.items() if r.id == token_id]
+            stale = [h for h, (r, _) in self._entries.items() if token_id in (r.id, r.parent_id)]
             for token_hash in stale:
                 del self._entries[token_hash]
 

@@ -69,6 +69,7 @@ def create_session(store: Store, principal: Principal, *, minutes: int) -> str:
             rep_id=principal.rep_id,
             region_id=principal.region_id,
             expires_at=datetime.now(UTC) + timedelta(minutes=minutes),
+            parent_id=principal.token_id,
         )
         tx.audit(principal.name, "create", "session", str(record.id), {"role": principal.role})
     return session_id

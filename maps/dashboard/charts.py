@@ -11,9 +11,10 @@ import io
 import re
 from collections.abc import Sequence
 from datetime import date
+from typing import TYPE_CHECKING
 
-import matplotlib
-from matplotlib.figure import Figure
+if TYPE_CHECKING:  # matplotlib loads when a chart is drawn, not with the service
+    from matplotlib.figure import Figure
 
 from geo.plan.dashboard import MonthRevenue
 
@@ -26,6 +27,8 @@ _SVG_TAG = re.compile(r'<svg[^>]*?\swidth="[^"]*"\s+height="[^"]*"')
 
 
 def _to_svg(fig: Figure, chart_id: str) -> str:
+    import matplotlib
+
     buf = io.StringIO()
     # A salt per chart keeps the ids of clip paths unique on a page with several charts.
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": chart_id}):
@@ -37,6 +40,8 @@ def _to_svg(fig: Figure, chart_id: str) -> str:
 
 
 def _figure(width_in: float, height_in: float) -> Figure:
+    from matplotlib.figure import Figure
+
     fig = Figure(figsize=(width_in, height_in), dpi=72)
     fig.set_facecolor("none")
     return fig

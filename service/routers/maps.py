@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
-from maps import render_coverage_png
+import maps
 from service.auth import ANYONE, STAFF, Principal, allow, ensure_own_rep, rep_scope
 from service.routers.docs import READ_RESPONSES
 from service.views.map_pages import coverage_html, gather, rep_map_html, territory_map_html
@@ -60,7 +60,7 @@ async def coverage_png(
     inputs = await run_in_threadpool(gather, store, settings)
     snap = inputs.snap
     png = await run_in_threadpool(
-        lambda: render_coverage_png(
+        lambda: maps.render_coverage_png(
             snap.territories,
             snap.accounts,
             snap.assignments,

@@ -24,6 +24,7 @@ class TokenRecord:
     expires_at: datetime | None
     revoked_at: datetime | None
     created_at: datetime
+    parent_id: int | None = None  # for a session: the token it was opened with
 
     def is_active(self, now: datetime) -> bool:
         """Neither revoked nor expired at ``now``."""
@@ -66,8 +67,9 @@ class AdminOps(TxBase):
         rep_id: int | None,
         region_id: int | None,
         expires_at: datetime | None,
+        parent_id: int | None = None,
     ) -> TokenRecord:
-        """Store a new token's hash."""
+        """Store a new token's hash (a session's with the token it was opened with)."""
         tk = self.t["tokens"]
         new_id = self.conn.execute(
             insert(tk)
@@ -78,6 +80,7 @@ class AdminOps(TxBase):
                 rep_id=rep_id,
                 region_id=region_id,
                 expires_at=expires_at,
+                parent_id=parent_id,
                 created_at=self.now,
             )
             .returning(tk.c.id)
@@ -104,10 +107,15 @@ class AdminOps(TxBase):
         return [_token(r._mapping) for r in self.conn.execute(select(tk).order_by(tk.c.id))]
 
     def revoke_token(self, token_id: int) -> TokenRecord:
-        """Mark a token revoked (kept for the audit trail)."""
+        """Mark a token revoked, and every session opened with it (kept for the audit trail)."""
         self.get_token(token_id)
         tk = self.t["tokens"]
         self.conn.execute(update(tk).where(tk.c.id == token_id).values(revoked_at=self.now))
+        self.conn.execute(
+            update(tk)
+            .where(tk.c.parent_id == token_id, tk.c.revoked_at.is_(None))
+            .values(revoked_at=self.now)
+        )
         return self.get_token(token_id)
 
     def idempotent_response(self, key: str) -> dict[str, Any] | None:
@@ -135,4 +143,5 @@ def _token(m: Any) -> TokenRecord:
         expires_at=m["expires_at"],
         revoked_at=m["revoked_at"],
         created_at=m["created_at"],
+        parent_id=m["parent_id"],
     )

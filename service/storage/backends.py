@@ -98,6 +98,7 @@ def _open_sqlite(database_url: str) -> Backend:
     with engine.connect().execution_options(write=True) as conn, conn.begin():
         metadata.create_all(conn)
         _add_change_set_column(conn)
+        _add_token_parent_column(conn)
         _ensure_revision_row(conn, tables["revision"])
     return Backend("sqlite", engine, tables)
 
@@ -133,6 +134,14 @@ def _add_change_set_column(conn: Any) -> None:
     cols = {r[1] for r in conn.exec_driver_sql("PRAGMA table_info(territory_versions)")}
     if "change_set_id" not in cols:
         conn.exec_driver_sql("ALTER TABLE territory_versions ADD COLUMN change_set_id INTEGER")
+
+
+def _add_token_parent_column(conn: Any) -> None:
+    """SQLite files made before sessions named their token lack this column."""
+    cols = {r[1] for r in conn.exec_driver_sql("PRAGMA table_info(tokens)")}
+    if "parent_id" not in cols:
+        conn.exec_driver_sql("ALTER TABLE tokens ADD COLUMN parent_id INTEGER")
+        conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_tokens_parent_id ON tokens (parent_id)")
 
 
 def analyze(conn: Any, backend_name: str, tables: tuple[str, ...]) -> None:

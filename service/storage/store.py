@@ -7,7 +7,7 @@ revision counter, so each worker can tell that its in-memory index is stale.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -57,7 +57,9 @@ class Store:
         return self.backend.name
 
     @contextmanager
-    def write(self, conn: Connection | None = None) -> Iterator[Tx]:
+    def write(
+        self, conn: Connection | None = None, *, before_lock: Callable[[], None] | None = None
+    ) -> Iterator[Tx]:
         """One write transaction: committed whole at the end, or not at all.
 
         Writers are serialised from their first statement: SQLite's
@@ -69,15 +71,17 @@ class Store:
         re-assignment could not see. Writes are therefore kept short: slow
         work (parsing, geocoding, assigning uploads) happens before this.
         ``conn`` runs the transaction on a connection the caller holds (an
-        import whose staging table lives on it).
+        import whose staging table lives on it). On PostGIS, ``before_lock``
+        runs in the transaction before the lock is taken: work whose rows no
+        other writer reads (an import's new accounts), so others need not wait.
         """
         with translate_db_errors():
             if conn is None:
                 with self.backend.engine.connect() as own:
-                    yield from _write_on(own, self.backend, self.plan_id)
+                    yield from _write_on(own, self.backend, self.plan_id, before_lock)
             else:
                 try:
-                    yield from _write_on(conn, self.backend, self.plan_id)
+                    yield from _write_on(conn, self.backend, self.plan_id, before_lock)
                 finally:
                     conn.execution_options(write=False)
 
@@ -115,9 +119,16 @@ class Store:
 WRITERS_LOCK_KEY = 727_402
 
 
-def _write_on(conn: Connection, backend: Backend, plan_id: int | None) -> Iterator[Tx]:
+def _write_on(
+    conn: Connection,
+    backend: Backend,
+    plan_id: int | None,
+    before_lock: Callable[[], None] | None = None,
+) -> Iterator[Tx]:
     conn.execution_options(write=True)
     with conn.begin():
         if backend.name == "postgis":
+            if before_lock is not None:
+                before_lock()
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": WRITERS_LOCK_KEY})
         yield Tx(conn, backend, write=True, plan_id=plan_id)

@@ -197,6 +197,8 @@ def build_tables(metadata: MetaData, *, postgis: bool) -> dict[str, Table]:
         Column("expires_at", DateTime(timezone=True)),
         Column("revoked_at", DateTime(timezone=True)),
         Column("created_at", DateTime(timezone=True), nullable=False),
+        # A browser session's token: revoking that token ends the session too.
+        Column("parent_id", Integer, index=True),
     )
     audit_log = Table(
         "audit_log",

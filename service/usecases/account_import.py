@@ -25,6 +25,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
@@ -32,16 +33,21 @@ from sqlalchemy import Connection
 
 from geo.assign.assignment import assign_accounts
 from geo.assign.index import TerritoryIndex
-from geo.errors import WARNING_CODES, Issue
 from geo.geocode.geocoder import Geocoder, OnlineGeocoder
 from geo.model import Account, Territory
-from geo.rows import RowFields
+from geo.row_columns import CleanRows
 from service.index_cache import IndexCache
 from service.settings import Settings
 from service.storage import Store, Tx
 from service.storage.account_bulk import AccountStaging, staged_row
 from service.storage.backends import analyze
-from service.usecases.account_rows import ParsedRow, csv_rows, geojson_rows, rows_from_upload
+from service.usecases.account_rows import (
+    ParsedRow,
+    csv_row_runs,
+    csv_rows,
+    geojson_rows,
+    rows_from_upload,
+)
 from service.usecases.import_reassign import (
     Fingerprint,
     changed_boxes,
@@ -54,6 +60,7 @@ from service.usecases.import_report import (
     report_answer,
     run_import,
 )
+from service.usecases.import_take import one_by_one, take_clean, take_one
 from service.usecases.jobs import JobCancelled, JobContext
 
 CHUNK_ROWS = 5_000
@@ -107,7 +114,7 @@ def import_rows(
     store: Store,
     index_cache: IndexCache,
     geocoder: Geocoder,
-    rows: Iterable[ParsedRow],
+    rows: Iterable[ParsedRow | CleanRows],
     *,
     atomic: bool,
     actor: str | None,
@@ -151,7 +158,7 @@ def _snapshot(store: Store, index_cache: IndexCache) -> _Prepared:
 def _prepare(
     prepared: _Prepared,
     geocoder: Geocoder,
-    rows: Iterable[ParsedRow],
+    rows: Iterable[ParsedRow | CleanRows],
     staging: AccountStaging,
     report: ImportReport,
     control: ImportControl,
@@ -161,22 +168,15 @@ def _prepare(
     started = time.perf_counter()
     seen: set[str] = set()
     chunk: list[Account] = []
-    for pointer, fields, issues in rows:
-        if fields is None and not issues:
-            continue
-        if fields is not None:
-            report.rows += 1
-            if report.rows > max_rows:
-                report.failed_rows += 1
-                report.add(
-                    Issue(
-                        "/rows", f"more than {max_rows} rows; split the file", code="too-many-rows"
-                    )
-                )
-                break
-        _take(pointer, fields, issues, seen, chunk, report, geocoder)
-        if len(chunk) >= CHUNK_ROWS:
-            _stage(prepared, chunk, staging, control)
+    for item in rows:
+        whole = isinstance(item, CleanRows) and take_clean(item, seen, chunk, report, max_rows)
+        if not whole and not all(
+            take_one(row, seen, chunk, report, geocoder, max_rows) for row in one_by_one(item)
+        ):
+            break
+        while len(chunk) >= CHUNK_ROWS:  # a run of clean rows may fill several
+            _stage(prepared, chunk[:CHUNK_ROWS], staging, control)
+            del chunk[:CHUNK_ROWS]
     _stage(prepared, chunk, staging, control)
     prepared.timings["prepare_s"] = round(time.perf_counter() - started, 3)
 
@@ -194,7 +194,6 @@ def _stage(
     prepared.batches += 1
     prepared.staged += len(chunk)
     control.progress(prepared.staged)
-    chunk.clear()
 
 
 def _commit(
@@ -207,7 +206,12 @@ def _commit(
 ) -> None:
     """The one write transaction: catch up with territory edits, count, upsert."""
     started = time.perf_counter()
-    with store.write(conn) as tx:
+
+    def insert_new() -> None:  # PostGIS: the new accounts go in before the lock
+        staging.insert_new(datetime.now(UTC), actor)
+        prepared.timings["before_lock_s"] = round(time.perf_counter() - started, 3)
+
+    with store.write(conn, before_lock=insert_new) as tx:
         locked = time.perf_counter()
         now = stored_fingerprint(tx)
         if now != prepared.fingerprint:
@@ -217,7 +221,8 @@ def _commit(
         report.created, report.updated, report.unchanged = staging.counts()
         staging.upsert(tx.now, actor)
         _record(tx, report, actor)
-    prepared.timings["lock_wait_s"] = round(locked - started, 3)
+    waited = locked - started - prepared.timings.get("before_lock_s", 0.0)
+    prepared.timings["lock_wait_s"] = round(waited, 3)
     prepared.timings["write_s"] = round(time.perf_counter() - locked, 3)
     report.stored = True
 
@@ -239,60 +244,6 @@ def _analyze(store: Store) -> None:
     # blocks readers or writers, and keeps the write transaction short.
     with store.connection() as conn, conn.begin():
         analyze(conn, store.name, ("accounts",))
-
-
-def _take(
-    pointer: str,
-    fields: RowFields | None,
-    issues: list[Issue],
-    seen: set[str],
-    chunk: list[Account],
-    report: ImportReport,
-    geocoder: Geocoder,
-) -> None:
-    for issue in issues:
-        report.add(issue)
-    if fields is None:
-        if any(i.code not in WARNING_CODES for i in issues):
-            report.failed_rows += 1
-        return
-    if fields.id in seen:
-        report.failed_rows += 1
-        report.add(
-            Issue(pointer + "/id", f"duplicate id {fields.id!r} in this file", code="duplicate-id")
-        )
-        return
-    seen.add(fields.id)
-    geocode = geocoder.geocode_account(
-        lon=fields.lon,
-        lat=fields.lat,
-        postal_code=fields.postal_code,
-        city=fields.city,
-        region=fields.region,
-        country=fields.country,
-        address=fields.address,
-    )
-    if geocode.status == "not_found" and fields.postal_code:
-        # A postal code we cannot place is a bad row, not an account to park
-        # as "no location": the user gave us a location and it is wrong.
-        report.failed_rows += 1
-        report.add(
-            Issue(
-                pointer + "/postal_code",
-                geocode.note or f"unknown postal code {fields.postal_code!r}",
-                code="unknown-postal-code",
-            )
-        )
-        return
-    if geocode.status in ("not_found", "ambiguous", "conflict"):
-        report.add(
-            Issue(
-                pointer,
-                geocode.note or f"geocoding: {geocode.status}",
-                code=f"geocode-{geocode.status}",
-            )
-        )
-    chunk.append(fields.to_account(geocode))
 
 
 def import_file(
@@ -324,7 +275,7 @@ def import_file(
             store,
             cache,
             geocoder,
-            csv_rows(fh),
+            csv_row_runs(fh),
             atomic=atomic,
             actor=actor,
             max_rows=10**9,

@@ -5,9 +5,10 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterable, Iterator
-from typing import IO
+from typing import IO, Any
 
 from geo.errors import WARNING_CODES, Issue
+from geo.row_columns import CleanRows, clean_rows
 from geo.rows import RowFields, check_header, parse_account_feature, parse_account_row
 from service.web.csv_limits import CSVLimitError, bounded_lines, bounded_reader
 from service.web.http import InvalidJSONError, json_issue, parse_json
@@ -22,27 +23,91 @@ def csv_rows(stream: IO[bytes]) -> Iterator[ParsedRow]:
     The header is row 0. A byte sequence that is not UTF-8 stops the import
     with the row where it was found, since every later row is suspect too.
     """
+    reader, head = _open_csv(stream)
+    yield from head
+    if reader is not None:
+        yield from _data_rows(reader)
+
+
+def csv_row_runs(stream: IO[bytes], *, batch_rows: int = 2_000) -> Iterator[ParsedRow | CleanRows]:
+    """:func:`csv_rows` with runs of clean rows parsed a column at a time.
+
+    Yields, in file order, :class:`~geo.row_columns.CleanRows` for runs of
+    clean located rows and a :data:`ParsedRow` for every other row; expanding
+    each run with ``CleanRows.fields`` gives exactly what :func:`csv_rows` yields.
+    """
+    reader, head = _open_csv(stream)
+    yield from head
+    if reader is None:
+        return
+    header = list(reader.fieldnames or ())
+    number, batch = 0, list[list[str]]()
+    problem: ParsedRow | None = None
+    while problem is None:
+        try:
+            row = next(reader.reader)
+        except StopIteration:
+            break
+        except (_EncodingProblem, csv.Error) as exc:
+            problem = _stopped(number + len(batch) + 1, exc)
+            break
+        if row:  # csv.DictReader skips blank lines without counting them
+            batch.append(row)
+        if len(batch) >= batch_rows:
+            yield from _batch(header, batch, number + 1)
+            number, batch = number + len(batch), []
+    yield from _batch(header, batch, number + 1)
+    if problem is not None:
+        yield problem
+
+
+def _batch(header: list[str], rows: list[list[str]], first: int) -> Iterator[ParsedRow | CleanRows]:
+    for item in clean_rows(header, rows, first=first) if rows else ():
+        if isinstance(item, CleanRows):
+            yield item
+        else:
+            number = first + item
+            yield (
+                f"/rows/{number}",
+                *parse_account_row(_as_dict(header, rows[item]), row_number=number),
+            )
+
+
+def _as_dict(header: list[str], row: list[str]) -> dict[Any, Any]:
+    """The dict ``csv.DictReader`` makes of ``row`` (extra values under ``None``)."""
+    values: dict[Any, Any] = dict(zip(header, row, strict=False))
+    if len(row) > len(header):
+        values[None] = row[len(header) :]
+    for key in header[len(row) :]:
+        values[key] = None
+    return values
+
+
+def _open_csv(stream: IO[bytes]) -> tuple[csv.DictReader[str] | None, list[ParsedRow]]:
+    """The reader past a usable header (or ``None``), and what the header drew."""
     # Linear-time lines with a size bound, fields bounded by the csv module:
     # a hostile 14 MB field is refused at once (service.web.csv_limits).
     reader = bounded_reader(_lines_checked(stream))
     try:
         header = reader.fieldnames
     except _EncodingProblem as exc:
-        yield "/rows/0", None, [Issue("/rows/0", exc.reason, code=exc.code)]
-        return
+        return None, [("/rows/0", None, [Issue("/rows/0", exc.reason, code=exc.code)])]
     if not header:
-        yield (
-            "/rows/0",
-            None,
-            [Issue("/rows/0", "the file is empty: no header row", code="empty-file")],
-        )
-        return
+        empty = Issue("/rows/0", "the file is empty: no header row", code="empty-file")
+        return None, [("/rows/0", None, [empty])]
     header_issues = check_header(list(header))
-    if header_issues:
-        yield "/rows/0", None, header_issues
+    head: list[ParsedRow] = [("/rows/0", None, header_issues)] if header_issues else []
     if any(i.code not in WARNING_CODES for i in header_issues):
-        return
-    yield from _data_rows(reader)
+        return None, head
+    return reader, head
+
+
+def _stopped(number: int, exc: Exception) -> ParsedRow:
+    """The row where reading stopped: bad bytes, an overlong line, malformed CSV."""
+    pointer = f"/rows/{number}"
+    if isinstance(exc, _EncodingProblem):
+        return pointer, None, [Issue(pointer, exc.reason, code=exc.code)]
+    return pointer, None, [Issue(pointer, f"malformed CSV: {exc}", code="bad-csv")]
 
 
 def _data_rows(reader: csv.DictReader[str]) -> Iterator[ParsedRow]:
@@ -52,19 +117,8 @@ def _data_rows(reader: csv.DictReader[str]) -> Iterator[ParsedRow]:
             row = next(reader)
         except StopIteration:
             return
-        except _EncodingProblem as exc:
-            yield (
-                f"/rows/{number + 1}",
-                None,
-                [Issue(f"/rows/{number + 1}", exc.reason, code=exc.code)],
-            )
-            return
-        except csv.Error as exc:
-            yield (
-                f"/rows/{number + 1}",
-                None,
-                [Issue(f"/rows/{number + 1}", f"malformed CSV: {exc}", code="bad-csv")],
-            )
+        except (_EncodingProblem, csv.Error) as exc:
+            yield _stopped(number + 1, exc)
             return
         number += 1
         yield (f"/rows/{number}", *parse_account_row(row, row_number=number))
@@ -145,8 +199,8 @@ def geojson_rows(payload: bytes) -> Iterator[ParsedRow]:
         yield (f"/features/{i}", *parse_account_feature(feature, index=i))
 
 
-def rows_from_upload(content_type: str, spooled: IO[bytes]) -> Iterable[ParsedRow]:
+def rows_from_upload(content_type: str, spooled: IO[bytes]) -> Iterable[ParsedRow | CleanRows]:
     """Pick the parser for an upload's media type."""
     if content_type in ("application/geo+json", "application/json"):
         return geojson_rows(spooled.read())
-    return csv_rows(spooled)
+    return csv_row_runs(spooled)

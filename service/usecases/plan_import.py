@@ -113,19 +113,33 @@ def import_plan_rows(
 ) -> ImportReport:
     """Run one import of ``kind`` (pipeline or activities) in one transaction.
 
-    Run as a job, it reports progress per chunk and, when cancelled, raises
-    :class:`JobCancelled` inside the transaction, so nothing is stored.
+    Rows are parsed and checked before the write transaction, which then
+    only checks references and upserts, chunk by chunk; an atomic import
+    with a bad row never takes the writers' lock. Run as a job, it reports
+    progress per chunk and, when cancelled, raises :class:`JobCancelled`
+    (inside the transaction, so nothing is stored).
     """
     report = ImportReport(atomic=atomic)
+    parsed = _parse(kind, rows, report, max_rows=max_rows, warn_unknown=True, job=job)
+    if report.failed and atomic:  # nothing will be stored: report the references too
+        with store.read() as tx:
+            for start in range(0, len(parsed), CHUNK_ROWS):
+                _checked(tx, parsed[start : start + CHUNK_ROWS], report)
+        return report
 
     def work(tx: Tx) -> None:
-        _run(tx, kind, rows, report, max_rows=max_rows, warn_unknown=True, job=job)
+        done = 0
+        for start in range(0, len(parsed), CHUNK_ROWS):
+            chunk = parsed[start : start + CHUNK_ROWS]
+            _flush(tx, kind, chunk, report)
+            done += len(chunk)
+            _check_job(job, done)
+        _check_job(job, done)
 
     return run_import(store, report, work, entity=kind, actor=actor)
 
 
-def _run(
-    tx: Tx,
+def _parse(
     kind: str,
     rows: Iterable[RawRow],
     report: ImportReport,
@@ -133,9 +147,10 @@ def _run(
     max_rows: int,
     warn_unknown: bool,
     job: JobContext | None,
-) -> None:
+) -> list[tuple[str, PlanRecord]]:
+    """Every good row's record, in file order; issues and failures go to ``report``."""
     seen: set[str] = set()
-    chunk: list[tuple[str, PlanRecord]] = []
+    out: list[tuple[str, PlanRecord]] = []
     for pointer, values, issues in rows:
         for issue in issues:
             report.add(issue)
@@ -152,18 +167,17 @@ def _run(
         record, row_issues = parse_plan_row(
             values, kind, pointer, warn_unknown=warn_unknown and not pointer.startswith("/rows")
         )
-        _take(pointer, record, row_issues, seen, chunk, report)
-        if len(chunk) >= CHUNK_ROWS:
-            _flush(tx, kind, chunk, report)
-            _check_job(job, report.rows)
-    _flush(tx, kind, chunk, report)
-    _check_job(job, report.rows)
+        _take(pointer, record, row_issues, seen, out, report)
+        if report.rows % CHUNK_ROWS == 0:
+            _check_job(job, 0)  # a cancel stops the parse, before any write
+    return out
 
 
 def _check_job(job: JobContext | None, rows: int) -> None:
     # Called inside the import's write transaction: progress stays in memory.
     if job is not None:
-        job.note(rows)
+        if rows:
+            job.note(rows)
         if job.cancelled():
             raise JobCancelled
 
@@ -195,8 +209,19 @@ def _take(
 
 
 def _flush(tx: Tx, kind: str, chunk: list[tuple[str, PlanRecord]], report: ImportReport) -> None:
-    if not chunk:
+    good = _checked(tx, chunk, report)
+    if not good:
         return
+    created, updated, unchanged = tx.upsert_plan_records(kind, good)
+    report.created += created
+    report.updated += updated
+    report.unchanged += unchanged
+
+
+def _checked(tx: Tx, chunk: list[tuple[str, PlanRecord]], report: ImportReport) -> list[PlanRecord]:
+    """The records of ``chunk`` whose account and rep exist; the others are reported."""
+    if not chunk:
+        return []
     accounts = tx.existing_account_ids(r.account_id for _, r in chunk)
     reps = tx.existing_rep_ids(sorted({r.rep_id for _, r in chunk if r.rep_id is not None}))
     good = []
@@ -208,11 +233,7 @@ def _flush(tx: Tx, kind: str, chunk: list[tuple[str, PlanRecord]], report: Impor
             report.failed_rows += 1
         else:
             good.append(r)
-    created, updated, unchanged = tx.upsert_plan_records(kind, good)
-    report.created += created
-    report.updated += updated
-    report.unchanged += unchanged
-    chunk.clear()
+    return good
 
 
 def _reference_issues(

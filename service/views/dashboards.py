@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections import Counter
 
+import maps
 from geo.plan.dashboard import accounts_needing_attention, monthly_revenue, revenue_by_product
 from geo.plan.evaluate import evaluate_territories, records_by_territory
 from geo.plan.goals import evaluate_goals
-from maps import render_territory_map, to_html
 from maps.dashboard.pages import (
     OverviewRow,
     TerritoryDashboard,
@@ -72,7 +72,7 @@ def territory_dashboard_html(
 def _map_html(view: PlanView, territory_id: int, settings: Settings) -> str:
     snap = view.snapshot
     territory = view.data.territory_by_id[territory_id]
-    m = render_territory_map(
+    m = maps.render_territory_map(
         territory,
         snap.accounts,
         snap.assignments,
@@ -80,7 +80,7 @@ def _map_html(view: PlanView, territory_id: int, settings: Settings) -> str:
         tiles=settings.map_tiles,
         offline=settings.map_offline_assets,
     )
-    return to_html(m)
+    return maps.to_html(m)
 
 
 def overview_html(view: PlanView, settings: Settings, *, query: str = "") -> str:

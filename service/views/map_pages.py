@@ -3,28 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import folium
-
+import maps
 from geo.errors import TooManyFeaturesError
 from geo.flags.overlaps import find_overlaps
 from geo.flags.too_far import flag_too_far
 from geo.model import Account, Rep
 from geo.plan.balance import score_territories
 from geo.travel.load import estimate_travel_load, plan_month, route_for_day
-from maps import (
-    OverlapShape,
-    RouteInput,
-    RouteStop,
-    render_coverage_map,
-    render_rep_map,
-    render_territory_map,
-    to_html,
-)
+from maps.inputs import OverlapShape, RouteInput, RouteStop
 from service.settings import Settings
 from service.storage import Store
 from service.travel_config import travel_settings
 from service.usecases.snapshot import Snapshot, load_snapshot
+
+if TYPE_CHECKING:
+    import folium
 
 
 @dataclass(frozen=True)
@@ -104,7 +99,7 @@ def coverage_map(
     """The coverage map with every layer."""
     inputs = gather(store, settings)
     snap = inputs.snap
-    return render_coverage_map(
+    return maps.render_coverage_map(
         snap.territories,
         snap.accounts,
         snap.assignments,
@@ -124,7 +119,7 @@ def coverage_html(
     store: Store, settings: Settings, *, metric: str | None, asset_base_url: str = "/static/vendor"
 ) -> str:
     """The coverage map page as HTML."""
-    return to_html(coverage_map(store, settings, metric=metric, asset_base_url=asset_base_url))
+    return maps.to_html(coverage_map(store, settings, metric=metric, asset_base_url=asset_base_url))
 
 
 def rep_map_html(store: Store, settings: Settings, rep_id: int, *, day: int | None) -> str:
@@ -134,7 +129,7 @@ def rep_map_html(store: Store, settings: Settings, rep_id: int, *, day: int | No
         snap = load_snapshot(tx)
     accounts, assignments = snap.for_rep(rep_id)
     route = _route(rep, accounts, settings, day) if rep.home is not None else None
-    m = render_rep_map(
+    m = maps.render_rep_map(
         rep,
         accounts,
         assignments,
@@ -144,7 +139,7 @@ def rep_map_html(store: Store, settings: Settings, rep_id: int, *, day: int | No
         tiles=settings.map_tiles,
         offline=settings.map_offline_assets,
     )
-    return to_html(m)
+    return maps.to_html(m)
 
 
 def _route(
@@ -186,7 +181,7 @@ def territory_map_html(
         for a, s in zip(snap.accounts, snap.assignments, strict=True)
         if s.territory_id == territory_id and (only_rep_id is None or s.rep_id == only_rep_id)
     ]
-    m = render_territory_map(
+    m = maps.render_territory_map(
         territory,
         [a for a, _ in pairs],
         [s for _, s in pairs],
@@ -198,4 +193,4 @@ def territory_map_html(
         tiles=settings.map_tiles,
         offline=settings.map_offline_assets,
     )
-    return to_html(m)
+    return maps.to_html(m)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+import maps
 from geo.model import Account, Rep, Territory
 from geo.plan.evaluate import evaluate_territories
 from geo.plan.goals import GoalResult, evaluate_goals
 from geo.plan.reps import RepScore
-from maps import render_coverage_png
 from maps.dashboard.parts import METRIC_LABELS, goal_figure, money, pct
 from maps.report_pdf import OnePager, Table, render_report_pdf
 from service.settings import Settings
@@ -140,7 +140,7 @@ def _map_png(
     ids = {a.id for a in accounts}
     assignments = [s for s in view.data.assignments if s.account_id in ids]
     width, height = _MAP_PX
-    return render_coverage_png(
+    return maps.render_coverage_png(
         territories, accounts, assignments, reps=reps, width_px=width, height_px=height
     )
 

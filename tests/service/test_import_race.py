@@ -15,12 +15,15 @@ import threading
 import time
 from typing import Any
 
+import pytest
+
 from geo.assign.assignment import assign_accounts
 from geo.assign.index import TerritoryIndex
+from service.storage.account_bulk import AccountStaging
 from service.usecases.account_import import ImportControl, import_rows
 from service.usecases.account_rows import csv_rows
 from tests.conftest import ApiClient
-from tests.service.test_accounts_api import rep, square, territory
+from tests.service.test_accounts_api import import_csv, rep, square, territory
 
 HEADER = "id,name,lon,lat\n"
 
@@ -141,6 +144,34 @@ def test_edit_committed_between_staging_and_commit_is_seen_by_the_import(
     reps = {a["properties"]["rep_id"] for a in _all_accounts(client)}
     assert reps == {bob}
     assert _mismatches(client) == []
+
+
+def test_edit_committed_after_new_accounts_are_written_and_before_the_lock_is_caught_up(
+    client: ApiClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = client.app
+    if app.state.store.name == "sqlite":  # type: ignore[attr-defined]
+        pytest.skip("SQLite takes the writers' lock at BEGIN: nothing runs before it")
+    ann, bob = rep(client, "Ann"), rep(client, "Bob")
+    west = territory(client, "West", square(-84, 39), rep_ids=[ann])
+    updated = territory(client, "Kept", square(-83, 39), rep_ids=[ann])
+    import_csv(client, HEADER + "k-1,Old,-82.5,39.5\n").raise_for_status()
+    real = AccountStaging.insert_new
+
+    def then_edit(self: AccountStaging, now: Any, actor: str | None) -> None:
+        real(self, now, actor)  # new rows written, uncommitted, lock not taken yet
+        _patch(client, west, {"rep_ids": [bob]})
+        _patch(client, updated, {"rep_ids": [bob]})
+
+    monkeypatch.setattr(AccountStaging, "insert_new", then_edit)
+    body = _csv("m", 3_000, 11, (-83.99, 39.01, -82.01, 39.99))
+    body += "k-1,Renamed,-82.5,39.5\n"
+    r = client.post("/accounts/import", content=body, headers={"Content-Type": "text/csv"})
+    assert r.status_code == 200, r.text
+    assert (r.json()["created"], r.json()["updated"]) == (3_000, 1)
+    accounts = _all_accounts(client)
+    assert {a["properties"]["rep_id"] for a in accounts} == {bob}
+    assert _mismatches(client) == [] and len(accounts) == 3_001
 
 
 def test_edits_racing_edits_leave_the_owners_of_a_full_assignment(client: ApiClient) -> None:

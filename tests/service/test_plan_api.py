@@ -671,3 +671,22 @@ def _script_head() -> str:
     head = ScriptDirectory.from_config(cfg).get_current_head()
     assert head is not None
     return head
+
+
+def test_pipeline_rows_are_parsed_before_the_writers_lock_so_other_writes_go_on(
+    client: ApiClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from service.usecases import plan_import
+
+    _two_accounts(client)
+    real, during = plan_import.parse_plan_row, []
+
+    def parse_while_writing(*args: Any, **kwargs: Any) -> Any:
+        if not during:  # a write while the import parses: the lock must be free
+            during.append(client.post("/reps", json={"name": "Meanwhile"}).status_code)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(plan_import, "parse_plan_row", parse_while_writing)
+    csv = pipeline_csv([("p1", "A", "lead", 100, "X", "2026-01-02", None, None, None)])
+    assert ok(import_csv(client, "/pipeline/import", csv))["created"] == 1
+    assert during == [201]

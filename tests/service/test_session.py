@@ -56,3 +56,28 @@ def test_refusals_of_a_session_id_and_a_nameless_rep_point_at_the_field(client: 
     )
     assert [e["pointer"] for e in patched.json()["errors"]] == ["/name"]
     assert client.get(f"/reps/{rep.json()['id']}").json()["name"] == "Ana"
+
+
+def test_revoking_a_token_ends_every_session_opened_with_it(database_url: str) -> None:
+    # Two workers on one database: the browser's worker keeps no cached record.
+    admin_app = create_app(make_settings(database_url))
+    other_app = create_app(make_settings(database_url, token_cache_seconds=0))
+    with (
+        TestClient(admin_app, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}) as admin,
+        TestClient(admin_app) as here,
+        TestClient(other_app) as there,
+    ):
+        made = admin.post("/tokens", json={"role": "manager", "owner": "vic"}).json()
+        kept = admin.post("/tokens", json={"role": "manager", "owner": "kim"}).json()
+        for browser in (here, there):
+            assert browser.post("/session", json={"token": made["token"]}).status_code == 200
+            assert browser.get("/session").status_code == 200
+        other = TestClient(admin_app)
+        assert other.post("/session", json={"token": kept["token"]}).status_code == 200
+        assert admin.delete(f"/tokens/{made['id']}").status_code == 204
+        assert here.get("/session").status_code == 401
+        assert there.get("/session").status_code == 401
+        assert other.get("/session").json()["name"] == "kim"
+        with admin_app.state.store.read() as tx:
+            sessions = [t for t in tx.find_tokens() if t.parent_id == made["id"]]
+        assert len(sessions) == 2 and all(t.revoked_at is not None for t in sessions)

@@ -1,0 +1,122 @@
+"""Taking an import's parsed rows: duplicates, the row limit, geocoding, the report.
+
+:func:`take_clean` takes a run of clean rows (:class:`geo.row_columns.CleanRows`)
+whole; :func:`take_one` takes one row as the row-by-row parser gave it. Both
+leave the same report, row for row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from geo.errors import WARNING_CODES, Issue
+from geo.geocode.geocoder import Geocoder
+from geo.model import Account
+from geo.row_columns import CleanRows
+from geo.rows import RowFields
+from service.usecases.account_rows import ParsedRow
+from service.usecases.import_report import ImportReport
+
+
+def one_by_one(item: ParsedRow | CleanRows) -> Iterator[ParsedRow]:
+    """``item``'s rows one by one (a parsed row is its own only row)."""
+    if not isinstance(item, CleanRows):
+        yield item
+        return
+    for number, fields in item.fields():
+        yield f"/rows/{number}", fields, []
+
+
+def take_clean(
+    rows: CleanRows, seen: set[str], chunk: list[Account], report: ImportReport, max_rows: int
+) -> bool:
+    """Take a run of clean rows whole, unless a row of it needs the row-by-row path.
+
+    That is when an id was seen before or twice in the run (the duplicate is
+    reported), or the run crosses ``max_rows``. Returns whether it was taken.
+    """
+    ids = rows.ids
+    if report.rows + len(ids) > max_rows or not seen.isdisjoint(ids) or len(set(ids)) < len(ids):
+        return False
+    report.rows += len(ids)
+    seen.update(ids)
+    chunk.extend(rows.accounts())
+    return True
+
+
+def take_one(
+    row: ParsedRow,
+    seen: set[str],
+    chunk: list[Account],
+    report: ImportReport,
+    geocoder: Geocoder,
+    max_rows: int,
+) -> bool:
+    """Take one parsed row; ``False`` once the file has more than ``max_rows`` rows."""
+    pointer, fields, issues = row
+    if fields is None and not issues:
+        return True
+    if fields is not None:
+        report.rows += 1
+        if report.rows > max_rows:
+            report.failed_rows += 1
+            report.add(
+                Issue("/rows", f"more than {max_rows} rows; split the file", code="too-many-rows")
+            )
+            return False
+    _take(pointer, fields, issues, seen, chunk, report, geocoder)
+    return True
+
+
+def _take(
+    pointer: str,
+    fields: RowFields | None,
+    issues: list[Issue],
+    seen: set[str],
+    chunk: list[Account],
+    report: ImportReport,
+    geocoder: Geocoder,
+) -> None:
+    for issue in issues:
+        report.add(issue)
+    if fields is None:
+        if any(i.code not in WARNING_CODES for i in issues):
+            report.failed_rows += 1
+        return
+    if fields.id in seen:
+        report.failed_rows += 1
+        report.add(
+            Issue(pointer + "/id", f"duplicate id {fields.id!r} in this file", code="duplicate-id")
+        )
+        return
+    seen.add(fields.id)
+    geocode = geocoder.geocode_account(
+        lon=fields.lon,
+        lat=fields.lat,
+        postal_code=fields.postal_code,
+        city=fields.city,
+        region=fields.region,
+        country=fields.country,
+        address=fields.address,
+    )
+    if geocode.status == "not_found" and fields.postal_code:
+        # A postal code we cannot place is a bad row, not an account to park
+        # as "no location": the user gave us a location and it is wrong.
+        report.failed_rows += 1
+        report.add(
+            Issue(
+                pointer + "/postal_code",
+                geocode.note or f"unknown postal code {fields.postal_code!r}",
+                code="unknown-postal-code",
+            )
+        )
+        return
+    if geocode.status in ("not_found", "ambiguous", "conflict"):
+        report.add(
+            Issue(
+                pointer,
+                geocode.note or f"geocoding: {geocode.status}",
+                code=f"geocode-{geocode.status}",
+            )
+        )
+    chunk.append(fields.to_account(geocode))
