@@ -1,14 +1,14 @@
 """Sessions name the token they were opened with, so revoking the token ends them.
 
-Revision ID: 0006_speed
-Revises: 0005
+Revision ID: 0007_speed
+Revises: 0006_scenarios
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006_speed"
-down_revision = "0005"
+revision = "0007_speed"
+down_revision = "0006_scenarios"
 
 
 def upgrade() -> None:
