@@ -7,10 +7,11 @@ import shapely
 from geo.flags.overlaps import overlaps_with
 from geo.flags.too_far import flag_too_far
 from geo.hierarchy import leaf_territories
-from geo.model import Territory
+from geo.model import Account, Assignment, Territory
 from service.settings import Settings
 from service.storage import Tx
 from service.storage.account_ops import AccountFilter
+from service.usecases.snapshot import load_snapshot
 
 
 def territory_flags(tx: Tx, territory: Territory, settings: Settings) -> dict[str, int]:
@@ -27,26 +28,34 @@ def territory_flags(tx: Tx, territory: Territory, settings: Settings) -> dict[st
     }
 
 
+def _accounts(tx: Tx, f: AccountFilter) -> list[tuple[Account, Assignment]]:
+    """Accounts with their owners in the plan ``tx`` works in (a scenario's are computed)."""
+    if tx.plan_id is None:
+        return [(s.account, s.assignment) for s in tx.find_accounts(f)]
+    snap = load_snapshot(tx, accounts=f)
+    return list(zip(snap.accounts, snap.assignments, strict=True))
+
+
 def _unassigned_inside(tx: Tx, territory: Territory) -> int:
-    inside = tx.find_accounts(AccountFilter(bbox=territory.geometry.bounds))
+    inside = _accounts(tx, AccountFilter(bbox=territory.geometry.bounds))
     return sum(
         1
-        for s in inside
-        if s.assignment.assignment.startswith("unassigned")
-        and s.account.location is not None
-        and shapely.covers(territory.geometry, shapely.Point(s.account.location))
+        for a, s in inside
+        if s.assignment.startswith("unassigned")
+        and a.location is not None
+        and shapely.covers(territory.geometry, shapely.Point(a.location))
     )
 
 
 def _too_far_count(tx: Tx, territory: Territory, default_km: float) -> int:
     """Owned accounts beyond their rep's reach (the one rule: :mod:`geo.flags.too_far`)."""
-    owned = tx.find_accounts(AccountFilter(territory_id=territory.id))
+    owned = _accounts(tx, AccountFilter(territory_id=territory.id))
     if not owned or territory.primary_rep_id is None:
         return 0
     reps = [tx.get_rep(rep_id) for rep_id in dict.fromkeys(territory.rep_ids)]
     report = flag_too_far(
-        [s.account for s in owned],
-        [s.assignment for s in owned],
+        [a for a, _ in owned],
+        [s for _, s in owned],
         reps,
         default_max_service_km=default_km,
     )

@@ -434,3 +434,42 @@ def test_bad_input_is_a_problem_saying_where_and_stores_nothing(
     if pointer is not None:
         assert pointer in [e["pointer"] for e in r.json()["errors"]], r.json()
     assert client.get("/scenarios").json() == before
+
+
+def test_flags_inside_a_scenario_count_its_own_owners(client: ApiClient) -> None:
+    p = plan(client)
+    sid = new_scenario(client)
+    etag = client.get(f"/scenarios/{sid}/territories/{p['a']}").headers["etag"]
+    r = client.patch(
+        f"/scenarios/{sid}/territories/{p['a']}",
+        json={"properties": {"rules": {"min_revenue": 1000}}},
+        headers={"If-Match": etag},
+    )
+    assert r.status_code == 200, r.text
+    inside = client.get(f"/scenarios/{sid}/territories/{p['a']}", params={"include": "flags"})
+    live = client.get(f"/territories/{p['a']}", params={"include": "flags"})
+    assert inside.json()["properties"]["flags"]["unassigned_inside"] == 10
+    assert live.json()["properties"]["flags"]["unassigned_inside"] == 0
+    gaps = client.get(f"/scenarios/{sid}/analysis/gaps").json()["unassigned"]
+    assert gaps["no-rule-match"]["count"] == 10
+    assert client.get("/analysis/gaps").json()["unassigned"].get("no-rule-match") is None
+
+
+def test_apply_refused_under_reject_writes_nothing_and_keeps_the_draft(client: ApiClient) -> None:
+    plan(client)
+    sid = new_scenario(client)
+    r = client.post(
+        f"/scenarios/{sid}/territories",
+        json={"type": "Feature", "geometry": box(0.5, 0, 1.5, 1), "properties": {"name": "Over"}},
+    )
+    assert r.status_code == 201, r.text
+    before = live_state(client)
+    r = client.post(
+        f"/scenarios/{sid}/apply",
+        json={"on_overlap": "reject"},
+        headers={"If-Match": before[2]},
+    )
+    assert r.status_code == 409, r.text
+    assert r.json()["type"].endswith("/change-set-refused")
+    assert live_state(client) == before
+    assert client.get(f"/scenarios/{sid}").json()["status"] == "draft"
