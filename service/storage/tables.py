@@ -91,6 +91,8 @@ def build_tables(metadata: MetaData, *, postgis: bool) -> dict[str, Table]:
             Column("rep_ids", JSON, nullable=False),
             Column("rules", JSON, nullable=False),
             Column("color", String(32)),
+            # Properties beyond the model, from GIS files (migration 0006).
+            Column("attributes", JSON),
             Column("geometry", geometry("MultiPolygon"), nullable=False),
             Column("minx", Float, nullable=False),
             Column("miny", Float, nullable=False),
