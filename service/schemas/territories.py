@@ -285,3 +285,29 @@ class PlanOut(BaseModel):
     territories: int
     updated_at: datetime | None
     updated_by: str | None
+
+
+class FeatureResultOut(BaseModel):
+    """What became of one feature of an import."""
+
+    feature: int
+    id: int | None
+    status: Literal["created", "checked", "failed", "not-written"]
+
+
+class TerritoryImportOut(BaseModel):
+    """What a territory import did (or, in a dry run, would do), feature by feature."""
+
+    atomic: bool
+    dry_run: bool
+    stored: bool
+    rows: int
+    created: int
+    failed: int
+    format: str
+    crs: str | None
+    change_set_id: int | None
+    results: list[FeatureResultOut]
+    errors: list[dict[str, Any]]
+    warnings: list[dict[str, Any]]
+    truncated: bool
