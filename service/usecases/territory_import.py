@@ -154,17 +154,17 @@ def _parent_id(tx: Tx, code: str, by_code: dict[str, int], temp: dict[int, int])
 def _fields(f: GisFeature, fields: FieldMap, issues: list[Issue]) -> tuple[dict[str, Any], str | None]:
     props = dict(f.properties)
     base = f"{f.pointer}/properties/"
-    name = props.pop(fields.name_field, None)
+    name = _pop(props, fields.name_field)
     if not isinstance(name, str | int) or not 0 < len(str(name).strip()) <= 200:
         issues.append(Issue(base + fields.name_field, "a territory needs a name (1 to 200 characters)", code="required"))
-    code = _text(props.pop(fields.code_field, None))
+    code = _text(_pop(props, fields.code_field))
     if code is not None and not CODE.match(code):
         issues.append(Issue(base + fields.code_field, "a code is 1 to 100 letters, digits, '._-'", code="bad-code"))
-    parent_code = _text(props.pop(fields.parent_code_field, None))
+    parent_code = _text(_pop(props, fields.parent_code_field))
     values: dict[str, Any] = {"name": str(name).strip(), "code": code, "parent_id": None}
-    values["rep_ids"] = _rep_ids(props.pop(fields.rep_field, None), base + fields.rep_field, issues)
-    values["color"] = _color(props.pop("color", None), base + "color", issues)
-    values["rules"] = _rules(props.pop("rules", None), base + "rules", issues)
+    values["rep_ids"] = _rep_ids(_pop(props, fields.rep_field), base + fields.rep_field, issues)
+    values["color"] = _color(_pop(props, "color"), base + "color", issues)
+    values["rules"] = _rules(_pop(props, "rules"), base + "rules", issues)
     attributes = props.pop("attributes", None)
     values["attributes"] = {
         **(attributes if isinstance(attributes, dict) else _json_object(attributes)),
@@ -175,6 +175,17 @@ def _fields(f: GisFeature, fields: FieldMap, issues: list[Issue]) -> tuple[dict[
     except GeoError as exc:
         issues += [Issue(f.pointer + i.pointer, i.reason, code=i.code) for i in exc.issues]
     return values, parent_code
+
+
+def _pop(props: dict[str, Any], name: str) -> Any:
+    """The property ``name``: as spelled, else in any case (KML's ``Name``), else cut to the
+    10 characters a Shapefile column keeps."""
+    if name in props:
+        return props.pop(name)
+    for key in list(props):
+        if key.casefold() in (name.casefold(), name[:10].casefold()):
+            return props.pop(key)
+    return None
 
 
 def _text(value: object) -> str | None:

@@ -59,7 +59,7 @@ GIS_MEDIA_TYPES: Final[dict[str, str | None]] = {
     "application/x-parquet": "parquet",
     "application/octet-stream": None,
 }
-DRIVERS: Final = {"gpkg": "GPKG", "shp": "ESRI Shapefile", "kml": "KML", "fgb": "FlatGeobuf"}
+DRIVERS: Final = {"gpkg": "GPKG", "shp": "ESRI Shapefile", "kml": "LIBKML", "fgb": "FlatGeobuf"}
 SHAPEFILE_PARTS: Final = (".shp", ".shx", ".dbf", ".prj", ".cpg")
 MAX_ZIP_MEMBERS: Final = 1000
 LAYER_NAME = re.compile(r"^[\w .\-]{1,100}$")
@@ -277,6 +277,8 @@ def _reader_env(driver: str | None) -> dict[str, str]:
     env["CPL_VSIL_CURL_ALLOWED_EXTENSIONS"] = "none"
     env["GDAL_HTTP_MAX_RETRY"] = "0"
     env["SHAPE_RESTORE_SHX"] = "NO"
+    env["LIBKML_RESOLVE_STYLE"] = "NO"  # never fetch a style from a URL
+    env["LIBKML_EXTERNAL_STYLE"] = "NO"
     return env
 
 
