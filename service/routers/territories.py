@@ -23,8 +23,8 @@ from service.usecases.change_sets import Operation, OpResult, apply_single, draf
 from service.usecases.territory_writes import clean_geometry, fields_from_properties
 from service.views.serialize import iso, territory_feature
 from service.views.territory_flags import territory_flags
-from service.web.exports import EXPORT_RESPONSE, ExportQuery, territory_file
 from service.web.deps import BBoxQuery, IdQuery, SettingsDep, StoreDep, TerritoryId, parse_bbox
+from service.web.exports import EXPORT_RESPONSE, ExportQuery, territory_file
 from service.web.http import GeoJSONResponse, etag_for
 from service.web.paging import IntPage, page_of
 from service.web.problems import HTTPProblem

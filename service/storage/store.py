@@ -22,9 +22,10 @@ from service.storage.job_ops import JobOps
 from service.storage.plan_ops import PlanOps
 from service.storage.rep_ops import RepOps
 from service.storage.schedule_ops import ScheduleOps
+from service.storage.tile_ops import TileOps
 
 
-class Tx(ChangeSetOps, RepOps, AccountOps, AdminOps, PlanOps, ScheduleOps, JobOps):
+class Tx(ChangeSetOps, RepOps, AccountOps, AdminOps, PlanOps, ScheduleOps, JobOps, TileOps):
     """Operations on one open transaction."""
 
 

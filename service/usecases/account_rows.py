@@ -9,7 +9,9 @@ from typing import IO
 
 from geo.errors import WARNING_CODES, Issue
 from geo.rows import RowFields, check_header, parse_account_feature, parse_account_row
+from service.settings import Settings
 from service.web.csv_limits import CSVLimitError, bounded_lines, bounded_reader
+from service.web.gisfiles import GIS_MEDIA_TYPES, GisTable, read_gis_upload
 from service.web.http import InvalidJSONError, json_issue, parse_json
 
 # (pointer of the row, e.g. "/rows/12" or "/features/3"; its fields or None; its issues)
@@ -145,8 +147,19 @@ def geojson_rows(payload: bytes) -> Iterator[ParsedRow]:
         yield (f"/features/{i}", *parse_account_feature(feature, index=i))
 
 
-def rows_from_upload(content_type: str, spooled: IO[bytes]) -> Iterable[ParsedRow]:
-    """Pick the parser for an upload's media type."""
+def rows_from_upload(
+    content_type: str, spooled: IO[bytes], settings: Settings | None = None
+) -> Iterable[ParsedRow]:
+    """Pick the parser for an upload's media type (GIS files need ``settings``)."""
     if content_type in ("application/geo+json", "application/json"):
         return geojson_rows(spooled.read())
+    if content_type in GIS_MEDIA_TYPES and settings is not None:
+        return gis_rows(read_gis_upload(spooled, content_type, settings, geometry="point"))
     return csv_rows(spooled)
+
+
+def gis_rows(table: GisTable) -> Iterator[ParsedRow]:
+    """The Point features of a GIS file (service.web.gisfiles) as account rows."""
+    for i, f in enumerate(table.features):
+        feature = {"type": "Feature", "geometry": f.geometry, "properties": f.properties}
+        yield (f"/features/{i}", *parse_account_feature(feature, index=i))

@@ -126,7 +126,9 @@ def _operations(
     return [ops[k] for k in keep], [order[k] for k in keep]
 
 
-def _parents_first(parsed: Mapping[int, tuple[dict[str, Any], str | None]], by_code: dict[str, int]) -> list[int]:
+def _parents_first(
+    parsed: Mapping[int, tuple[dict[str, Any], str | None]], by_code: dict[str, int]
+) -> list[int]:
     order: list[int] = []
     placed: set[int] = set()
 
@@ -151,15 +153,29 @@ def _parent_id(tx: Tx, code: str, by_code: dict[str, int], temp: dict[int, int])
     return found[0].id if found else None
 
 
-def _fields(f: GisFeature, fields: FieldMap, issues: list[Issue]) -> tuple[dict[str, Any], str | None]:
+def _fields(
+    f: GisFeature, fields: FieldMap, issues: list[Issue]
+) -> tuple[dict[str, Any], str | None]:
     props = dict(f.properties)
     base = f"{f.pointer}/properties/"
     name = _pop(props, fields.name_field)
     if not isinstance(name, str | int) or not 0 < len(str(name).strip()) <= 200:
-        issues.append(Issue(base + fields.name_field, "a territory needs a name (1 to 200 characters)", code="required"))
+        issues.append(
+            Issue(
+                base + fields.name_field,
+                "a territory needs a name (1 to 200 characters)",
+                code="required",
+            )
+        )
     code = _text(_pop(props, fields.code_field))
     if code is not None and not CODE.match(code):
-        issues.append(Issue(base + fields.code_field, "a code is 1 to 100 letters, digits, '._-'", code="bad-code"))
+        issues.append(
+            Issue(
+                base + fields.code_field,
+                "a code is 1 to 100 letters, digits, '._-'",
+                code="bad-code",
+            )
+        )
     parent_code = _text(_pop(props, fields.parent_code_field))
     values: dict[str, Any] = {"name": str(name).strip(), "code": code, "parent_id": None}
     values["rep_ids"] = _rep_ids(_pop(props, fields.rep_field), base + fields.rep_field, issues)
@@ -203,7 +219,9 @@ def _rep_ids(value: object, pointer: str, issues: list[Issue]) -> tuple[int, ...
     try:
         ids = tuple(int(str(v).strip()) for v in items if str(v).strip())
     except ValueError:
-        issues.append(Issue(pointer, "rep ids are whole numbers separated by ';'", code="bad-rep-ids"))
+        issues.append(
+            Issue(pointer, "rep ids are whole numbers separated by ';'", code="bad-rep-ids")
+        )
         return ()
     if any(not 0 < i < 2**31 for i in ids) or len(ids) > 20:
         issues.append(Issue(pointer, "up to 20 rep ids, each from 1", code="bad-rep-ids"))

@@ -14,8 +14,11 @@ from service.web.problems import HTTPProblem
 
 ExportQuery = Annotated[
     ExportFormat | None,
-    Query(description="Answer with every match as one file: gpkg, shp (zipped), kml, fgb, "
-    "parquet (GeoParquet), csv (with a wkt column) or geojson; not paged."),
+    Query(
+        alias="f",
+        description="Answer with every match as one file: gpkg, shp (zipped), kml, fgb, "
+        "parquet (GeoParquet), csv (with a wkt column) or geojson; not paged.",
+    ),
 ]
 EXPORT_RESPONSE: dict[str, Any] = {
     "description": "The page as GeoJSON, or with `f` every match as one GIS file.",
@@ -39,7 +42,9 @@ def check_export_size(count: int, limit: int) -> None:
         )
 
 
-def file_response(features: list[dict[str, Any]], fmt: ExportFormat, layer: str, **kw: Any) -> Response:
+def file_response(
+    features: list[dict[str, Any]], fmt: ExportFormat, layer: str, **kw: Any
+) -> Response:
     """The file and its name (Content-Disposition)."""
     content, media, name = export_file(features, fmt, layer, **kw)
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}

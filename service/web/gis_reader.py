@@ -18,6 +18,22 @@ import sys
 from typing import Any
 
 POLYGONAL = ("polygon", "multipolygon")
+# Fields LIBKML adds for KML's own elements: not the data's attributes.
+KML_OWN_FIELDS = frozenset(
+    {
+        "description",
+        "timestamp",
+        "begin",
+        "end",
+        "altitudeMode",
+        "tessellate",
+        "extrude",
+        "visibility",
+        "drawOrder",
+        "icon",
+        "snippet",
+    }
+)
 POINTS = ("point", "multipoint")
 
 
@@ -48,8 +64,9 @@ def _read_ogr(request: dict[str, Any]) -> dict[str, Any]:
     _check_count(int(info["features"]), request["max_features"])
     meta, _, wkb, fields = raw.read(path, layer=layer, datetime_as_string=True)
     names = list(meta["fields"])
+    own = KML_OWN_FIELDS if request["format"] == "kml" else frozenset()
     rows = [
-        {name: _plain(col[i]) for name, col in zip(names, fields, strict=True)}
+        {name: _plain(col[i]) for name, col in zip(names, fields, strict=True) if name not in own}
         for i in range(len(wkb))
     ]
     return _answer(list(wkb), rows, meta.get("crs"), request)
@@ -65,7 +82,9 @@ def _pick_layer(layers: Any, wanted: str | None, geometry: str) -> str:
     if not names:
         raise Refused("no-layer", "the file holds no layer")
     if len(names) > 1:
-        raise Refused("several-layers", f"the file holds {len(names)} layers {names}; name one with ?layer=")
+        raise Refused(
+            "several-layers", f"the file holds {len(names)} layers {names}; name one with ?layer="
+        )
     kind = kinds[names[0]].lower().removesuffix(" z").removesuffix(" m").strip()
     wanted_kinds = POLYGONAL if geometry == "polygon" else POINTS
     if kind and kind not in wanted_kinds and kind not in ("unknown", "geometry"):
@@ -115,7 +134,9 @@ def _answer(
         src = pyproj.CRS.from_user_input(source)
         if not src.equals(pyproj.CRS("OGC:CRS84"), ignore_axis_order=True):
             to_wgs84 = pyproj.Transformer.from_crs(src, "OGC:CRS84", always_xy=True)
-            geoms = shapely.transform(geoms, lambda x, y: to_wgs84.transform(x, y), interleaved=False)
+            geoms = shapely.transform(
+                geoms, lambda x, y: to_wgs84.transform(x, y), interleaved=False
+            )
         source = src.to_string()
     hexes = [None if g is None else shapely.to_wkb(g, hex=True) for g in geoms]
     features = [{"wkb": h, "properties": p} for h, p in zip(hexes, rows, strict=True)]

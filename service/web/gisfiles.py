@@ -136,7 +136,9 @@ def read_gis_upload(
     if found == "xml":
         raise refuse(415, "unsupported-format", "XML other than KML (GML, ...) is not accepted")
     if declared is not None and declared != found:
-        raise refuse(415, "content-mismatch", f"the body is not {media_type} (its bytes say {found})")
+        raise refuse(
+            415, "content-mismatch", f"the body is not {media_type} (its bytes say {found})"
+        )
     with tempfile.TemporaryDirectory(prefix="territory-upload-") as folder:
         work = Path(folder)
         if found == "zip":
@@ -166,7 +168,9 @@ def _unzip(body: IO[bytes], work: Path, limit: int) -> tuple[Path, str]:
         if len(members) > MAX_ZIP_MEMBERS:
             raise refuse(413, "zip-too-many-members", f"more than {MAX_ZIP_MEMBERS} members")
         _check_names(members)
-        wanted = [m for m in members if Path(m.filename).suffix.lower() in (*SHAPEFILE_PARTS, ".kml")]
+        wanted = [
+            m for m in members if Path(m.filename).suffix.lower() in (*SHAPEFILE_PARTS, ".kml")
+        ]
         if sum(m.file_size for m in wanted) > limit:
             raise _too_large(limit)
         unpacked = work / "unpacked"
@@ -182,7 +186,9 @@ def _check_names(members: list[zipfile.ZipInfo]) -> None:
         name = m.filename.replace("\\", "/")
         parts = name.split("/")
         if name.startswith("/") or ".." in parts or re.match(r"^[A-Za-z]:", name):
-            raise refuse(422, "zip-path-escape", f"member {i} leaves the archive's folder", f"/members/{i}")
+            raise refuse(
+                422, "zip-path-escape", f"member {i} leaves the archive's folder", f"/members/{i}"
+            )
         if stat.S_ISLNK(m.external_attr >> 16):
             raise refuse(422, "zip-link", f"member {i} is a symbolic link", f"/members/{i}")
 
@@ -231,7 +237,13 @@ def _check_kml(path: Path) -> None:
 
 
 def _run_reader(
-    path: Path, fmt: str, settings: Settings, *, geometry: Geometry, layer: str | None, crs: str | None
+    path: Path,
+    fmt: str,
+    settings: Settings,
+    *,
+    geometry: Geometry,
+    layer: str | None,
+    crs: str | None,
 ) -> GisTable:
     request = {
         "path": str(path),
@@ -299,11 +311,15 @@ def read_wkt_csv(body: IO[bytes], settings: Settings) -> GisTable:
         header = [h.strip() for h in reader.fieldnames or []]
         column = next((h for h in header if h.lower() in ("wkt", "geometry", "geom")), None)
         if column is None:
-            raise refuse(422, "no-wkt-column", "the CSV needs a wkt (or geometry) column", "/rows/0")
+            raise refuse(
+                422, "no-wkt-column", "the CSV needs a wkt (or geometry) column", "/rows/0"
+            )
         table = GisTable("csv", "OGC:CRS84")
         for n, row in enumerate(reader, start=1):
             if n > settings.max_import_features:
-                raise refuse(413, "too-many-features", f"more than {settings.max_import_features} rows")
+                raise refuse(
+                    413, "too-many-features", f"more than {settings.max_import_features} rows"
+                )
             table.features.append(_wkt_feature(n, row, column))
         return table
     except UnicodeDecodeError as exc:

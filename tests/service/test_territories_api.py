@@ -237,7 +237,11 @@ def test_validation_errors_never_echo_input(client: ApiClient) -> None:
     secret = "<script>secret-value</script>"
     r = client.post(
         "/territories",
-        json={"type": "Feature", "geometry": OHIO_SQUARE, "properties": {"name": 5, "color": secret}},
+        json={
+            "type": "Feature",
+            "geometry": OHIO_SQUARE,
+            "properties": {"name": 5, "color": secret},
+        },
     )
     assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json"
     assert secret not in r.text

@@ -1,4 +1,4 @@
-"""POST /territories/import: territories from GIS files (GeoPackage, Shapefile, KML, ...)."""
+"""Imports: POST /territories/import and POST /accounts/import, from GIS files too."""
 
 from __future__ import annotations
 
@@ -9,12 +9,15 @@ from fastapi.responses import JSONResponse
 
 from service.auth import STAFF, Principal, allow
 from service.routers.docs import WRITE_RESPONSES, _problem
+from service.schemas.accounts import ImportReportOut
 from service.schemas.jobs import JOB_ACCEPTED
 from service.schemas.territories import TerritoryImportOut
+from service.usecases.account_import import import_control, import_rows, rows_from_upload
 from service.usecases.import_report import report_answer
 from service.usecases.jobs import JobContext
 from service.usecases.territory_import import FieldMap, ImportOptions, import_territories
 from service.web import uploads
+from service.web.deps import StoreDep
 from service.web.gisfiles import (
     GIS_MEDIA_TYPES,
     GisTable,
@@ -24,6 +27,8 @@ from service.web.gisfiles import (
 )
 
 router = APIRouter(prefix="/territories", tags=["territories"])
+accounts = APIRouter(prefix="/accounts", tags=["accounts"])
+UNSUPPORTED = _problem("Not a format we read (or the bytes disagree with the media type).")
 JSON_TYPES = ("application/geo+json", "application/json")
 _UPLOAD = uploads.UploadRoute(
     scope="territory-import",
@@ -51,7 +56,7 @@ _FILE_BODY = {"schema": {"type": "string", "format": "binary"}}
     responses={
         **WRITE_RESPONSES,
         **JOB_ACCEPTED,
-        415: _problem("Not a file format we read (or the bytes disagree with the media type)."),
+        415: UNSUPPORTED,
     },
     operation_id="import_territories",
     openapi_extra={
@@ -60,7 +65,7 @@ _FILE_BODY = {"schema": {"type": "string", "format": "binary"}}
             "content": {
                 "application/geo+json": {"schema": {"type": "object"}},
                 "text/csv": {"schema": {"type": "string"}},
-                **{m: _FILE_BODY for m in GIS_MEDIA_TYPES},
+                **dict.fromkeys(GIS_MEDIA_TYPES, _FILE_BODY),
             },
         }
     },
@@ -112,7 +117,11 @@ async def import_territories_route(
         return report_answer(report, summary, request.url.path)
 
     return await uploads.import_upload(
-        request, _UPLOAD, run, owner=principal.name, idempotency_key=idempotency_key,
+        request,
+        _UPLOAD,
+        run,
+        owner=principal.name,
+        idempotency_key=idempotency_key,
         run_async=run_async,
     )
 
@@ -125,3 +134,75 @@ def _table(
     if content_type == "text/csv":
         return read_wkt_csv(body, settings)
     return read_gis_upload(body, content_type, settings, geometry="polygon", layer=layer, crs=crs)
+
+
+_ACCOUNT_UPLOAD = uploads.UploadRoute(
+    scope="account-import",
+    kind="account-import",
+    media_types=(
+        "text/csv",
+        "application/geo+json",
+        "application/csv",
+        "application/json",
+        *GIS_MEDIA_TYPES,
+    ),
+)
+
+
+@accounts.post(
+    "/import",
+    response_model=ImportReportOut,
+    responses={**WRITE_RESPONSES, **JOB_ACCEPTED, 415: UNSUPPORTED},
+    operation_id="import_accounts",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "text/csv": {"schema": {"type": "string"}},
+                "application/geo+json": {"schema": {"type": "object"}},
+                **{m: {"schema": {"type": "string", "format": "binary"}} for m in GIS_MEDIA_TYPES},
+            },
+        }
+    },
+)
+async def import_accounts(
+    request: Request,
+    store: StoreDep,
+    principal: Annotated[Principal, allow(*STAFF)],
+    atomic: Annotated[
+        bool, Query(description="All or nothing (default); false keeps the good rows.")
+    ] = True,
+    idempotency_key: uploads.IdempotencyKey = None,
+    run_async: uploads.AsyncQuery = False,
+) -> JSONResponse:
+    """Upsert accounts from CSV (text/csv), GeoJSON or a GIS file of points; a per-row report.
+
+    GIS files: GeoPackage, zipped Shapefile, KML/KMZ, FlatGeobuf, GeoParquet,
+    sent as the body with their media type; the CSV column names as properties.
+
+    With `?async=true` (or `Prefer: respond-async`) it answers 202 at once with
+    `Location: /jobs/{id}`; the job's result is this report.
+    """
+    state = request.app.state
+
+    def run(content_type: str, body: IO[bytes], job: JobContext | None) -> tuple[int, Any]:
+        report = import_rows(
+            state.store,
+            state.index_cache,
+            state.geocoder,
+            rows_from_upload(content_type, body, state.settings),
+            atomic=atomic,
+            actor=principal.name,
+            max_rows=state.settings.max_import_rows,
+            control=import_control(job, body, content_type),
+        )
+        return report_answer(report, report.summary(), request.url.path)
+
+    return await uploads.import_upload(
+        request,
+        _ACCOUNT_UPLOAD,
+        run,
+        owner=principal.name,
+        idempotency_key=idempotency_key,
+        run_async=run_async,
+    )
