@@ -33,7 +33,7 @@ from service.usecases.change_sets import (
     Policy,
     apply_change_set,
 )
-from service.usecases.import_report import ImportReport
+from service.usecases.import_report import MAX_REPORTED_ISSUES, ImportReport
 from service.usecases.territory_writes import check_attributes, rules_from_model
 from service.web.gisfiles import GisFeature, GisTable
 
@@ -283,12 +283,20 @@ def _apply(
             for f in exc.failures:
                 failed.add(order[f.index])
                 for issue in _issues(f, order):
-                    report.add(issue)
+                    _refusal(report, issue)
             if options.atomic:
                 return None
             ops = [op for k, op in enumerate(ops) if k not in refused]
             order[:] = [i for k, i in enumerate(order) if k not in refused]
     return None
+
+
+def _refusal(report: ImportReport, issue: Issue) -> None:
+    """A refusal is an error even when its code is one that warns elsewhere (an overlap)."""
+    if len(report.issues) + len(report.warnings) < MAX_REPORTED_ISSUES:
+        report.issues.append(issue)
+    else:
+        report.truncated = True
 
 
 def _issues(f: OpFailure, order: list[int]) -> list[Issue]:
