@@ -82,30 +82,42 @@ def encode_tile(z: int, x: int, y: int, layers: Mapping[str, Iterable[TileFeatur
     Features that miss the buffered tile are left out; an empty layer is not written.
     """
     bounds = tile_bounds_3857(z, x, y)
-    pad = (bounds[2] - bounds[0]) * BUFFER / EXTENT
-    clip = (bounds[0] - pad, bounds[1] - pad, bounds[2] + pad, bounds[3] + pad)
     encoded = []
     for name, features in layers.items():
-        drawn = [d for f in features if (d := _drawn(f, clip)) is not None]
+        drawn = [d for f in features if (d := _drawn(f, bounds)) is not None]
         if drawn:
             encoded.append({"name": name, "features": drawn})
     if not encoded:
         return b""
-    options = {
-        "quantize_bounds": bounds,
-        "extents": EXTENT,
-        # As ST_AsMVTGeom: a polygon that snapping to the tile grid made invalid is repaired.
-        "on_invalid_geometry": on_invalid_geometry_make_valid,
-    }
+    # The geometry is already in tile units (y up; the encoder flips it down).
+    options = {"extents": EXTENT, "on_invalid_geometry": on_invalid_geometry_make_valid}
     return bytes(mapbox_vector_tile.encode(encoded, default_options=options))
 
 
-def _drawn(f: TileFeature, clip: tuple[float, float, float, float]) -> dict[str, Any] | None:
-    geom = shapely.transform(f.geometry, lambda c: np.column_stack(to_3857(c[:, 0], c[:, 1])))
-    if not isinstance(geom, shapely.Point):
-        geom = shapely.clip_by_rect(geom, *clip)
-    elif not (clip[0] <= geom.x <= clip[2] and clip[1] <= geom.y <= clip[3]):
-        return None
+def to_tile_units(
+    geom: shapely.Geometry, bounds: tuple[float, float, float, float]
+) -> shapely.Geometry:
+    """``geom`` (WGS84 lon/lat) in the tile's units: 0..4096 across, y up, not yet rounded."""
+    minx, miny, maxx, maxy = bounds
+
+    def project(coords: np.ndarray) -> np.ndarray:
+        mx, my = to_3857(coords[:, 0], coords[:, 1])
+        fx, fy = EXTENT / (maxx - minx), EXTENT / (maxy - miny)
+        return np.column_stack(((mx - minx) * fx, (my - miny) * fy))
+
+    return shapely.transform(geom, project)
+
+
+def _drawn(f: TileFeature, bounds: tuple[float, float, float, float]) -> dict[str, Any] | None:
+    geom = to_tile_units(f.geometry, bounds)
+    lo, hi = -BUFFER, EXTENT + BUFFER
+    if isinstance(geom, shapely.Point):
+        if not (lo <= geom.x <= hi and lo <= geom.y <= hi):
+            return None
+        geom = shapely.Point(round(geom.x), round(geom.y))
+    else:
+        # Clip, then snap to the integer grid keeping the polygons valid, as ST_AsMVTGeom does.
+        geom = shapely.set_precision(shapely.clip_by_rect(geom, lo, lo, hi, hi), 1.0)
     if geom.is_empty:
         return None
     out: dict[str, Any] = {

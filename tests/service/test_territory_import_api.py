@@ -116,7 +116,12 @@ def test_field_mapping_parent_codes_and_reps(client: ApiClient) -> None:
             },
         ],
     }
-    fields = {"name_field": "NAME", "code_field": "ZIP", "parent_code_field": "UP", "rep_field": "REP"}
+    fields = {
+        "name_field": "NAME",
+        "code_field": "ZIP",
+        "parent_code_field": "UP",
+        "rep_field": "REP",
+    }
     r = post(client, json.dumps(doc).encode(), "application/geo+json", **fields)
     assert r.status_code == 200, r.text
     got = {f["properties"]["code"]: f for f in listed(client)}
@@ -126,7 +131,10 @@ def test_field_mapping_parent_codes_and_reps(client: ApiClient) -> None:
 
 
 def test_parent_code_may_name_an_existing_territory(client: ApiClient) -> None:
-    region = {"type": "Feature", "geometry": shapely.geometry.mapping(shapely.box(-84, 39, -82, 41))}
+    region = {
+        "type": "Feature",
+        "geometry": shapely.geometry.mapping(shapely.box(-84, 39, -82, 41)),
+    }
     client.post("/territories", json={**region, "properties": {"name": "R", "code": "R"}})
     doc = json.loads(frame(parent_code=["R", "R"]).to_json())
     r = post(client, json.dumps(doc).encode(), "application/geo+json")
@@ -254,9 +262,7 @@ def _seed(client: ApiClient) -> list[dict[str, Any]]:
 
 
 @pytest.mark.parametrize("fmt", sorted(FORMATS))
-def test_export_then_import_round_trips(
-    client: ApiClient, fmt: str, tmp_path: Path
-) -> None:
+def test_export_then_import_round_trips(client: ApiClient, fmt: str, tmp_path: Path) -> None:
     before = _seed(client)
     exported = client.get("/territories", params={"f": fmt})
     assert exported.status_code == 200, exported.text
@@ -280,7 +286,9 @@ def test_export_then_import_round_trips(
         if pa["parent_id"] is not None:
             assert pb["parent_id"] == after[0]["id"]
         text_only = fmt in ("csv", "kml")  # these formats carry attributes as text
-        expected = {k: str(v) for k, v in pa["attributes"].items()} if text_only else pa["attributes"]
+        expected = (
+            {k: str(v) for k, v in pa["attributes"].items()} if text_only else pa["attributes"]
+        )
         assert pb["attributes"] == expected, fmt
 
 
