@@ -8,7 +8,13 @@ from collections.abc import Iterable, Iterator
 from typing import IO
 
 from geo.errors import WARNING_CODES, Issue
-from geo.rows import RowFields, check_header, parse_account_feature, parse_account_row
+from geo.rows import (
+    ACCOUNT_COLUMNS,
+    RowFields,
+    check_header,
+    parse_account_feature,
+    parse_account_row,
+)
 from service.settings import Settings
 from service.web.csv_limits import CSVLimitError, bounded_lines, bounded_reader
 from service.web.gisfiles import GIS_MEDIA_TYPES, GisTable, read_gis_upload
@@ -147,6 +153,12 @@ def geojson_rows(payload: bytes) -> Iterator[ParsedRow]:
         yield (f"/features/{i}", *parse_account_feature(feature, index=i))
 
 
+def _full_names(props: dict[str, object]) -> dict[str, object]:
+    """A Shapefile's 10-character column names back to the account columns they cut."""
+    full = {c[:10].casefold(): c for c in ACCOUNT_COLUMNS if len(c) > 10}
+    return {full.get(k.casefold(), k): v for k, v in props.items()}
+
+
 def rows_from_upload(
     content_type: str, spooled: IO[bytes], settings: Settings | None = None
 ) -> Iterable[ParsedRow]:
@@ -161,5 +173,6 @@ def rows_from_upload(
 def gis_rows(table: GisTable) -> Iterator[ParsedRow]:
     """The Point features of a GIS file (service.web.gisfiles) as account rows."""
     for i, f in enumerate(table.features):
-        feature = {"type": "Feature", "geometry": f.geometry, "properties": f.properties}
+        props = _full_names(f.properties) if table.format == "shp" else f.properties
+        feature = {"type": "Feature", "geometry": f.geometry, "properties": props}
         yield (f"/features/{i}", *parse_account_feature(feature, index=i))
