@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import IO, Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
@@ -20,25 +21,28 @@ from service.web import uploads
 from service.web.deps import StoreDep
 from service.web.gisfiles import (
     GIS_MEDIA_TYPES,
+    LAYER_PATTERN,
     GisTable,
     geojson_table,
+    precheck_upload,
     read_gis_upload,
     read_wkt_csv,
 )
 
 router = APIRouter(prefix="/territories", tags=["territories"])
 accounts = APIRouter(prefix="/accounts", tags=["accounts"])
-UNSUPPORTED = _problem("Not a format we read (or the bytes disagree with the media type).")
+UNSUPPORTED = _problem("The Content-Type is not one this import takes.")
 JSON_TYPES = ("application/geo+json", "application/json")
 _UPLOAD = uploads.UploadRoute(
     scope="territory-import",
     kind="territory-import",
     media_types=(*JSON_TYPES, *GIS_MEDIA_TYPES, "text/csv"),
+    precheck=partial(precheck_upload, csv_columns=("wkt", "geometry", "geom")),
 )
 Field = Annotated[str, Query(min_length=1, max_length=100)]
 LayerQuery = Annotated[
     str | None,
-    Query(max_length=100, description="The layer to read when the file holds several."),
+    Query(pattern=LAYER_PATTERN, description="The layer to read when the file holds several."),
 ]
 CrsQuery = Annotated[
     str | None,
@@ -146,6 +150,7 @@ _ACCOUNT_UPLOAD = uploads.UploadRoute(
         "application/json",
         *GIS_MEDIA_TYPES,
     ),
+    precheck=partial(precheck_upload, csv_columns=("id",)),
 )
 
 

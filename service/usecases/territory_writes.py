@@ -55,11 +55,11 @@ def fields_from_properties(props: dict[str, Any], *, partial: bool) -> dict[str,
             "A territory needs a name.",
             [Issue("/properties/name", "A territory needs a name.", code="required")],
         )
-    out = {k: props.get(k) for k in ("name", "code", "parent_id", "color")}
+    out: dict[str, Any] = {k: props.get(k) for k in ("name", "code", "parent_id", "color")}
     out["rep_ids"] = tuple(props.get("rep_ids") or ())
     out["rules"] = rules_from_model(props.get("rules"))
     out["attributes"] = dict(props.get("attributes") or {})
-    fields = {k: v for k, v in out.items() if not partial or k in props}
+    fields: dict[str, Any] = {k: v for k, v in out.items() if not partial or k in props}
     extra = {
         k: v
         for k, v in props.items()
@@ -70,7 +70,7 @@ def fields_from_properties(props: dict[str, Any], *, partial: bool) -> dict[str,
             fields["attributes_merge"] = extra
     else:
         fields["attributes"].update(extra)
-    check_attributes({**fields.get("attributes", {}), **fields.get("attributes_merge", {})})
+    check_attributes({**fields.get("attributes", {}), **(extra if partial else {})})
     return fields
 
 

@@ -4,7 +4,8 @@ File names and media types prove nothing (a GDAL VRT renamed ``.shp``,
 ``.gpkg`` or ``.kml`` reads ``/etc/passwd``), so:
 
 - the format comes from the bytes; a declared media type that disagrees is
-  refused, and a VRT (or any XML but KML) always is;
+  refused (422; 415 is only for a media type the route does not take), and a
+  VRT (or any XML but KML) always is;
 - the upload is written by the service to its own temporary folder under a
   name it chose; no client path or GDAL virtual path (``/vsicurl/``,
   ``/vsizip/``) is ever opened;
@@ -62,7 +63,8 @@ GIS_MEDIA_TYPES: Final[dict[str, str | None]] = {
 DRIVERS: Final = {"gpkg": "GPKG", "shp": "ESRI Shapefile", "kml": "LIBKML", "fgb": "FlatGeobuf"}
 SHAPEFILE_PARTS: Final = (".shp", ".shx", ".dbf", ".prj", ".cpg")
 MAX_ZIP_MEMBERS: Final = 1000
-LAYER_NAME = re.compile(r"^[\w .\-]{1,100}$")
+LAYER_PATTERN: Final = r"^[A-Za-z0-9_ .\-]{1,100}$"  # a name, never a path
+LAYER_NAME = re.compile(LAYER_PATTERN)
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,35 @@ def sniff(head: bytes) -> str:
     return "csv"
 
 
+def precheck_upload(media_type: str, body: IO[bytes], *, csv_columns: tuple[str, ...]) -> None:
+    """Refuse at once a body that cannot be this import: a JSON body that is no object,
+    a CSV whose header has none of ``csv_columns``, GIS bytes of another format."""
+    head = body.read(65536)
+    if media_type in ("application/geo+json", "application/json"):
+        if not head.removeprefix(b"\xef\xbb\xbf").lstrip().startswith(b"{"):
+            raise refuse(422, "wrong-type", "expected a GeoJSON FeatureCollection object", "/type")
+    elif media_type in ("text/csv", "application/csv"):
+        first = head.removeprefix(b"\xef\xbb\xbf").split(b"\n", 1)[0].decode("utf-8", "replace")
+        names = {c.strip().strip('"').casefold() for c in next(csv.reader([first]), [])}
+        if not names & set(csv_columns):
+            wanted = " or ".join(csv_columns)
+            raise refuse(422, "missing-column", f"the CSV header has no {wanted} column", "/rows/0")
+    else:
+        _check_format(sniff(head), media_type)
+
+
+def _check_format(found: str, media_type: str) -> None:
+    declared = GIS_MEDIA_TYPES.get(media_type)
+    if found == "vrt":
+        raise refuse(422, "vrt-refused", "a GDAL VRT can read other files and URLs; not accepted")
+    if found == "xml":
+        raise refuse(422, "unsupported-format", "XML other than KML (GML, ...) is not accepted")
+    if declared is not None and declared != found:
+        raise refuse(
+            422, "content-mismatch", f"the body is not {media_type} (its bytes say {found})"
+        )
+
+
 def read_gis_upload(
     body: IO[bytes],
     media_type: str,
@@ -125,20 +156,12 @@ def read_gis_upload(
     crs: str | None = None,
 ) -> GisTable:
     """The features of an uploaded GIS file; see the module docstring. Raises HTTPProblem."""
-    if layer is not None and not LAYER_NAME.match(layer):
-        raise refuse(400, "bad-layer-name", "a layer name is 1 to 100 letters, digits, ' ._-'")
+    if layer is not None and not LAYER_NAME.fullmatch(layer):
+        raise refuse(422, "bad-layer-name", "a layer name is 1 to 100 letters, digits, ' ._-'")
     head = body.read(8192)
     body.seek(0)
     found = sniff(head)
-    declared = GIS_MEDIA_TYPES.get(media_type)
-    if found == "vrt":
-        raise refuse(415, "vrt-refused", "a GDAL VRT can read other files and URLs; not accepted")
-    if found == "xml":
-        raise refuse(415, "unsupported-format", "XML other than KML (GML, ...) is not accepted")
-    if declared is not None and declared != found:
-        raise refuse(
-            415, "content-mismatch", f"the body is not {media_type} (its bytes say {found})"
-        )
+    _check_format(found, media_type)
     with tempfile.TemporaryDirectory(prefix="territory-upload-") as folder:
         work = Path(folder)
         if found == "zip":
@@ -150,7 +173,7 @@ def read_gis_upload(
         if found == "kml":
             _check_kml(path)
         if found in ("json", "csv"):
-            raise refuse(415, "unsupported-format", f"send {found} with its own media type")
+            raise refuse(422, "unsupported-format", f"send {found} with its own media type")
         return _run_reader(path, found, settings, geometry=geometry, layer=layer, crs=crs)
 
 

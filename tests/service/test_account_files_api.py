@@ -53,7 +53,9 @@ def test_a_rep_exports_only_their_book(sqlite_client: ApiClient) -> None:
     rep = sqlite_client.post("/reps", json={"name": "Ann"}).json()["id"]
     square = {
         "type": "Polygon",
-        "coordinates": [[[-83.2, 39.9], [-83.0, 39.9], [-83.0, 40.1], [-83.2, 40.1], [-83.2, 39.9]]],
+        "coordinates": [
+            [[-83.2, 39.9], [-83.0, 39.9], [-83.0, 40.1], [-83.2, 40.1], [-83.2, 39.9]]
+        ],
     }
     sqlite_client.post(
         "/territories",

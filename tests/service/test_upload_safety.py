@@ -164,10 +164,10 @@ def catalogue(tmp_path: Path) -> list[tuple[str, bytes, str, int, str]]:
     shp = shapefile_parts(tmp_path)
     no_shx = {k: v for k, v in shp.items() if not k.endswith(".shx")}
     return [
-        ("vrt as octet-stream", VRT, "application/octet-stream", 415, "vrt-refused"),
-        ("vrt renamed .gpkg", VRT, GPKG, 415, "vrt-refused"),
-        ("vrt renamed .kml", VRT, KML, 415, "vrt-refused"),
-        ("vrt renamed .shp (zip type)", VRT, ZIP, 415, "vrt-refused"),
+        ("vrt as octet-stream", VRT, "application/octet-stream", 422, "vrt-refused"),
+        ("vrt renamed .gpkg", VRT, GPKG, 422, "vrt-refused"),
+        ("vrt renamed .kml", VRT, KML, 422, "vrt-refused"),
+        ("vrt renamed .shp (zip type)", VRT, ZIP, 422, "vrt-refused"),
         ("vrt renamed .geojson", VRT, "application/geo+json", 422, "bad-json"),
         (
             "vrt zipped as .shp",
@@ -194,8 +194,8 @@ def catalogue(tmp_path: Path) -> list[tuple[str, bytes, str, int, str]]:
         ("kml with an external entity", KML_XXE, KML, 422, "kml-doctype"),
         ("shapefile without .shx", zipped(no_shx), ZIP, 422, "shapefile-incomplete"),
         ("geopackage of points", point_geopackage(tmp_path), GPKG, 422, "wrong-geometry-type"),
-        ("gml", b"<gml:FeatureCollection/>", "application/octet-stream", 415, "unsupported-format"),
-        ("not a geopackage", b"hello", GPKG, 415, "content-mismatch"),
+        ("gml", b"<gml:FeatureCollection/>", "application/octet-stream", 422, "unsupported-format"),
+        ("not a geopackage", b"hello", GPKG, 422, "content-mismatch"),
         ("empty zip", zipped({}), ZIP, 422, "no-dataset"),
     ]
 
