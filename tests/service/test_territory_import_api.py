@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -306,3 +307,21 @@ def test_export_past_the_limit_is_413(sqlite_client: ApiClient) -> None:
     sqlite_client.app.state.settings.max_map_features = 1  # type: ignore[attr-defined]
     r = sqlite_client.get("/territories", params={"f": "gpkg"})
     assert r.status_code == 413 and r.headers["content-type"] == "application/problem+json"
+
+
+def test_an_async_import_is_a_job_and_a_hopeless_body_is_refused_at_once(
+    sqlite_client: ApiClient,
+) -> None:
+    for body, media in ((b"5", "application/geo+json"), (b"a,b\n1,2\n", "text/csv")):
+        r = post(sqlite_client, body, media, **{"async": "true"})
+        assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json"
+    r = post(sqlite_client, frame().to_json().encode(), "application/geo+json", **{"async": "true"})
+    assert r.status_code == 202, r.text
+    job = sqlite_client.get(r.headers["location"]).json()
+    for _ in range(200):
+        if job["status"] in ("done", "failed"):
+            break
+        time.sleep(0.05)
+        job = sqlite_client.get(r.headers["location"]).json()
+    assert job["status"] == "done", job
+    assert job["result"]["created"] == 2 and len(listed(sqlite_client)) == 2
