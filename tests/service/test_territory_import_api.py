@@ -325,3 +325,17 @@ def test_an_async_import_is_a_job_and_a_hopeless_body_is_refused_at_once(
         job = sqlite_client.get(r.headers["location"]).json()
     assert job["status"] == "done", job
     assert job["result"]["created"] == 2 and len(listed(sqlite_client)) == 2
+
+
+def test_a_code_already_taken_fails_that_feature_only(sqlite_client: ApiClient) -> None:
+    square = shapely.geometry.mapping(shapely.box(-90, 30, -89, 31))
+    body = {"type": "Feature", "geometry": square, "properties": {"name": "Old", "code": "W"}}
+    sqlite_client.post("/territories", json=body).raise_for_status()
+    r = post(sqlite_client, frame().to_json().encode(), "application/geo+json")
+    assert r.status_code == 422, r.text
+    assert r.json()["errors"][0]["pointer"] == "/features/0"
+    assert len(listed(sqlite_client)) == 1
+    r = post(sqlite_client, frame().to_json().encode(), "application/geo+json", atomic="false")
+    assert r.status_code == 200, r.text
+    assert [x["status"] for x in r.json()["results"]] == ["failed", "created"]
+    assert sorted(f["properties"]["code"] for f in listed(sqlite_client)) == ["E", "W"]
