@@ -107,6 +107,12 @@ def _read_parquet(request: dict[str, Any]) -> dict[str, Any]:
 
     handle = pq.ParquetFile(request["path"])
     _check_count(handle.metadata.num_rows, request["max_features"])
+    meta = handle.metadata
+    inflated = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+    if inflated > request["max_bytes"]:  # a Parquet file is compressed: a bomb, like a zip
+        raise Refused(
+            "parquet-too-large", f"the data inflates past {request['max_bytes']} bytes", 413
+        )
     geo = json.loads((handle.schema_arrow.metadata or {}).get(b"geo", b"null") or "null")
     if not isinstance(geo, dict) or "primary_column" not in geo:
         raise Refused("not-geoparquet", "the Parquet file has no GeoParquet 'geo' metadata")

@@ -276,6 +276,7 @@ def _run_reader(
         "layer": layer,
         "crs": crs,
         "max_features": settings.max_import_features,
+        "max_bytes": settings.max_import_unzipped_bytes,
     }
     try:
         done = subprocess.run(

@@ -274,3 +274,23 @@ def test_account_import_refuses_the_same_files(client: ApiClient, tmp_path: Path
     r = client.post("/accounts/import", content=zipped(polygons), headers={"Content-Type": ZIP})
     assert r.status_code == 422 and "wrong-geometry-type" in r.text
     assert client.get("/accounts").json()["features"] == []
+
+
+def test_a_parquet_file_that_inflates_past_the_limit_is_413(
+    client: ApiClient, tmp_path: Path
+) -> None:
+    gdf = gpd.GeoDataFrame(
+        {"name": ["a"], "filler": ["x" * (60 * 1024 * 1024)]},
+        geometry=[shapely.box(0, 0, 1, 1)],
+        crs="EPSG:4326",
+    )
+    gdf.to_parquet(tmp_path / "big.parquet", compression="zstd")
+    body = (tmp_path / "big.parquet").read_bytes()
+    assert len(body) < 1024 * 1024
+    r = client.post(
+        "/territories/import",
+        content=body,
+        headers={"Content-Type": "application/vnd.apache.parquet"},
+    )
+    assert r.status_code == 413 and "parquet-too-large" in r.text, r.text
+    assert client.get("/territories").json()["features"] == []
