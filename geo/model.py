@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 import shapely
 
@@ -100,6 +100,9 @@ class Territory:
     version: int = 1
     updated_at: datetime | None = None
     updated_by: str | None = None
+    # Properties from GIS files beyond the model (population, FIPS code, ...),
+    # kept as sent and returned; no rule reads them.
+    attributes: dict[str, Any] = field(default_factory=dict, hash=False)
 
     @property
     def primary_rep_id(self) -> int | None:

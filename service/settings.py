@@ -33,6 +33,12 @@ class Settings(BaseSettings):
     page_limit_max: int = 1000
     max_map_features: int = 200_000
     max_change_operations: int = 500  # per POST /territories/changes
+    # GIS file uploads (POST /territories/import and /accounts/import): bytes a zip
+    # (zipped shapefile, KMZ) may inflate to, features a file may hold, and the
+    # seconds the reader (a subprocess) may take before it is stopped.
+    max_import_unzipped_bytes: int = Field(default=256 * 1024 * 1024, gt=0)
+    max_import_features: int = Field(default=100_000, gt=0)
+    import_read_seconds: float = Field(default=60.0, gt=0, le=3600)
 
     # Geometry gate.
     max_vertices: int = 100_000

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import IO, Annotated, Any
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Body, Query, Request, Response
@@ -27,21 +27,11 @@ from service.schemas.accounts import (
     ACCOUNT_FEATURE_SCHEMA,
     AccountCollection,
     AccountFeatureOut,
-    ImportReportOut,
 )
-from service.schemas.jobs import JOB_ACCEPTED
 from service.storage import ConflictError, Tx
 from service.storage.account_ops import ACCOUNT_FIELDS, AccountFilter
 from service.storage.errors import NotFoundError
-from service.usecases.account_import import (
-    import_control,
-    import_rows,
-    report_answer,
-    rows_from_upload,
-)
-from service.usecases.jobs import JobContext
 from service.views.accounts import account_features
-from service.web import uploads
 from service.web.deps import (
     AccountId,
     BBoxQuery,
@@ -49,23 +39,19 @@ from service.web.deps import (
     StoreDep,
     parse_bbox,
 )
+from service.web.exports import EXPORT_RESPONSE, ExportQuery, check_export_size, file_response
 from service.web.http import GeoJSONResponse
 from service.web.paging import PageParams, StrPage, page_of
 
 router = APIRouter(prefix="/accounts", tags=["accounts"])
 GEOJSON = "application/geo+json"
-_UPLOAD = uploads.UploadRoute(
-    scope="account-import",
-    kind="account-import",
-    media_types=("text/csv", "application/geo+json", "application/csv", "application/json"),
-)
 AccountBody = Annotated[dict[str, Any], Body(), WithJsonSchema(ACCOUNT_FEATURE_SCHEMA)]
 
 
 @router.get(
     "",
     response_model=AccountCollection,
-    responses=READ_RESPONSES,
+    responses={**READ_RESPONSES, 200: EXPORT_RESPONSE},
     operation_id="list_accounts",
     response_class=GeoJSONResponse,
 )
@@ -85,8 +71,12 @@ def list_accounts(
     ] = None,
     industry: Annotated[str | None, Query(max_length=200)] = None,
     bbox: BBoxQuery = None,
-) -> JSONResponse:
-    """Accounts as a GeoJSON FeatureCollection by id; a rep sees only their own book."""
+    fmt: ExportQuery = None,
+) -> Response:
+    """Accounts as a GeoJSON FeatureCollection by id; a rep sees only their own book.
+
+    With `f` the answer is every match as one GIS file instead (not paged).
+    """
     if principal.role == "rep":
         if rep_id is not None and rep_id != principal.rep_id:
             raise forbidden("A rep may read only their own accounts.")
@@ -95,9 +85,15 @@ def list_accounts(
     f = AccountFilter(
         territory_id=territory_id, rep_id=rep_id, assignment=assignment, industry=industry
     )
+    settings = request.app.state.settings
+    limit = settings.max_map_features + 1 if fmt else page.fetch
     with store.read() as tx:
-        items = _page(tx, f, boxes, page.after, page.fetch)
+        items = _page(tx, f, boxes, "" if fmt else page.after, limit)
         reps = {r.id: r for r in tx.find_reps()}
+    if fmt is not None:
+        check_export_size(len(items), settings.max_map_features)
+        features = account_features(items, reps, settings.default_max_service_km)
+        return file_response(features, fmt, "accounts")
     return collection_response(request, items, reps, page)
 
 
@@ -238,61 +234,6 @@ def delete_account(
         _check_scope(tx, principal, account_id, [])
         tx.delete_account(account_id, actor=principal.name)
     return Response(status_code=204)
-
-
-@router.post(
-    "/import",
-    response_model=ImportReportOut,
-    responses={**WRITE_RESPONSES, **JOB_ACCEPTED, 415: READ_RESPONSES[400]},
-    operation_id="import_accounts",
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {
-                "text/csv": {"schema": {"type": "string"}},
-                "application/geo+json": {"schema": {"type": "object"}},
-            },
-        }
-    },
-)
-async def import_accounts(
-    request: Request,
-    store: StoreDep,
-    principal: Annotated[Principal, allow(*STAFF)],
-    atomic: Annotated[
-        bool, Query(description="All or nothing (default); false keeps the good rows.")
-    ] = True,
-    idempotency_key: uploads.IdempotencyKey = None,
-    run_async: uploads.AsyncQuery = False,
-) -> JSONResponse:
-    """Upsert accounts from CSV (text/csv) or GeoJSON; answers with a per-row report.
-
-    With `?async=true` (or `Prefer: respond-async`) it answers 202 at once with
-    `Location: /jobs/{id}`; the job's result is this report.
-    """
-    state = request.app.state
-
-    def run(content_type: str, body: IO[bytes], job: JobContext | None) -> tuple[int, Any]:
-        report = import_rows(
-            state.store,
-            state.index_cache,
-            state.geocoder,
-            rows_from_upload(content_type, body),
-            atomic=atomic,
-            actor=principal.name,
-            max_rows=state.settings.max_import_rows,
-            control=import_control(job, body, content_type),
-        )
-        return report_answer(report, report.summary(), request.url.path)
-
-    return await uploads.import_upload(
-        request,
-        _UPLOAD,
-        run,
-        owner=principal.name,
-        idempotency_key=idempotency_key,
-        run_async=run_async,
-    )
 
 
 def _parse(request: Request, body: dict[str, Any], path_id: str | None) -> Any:

@@ -24,6 +24,7 @@ from service.usecases.territory_writes import clean_geometry, fields_from_proper
 from service.views.serialize import iso, territory_feature
 from service.views.territory_flags import territory_flags
 from service.web.deps import BBoxQuery, IdQuery, SettingsDep, StoreDep, TerritoryId, parse_bbox
+from service.web.exports import EXPORT_RESPONSE, ExportQuery, territory_file
 from service.web.http import GeoJSONResponse, etag_for, require_if_match
 from service.web.paging import IntPage, page_of
 from service.web.problems import HTTPProblem
@@ -51,7 +52,7 @@ GEOJSON = "application/geo+json"
 @router.get(
     "",
     response_model=TerritoryCollection,
-    responses=READ_RESPONSES,
+    responses={**READ_RESPONSES, 200: EXPORT_RESPONSE},
     operation_id="list_territories",
     response_class=GeoJSONResponse,
 )
@@ -63,12 +64,21 @@ def list_territories(
     bbox: BBoxQuery = None,
     code: Annotated[str | None, Query(max_length=100)] = None,
     parent_id: IdQuery = None,
-) -> JSONResponse:
-    """Territories as a GeoJSON FeatureCollection, by id, optionally within a bbox."""
+    f: ExportQuery = None,
+) -> Response:
+    """Territories as a GeoJSON FeatureCollection, by id, optionally within a bbox.
+
+    With `f` the answer is every territory as one GIS file instead (not paged).
+    """
     boxes = parse_bbox(bbox)
+    after = 0 if f else page.after
     with store.read() as tx:
-        found = tx.find_territories(code=code, parent_id=parent_id, after_id=page.after)
+        found = tx.find_territories(code=code, parent_id=parent_id, after_id=after)
     found = [t for t in found if _visible(principal, t.rep_ids) and _meets(t.geometry, boxes)]
+    if f is not None:
+        with store.read() as tx:
+            codes = {t.id: t.code for t in tx.find_territories()}
+        return territory_file(found, codes, f, request.app.state.settings.max_map_features)
     cut = page_of(request, found, page, lambda t: t.id, GEOJSON)
     items, links = cut.items, cut.links
     body = {

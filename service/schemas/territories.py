@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from geojson_pydantic import LineString, MultiPolygon
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
 
 from service.schemas.common import Link, RawPolygonal, StrictModel
 
@@ -34,8 +34,20 @@ class RulesModel(StrictModel):
         return self
 
 
+Attributes = Annotated[
+    dict[str, JsonValue] | None,
+    Field(
+        description="Properties beyond the model (e.g. from a GIS file), kept as sent. "
+        "Unknown properties of the Feature are added here too."
+    ),
+]
+
+
 class TerritoryProperties(StrictModel):
-    """Editable properties of a territory."""
+    """Editable properties of a territory; unknown members are kept under ``attributes``."""
+
+    # Known members stay strict; any other member is an attribute (issue 17).
+    model_config = ConfigDict(extra="allow", strict=True)
 
     name: Name
     code: Code | None = None
@@ -43,10 +55,17 @@ class TerritoryProperties(StrictModel):
     rep_ids: Annotated[list[PositiveId], Field(max_length=20)] = []
     rules: RulesModel | None = None
     color: Color | None = None
+    attributes: Attributes = None
 
 
 class TerritoryPropertiesPatch(StrictModel):
-    """Properties to change; absent members stay as they are, null clears."""
+    """Properties to change; absent members stay as they are, null clears.
+
+    ``attributes`` replaces them all; an unknown member changes that one
+    attribute (null removes it).
+    """
+
+    model_config = ConfigDict(extra="allow", strict=True)
 
     name: Name | None = None
     code: Code | None = None
@@ -54,6 +73,7 @@ class TerritoryPropertiesPatch(StrictModel):
     rep_ids: Annotated[list[PositiveId], Field(max_length=20)] | None = None
     rules: RulesModel | None = None
     color: Color | None = None
+    attributes: Attributes = None
 
 
 class TerritoryIn(StrictModel):
@@ -92,6 +112,7 @@ class TerritoryPropertiesOut(BaseModel):
     rep_ids: list[int]
     rules: RulesOut
     color: str | None
+    attributes: dict[str, Any]
     version: int
     updated_at: datetime | None
     updated_by: str | None
@@ -267,3 +288,29 @@ class PlanOut(BaseModel):
     territories: int
     updated_at: datetime | None
     updated_by: str | None
+
+
+class FeatureResultOut(BaseModel):
+    """What became of one feature of an import."""
+
+    feature: int
+    id: int | None
+    status: Literal["created", "checked", "failed", "not-written"]
+
+
+class TerritoryImportOut(BaseModel):
+    """What a territory import did (or, in a dry run, would do), feature by feature."""
+
+    atomic: bool
+    dry_run: bool
+    stored: bool
+    rows: int
+    created: int
+    failed: int
+    format: str
+    crs: str | None
+    change_set_id: int | None
+    results: list[FeatureResultOut]
+    errors: list[dict[str, Any]]
+    warnings: list[dict[str, Any]]
+    truncated: bool

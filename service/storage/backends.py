@@ -130,10 +130,19 @@ def upgrade_postgis_schema(engine: Engine) -> None:
 
 
 def _add_change_set_column(conn: Any) -> None:
-    """SQLite files made before change sets lack this column; create_all adds tables only."""
+    """SQLite files made before change sets (or attributes) lack columns; create_all adds tables only."""
     cols = {r[1] for r in conn.exec_driver_sql("PRAGMA table_info(territory_versions)")}
     if "change_set_id" not in cols:
         conn.exec_driver_sql("ALTER TABLE territory_versions ADD COLUMN change_set_id INTEGER")
+    for table in (
+        "territories",
+        "territory_versions",
+        "scenario_territories",
+        "scenario_territory_versions",
+    ):
+        cols = {r[1] for r in conn.exec_driver_sql(f"PRAGMA table_info({table})")}
+        if cols and "attributes" not in cols:
+            conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN attributes JSON")
 
 
 def _add_token_parent_column(conn: Any) -> None:

@@ -19,7 +19,7 @@ from service.storage.errors import NotFoundError, PreconditionFailedError
 from service.storage.territory_ops import _row_values, draft_of
 from service.storage.tx_base import TxBase
 
-_EDITABLE = ("name", "code", "parent_id", "rep_ids", "rules", "color", "geometry")
+_EDITABLE = ("name", "code", "parent_id", "rep_ids", "rules", "color", "attributes", "geometry")
 _BBOX = ("minx", "miny", "maxx", "maxy", "updated_at", "updated_by")
 
 

@@ -80,6 +80,8 @@ def territory_columns(geometry: TypeEngine[Any]) -> list[Column[Any]]:
         Column("rep_ids", JSON, nullable=False),
         Column("rules", JSON, nullable=False),
         Column("color", String(32)),
+        # Properties beyond the model, e.g. from GIS files (migration 0008).
+        Column("attributes", JSON),
         Column("geometry", geometry, nullable=False),
         Column("minx", Float, nullable=False),
         Column("miny", Float, nullable=False),

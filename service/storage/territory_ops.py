@@ -40,6 +40,7 @@ class TerritoryDraft:
     rep_ids: tuple[int, ...] = ()
     rules: Rules = dataclasses.field(default_factory=Rules)
     color: str | None = None
+    attributes: dict[str, Any] = dataclasses.field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -329,6 +330,7 @@ def _row_values(draft: TerritoryDraft, now: datetime, actor: str | None) -> dict
         "rep_ids": list(draft.rep_ids),
         "rules": rules_to_json(draft.rules),
         "color": draft.color,
+        "attributes": dict(draft.attributes) or None,
         "geometry": shapely.to_wkb(draft.geometry),
         "minx": minx,
         "miny": miny,
@@ -345,7 +347,9 @@ def _draft_of(t: Territory) -> TerritoryDraft:
         if isinstance(t.geometry, shapely.MultiPolygon)
         else shapely.MultiPolygon([t.geometry])
     )
-    return TerritoryDraft(t.name, geom, t.code, t.parent_id, t.rep_ids, t.rules, t.color)
+    return TerritoryDraft(
+        t.name, geom, t.code, t.parent_id, t.rep_ids, t.rules, t.color, dict(t.attributes)
+    )
 
 
 def draft_of(t: Territory) -> TerritoryDraft:
@@ -374,4 +378,5 @@ def _territory_from_row(row: Row[Any], *, id_col: str = "id") -> Territory:
         version=int(m["version"]),
         updated_at=m["updated_at"],
         updated_by=m["updated_by"],
+        attributes=dict(m["attributes"] or {}),
     )

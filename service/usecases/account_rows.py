@@ -9,8 +9,16 @@ from typing import IO, Any
 
 from geo.errors import WARNING_CODES, Issue
 from geo.row_columns import CleanRows, clean_rows
-from geo.rows import RowFields, check_header, parse_account_feature, parse_account_row
+from geo.rows import (
+    ACCOUNT_COLUMNS,
+    RowFields,
+    check_header,
+    parse_account_feature,
+    parse_account_row,
+)
+from service.settings import Settings
 from service.web.csv_limits import CSVLimitError, bounded_lines, bounded_reader
+from service.web.gisfiles import GIS_MEDIA_TYPES, GisTable, read_gis_upload
 from service.web.http import InvalidJSONError, json_issue, parse_json
 
 # (pointer of the row, e.g. "/rows/12" or "/features/3"; its fields or None; its issues)
@@ -199,8 +207,26 @@ def geojson_rows(payload: bytes) -> Iterator[ParsedRow]:
         yield (f"/features/{i}", *parse_account_feature(feature, index=i))
 
 
-def rows_from_upload(content_type: str, spooled: IO[bytes]) -> Iterable[ParsedRow | CleanRows]:
-    """Pick the parser for an upload's media type."""
+def _full_names(props: dict[str, object]) -> dict[str, object]:
+    """A Shapefile's 10-character column names back to the account columns they cut."""
+    full = {c[:10].casefold(): c for c in ACCOUNT_COLUMNS if len(c) > 10}
+    return {full.get(k.casefold(), k): v for k, v in props.items()}
+
+
+def rows_from_upload(
+    content_type: str, spooled: IO[bytes], settings: Settings | None = None
+) -> Iterable[ParsedRow | CleanRows]:
+    """Pick the parser for an upload's media type (GIS files need ``settings``)."""
     if content_type in ("application/geo+json", "application/json"):
         return geojson_rows(spooled.read())
+    if content_type in GIS_MEDIA_TYPES and settings is not None:
+        return gis_rows(read_gis_upload(spooled, content_type, settings, geometry="point"))
     return csv_row_runs(spooled)
+
+
+def gis_rows(table: GisTable) -> Iterator[ParsedRow]:
+    """The Point features of a GIS file (service.web.gisfiles) as account rows."""
+    for i, f in enumerate(table.features):
+        props = _full_names(f.properties) if table.format == "shp" else f.properties
+        feature = {"type": "Feature", "geometry": f.geometry, "properties": props}
+        yield (f"/features/{i}", *parse_account_feature(feature, index=i))

@@ -297,7 +297,17 @@ def _overlap_issue(pair: OverlapPair) -> Issue:
 
 
 def _as_territory(key: int, d: TerritoryDraft) -> Territory:
-    return Territory(key, d.name, d.geometry, d.code, d.parent_id, d.rep_ids, d.rules, d.color)
+    return Territory(
+        key,
+        d.name,
+        d.geometry,
+        d.code,
+        d.parent_id,
+        d.rep_ids,
+        d.rules,
+        d.color,
+        attributes=d.attributes,
+    )
 
 
 def write_order(plans: Sequence[Planned], state: State) -> list[Planned]:

@@ -241,8 +241,12 @@ def _draft(
     if op.kind == "patch":
         assert old is not None
         base = draft_of(old)
+        fields = dict(op.fields)
+        if merge := fields.pop("attributes_merge", None):
+            attributes = {**fields.get("attributes", base.attributes), **merge}
+            fields["attributes"] = {k: v for k, v in attributes.items() if v is not None}
         return dataclasses.replace(
-            base, **op.fields, geometry=geometry if geometry is not None else base.geometry
+            base, **fields, geometry=geometry if geometry is not None else base.geometry
         )
     assert geometry is not None, "create, replace and recreate carry a geometry"
     return TerritoryDraft(geometry=geometry, **op.fields)

@@ -45,6 +45,7 @@ def territory_feature(
             "rep_ids": list(t.rep_ids),
             "rules": rules_to_json(t.rules),
             "color": t.color,
+            "attributes": dict(t.attributes),
             "version": t.version,
             "updated_at": iso(t.updated_at),
             "updated_by": t.updated_by,

@@ -51,6 +51,9 @@ class UploadRoute:
     kind: str  # the job kind, e.g. "account-import"
     media_types: tuple[str, ...]  # accepted Content-Types (the first ones are advertised)
     variant: str = ""  # folded into the body digest (e.g. pipeline vs activities)
+    # A quick look at the body before a job takes it (raises HTTPProblem): no job
+    # (?async=true) is queued for a body that cannot be imported at all.
+    precheck: Callable[[str, IO[bytes]], None] | None = None
 
 
 async def import_upload(
@@ -75,6 +78,8 @@ async def import_upload(
         ):
             return import_answer(*seen, replayed=True)
         if run_async or prefers_async(request):
+            if route.precheck is not None:
+                await run_in_threadpool(_precheck, route.precheck, content_type, spooled)
             status, body = await run_in_threadpool(
                 _submit, request.app.state.jobs, route, run, content_type, spooled, owner
             )
@@ -127,6 +132,13 @@ def _media_type(request: Request, route: UploadRoute) -> str:
             f"Send {' or '.join(route.media_types[:2])}.",
         )
     return content_type
+
+
+def _precheck(check: Callable[[str, IO[bytes]], None], content_type: str, body: IO[bytes]) -> None:
+    try:
+        check(content_type, body)
+    finally:
+        body.seek(0)
 
 
 def prefers_async(request: Request) -> bool:
