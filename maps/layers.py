@@ -219,7 +219,11 @@ var {{ this.get_name() }} = TM.{{ this.factory }}({{ this._parent.get_name() }},
 
 
 class Legend(MacroElement):
-    """A legend box, shown while ``layer`` is on the map (always without one)."""
+    """A legend, shown while ``layer`` is on the map (always without one).
+
+    On a framed page (:class:`maps.frame.PageFrame`) it is a section of the
+    side panel, beside the map; otherwise a box on the map.
+    """
 
     _template = Template(
         """{% macro script(this, kwargs) %}
@@ -229,7 +233,10 @@ TM.legend({{ this._parent.get_name() }}, {{ this.layer_var }}, {{ this.title_jso
     )
 
     def __init__(
-        self, title: str, entries: Sequence[tuple[str, str]], layer: Layer | None = None
+        self,
+        title: str,
+        entries: Sequence[tuple[str, str] | tuple[str, str, str]],
+        layer: Layer | None = None,
     ) -> None:
         super().__init__()  # type: ignore[no-untyped-call]
         self._name = "Legend"
@@ -237,8 +244,12 @@ TM.legend({{ this._parent.get_name() }}, {{ this.layer_var }}, {{ this.title_jso
         self.entries = list(entries)
         self.layer_var = layer.get_name() if layer is not None else "null"
         self.title_json = script_json(text(title))
+        # An entry's kind (fill, dot, ring, hatch, line) picks its swatch.
         self.entries_json = script_json(
-            [[safe_color(color, NO_DATA_COLOR), text(label)] for color, label in entries]
+            [
+                [safe_color(e[0], NO_DATA_COLOR), text(e[1]), e[2] if len(e) > 2 else "fill"]
+                for e in entries
+            ]
         )
 
 
