@@ -99,7 +99,7 @@ def _distances(snap: Snapshot) -> dict[str, float]:
     }
 
 
-def _now() -> str:
+def now_label() -> str:
     # The snapshot is read for this request: its date is the time of reading.
     return datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
@@ -123,7 +123,7 @@ def coverage_map(
         tiles=settings.map_tiles,
         offline=settings.map_offline_assets,
         asset_base_url=asset_base_url,
-        data_date=_now(),
+        data_date=now_label(),
     )
 
 
@@ -150,7 +150,7 @@ def rep_map_html(store: Store, settings: Settings, rep_id: int, *, day: int | No
         distances_km=_distances(snap),
         tiles=settings.map_tiles,
         offline=settings.map_offline_assets,
-        data_date=_now(),
+        data_date=now_label(),
     )
     return to_html(m)
 
@@ -205,6 +205,6 @@ def territory_map_html(
         distances_km=inputs.distances_km,
         tiles=settings.map_tiles,
         offline=settings.map_offline_assets,
-        data_date=_now(),
+        data_date=now_label(),
     )
     return to_html(m)
