@@ -50,7 +50,8 @@ def finish_map(
     """
     if orientation and bounds is not None:
         add_orientation(m, bounds)
-    folium.LayerControl(collapsed=False).add_to(m)
+    # Beside the map on a framed page; folded on a bare map, whose room is small.
+    folium.LayerControl(collapsed=title is None).add_to(m)
     if title is not None:
         m.add_child(PageFrame(title, subtitle), name="tm_frame")
         m.add_child(DockControls(), name="tm_dock")

@@ -36,7 +36,7 @@ class Orientation:
 
 
 def orientation_for(box: tuple[float, float, float, float], margin: float = 1.0) -> Orientation:
-    """The outlines and cities within ``box`` (lon/lat), grown by ``margin`` of its size.
+    """The outlines and cities within ``box`` (lon/lat), grown by ``margin`` of its size (3 degrees at least).
 
     Notes
     -----
@@ -48,7 +48,9 @@ def orientation_for(box: tuple[float, float, float, float], margin: float = 1.0)
     True
     """
     x0, y0, x1, y1 = box
-    dx, dy = max(x1 - x0, 0.2) * margin, max(y1 - y0, 0.2) * margin
+    # At least 3 degrees each way: a small territory's view shows far more
+    # than its own box, and the outlines must reach the edges of the screen.
+    dx, dy = max((x1 - x0) * margin, 3.0), max((y1 - y0) * margin, 3.0)
     grown = (x0 - dx, y0 - dy, x1 + dx, y1 + dy)
     geoms, names = _states()
     window = shapely.box(*grown)

@@ -138,7 +138,13 @@ def render_overview(
         "<th class=n>Pipeline</th><th>Goals</th></tr>"
     )
     lines = [_overview_line(r, link(r.funnel.territory_id)) for r in rows]
-    table = f"<table>{head}{''.join(lines)}</table>" if rows else empty("No territories yet.")
+    # A phone scrolls the table, not the page; the region takes keyboard focus to scroll.
+    table = (
+        '<div class="scroll" role="region" aria-label="Territories" tabindex="0">'
+        f"<table>{head}{''.join(lines)}</table></div>"
+        if rows
+        else empty("No territories yet.")
+    )
     header = (
         f"<header><h1>Territory dashboards</h1><p>Period {escape(period.label)} \u00b7 as of "
         f"{today.isoformat()} ({100 * period.elapsed_share(today):.0f}% elapsed)</p></header>"

@@ -2,7 +2,7 @@
 
 CSS = """
 :root { --ink: #1d2733; --muted: #5b6b7c; --line: #dde3ea; --bg: #f4f6f9; --card: #fff;
-        --blue: #2f6db5; --green: #2e8b57; --amber: #c98a00; --red: #c0392b; --grey: #8a97a6; }
+        --blue: #2f6db5; --green: #23744a; --amber: #c98a00; --red: #c0392b; --grey: #8a97a6; }
 * { box-sizing: border-box; }
 body { margin: 0; color: var(--ink); background: var(--bg);
        font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; }
@@ -42,6 +42,7 @@ svg.chart { width: 100%; height: auto; display: block; }
 .status.behind { background: var(--red); } .status.no-data { background: var(--grey); }
 .bar.met > span { background: var(--green); } .bar.behind > span { background: var(--red); }
 table { border-collapse: collapse; width: 100%; font-size: 13px; }
+.scroll { overflow-x: auto; }
 th, td { text-align: left; padding: 5px 8px; border-bottom: 1px solid var(--line);
          vertical-align: top; }
 th { color: var(--muted); font-weight: 600; font-size: 12px; }
@@ -51,4 +52,5 @@ td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
 .three { display: grid; grid-template-columns: repeat(3, minmax(0, 1fr)); gap: 16px; }
 a { color: var(--blue); }
 @media (max-width: 900px) { .grid, .three { grid-template-columns: 1fr; } }
+@media (max-width: 600px) { main { padding: 12px 10px 24px; } header { padding: 12px 12px 10px; } }
 """
