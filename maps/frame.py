@@ -11,11 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from branca.element import Element, MacroElement
-from folium.map import Layer
-from folium.template import Template
-
 import numpy as np
+from branca.element import Element, MacroElement
+from folium.template import Template
 
 from maps.encode import encode_polygons
 from maps.labels import city_columns

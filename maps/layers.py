@@ -37,7 +37,6 @@ def _page_support_code() -> str:
     return f'<link rel="icon" href="data:,">\n<style>{css}</style>\n<script>{js}</script>\n'
 
 
-
 class RawScript(Element):
     """Script text added to the page as is.
 

@@ -12,8 +12,8 @@ import shapely
 from geo.model import Rep, Territory
 from maps.base import lonlat_bounds, union_bounds
 from maps.encode import delta_ints, encode_polygons, escape_all
-from maps.inputs import FLAG_LAYERS, OverlapShape, RouteInput
 from maps.frame import LabelLayer
+from maps.inputs import FLAG_LAYERS, OverlapShape, RouteInput
 from maps.layers import Bounds, Legend, PointLayer, PolygonLayer
 from maps.style import ASSIGNED_COLOR, FLAG_COLORS, OVERLAP_COLOR, rep_color, text
 from maps.tables import AccountTable

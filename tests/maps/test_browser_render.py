@@ -89,8 +89,12 @@ def test_coverage_map_draws_every_layer_without_errors(map_page: MapPage, tmp_pa
     key = map_page.js("document.querySelector('#tm-legend').textContent")
     assert "Territories and their reps" in key and "Account, assigned" in key
     # The key and the layer control sit beside the map, not on it.
-    assert map_page.js("document.querySelector('.folium-map .tm-legend, .folium-map "
-                       ".leaflet-control-layers')") is None
+    assert (
+        map_page.js(
+            "document.querySelector('.folium-map .tm-legend, .folium-map .leaflet-control-layers')"
+        )
+        is None
+    )
     assert map_page.js("document.querySelectorAll('.tm-labels .tm-label').length") >= 2
     map_page.page.screenshot(path=str(tmp_path / "coverage.png"))
     assert map_page.problems == []
