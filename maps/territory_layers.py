@@ -87,7 +87,9 @@ def add_territory_layers(
     m.add_child(by_rep)
     entries = _territory_legend(territories, {r.id: r.name for r in reps}, fills)
     m.add_child(Legend("Territories and their reps", entries, by_rep))
-    labels = label_columns(list(shapes), [t.name for t in territories], [t.code for t in territories])
+    labels = label_columns(
+        list(shapes), [t.name for t in territories], [t.code for t in territories]
+    )
     m.add_child(LabelLayer("Territory names", _largest_first(labels), rank=0))
     if classes is not None and metric is not None:
         label = METRIC_TITLES[metric]

@@ -20,6 +20,7 @@ from geo.plan.goals import GoalResult
 from geo.plan.period import Period
 from geo.plan.reps import RepScore
 from maps.dashboard.charts import funnel_svg, monthly_revenue_svg, product_revenue_svg
+from maps.dashboard.goals_form import goals_form_html
 from maps.dashboard.parts import (
     METRIC_LABELS,
     attention_html,
@@ -106,7 +107,10 @@ def render_territory_dashboard(
             _kpis(d),
             '<div class="grid">',
             card("Map", _map(map_html, d.territory.name), "map"),
-            card("Goals", goals_html(d.goals)),
+            card(
+                "Goals",
+                goals_html(d.goals) + goals_form_html(d.territory.id, d.period.label, d.goals),
+            ),
             card("Funnel (records created in the period)", _funnel(d.funnel)),
             card(
                 "Won revenue by product",
@@ -123,6 +127,7 @@ def render_territory_dashboard(
                 "wide attention",
             ),
             "</div></main>",
+            '<script src="/static/dashboard/goals.js"></script>',
         )
     )
     return page(title, body)

@@ -75,7 +75,7 @@ def pct(value: float | None, denominator: int = 1) -> str:
 def goals_html(goals: Sequence[GoalResult]) -> str:
     """Goal progress: bars for cumulative metrics, figures and a status chip for all."""
     if not goals:
-        return empty("No goals set for this period (PUT /territories/{id}/goals).")
+        return empty("No goals set for this period yet: set them below.")
     return "".join(_goal(g) for g in goals)
 
 

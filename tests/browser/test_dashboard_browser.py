@@ -132,3 +132,41 @@ def test_overview_links_to_each_territory_and_a_dashboard_without_data_still_dra
     assert tab.page.locator(".empty", has_text="No data for this period").count() >= 2
     tab.page.frame_locator("iframe").locator(".leaflet-container").wait_for(timeout=15000)
     tab.shot("empty-territory")
+
+
+def test_a_manager_sets_goals_from_the_dashboard_and_bad_figures_show_beside_their_field(
+    browser_tab: Tabs, world: World
+) -> None:
+    browser_tab.expect_console_error("422")
+    east = world.territories["East"]
+    path = f"/dashboards/territories/{east}?period=2026&today=2026-08-15"
+    tab = _open_signed_in(browser_tab, world, path, "goals")
+    page = tab.page
+    assert page.locator(".goal").count() == 0
+    assert "set them below" in page.locator(".card", has_text="Goals").inner_text()
+    page.fill("#goal-total_revenue", "120,000")
+    page.fill("#product-0", "Pumps")
+    page.fill("#product-value-0", "lots")
+    page.click("#goals-form button[type=submit]")
+    assert page.locator(".field-error").all_inner_texts() == ["Type a number."]
+    assert page.get_attribute("#product-value-0", "aria-invalid") == "true"
+    tab.shot("goals-typo")
+    # A figure the API refuses: its problem comes back beside the field it came from.
+    page.fill("#product-value-0", "1e16")
+    page.fill("#goals-token", world.tokens["Alice"])
+    page.click("#goals-form button[type=submit]")
+    page.wait_for_selector("#goals-status.error")
+    assert page.locator("#product-value-0 + .field-error").count() == 1
+    assert page.locator(".goal").count() == 0, "nothing was stored"
+    page.fill("#product-value-0", "50000")
+    with page.expect_navigation():
+        page.click("#goals-form button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    goals = [g.locator("span").first.inner_text() for g in page.locator(".goal").all()]
+    assert goals == ["Total revenue", "Revenue: Pumps"]
+    assert page.input_value("#goal-total_revenue") == "120000"
+    tab.shot("goals-saved")
+    with world.app.api(world.tokens["Alice"]) as api:
+        stored = api.get("/analysis/goals", params={"period": "2026", "today": "2026-08-15"})
+    assert stored.status_code == 200
+    assert "Pumps" in stored.text
