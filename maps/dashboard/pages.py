@@ -128,6 +128,7 @@ def render_territory_dashboard(
             ),
             "</div></main>",
             '<script src="/static/dashboard/goals.js"></script>',
+            '<script src="/static/dashboard/tables.js"></script>',
         )
     )
     return page(title, body)
@@ -156,7 +157,8 @@ def render_overview(
     )
     return page(
         f"Territory dashboards \u2014 {period.label}",
-        f"{header}<main>{card('Territories', table, 'wide')}</main>",
+        f"{header}<main>{card('Territories', table, 'wide')}</main>"
+        '<script src="/static/dashboard/tables.js"></script>',
     )
 
 

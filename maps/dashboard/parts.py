@@ -157,4 +157,5 @@ def _table(rows: Sequence[tuple[str, str]], limit: int = 15) -> str:
         if len(rows) > limit
         else ""
     )
-    return f"<table>{shown}{more}</table>"
+    head = "<tr><th>Account</th><th>Detail</th></tr>"
+    return f"<table>{head}{shown}{more}</table>"

@@ -43,6 +43,7 @@ svg.chart { width: 100%; height: auto; display: block; }
 .bar.met > span { background: var(--green); } .bar.behind > span { background: var(--red); }
 table { border-collapse: collapse; width: 100%; font-size: 13px; }
 .scroll { overflow-x: auto; }
+a.csv { display: inline-block; margin: 6px 0 0; font-size: 12px; }
 .goal-form { margin-top: 12px; border-top: 1px solid var(--line); padding-top: 8px; }
 .goal-form summary { cursor: pointer; font-weight: 600; color: var(--blue); }
 .goal-form fieldset { border: 0; padding: 0; margin: 8px 0; }

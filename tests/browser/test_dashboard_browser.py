@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
 from typing import Any
 
@@ -170,3 +172,34 @@ def test_a_manager_sets_goals_from_the_dashboard_and_bad_figures_show_beside_the
         stored = api.get("/analysis/goals", params={"period": "2026", "today": "2026-08-15"})
     assert stored.status_code == 200
     assert "Pumps" in stored.text
+
+
+def _csv(page: Any, name: str) -> tuple[list[list[str]], str]:
+    with page.expect_download() as info:
+        page.click(f"a.csv[aria-label='Download {name} as CSV']")
+    download = info.value
+    text = Path(download.path()).read_text(encoding="utf-8")
+    return list(csv.reader(io.StringIO(text))), download.suggested_filename
+
+
+def test_every_dashboard_table_downloads_as_csv_with_the_figures_on_screen(
+    browser_tab: Tabs, world: World
+) -> None:
+    _plan(world)
+    tab = _open_signed_in(
+        browser_tab, world, "/dashboards?period=2026&today=2026-08-15", "csv-overview"
+    )
+    page = tab.page
+    assert page.locator("a.csv").count() == page.locator("main table").count() == 1
+    rows, filename = _csv(page, "Territories")
+    assert filename == "territory-dashboards-territories.csv"
+    assert rows[0][:3] == ["Rank", "Territory", "Accounts"]
+    west = next(r for r in rows if r[1] == "West")
+    assert west[6] == "91000", "numbers lose their thousands separators"
+    west_id = world.territories["West"]
+    page.goto(f"/dashboards/territories/{west_id}?period=2026&today=2026-08-15")
+    page.wait_for_load_state("networkidle")
+    assert page.locator("a.csv").count() == page.locator("main table").count() == 2
+    rows, filename = _csv(page, "Unassigned nearby")
+    assert filename == "west-unassigned-nearby.csv"
+    assert rows[0] == ["Account", "Detail"] and rows[1][0] == "Just Outside Ltd"
