@@ -69,7 +69,8 @@ class LabelLayer(_PayloadLayer):
     """Labels from :func:`maps.labels.label_columns` or :func:`maps.labels.city_columns`.
 
     ``rank``: labels of a lower rank are placed first and never covered
-    (territory names 0, rep names 1, cities 2).
+    (territory names 0, rep names 1, cities 2). ``offset``: pixels between a
+    point and its label (a rep's home marker is larger than a city's dot).
     """
 
     _template = Template(
@@ -86,13 +87,14 @@ var {{ this.get_name() }} = TM.labelLayer({{ this.get_name() }}_payload, {{ this
         rank: int,
         class_name: str = "",
         size: int = 12,
+        offset: int = 4,
         show: bool = True,
     ) -> None:
         super().__init__(name=text(name), overlay=True, control=True, show=show)
         self._name = "LabelLayer"
         self.columns = columns
         self.payload_json = script_json(columns)
-        options = {"rank": rank, "className": class_name, "size": size}
+        options = {"rank": rank, "className": class_name, "size": size, "offset": offset}
         self.options_json = script_json(options)
 
 

@@ -126,7 +126,7 @@ def add_home_layer(
     key.append(("#555555", "Reach: how far the rep serves (km)", "line"))
     m.add_child(Legend("Rep home bases", key, layer))
     homes = {"lat": columns["lat"], "lon": columns["lon"], "name": escape_all(names, 60)}
-    m.add_child(LabelLayer("Rep names", homes, rank=1, class_name="tm-reps"))
+    m.add_child(LabelLayer("Rep names", homes, rank=1, class_name="tm-reps", offset=10))
     return layer.bounds
 
 

@@ -334,7 +334,7 @@ var TM = (function () {
         } else { text = d.name[i]; }
         if (text === null) { continue; }
         var width = this._width(text, size), height = size * 1.35;
-        var left = d.r ? p.x - width / 2 : p.x + 4, top = p.y - height / 2;
+        var left = d.r ? p.x - width / 2 : p.x + (o.offset || 4), top = p.y - height / 2;
         var rect = [left - 2, top - 1, left + width + 2, top + height + 1];
         var hits = function (q) {
           return rect[0] < q[2] && q[0] < rect[2] && rect[1] < q[3] && q[1] < rect[3];
