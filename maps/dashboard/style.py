@@ -44,6 +44,8 @@ svg.chart { width: 100%; height: auto; display: block; }
 table { border-collapse: collapse; width: 100%; font-size: 13px; }
 .scroll { overflow-x: auto; }
 a.csv { display: inline-block; margin: 6px 0 0; font-size: 12px; }
+.sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0);
+      white-space: nowrap; }
 .goal-form { margin-top: 12px; border-top: 1px solid var(--line); padding-top: 8px; }
 .goal-form summary { cursor: pointer; font-weight: 600; color: var(--blue); }
 .goal-form fieldset { border: 0; padding: 0; margin: 8px 0; }
@@ -54,8 +56,6 @@ a.csv { display: inline-block; margin: 6px 0 0; font-size: 12px; }
                   border: 1px solid #8a97a6; border-radius: 4px; }
 .goal-row.product input[name=product] { flex: 1 1 9rem; }
 .goal-row.product label:first-child { flex: 0 0 5rem; }
-.goal-form .sr { position: absolute; width: 1px; height: 1px; overflow: hidden;
-                 clip: rect(0 0 0 0); }
 .goal-form [aria-invalid] { border-color: var(--red); }
 .field-error { flex-basis: 100%; color: var(--red); font-size: 12px; }
 .goal-form button { font: inherit; padding: 5px 14px; border: 0; border-radius: 4px;

@@ -176,7 +176,7 @@ def test_a_manager_sets_goals_from_the_dashboard_and_bad_figures_show_beside_the
 
 def _csv(page: Any, name: str) -> tuple[list[list[str]], str]:
     with page.expect_download() as info:
-        page.click(f"a.csv[aria-label='Download {name} as CSV']")
+        page.get_by_role("link", name=f"Download CSV of {name}", exact=True).click()
     download = info.value
     text = Path(download.path()).read_text(encoding="utf-8")
     return list(csv.reader(io.StringIO(text))), download.suggested_filename

@@ -22,8 +22,12 @@
       .join("\r\n") + "\r\n";
     const link = document.createElement("a");
     link.className = "csv";
+    // The accessible name starts with the visible words, then says which table.
     link.textContent = "Download CSV";
-    link.setAttribute("aria-label", `Download ${name.replace(/\s+/g, " ").trim()} as CSV`);
+    const which = document.createElement("span");
+    which.className = "sr";
+    which.textContent = ` of ${name.replace(/\s+/g, " ").trim()}`;
+    link.appendChild(which);
     link.download = `${page}-${slug(name)}.csv`;
     link.href = URL.createObjectURL(new Blob([csv], { type: "text/csv" }));
     holder.insertAdjacentElement("afterend", link);
