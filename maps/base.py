@@ -9,6 +9,7 @@ from folium.map import FitBounds
 from folium.utilities import JsCode
 
 from maps.assets import use_offline_assets
+from maps.frame import DockControls, PageFrame, add_orientation
 from maps.layers import Bounds, PageSupport
 
 
@@ -31,10 +32,29 @@ def new_map(tiles: str | None) -> folium.Map:
 
 
 def finish_map(
-    m: folium.Map, bounds: Bounds | None, *, offline: bool, asset_base_url: str
+    m: folium.Map,
+    bounds: Bounds | None,
+    *,
+    offline: bool,
+    asset_base_url: str,
+    title: str | None = None,
+    subtitle: str = "",
+    orientation: bool = False,
 ) -> folium.Map:
-    """Add the layer control, fit the view to ``bounds`` and pick the assets."""
-    folium.LayerControl(collapsed=False).add_to(m)
+    """Add the layer control, fit the view to ``bounds`` and pick the assets.
+
+    With a ``title`` the page gets a title bar and a side panel for the key
+    and the layer control (:class:`maps.frame.PageFrame`); with
+    ``orientation`` (meant for maps without tiles) state outlines and city
+    names around ``bounds``.
+    """
+    if orientation and bounds is not None:
+        add_orientation(m, bounds)
+    # Beside the map on a framed page; folded on a bare map, whose room is small.
+    folium.LayerControl(collapsed=title is None).add_to(m)
+    if title is not None:
+        m.add_child(PageFrame(title, subtitle), name="tm_frame")
+        m.add_child(DockControls(), name="tm_dock")
     if bounds is not None:
         m.location = [(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2]
         # Fit at once (an animated zoom would finish after the layers had
@@ -80,4 +100,5 @@ def to_html(m: folium.Map) -> str:
     >>> to_html(folium.Map(tiles=None)).startswith("<!DOCTYPE html>")
     True
     """
-    return m.get_root().render()
+    page: str = m.get_root().render()
+    return page.replace("<html>", '<html lang="en">', 1)

@@ -32,11 +32,13 @@ def render_coverage_map(
     distances_km: Mapping[str, float] | None = None,
     scheme: str = "quantiles",
     k: int = 5,
+    title: str | None = "Coverage map",
+    data_date: str | None = None,
 ) -> folium.Map:
     """Draw how the territories cover the accounts, as a Folium map.
 
-    Layers, each a toggle in the layer control: leaf territories coloured by
-    primary rep (with a legend); a choropleth of ``metric`` classed with
+    Layers, each a toggle in the layer control: leaf territories, one colour
+    each with neighbours apart, named on the map (the key names each rep); a choropleth of ``metric`` classed with
     ``mapclassify`` (``scheme``, ``k``; legend with the class breaks); all
     accounts coloured by territory on one canvas layer; flagged accounts
     (unassigned, too far, caught in an overlap) each in their own layer;
@@ -64,6 +66,10 @@ def render_coverage_map(
     distances_km : mapping, optional
         ``account_id -> km`` to the owning rep from ``geo``; computed here
         (great circle) when absent.
+    title : str or None
+        The page's heading; ``None`` draws a bare map (legends on the map).
+    data_date : str, optional
+        When the data was read, shown under the title.
 
     Returns
     -------
@@ -75,7 +81,7 @@ def render_coverage_map(
     displayed as given, in km² and km. Every user string is HTML-escaped.
 
     >>> m = render_coverage_map([], [], [], [])
-    >>> "Accounts by territory" in [c.layer_name for c in m._children.values()
+    >>> "Accounts" in [c.layer_name for c in m._children.values()
     ...                             if hasattr(c, "layer_name")]
     True
     """
@@ -101,4 +107,26 @@ def render_coverage_map(
     account_box = add_account_layers(m, table, leaves, reps)
     home_box = add_home_layer(m, reps)
     bounds = union_bounds([territory_box, account_box, overlap_box, home_box])
-    return finish_map(m, bounds, offline=offline, asset_base_url=asset_base_url)
+    subtitle = _subtitle(data_date, len(leaves), int(table.located.sum()), len(reps))
+    return finish_map(
+        m,
+        bounds,
+        offline=offline,
+        asset_base_url=asset_base_url,
+        title=title,
+        subtitle=subtitle,
+        orientation=tiles is None,
+    )
+
+
+def _subtitle(data_date: str | None, territories: int, accounts: int, reps: int) -> str:
+    """``Data as of ... · 9 territories · 1,200 accounts · 9 reps``.
+
+    >>> _subtitle("2026-12-02", 1, 1200, 2)
+    'Data as of 2026-12-02 · 1 territory · 1,200 accounts · 2 reps'
+    """
+    parts = [f"Data as of {data_date}"] if data_date else []
+    for count, noun in ((territories, "territory"), (accounts, "account"), (reps, "rep")):
+        plural = "territories" if noun == "territory" else noun + "s"
+        parts.append(f"{count:,} {noun if count == 1 else plural}")
+    return " \u00b7 ".join(parts)

@@ -33,7 +33,8 @@ def _page_support_code() -> str:
     # Read once, on first use (no work at import time).
     js = (STATIC_DIR / "page.js").read_text(encoding="utf-8")
     css = (STATIC_DIR / "page.css").read_text(encoding="utf-8")
-    return f"<style>{css}</style>\n<script>{js}</script>"
+    # The empty icon spares the browser a /favicon.ico request (a 404 in the console).
+    return f'<link rel="icon" href="data:,">\n<style>{css}</style>\n<script>{js}</script>\n'
 
 
 class RawScript(Element):
@@ -219,7 +220,11 @@ var {{ this.get_name() }} = TM.{{ this.factory }}({{ this._parent.get_name() }},
 
 
 class Legend(MacroElement):
-    """A legend box, shown while ``layer`` is on the map (always without one)."""
+    """A legend, shown while ``layer`` is on the map (always without one).
+
+    On a framed page (:class:`maps.frame.PageFrame`) it is a section of the
+    side panel, beside the map; otherwise a box on the map.
+    """
 
     _template = Template(
         """{% macro script(this, kwargs) %}
@@ -229,7 +234,10 @@ TM.legend({{ this._parent.get_name() }}, {{ this.layer_var }}, {{ this.title_jso
     )
 
     def __init__(
-        self, title: str, entries: Sequence[tuple[str, str]], layer: Layer | None = None
+        self,
+        title: str,
+        entries: Sequence[tuple[str, str] | tuple[str, str, str]],
+        layer: Layer | None = None,
     ) -> None:
         super().__init__()  # type: ignore[no-untyped-call]
         self._name = "Legend"
@@ -237,8 +245,12 @@ TM.legend({{ this._parent.get_name() }}, {{ this.layer_var }}, {{ this.title_jso
         self.entries = list(entries)
         self.layer_var = layer.get_name() if layer is not None else "null"
         self.title_json = script_json(text(title))
+        # An entry's kind (fill, dot, ring, hatch, line) picks its swatch.
         self.entries_json = script_json(
-            [[safe_color(color, NO_DATA_COLOR), text(label)] for color, label in entries]
+            [
+                [safe_color(e[0], NO_DATA_COLOR), text(e[1]), e[2] if len(e) > 2 else "fill"]
+                for e in entries
+            ]
         )
 
 

@@ -5,29 +5,31 @@ from __future__ import annotations
 import io
 import math
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import geopandas
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.patches import Ellipse, Patch
 
+from geo.design.colouring import colour_classes
 from geo.hierarchy import leaf_territories
 from geo.model import Account, Assignment, Rep, Territory
 from maps.inputs import FLAG_LAYERS, OverlapShape
+from maps.labels import label_columns
 from maps.simplify import display_geometries
-from maps.style import (
-    FLAG_COLORS,
-    OVERLAP_COLOR,
-    UNASSIGNED_COLOR,
-    rep_color,
-    territory_color,
-)
+from maps.style import ASSIGNED_COLOR, FLAG_COLORS, OVERLAP_COLOR, fill_color, rep_color
 from maps.tables import AccountTable, account_table
 
 _DPI = 100
-_LEGEND_MAX_REPS = 10
+_LEGEND_MAX = 14
+# The map's share of the picture: a title band on top, the key on the right,
+# so the key covers nothing.
+_MAP_BOX = (0.0, 0.0, 0.74, 0.92)
+_KEY_BOX = (0.75, 0.0, 0.25, 0.92)
 
 
 def render_coverage_png(
@@ -41,12 +43,17 @@ def render_coverage_png(
     width_px: int = 1200,
     height_px: int = 800,
     simplify_tolerance_deg: float | None = None,
+    title: str = "Coverage map",
+    data_date: str | None = None,
 ) -> bytes:
     """Draw the coverage map's layers as a PNG of exactly ``width_px`` x ``height_px``.
 
-    Territories are filled by primary rep, accounts dotted by territory,
-    flagged accounts ringed in their flag's colour, overlaps in red and rep
-    home bases as triangles with their reach.
+    Territories get one colour each, neighbours apart, and their names;
+    accounts are white dots (black when unassigned), flagged accounts ringed
+    in their flag's colour, overlaps hatched, rep home bases triangles with
+    their reach. A title band with the data date runs on top, the key
+    stands right of the map frame (it covers nothing), a scale bar in km
+    sits in the map's lower left.
 
     Parameters
     ----------
@@ -75,49 +82,62 @@ def render_coverage_png(
     leaves = leaf_territories(territories)
     table = account_table(accounts, assignments, leaves, reps, flags)
     figure = Figure(figsize=(width_px / _DPI, height_px / _DPI), dpi=_DPI)
-    ax = figure.add_axes((0.0, 0.0, 1.0, 1.0))
+    ax = figure.add_axes(_MAP_BOX)
     ax.set_axis_off()
-    rep_at = {r.id: i for i, r in enumerate(reps)}
-    _draw_territories(ax, leaves, rep_at, simplify_tolerance_deg)
+    fills = [fill_color(c) for c in colour_classes([t.geometry for t in leaves])]
+    _draw_territories(ax, leaves, fills, simplify_tolerance_deg)
     _draw_overlaps(ax, overlaps)
-    _draw_accounts(ax, table, leaves)
+    _draw_accounts(ax, table)
     _draw_homes(ax, reps)
-    _frame(ax, leaves, table, reps, width_px, height_px)
-    _legend(ax, leaves, reps, rep_at, table)
+    _frame(ax, leaves, table, reps, width_px * _MAP_BOX[2], height_px * _MAP_BOX[3])
+    _names(ax, leaves)
+    _scale_bar(ax)
+    heading = title + (f"  \u00b7  data as of {data_date}" if data_date else "")
+    figure.text(0.01, 0.96, heading, fontsize=13, fontweight="bold", va="center")
+    key = figure.add_axes(_KEY_BOX)
+    key.set_axis_off()
+    _legend(key, leaves, fills, reps, table, bool(overlaps))
     buffer = io.BytesIO()
     FigureCanvasAgg(figure).print_png(buffer)  # type: ignore[no-untyped-call]
     return buffer.getvalue()
 
 
 def _draw_territories(
-    ax: Axes, leaves: Sequence[Territory], rep_at: Mapping[int, int], tolerance: float | None
+    ax: Axes, leaves: Sequence[Territory], fills: Sequence[str], tolerance: float | None
 ) -> None:
     if not leaves:
         return
     shapes, _ = display_geometries([t.geometry for t in leaves], tolerance)
-    positions = [rep_at.get(t.primary_rep_id, -1) if t.primary_rep_id else -1 for t in leaves]
-    fills = [rep_color(p) if p >= 0 else UNASSIGNED_COLOR for p in positions]
     geopandas.GeoSeries(shapes).plot(
-        ax=ax, color=fills, alpha=0.55, edgecolor="white", linewidth=0.4
+        ax=ax, color=list(fills), alpha=0.75, edgecolor="white", linewidth=0.6
     )
 
 
 def _draw_overlaps(ax: Axes, overlaps: Sequence[OverlapShape]) -> None:
+    # Hatched on white: the two fills below must not blend into a colour the
+    # key does not have.
     if overlaps:
         geopandas.GeoSeries([o.geometry for o in overlaps]).plot(
-            ax=ax, color=OVERLAP_COLOR, alpha=0.6, edgecolor=OVERLAP_COLOR, linewidth=1.0
+            ax=ax, facecolor="white", edgecolor=OVERLAP_COLOR, hatch="////", linewidth=1.0
         )
 
 
-def _draw_accounts(ax: Axes, table: AccountTable, leaves: Sequence[Territory]) -> None:
+def _draw_accounts(ax: Axes, table: AccountTable) -> None:
     located = table.located
     count = int(located.sum())
     if count == 0:
         return
-    palette = [UNASSIGNED_COLOR] + [territory_color(i, t.color) for i, t in enumerate(leaves)]
-    colors = [palette[p + 1] for p in table.territory_pos[located]]
+    unassigned = table.territory_pos[located] < 0
+    colors = np.where(unassigned, FLAG_COLORS["unassigned"], ASSIGNED_COLOR)
     size = float(np.clip(20000 / count, 0.3, 12.0))  # dots shrink as they crowd
-    ax.scatter(table.lon[located], table.lat[located], s=size, c=colors, linewidths=0)
+    ax.scatter(
+        table.lon[located],
+        table.lat[located],
+        s=size,
+        c=colors,
+        edgecolors="#333333",
+        linewidths=0.3,
+    )
     for flag in FLAG_LAYERS:
         flagged = np.array([flag in f for f in table.flags], dtype=bool) & located
         if flagged.any():
@@ -152,8 +172,8 @@ def _frame(
     leaves: Sequence[Territory],
     table: AccountTable,
     reps: Sequence[Rep],
-    width_px: int,
-    height_px: int,
+    width_px: float,
+    height_px: float,
 ) -> None:
     lons = [table.lon[table.located]] + [np.array([r.home[0]]) for r in reps if r.home]
     lats = [table.lat[table.located]] + [np.array([r.home[1]]) for r in reps if r.home]
@@ -184,19 +204,108 @@ def _frame(
     ax.set_aspect(aspect, adjustable="box")
 
 
-def _legend(
-    ax: Axes,
-    leaves: Sequence[Territory],
-    reps: Sequence[Rep],
-    rep_at: Mapping[int, int],
-    table: AccountTable,
-) -> None:
-    used = sorted(
-        {rep_at[r] for t in leaves if (r := t.primary_rep_id) is not None and r in rep_at}
+def _names(ax: Axes, leaves: Sequence[Territory]) -> None:
+    """Territory names at their inscribed circle's centre, where the circle is big enough."""
+    if not leaves:
+        return
+    x0, x1 = ax.get_xlim()
+    columns = label_columns(
+        [t.geometry for t in leaves], [t.name for t in leaves], [t.code for t in leaves]
     )
-    handles = [Patch(color=rep_color(p), label=reps[p].name) for p in used[:_LEGEND_MAX_REPS]]
+    width = x1 - x0
+    for t, lon, lat, r in zip(leaves, columns["lon"], columns["lat"], columns["r"], strict=True):
+        share = 2 * r / width  # the circle's share of the frame's width
+        text = t.name if share * 70 >= len(t.name) else (t.code or "")
+        if text and share * 70 >= len(text):
+            ax.text(
+                lon,
+                lat,
+                text,
+                ha="center",
+                va="center",
+                fontsize=8,
+                fontweight="bold",
+                color="#1a1a1a",
+            )
+
+
+def _scale_bar(ax: Axes) -> None:
+    """A bar of a round number of km, about a fifth of the frame, lower left."""
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    lat = y0 + (y1 - y0) * 0.05
+    km_per_deg = 111.32 * max(math.cos(math.radians(lat)), 0.01)
+    target = (x1 - x0) * km_per_deg / 5
+    length = max(n for n in _NICE_KM if n <= max(target, 1)) if target >= 1 else 1
+    start = x0 + (x1 - x0) * 0.03
+    end = start + length / km_per_deg
+    ax.plot([start, end], [lat, lat], color="black", linewidth=3, solid_capstyle="butt")
+    ax.text((start + end) / 2, lat + (y1 - y0) * 0.012, f"{length:,} km", ha="center", fontsize=8)
+
+
+_NICE_KM = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000)
+
+
+def _legend(
+    key: Axes,
+    leaves: Sequence[Territory],
+    fills: Sequence[str],
+    reps: Sequence[Rep],
+    table: AccountTable,
+    overlaps: bool,
+) -> None:
+    names = {r.id: r.name for r in reps}
+    handles: list[Any] = []
+    for t, fill in sorted(zip(leaves, fills, strict=True), key=lambda p: p[0].name.lower()):
+        rep = names.get(t.primary_rep_id, "no rep") if t.primary_rep_id else "no rep"
+        handles.append(Patch(facecolor=fill, edgecolor="#777777", label=f"{t.name} \u00b7 {rep}"))
+    if len(handles) > _LEGEND_MAX:
+        more = len(handles) - _LEGEND_MAX
+        handles = handles[:_LEGEND_MAX] + [Patch(color="none", label=f"\u2026 and {more:,} more")]
+    if overlaps:
+        handles.append(
+            Patch(facecolor="white", edgecolor=OVERLAP_COLOR, hatch="////", label="Overlap")
+        )
+    handles.append(
+        Line2D(
+            [],
+            [],
+            marker="o",
+            linestyle="",
+            markerfacecolor=ASSIGNED_COLOR,
+            markeredgecolor="#333333",
+            label="Account",
+        )
+    )
     for flag, title in FLAG_LAYERS.items():
         if any(flag in f for f in table.flags):
-            handles.append(Patch(facecolor="none", edgecolor=FLAG_COLORS[flag], label=title))
-    if handles:
-        ax.legend(handles=handles, loc="lower left", fontsize=8, framealpha=0.9)
+            handles.append(
+                Line2D(
+                    [],
+                    [],
+                    marker="o",
+                    linestyle="",
+                    markerfacecolor="none",
+                    markeredgecolor=FLAG_COLORS[flag],
+                    label=title,
+                )
+            )
+    handles.append(
+        Line2D(
+            [],
+            [],
+            marker="^",
+            linestyle="",
+            color="#777777",
+            markeredgecolor="black",
+            label="Rep home, dashed: reach",
+        )
+    )
+    key.legend(
+        handles=handles,
+        loc="upper left",
+        fontsize=7.5,
+        frameon=False,
+        title="Key",
+        title_fontproperties={"weight": "bold"},
+    )

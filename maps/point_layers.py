@@ -12,16 +12,10 @@ import shapely
 from geo.model import Rep, Territory
 from maps.base import lonlat_bounds, union_bounds
 from maps.encode import delta_ints, encode_polygons, escape_all
+from maps.frame import LabelLayer
 from maps.inputs import FLAG_LAYERS, OverlapShape, RouteInput
-from maps.layers import Bounds, PointLayer, PolygonLayer
-from maps.style import (
-    FLAG_COLORS,
-    OVERLAP_COLOR,
-    UNASSIGNED_COLOR,
-    rep_color,
-    territory_color,
-    text,
-)
+from maps.layers import Bounds, Legend, PointLayer, PolygonLayer
+from maps.style import ASSIGNED_COLOR, FLAG_COLORS, OVERLAP_COLOR, rep_color, text
 from maps.tables import AccountTable
 
 ACCOUNT_FIELDS: tuple[tuple[str, str], ...] = (
@@ -41,13 +35,15 @@ def add_account_layers(
     table: AccountTable,
     territories: Sequence[Territory],
     reps: Sequence[Rep],
-    title: str = "Accounts by territory",
+    title: str = "Accounts",
 ) -> Bounds | None:
-    """Add every located account as one layer, then one layer per flag.
+    """Add every located account as one layer, then one layer per flag, and the key.
 
-    Accounts are coloured by territory (grey: none). Flag layers point at
-    rows of the accounts layer rather than repeating them. Returns the
-    accounts' bounds in Folium's lat/lon order.
+    Dots say the account's state, never its territory (the fill below says
+    that): white when assigned, black when unassigned, and each flag in its
+    colour-blind-safe colour on top. Flag layers point at rows of the
+    accounts layer rather than repeating them. Returns the accounts' bounds
+    in Folium's lat/lon order.
     """
     order = _drawing_order(table)
     flag_labels, flag_of = _flag_sets(table)
@@ -59,18 +55,20 @@ def add_account_layers(
     layer = PointLayer(
         title,
         _account_columns(table, order, flag_of),
-        [UNASSIGNED_COLOR] + [territory_color(i, t.color) for i, t in enumerate(territories)],
+        [ASSIGNED_COLOR, FLAG_COLORS["unassigned"]],
         ACCOUNT_FIELDS,
-        fill_key="territory",
+        fill_key="status",
         tables=tables,
         deltas=_DELTAS,
         bounds=_bounds(table.lon[order], table.lat[order]),
         radius=3.5,
     )
     m.add_child(layer)
+    key: list[tuple[str, str, str]] = [(ASSIGNED_COLOR, "Account, assigned", "dot")]
     for flag, flag_title in FLAG_LAYERS.items():
         rows = np.flatnonzero([flag in table.flags[i] for i in order])
         if len(rows):
+            key.append((FLAG_COLORS[flag], f"{flag_title} ({len(rows):,})", "dot"))
             flagged = PointLayer(
                 flag_title,
                 None,
@@ -84,6 +82,8 @@ def add_account_layers(
                 stroke=("#000000", 1.0),
             )
             m.add_child(flagged)
+    if len(order):
+        m.add_child(Legend("Accounts", key))
     return layer.bounds
 
 
@@ -121,11 +121,17 @@ def add_home_layer(
         markers=True,
     )
     m.add_child(layer)
+    names = [r.name for r in located]
+    key = [(rep_color(palette_order.get(r.id, 0)), r.name, "dot") for r in located[:20]]
+    key.append(("#555555", "Reach: how far the rep serves (km)", "line"))
+    m.add_child(Legend("Rep home bases", key, layer))
+    homes = {"lat": columns["lat"], "lon": columns["lon"], "name": escape_all(names, 60)}
+    m.add_child(LabelLayer("Rep names", homes, rank=1, class_name="tm-reps", offset=10))
     return layer.bounds
 
 
 def add_overlap_layer(m: folium.Map, overlaps: Sequence[OverlapShape]) -> Bounds | None:
-    """Add the overlaps between territories in red, with both names and the area."""
+    """Add the overlaps between territories, hatched, with both names and the area."""
     pairs = [(o, _polygonal(o.geometry)) for o in overlaps]
     polygons = [o for o, shape in pairs if shape is not None]
     if not polygons:
@@ -140,9 +146,14 @@ def add_overlap_layer(m: folium.Map, overlaps: Sequence[OverlapShape]) -> Bounds
         "overlap_km2": [round(o.overlap_km2, 2) for o in polygons],
     }
     fields = (("pair", "Overlap"), ("overlap_km2", "Area km²"))
-    style = {"fill": OVERLAP_COLOR, "color": OVERLAP_COLOR, "weight": 2, "fillOpacity": 0.55}
+    # Hatched and nearly opaque: the two fills below must not blend into a
+    # colour the key does not have.
+    style = {"hatch": OVERLAP_COLOR, "color": OVERLAP_COLOR, "weight": 1.5, "fillOpacity": 0.95}
     bounds = lonlat_bounds(shapely.total_bounds(shapes))
-    m.add_child(PolygonLayer("Overlaps", payload, len(polygons), bounds, style, fields))
+    layer = PolygonLayer("Overlaps", payload, len(polygons), bounds, style, fields)
+    m.add_child(layer)
+    label = f"Two territories overlap ({len(polygons):,})"
+    m.add_child(Legend("Overlaps", [(OVERLAP_COLOR, label, "hatch")], layer))
     return bounds
 
 
@@ -223,6 +234,7 @@ def _account_columns(
         "id": escape_all([table.ids[i] for i in order]),
         "name": escape_all([table.names[i] or table.ids[i] for i in order]),
         "territory": delta_ints(table.territory_pos[order] + 1),
+        "status": (table.territory_pos[order] < 0).astype(int).tolist(),
         "owner": delta_ints(table.rep_pos[order] + 1),
         "distance_km": [None if d != d else d for d in distance.tolist()],
         "flags": flag_of[order].tolist(),

@@ -26,6 +26,7 @@ def render_rep_map(
     tiles: str | None = None,
     offline: bool = True,
     asset_base_url: str = "/static/vendor",
+    data_date: str | None = None,
 ) -> folium.Map:
     """Draw a rep's book: accounts, home base, reach circle and one day's route.
 
@@ -43,7 +44,7 @@ def render_rep_map(
         ``account_id -> flag names``; flagged accounts get their own layers.
     territories : sequence of Territory
         Territories listing ``rep`` among their reps are outlined.
-    distances_km, tiles, offline, asset_base_url
+    distances_km, tiles, offline, asset_base_url, data_date
         As in :func:`maps.render_coverage_map`.
 
     Returns
@@ -74,7 +75,19 @@ def render_rep_map(
     ]
     if route is not None and route.stops:
         boxes.append(add_route_layer(m, route, rep.home))
-    return finish_map(m, union_bounds(boxes), offline=offline, asset_base_url=asset_base_url)
+    day = f" \u00b7 route of day {route.day}" if route is not None and route.day else ""
+    subtitle = (
+        f"Data as of {data_date} \u00b7 " if data_date else ""
+    ) + f"{len(mine):,} accounts{day}"
+    return finish_map(
+        m,
+        union_bounds(boxes),
+        offline=offline,
+        asset_base_url=asset_base_url,
+        title=f"{rep.name}: accounts and route",
+        subtitle=subtitle,
+        orientation=tiles is None,
+    )
 
 
 def _rep_accounts(

@@ -19,12 +19,28 @@ from matplotlib.colors import to_hex
 
 NO_DATA_COLOR = "#bdbdbd"
 UNASSIGNED_COLOR = "#6e6e6e"
-OVERLAP_COLOR = "#e31a1c"
+# Okabe and Ito's colour-blind-safe set for what a dot or hatch says.
+OVERLAP_COLOR = "#d55e00"  # vermillion
+GAP_COLOR = "#555555"
+ASSIGNED_COLOR = "#ffffff"
 FLAG_COLORS: dict[str, str] = {
-    "unassigned": "#111111",
-    "too_far": "#ff7f00",
-    "overlap": "#e31a1c",
+    "unassigned": "#000000",
+    "too_far": "#e69f00",  # orange
+    "overlap": OVERLAP_COLOR,
 }
+# Paul Tol's "light" scheme without its grey: colour-blind safe and made for
+# fills under black text. Greedy colouring of the adjacency needs at most six
+# classes for territories that tile the plane (see geo.design.colouring).
+TERRITORY_FILLS: tuple[str, ...] = (
+    "#77aadd",
+    "#eedd88",
+    "#ffaabb",
+    "#44bb99",
+    "#ee8866",
+    "#99ddff",
+    "#bbcc33",
+    "#aaaa00",
+)
 # Qualitative palettes: reps fill territories with tab10 (drawn translucent),
 # territories colour their account dots with the darker Dark2 and Set1, so a
 # dot never has the colour of the fill it sits on.
@@ -94,6 +110,15 @@ def rep_color(position: int) -> str:
 def territory_color(position: int, own: str | None = None) -> str:
     """A territory's own colour if valid, else a palette colour by position."""
     return safe_color(own, _TERRITORY_PALETTE[position % len(_TERRITORY_PALETTE)])
+
+
+def fill_color(colour_class: int) -> str:
+    """The fill of a territory in colour class ``colour_class`` (cycles past eight).
+
+    >>> fill_color(0), fill_color(8)
+    ('#77aadd', '#77aadd')
+    """
+    return TERRITORY_FILLS[colour_class % len(TERRITORY_FILLS)]
 
 
 def sequential_colors(count: int, cmap: str = "YlOrRd") -> list[str]:

@@ -1,4 +1,9 @@
-"""Territory polygons: coloured by rep, and as a choropleth of one metric.
+"""Territory polygons: one colour each, and as a choropleth of one metric.
+
+Fills come from a greedy colouring of the adjacency graph
+(:func:`geo.design.colouring.colour_classes`), so neighbours never share a
+colour; the legend and tooltip name each territory's rep, and the names sit
+on the map as labels (:mod:`maps.labels`).
 
 Both layers draw the same simplified FeatureCollection, written into the
 page once.
@@ -16,32 +21,29 @@ import mapclassify
 import numpy as np
 import shapely
 
+from geo.design.colouring import colour_classes
 from geo.model import Rep, Territory
 from maps.base import lonlat_bounds
 from maps.encode import encode_polygons, escape_all
+from maps.frame import LabelLayer
 from maps.inputs import METRICS
+from maps.labels import label_columns
 from maps.layers import Bounds, Legend, PolygonLayer
 from maps.simplify import display_geometries
-from maps.style import (
-    NO_DATA_COLOR,
-    UNASSIGNED_COLOR,
-    class_labels,
-    rep_color,
-    sequential_colors,
-)
+from maps.style import NO_DATA_COLOR, class_labels, fill_color, sequential_colors
 
 TERRITORY_FIELDS: tuple[tuple[str, str], ...] = (
     ("name", "Territory"),
     ("code", "Code"),
     ("rep", "Rep"),
     ("accounts", "Accounts"),
-    ("revenue", "Revenue"),
-    ("net_profit", "Net profit"),
-    ("workload_hours", "Workload h/week"),
-    ("load_pct", "Load %"),
+    ("revenue", "Revenue USD/year"),
+    ("net_profit", "Net profit USD/year"),
+    ("workload_hours", "Workload h/month"),
+    ("load_pct", "Rep load %"),
 )
 METRIC_TITLES: dict[str, str] = dict(TERRITORY_FIELDS[3:])
-_LEGEND_MAX_REPS = 12
+_LEGEND_MAX_TERRITORIES = 60
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +66,7 @@ def add_territory_layers(
     scheme: str = "quantiles",
     k: int = 5,
 ) -> Bounds | None:
-    """Add the by-rep layer (with legend) and, if ``metric``, the choropleth.
+    """Add the territories (legend, labels) and, if ``metric``, the choropleth.
 
     Returns the layers' bounds in Folium's lat/lon order, ``None`` when there
     are no territories.
@@ -74,22 +76,24 @@ def add_territory_layers(
     shapes, decimals = display_geometries([t.geometry for t in territories], tolerance_deg)
     classes = classify(numbers, metric, scheme, k) if metric else None
     rep_index = {r.id: i for i, r in enumerate(reps)}
+    fills = [fill_color(c) for c in colour_classes([t.geometry for t in territories])]
     payload: dict[str, object] = dict(encode_polygons(shapes, decimals))
     payload["scale"] = 10 ** min(decimals, 7)
-    payload["props"] = _property_columns(territories, numbers, reps, rep_index, classes)
+    payload["props"] = _property_columns(territories, numbers, reps, rep_index, classes, fills)
     bounds = lonlat_bounds(shapely.total_bounds(shapes))
     by_rep = PolygonLayer(
-        "Territories by rep",
-        payload,
-        len(territories),
-        bounds,
-        {"fillKey": "rep_color"},
-        TERRITORY_FIELDS,
+        "Territories", payload, len(territories), bounds, {"fillKey": "fill"}, TERRITORY_FIELDS
     )
     m.add_child(by_rep)
-    m.add_child(Legend("Reps", _rep_legend(territories, reps, rep_index), by_rep))
+    entries = _territory_legend(territories, {r.id: r.name for r in reps}, fills)
+    m.add_child(Legend("Territories and their reps", entries, by_rep))
+    labels = label_columns(
+        list(shapes), [t.name for t in territories], [t.code for t in territories]
+    )
+    m.add_child(LabelLayer("Territory names", _largest_first(labels), rank=0))
     if classes is not None and metric is not None:
-        title = f"Territories by {METRIC_TITLES[metric].lower()}"
+        label = METRIC_TITLES[metric]
+        title = f"Territories by {label[0].lower()}{label[1:]}"
         style = {"classKey": "class", "classColors": classes.colors, "noData": NO_DATA_COLOR}
         choropleth = PolygonLayer(
             title,
@@ -147,10 +151,10 @@ def _property_columns(
     reps: Sequence[Rep],
     rep_index: Mapping[int, int],
     classes: Classes | None,
+    fills: Sequence[str],
 ) -> dict[str, list[Any]]:
     # One list per property rather than a dict per feature: the keys would
     # otherwise be repeated 3,108 times for the counties.
-    positions = [rep_index.get(t.primary_rep_id, -1) for t in territories]  # type: ignore[arg-type]
     rep_names = escape_all([r.name for r in reps])
     columns: dict[str, list[Any]] = {
         "name": escape_all([t.name for t in territories], 200),
@@ -159,7 +163,7 @@ def _property_columns(
             ", ".join(rep_names[rep_index[r]] for r in t.rep_ids if r in rep_index) or "no rep"
             for t in territories
         ],
-        "rep_color": [rep_color(p) if p >= 0 else UNASSIGNED_COLOR for p in positions],
+        "fill": list(fills),
         "class": classes.index if classes is not None else [None] * len(territories),
     }
     for metric in METRICS:
@@ -171,14 +175,21 @@ def _rounded(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
 
 
-def _rep_legend(
-    territories: Sequence[Territory], reps: Sequence[Rep], rep_index: Mapping[int, int]
+def _territory_legend(
+    territories: Sequence[Territory], rep_names: Mapping[int, str], fills: Sequence[str]
 ) -> list[tuple[str, str]]:
-    used = {t.primary_rep_id for t in territories}
-    positions = sorted(rep_index[r] for r in used if r is not None and r in rep_index)
-    entries = [(rep_color(p), reps[p].name) for p in positions[:_LEGEND_MAX_REPS]]
-    if len(positions) > _LEGEND_MAX_REPS:
-        entries.append(("transparent", f"… and {len(positions) - _LEGEND_MAX_REPS} more reps"))
-    if any(t.primary_rep_id not in rep_index for t in territories):
-        entries.append((UNASSIGNED_COLOR, "No rep"))
+    # Raw text: Legend escapes every label.
+    entries = []
+    for t, fill in zip(territories, fills, strict=True):
+        rep = ", ".join(rep_names[r] for r in t.rep_ids if r in rep_names) or "no rep"
+        entries.append((fill, f"{t.name} \u00b7 {rep}"))
+    entries.sort(key=lambda e: e[1].lower())
+    if len(entries) > _LEGEND_MAX_TERRITORIES:
+        more = len(entries) - _LEGEND_MAX_TERRITORIES
+        entries = entries[:_LEGEND_MAX_TERRITORIES] + [("transparent", f"… and {more:,} more")]
     return entries
+
+
+def _largest_first(columns: dict[str, list[Any]]) -> dict[str, list[Any]]:
+    order = sorted(range(len(columns["r"])), key=lambda i: -columns["r"][i])
+    return {key: [values[i] for i in order] for key, values in columns.items()}

@@ -29,6 +29,8 @@ def render_territory_map(
     offline: bool = True,
     asset_base_url: str = "/static/vendor",
     simplify_tolerance_deg: float | None = None,
+    framed: bool = True,
+    data_date: str | None = None,
 ) -> folium.Map:
     """Draw one territory with the accounts it owns, its reps and its overlaps.
 
@@ -44,7 +46,12 @@ def render_territory_map(
     metrics, flags, distances_km, tiles, offline, asset_base_url, simplify_tolerance_deg
         As in :func:`maps.render_coverage_map`.
     overlaps : sequence of OverlapShape
-        Those that intersect the territory are drawn in red.
+        Those that intersect the territory are drawn hatched.
+    framed : bool
+        A full page with the territory's name as title and the key beside
+        the map; ``False`` for a map inside another page.
+    data_date : str, optional
+        Shown under the title.
 
     Returns
     -------
@@ -73,4 +80,17 @@ def render_territory_map(
         add_account_layers(m, table, [territory], reps),
         add_home_layer(m, its_reps, all_reps=reps),
     ]
-    return finish_map(m, union_bounds(boxes), offline=offline, asset_base_url=asset_base_url)
+    code = f" ({territory.code})" if territory.code else ""
+    subtitle = " \u00b7 ".join(
+        [f"Data as of {data_date}"] * bool(data_date)
+        + [f"Territory map \u00b7 reps: {', '.join(r.name for r in its_reps) or 'none'}"]
+    )
+    return finish_map(
+        m,
+        union_bounds(boxes),
+        offline=offline,
+        asset_base_url=asset_base_url,
+        title=f"{territory.name}{code}" if framed else None,
+        subtitle=subtitle,
+        orientation=tiles is None,
+    )

@@ -20,6 +20,7 @@ from geo.plan.goals import GoalResult
 from geo.plan.period import Period
 from geo.plan.reps import RepScore
 from maps.dashboard.charts import funnel_svg, monthly_revenue_svg, product_revenue_svg
+from maps.dashboard.goals_form import goals_form_html
 from maps.dashboard.parts import (
     METRIC_LABELS,
     attention_html,
@@ -106,7 +107,10 @@ def render_territory_dashboard(
             _kpis(d),
             '<div class="grid">',
             card("Map", _map(map_html, d.territory.name), "map"),
-            card("Goals", goals_html(d.goals)),
+            card(
+                "Goals",
+                goals_html(d.goals) + goals_form_html(d.territory.id, d.period.label, d.goals),
+            ),
             card("Funnel (records created in the period)", _funnel(d.funnel)),
             card(
                 "Won revenue by product",
@@ -123,6 +127,8 @@ def render_territory_dashboard(
                 "wide attention",
             ),
             "</div></main>",
+            '<script src="/static/dashboard/goals.js"></script>',
+            '<script src="/static/dashboard/tables.js"></script>',
         )
     )
     return page(title, body)
@@ -138,14 +144,21 @@ def render_overview(
         "<th class=n>Pipeline</th><th>Goals</th></tr>"
     )
     lines = [_overview_line(r, link(r.funnel.territory_id)) for r in rows]
-    table = f"<table>{head}{''.join(lines)}</table>" if rows else empty("No territories yet.")
+    # A phone scrolls the table, not the page; the region takes keyboard focus to scroll.
+    table = (
+        '<div class="scroll" role="region" aria-label="Territories" tabindex="0">'
+        f"<table>{head}{''.join(lines)}</table></div>"
+        if rows
+        else empty("No territories yet.")
+    )
     header = (
         f"<header><h1>Territory dashboards</h1><p>Period {escape(period.label)} \u00b7 as of "
         f"{today.isoformat()} ({100 * period.elapsed_share(today):.0f}% elapsed)</p></header>"
     )
     return page(
         f"Territory dashboards \u2014 {period.label}",
-        f"{header}<main>{card('Territories', table, 'wide')}</main>",
+        f"{header}<main>{card('Territories', table, 'wide')}</main>"
+        '<script src="/static/dashboard/tables.js"></script>',
     )
 
 

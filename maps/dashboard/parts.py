@@ -75,7 +75,7 @@ def pct(value: float | None, denominator: int = 1) -> str:
 def goals_html(goals: Sequence[GoalResult]) -> str:
     """Goal progress: bars for cumulative metrics, figures and a status chip for all."""
     if not goals:
-        return empty("No goals set for this period (PUT /territories/{id}/goals).")
+        return empty("No goals set for this period yet: set them below.")
     return "".join(_goal(g) for g in goals)
 
 
@@ -157,4 +157,5 @@ def _table(rows: Sequence[tuple[str, str]], limit: int = 15) -> str:
         if len(rows) > limit
         else ""
     )
-    return f"<table>{shown}{more}</table>"
+    head = "<tr><th>Account</th><th>Detail</th></tr>"
+    return f"<table>{head}{shown}{more}</table>"

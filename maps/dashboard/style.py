@@ -2,7 +2,7 @@
 
 CSS = """
 :root { --ink: #1d2733; --muted: #5b6b7c; --line: #dde3ea; --bg: #f4f6f9; --card: #fff;
-        --blue: #2f6db5; --green: #2e8b57; --amber: #c98a00; --red: #c0392b; --grey: #8a97a6; }
+        --blue: #2f6db5; --green: #23744a; --amber: #c98a00; --red: #c0392b; --grey: #8a97a6; }
 * { box-sizing: border-box; }
 body { margin: 0; color: var(--ink); background: var(--bg);
        font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; }
@@ -42,6 +42,26 @@ svg.chart { width: 100%; height: auto; display: block; }
 .status.behind { background: var(--red); } .status.no-data { background: var(--grey); }
 .bar.met > span { background: var(--green); } .bar.behind > span { background: var(--red); }
 table { border-collapse: collapse; width: 100%; font-size: 13px; }
+.scroll { overflow-x: auto; }
+a.csv { display: inline-block; margin: 6px 0 0; font-size: 12px; }
+.sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0);
+      white-space: nowrap; }
+.goal-form { margin-top: 12px; border-top: 1px solid var(--line); padding-top: 8px; }
+.goal-form summary { cursor: pointer; font-weight: 600; color: var(--blue); }
+.goal-form fieldset { border: 0; padding: 0; margin: 8px 0; }
+.goal-form legend { font-size: 12px; color: var(--muted); font-weight: 600; padding: 0; }
+.goal-row { display: flex; flex-wrap: wrap; align-items: center; gap: 4px 8px; margin: 4px 0; }
+.goal-row label { flex: 1 1 12rem; font-size: 13px; }
+.goal-row input { flex: 0 1 9rem; min-width: 0; padding: 4px 6px; font: inherit;
+                  border: 1px solid #8a97a6; border-radius: 4px; }
+.goal-row.product input[name=product] { flex: 1 1 9rem; }
+.goal-row.product label:first-child { flex: 0 0 5rem; }
+.goal-form [aria-invalid] { border-color: var(--red); }
+.field-error { flex-basis: 100%; color: var(--red); font-size: 12px; }
+.goal-form button { font: inherit; padding: 5px 14px; border: 0; border-radius: 4px;
+                    background: var(--blue); color: #fff; cursor: pointer; }
+#goals-status.error { color: var(--red); }
+.goal-form .hint { color: var(--muted); font-size: 12px; margin: 4px 0 0; }
 th, td { text-align: left; padding: 5px 8px; border-bottom: 1px solid var(--line);
          vertical-align: top; }
 th { color: var(--muted); font-weight: 600; font-size: 12px; }
@@ -51,4 +71,5 @@ td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
 .three { display: grid; grid-template-columns: repeat(3, minmax(0, 1fr)); gap: 16px; }
 a { color: var(--blue); }
 @media (max-width: 900px) { .grid, .three { grid-template-columns: 1fr; } }
+@media (max-width: 600px) { main { padding: 12px 10px 24px; } header { padding: 12px 12px 10px; } }
 """

@@ -41,6 +41,23 @@ var TM = (function () {
     return {type: "FeatureCollection", features: features};
   }
 
+  // Diagonal stripes on a pale ground: an overlap or a gap reads as marked,
+  // not as a blend of the fills below it. The canvas renderer takes a
+  // CanvasPattern wherever it takes a fill colour.
+  var patterns = {};
+  function hatch(color) {
+    if (!patterns[color]) {
+      var c = document.createElement("canvas"), g = c.getContext("2d");
+      c.width = c.height = 10;
+      g.fillStyle = "rgba(255,255,255,0.75)"; g.fillRect(0, 0, 10, 10);
+      g.strokeStyle = color; g.lineWidth = 2.5; g.beginPath();
+      g.moveTo(-2, 12); g.lineTo(12, -2); g.moveTo(-2, 2); g.lineTo(2, -2);
+      g.moveTo(8, 12); g.lineTo(12, 8); g.stroke();
+      patterns[color] = g.createPattern(c, "repeat");
+    }
+    return patterns[color];
+  }
+
   function polygonLayer(data, style, fields) {
     var layer = L.geoJson(data, {
       style: function (f) {
@@ -50,9 +67,11 @@ var TM = (function () {
           var k = p[style.classKey];
           fill = (k === null || k === undefined || k < 0) ? style.noData : style.classColors[k];
         }
+        if (style.hatch) { fill = hatch(style.hatch); }
         return {color: style.color || "#ffffff", weight: style.weight || 0.6,
                 fillColor: fill, fillOpacity: style.fillOpacity || 0.6};
       },
+      interactive: style.interactive !== false,
       onEachFeature: function (f, l) {
         l.on("mouseover", function () { l.setStyle({weight: 2.5, color: "#222222"}); });
         l.on("mouseout", function () { layer.resetStyle(l); });
@@ -230,24 +249,128 @@ var TM = (function () {
     return new DotLayer(d, rows, colors, o, fields);
   }
 
-  // A legend box, shown while `layer` is on the map (always when null).
+  // A legend: a section of the page's side panel (#tm-legend) when the page
+  // has one, else a box on the map. Shown while `layer` is on the map
+  // (always when null). Entries are [colour, label, kind]; kind is one of
+  // fill, dot, ring, hatch, line.
+  function legendHtml(title, entries, tag) {
+    return "<" + tag + ">" + title + "</" + tag + "><ul>" + entries.map(function (e) {
+      var kind = e[2] || "fill";
+      return "<li><i aria-hidden=\"true\" class=\"tm-sw tm-" + kind + "\" style=\"--c:" + e[0] +
+        "\"></i>" + e[1] + "</li>";
+    }).join("") + "</ul>";
+  }
+
   function legend(map, layer, title, entries) {
-    var box = L.control({position: "bottomright"});
-    box.onAdd = function () {
-      var div = L.DomUtil.create("div", "tm-legend");
-      div.innerHTML = "<b>" + title + "</b>" + entries.map(function (e) {
-        return "<div><i style=\"background:" + e[0] + "\"></i>" + e[1] + "</div>";
-      }).join("");
-      return div;
-    };
-    if (!layer || map.hasLayer(layer)) { box.addTo(map); }
+    var side = document.getElementById("tm-legend"), show, hide;
+    if (side) {
+      var section = L.DomUtil.create("section", "tm-legend-part", side);
+      section.innerHTML = legendHtml(title, entries, "h2");
+      show = function () { section.hidden = false; };
+      hide = function () { section.hidden = true; };
+    } else {
+      var box = L.control({position: "bottomright"});
+      box.onAdd = function () {
+        var div = L.DomUtil.create("div", "tm-legend");
+        div.innerHTML = legendHtml(title, entries, "b");
+        return div;
+      };
+      show = function () { box.addTo(map); };
+      hide = function () { box.remove(); };
+    }
+    if (!layer || map.hasLayer(layer)) { show(); } else { hide(); }
     if (layer) {
-      map.on("overlayadd", function (e) { if (e.layer === layer) { box.addTo(map); } });
-      map.on("overlayremove", function (e) { if (e.layer === layer) { box.remove(); } });
+      map.on("overlayadd", function (e) { if (e.layer === layer) { show(); } });
+      map.on("overlayremove", function (e) { if (e.layer === layer) { hide(); } });
+    }
+  }
+
+  // Labels placed by the page at every zoom: largest room first, a name if
+  // it fits its territory's inscribed circle, else the code, else nothing,
+  // and never over a label already placed. Points (d.r absent: rep homes,
+  // cities) show their name beside the point where nothing else is.
+  var LabelLayer = L.Layer.extend({
+    initialize: function (d, o) { this._d = d; this._o = o; },
+    onAdd: function (map) {
+      if (!map.getPane("tm-labels")) {
+        map.createPane("tm-labels").style.zIndex = 455;
+        map.getPane("tm-labels").style.pointerEvents = "none";
+      }
+      this._box = L.DomUtil.create("div", "tm-labels " + (this._o.className || ""),
+                                   map.getPane("tm-labels"));
+      this._box.setAttribute("aria-hidden", "true");
+      map.on("zoomend moveend resize", this._draw, this);
+      map.on("zoomstart", this._hide, this);
+      this._draw();
+    },
+    onRemove: function (map) {
+      map.off("zoomend moveend resize", this._draw, this);
+      map.off("zoomstart", this._hide, this);
+      if (map._tmPlaced) { delete map._tmPlaced[this._o.rank]; }
+      L.DomUtil.remove(this._box);
+    },
+    _hide: function () { this._box.style.display = "none"; },
+    _draw: function () {
+      var map = this._map, d = this._d, o = this._o, box = this._box;
+      box.style.display = ""; box.innerHTML = "";
+      // Layers place in rank order (territory names 0, rep names 1, cities
+      // 2): each keeps clear of every label of a lower rank.
+      var placed = [], ranks = map._tmPlaced || (map._tmPlaced = {}), taken = [];
+      ranks[o.rank] = placed;
+      for (var k in ranks) { if (+k < o.rank) { taken = taken.concat(ranks[k]); } }
+      var view = map.getPixelBounds(), origin = map.getPixelOrigin(), n = d.lat.length, shown = 0;
+      for (var i = 0; i < n && shown < (o.max || 400); i++) {
+        var p = map.project([d.lat[i], d.lon[i]]);
+        if (!view.contains(p)) { continue; }
+        var text = null, size = o.size || 12;
+        if (d.r) {
+          var room = p.y - map.project([d.lat[i] + d.r[i], d.lon[i]]).y;
+          size = Math.max(10, Math.min(15, room / 3));
+          var choices = [d.name[i], d.code[i]];
+          for (var c = 0; c < choices.length && text === null; c++) {
+            var w = choices[c] ? this._width(choices[c], size) : 0;
+            if (w && w <= 2.4 * room && size * 1.3 <= 2 * room) { text = choices[c]; }
+          }
+        } else { text = d.name[i]; }
+        if (text === null) { continue; }
+        var width = this._width(text, size), height = size * 1.35;
+        var left = d.r ? p.x - width / 2 : p.x + (o.offset || 4), top = p.y - height / 2;
+        var rect = [left - 2, top - 1, left + width + 2, top + height + 1];
+        var hits = function (q) {
+          return rect[0] < q[2] && q[0] < rect[2] && rect[1] < q[3] && q[1] < rect[3];
+        };
+        if (placed.some(hits) || taken.some(hits)) { continue; }
+        placed.push(rect); shown++;
+        var el = L.DomUtil.create("div", "tm-label", box);
+        el.innerHTML = text; el.style.fontSize = size + "px";
+        L.DomUtil.setPosition(el, L.point(left - origin.x, top - origin.y));
+        if (!d.r) { L.DomUtil.create("i", "tm-city-dot", el); }
+      }
+    },
+    _width: function (text, size) {
+      var g = this._ctx || (this._ctx = document.createElement("canvas").getContext("2d"));
+      g.font = "600 " + size + "px sans-serif";
+      var plain = text.replace(/&[^;]+;/g, "x");
+      return g.measureText(plain).width + 4;
+    }
+  });
+
+  function labelLayer(d, o) { return new LabelLayer(d, o); }
+
+  // The layer control moves beside the map when the page has a side panel,
+  // so it covers nothing on a phone.
+  function dock(map) {
+    var place = document.getElementById("tm-layers");
+    var control = map.getContainer().querySelector(".leaflet-control-layers");
+    if (place && control) {
+      place.appendChild(control);
+      control.querySelectorAll("input").forEach(function (input) {
+        input.setAttribute("aria-label", input.nextElementSibling.textContent.trim());
+      });
     }
   }
 
   return {table: table, decodePolygons: decodePolygons, polygonLayer: polygonLayer,
           decodeColumns: decodeColumns, pointLayer: pointLayer, dotLayer: dotLayer,
-          legend: legend};
+          legend: legend, labelLayer: labelLayer, hatch: hatch, dock: dock};
 })();

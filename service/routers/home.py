@@ -77,7 +77,10 @@ def redoc(request: Request, _: PublicPage) -> HTMLResponse:
     """ReDoc over this service's OpenAPI document, from local assets."""
     root = _root(request)
     page = render_redoc_page(
-        title=PRODUCT, openapi_url=root + "/openapi.json", bundle_url=root + "/redoc.js"
+        title=PRODUCT,
+        openapi_url=root + "/openapi.json",
+        bundle_url=root + "/redoc.js",
+        static_base=root + "/static",
     )
     return _html(page, api_docs_security_policy())
 

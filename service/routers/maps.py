@@ -11,7 +11,13 @@ from fastapi.responses import HTMLResponse, Response
 import maps
 from service.auth import ANYONE, STAFF, Principal, allow, ensure_own_rep, rep_scope
 from service.routers.docs import READ_RESPONSES
-from service.views.map_pages import coverage_html, gather, rep_map_html, territory_map_html
+from service.views.map_pages import (
+    coverage_html,
+    gather,
+    now_label,
+    rep_map_html,
+    territory_map_html,
+)
 from service.web.deps import RepId, SettingsDep, StoreDep, TerritoryId
 
 router = APIRouter(prefix="/maps", tags=["maps"])
@@ -36,7 +42,7 @@ async def coverage(
         Metric, Query(description="Choropleth metric, classed with mapclassify.")
     ] = "accounts",
 ) -> HTMLResponse:
-    """Territories by rep, a choropleth, accounts, flagged accounts, overlaps and rep reach, as layers."""
+    """Territories named and coloured apart, a choropleth, accounts by flag, hatched overlaps and rep reach, with a key."""
     html = await run_in_threadpool(coverage_html, store, settings, metric=metric)
     return HTMLResponse(html)
 
@@ -69,6 +75,7 @@ async def coverage_png(
             overlaps=inputs.overlaps,
             width_px=width_px,
             height_px=height_px,
+            data_date=now_label(),
         )
     )
     return Response(png, media_type="image/png")

@@ -79,6 +79,7 @@ def _map_html(view: PlanView, territory_id: int, settings: Settings) -> str:
         snap.reps,
         tiles=settings.map_tiles,
         offline=settings.map_offline_assets,
+        framed=False,  # inside the dashboard, which has the title
     )
     return maps.to_html(m)
 

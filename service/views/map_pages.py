@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import maps
@@ -93,6 +94,11 @@ def _distances(snap: Snapshot) -> dict[str, float]:
     }
 
 
+def now_label() -> str:
+    # The snapshot is read for this request: its date is the time of reading.
+    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
 def coverage_map(
     store: Store, settings: Settings, *, metric: str | None, asset_base_url: str = "/static/vendor"
 ) -> folium.Map:
@@ -112,6 +118,7 @@ def coverage_map(
         tiles=settings.map_tiles,
         offline=settings.map_offline_assets,
         asset_base_url=asset_base_url,
+        data_date=now_label(),
     )
 
 
@@ -138,6 +145,7 @@ def rep_map_html(store: Store, settings: Settings, rep_id: int, *, day: int | No
         distances_km=_distances(snap),
         tiles=settings.map_tiles,
         offline=settings.map_offline_assets,
+        data_date=now_label(),
     )
     return maps.to_html(m)
 
@@ -192,5 +200,6 @@ def territory_map_html(
         distances_km=inputs.distances_km,
         tiles=settings.map_tiles,
         offline=settings.map_offline_assets,
+        data_date=now_label(),
     )
     return maps.to_html(m)

@@ -191,10 +191,24 @@ class Tabs:
     expected: list[re.Pattern[str]] = field(default_factory=list)
     count: int = 0
 
-    def open(self, path: str, label: str = "tab") -> Tab:
-        """A new context (no shared storage) showing ``path``."""
+    def open(
+        self,
+        path: str,
+        label: str = "tab",
+        *,
+        viewport: dict[str, int] | None = None,
+        bypass_csp: bool = False,
+    ) -> Tab:
+        """A new context (no shared storage) showing ``path``.
+
+        ``bypass_csp`` lets a test inject a checker script (axe-core) into
+        pages whose Content-Security-Policy allows only nonce'd scripts.
+        """
         context = self.browser.new_context(
-            viewport=VIEWPORT, base_url=self.base_url, service_workers="block"
+            viewport=viewport or VIEWPORT,
+            base_url=self.base_url,
+            service_workers="block",
+            bypass_csp=bypass_csp,
         )
         context.route("**/*", self._guard)
         self.contexts.append(context)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
 from typing import Any
 
@@ -132,3 +134,72 @@ def test_overview_links_to_each_territory_and_a_dashboard_without_data_still_dra
     assert tab.page.locator(".empty", has_text="No data for this period").count() >= 2
     tab.page.frame_locator("iframe").locator(".leaflet-container").wait_for(timeout=15000)
     tab.shot("empty-territory")
+
+
+def test_a_manager_sets_goals_from_the_dashboard_and_bad_figures_show_beside_their_field(
+    browser_tab: Tabs, world: World
+) -> None:
+    browser_tab.expect_console_error("422")
+    east = world.territories["East"]
+    path = f"/dashboards/territories/{east}?period=2026&today=2026-08-15"
+    tab = _open_signed_in(browser_tab, world, path, "goals")
+    page = tab.page
+    assert page.locator(".goal").count() == 0
+    assert "set them below" in page.locator(".card", has_text="Goals").inner_text()
+    page.fill("#goal-total_revenue", "120,000")
+    page.fill("#product-0", "Pumps")
+    page.fill("#product-value-0", "lots")
+    page.click("#goals-form button[type=submit]")
+    assert page.locator(".field-error").all_inner_texts() == ["Type a number."]
+    assert page.get_attribute("#product-value-0", "aria-invalid") == "true"
+    tab.shot("goals-typo")
+    # A figure the API refuses: its problem comes back beside the field it came from.
+    page.fill("#product-value-0", "1e16")
+    page.fill("#goals-token", world.tokens["Alice"])
+    page.click("#goals-form button[type=submit]")
+    page.wait_for_selector("#goals-status.error")
+    assert page.locator("#product-value-0 + .field-error").count() == 1
+    assert page.locator(".goal").count() == 0, "nothing was stored"
+    page.fill("#product-value-0", "50000")
+    with page.expect_navigation():
+        page.click("#goals-form button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    goals = [g.locator("span").first.inner_text() for g in page.locator(".goal").all()]
+    assert goals == ["Total revenue", "Revenue: Pumps"]
+    assert page.input_value("#goal-total_revenue") == "120000"
+    tab.shot("goals-saved")
+    with world.app.api(world.tokens["Alice"]) as api:
+        stored = api.get("/analysis/goals", params={"period": "2026", "today": "2026-08-15"})
+    assert stored.status_code == 200
+    assert "Pumps" in stored.text
+
+
+def _csv(page: Any, name: str) -> tuple[list[list[str]], str]:
+    with page.expect_download() as info:
+        page.get_by_role("link", name=f"Download CSV of {name}", exact=True).click()
+    download = info.value
+    text = Path(download.path()).read_text(encoding="utf-8")
+    return list(csv.reader(io.StringIO(text))), download.suggested_filename
+
+
+def test_every_dashboard_table_downloads_as_csv_with_the_figures_on_screen(
+    browser_tab: Tabs, world: World
+) -> None:
+    _plan(world)
+    tab = _open_signed_in(
+        browser_tab, world, "/dashboards?period=2026&today=2026-08-15", "csv-overview"
+    )
+    page = tab.page
+    assert page.locator("a.csv").count() == page.locator("main table").count() == 1
+    rows, filename = _csv(page, "Territories")
+    assert filename == "territory-dashboards-territories.csv"
+    assert rows[0][:3] == ["Rank", "Territory", "Accounts"]
+    west = next(r for r in rows if r[1] == "West")
+    assert west[6] == "91000", "numbers lose their thousands separators"
+    west_id = world.territories["West"]
+    page.goto(f"/dashboards/territories/{west_id}?period=2026&today=2026-08-15")
+    page.wait_for_load_state("networkidle")
+    assert page.locator("a.csv").count() == page.locator("main table").count() == 2
+    rows, filename = _csv(page, "Unassigned nearby")
+    assert filename == "west-unassigned-nearby.csv"
+    assert rows[0] == ["Account", "Detail"] and rows[1][0] == "Just Outside Ltd"

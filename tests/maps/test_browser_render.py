@@ -77,16 +77,25 @@ def test_coverage_map_draws_every_layer_without_errors(map_page: MapPage, tmp_pa
     )
     map_page.open(m, tmp_path, "coverage")
     names = {c.layer_name: c.get_name() for c in m._children.values() if hasattr(c, "layer_name")}
-    assert map_page.js(f"Object.keys({names['Territories by rep']}._layers).length") == 2
-    assert map_page.js(f"{names['Accounts by territory']}._row.length") == 13
+    assert map_page.js(f"Object.keys({names['Territories']}._layers).length") == 2
+    assert map_page.js(f"{names['Accounts']}._row.length") == 13
     assert map_page.js(f"{names['Unassigned accounts']}._row.length") == 1
     assert map_page.js("document.querySelectorAll('.leaflet-overlay-pane canvas').length") == 1
     assert map_page.js(PAINTED_DOT_TILES) > 0, "the account dots are drawn into tiles"
     assert (
         map_page.js("document.querySelectorAll('.leaflet-control-layers-overlays label').length")
-        == 8
+        == 12
     )
-    assert "Reps" in map_page.js("document.querySelector('.tm-legend').textContent")
+    key = map_page.js("document.querySelector('#tm-legend').textContent")
+    assert "Territories and their reps" in key and "Account, assigned" in key
+    # The key and the layer control sit beside the map, not on it.
+    assert (
+        map_page.js(
+            "document.querySelector('.folium-map .tm-legend, .folium-map .leaflet-control-layers')"
+        )
+        is None
+    )
+    assert map_page.js("document.querySelectorAll('.tm-labels .tm-label').length") >= 2
     map_page.page.screenshot(path=str(tmp_path / "coverage.png"))
     assert map_page.problems == []
     assert [u for u in map_page.requests if not u.startswith("file://")] == []

@@ -34,27 +34,31 @@ def _legends(m: folium.Map) -> dict[str, Legend]:
 def test_every_layer_is_a_toggle_in_the_layer_control(world: World) -> None:
     m = _coverage(world)
     assert list(layers(m)) == [
-        "Territories by rep",
+        "State outlines",
+        "Territories",
+        "Territory names",
         "Territories by accounts",
         "Overlaps",
-        "Accounts by territory",
+        "Accounts",
         "Unassigned accounts",
         "Accounts too far from their rep",
         "Accounts caught in an overlap",
         "Rep home bases and reach",
+        "Rep names",
+        "Cities",
     ]
     assert any(isinstance(c, folium.LayerControl) for c in m._children.values())
 
 
 def test_layers_hold_every_feature_once(world: World) -> None:
     found = layers(_coverage(world))
-    by_rep = found["Territories by rep"]
+    by_rep = found["Territories"]
     assert isinstance(by_rep, PolygonLayer) and by_rep.feature_count == 2
     assert len(by_rep.payload["geom"]) == 3  # type: ignore[index]
     choropleth = found["Territories by accounts"]
     assert isinstance(choropleth, PolygonLayer)
     assert choropleth.source is by_rep and choropleth.payload is None and not choropleth.show
-    accounts = found["Accounts by territory"]
+    accounts = found["Accounts"]
     assert isinstance(accounts, PointLayer)
     assert (
         accounts.point_count == 13
@@ -91,9 +95,7 @@ def test_view_fits_territories_and_accounts(world: World) -> None:
 
 
 def test_territory_tooltips_carry_the_managers_numbers(world: World) -> None:
-    layer = layers(_coverage(world, metrics={2: {"load_pct": 87.5, "revenue": 5.0}}))[
-        "Territories by rep"
-    ]
+    layer = layers(_coverage(world, metrics={2: {"load_pct": 87.5, "revenue": 5.0}}))["Territories"]
     assert isinstance(layer, PolygonLayer)
     assert layer.tooltip_fields == [
         "name",
@@ -115,7 +117,7 @@ def test_territory_tooltips_carry_the_managers_numbers(world: World) -> None:
 
 
 def test_account_popups_carry_owner_distance_and_flags(world: World) -> None:
-    accounts = layers(_coverage(world))["Accounts by territory"]
+    accounts = layers(_coverage(world))["Accounts"]
     assert isinstance(accounts, PointLayer) and accounts.columns is not None
     assert accounts.popup_fields == ["id", "territory", "owner", "distance_km", "flags"]
     columns = accounts.columns
@@ -131,30 +133,36 @@ def test_account_popups_carry_owner_distance_and_flags(world: World) -> None:
 
 def test_given_distances_win_over_the_great_circle_fallback(world: World) -> None:
     given = {a.id: 999.0 for a in world.accounts}
-    accounts = layers(_coverage(world, distances_km=given))["Accounts by territory"]
+    accounts = layers(_coverage(world, distances_km=given))["Accounts"]
     assert set(accounts.columns["distance_km"]) == {999.0}  # type: ignore[attr-defined]
 
 
 def test_choropleth_classes_the_metric_and_its_legend_shows_the_breaks(world: World) -> None:
     m = _coverage(world, metric="revenue", metrics={1: {"revenue": 10.0}, 2: {"revenue": 90.0}})
-    by_rep = layers(m)["Territories by rep"]
+    by_rep = layers(m)["Territories"]
     assert by_rep.payload["props"]["class"] == [0, 1]  # type: ignore[attr-defined]
-    legend = _legends(m)["Revenue"]
+    legend = _legends(m)["Revenue USD/year"]
     assert [label for _, label in legend.entries] == ["10 – 50", "50 – 90"]
-    assert "Territories by revenue" in layers(m)
-    assert [label for _, label in _legends(m)["Reps"].entries] == ["Ann", "Bob"]
+    assert "Territories by revenue USD/year" in layers(m)
+    territories = _legends(m)["Territories and their reps"].entries
+    assert [e[1] for e in territories] == ["East \u00b7 Bob", "West \u00b7 Ann"]
 
 
 def test_missing_metric_values_get_no_data_class(world: World) -> None:
     m = _coverage(world, metric="load_pct", metrics={2: {"load_pct": 50.0}})
-    assert layers(m)["Territories by rep"].payload["props"]["class"] == [-1, 0]  # type: ignore[attr-defined]
-    assert _legends(m)["Load %"].entries[-1][1] == "No data"
+    assert layers(m)["Territories"].payload["props"]["class"] == [-1, 0]  # type: ignore[attr-defined]
+    assert _legends(m)["Rep load %"].entries[-1][1] == "No data"
 
 
 def test_no_metric_means_no_choropleth(world: World) -> None:
     m = _coverage(world, metric=None)
     assert "Territories by accounts" not in layers(m)
-    assert list(_legends(m)) == ["Reps"]
+    assert list(_legends(m)) == [
+        "Territories and their reps",
+        "Overlaps",
+        "Accounts",
+        "Rep home bases",
+    ]
 
 
 def test_unknown_metric_is_refused_with_the_allowed_names(world: World) -> None:
@@ -169,13 +177,13 @@ def test_parent_territories_are_not_drawn(world: World) -> None:
         for t in world.territories
     ]
     m = render_coverage_map([region, *children], world.accounts, world.assignments, world.reps)
-    assert layers(m)["Territories by rep"].feature_count == 2  # type: ignore[attr-defined]
+    assert layers(m)["Territories"].feature_count == 2  # type: ignore[attr-defined]
 
 
 def test_a_map_with_nothing_on_it_still_renders() -> None:
     m = render_coverage_map([], [], [], [])
     assert not any(isinstance(c, folium.map.FitBounds) for c in m._children.values())
-    assert "Accounts by territory" in to_html(m)
+    assert "Accounts" in to_html(m)
 
 
 def test_invalid_territory_colour_never_reaches_the_page(world: World) -> None:
@@ -185,6 +193,57 @@ def test_invalid_territory_colour_never_reaches_the_page(world: World) -> None:
     assert "javascript:alert" not in html
 
 
-def test_account_colours_follow_the_territory_colour(world: World) -> None:
-    accounts = layers(_coverage(world))["Accounts by territory"]
-    assert "#123456" in accounts.colors_json  # type: ignore[attr-defined]  # East's own colour
+def test_account_dots_say_their_state_and_the_key_lists_each_flag(world: World) -> None:
+    m = _coverage(world)
+    accounts = layers(m)["Accounts"]
+    assert accounts.colors_json == '["#ffffff","#000000"]'  # type: ignore[attr-defined]
+    key = [(e[1], e[2]) for e in _legends(m)["Accounts"].entries]
+    assert key[0] == ("Account, assigned", "dot")
+    assert all(kind == "dot" for _, kind in key) and len(key) == 4
+    overlaps = _legends(m)["Overlaps"].entries
+    assert overlaps == [("#d55e00", "Two territories overlap (1)", "hatch")]
+
+
+def test_neighbours_never_share_a_fill_and_the_stored_colour_does_not_decide(
+    world: World,
+) -> None:
+    # A row of five touching territories, every one stored with the same colour.
+    row = [
+        Territory(
+            i + 1, f"T{i}", shapely.box(LON0 + i, LAT0, LON0 + i + 1, LAT0 + 1), color="#123456"
+        )
+        for i in range(5)
+    ]
+    m = render_coverage_map(row, [], [], world.reps)
+    fills = layers(m)["Territories"].payload["props"]["fill"]  # type: ignore[attr-defined]
+    assert all(a != b for a, b in zip(fills, fills[1:], strict=False))
+    assert "#123456" not in fills
+
+
+def test_territory_names_sit_inside_their_territory_largest_room_first(world: World) -> None:
+    m = _coverage(world)
+    names = layers(m)["Territory names"].columns  # type: ignore[attr-defined]
+    assert sorted(names["name"]) == ["East", "West"]
+    for lon, lat, name in zip(names["lon"], names["lat"], names["name"], strict=True):
+        territory = next(t for t in world.territories if t.name == name)
+        assert territory.geometry.contains(shapely.Point(lon, lat))
+    assert names["r"] == sorted(names["r"], reverse=True)
+
+
+def test_the_page_has_a_title_a_data_date_and_the_key_beside_the_map(world: World) -> None:
+    html = to_html(_coverage(world, data_date="2026-12-02 09:00 UTC"))
+    assert html.startswith('<!DOCTYPE html>\n<html lang="en">')
+    assert "<title>Coverage map</title>" in html and "<h1>Coverage map</h1>" in html
+    assert "Data as of 2026-12-02 09:00 UTC \u00b7 2 territories" in html
+    assert 'id="tm-legend"' in html and "TM.dock(" in html
+    assert "L.control.scale" in html
+
+
+def test_outlines_and_city_names_come_from_installed_data_only_without_tiles(
+    world: World,
+) -> None:
+    bare = layers(_coverage(world))
+    assert bare["State outlines"].feature_count >= 1  # type: ignore[attr-defined]
+    assert bare["Cities"].columns["name"]  # type: ignore[attr-defined]
+    tiled = layers(_coverage(world, tiles="OpenStreetMap"))
+    assert "State outlines" not in tiled and "Cities" not in tiled

@@ -52,7 +52,11 @@ def test_png_draws_territories_accounts_and_flags(world: World) -> None:
     )
     pixels = _pixels(png)
     not_white = (pixels < 0.95).any(axis=2)
-    assert not_white.mean() > 0.3, "the two territories should fill a good part of the frame"
+    frame = not_white[int(400 * 0.08) :, : int(600 * 0.74)]
+    assert frame.mean() > 0.3, "the two territories should fill a good part of the frame"
+    key = not_white[int(400 * 0.08) :, int(600 * 0.75) :]
+    assert key.any(), "the key is drawn right of the map frame, covering nothing"
+    assert not_white[: int(400 * 0.06)].any(), "the title band has the title"
     orange = np.array([int(FLAG_COLORS["too_far"][i : i + 2], 16) / 255 for i in (1, 3, 5)])
     assert (np.abs(pixels - orange).max(axis=2) < 0.05).any(), "the too-far ring is drawn"
 

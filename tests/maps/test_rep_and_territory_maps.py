@@ -18,7 +18,7 @@ def test_rep_map_shows_the_reps_accounts_home_and_reach(world: World) -> None:
     found = layers(m)
     accounts = found["Accounts of Ann"]
     assert isinstance(accounts, PointLayer) and accounts.point_count == 6
-    assert found["Territories by rep"].feature_count == 1  # type: ignore[attr-defined]
+    assert found["Territories"].feature_count == 1  # type: ignore[attr-defined]
     home = found["Rep home bases and reach"]
     assert home.columns["reach_m"] == [40000.0]  # type: ignore[attr-defined]
     fit = next(c for c in m._children.values() if isinstance(c, folium.map.FitBounds))
@@ -58,8 +58,8 @@ def test_territory_map_shows_its_accounts_reps_and_overlaps(world: World) -> Non
         overlaps=[*world.overlaps, far_away],
     )
     found = layers(m)
-    assert found["Territories by rep"].feature_count == 1  # type: ignore[attr-defined]
-    assert found["Accounts by territory"].point_count == 6  # type: ignore[attr-defined]
+    assert found["Territories"].feature_count == 1  # type: ignore[attr-defined]
+    assert found["Accounts"].point_count == 6  # type: ignore[attr-defined]
     assert found["Overlaps"].feature_count == 1  # type: ignore[attr-defined]
     assert found["Rep home bases and reach"].columns["name"] == ["Ann"]  # type: ignore[attr-defined]
     assert "Accounts too far from their rep" in found  # A00 is West's

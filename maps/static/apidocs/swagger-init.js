@@ -5,7 +5,9 @@
   window.ui = SwaggerUIBundle({
     url: el.dataset.openapiUrl,
     dom_id: "#swagger-ui",
-    deepLinking: true,
+    // Deep links would make each operation's path a link inside its toggle button
+    // (nested interactive controls, which screen readers cannot reach).
+    deepLinking: false,
     presets: [SwaggerUIBundle.presets.apis],
     layout: "BaseLayout",
     persistAuthorization: false,
