@@ -8,6 +8,7 @@ from service.routers import (
     books,
     cadence,
     changes,
+    design,
     flags,
     health,
     home,
@@ -26,6 +27,7 @@ from service.routers import (
     session,
     territories,
     travel,
+    units,
 )
 
 ROUTERS: tuple[APIRouter, ...] = (
@@ -51,5 +53,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     session.router,
     jobs.router,
     scenarios.router,
+    design.router,
+    units.router,
     scenario_plan.nested_router(),
 )

@@ -23,9 +23,12 @@ from service.storage.plan_ops import PlanOps
 from service.storage.rep_ops import RepOps
 from service.storage.scenario_ops import ScenarioOps
 from service.storage.schedule_ops import ScheduleOps
+from service.storage.unit_ops import UnitOps
 
 
-class Tx(ChangeSetOps, RepOps, AccountOps, AdminOps, PlanOps, ScheduleOps, JobOps, ScenarioOps):
+class Tx(
+    ChangeSetOps, RepOps, AccountOps, AdminOps, PlanOps, ScheduleOps, JobOps, ScenarioOps, UnitOps
+):
     """Operations on one open transaction."""
 
 
