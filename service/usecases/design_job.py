@@ -63,13 +63,14 @@ def submit_design(
 
 def run_search(plan: DesignPlan, context: JobContext) -> Designed:
     """The partition (or rebalance and its curve); :class:`JobCancelled` on a cancel."""
-    stage = [0.0, 1.0]  # where this stage's progress starts, and its share
+    stage = [0.0, 1.0, 0.0]  # where this stage's progress starts, its share, the last fraction
 
     def progress(fraction: float) -> None:
-        context.progress(round(1000 * (stage[0] + stage[1] * fraction)), 1000)
+        stage[2] = max(stage[2], stage[0] + stage[1] * fraction)
+        context.progress(round(1000 * stage[2]), 1000)
 
     def should_stop() -> bool:
-        progress(0.0)  # a heartbeat: also reads a cancel sent to another worker
+        progress(0.0)  # a heartbeat (throttled): also reads a cancel sent to another worker
         return context.cancelled()
 
     request = plan.request
