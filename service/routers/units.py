@@ -32,7 +32,11 @@ _UPLOAD = uploads.UploadRoute(
 @router.post(
     "/import",
     response_model=ImportReportOut,
-    responses={**WRITE_RESPONSES, **JOB_ACCEPTED, 415: READ_RESPONSES[422] | {"description": "Not GeoJSON."}},
+    responses={
+        **WRITE_RESPONSES,
+        **JOB_ACCEPTED,
+        415: READ_RESPONSES[422] | {"description": "Not GeoJSON."},
+    },
     operation_id="import_units",
 )
 async def import_unit_layer(
@@ -40,7 +44,11 @@ async def import_unit_layer(
     principal: Staff,
     id_field: Annotated[
         str | None,
-        Query(min_length=1, max_length=200, description="The property holding each unit's id (default: the Feature id)."),
+        Query(
+            min_length=1,
+            max_length=200,
+            description="The property holding each unit's id (default: the Feature id).",
+        ),
     ] = None,
     idempotency_key: uploads.IdempotencyKey = None,
     run_async: uploads.AsyncQuery = False,

@@ -58,7 +58,9 @@ class DesignIn(BaseModel):
         description='"uploaded" (the unit layer), "h3:<resolution 0-15>" (hexagons over the '
         'accounts) or "territories" (the scenario\'s leaves: rebalance them between reps).',
     )
-    k: int | None = Field(None, ge=1, le=1000, description="How many territories (or give rep_ids).")
+    k: int | None = Field(
+        None, ge=1, le=1000, description="How many territories (or give rep_ids)."
+    )
     rep_ids: list[PositiveId] | None = Field(
         None, max_length=1000, description="One territory per rep, targets by capacity."
     )

@@ -116,7 +116,9 @@ def _reps(
         out: list[Rep | None] = []
         for i, rep_id in enumerate(body.rep_ids):
             if rep_id in body.rep_ids[:i]:
-                issues.append(Issue(f"/rep_ids/{i}", f"rep {rep_id} is listed twice", code="duplicate"))
+                issues.append(
+                    Issue(f"/rep_ids/{i}", f"rep {rep_id} is listed twice", code="duplicate")
+                )
                 continue
             try:
                 out.append(tx.get_rep(rep_id))
@@ -179,7 +181,9 @@ def _uploaded(ptx: Tx, scope: _Scope, issues: list[Issue]) -> UnitGraph | None:
         inner = shapely.point_on_surface([u.geometry for u in units])
         units = [u for u, p in zip(units, inner, strict=True) if scope.region.covers(p)]
     if not units:
-        issues.append(Issue("/units", "no unit layer here; POST /units/import first", code="no-units"))
+        issues.append(
+            Issue("/units", "no unit layer here; POST /units/import first", code="no-units")
+        )
         return None
     return unit_graph([u.id for u in units], [u.geometry for u in units], [u.name for u in units])
 

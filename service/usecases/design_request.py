@@ -72,7 +72,10 @@ def _spec(graph: UnitGraph, i: int, rep: Rep | None, settings: Settings) -> Terr
         found = int(locate_in_units(graph, np.array([rep.home], dtype=np.float64))[0])
         home_unit = found if found >= 0 else None
     return TerritorySpec(
-        str(rep.id), capacity=capacity, home=rep.home, home_unit=home_unit,
+        str(rep.id),
+        capacity=capacity,
+        home=rep.home,
+        home_unit=home_unit,
         max_drive_km=rep.max_service_km,
     )
 

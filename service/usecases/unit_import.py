@@ -127,7 +127,9 @@ def _unit_id(
     where = _id_pointer(at, id_field)
     if isinstance(raw, bool) or not isinstance(raw, str | int) or str(raw).strip() == "":
         what = "the Feature id" if id_field is None else f"property {id_field!r}"
-        issues.append(Issue(where, f"{what} must be a non-empty string or integer", code="required"))
+        issues.append(
+            Issue(where, f"{what} must be a non-empty string or integer", code="required")
+        )
         return None
     if len(str(raw)) > 200:
         issues.append(Issue(where, "a unit id has at most 200 characters", code="too-long"))

@@ -6,7 +6,6 @@ import json
 import time
 from typing import Any
 
-import numpy as np
 import pytest
 import shapely
 
@@ -225,7 +224,9 @@ def strips(client: ApiClient) -> tuple[int, int, list[int]]:
     """Six strip leaves: five Ann's, one Bob's (badly balanced)."""
     ann, bob = rep(client, "Ann", 0.05), rep(client, "Bob", 0.55)
     tids = [
-        create(client, f"S{c}", box(c * STEP, 0, (c + 1) * STEP, 0.4), rep_ids=[ann if c < 5 else bob])
+        create(
+            client, f"S{c}", box(c * STEP, 0, (c + 1) * STEP, 0.4), rep_ids=[ann if c < 5 else bob]
+        )
         for c in range(6)
     ]
     accounts(client, grid_points(lambda c, r: 1))
@@ -242,7 +243,9 @@ def test_rebalance_moves_at_most_max_moved_pct_and_reports_the_curve(client: Api
     report = job["result"]
     assert report["method"] == "rebalance" and report["moved_units"] == 1  # 20% of 6 leaves
     assert [p["cap_pct"] for p in report["curve"]] == [0, 1, 2, 5, 10]
-    assert report["metrics"][0]["max_deviation_pct"] < report["metrics"][0]["max_deviation_pct_before"]
+    assert (
+        report["metrics"][0]["max_deviation_pct"] < report["metrics"][0]["max_deviation_pct_before"]
+    )
     found = leaves(client, sid)
     assert {f["id"]: f["geometry"] for f in found} == shapes  # leaves keep their shapes
     owners = [f["properties"]["rep_ids"][0] for f in sorted(found, key=lambda f: f["id"])]
@@ -262,9 +265,10 @@ def test_an_infeasible_design_is_answered_with_a_report_naming_the_unit(
     floor = [f for f in job["result"]["findings"] if f["kind"] == "granularity_floor"]
     assert floor and floor[0]["units"] == ["u21"]
     assert job["result"]["metrics"][0]["met"] is False
-    assert client.get(f"/scenarios/{sid}/design/report").json()["findings"] == job["result"][
-        "findings"
-    ]
+    assert (
+        client.get(f"/scenarios/{sid}/design/report").json()["findings"]
+        == job["result"]["findings"]
+    )
 
 
 def test_cancel_stops_a_running_design_within_a_second_and_stores_nothing(
@@ -313,7 +317,10 @@ def test_cancel_stops_a_running_design_within_a_second_and_stores_nothing(
             {"units": "uploaded", "k": 2, "metrics": [{"name": "accounts"}, {"name": "accounts"}]},
             "/metrics/1/name",
         ),
-        ({"units": "uploaded", "k": 2, "metrics": [{"name": "net_profit", "tolerance_pct": 0}]}, "/metrics/0/tolerance_pct"),
+        (
+            {"units": "uploaded", "k": 2, "metrics": [{"name": "net_profit", "tolerance_pct": 0}]},
+            "/metrics/0/tolerance_pct",
+        ),
         ({"units": "uploaded", "k": 2, "max_moved_pct": 5}, "/max_moved_pct"),
         ({"units": "uploaded", "k": 2, "locked_units": ["nope"]}, "/locked_units/0"),
         ({"units": "uploaded", "k": 2, "seed": -1}, "/seed"),
@@ -342,7 +349,9 @@ def test_design_needs_a_unit_layer_and_a_draft(sqlite_client: ApiClient) -> None
     r = client.post(f"/scenarios/{sid}/design", json={"units": "uploaded", "k": 2})
     assert r.status_code == 422 and r.json()["errors"][0]["pointer"] == "/units"
     etag = client.get(f"/scenarios/{sid}").headers["etag"]
-    archived = client.patch(f"/scenarios/{sid}", json={"status": "archived"}, headers={"If-Match": etag})
+    archived = client.patch(
+        f"/scenarios/{sid}", json={"status": "archived"}, headers={"If-Match": etag}
+    )
     assert archived.status_code == 200
     r = client.post(f"/scenarios/{sid}/design", json={"units": "h3:6", "k": 2})
     assert r.status_code == 409, r.text
@@ -363,11 +372,15 @@ def test_rights_managers_design_in_their_region_reps_not_at_all(client: ApiClien
     )
     assert r.status_code == 403
     admin_sid = new_scenario(client)
-    r = client.post(f"/scenarios/{admin_sid}/design", json={"units": "uploaded", "k": 2}, headers=rep_token)
+    r = client.post(
+        f"/scenarios/{admin_sid}/design", json={"units": "uploaded", "k": 2}, headers=rep_token
+    )
     assert r.status_code == 403
     assert client.get(f"/scenarios/{admin_sid}/design/report", headers=rep_token).status_code == 403
     outsider = token(client, "manager", region_id=other)
-    r = client.post(f"/scenarios/{admin_sid}/design", json={"units": "uploaded", "k": 2}, headers=outsider)
+    r = client.post(
+        f"/scenarios/{admin_sid}/design", json={"units": "uploaded", "k": 2}, headers=outsider
+    )
     assert r.status_code == 404
     regional = token(client, "manager", region_id=region)
     mine = client.post("/scenarios", json={"name": "mine"}, headers=regional).json()["id"]
