@@ -32,12 +32,17 @@ _UPLOAD = uploads.UploadRoute(
 @router.post(
     "/import",
     response_model=ImportReportOut,
-    responses={
-        **WRITE_RESPONSES,
-        **JOB_ACCEPTED,
-        415: READ_RESPONSES[422] | {"description": "Not GeoJSON."},
-    },
+    responses={**WRITE_RESPONSES, **JOB_ACCEPTED, 415: READ_RESPONSES[400]},
     operation_id="import_units",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/geo+json": {"schema": {"type": "object"}},
+                "application/json": {"schema": {"type": "object"}},
+            },
+        }
+    },
 )
 async def import_unit_layer(
     request: Request,
