@@ -126,8 +126,9 @@ def _reps(
                 issues.append(Issue(f"/rep_ids/{i}", f"no rep {rep_id}", code="unknown-rep"))
         return tuple(out)
     if mode == "rebalance":
-        owners = sorted({t.rep_ids[0] for t in scope.leaves if t.rep_ids})
-        return tuple(tx.get_rep(r) for r in owners)
+        # The leaves' owners; a leaf naming a deleted rep is reported as unowned.
+        wanted = {t.rep_ids[0] for t in scope.leaves if t.rep_ids}
+        return tuple(r for r in tx.find_reps() if r.id in wanted)
     if body.k is None:
         issues.append(Issue("/k", "give k or rep_ids", code="required"))
         return ()

@@ -390,3 +390,21 @@ def test_rights_managers_design_in_their_region_reps_not_at_all(client: ApiClien
     found = leaves(client, mine, **regional)
     assert {f["properties"]["parent_id"] for f in found if f["id"] != other} == {region}
     check_partition([f for f in found if f["id"] != other], shapely.box(0, 0, 0.6, 0.4))
+
+
+def test_a_locked_leaf_stays_with_its_rep_in_a_rebalance(sqlite_client: ApiClient) -> None:
+    client = sqlite_client
+    ann, bob, tids = strips(client)
+    sid = new_scenario(client)
+    # Bob's only neighbour is S4: locked, nothing can move without splitting someone.
+    body = {
+        "units": "territories",
+        "locked_units": [str(tids[4])],
+        "metrics": [{"name": "accounts"}],
+    }
+    job = run(client, sid, body)
+    assert job["status"] == "done", job
+    assert job["result"]["moved_units"] == 0 and job["result"]["change_set_id"] is None
+    owner = client.get(f"/scenarios/{sid}/territories/{tids[4]}").json()["properties"]["rep_ids"]
+    assert owner == [ann]
+    assert any(f["kind"] == "tolerance_not_met" for f in job["result"]["findings"])
