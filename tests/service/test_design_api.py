@@ -272,9 +272,8 @@ def test_an_infeasible_design_is_answered_with_a_report_naming_the_unit(
 
 
 def test_cancel_stops_a_running_design_within_a_second_and_stores_nothing(
-    sqlite_client: ApiClient, monkeypatch: pytest.MonkeyPatch
+    client: ApiClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    client = sqlite_client
     live_plan(client)
     assert upload(client, grid_units()).status_code == 200
     sid = new_scenario(client)
