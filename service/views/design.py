@@ -85,9 +85,15 @@ def _territories(
             }
             for j, n in enumerate(names)
         }
+        leaf_ids = (
+            [plan.leaves[u].id for u in np.flatnonzero(result.assignment == t).tolist()]
+            if plan.current is not None
+            else None
+        )
         out.append(
             {
                 "id": ids[t] if t < len(ids) else None,
+                "leaf_ids": leaf_ids,
                 "key": spec.id,
                 "rep_id": rep.id if rep is not None else None,
                 "units": int(sizes[t]),

@@ -250,6 +250,10 @@ def test_rebalance_moves_at_most_max_moved_pct_and_reports_the_curve(client: Api
     assert {f["id"]: f["geometry"] for f in found} == shapes  # leaves keep their shapes
     owners = [f["properties"]["rep_ids"][0] for f in sorted(found, key=lambda f: f["id"])]
     assert owners.count(bob) == 2 and owners[5] == bob
+    held = {t["rep_id"]: t["leaf_ids"] for t in report["territories"]}
+    assert sorted(held[bob]) == sorted(
+        f["id"] for f in found if f["properties"]["rep_ids"] == [bob]
+    )
 
 
 def test_an_infeasible_design_is_answered_with_a_report_naming_the_unit(
