@@ -67,6 +67,10 @@ class Settings(BaseSettings):
     # Contact schedules: seconds a rep's schedule may search (the request waits).
     schedule_time_limit_s: float = Field(default=10.0, gt=0, le=600)
 
+    # Territory design: seconds a design job may search, units a design may use.
+    design_time_limit_s: float = Field(default=10.0, gt=0, le=600)
+    max_design_units: int = Field(default=20_000, ge=1)
+
     # Plan review: accounts above this annual revenue are "large".
     large_account_revenue: float = 250_000.0
 

@@ -9,7 +9,7 @@ from scipy.sparse.csgraph import connected_components
 from geo.design.model import DesignRequest, DesignResult, Finding
 from geo.design.state import State
 
-__all__ = ["granularity_floor", "pre_findings", "summarize", "territory_pieces"]
+__all__ = ["evaluate", "granularity_floor", "pre_findings", "summarize", "territory_pieces"]
 
 
 def summarize(
@@ -36,6 +36,11 @@ def summarize(
         moved_units=moved_units,
         iterations=iterations,
     )
+
+
+def evaluate(request: DesignRequest, assignment: np.ndarray) -> DesignResult:
+    """The figures of a given assignment (a plan before its rebalance), nothing searched."""
+    return summarize(State(request, np.asarray(assignment, dtype=np.int64)), [])
 
 
 def territory_pieces(request: DesignRequest, assign: np.ndarray) -> np.ndarray:

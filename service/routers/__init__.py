@@ -8,6 +8,7 @@ from service.routers import (
     books,
     cadence,
     changes,
+    design,
     flags,
     health,
     home,
@@ -28,6 +29,7 @@ from service.routers import (
     territories,
     tiles,
     travel,
+    units,
 )
 
 ROUTERS: tuple[APIRouter, ...] = (
@@ -56,5 +58,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     session.router,
     jobs.router,
     scenarios.router,
+    design.router,
+    units.router,
     scenario_plan.nested_router(),
 )

@@ -149,6 +149,7 @@ def delete_scenario(
     with store.write() as tx:
         open_scenario(tx, scenario_id, principal)
         tx.delete_scenario(scenario_id, expected_version=expected)
+        tx.delete_design(scenario_id)
         tx.audit(principal.name, "delete", "scenario", str(scenario_id), None)
     return Response(status_code=204)
 

@@ -24,10 +24,20 @@ from service.storage.rep_ops import RepOps
 from service.storage.scenario_ops import ScenarioOps
 from service.storage.schedule_ops import ScheduleOps
 from service.storage.tile_ops import TileOps
+from service.storage.unit_ops import UnitOps
 
 
 class Tx(
-    ChangeSetOps, RepOps, AccountOps, AdminOps, PlanOps, ScheduleOps, JobOps, ScenarioOps, TileOps
+    ChangeSetOps,
+    RepOps,
+    AccountOps,
+    AdminOps,
+    PlanOps,
+    ScheduleOps,
+    JobOps,
+    ScenarioOps,
+    TileOps,
+    UnitOps,
 ):
     """Operations on one open transaction."""
 

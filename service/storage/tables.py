@@ -32,6 +32,7 @@ from service.storage.job_tables import build_job_table
 from service.storage.plan_tables import build_plan_tables
 from service.storage.scenario_tables import build_scenario_tables
 from service.storage.schedule_tables import build_schedule_tables as schedule_tables
+from service.storage.unit_tables import build_unit_tables
 
 
 class PostgisGeometry(UserDefinedType[bytes]):
@@ -241,6 +242,7 @@ def build_tables(metadata: MetaData, *, postgis: bool) -> dict[str, Table]:
         build_plan_tables(metadata, postgis=postgis)
         | build_scenario_tables(metadata, territory_cols, postgis=postgis)
         | schedule_tables(metadata, postgis=postgis)
+        | build_unit_tables(metadata, geometry("MultiPolygon"), postgis=postgis)
         | {
             t.name: t
             for t in (

@@ -121,6 +121,11 @@ RULES |= {
     ("GET", SCENARIO + "/compare"): STAFF,
     ("POST", SCENARIO + "/apply"): STAFF,
     ("POST", SCENARIO + "/rebase"): STAFF,
+    # Territory design (issue 16): units and design jobs are staff's.
+    ("POST", SCENARIO + "/design"): STAFF,
+    ("GET", SCENARIO + "/design/report"): STAFF,
+    ("POST", "/units/import"): STAFF,
+    ("GET", "/units"): STAFF,
 }
 NESTED_IN_SCENARIO = {
     p
