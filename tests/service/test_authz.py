@@ -52,6 +52,8 @@ RULES: dict[tuple[str, str], str] = {
     ("PATCH", "/accounts/{account_id}"): STAFF,
     ("DELETE", "/accounts/{account_id}"): STAFF,
     ("POST", "/accounts/import"): STAFF,
+    ("POST", "/territories/import"): STAFF,
+    ("GET", "/tiles/{collection}/{z}/{x}/{y}.mvt"): ANY,
     ("GET", "/locate"): ANY,
     ("GET", "/geocode"): ANY,
     ("GET", "/analysis/overlaps"): STAFF,
@@ -303,6 +305,10 @@ IDS = {
         "job_id": "0" * 32,
         "change_set_id": "1",
         "scenario_id": "1",
+        "collection": "accounts",
+        "z": "0",
+        "x": "0",
+        "y": "0",
     },
     "other": {
         "rep_id": "2",
@@ -312,6 +318,10 @@ IDS = {
         "job_id": "0" * 32,
         "change_set_id": "1",
         "scenario_id": "1",
+        "collection": "accounts",
+        "z": "0",
+        "x": "0",
+        "y": "0",
     },
 }
 ROLE_OF = {
