@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from geo.errors import Issue
+from geo.errors import InvalidInputError, Issue
 from service.auth import STAFF, Principal, allow
 from service.routers.changes import refusal_problem
 from service.routers.docs import READ_RESPONSES, WRITE_RESPONSES
@@ -120,12 +120,9 @@ def update_scenario(
     expected = require_if_match(if_match)
     values = body.model_dump(exclude_unset=True)
     if values.get("name", "") is None:
-        raise HTTPProblem(
-            422,
-            "invalid-input",
-            "Invalid input",
-            "A scenario needs a name.",
-            errors=[Issue("/name", "A scenario needs a name.", code="required")],
+        raise InvalidInputError(
+            "A scenario needs a name; nothing was stored.",
+            [Issue("/name", "A scenario needs a name.", code="required")],
         )
     with store.write() as tx:
         current = open_scenario(tx, scenario_id, principal)

@@ -18,6 +18,7 @@ from service.schemas.territories import (
     TerritoryPatch,
 )
 from service.storage import Store
+from service.storage.errors import ConflictError
 from service.storage.territory_ops import draft_of
 from service.usecases.change_sets import Operation, OpResult, apply_single, draft_fields
 from service.usecases.territory_writes import clean_geometry, fields_from_properties
@@ -27,7 +28,6 @@ from service.web.deps import BBoxQuery, IdQuery, SettingsDep, StoreDep, Territor
 from service.web.exports import EXPORT_RESPONSE, ExportQuery, territory_file
 from service.web.http import GeoJSONResponse, etag_for, require_if_match
 from service.web.paging import IntPage, page_of
-from service.web.problems import HTTPProblem
 
 router = APIRouter(prefix="/territories", tags=["territories"])
 
@@ -268,7 +268,7 @@ def restore_territory(
     with store.write() as tx:
         old = tx.territory_version(territory_id, version)
         if old.op == "delete":
-            raise HTTPProblem(409, "conflict", "Conflict", f"Version {version} records a deletion.")
+            raise ConflictError(f"Version {version} records a deletion.")
         draft = draft_of(old.territory)
         op = Operation(
             "replace", territory_id, expected, draft_fields(draft), draft.geometry, "restore"

@@ -12,8 +12,8 @@ from service.auth import ANYONE, Principal, allow
 from service.routers.docs import READ_RESPONSES
 from service.storage import Tx
 from service.storage.account_ops import AccountFilter
+from service.storage.errors import NotFoundError
 from service.web.deps import StoreDep
-from service.web.problems import HTTPProblem
 
 router = APIRouter(prefix="/tiles", tags=["maps"])
 MVT = "application/vnd.mapbox-vector-tile"
@@ -42,9 +42,7 @@ def get_tile(
 ) -> Response:
     """One vector tile (XYZ scheme, Web Mercator, extent 4096); a rep sees only their own."""
     if x >= 1 << z or y >= 1 << z:
-        raise HTTPProblem(
-            404, "no-such-tile", "No such tile", f"zoom {z} has tiles 0 to {(1 << z) - 1}"
-        )
+        raise NotFoundError(f"No such tile: zoom {z} has tiles 0 to {(1 << z) - 1}.")
     rep_id = principal.rep_id if principal.role == "rep" else None
     with store.read() as tx:
         if store.backend.name == "postgis":
