@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     page_limit_max: int = 1000
     max_map_features: int = 200_000
     max_change_operations: int = 500  # per POST /territories/changes
+    # OGC API Features pages: a larger ``limit`` is clamped to the maximum
+    # (OGC 17-069r4 7.15.3: never an error), and the answer says so.
+    ogc_limit_default: int = 10
+    ogc_limit_max: int = 10_000
 
     # Geometry gate.
     max_vertices: int = 100_000
@@ -90,6 +94,8 @@ class Settings(BaseSettings):
     def _check_limits(self) -> Settings:
         if self.page_limit_default > self.page_limit_max:
             raise ValueError("page_limit_default must not exceed page_limit_max")
+        if not 1 <= self.ogc_limit_default <= self.ogc_limit_max:
+            raise ValueError("ogc_limit_default must lie between 1 and ogc_limit_max")
         if self.load_under_pct >= self.load_over_pct:
             raise ValueError("load_under_pct must be below load_over_pct")
         if not 0 < self.session_minutes < 8 * 60:

@@ -14,6 +14,8 @@ from service.routers import (
     jobs,
     locate,
     maps,
+    ogc,
+    ogc_items,
     pages,
     plan,
     plan_revision,
@@ -48,4 +50,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     pages.router,
     session.router,
     jobs.router,
+    ogc_items.router,
+    ogc.router,
 )

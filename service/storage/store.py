@@ -19,12 +19,13 @@ from service.storage.backends import Backend, open_backend
 from service.storage.change_set_ops import ChangeSetOps
 from service.storage.errors import translate_db_errors
 from service.storage.job_ops import JobOps
+from service.storage.ogc_ops import OgcOps
 from service.storage.plan_ops import PlanOps
 from service.storage.rep_ops import RepOps
 from service.storage.schedule_ops import ScheduleOps
 
 
-class Tx(ChangeSetOps, RepOps, AccountOps, AdminOps, PlanOps, ScheduleOps, JobOps):
+class Tx(ChangeSetOps, RepOps, AccountOps, AdminOps, PlanOps, ScheduleOps, JobOps, OgcOps):
     """Operations on one open transaction."""
 
 
