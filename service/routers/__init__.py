@@ -16,6 +16,7 @@ from service.routers import (
     maps,
     ogc,
     ogc_items,
+    ogc_write,
     pages,
     plan,
     plan_revision,
@@ -51,5 +52,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     session.router,
     jobs.router,
     ogc_items.router,
+    ogc_write.router,
     ogc.router,
 )

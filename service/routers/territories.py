@@ -150,7 +150,7 @@ def replace_territory(
     on_overlap: OnOverlap = "warn",
 ) -> JSONResponse:
     """Replace a territory; needs `If-Match` with the current ETag (412 when stale, 428 when absent)."""
-    expected = _require_if_match(if_match)
+    expected = require_if_match(if_match)
     fields = fields_from_properties(body.properties.model_dump(), partial=False)
     op = Operation("replace", territory_id, expected, fields, body.geometry)
     return _write(request, store, principal, op, on_overlap, repair)
@@ -174,7 +174,7 @@ def update_territory(
     on_overlap: OnOverlap = "warn",
 ) -> JSONResponse:
     """Change some properties and/or the geometry; needs `If-Match`."""
-    expected = _require_if_match(if_match)
+    expected = require_if_match(if_match)
     changed = body.properties.model_dump(exclude_unset=True) if body.properties else {}
     fields = fields_from_properties(changed, partial=True)
     if "geometry" in body.model_fields_set and body.geometry is None:
@@ -195,7 +195,7 @@ def remove_territory(
     if_match: IfMatch = None,
 ) -> Response:
     """Delete a territory (history is kept); needs `If-Match`."""
-    expected = _require_if_match(if_match)
+    expected = require_if_match(if_match)
     op = Operation("delete", territory_id, expected)
     with store.write() as tx:
         apply_single(tx, op, principal=principal, settings=settings)
@@ -248,7 +248,7 @@ def restore_territory(
     if_match: IfMatch = None,
 ) -> JSONResponse:
     """Make an old version current again, as a new version; needs `If-Match`."""
-    expected = _require_if_match(if_match)
+    expected = require_if_match(if_match)
     with store.write() as tx:
         old = tx.territory_version(territory_id, version)
         if old.op == "delete":
@@ -279,7 +279,8 @@ def _write(
     return _written(request, result, status=status)
 
 
-def _require_if_match(value: str | None) -> int | None:
+def require_if_match(value: str | None) -> int | None:
+    """The version ``If-Match`` names (None for ``*``); 428 when absent, 400 when malformed."""
     from service.web.http import parse_if_match
 
     if value is None:

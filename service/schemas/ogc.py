@@ -6,6 +6,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from service.schemas.common import RawPolygonal, StrictModel
+from service.schemas.territories import TerritoryProperties, TerritoryPropertiesPatch
+
 
 class OgcLink(BaseModel):
     """A link with its relation and media type (OGC 17-069r4 ``link.yaml``)."""
@@ -85,3 +88,39 @@ class Queryables(BaseModel):
     title: str
     properties: dict[str, dict[str, Any]]
     additionalProperties: bool  # noqa: N815
+
+
+class _ReadOnly(StrictModel):
+    # What a client read from the collection may come back with a write; ignored.
+    version: int | None = None
+    updated_at: str | None = None
+    updated_by: str | None = None
+
+
+class OgcTerritoryProperties(TerritoryProperties, _ReadOnly):
+    """A territory's editable properties, plus the read-only ones a client echoes back."""
+
+
+class OgcTerritoryPropertiesPatch(TerritoryPropertiesPatch, _ReadOnly):
+    """Properties to change (absent members stay); read-only members are ignored."""
+
+
+class OgcTerritoryIn(StrictModel):
+    """A territory as a GeoJSON Feature for OGC API Features Part 4 (create, replace)."""
+
+    type: Literal["Feature"]
+    geometry: RawPolygonal
+    properties: OgcTerritoryProperties
+    id: int | str | None = None
+    bbox: list[float] | None = None
+    links: list[OgcLink] | None = None
+
+
+class OgcTerritoryPatch(StrictModel):
+    """A partial territory Feature (Part 4 update)."""
+
+    type: Literal["Feature"] | None = None
+    geometry: RawPolygonal = None
+    properties: OgcTerritoryPropertiesPatch | None = None
+    id: int | str | None = None
+    links: list[OgcLink] | None = None
