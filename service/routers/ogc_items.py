@@ -17,6 +17,7 @@ from service.routers.docs import READ_RESPONSES
 from service.routers.ogc import GEOJSON, JSON, QUERYABLES_REL, SCHEMA_JSON, base_url
 from service.routers.ogc_params import (
     bad_parameter,
+    crs_parameter,
     items_parameters,
     now_stamp,
     parse_crs,
@@ -105,7 +106,7 @@ def _add_routes(c: Collection) -> None:
         response_model=OgcFeature,
         responses=_RESPONSES,
         response_class=GeoJSONResponse,
-        openapi_extra={"parameters": items_parameters(c, Settings.model_construct())[4:5]},
+        openapi_extra={"parameters": [crs_parameter()]},
     )
 
 

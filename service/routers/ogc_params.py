@@ -12,7 +12,7 @@ declared here is applied. Anything else is a 400 problem (OGC
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from lark.exceptions import LarkError
@@ -29,7 +29,18 @@ from service.web.problems import HTTPProblem
 
 # GDAL writes "cql-text" (the draft's name) when the document lists it.
 FILTER_LANGS = ("cql2-text", "cql-text")
-_FIXED = ("limit", "offset", "bbox", "bbox-crs", "crs", "filter", "filter-lang", "filter-crs", "f")
+_FIXED = (
+    "limit",
+    "offset",
+    "bbox",
+    "bbox-crs",
+    "crs",
+    "datetime",
+    "filter",
+    "filter-lang",
+    "filter-crs",
+    "f",
+)
 _FORMATS = ("json", "geojson")
 
 
@@ -56,6 +67,7 @@ def parse_items(params: QueryParams, collection: Collection, settings: Settings)
         equals=_equals(params, collection),
         cql=_cql(params),
         crs=parse_crs(params, "crs"),
+        updated=_interval(params.get("datetime")),
     )
 
 
@@ -119,6 +131,39 @@ def _bbox(params: QueryParams) -> list[tuple[float, float, float, float]] | None
     if minx > maxx:  # crosses the antimeridian
         return [(minx, miny, 180.0, maxy), (-180.0, miny, maxx, maxy)]
     return [(minx, miny, maxx, maxy)]
+
+
+def _interval(raw: str | None) -> tuple[datetime | None, datetime | None] | None:
+    # OGC 17-069r4 7.15.4: an instant, or an interval "start/end" with ".." (or
+    # nothing) for an open end; a bare date is the whole (UTC) day.
+    if raw is None:
+        return None
+    parts = raw.split("/")
+    if len(parts) > 2:
+        raise bad_parameter("datetime", "must be an instant or start/end")
+    if len(parts) == 1:
+        start, end = _instant(parts[0], end=False), _instant(parts[0], end=True)
+    else:
+        start, end = _instant(parts[0], end=False), _instant(parts[1], end=True)
+    if start is not None and end is not None and start > end:
+        raise bad_parameter("datetime", "the interval ends before it starts")
+    return (start, end)
+
+
+def _instant(text: str, *, end: bool) -> datetime | None:
+    text = text.strip()
+    if text in ("", ".."):
+        return None
+    try:
+        if len(text) == 10:  # a date: its first or last moment
+            day = datetime.fromisoformat(text).replace(tzinfo=UTC)
+            return day + timedelta(days=1, microseconds=-1) if end else day
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise bad_parameter("datetime", f"{text!r} is not an RFC 3339 date or date-time") from None
+    if value.tzinfo is None:
+        raise bad_parameter("datetime", f"{text!r} needs a time zone (e.g. Z)")
+    return value.astimezone(UTC)
 
 
 def _equals(params: QueryParams, collection: Collection) -> dict[str, Any]:
@@ -207,7 +252,12 @@ def items_parameters(collection: Collection, settings: Settings) -> list[dict[st
             "schema": {"type": "array", "minItems": 4, "maxItems": 6, "items": {"type": "number"}},
         },
         _query("bbox-crs", crs_schema, "The CRS of bbox (axis order of that CRS)."),
-        _query("crs", crs_schema, "The CRS of the answer's geometry (Content-Crs names it)."),
+        crs_parameter(),
+        _query(
+            "datetime",
+            {"type": "string"},
+            "When the feature last changed (`updated_at`): an instant, a date, or start/end with `..` for an open end.",
+        ),
         _query("filter", {"type": "string"}, "A CQL2 text filter on the queryables."),
         _query("filter-lang", {"type": "string", "enum": list(FILTER_LANGS)}, "Filter language."),
         _query("filter-crs", {"type": "string", "enum": [CRS84]}, "CRS of filter geometry."),
@@ -217,6 +267,12 @@ def items_parameters(collection: Collection, settings: Settings) -> list[dict[st
         _query(q.name, {"type": q.kind, **q.schema}, f"Only features whose {q.name} equals this.")
         for q in collection.queryables
     ]
+
+
+def crs_parameter() -> dict[str, Any]:
+    """The ``crs`` parameter (the CRS of the answer's geometry)."""
+    schema = {"type": "string", "format": "uri", "enum": list(SUPPORTED_CRS)}
+    return _query("crs", schema, "The CRS of the answer's geometry (Content-Crs names it).")
 
 
 def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:

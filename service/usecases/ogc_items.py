@@ -10,6 +10,7 @@ only bounding boxes; geometry decides in one place).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import shapely
@@ -37,6 +38,7 @@ class ItemsRequest:
     equals: dict[str, Any] = field(default_factory=dict)
     cql: Any = None
     crs: str = CRS84
+    updated: tuple[datetime | None, datetime | None] | None = None  # UTC, inclusive
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,10 +90,24 @@ def _conditions(tx: Tx, req: ItemsRequest, principal: Principal) -> list[ColumnE
     for name, value in req.equals.items():
         q = c.by_name()[name]
         out.append(columns[q.column] == value)
+    if req.updated is not None:
+        out.extend(_updated_within(columns["updated_at"], req.updated, tx.backend.name))
     if req.cql is not None:
         sqlite = tx.backend.name == "sqlite"
         out.append(cql_condition(req.cql, c.by_name(), columns, sqlite=sqlite))
     return out
+
+
+def _updated_within(
+    column: Any, interval: tuple[datetime | None, datetime | None], backend: str
+) -> list[ColumnElement[bool]]:
+    # SQLite keeps naive UTC timestamps; PostgreSQL compares aware ones.
+    start, end = (
+        None if t is None else (t.replace(tzinfo=None) if backend == "sqlite" else t)
+        for t in interval
+    )
+    bounds = [] if start is None else [column >= start]
+    return bounds if end is None else [*bounds, column <= end]
 
 
 def _scope(tx: Tx, c: Collection, principal: Principal, columns: Any) -> ColumnElement[bool]:

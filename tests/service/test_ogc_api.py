@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pyproj
@@ -279,3 +280,15 @@ def test_bad_requests_are_problems_that_say_where(
     assert r.headers["content-type"] == "application/problem+json"
     if pointer is not None:
         assert [e["pointer"] for e in r.json()["errors"]] == [pointer]
+
+
+def test_datetime_selects_by_last_change(client: ApiClient, world: Any) -> None:
+    everything = items(client, "accounts", limit=100, datetime="2000-01-01T00:00:00Z/..")
+    assert everything["numberMatched"] == N_ACCOUNTS
+    today = datetime.now(UTC).date().isoformat()  # the whole day, as a bare date
+    assert items(client, "territories", datetime=today)["numberMatched"] == 2
+    assert items(client, "accounts", datetime="../2000-01-01")["numberMatched"] == 0
+    assert items(client, "territories", datetime="1999-12-31")["numberMatched"] == 0
+    for bad in ("yesterday", "2020-01-01T00:00:00", "2021-01-01/2020-01-01", "a/b/c"):
+        r = client.get("/collections/accounts/items", params={"datetime": bad})
+        assert r.status_code == 400 and r.json()["errors"][0]["pointer"] == "query:datetime"
