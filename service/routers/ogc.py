@@ -123,7 +123,10 @@ def queryables(
         q.name: {"title": q.name, "description": q.description, "type": q.kind, **q.schema}
         for q in c.queryables
     }
-    props["geometry"] = {"format": f"geometry-{c.geometry.lower()}", "x-ogc-role": "primary-geometry"}
+    props["geometry"] = {
+        "format": f"geometry-{c.geometry.lower()}",
+        "x-ogc-role": "primary-geometry",
+    }
     body = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": url,

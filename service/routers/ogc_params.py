@@ -12,6 +12,7 @@ declared here is applied. Anything else is a 400 problem (OGC
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -23,6 +24,7 @@ from starlette.datastructures import QueryParams
 from geo.errors import Issue
 from geo.ogc_crs import CRS84, SUPPORTED_CRS, bbox_to_crs84, crs_uri
 from service.settings import Settings
+from service.storage.ogc_filter import Queryable, literal_for
 from service.usecases.ogc_collections import Collection
 from service.usecases.ogc_items import ItemsRequest
 from service.web.problems import HTTPProblem
@@ -175,14 +177,21 @@ def _equals(params: QueryParams, collection: Collection) -> dict[str, Any]:
     return out
 
 
+def _boolean(text: str) -> bool:
+    return {"true": True, "false": False}[text.lower()]
+
+
+_PARSERS: dict[str, Callable[[str], Any]] = {
+    "string": str,
+    "integer": int,
+    "number": float,
+    "boolean": _boolean,
+}
+
+
 def _typed(name: str, kind: str, schema: dict[str, Any], raw: str) -> Any:
     try:
-        value: Any = {
-            "string": str,
-            "integer": int,
-            "number": float,
-            "boolean": lambda s: {"true": True, "false": False}[s.lower()],
-        }[kind](raw)
+        value = literal_for(Queryable(name, name, kind), _PARSERS[kind](raw))
     except (ValueError, KeyError):
         raise bad_parameter(name, f"must be a {kind}") from None
     if "enum" in schema and value not in schema["enum"]:

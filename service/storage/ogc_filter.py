@@ -119,7 +119,16 @@ def literal_for(q: Queryable, value: Any) -> Any:
     }[q.kind]
     if not ok:
         raise FilterError(f"{q.name!r} is a {q.kind}; {value!r} is not.")
+    if q.kind == "integer" and not -_INT_LIMIT < value < _INT_LIMIT:
+        raise FilterError(f"{value} is out of range for {q.name!r}.")
+    if q.kind == "number" and not -_NUMBER_LIMIT < value < _NUMBER_LIMIT:  # also NaN
+        raise FilterError(f"{value} is out of range for {q.name!r}.")
     return value
+
+
+# The columns are 32-bit integers and doubles; larger values could not be stored either.
+_INT_LIMIT = 2**31
+_NUMBER_LIMIT = 1e300
 
 
 def glob_pattern(like: str) -> str:

@@ -17,8 +17,8 @@ import shapely
 from sqlalchemy import false, literal
 from sqlalchemy.sql.expression import ColumnElement
 
-from geo.ogc_crs import CRS84, from_crs84
 from geo.geojson import geometry_to_geojson
+from geo.ogc_crs import CRS84, from_crs84
 from service.auth import Principal
 from service.settings import Settings
 from service.storage import Tx

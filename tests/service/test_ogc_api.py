@@ -91,7 +91,11 @@ def test_landing_conformance_and_collections_link_up(client: ApiClient, world: A
     assert {"service-desc", "conformance", "data"} <= set(rels)
     assert rels["data"]["href"].endswith("/collections")
     conforms = client.get("/conformance").json()["conformsTo"]
-    for part in ("features-1/1.0/conf/core", "features-2/1.0/conf/crs", "features-3/1.0/conf/filter"):
+    for part in (
+        "features-1/1.0/conf/core",
+        "features-2/1.0/conf/crs",
+        "features-3/1.0/conf/filter",
+    ):
         assert any(part in c for c in conforms)
     listed = client.get("/collections").json()["collections"]
     assert [c["id"] for c in listed] == ["territories", "accounts", "reps"]
@@ -149,7 +153,9 @@ def test_crs_3857_and_4326_move_coordinates_and_name_the_crs(client: ApiClient, 
         x, y = to_3857.transform(*a["geometry"]["coordinates"])
         assert b["geometry"]["coordinates"] == pytest.approx([x, y], abs=1e-3)
     latlon = items(client, "accounts", limit=100, crs=EPSG_4326)["features"][0]
-    assert latlon["geometry"]["coordinates"] == plain["features"][0]["geometry"]["coordinates"][::-1]
+    assert (
+        latlon["geometry"]["coordinates"] == plain["features"][0]["geometry"]["coordinates"][::-1]
+    )
 
 
 def test_bbox_in_any_crs_selects_the_same_features(client: ApiClient, world: Any) -> None:
@@ -180,8 +186,14 @@ FILTERS = [
     ("city = 'Dayton'", lambda a: a["city"] == "Dayton"),
     ("city <> 'Dayton'", lambda a: a["city"] != "Dayton"),
     ("annual_revenue > 12000", lambda a: a["annual_revenue"] > 12000),
-    ("annual_revenue >= 12000 AND annual_revenue <= 15000", lambda a: 12000 <= a["annual_revenue"] <= 15000),
-    ("annual_revenue < 3000 OR stage = 'customer'", lambda a: a["annual_revenue"] < 3000 or a["stage"] == "customer"),
+    (
+        "annual_revenue >= 12000 AND annual_revenue <= 15000",
+        lambda a: 12000 <= a["annual_revenue"] <= 15000,
+    ),
+    (
+        "annual_revenue < 3000 OR stage = 'customer'",
+        lambda a: a["annual_revenue"] < 3000 or a["stage"] == "customer",
+    ),
     ("NOT (city = 'Dayton')", lambda a: a["city"] != "Dayton"),
     ("city LIKE 'Col%'", lambda a: a["city"].startswith("Col")),
     ("city LIKE 'col%'", lambda a: False),  # CQL2 LIKE is case-sensitive on both backends
@@ -201,7 +213,10 @@ def test_cql2_filters_select_what_they_say(
     body = items(client, "accounts", filter=text, limit=100)
     assert ids_of(body) == expected and body["numberMatched"] == len(expected)
     # GDAL's name for the language answers the same.
-    assert ids_of(items(client, "accounts", filter=text, limit=100, **{"filter-lang": "cql-text"})) == expected
+    assert (
+        ids_of(items(client, "accounts", filter=text, limit=100, **{"filter-lang": "cql-text"}))
+        == expected
+    )
 
 
 def test_legacy_property_parameters_are_applied(client: ApiClient, world: Any) -> None:
@@ -215,7 +230,9 @@ def test_legacy_property_parameters_are_applied(client: ApiClient, world: Any) -
 def test_a_rep_sees_only_their_book_territories_and_self(client: ApiClient, world: Any) -> None:
     as_ann = client.as_token(world["ann_token"])
     accounts = client.get("/collections/accounts/items?limit=100", headers=as_ann).json()
-    assert accounts["features"] and {f["properties"]["rep_id"] for f in accounts["features"]} == {world["ann"]}
+    assert accounts["features"] and {f["properties"]["rep_id"] for f in accounts["features"]} == {
+        world["ann"]
+    }
     territories = client.get("/collections/territories/items", headers=as_ann).json()
     assert ids_of(territories) == [world["territories"]["West"]]
     assert ids_of(client.get("/collections/reps/items", headers=as_ann).json()) == [world["ann"]]
@@ -223,7 +240,9 @@ def test_a_rep_sees_only_their_book_territories_and_self(client: ApiClient, worl
     assert client.get(f"/collections/territories/items/{east}", headers=as_ann).status_code == 404
     assert client.get(f"/collections/reps/items/{world['bob']}", headers=as_ann).status_code == 404
     assert client.get("/collections/accounts/items").status_code == 200
-    assert client.get("/collections/accounts/items", headers={"Authorization": ""}).status_code == 401
+    assert (
+        client.get("/collections/accounts/items", headers={"Authorization": ""}).status_code == 401
+    )
 
 
 def test_one_feature_has_links_and_an_etag(client: ApiClient, world: Any) -> None:
@@ -257,6 +276,10 @@ BAD_REQUESTS = [
     ("/collections/accounts/items?offset=-1", 400, "query:offset"),
     ("/collections/accounts/items?annual_revenue=lots", 400, "query:annual_revenue"),
     ("/collections/accounts/items?stage=won", 400, "query:stage"),
+    ("/collections/accounts/items?annual_revenue=nan", 400, "query:annual_revenue"),
+    ("/collections/accounts/items?owner_rep_id=99999999999", 400, "query:owner_rep_id"),
+    ("/collections/accounts/items?filter=territory_id = 99999999999", 400, "query:filter"),
+    ("/collections/accounts/items?remote=maybe", 400, "query:remote"),
     ("/collections/territories/items?code=[x]", 400, "query:code"),
     ("/collections/accounts/items?ooga=booga", 400, "query:ooga"),
     ("/collections/accounts/items?limit=1&limit=2", 400, "query:limit"),
@@ -271,7 +294,9 @@ BAD_REQUESTS = [
 ]
 
 
-@pytest.mark.parametrize(("url", "status", "pointer"), BAD_REQUESTS, ids=[b[0] for b in BAD_REQUESTS])
+@pytest.mark.parametrize(
+    ("url", "status", "pointer"), BAD_REQUESTS, ids=[b[0] for b in BAD_REQUESTS]
+)
 def test_bad_requests_are_problems_that_say_where(
     client: ApiClient, world: Any, url: str, status: int, pointer: str | None
 ) -> None:

@@ -115,8 +115,12 @@ def _auth() -> dict[str, str]:
     return {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
 
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgis", marks=pytest.mark.postgis)])
-def served(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgis", marks=pytest.mark.postgis)]
+)
+def served(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Served]:
     cwd = tmp_path_factory.mktemp("ogc-server")
     if request.param == "sqlite":
         url = f"sqlite:///{cwd / 'territory.db'}"
@@ -146,7 +150,7 @@ def gdal(base: str, layer: str, **kwargs: Any) -> Any:
 
 
 def test_gdal_reads_every_collection(served: Served) -> None:
-    layers = {name: kind for name, kind in pyogrio.list_layers(f"OAPIF:{served.base}")}
+    layers = dict(pyogrio.list_layers(f"OAPIF:{served.base}"))
     assert layers == {"territories": "MultiPolygon", "accounts": "Point", "reps": "Point"}
     for layer, table in (("territories", "territories"), ("reps", "reps")):
         assert len(gdal(served.base, layer)) == served.sql(f"SELECT count(*) FROM {table}")[0][0]
@@ -167,7 +171,10 @@ def test_gdal_web_mercator_equals_the_databases_transform(served: Served) -> Non
         )
     else:
         move = pyproj.Transformer.from_crs("EPSG:4326", "EPSG:3857", always_xy=True)
-        rows = [(i, *move.transform(x, y)) for i, x, y in served.sql("SELECT id, lon, lat FROM accounts")]
+        rows = [
+            (i, *move.transform(x, y))
+            for i, x, y in served.sql("SELECT id, lon, lat FROM accounts")
+        ]
     assert len(rows) == len(got) == N_ACCOUNTS
     for account_id, x, y in rows:
         assert got[account_id] == pytest.approx((x, y), abs=0.01)
@@ -198,13 +205,20 @@ def test_owslib_pages_filters_and_pushes_properties_down(served: Served) -> None
 
     for base in (served.clamped, served.base):
         api = Features(base, headers=_auth())
-        assert {c["id"] for c in api.collections()["collections"]} == {"territories", "accounts", "reps"}
+        assert {c["id"] for c in api.collections()["collections"]} == {
+            "territories",
+            "accounts",
+            "reps",
+        }
         assert len(set(_owslib_all(api, "accounts"))) == N_ACCOUNTS
     api = Features(served.base, headers=_auth())
     dayton = sorted(r[0] for r in served.sql("SELECT id FROM accounts WHERE city = 'Dayton'"))
     assert sorted(_owslib_all(api, "accounts", city="Dayton")) == dayton
     leads = sorted(
-        r[0] for r in served.sql("SELECT id FROM accounts WHERE stage = 'lead' AND annual_revenue < 5000")
+        r[0]
+        for r in served.sql(
+            "SELECT id FROM accounts WHERE stage = 'lead' AND annual_revenue < 5000"
+        )
     )
     got = _owslib_all(api, "accounts", filter="stage = 'lead' AND annual_revenue < 5000")
     assert sorted(got) == leads

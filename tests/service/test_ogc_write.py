@@ -45,9 +45,14 @@ def test_create_replace_update_delete_round_trip(client: ApiClient) -> None:
     r = client.put(location, json=echoed, headers={"If-Match": read.headers["etag"]})
     assert r.status_code == 200, r.text
     assert r.headers["etag"] == '"2"' and r.json()["properties"]["name"] == "West side"
-    r = client.patch(location, json={"properties": {"color": "#112233"}}, headers={"If-Match": '"2"'})
+    r = client.patch(
+        location, json={"properties": {"color": "#112233"}}, headers={"If-Match": '"2"'}
+    )
     assert r.status_code == 200, r.text
-    assert r.json()["properties"]["color"] == "#112233" and r.json()["properties"]["name"] == "West side"
+    assert (
+        r.json()["properties"]["color"] == "#112233"
+        and r.json()["properties"]["name"] == "West side"
+    )
     # The territory routes see the same territory and its history.
     territory_id = r.json()["id"]
     assert client.get(f"/territories/{territory_id}").headers["etag"] == '"3"'
@@ -64,7 +69,12 @@ def test_create_replace_update_delete_round_trip(client: ApiClient) -> None:
         ("patch", {"properties": {"name": "X"}}, {"If-Match": "3"}, 400),
         ("delete", None, {"If-Match": '"9"'}, 412),
         ("put", feature("X", BOWTIE), {"If-Match": '"1"'}, 422),
-        ("put", {"type": "Feature", "geometry": None, "properties": {"name": "X"}}, {"If-Match": '"1"'}, 422),
+        (
+            "put",
+            {"type": "Feature", "geometry": None, "properties": {"name": "X"}},
+            {"If-Match": '"1"'},
+            422,
+        ),
         ("put", feature("X", square(-83.3, 39.8), rogue=1), {"If-Match": '"1"'}, 422),
         ("patch", {"properties": {"name": None}}, {"If-Match": '"1"'}, 422),
     ],
