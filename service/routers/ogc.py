@@ -63,11 +63,23 @@ def conformance() -> JSONResponse:
     return JSONResponse({"conformsTo": CONFORMANCE})
 
 
-@router.get("/api", response_model=dict[str, Any], operation_id="ogc_api_definition", **_PUBLIC)
+class OpenAPI30Response(JSONResponse):
+    """An OpenAPI 3.0 document in JSON."""
+
+    media_type = OPENAPI_30
+
+
+@router.get(
+    "/api",
+    response_model=dict[str, Any],
+    response_class=OpenAPI30Response,
+    responses={422: COMMON[422]},
+    operation_id="ogc_api_definition",
+    **_PUBLIC,
+)
 def api_definition(request: Request) -> JSONResponse:
     """The OGC API part of this service as an OpenAPI 3.0 document (what GDAL and QGIS read)."""
-    doc = ogc_openapi_30(request.app)
-    return JSONResponse(doc, media_type=OPENAPI_30)
+    return OpenAPI30Response(ogc_openapi_30(request.app))
 
 
 @router.get(

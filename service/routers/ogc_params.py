@@ -114,9 +114,8 @@ def _int(params: QueryParams, name: str, default: int, *, minimum: int) -> int:
 
 def _bbox(params: QueryParams) -> list[tuple[float, float, float, float]] | None:
     raw = params.get("bbox")
+    crs = parse_crs(params, "bbox-crs")  # checked even without a bbox, which it would move
     if raw is None:
-        if "bbox-crs" in params:
-            raise bad_parameter("bbox-crs", "given without a bbox")
         return None
     try:
         values = [float(v) for v in raw.split(",")]
@@ -126,7 +125,6 @@ def _bbox(params: QueryParams) -> list[tuple[float, float, float, float]] | None
         values = [values[0], values[1], values[3], values[4]]
     if len(values) != 4 or any(v != v or abs(v) == float("inf") for v in values):
         raise bad_parameter("bbox", "must be 4 (or 6) comma-separated finite numbers")
-    crs = parse_crs(params, "bbox-crs")
     minx, miny, maxx, maxy = bbox_to_crs84((values[0], values[1], values[2], values[3]), crs)
     if not (-180 <= minx <= 180 and -180 <= maxx <= 180 and -90 <= miny <= maxy <= 90):
         raise bad_parameter("bbox", "outside the CRS's range, or south above north")

@@ -259,7 +259,7 @@ BAD_REQUESTS = [
     ("/collections/accounts/items?bbox=a,b,c,d", 400, "query:bbox"),
     ("/collections/accounts/items?bbox=0,50,10,40", 400, "query:bbox"),
     ("/collections/accounts/items?bbox=0,0,200,10", 400, "query:bbox"),
-    ("/collections/accounts/items?bbox-crs=EPSG:3857", 400, "query:bbox-crs"),
+    ("/collections/accounts/items?bbox-crs=EPSG:2056", 400, "query:bbox-crs"),
     ("/collections/accounts/items?bbox=0,0,1,1&bbox-crs=EPSG:2056", 400, "query:bbox-crs"),
     ("/collections/accounts/items?crs=EPSG:2056", 400, "query:crs"),
     ("/collections/accounts/items?crs=nonsense", 400, "query:crs"),
