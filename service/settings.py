@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     max_import_unzipped_bytes: int = Field(default=256 * 1024 * 1024, gt=0)
     max_import_features: int = Field(default=100_000, gt=0)
     import_read_seconds: float = Field(default=60.0, gt=0, le=3600)
+    # OGC API Features pages: a larger ``limit`` is clamped to the maximum
+    # (OGC 17-069r4 7.15.3: never an error), and the answer says so.
+    ogc_limit_default: int = 10
+    ogc_limit_max: int = 10_000
 
     # Geometry gate.
     max_vertices: int = 100_000
@@ -100,6 +104,8 @@ class Settings(BaseSettings):
     def _check_limits(self) -> Settings:
         if self.page_limit_default > self.page_limit_max:
             raise ValueError("page_limit_default must not exceed page_limit_max")
+        if not 1 <= self.ogc_limit_default <= self.ogc_limit_max:
+            raise ValueError("ogc_limit_default must lie between 1 and ogc_limit_max")
         if self.load_under_pct >= self.load_over_pct:
             raise ValueError("load_under_pct must be below load_over_pct")
         if not 0 < self.session_minutes < 8 * 60:

@@ -16,6 +16,9 @@ from service.routers import (
     jobs,
     locate,
     maps,
+    ogc,
+    ogc_items,
+    ogc_write,
     pages,
     plan,
     plan_revision,
@@ -61,4 +64,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     design.router,
     units.router,
     scenario_plan.nested_router(),
+    ogc_items.router,
+    ogc_write.router,
+    ogc.router,
 )

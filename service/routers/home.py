@@ -122,12 +122,30 @@ def _landing(request: Request) -> Landing:
             type="application/vnd.oai.openapi+json;version=3.1",
             title="The API definition",
         ),
+        Link(
+            href=f"{base}/api",
+            rel="service-desc",
+            type="application/vnd.oai.openapi+json;version=3.0",
+            title="The OGC API Features definition (OpenAPI 3.0)",
+        ),
         Link(href=f"{base}/docs", rel="service-doc", type="text/html", title="API documentation"),
         Link(
-            href=f"{base}/territories", rel="data", type="application/geo+json", title="Territories"
+            href=f"{base}/conformance",
+            rel="conformance",
+            type="application/json",
+            title="OGC API conformance classes",
         ),
-        Link(href=f"{base}/accounts", rel="data", type="application/geo+json", title="Accounts"),
-        Link(href=f"{base}/reps", rel="data", type="application/json", title="Reps"),
+        Link(
+            href=f"{base}/collections",
+            rel="data",
+            type="application/json",
+            title="Feature collections (OGC API Features)",
+        ),
+        Link(
+            href=f"{base}/territories", rel="item", type="application/geo+json", title="Territories"
+        ),
+        Link(href=f"{base}/accounts", rel="item", type="application/geo+json", title="Accounts"),
+        Link(href=f"{base}/reps", rel="item", type="application/json", title="Reps"),
     ]
     return Landing(
         title=PRODUCT,

@@ -19,6 +19,7 @@ from service.storage.backends import Backend, open_backend
 from service.storage.change_set_ops import ChangeSetOps
 from service.storage.errors import translate_db_errors
 from service.storage.job_ops import JobOps
+from service.storage.ogc_ops import OgcOps
 from service.storage.plan_ops import PlanOps
 from service.storage.rep_ops import RepOps
 from service.storage.scenario_ops import ScenarioOps
@@ -38,6 +39,7 @@ class Tx(
     ScenarioOps,
     TileOps,
     UnitOps,
+    OgcOps,
 ):
     """Operations on one open transaction."""
 

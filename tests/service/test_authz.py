@@ -109,6 +109,21 @@ RULES: dict[tuple[str, str], str] = {
     ("GET", "/reps/{rep_id}/schedule"): ANY,
     ("GET", "/reps/{rep_id}/schedule.ics"): ANY,
     ("GET", "/analysis/seasonality"): STAFF,
+    ("GET", "/conformance"): PUBLIC,
+    ("GET", "/api"): PUBLIC,
+    ("GET", "/collections"): ANY,
+    ("GET", "/collections/{collectionId}"): ANY,
+    ("GET", "/collections/{collectionId}/queryables"): ANY,
+    ("GET", "/collections/territories/items"): ANY,
+    ("GET", "/collections/territories/items/{featureId}"): ANY,
+    ("GET", "/collections/accounts/items"): ANY,
+    ("GET", "/collections/accounts/items/{featureId}"): ANY,
+    ("GET", "/collections/reps/items"): ANY,
+    ("GET", "/collections/reps/items/{featureId}"): ANY,
+    ("POST", "/collections/territories/items"): STAFF,
+    ("PUT", "/collections/territories/items/{featureId}"): STAFF,
+    ("PATCH", "/collections/territories/items/{featureId}"): STAFF,
+    ("DELETE", "/collections/territories/items/{featureId}"): STAFF,
 }
 # Scenarios (issue 15): staff only (a regional manager only their region's),
 # and the plan's territory and read routes again inside a scenario, under the
@@ -147,6 +162,7 @@ NESTED_IN_SCENARIO = {
     )
 }
 RULES |= {(m, SCENARIO + p): STAFF for m, p in list(RULES) if p in NESTED_IN_SCENARIO}
+OGC_TERRITORY = "/collections/territories/items/{featureId}"
 # Documentation routes FastAPI adds itself.
 FRAMEWORK = {
     ("GET", "/openapi.json"),
@@ -161,7 +177,7 @@ TERRITORY_WRITES = {
     m
     for m in RULES
     if m[0] in ("PUT", "PATCH", "DELETE", "POST")
-    and "{territory_id}" in m[1]
+    and ("{territory_id}" in m[1] or m[1] == OGC_TERRITORY)
     and not m[1].endswith("/goals")
 }
 # Writes to an account or rep of another region (issue 13); the PUTs here send
@@ -182,6 +198,8 @@ BODIES: dict[tuple[str, str], Any] = {
         "properties": {"name": "X"},
     },
     ("PATCH", "/territories/{territory_id}"): {"properties": {"name": "Y"}},
+    ("PUT", OGC_TERRITORY): {"type": "Feature", "geometry": SQUARE, "properties": {"name": "X"}},
+    ("PATCH", OGC_TERRITORY): {"properties": {"name": "Y"}},
     # A line that cuts T1 (inside the region); T2 (outside) must be refused before the cut.
     ("POST", "/territories/{territory_id}/split"): {
         "line": {"type": "LineString", "coordinates": [[-83.5, 38.5], [-83.5, 40.5]]},
@@ -309,6 +327,8 @@ IDS = {
         "z": "0",
         "x": "0",
         "y": "0",
+        "featureId": "2",
+        "collectionId": "accounts",
     },
     "other": {
         "rep_id": "2",
@@ -322,6 +342,8 @@ IDS = {
         "z": "0",
         "x": "0",
         "y": "0",
+        "featureId": "3",
+        "collectionId": "accounts",
     },
 }
 ROLE_OF = {
@@ -362,7 +384,9 @@ def test_route_answers_each_caller_by_the_rule(
         for persona, (token_key, ids_key) in PERSONAS.items():
             path = template.format(**IDS[ids_key])
             headers = _auth_header(world, token_key)
-            if method in ("PUT", "PATCH", "DELETE", "POST") and "{territory_id}" in template:
+            if method in ("PUT", "PATCH", "DELETE", "POST") and (
+                "{territory_id}" in template or template == OGC_TERRITORY
+            ):
                 headers["If-Match"] = "*"
             body = BODIES.get(route)
             r = client.request(

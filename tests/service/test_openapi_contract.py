@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 from openapi_spec_validator import validate
 from schemathesis import GenerationMode
+from schemathesis.checks import positive_data_acceptance
 from schemathesis.config._checks import MissingRequiredHeaderConfig, PositiveDataAcceptanceConfig
 
 from service.app import create_app
@@ -128,4 +129,10 @@ lazy = schemathesis.pytest.from_fixture("api_schema")
 @settings(max_examples=4, derandomize=True, deadline=None, suppress_health_check=list(HealthCheck))
 def test_api_passes_every_schemathesis_check(case: schemathesis.Case) -> None:
     case.headers = {**(case.headers or {}), "Authorization": f"Bearer {ADMIN_TOKEN}"}
-    case.call_and_validate()
+    excluded = []
+    if case.operation.path.startswith("/collections/") and case.method == "GET":
+        # OGC API Features answers 400 for a query value it cannot read
+        # (17-069r4 /req/core/query-param-invalid): a CQL2 filter or a
+        # datetime is a string no JSON Schema can describe the syntax of.
+        excluded.append(positive_data_acceptance)
+    case.call_and_validate(excluded_checks=excluded)
