@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 import shapely
 
-from maps.style import escape_markup
+from maps.markup import escape_markup
 
 _MAX_DECIMALS = 7  # 1 cm; more would overflow nothing but buys nothing either
 _SEPARATOR = "\n"

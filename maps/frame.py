@@ -18,8 +18,9 @@ from folium.template import Template
 from maps.encode import encode_polygons
 from maps.labels import city_columns
 from maps.layers import Bounds, PolygonLayer, _figure, _PayloadLayer
+from maps.markup import script_json
 from maps.orientation import orientation_for
-from maps.style import script_json, text
+from maps.style import text
 
 _LAND = "#f4f2ec"
 _BORDER = "#8c8c8c"

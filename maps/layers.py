@@ -21,7 +21,8 @@ from folium.map import Layer
 from folium.template import Template
 
 from maps.assets import STATIC_DIR
-from maps.style import NO_DATA_COLOR, safe_color, script_json, text
+from maps.markup import script_json
+from maps.style import NO_DATA_COLOR, safe_color, text
 
 Bounds = list[list[float]]  # [[min_lat, min_lon], [max_lat, max_lon]], Folium's order
 MaybeBounds = list[list[float | None]]  # what branca's get_bounds works with

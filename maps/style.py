@@ -8,14 +8,13 @@ Folium's own tooltips do not escape, so escaping is our job.
 
 from __future__ import annotations
 
-import html
-import json
 import re
 from collections.abc import Sequence
-from typing import Any
 
 from matplotlib import colormaps
 from matplotlib.colors import to_hex
+
+from maps.markup import escape_markup
 
 NO_DATA_COLOR = "#bdbdbd"
 UNASSIGNED_COLOR = "#6e6e6e"
@@ -76,14 +75,6 @@ def text(value: object, max_chars: int = _MAX_TEXT) -> str:
     return escape_markup(raw)
 
 
-def escape_markup(raw: str) -> str:
-    """HTML-escape ``raw``, and the characters special in JS template literals."""
-    escaped = html.escape(raw, quote=True)
-    if "`" in escaped or "$" in escaped or "\\" in escaped:
-        escaped = escaped.replace("\\", "&#92;").replace("`", "&#96;").replace("$", "&#36;")
-    return escaped
-
-
 def safe_color(value: str | None, fallback: str) -> str:
     """``value`` if it is a plain CSS colour (``#rgb``, ``#rrggbb`` or a name).
 
@@ -127,24 +118,6 @@ def sequential_colors(count: int, cmap: str = "YlOrRd") -> list[str]:
     if count <= 1:
         return [to_hex(ramp(0.6))]
     return [to_hex(ramp(0.15 + 0.85 * i / (count - 1))) for i in range(count)]
-
-
-def script_json(value: Any) -> str:
-    """JSON that can sit inside a ``<script>`` element.
-
-    ``<``, ``>``, ``&`` and ``'`` become ``\\u`` escapes (as Folium's own
-    ``tojavascript`` does), so no string can close the script element.
-
-    >>> script_json({"n": "</script>"})
-    '{"n":"\\\\u003c/script\\\\u003e"}'
-    """
-    dumped = json.dumps(value, separators=(",", ":"), allow_nan=False)
-    return (
-        dumped.replace("<", "\\u003c")
-        .replace(">", "\\u003e")
-        .replace("&", "\\u0026")
-        .replace("'", "\\u0027")
-    )
 
 
 def class_labels(breaks: Sequence[float], lowest: float) -> list[str]:

@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import numpy as np
 import shapely
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 __all__ = ["link_islands", "rook_pairs"]
 
@@ -95,6 +93,10 @@ def link_islands(
 
 
 def _components(pairs: np.ndarray, n: int) -> np.ndarray:
+    # scipy loads with the first design, not with the service (start-up stays light).
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
     data = np.ones(len(pairs), dtype=np.int8)
     graph = coo_matrix((data, (pairs[:, 0], pairs[:, 1])), shape=(n, n))
     _, labels = connected_components(graph, directed=False)

@@ -14,8 +14,6 @@ milliseconds per step.
 from __future__ import annotations
 
 import numpy as np
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import breadth_first_order, connected_components, minimum_spanning_tree
 
 from geo.design.control import Clock
 from geo.design.state import State
@@ -69,6 +67,14 @@ def _best_split(
     b: int,
     rng: np.random.Generator,
 ) -> tuple[float, np.ndarray] | None:
+    # scipy loads with the first design, not with the service (start-up stays light).
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import (
+        breadth_first_order,
+        connected_components,
+        minimum_spanning_tree,
+    )
+
     n = len(units)
     weights = rng.random(len(edges[0])) + 1e-6
     tree = minimum_spanning_tree(coo_matrix((weights, edges), shape=(n, n)).tocsr())

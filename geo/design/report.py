@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 from geo.design.model import DesignRequest, DesignResult, Finding
 from geo.design.state import State
@@ -45,6 +43,10 @@ def evaluate(request: DesignRequest, assignment: np.ndarray) -> DesignResult:
 
 def territory_pieces(request: DesignRequest, assign: np.ndarray) -> np.ndarray:
     """Connected pieces of each territory on the unit graph (1 = contiguous)."""
+    # scipy loads with the first design, not with the service (start-up stays light).
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
     src, dst = request.graph.edges()
     same = assign[src] == assign[dst]
     n = request.graph.n

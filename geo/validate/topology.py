@@ -106,7 +106,12 @@ def _fold_rows(xy: FloatArray) -> npt.NDArray[np.intp]:
 def _points_in(geometries: npt.NDArray[np.object_]) -> FloatArray:
     """``(lon, lat)`` of a point on each geometry, NaN for an empty one (rows stay aligned)."""
     points = shapely.point_on_surface(geometries)
-    return np.column_stack([shapely.get_x(points), shapely.get_y(points)])
+    xy = np.full((len(points), 2), np.nan)
+    # Recent GEOS refuses get_x of an empty point (older ones answered NaN).
+    full = ~shapely.is_empty(points)
+    xy[full, 0] = shapely.get_x(points[full])
+    xy[full, 1] = shapely.get_y(points[full])
+    return xy
 
 
 def _spike_issue(ring: Ring, tip: int) -> Issue:

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from html import escape
 
 from geo.plan.goals import GoalResult
-from maps.style import script_json
+from maps.markup import script_json
 
 #: Goals the form offers, in order, with the unit people type them in.
 FORM_METRICS: tuple[tuple[str, str, str], ...] = (

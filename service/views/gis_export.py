@@ -20,8 +20,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Final, Literal
 
-import geopandas as gpd
-import pandas as pd
 import shapely
 import shapely.geometry
 
@@ -69,12 +67,22 @@ def export_file(
     media, ext, driver = FORMATS[fmt]
     name = f"{layer}.{ext}"
     if fmt == "geojson":
-        doc = {"type": "FeatureCollection", "features": list(features)}
+        # The paged list's envelope too (every match, so no next link): the
+        # same media type answers both, and clients read both alike.
+        doc = {
+            "type": "FeatureCollection",
+            "features": list(features),
+            "numberReturned": len(features),
+            "links": [],
+        }
         return json.dumps(doc).encode(), media, name
     rows = [flat_properties(f, unpack=unpack) for f in features]
     geoms = [shapely.geometry.shape(f["geometry"]) if f.get("geometry") else None for f in features]
     if fmt == "csv":
         return _csv(rows, geoms), media, name
+    import geopandas as gpd  # with the first GIS file: start-up stays light
+    import pandas as pd
+
     frame = gpd.GeoDataFrame(pd.DataFrame(rows), geometry=geoms, crs="EPSG:4326")
     with tempfile.TemporaryDirectory(prefix="territory-export-") as folder:
         path = Path(folder) / f"{layer}.{'shp' if fmt == 'shp' else ext}"
