@@ -83,13 +83,18 @@ def report_answer(
 
     The problem's ``errors`` are the failed rows; the whole report stands alongside.
     """
-    if report.stored:
+    landed = report.created + report.updated + report.unchanged
+    if report.stored and (landed or not report.failed_rows):
         return 200, summary
+    # Atomic with a failed row, or not atomic but no row could be read (an
+    # unreadable file): either way nothing was stored, and the answer says so.
+    why = "atomic import" if report.atomic else "no row could be imported"
+    summary = {**summary, "stored": False} if "stored" in summary else summary
     return 422, {
         "type": "/problems/import-failed",
         "title": "Import failed",
         "status": 422,
-        "detail": f"{report.failed_rows} row(s) failed; nothing was stored (atomic import).",
+        "detail": f"{report.failed_rows} row(s) failed; nothing was stored ({why}).",
         "instance": instance,
         **summary,
     }
