@@ -117,6 +117,18 @@ def drag(page: Any, path: list[tuple[float, float]]) -> None:
     """Press at the first lon/lat, move through the others, release at the last."""
     box = page.locator("#map").bounding_box()
     pixels = [px(page, lon, lat) for lon, lat in path]
+    # Under load the editing plugin may redraw its vertex handles after a view
+    # change a little late; pressing before the handle is under the pointer
+    # would pan the map instead of moving the vertex.
+    page.wait_for_function(
+        """([x, y]) => {
+            const map = document.querySelector('#map').getBoundingClientRect();
+            const hit = document.elementFromPoint(map.left + x, map.top + y);
+            return hit !== null && hit.classList.contains('marker-icon');
+        }""",
+        arg=list(pixels[0]),
+        timeout=10_000,
+    )
     page.mouse.move(box["x"] + pixels[0][0], box["y"] + pixels[0][1])
     page.mouse.down()
     for x, y in pixels[1:]:
