@@ -16,7 +16,7 @@ from service.routers.docs import READ_RESPONSES
 from service.schemas.jobs import JobOut
 from service.storage import NotFoundError, Store
 from service.storage.job_ops import Job
-from service.usecases.jobs import JobRunner
+from service.usecases.jobs import JobRunner, fail_orphans
 from service.web.deps import StoreDep
 from service.web.uploads import job_json
 
@@ -52,4 +52,7 @@ def _visible(store: Store, job_id: str, principal: Principal) -> Job:
         job = tx.get_job(job_id)
     if job.owner != principal.name and not principal.is_admin:
         raise NotFoundError(f"Job {job_id!r} does not exist.")
+    if job.status in ("queued", "running") and fail_orphans(store, job_id):
+        with store.read() as tx:
+            job = tx.get_job(job_id)
     return job

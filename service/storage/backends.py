@@ -99,6 +99,7 @@ def _open_sqlite(database_url: str) -> Backend:
         metadata.create_all(conn)
         _add_change_set_column(conn)
         _add_token_parent_column(conn)
+        _add_job_runner_column(conn)
         _ensure_revision_row(conn, tables["revision"])
     return Backend("sqlite", engine, tables)
 
@@ -151,6 +152,13 @@ def _add_token_parent_column(conn: Any) -> None:
     if "parent_id" not in cols:
         conn.exec_driver_sql("ALTER TABLE tokens ADD COLUMN parent_id INTEGER")
         conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_tokens_parent_id ON tokens (parent_id)")
+
+
+def _add_job_runner_column(conn: Any) -> None:
+    """SQLite files made before jobs named their runner lack this column."""
+    cols = {r[1] for r in conn.exec_driver_sql("PRAGMA table_info(jobs)")}
+    if "runner_id" not in cols:
+        conn.exec_driver_sql("ALTER TABLE jobs ADD COLUMN runner_id VARCHAR(32)")
 
 
 def analyze(conn: Any, backend_name: str, tables: tuple[str, ...]) -> None:

@@ -42,13 +42,16 @@ class Job:
     created_at: datetime
     updated_at: datetime
     finished_at: datetime | None
+    runner_id: str | None
 
 
 class JobOps(TxBase):
     """Mixin of :class:`~service.storage.store.Tx` for jobs."""
 
-    def create_job(self, kind: str, owner: str, params: dict[str, Any]) -> Job:
-        """A new queued job; its id is random (it is shown to its owner only)."""
+    def create_job(
+        self, kind: str, owner: str, params: dict[str, Any], runner_id: str | None = None
+    ) -> Job:
+        """A new queued job run by ``runner_id``; its id is random (shown to its owner only)."""
         job_id = uuid.uuid4().hex
         self.conn.execute(
             insert(self.t["jobs"]).values(
@@ -62,6 +65,7 @@ class JobOps(TxBase):
                 params=params,
                 result=None,
                 cancel_requested=False,
+                runner_id=runner_id,
                 created_at=self.now,
                 updated_at=self.now,
             )
@@ -76,6 +80,17 @@ class JobOps(TxBase):
             raise NotFoundError(f"Job {job_id!r} does not exist.")
         m = row._mapping
         return Job(**{c: m[c] for c in Job.__dataclass_fields__})
+
+    def unfinished_jobs(self, job_id: str | None = None) -> list[Job]:
+        """Jobs queued or running (only ``job_id`` when given)."""
+        jt = self.t["jobs"]
+        q = select(jt).where(jt.c.status.not_in(FINISHED))
+        if job_id is not None:
+            q = q.where(jt.c.id == job_id)
+        return [
+            Job(**{c: r._mapping[c] for c in Job.__dataclass_fields__})
+            for r in self.conn.execute(q)
+        ]
 
     def update_job(self, job_id: str, *, unless_finished: bool = True, **values: Any) -> bool:
         """Set fields of a job; a finished job is left alone. True when a row changed."""

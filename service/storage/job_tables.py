@@ -33,4 +33,6 @@ def build_job_table(metadata: MetaData) -> Table:
         Column("created_at", DateTime(timezone=True), nullable=False),
         Column("updated_at", DateTime(timezone=True), nullable=False),
         Column("finished_at", DateTime(timezone=True)),
+        # The server process running the job (see job_liveness.py).
+        Column("runner_id", String(32)),
     )

@@ -12,15 +12,21 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from service.storage import Store
+from service.storage.job_liveness import RunnerLease, runner_alive
 from service.storage.job_ops import Job
 
 log = logging.getLogger("service.jobs")
 POLL_S = 0.5
+ORPHANED = (
+    "The server process running this job stopped (a crash or a restart) before the job "
+    "ended. Nothing after the job's last committed step was stored; run it again."
+)
 
 
 class JobCancelled(Exception):
@@ -81,14 +87,17 @@ class JobRunner:
 
     def __init__(self, store: Store, workers: int = 2) -> None:
         self.store = store
+        self.runner_id = uuid.uuid4().hex
+        self._lease = RunnerLease(store.backend, self.runner_id)
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="job")
         self._running: dict[str, JobContext] = {}
         self._lock = threading.Lock()
+        fail_orphans(store)  # what a crashed predecessor left queued or running
 
     def submit(self, kind: str, owner: str, params: dict[str, Any], work: Work) -> Job:
         """Store a queued job and run ``work`` for it in the pool."""
         with self.store.write() as tx:
-            job = tx.create_job(kind, owner, params)
+            job = tx.create_job(kind, owner, params, self.runner_id)
         context = JobContext(self.store, job.id)
         with self._lock:
             self._running[job.id] = context
@@ -118,6 +127,7 @@ class JobRunner:
         for context in contexts:
             context.cancel()
         self._pool.shutdown(wait=True, cancel_futures=True)
+        self._lease.release()
 
     def _run(self, context: JobContext, work: Work) -> None:
         with self.store.write() as tx:
@@ -145,3 +155,27 @@ class JobRunner:
     def _forget(self, job_id: str) -> None:
         with self._lock:
             self._running.pop(job_id, None)
+
+
+def fail_orphans(store: Store, job_id: str | None = None) -> int:
+    """Mark failed every unfinished job (or just ``job_id``) whose runner is gone.
+
+    Called when a runner starts and whenever an unfinished job is read, so a
+    job left by a crash ends in a state instead of "running" for ever. The
+    check costs one lock probe per runner and writes only when it finds one.
+    """
+    with store.read() as tx:
+        unfinished = tx.unfinished_jobs(job_id)
+    alive: dict[str | None, bool] = {}
+    orphans = []
+    for job in unfinished:
+        if job.runner_id not in alive:
+            alive[job.runner_id] = runner_alive(store.backend, job.runner_id)
+        if not alive[job.runner_id]:
+            orphans.append(job.id)
+    if orphans:
+        with store.write() as tx:
+            for orphan in orphans:  # unless_finished: a job that just ended keeps its end
+                tx.update_job(orphan, status="failed", result={"detail": ORPHANED})
+        log.warning("marked %d orphaned job(s) failed", len(orphans))
+    return len(orphans)

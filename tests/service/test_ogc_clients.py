@@ -12,10 +12,7 @@ coordinates and the bbox test itself).
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +25,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from tests.conftest import ADMIN_TOKEN, _truncate_postgis
+from tests.live_server import serve
 
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[2]
@@ -49,41 +47,6 @@ class Served:
                 return [tuple(r) for r in conn.execute(text(query), params)]
         finally:
             engine.dispose()
-
-
-def _serve(database_url: str, cwd: Path, **settings: Any) -> tuple[subprocess.Popen[bytes], str]:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))  # uvicorn serves on this very socket: no port race
-    sock.listen(64)
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(REPO),
-        "TERRITORY_DATABASE_URL": database_url,
-        "TERRITORY_BOOTSTRAP_ADMIN_TOKEN": ADMIN_TOKEN,
-        "TERRITORY_RATE_LIMIT_PER_MINUTE": "0",
-        "TERRITORY_ANONYMOUS_RATE_PER_MINUTE": "0",
-        **{f"TERRITORY_{k.upper()}": str(v) for k, v in settings.items()},
-    }
-    argv = ["-m", "uvicorn", "service.app:create_app", "--factory", "--log-level", "warning"]
-    proc = subprocess.Popen(
-        [sys.executable, *argv, "--fd", str(sock.fileno())],
-        env=env,
-        cwd=cwd,
-        pass_fds=(sock.fileno(),),
-    )
-    base = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    sock.close()  # the child holds its own copy
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            if httpx.get(f"{base}/readyz", timeout=5).status_code == 200:
-                return proc, base
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail("the server did not start")
-        time.sleep(0.2)
 
 
 def _seed(base: str) -> None:
@@ -127,10 +90,10 @@ def served(
     else:
         url = request.getfixturevalue("postgis_url")
         _truncate_postgis(url)
-    big, base = _serve(url, cwd)
+    big, base = serve(url, cwd)
     try:
         _seed(base)
-        clamped, clamped_base = _serve(url, cwd, ogc_limit_max=10)
+        clamped, clamped_base = serve(url, cwd, ogc_limit_max=10)
         try:
             pyogrio.set_gdal_config_options(
                 {"GDAL_HTTP_AUTH": "BEARER", "GDAL_HTTP_BEARER": ADMIN_TOKEN}

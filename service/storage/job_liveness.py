@@ -1,0 +1,117 @@
+"""Whether the process that runs a job is still alive, without a heartbeat.
+
+A job row names its runner (one per server process). The runner holds a
+lock that the operating system (SQLite: ``flock`` on a file beside the
+database) or the database server (PostGIS: a session advisory lock) drops
+the moment its process dies, kill -9 included. Any worker can then tell a
+job whose runner is gone from one that is merely slow, exactly and at once.
+A heartbeat row would have to be written while long work holds the writers'
+lock (SQLite has one writer), so it would either contend with that work or
+go stale under it and declare a live job dead.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+from pathlib import Path
+from typing import IO, Any
+
+from sqlalchemy import Connection, text
+
+from service.storage.backends import Backend
+
+# Arbitrary constant: the first key of every runner's advisory lock ("JOBS").
+_RUNNER_LOCK_CLASS = 0x4A4F4253
+
+
+def _runner_key(runner_id: str) -> int:
+    return int(runner_id[:7], 16)  # 28 bits: a positive int4 (pg_locks shows it as an oid)
+
+
+def _lock_dir(backend: Backend) -> Path | None:
+    database = backend.engine.url.database
+    if not database or database == ":memory:":
+        return None  # one process owns an in-memory database: nothing can outlive it
+    return Path(f"{database}-runners")
+
+
+class RunnerLease:
+    """Held by a live runner for its whole life; :meth:`release` when it stops."""
+
+    def __init__(self, backend: Backend, runner_id: str) -> None:
+        self._file: IO[bytes] | None = None
+        self._conn: Connection | None = None
+        if backend.name == "postgis":
+            self._conn = backend.engine.connect()
+            self._conn.execute(
+                text("SELECT pg_advisory_lock(:c, :o)"),
+                {"c": _RUNNER_LOCK_CLASS, "o": _runner_key(runner_id)},
+            )
+            self._conn.commit()  # a session lock outlives the transaction
+            return
+        folder = _lock_dir(backend)
+        if folder is None:
+            return
+        folder.mkdir(exist_ok=True)
+        self._path = folder / f"{runner_id}.lock"
+        self._file = open(self._path, "wb")  # noqa: SIM115 - held open for the runner's life
+        fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+    def release(self) -> None:
+        """Let go (a clean stop); the runner's unfinished jobs then count as orphans."""
+        if self._conn is not None:
+            with contextlib.suppress(Exception):  # the connection may be gone already
+                self._conn.close()
+            self._conn = None
+        if self._file is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(self._path)
+            self._file.close()
+            self._file = None
+
+
+def runner_alive(backend: Backend, runner_id: str | None) -> bool:
+    """True while the runner named ``runner_id`` holds its lease.
+
+    Rows written before runners had ids (``None``) have no lease to check;
+    they count as orphans, since no process of that version can be running
+    against a database its successor has migrated.
+    """
+    if runner_id is None:
+        return False
+    if backend.name == "postgis":
+        with backend.engine.connect() as conn:
+            return bool(
+                conn.execute(
+                    text(
+                        "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory'"
+                        " AND classid::bigint = :c AND objid::bigint = :o AND objsubid = 2"
+                        " AND granted)"
+                    ),
+                    {"c": _RUNNER_LOCK_CLASS, "o": _runner_key(runner_id)},
+                ).scalar()
+            )
+    folder = _lock_dir(backend)
+    if folder is None:
+        return True
+    return _file_locked(folder / f"{runner_id}.lock")
+
+
+def _file_locked(path: Path) -> bool:
+    try:
+        probe: Any = open(path, "rb")  # noqa: SIM115 - closed below
+    except FileNotFoundError:
+        return False
+    with probe:
+        try:
+            # flock locks belong to an open file, so this probe conflicts with
+            # the runner's lock even inside the runner's own process.
+            fcntl.flock(probe, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(probe, fcntl.LOCK_UN)
+    with contextlib.suppress(OSError):
+        os.unlink(path)  # its runner died without releasing: tidy up
+    return False
