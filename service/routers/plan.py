@@ -84,8 +84,19 @@ async def import_pipeline(
         )
         return plan_import.report_body(report, kind, request.url.path)
 
+    def precheck(content_type: str, body: IO[bytes]) -> None:
+        issues = plan_import.unreadable(content_type, body.read(65536), kind)
+        if issues:
+            raise InvalidInputError(
+                f"The file cannot be imported ({issues[0].reason}); no job was started.", issues
+            )
+
     route = uploads.UploadRoute(
-        scope="pipeline-import", kind=f"{kind}-import", media_types=_UPLOAD_TYPES, variant=kind
+        scope="pipeline-import",
+        kind=f"{kind}-import",
+        media_types=_UPLOAD_TYPES,
+        variant=kind,
+        precheck=precheck,
     )
     return await uploads.import_upload(
         request,

@@ -11,6 +11,7 @@ nothing stored.
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Iterable, Iterator, Mapping
 from typing import IO, Any
 
@@ -99,6 +100,27 @@ def json_rows(payload: bytes) -> Iterator[RawRow]:
                 None,
                 [Issue(f"{base}/{i}", "expected an object", code="wrong-type")],
             )
+
+
+def unreadable(media_type: str, head: bytes, kind: str) -> list[Issue]:
+    """Why a body whose first bytes are ``head`` can never import (empty: it might).
+
+    The same readers as the import itself, on the header line or the first
+    character only, so a job (``?async=true``) is not queued for a file
+    whose every row would fail for the same reason.
+    """
+    text = head.removeprefix(b"\xef\xbb\xbf")
+    if "csv" not in media_type:
+        if text.lstrip()[:1] in (b"[", b"{"):
+            return []
+        return [Issue("/", "not valid JSON: expected an array or an object", code="bad-json")]
+    first_line = text.split(b"\n", 1)[0]
+    for _pointer, values, issues in csv_rows(io.BytesIO(first_line + b"\n"), kind):
+        fatal = [i for i in issues if i.code != "unknown-column"]
+        if values is None and fatal:
+            return fatal
+        break
+    return []
 
 
 def import_plan_rows(

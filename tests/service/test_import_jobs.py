@@ -195,3 +195,38 @@ def test_an_async_pipeline_import_finishes_without_waiting_on_its_own_write(
     job = _wait(client, r.headers["location"], timeout=20)
     assert job["status"] == "done", job
     assert time.perf_counter() - started < 20
+
+
+@pytest.mark.parametrize(
+    ("kind", "content", "content_type"),
+    [
+        ("pipeline", b"account_id,stage\na1,lead\n", "text/csv"),  # required columns missing
+        ("activities", b"", "text/csv"),  # empty
+        ("pipeline", b"\xff\xfe\x00garbage", "text/csv"),  # not UTF-8
+        ("pipeline", b"id;account_id;stage;created_at\n", "text/csv"),  # wrong separator
+        ("pipeline", b"not json at all", "application/json"),
+    ],
+)
+def test_an_async_plan_import_of_a_file_that_can_never_import_starts_no_job(
+    client: ApiClient, kind: str, content: bytes, content_type: str
+) -> None:
+    r = client.post(
+        "/pipeline/import",
+        params={"async": "true", "kind": kind},
+        content=content,
+        headers={"Content-Type": content_type},
+    )
+    assert r.status_code == 422, r.text
+    assert r.headers["content-type"] == "application/problem+json"
+    assert "no job was started" in r.json()["detail"]
+    # The same verdict as the file gets without async, row pointers and codes alike.
+    sync = client.post(
+        "/pipeline/import",
+        params={"kind": kind},
+        content=content,
+        headers={"Content-Type": content_type},
+    )
+    assert sync.status_code == 422
+    assert {(e["pointer"], e["code"]) for e in r.json()["errors"]} <= {
+        (e["pointer"], e["code"]) for e in sync.json()["errors"]
+    }, (r.json(), sync.json())
