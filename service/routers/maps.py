@@ -70,7 +70,7 @@ async def coverage_png(
             snap.territories,
             snap.accounts,
             snap.assignments,
-            reps=snap.reps,
+            reps=inputs.reps,
             flags=inputs.flags,
             overlaps=inputs.overlaps,
             width_px=width_px,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -32,6 +33,7 @@ class MapInputs:
     flags: dict[str, list[str]]
     overlaps: list[OverlapShape]
     distances_km: dict[str, float]
+    reps: tuple[Rep, ...]  # with the reach the flags use (see with_reach)
 
 
 def gather(store: Store, settings: Settings) -> MapInputs:
@@ -56,7 +58,18 @@ def gather(store: Store, settings: Settings) -> MapInputs:
         OverlapShape(p.geometry, p.a_name, p.b_name, p.overlap_km2)
         for p in (*report.overlaps, *report.slivers)
     ]
-    return MapInputs(snap, _metrics(snap, settings), flags, overlaps, _distances(snap))
+    reps = with_reach(snap.reps, settings.default_max_service_km)
+    return MapInputs(snap, _metrics(snap, settings), flags, overlaps, _distances(snap), reps)
+
+
+def with_reach(reps: Sequence[Rep], default_km: float) -> tuple[Rep, ...]:
+    """Reps whose own ``max_service_km`` is unset carry the default the too-far flags use.
+
+    A map must draw the reach that decided which dots are flagged: without
+    this a rep with no value of their own shows no circle at all, although
+    their accounts beyond the default are marked too far.
+    """
+    return tuple(r if r.max_service_km else replace(r, max_service_km=default_km) for r in reps)
 
 
 def _metrics(snap: Snapshot, settings: Settings) -> dict[int, dict[str, float]]:
@@ -109,7 +122,7 @@ def coverage_map(
         snap.territories,
         snap.accounts,
         snap.assignments,
-        snap.reps,
+        inputs.reps,
         metric=metric,
         metrics=inputs.metrics,
         flags=inputs.flags,
@@ -134,6 +147,7 @@ def rep_map_html(store: Store, settings: Settings, rep_id: int, *, day: int | No
     with store.read() as tx:
         rep = tx.get_rep(rep_id)
         snap = load_snapshot(tx)
+    (rep,) = with_reach([rep], settings.default_max_service_km)
     accounts, assignments = snap.for_rep(rep_id)
     route = _route(rep, accounts, settings, day) if rep.home is not None else None
     m = maps.render_rep_map(
@@ -193,7 +207,7 @@ def territory_map_html(
         territory,
         [a for a, _ in pairs],
         [s for _, s in pairs],
-        snap.reps,
+        inputs.reps,
         metrics=inputs.metrics,
         flags=inputs.flags,
         overlaps=[o for o in inputs.overlaps if territory.name in (o.name_a, o.name_b)],

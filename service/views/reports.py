@@ -14,6 +14,7 @@ from maps.report_pdf import OnePager, Table, render_report_pdf
 from service.settings import Settings
 from service.storage.errors import NotFoundError
 from service.usecases.plan_context import PlanView, rep_scores_of
+from service.views.map_pages import with_reach
 
 _TOP_ACCOUNTS = 8
 _MAP_PX = (1200, 440)
@@ -49,7 +50,9 @@ def territory_report_pdf(view: PlanView, territory_id: int, settings: Settings) 
         tables=(_goals_table(goals), _accounts_table(accounts, data.rep_by_id)),
         footer=_footer(),
     )
-    picture = _map_png(view, [territory], accounts, reps)
+    picture = _map_png(
+        view, [territory], accounts, with_reach(reps, settings.default_max_service_km)
+    )
     return render_report_pdf(report, picture)
 
 
@@ -71,7 +74,8 @@ def rep_report_pdf(view: PlanView, rep_id: int, settings: Settings) -> bytes:
         tables=(_goals_table(goals), _accounts_table(accounts, data.rep_by_id)),
         footer=_footer(),
     )
-    return render_report_pdf(report, _map_png(view, territories, accounts, [rep]))
+    reach = with_reach([rep], settings.default_max_service_km)
+    return render_report_pdf(report, _map_png(view, territories, accounts, reach))
 
 
 def _book_kpis(accounts: Sequence[Account]) -> list[tuple[str, str]]:

@@ -63,3 +63,17 @@ def test_rep_without_home_has_unknown_travel_and_no_route(client: ApiClient) -> 
     import_csv(client, "id,lon,lat\na,-83.5,39.5\n").raise_for_status()
     assert client.get(f"/reps/{nohome}/travel").json()["status"] == "unknown"
     assert client.get(f"/reps/{nohome}/route").status_code == 409
+
+
+def test_maps_draw_the_default_reach_for_a_rep_without_their_own(client: ApiClient) -> None:
+    # No max_service_km of her own: the too-far flags use the default (150 km),
+    # so the maps must draw that circle, not none.
+    ann = rep(client, "Ann", home=(-83.0, 40.0))
+    bob = rep(client, "Bob", home=(-84.0, 40.0), max_service_km=40)
+    territory(client, "West", square(-84, 39), rep_ids=[ann, bob])
+    for path in (f"/maps/reps/{ann}", "/maps/coverage"):
+        page = client.get(path, headers={"Accept": "text/html"})
+        assert page.status_code == 200, page.text
+        assert '"reach_m":[150000.0' in page.text.replace(" ", ""), path
+    bob_page = client.get(f"/maps/reps/{bob}", headers={"Accept": "text/html"}).text
+    assert '"reach_m":[40000.0]' in bob_page.replace(" ", "")  # her own value wins
