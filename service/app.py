@@ -34,6 +34,7 @@ from service.token_cache import TokenCache
 from service.usecases.account_import import make_geocoder
 from service.usecases.jobs import JobRunner
 from service.usecases.snapshot import REVISION_HEADER, track_revision
+from service.usecases.travel_figures import TravelFigures
 from service.web.http import BodyGuardMiddleware
 from service.web.openapi import build_openapi
 from service.web.problems import add_problem_handlers
@@ -90,6 +91,10 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         target=app.state.geocoder.warm_up, name="geocoder-warm-up", daemon=True
     ).start()
     app.state.jobs = JobRunner(store)
+    # Every rep's travel load, read from the store or planned, once the index is in.
+    app.state.figures = TravelFigures(store, settings)
+    if settings.warm_travel_figures:
+        app.state.figures.warm(after=app.state.index_cache.ready)
     log.info(
         json.dumps({"event": "started", "backend": store.name, "version": service.__version__})
     )
@@ -97,6 +102,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
     finally:
         app.state.jobs.shutdown()
+        app.state.figures.close()
         app.state.index_cache.close()
         store.dispose()
 

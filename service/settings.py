@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     visits_customer: float = 0.5
     load_under_pct: float = 70.0
     load_over_pct: float = 100.0
+    # Plan every rep's travel load in the background at start (read from the
+    # store when an earlier worker kept it), so the first page is not cold.
+    warm_travel_figures: bool = True
 
     # Contact schedules: seconds a rep's schedule may search (the request waits).
     schedule_time_limit_s: float = Field(default=10.0, gt=0, le=600)

@@ -7,15 +7,26 @@ tuple of frozen accounts) and the settings means that a change to one
 territory re-plans only the reps whose book or record changed: every other
 key still matches. Equal inputs give an equal plan, so a hit can never be
 stale.
+
+A memo may have a :class:`Backing`, a second level that outlives the
+process (the service keeps one in its database): a restarted worker then
+finds a 100-rep org's loads there instead of re-planning them for minutes.
+Its entries are keyed by :func:`key_digest`, which folds in the planning
+code itself, so a new planner never reads an old planner's answers. Two
+threads asking for the same missing key share one computation.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping, Sequence
-from typing import Generic, TypeVar
+from concurrent.futures import Future
+from functools import cache
+from pathlib import Path
+from typing import Generic, Protocol, TypeVar
 
 from geo.model import Account, Rep
 from geo.travel.visits import TravelSettings
@@ -47,6 +58,39 @@ def _settings_key(settings: TravelSettings) -> Hashable:
     return tuple(values)
 
 
+@cache
+def _planner_digest() -> str:
+    # Every source file of the travel model: a change to any of them may
+    # change an answer, so it must not meet answers stored before it.
+    h = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def key_digest(key: Hashable) -> str:
+    """A stable name for ``key`` across processes: its repr and the planning code's digest.
+
+    Keys are tuples of frozen dataclasses, strings and numbers, whose reprs
+    are exact (floats round-trip) and do not depend on the process.
+    """
+    h = hashlib.sha256(_planner_digest().encode())
+    h.update(repr(key).encode())
+    return h.hexdigest()
+
+
+class Backing(Protocol[T]):
+    """A second level under a :class:`Memo` (a table), by :func:`key_digest`."""
+
+    def load(self, digest: str) -> T | None:
+        """The stored answer, or None."""
+        ...
+
+    def save(self, digest: str, value: T) -> None:
+        """Keep an answer (may be deferred or dropped: it is a cache)."""
+        ...
+
+
 class Memo(Generic[T]):
     """A thread-safe least-recently-used memo of at most ``size`` answers."""
 
@@ -54,7 +98,9 @@ class Memo(Generic[T]):
         self.size = size
         self.hits = 0
         self.misses = 0
+        self.backing: Backing[T] | None = None
         self._entries: OrderedDict[Hashable, T] = OrderedDict()
+        self._pending: dict[Hashable, Future[T]] = {}
         self._lock = threading.Lock()
 
     def get(self, key: Hashable, compute: Callable[[], T]) -> T:
@@ -64,12 +110,38 @@ class Memo(Generic[T]):
                 self._entries.move_to_end(key)
                 self.hits += 1
                 return self._entries[key]
-            self.misses += 1
-        value = compute()  # outside the lock: other reps' plans go on meanwhile
+            pending = self._pending.get(key)
+            if pending is None:
+                self.misses += 1
+                mine: Future[T] = Future()
+                self._pending[key] = mine
+        if pending is not None:
+            return pending.result()  # another thread computes this very key
+        try:
+            value = self._fetch(key, compute)  # outside the lock: other keys go on
+        except BaseException as exc:
+            with self._lock:
+                del self._pending[key]
+            mine.set_exception(exc)
+            raise
         with self._lock:
+            del self._pending[key]
             self._entries[key] = value
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)
+        mine.set_result(value)
+        return value
+
+    def _fetch(self, key: Hashable, compute: Callable[[], T]) -> T:
+        backing = self.backing
+        if backing is None:
+            return compute()
+        digest = key_digest(key)
+        stored = backing.load(digest)
+        if stored is not None:
+            return stored
+        value = compute()
+        backing.save(digest, value)
         return value
 
     def clear(self) -> None:

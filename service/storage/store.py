@@ -18,6 +18,7 @@ from service.storage.admin_ops import AdminOps
 from service.storage.backends import Backend, open_backend
 from service.storage.change_set_ops import ChangeSetOps
 from service.storage.errors import translate_db_errors
+from service.storage.figure_ops import FigureOps
 from service.storage.job_ops import JobOps
 from service.storage.ogc_ops import OgcOps
 from service.storage.plan_ops import PlanOps
@@ -40,6 +41,7 @@ class Tx(
     TileOps,
     UnitOps,
     OgcOps,
+    FigureOps,
 ):
     """Operations on one open transaction."""
 
@@ -99,6 +101,22 @@ class Store:
                     yield from _write_on(conn, self.backend, self.plan_id, before_lock)
                 finally:
                     conn.execution_options(write=False)
+
+    @contextmanager
+    def bookkeeping(self) -> Iterator[Tx]:
+        """A write transaction for rows no writer reads to decide anything (cached figures).
+
+        On PostGIS it does not take the writers' lock, so it never waits for
+        an import or a territory edit; SQLite has a single writer whatever we
+        do. It does not bump the revision: nothing any worker derives changes.
+        """
+        with translate_db_errors(), self.backend.engine.connect() as conn:
+            conn.execution_options(write=True)
+            try:
+                with conn.begin():
+                    yield Tx(conn, self.backend, write=True, plan_id=self.plan_id)
+            finally:
+                conn.execution_options(write=False)
 
     @contextmanager
     def connection(self) -> Iterator[Connection]:

@@ -28,6 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.sql.expression import ColumnElement
 from sqlalchemy.types import TypeEngine, UserDefinedType
 
+from service.storage.figure_tables import build_figure_table
 from service.storage.job_tables import build_job_table
 from service.storage.plan_tables import build_plan_tables
 from service.storage.scenario_tables import build_scenario_tables
@@ -238,6 +239,7 @@ def build_tables(metadata: MetaData, *, postgis: bool) -> dict[str, Table]:
         Index("ix_territories_geometry", territories.c.geometry, postgresql_using="gist")
         Index("ix_accounts_location", accounts.c.location, postgresql_using="gist")
     jobs = build_job_table(metadata)
+    figures = build_figure_table(metadata)
     return (
         build_plan_tables(metadata, postgis=postgis)
         | build_scenario_tables(metadata, territory_cols, postgis=postgis)
@@ -246,6 +248,7 @@ def build_tables(metadata: MetaData, *, postgis: bool) -> dict[str, Table]:
         | {
             t.name: t
             for t in (
+                figures,
                 revision,
                 territories,
                 territory_versions,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import pytest
 import shapely
 from fastapi.testclient import TestClient
 
@@ -206,10 +207,16 @@ def _fresh_travel(store: Store, settings: Settings) -> dict[int, Any]:
 
     PLANS.clear()
     LOADS.clear()
-    with store.read() as tx:
-        snap = _read(tx, AccountFilter())
-    ts = travel_settings(settings)
-    return {r.id: load_json(estimate_travel_load(r, snap.for_rep(r.id)[0], ts)) for r in snap.reps}
+    kept, LOADS.backing = LOADS.backing, None  # from scratch: not from the store either
+    try:
+        with store.read() as tx:
+            snap = _read(tx, AccountFilter())
+        ts = travel_settings(settings)
+        return {
+            r.id: load_json(estimate_travel_load(r, snap.for_rep(r.id)[0], ts)) for r in snap.reps
+        }
+    finally:
+        LOADS.backing = kept
 
 
 def test_kept_travel_figures_equal_a_full_recomputation_after_random_writes(
@@ -254,3 +261,57 @@ def _random_write(c: TestClient, rng: Any, reps: list[int], tids: list[int]) -> 
         shape = {"geometry": shapely.geometry.mapping(shapely.box(x, 39, x + 1, 40))}
         r = c.patch(f"/territories/{tid}", json=shape, headers={"If-Match": "*"})
         assert r.is_success, r.text
+
+
+def test_a_new_worker_reads_kept_travel_loads_instead_of_planning_them(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from geo.travel import dayplan
+    from geo.travel.dayplan import PLANS
+    from geo.travel.load import LOADS
+
+    PLANS.clear()  # the process memo is shared by every app in it (other backends' tests)
+    LOADS.clear()
+    settings = make_settings(database_url)
+    with TestClient(create_app(settings), headers=ADMIN) as first:
+        _seed_book(first.app.state.store, 12)  # type: ignore[attr-defined]
+        planned = first.get("/analysis/travel", params={"sort": "rep_id"})
+        assert planned.status_code == 200
+    # Stopped: the loads it planned were written on the way out. A new
+    # worker (an empty memo) must answer the same without planning a month.
+    PLANS.clear()
+    LOADS.clear()
+
+    def no_planning(*_: Any) -> Any:
+        raise AssertionError("a kept load was planned again")
+
+    monkeypatch.setattr(dayplan, "_plan_month", no_planning)
+    with TestClient(create_app(settings), headers=ADMIN) as second:
+        again = second.get("/analysis/travel", params={"sort": "rep_id"})
+        assert again.status_code == 200, again.text
+        assert again.json() == planned.json()
+        # A rep whose book changes misses the kept figure: that one is planned.
+        monkeypatch.undo()
+        rep_id = planned.json()["reps"][0]["rep_id"]
+        r = second.patch(f"/reps/{rep_id}", json={"weekly_capacity_hours": 20.0})
+        assert r.status_code == 200, r.text
+        changed = second.get("/analysis/travel", params={"sort": "rep_id"}).json()
+        assert changed["reps"][0]["capacity_hours"] != planned.json()["reps"][0]["capacity_hours"]
+
+
+def test_the_figure_warm_up_plans_every_rep_before_the_first_page(database_url: str) -> None:
+    from geo.travel.load import LOADS
+
+    settings = make_settings(database_url)
+    with TestClient(create_app(settings), headers=ADMIN) as first:
+        reps, _ = _seed_book(first.app.state.store, 12)  # type: ignore[attr-defined]
+    LOADS.clear()
+    with TestClient(create_app(settings), headers=ADMIN) as second:
+        deadline = time.monotonic() + 60
+        while LOADS.misses < len(reps):  # each rep asked for once, by the warm-up
+            assert time.monotonic() < deadline, "the warm-up did not run"
+            time.sleep(0.05)
+        second.app.state.figures.close()  # type: ignore[attr-defined]
+        misses = LOADS.misses
+        assert second.get("/analysis/travel").status_code == 200
+        assert LOADS.misses == misses  # the page found every load warm

@@ -1,0 +1,146 @@
+"""Rep travel loads kept in the database and warmed at start, so no page plans them cold.
+
+Planning one rep's month takes seconds at a real org's size (hundreds of
+stops, hundreds of day tours), and every analysis page, dashboard and the
+coverage map needs every rep's load. The in-process memo
+(:data:`geo.travel.load.LOADS`) makes repeated pages cheap; this module
+gives it a second level in the store, so a restarted or new worker reads
+the loads instead of re-planning them, and warms them in the background at
+start, so the first page after a deployment does not pay for them either.
+After an edit only the reps whose book changed miss both levels.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import queue
+import threading
+from datetime import timedelta
+from typing import Any
+
+from geo.travel.load import LOADS, TravelLoad, estimate_travel_load
+from service.settings import Settings
+from service.storage import Store
+from service.travel_config import travel_settings
+from service.usecases.snapshot import load_snapshot
+
+log = logging.getLogger("service.figures")
+KIND = "travel-load"
+# Figures no edit has re-made for this long are dropped at start (the
+# answers of books that no longer exist).
+KEEP = timedelta(days=30)
+_FLUSH_S = 0.5
+
+
+class StoredLoads:
+    """The store as :class:`geo.travel.memo.Backing` of travel loads.
+
+    Saves are queued and written in batches by one thread, outside the
+    writers' lock: a page that planned a load never waits on an import to
+    keep it, and a save that fails only costs a later recomputation.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._queue: queue.SimpleQueue[tuple[str, dict[str, Any]] | None] = queue.SimpleQueue()
+        self._writer = threading.Thread(target=self._write, name="figure-writer", daemon=True)
+        self._writer.start()
+
+    def load(self, digest: str) -> TravelLoad | None:
+        try:
+            with self.store.read() as tx:
+                body = tx.get_figure(KIND, digest)
+        except Exception:  # a cache: a failed read means "compute it"
+            log.warning("reading a stored travel load failed", exc_info=True)
+            return None
+        return TravelLoad(**body) if body is not None else None
+
+    def save(self, digest: str, value: TravelLoad) -> None:
+        # Through JSON now: numpy scalars become plain numbers, and what is
+        # stored is exactly what a later load() gives back.
+        body = json.loads(json.dumps(dataclasses.asdict(value), default=_plain))
+        self._queue.put((digest, body))
+
+    def close(self) -> None:
+        """Write what is queued, then stop the writer."""
+        self._queue.put(None)
+        self._writer.join(timeout=10)
+
+    def _write(self) -> None:
+        stopping = False
+        while not stopping:
+            first = self._queue.get()
+            batch = []
+            if first is None:
+                stopping = True
+            else:
+                batch.append(first)
+            while not self._queue.empty():
+                item = self._queue.get()
+                if item is None:
+                    stopping = True
+                else:
+                    batch.append(item)
+            if batch:
+                try:
+                    with self.store.bookkeeping() as tx:
+                        tx.put_figures(KIND, batch)
+                except Exception:
+                    log.warning("keeping %d travel load(s) failed", len(batch), exc_info=True)
+            if not stopping:
+                threading.Event().wait(_FLUSH_S)  # gather a batch, not a row per commit
+
+
+def _plain(value: Any) -> Any:
+    if hasattr(value, "item"):  # numpy scalar
+        return value.item()
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+class TravelFigures:
+    """The app's kept travel loads: attach at start, warm in the background, detach at stop."""
+
+    def __init__(self, store: Store, settings: Settings) -> None:
+        self.store = store
+        self.settings = settings
+        self.backing = StoredLoads(store)
+        self._stop = threading.Event()
+        LOADS.backing = self.backing
+        self._warming = threading.Thread(target=self._warm, name="figures-warm-up", daemon=True)
+
+    def warm(self, after: threading.Event | None = None) -> None:
+        """Plan (or read) every rep's load in the background, once ``after`` is set."""
+        self._after = after
+        self._warming.start()
+
+    def close(self) -> None:
+        """Stop warming, keep what is queued, detach from the memo."""
+        self._stop.set()
+        if self._warming.is_alive():
+            self._warming.join(timeout=30)
+        if LOADS.backing is self.backing:
+            LOADS.backing = None
+        self.backing.close()
+
+    def _warm(self) -> None:
+        if self._after is not None:
+            while not self._after.wait(0.5):
+                if self._stop.is_set():
+                    return
+        try:
+            with self.store.bookkeeping() as tx:
+                tx.prune_figures(KEEP)
+            with self.store.read() as tx:
+                snap = load_snapshot(tx)
+            model = travel_settings(self.settings)
+            # The very calls the pages make (same rep, book order and settings),
+            # so the keys they ask for are the keys warmed here.
+            for rep in snap.reps:
+                if self._stop.is_set():
+                    return
+                estimate_travel_load(rep, snap.for_rep(rep.id)[0], model)
+        except Exception:
+            if not self._stop.is_set():
+                log.warning("warming the travel loads failed", exc_info=True)
