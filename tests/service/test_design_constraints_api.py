@@ -343,3 +343,28 @@ def test_a_regional_managers_design_stays_inside_the_region(client: ApiClient, u
     assert sum(t["load"] for t in loads.values()) == in_region
     # The neighbour's leaf is untouched.
     assert client.get(f"/scenarios/{sid}/territories/{theirs}").json()["properties"]["version"] == 1
+
+
+def test_a_regional_manager_reads_the_units_of_the_region_and_may_not_replace_the_layer(
+    client: ApiClient,
+) -> None:
+    region = create(client, "R", box(0, 0, 0.5, 0.4))
+    assert upload(client, grid_units()).status_code == 200
+    manager = token(client, "manager", region_id=region)
+    got = client.get("/units", params={"limit": 7}, headers=manager)
+    assert got.status_code == 200, got.text
+    seen = [f["id"] for f in got.json()["features"]]
+    nxt = next(link["href"] for link in got.json()["links"] if link["rel"] == "next")
+    while nxt:
+        page = client.get(nxt, headers=manager).json()
+        seen += [f["id"] for f in page["features"]]
+        nxt = next((link["href"] for link in page["links"] if link["rel"] == "next"), None)
+    # Column 5 only touches the region's east edge.
+    assert seen == sorted(f"u{c}{r}" for c in range(5) for r in range(4))
+    r = client.post(
+        "/units/import",
+        content=json.dumps(grid_units(2, 1)),
+        headers={"Content-Type": "application/geo+json", **manager},
+    )
+    assert r.status_code == 403, r.text
+    assert len(client.get("/units", params={"limit": 100}).json()["features"]) == 24
