@@ -36,7 +36,7 @@ from service.usecases.change_sets import (
     apply_change_set,
 )
 from service.usecases.design_input import DesignPlan
-from service.usecases.design_travel import calibrated_request
+from service.usecases.design_travel import calibrated_request, has_travel
 from service.usecases.jobs import JobCancelled, JobContext, JobRunner
 from service.usecases.scenarios import ensure_draft, open_scenario
 from service.views.design import design_report, refusal_report
@@ -83,9 +83,9 @@ def run_search(plan: DesignPlan, context: JobContext, travel: TravelSettings) ->
 
     request = plan.request
     if plan.current is None:
-        stage[1] = 0.5
+        stage[1] = 0.5 if has_travel(plan) else 1.0
         result = design_territories(request, progress=progress, should_stop=should_stop)
-        tuned = None if context.cancelled() else calibrated_request(plan, result.assignment, travel)
+        tuned = calibrated_request(plan, result.assignment, travel, should_stop)
         if tuned is not None:
             stage[0] = 0.5
             request = tuned

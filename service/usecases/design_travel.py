@@ -17,28 +17,42 @@ from dataclasses import replace
 
 import numpy as np
 
-from geo.design.model import DesignRequest
+from geo.design.model import DesignRequest, ShouldStop
 from geo.travel.load import estimate_travel_load
 from geo.travel.visits import TravelSettings
 from service.usecases.design_input import DesignPlan
 
-__all__ = ["calibrated_request"]
+__all__ = ["calibrated_request", "has_travel"]
 
 WORKLOAD = "workload_hours"
 
 
+def has_travel(plan: DesignPlan) -> bool:
+    """Whether the design balances workload with travel (and so is calibrated)."""
+    names = [m.name for m in plan.request.metrics]
+    return plan.request.extra is not None and WORKLOAD in names and plan.books is not None
+
+
 def calibrated_request(
-    plan: DesignPlan, assignment: np.ndarray, settings: TravelSettings
+    plan: DesignPlan,
+    assignment: np.ndarray,
+    settings: TravelSettings,
+    should_stop: ShouldStop | None = None,
 ) -> DesignRequest | None:
-    """The request with every rep's travel scaled to the travel model's hours; None if no travel."""
+    """The request with every rep's travel scaled to the travel model's hours.
+
+    None when there is no travel to calibrate, or when ``should_stop``
+    (polled before each rep's month, so a job beats and cancels) says stop.
+    """
     request, books = plan.request, plan.books
-    names = [m.name for m in request.metrics]
-    if request.extra is None or books is None or WORKLOAD not in names:
+    if not has_travel(plan) or request.extra is None or books is None:
         return None
-    j = names.index(WORKLOAD)
+    j = [m.name for m in request.metrics].index(WORKLOAD)
     owners = books.owners(assignment)
     factors = np.ones(request.k)
     for t, rep in enumerate(plan.reps):
+        if should_stop is not None and should_stop():
+            return None
         proxy = float(request.extra[assignment == t, t, j].sum())
         if rep is None or rep.home is None or proxy <= 0:
             continue
