@@ -130,7 +130,7 @@ def test_owner_overrides_count_for_their_rep_wherever_their_unit_goes(client: Ap
     assert books[ann] == books[bob]  # one visit a month each, 15 accounts each
 
 
-def relationship_rows(ann: int, bob: int) -> list[dict[str, Any]]:
+def relationship_rows() -> list[dict[str, Any]]:
     """Heavy west, light east; two of Ann's customers sit in her border column."""
     rows = per_unit(lambda c, r: 3 if c < 3 else 1, stage="lead")
     rows += [
@@ -145,7 +145,7 @@ def test_existing_customers_stay_with_their_rep_when_asked(client: ApiClient) ->
     ann, bob = rep_at(client, "Ann", (0.05, 0.15)), rep_at(client, "Bob", (0.55, 0.15))
     create(client, "A", box(0, 0, 0.3, 0.4), rep_ids=[ann])
     create(client, "B", box(0.3, 0, 0.6, 0.4), rep_ids=[bob])
-    import_rows(client, relationship_rows(ann, bob))
+    import_rows(client, relationship_rows())
     assert upload(client, grid_units()).status_code == 200
     body: dict[str, Any] = {
         "units": "uploaded",
