@@ -3,7 +3,10 @@
 Method (each step a well-kept library or a small, documented routine):
 
 1. start: METIS with contiguous parts (``pymetis``), or growth from the
-   reps' homes and locked units when there are any;
+   reps' homes and locked units when there are any; up to eight METIS
+   seeds, each searched with a small deterministic budget of chains and
+   trees, the first within tolerance kept (METIS takes 20 ms; a start that
+   boxes a heavy unit in with heavy neighbours wastes seconds of search);
 2. balance: chains of border-unit moves from the worst territory to one on
    the other side of its target (:mod:`geo.design.local_search`), with a
    ReCom merge-and-split (:mod:`geo.design.recom`) when chains stall;
