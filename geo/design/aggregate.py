@@ -125,13 +125,15 @@ def travel_hours(
 
     Notes
     -----
-    Distances are geodesic km on WGS84, times circuity; speed is the
-    settings default, km/h.
+    Distances are geodesic km on WGS84, times the rep's circuity; speed is
+    the rep's, km/h (both the settings' when the spec has none).
     """
     out = np.zeros((graph.n, len(territories)), dtype=np.float64)
-    per_km = 2.0 * settings.circuity / settings.default_speed_kmh / settings.max_visits_per_day
     for t, spec in enumerate(territories):
         if spec.home is not None:
+            circuity = spec.circuity or settings.circuity
+            speed = spec.speed_kmh or settings.default_speed_kmh
+            per_km = 2.0 * circuity / speed / settings.max_visits_per_day
             km = geodesic_km(
                 spec.home[0], spec.home[1], graph.centroids[:, 0], graph.centroids[:, 1]
             )

@@ -3,7 +3,10 @@
 Method (each step a well-kept library or a small, documented routine):
 
 1. start: METIS with contiguous parts (``pymetis``), or growth from the
-   reps' homes and locked units when there are any;
+   reps' homes and locked units when there are any; up to eight METIS
+   seeds, each searched with a small deterministic budget of chains and
+   trees, the first within tolerance kept (METIS takes 20 ms; a start that
+   boxes a heavy unit in with heavy neighbours wastes seconds of search);
 2. balance: chains of border-unit moves from the worst territory to one on
    the other side of its target (:mod:`geo.design.local_search`), with a
    ReCom merge-and-split (:mod:`geo.design.recom`) when chains stall;
@@ -23,7 +26,7 @@ import numpy as np
 from geo.design.control import Clock
 from geo.design.local_search import chain_push, tighten
 from geo.design.model import DesignRequest, DesignResult, Finding, Progress, ShouldStop
-from geo.design.partition import start_partition
+from geo.design.partition import grows_from_seeds, start_partition
 from geo.design.recom import recombine
 from geo.design.report import pre_findings, summarize
 from geo.design.state import State
@@ -34,7 +37,9 @@ RECOM_TREES = 12  # random spanning trees tried per pair (5-10 ms each), +4 per 
 RECOM_PAIRS = 4  # neighbours of a stuck territory tried, +2 per effort step
 MAX_EFFORT = 4  # widening steps before a stuck search gives up
 OK, FAILED, CAPPED = 1, 0, -1
-ATTEMPTS = 3  # starts tried (seed, seed + 1, ...) while the tolerance is not met
+ATTEMPTS = 8  # starts tried (seed, seed + 1, ...) while the tolerance is not met
+SEEDED_ATTEMPTS = 3  # full searches from homes and locks (another rng each)
+ATTEMPT_WORK_PER_TERRITORY = 1  # chains and trees an attempt may try, per territory (+20)
 STALL_GAIN = 1e-3  # least relative energy gain over a window of rounds to go on
 
 
@@ -84,16 +89,25 @@ def design_territories(
     """
     clock = Clock(progress, should_stop, request.time_limit_s)
     clock.report(0.0)
+    # Many budgeted METIS starts; a given start, or growth from homes and
+    # locks (the same whatever the seed), gets a few full searches instead.
+    metis = start is None and not grows_from_seeds(request)
+    budget = ATTEMPT_WORK_PER_TERRITORY * request.k + 20 if metis else None
+    tries = ATTEMPTS if metis else 1 if start is not None else SEEDED_ATTEMPTS
     best: tuple[float, State, int] | None = None
-    for attempt in range(1 if start is not None else ATTEMPTS):
-        state, rounds = _attempt(request, clock, attempt, start)
+    for attempt in range(tries):
+        state, rounds = _attempt(request, clock, attempt, start, budget)
         worst = float(np.abs(state.z()).max())
         if best is None or worst < best[0]:
             best = (worst, state, rounds)
         if worst <= 1.0 or clock.stopped():
             break
     assert best is not None
-    _, state, rounds = best
+    worst, state, rounds = best
+    if worst > 1.0 and budget is not None:
+        # No start met the tolerance within its budget: the best one gets
+        # the full search (wider efforts, no budget) before the report.
+        rounds += _polish(state, clock, np.random.default_rng(request.seed))
     findings = pre_findings(request, state.allowed) + _stop_findings(clock)
     result = summarize(state, findings, iterations=rounds)
     clock.report(1.0)
@@ -101,24 +115,39 @@ def design_territories(
 
 
 def _attempt(
-    request: DesignRequest, clock: Clock, attempt: int, start: np.ndarray | None
+    request: DesignRequest,
+    clock: Clock,
+    attempt: int,
+    start: np.ndarray | None,
+    budget: int | None,
 ) -> tuple[State, int]:
-    """One start and search; later attempts use the next seeds (still deterministic).
+    """One start and a search of at most ``budget`` chains and trees.
 
-    A search that stalls outside tolerance usually stalls on a few heavy
-    units in one corner; another METIS start puts the borders elsewhere.
+    Later attempts use the next seeds (still deterministic). A search that
+    stalls outside tolerance usually stalls on a few heavy units in one
+    corner (Los Angeles county at k = 50 leaves its territory a few ZIP
+    codes off whatever its neighbours do); another METIS start puts the
+    borders elsewhere, and is cheaper than widening the search there.
     """
     seeded = replace(request, seed=request.seed + attempt)
     state = State(request, start if start is not None else start_partition(seeded))
     _seed_empty(state)
     rng = np.random.default_rng(seeded.seed)
-    iterations = improve(state, clock, rng)
+    iterations = improve(state, clock, rng, work_limit=budget)
+    if budget is None or float(np.abs(state.z()).max()) <= 1.0:
+        iterations += _polish(state, clock, rng, balance=False)
+    return state, iterations
+
+
+def _polish(state: State, clock: Clock, rng: np.random.Generator, *, balance: bool = True) -> int:
+    """Balance without a budget (when asked), then compactness, then balance again."""
+    iterations = improve(state, clock, rng) if balance else 0
     if tighten(state, clock):
         # Compactness moves keep every territory within tolerance, but with
         # travel in the metric they shift the total and so every target:
         # one more balance pass settles that.
         iterations += improve(state, clock, rng)
-    return state, iterations
+    return iterations
 
 
 def improve(
@@ -127,6 +156,8 @@ def improve(
     rng: np.random.Generator,
     *,
     cap: Callable[[State], float] | None = None,
+    max_effort: int = MAX_EFFORT,
+    work_limit: int | None = None,
 ) -> int:
     """Lower the worst deviation until every territory is within tolerance or stuck.
 
@@ -137,6 +168,8 @@ def improve(
     run to the time limit. ``cap(state)`` is the budget left (rebalancing
     under ``max_moved_pct``): a change that takes it below 0 is undone; the
     loop ends when it reaches 0 or after ``k`` undos in a row.
+    ``max_effort`` caps the widening; ``work_limit`` the chains and trees
+    tried (``State.work``, deterministic unlike a clock).
     Returns the number of rounds.
     """
     stuck = {t for t in range(state.k) if _hopeless(state, t)}
@@ -145,7 +178,7 @@ def improve(
     rounds, effort, capped = 0, 1, 0
     window = 2 * state.k + 30
     history: deque[float] = deque(maxlen=window)
-    while not clock.stopped():
+    while not clock.stopped() and (work_limit is None or state.work < work_limit):
         rounds += 1
         history.append(_open_energy(state, stuck))
         if len(history) == window and history[-1] > history[0] * (1.0 - STALL_GAIN):
@@ -154,7 +187,7 @@ def improve(
             state.refresh_targets(floor)
         worst = _worst(state, stuck)
         clock.report(0.05 + 0.85 * max(clock.budget_fraction(), _within_share(state)))
-        if worst is None and effort < MAX_EFFORT and _outside(state, stuck):
+        if worst is None and effort < max_effort and _outside(state, stuck):
             # Everything left is stuck at this effort: look wider (more
             # partners, paths, trees) before giving up.
             effort += 1

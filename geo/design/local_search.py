@@ -100,6 +100,7 @@ def _hops(graph: list[set[int]], start: int) -> dict[int, int]:
 
 
 def _try_chain(state: State, path: list[int]) -> bool:
+    state.work += 1
     touched = np.array(sorted(set(path)))
     before = float((state.z(touched) ** 4).sum())
     moves: list[tuple[int, int]] = []

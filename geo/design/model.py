@@ -83,7 +83,9 @@ class TerritorySpec:
     ``capacity`` scales the target (a half-time rep has 0.5); ``home_unit`` is
     the unit holding the rep's home, which must stay in the territory;
     ``max_drive_km`` forbids units whose centroid is farther than that from
-    ``home`` (geodesic km, WGS84).
+    ``home`` (geodesic km, WGS84). ``speed_kmh`` and ``circuity`` are the
+    rep's own driving figures for travel hours (the travel settings' when
+    None), as the travel model resolves them.
     """
 
     id: str
@@ -91,6 +93,8 @@ class TerritorySpec:
     home: tuple[float, float] | None = None
     home_unit: int | None = None
     max_drive_km: float | None = None
+    speed_kmh: float | None = None
+    circuity: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

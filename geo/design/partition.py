@@ -18,15 +18,19 @@ import pymetis
 from geo.design.model import DesignRequest
 from geo.distance import geodesic_km
 
-__all__ = ["grow_from_seeds", "metis_start", "start_partition"]
+__all__ = ["grow_from_seeds", "grows_from_seeds", "metis_start", "start_partition"]
 
 METIS_SCALE = 1_000_000  # METIS wants integer vertex weights
 
 
 def start_partition(request: DesignRequest) -> np.ndarray:
     """The start the search improves: METIS unless seeds or locks exist."""
-    seeded = request.locked or any(t.home_unit is not None for t in request.territories)
-    return grow_from_seeds(request) if seeded else metis_start(request)
+    return grow_from_seeds(request) if grows_from_seeds(request) else metis_start(request)
+
+
+def grows_from_seeds(request: DesignRequest) -> bool:
+    """Whether the start grows from homes and locks (the same start for every seed)."""
+    return bool(request.locked) or any(t.home_unit is not None for t in request.territories)
 
 
 def metis_start(request: DesignRequest) -> np.ndarray:

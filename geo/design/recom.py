@@ -75,6 +75,7 @@ def _best_split(
         minimum_spanning_tree,
     )
 
+    state.work += 1
     n = len(units)
     weights = rng.random(len(edges[0])) + 1e-6
     tree = minimum_spanning_tree(coo_matrix((weights, edges), shape=(n, n)).tocsr())

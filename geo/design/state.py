@@ -41,6 +41,9 @@ class State:
         self.sizes = np.bincount(self.assign, minlength=self.k)
         self.loads = self._loads()
         self.refresh_targets()
+        # Chains and trees tried so far: a measure of search effort that,
+        # unlike the clock, is the same on every run (budgets stay deterministic).
+        self.work = 0
 
     def refresh_targets(self, floor: Collection[int] = ()) -> None:
         """Targets = capacity share x the current total.

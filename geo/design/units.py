@@ -12,11 +12,12 @@ import h3
 import numpy as np
 import shapely
 
+from geo._polygonal import as_multipolygons, is_real
 from geo.design.adjacency import link_islands, rook_pairs
 from geo.design.model import UnitGraph
 from geo.model import Territory
 
-__all__ = ["h3_units", "plan_units", "unit_graph"]
+__all__ = ["clip_units", "h3_units", "plan_units", "unit_graph"]
 
 
 def unit_graph(
@@ -101,6 +102,39 @@ def h3_units(lonlat: np.ndarray, resolution: int, *, ring: int = 1) -> tuple[Uni
     unit_of[located] = [position[c] for c in cells]
     graph = unit_graph(order, [_hexagon(c) for c in order], pairs=_h3_pairs(order, position))
     return graph, unit_of
+
+
+def clip_units(graph: UnitGraph, region: shapely.Geometry) -> tuple[UnitGraph, np.ndarray]:
+    """The units cut to ``region`` (a regional manager's), and where each went.
+
+    A design inside a region must not draw outside it: hexagons laid around
+    accounts near the edge, or uploaded units across it, keep only their
+    part inside. Units left with nothing but a sliver thinner than the grid
+    noise are dropped; adjacency is measured again on the cut shapes (a cut
+    can remove a shared edge).
+
+    Returns
+    -------
+    graph : UnitGraph
+    position : ndarray of int64, shape (graph.n before,)
+        New position of each unit, -1 when dropped.
+
+    Examples
+    --------
+    >>> g = unit_graph(list("abc"), [shapely.box(x, 0, x + 1, 1) for x in range(3)])
+    >>> clipped, where = clip_units(g, shapely.box(0.5, 0, 2, 1))
+    >>> clipped.ids, where.tolist(), round(clipped.geometries[0].area, 2)
+    (('a', 'b'), [0, 1, -1], 0.5)
+    """
+    cut = as_multipolygons(shapely.intersection(graph.geometries, region))
+    keep = is_real(cut)
+    position = np.full(graph.n, -1, dtype=np.int64)
+    position[keep] = np.arange(int(keep.sum()))
+    chosen = np.flatnonzero(keep).tolist()
+    clipped = unit_graph(
+        [graph.ids[u] for u in chosen], list(cut[keep]), [graph.names[u] for u in chosen]
+    )
+    return clipped, position
 
 
 def _hexagon(cell: str) -> shapely.Polygon:

@@ -14,6 +14,7 @@ from service.schemas.design import UnitCollection
 from service.schemas.jobs import JOB_ACCEPTED
 from service.usecases.jobs import JobContext
 from service.usecases.unit_import import import_units
+from service.usecases.unit_scope import ensure_may_replace_units, visible_units
 from service.views.design import unit_feature
 from service.web import uploads
 from service.web.deps import StoreDep
@@ -58,7 +59,11 @@ async def import_unit_layer(
     idempotency_key: uploads.IdempotencyKey = None,
     run_async: uploads.AsyncQuery = False,
 ) -> JSONResponse:
-    """Replace the unit layer with a GeoJSON FeatureCollection, all or nothing; answers a report."""
+    """Replace the unit layer with a GeoJSON FeatureCollection, all or nothing; answers a report.
+
+    The layer is shared by every region: a manager confined to a region may not replace it.
+    """
+    ensure_may_replace_units(principal)
     state = request.app.state
 
     def run(content_type: str, body: IO[bytes], job: JobContext | None) -> tuple[int, Any]:
@@ -91,9 +96,9 @@ async def import_unit_layer(
 def list_units(
     request: Request, store: StoreDep, principal: Staff, page: StrPage
 ) -> dict[str, Any]:
-    """The unit layer as GeoJSON, by id, a page at a time."""
+    """The unit layer as GeoJSON, by id, a page at a time (a regional manager: the units reaching into the region)."""
     with store.read() as tx:
-        found = tx.find_units(after_id=page.after, limit=page.fetch)
+        found = visible_units(tx, principal, after_id=page.after, limit=page.fetch)
     cut = page_of(request, found, page, lambda u: u.id, "application/geo+json")
     features = [unit_feature(u) for u in cut.items]
     return {

@@ -72,6 +72,11 @@ class DesignIn(BaseModel):
     locked_units: list[UnitKey] = Field(
         default_factory=list, max_length=10_000, description="Units that stay with their rep."
     )
+    keep_relationships: bool = Field(
+        False,
+        description="Customers stay with the rep who serves them today: the units holding "
+        "them are locked to that rep (owner overrides stay with their rep always).",
+    )
     max_moved_pct: float | None = Field(
         None, ge=0, le=100, description="Rebalance only: the most units that may change rep, %."
     )

@@ -16,8 +16,8 @@ from typing import Literal
 import numpy as np
 import shapely
 
-from geo.design.model import DesignRequest, UnitGraph
-from geo.design.units import h3_units, plan_units, unit_graph
+from geo.design.model import DesignRequest, Finding, UnitGraph
+from geo.design.units import clip_units, h3_units, plan_units, unit_graph
 from geo.errors import InvalidInputError, Issue
 from geo.hierarchy import in_subtree, leaf_territories
 from geo.model import Account, Rep, Territory
@@ -25,9 +25,9 @@ from service.auth import Principal, is_regional
 from service.schemas.design import DesignIn
 from service.settings import Settings
 from service.storage import NotFoundError, Tx
-from service.usecases.design_request import build_request
+from service.usecases.design_request import Books, build_request
 from service.usecases.scenarios import ensure_draft, open_scenario
-from service.usecases.snapshot import load_snapshot
+from service.usecases.snapshot import Snapshot, load_snapshot
 
 Mode = Literal["design", "rebalance"]
 _H3 = re.compile(r"^h3:(\d{1,2})$")
@@ -41,7 +41,9 @@ class DesignPlan:
     of ``k``); ``leaves`` are the scenario's leaves the design replaces (or,
     rebalancing, re-owns); ``current`` is each unit's rep position today
     (rebalance only); ``today`` the same for any units (-1: in no leaf of
-    those reps), for the figures before.
+    those reps), for the figures before; ``notes`` what the request already
+    cannot keep (customers of two reps in one unit); ``books`` where each
+    account counts (for the travel model's figures).
     """
 
     scenario_id: int
@@ -53,6 +55,8 @@ class DesignPlan:
     parent_id: int | None
     current: np.ndarray | None
     today: np.ndarray
+    notes: tuple[Finding, ...] = ()
+    books: Books | None = None
 
 
 @dataclass(frozen=True)
@@ -76,17 +80,31 @@ def prepare_design(
     graph, unit_of = _units(ptx, body, scope, settings, issues)
     if issues or graph is None:
         raise _invalid(issues)
-    accounts = _in_region(load_snapshot(ptx).accounts, scope.region)
+    snapshot = load_snapshot(ptx)
+    accounts = _in_region(snapshot.accounts, scope.region)
     current = _current(scope, reps, issues) if mode == "rebalance" else None
     _check_k(body, graph, len(reps), issues)
     if issues:
         raise _invalid(issues)
     today = _owners(graph, scope, reps, current)
-    request = build_request(graph, unit_of, accounts, reps, body, settings, today, issues)
+    served_by = _served_by(snapshot, reps) if body.keep_relationships else {}
+    request, notes, books = build_request(
+        graph, unit_of, accounts, reps, body, settings, today, served_by, issues
+    )
     if issues:
         raise _invalid(issues)
     return DesignPlan(
-        scenario_id, body, mode, request, reps, scope.leaves, scope.parent_id, current, today
+        scenario_id,
+        body,
+        mode,
+        request,
+        reps,
+        scope.leaves,
+        scope.parent_id,
+        current,
+        today,
+        tuple(notes),
+        books,
     )
 
 
@@ -179,14 +197,19 @@ def _units(
 def _uploaded(ptx: Tx, scope: _Scope, issues: list[Issue]) -> UnitGraph | None:
     units = ptx.all_units()
     if scope.region is not None:
-        inner = shapely.point_on_surface([u.geometry for u in units])
-        units = [u for u, p in zip(units, inner, strict=True) if scope.region.covers(p)]
-    if not units:
+        units = [u for u in units if scope.region.intersects(u.geometry)]
+    graph = None
+    if units:
+        geometries = [u.geometry for u in units]
+        graph = unit_graph([u.id for u in units], geometries, [u.name for u in units])
+    if graph is not None and scope.region is not None:
+        graph, _ = clip_units(graph, scope.region)  # a manager designs inside the region only
+    if graph is None or graph.n == 0:
         issues.append(
             Issue("/units", "no unit layer here; POST /units/import first", code="no-units")
         )
         return None
-    return unit_graph([u.id for u in units], [u.geometry for u in units], [u.name for u in units])
+    return graph
 
 
 def _hexagons(
@@ -198,6 +221,11 @@ def _hexagons(
         issues.append(Issue("/units", "no located account to lay hexagons over", code="no-units"))
         return None, None
     graph, unit_of = h3_units(lonlat.reshape(-1, 2), resolution)
+    if scope.region is not None:
+        # The ring of hexagons around accounts near the edge reaches past the
+        # region: cut them to it, or the design would draw over a neighbour.
+        graph, position = clip_units(graph, scope.region)
+        unit_of = np.where(unit_of >= 0, position[unit_of], -1)
     if graph.n > settings.max_design_units:
         reason = f"resolution {resolution} gives {graph.n} hexagons (at most {settings.max_design_units}); choose a coarser one"
         issues.append(Issue("/units", reason, code="too-many-units"))
@@ -209,6 +237,16 @@ def _in_region(accounts: tuple[Account, ...], region: shapely.Geometry | None) -
     if region is None:
         return list(accounts)
     return [a for a in accounts if a.location and region.covers(shapely.Point(a.location))]
+
+
+def _served_by(snapshot: Snapshot, reps: tuple[Rep | None, ...]) -> dict[str, int]:
+    """Customers served today by one of the designed reps (by geometry): account id -> rep id."""
+    wanted = {r.id for r in reps if r is not None}
+    return {
+        a.id: s.rep_id
+        for a, s in zip(snapshot.accounts, snapshot.assignments, strict=True)
+        if a.stage == "customer" and s.rep_id in wanted and s.assignment != "override"
+    }
 
 
 def _current(scope: _Scope, reps: tuple[Rep | None, ...], issues: list[Issue]) -> np.ndarray:

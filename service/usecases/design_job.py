@@ -22,10 +22,12 @@ from geo.design.rebalance import CurvePoint
 from geo.design.report import evaluate
 from geo.geojson import geometry_to_geojson
 from geo.model import Rules
+from geo.travel.visits import TravelSettings
 from service.auth import Principal
 from service.settings import Settings
 from service.storage import Store
 from service.storage.job_ops import Job
+from service.travel_config import travel_settings
 from service.usecases.change_sets import (
     ChangeSetOutcome,
     ChangeSetRefusedError,
@@ -34,6 +36,7 @@ from service.usecases.change_sets import (
     apply_change_set,
 )
 from service.usecases.design_input import DesignPlan
+from service.usecases.design_travel import calibrated_request, has_travel
 from service.usecases.jobs import JobCancelled, JobContext, JobRunner
 from service.usecases.scenarios import ensure_draft, open_scenario
 from service.views.design import design_report, refusal_report
@@ -54,15 +57,20 @@ def submit_design(
     """Run the checked ``plan`` as a job; its result is the design report."""
 
     def work(context: JobContext) -> tuple[bool, dict[str, Any]]:
-        designed = run_search(plan, context)
+        designed = run_search(plan, context, travel_settings(settings))
         return write_design(store, settings, plan, designed, principal, context.job_id)
 
     params = {"scenario_id": plan.scenario_id, **plan.body.model_dump(mode="json")}
     return jobs.submit("design", principal.name, params, work)
 
 
-def run_search(plan: DesignPlan, context: JobContext) -> Designed:
-    """The partition (or rebalance and its curve); :class:`JobCancelled` on a cancel."""
+def run_search(plan: DesignPlan, context: JobContext, travel: TravelSettings) -> Designed:
+    """The partition (or rebalance and its curve); :class:`JobCancelled` on a cancel.
+
+    A workload design with travel runs twice: the second run starts from
+    the first with travel calibrated on the travel model
+    (:mod:`service.usecases.design_travel`).
+    """
     stage = [0.0, 1.0, 0.0]  # where this stage's progress starts, its share, the last fraction
 
     def progress(fraction: float) -> None:
@@ -75,7 +83,15 @@ def run_search(plan: DesignPlan, context: JobContext) -> Designed:
 
     request = plan.request
     if plan.current is None:
+        stage[1] = 0.5 if has_travel(plan) else 1.0
         result = design_territories(request, progress=progress, should_stop=should_stop)
+        tuned = calibrated_request(plan, result.assignment, travel, should_stop)
+        if tuned is not None:
+            stage[0] = 0.5
+            request = tuned
+            result = design_territories(
+                request, progress=progress, should_stop=should_stop, start=result.assignment
+            )
         before = evaluate(request, plan.today) if (plan.today >= 0).all() else None
         designed = Designed(result, before, [])
     else:

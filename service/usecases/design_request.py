@@ -3,23 +3,43 @@
 Targets follow capacity (a rep's weekly hours over the default: a half-time
 rep gets half); a rep's home seeds their territory; accounts an owner
 override gives to one of the reps stay with that rep (pinned), wherever
-their unit goes. ``workload_hours`` adds the travel proxy of
+their unit goes; with ``keep_relationships`` a customer's unit is locked to
+the rep serving it today (:func:`geo.design.pins.relationship_locks`).
+``workload_hours`` adds the travel proxy of
 :func:`geo.design.aggregate.travel_hours` from each rep's home.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
 from geo.design.aggregate import aggregate, locate_in_units, travel_hours
-from geo.design.model import DesignRequest, MetricSpec, TerritorySpec, UnitGraph
+from geo.design.model import DesignRequest, Finding, MetricSpec, TerritorySpec, UnitGraph
+from geo.design.pins import relationship_locks
 from geo.errors import Issue
 from geo.model import Account, Rep
+from geo.travel.visits import TravelSettings, resolve_speed
 from service.schemas.design import DesignIn
 from service.settings import Settings
 from service.travel_config import travel_settings
+
+
+@dataclass(frozen=True)
+class Books:
+    """Where each account counts: its unit, or the territory it is pinned to."""
+
+    accounts: tuple[Account, ...]
+    unit_of: np.ndarray  # account -> unit position, -1 when pinned or in no unit
+    pinned: np.ndarray  # account -> territory position, -1 when not pinned
+
+    def owners(self, assignment: np.ndarray) -> np.ndarray:
+        """Territory position of each account under a unit ``assignment`` (-1: none)."""
+        by_unit = np.where(self.unit_of >= 0, assignment[np.maximum(self.unit_of, 0)], -1)
+        out: np.ndarray = np.where(self.pinned >= 0, self.pinned, by_unit)
+        return out
 
 
 def build_request(
@@ -30,13 +50,19 @@ def build_request(
     body: DesignIn,
     settings: Settings,
     owners: np.ndarray,
+    served_by: Mapping[str, int],
     issues: list[Issue],
-) -> DesignRequest:
-    """The :class:`DesignRequest`; problems of the body (locks, empty metrics) go to ``issues``."""
-    specs = tuple(_spec(graph, i, rep, settings) for i, rep in enumerate(reps))
+) -> tuple[DesignRequest, list[Finding], Books]:
+    """The :class:`DesignRequest`, what it already cannot keep, and the accounts' places.
+
+    ``served_by`` maps the id of each customer to keep to the rep id serving
+    it today (empty unless ``keep_relationships``). Problems of the body
+    (locks, empty metrics) go to ``issues``.
+    """
+    ts = travel_settings(settings)
+    specs = tuple(_spec(graph, i, rep, settings, ts) for i, rep in enumerate(reps))
     position = {r.id: i for i, r in enumerate(reps) if r is not None}
     pinned = {a.id: position[a.owner_rep_id] for a in accounts if a.owner_rep_id in position}
-    ts = travel_settings(settings)
     summed = aggregate(graph, accounts, ts, unit_of, pinned)
     names = [m.name for m in body.metrics]
     weights = np.stack([summed.column(n) for n in names], axis=1)
@@ -49,20 +75,28 @@ def build_request(
     if "workload_hours" in names and any(s.home is not None for s in specs):
         extra = np.zeros((graph.n, len(specs), len(names)))
         extra[:, :, names.index("workload_hours")] = travel_hours(graph, summed.visits, specs, ts)
-    return DesignRequest(
+    today = np.array([position.get(served_by.get(a.id, -1), -1) for a in accounts], np.int64)
+    locked, notes = relationship_locks(
+        graph, summed.unit_of, today, specs, _locks(graph, body, owners, issues)
+    )
+    request = DesignRequest(
         graph=graph,
         weights=weights,
         metrics=tuple(MetricSpec(m.name, m.tolerance_pct) for m in body.metrics),
         territories=specs,
         extra=extra,
         fixed=fixed if pinned else None,
-        locked=_locks(graph, body, owners, issues),
+        locked=locked,
         seed=body.seed,
         time_limit_s=settings.design_time_limit_s,
     )
+    pins = np.array([pinned.get(a.id, -1) for a in accounts], dtype=np.int64)
+    return request, notes, Books(tuple(accounts), summed.unit_of, pins)
 
 
-def _spec(graph: UnitGraph, i: int, rep: Rep | None, settings: Settings) -> TerritorySpec:
+def _spec(
+    graph: UnitGraph, i: int, rep: Rep | None, settings: Settings, ts: TravelSettings
+) -> TerritorySpec:
     if rep is None:
         return TerritorySpec(f"T{i + 1}")
     default = settings.default_weekly_capacity_hours
@@ -77,6 +111,8 @@ def _spec(graph: UnitGraph, i: int, rep: Rep | None, settings: Settings) -> Terr
         home=rep.home,
         home_unit=home_unit,
         max_drive_km=rep.max_service_km,
+        speed_kmh=resolve_speed(rep, ts)[0],
+        circuity=ts.circuity_by_rep.get(rep.id, ts.circuity),
     )
 
 

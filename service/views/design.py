@@ -53,7 +53,7 @@ def design_report(
         "moved_units": result.moved_units,
         "moved_pct": round(100.0 * result.moved_units / max(plan.request.graph.n, 1), 4),
         "curve": [asdict(p) for p in designed.curve],
-        "findings": [_finding(f) for f in result.findings],
+        "findings": [_finding(f) for f in (*plan.notes, *result.findings)],
     }
 
 

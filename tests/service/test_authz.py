@@ -187,6 +187,10 @@ REGION_WRITES = {
     for m in RULES
     if m[0] in ("PATCH", "DELETE") and m[1] in ("/accounts/{account_id}", "/reps/{rep_id}")
 }
+# Writes over every region at once (the shared unit layer, issue 16): an
+# admin's or an unconfined manager's, never a regional manager's (both
+# manager personas here have a region).
+UNCONFINED_WRITES = {("POST", "/units/import")}
 # Where existence itself is private, "not yours" answers as "does not exist".
 HIDDEN_FROM_REPS = {("GET", "/accounts/{account_id}")}
 
@@ -368,6 +372,8 @@ def _expected(route: tuple[str, str], persona: str) -> str:
     scoped = any(f"{{{p}}}" in route[1] for p in REP_SCOPED_PARAMS)
     if persona == "rep-other" and scoped:
         return "404" if route in HIDDEN_FROM_REPS else "403"
+    if role == "manager" and route in UNCONFINED_WRITES:
+        return "403"
     if persona == "manager-outside" and route in TERRITORY_WRITES | REGION_WRITES:
         return "403"
     return "allowed"

@@ -10,7 +10,8 @@ import shapely
 from geo.design.adjacency import rook_pairs
 from geo.design.aggregate import METRICS, aggregate, locate_in_units, travel_hours
 from geo.design.model import TerritorySpec
-from geo.design.units import h3_units, plan_units, unit_graph
+from geo.design.pins import relationship_locks
+from geo.design.units import clip_units, h3_units, plan_units, unit_graph
 from geo.model import Account, Territory
 from geo.travel.visits import TravelSettings
 from tests.geo.design._cases import grid
@@ -131,3 +132,36 @@ def test_aggregate_pinned_accounts_count_for_their_territory_not_their_unit():
     assert um.column("revenue").tolist() == [100.0, 10.0]
     assert um.unit_of.tolist() == [0, -1, 1]
     assert um.fixed(2, ["revenue", "accounts"]).tolist() == [[0.0, 0.0], [40.0, 1.0]]
+
+
+def test_travel_hours_use_the_reps_own_speed_and_circuity():
+    g = grid(3, 1, size=1.0)
+    home = (0.5, 0.5)
+    plain = TerritorySpec("plain", home=home, home_unit=0)
+    slow = TerritorySpec("slow", home=home, home_unit=0, speed_kmh=30.0, circuity=1.5)
+    hours = travel_hours(g, np.array([8.0, 8.0, 8.0]), (plain, slow), TravelSettings())
+    # Half the speed doubles the time; 1.5 / 1.3 more road per km.
+    assert hours[2, 1] == pytest.approx(hours[2, 0] * 2 * 1.5 / 1.3, rel=1e-9)
+
+
+def test_clip_units_keeps_the_part_inside_and_measures_adjacency_again():
+    g = grid(3, 1, size=1.0)
+    # The region cuts the middle unit and leaves only a corner sliver of the last.
+    region = shapely.Polygon([(0, 0), (1.5, 0), (1.5, 1), (0, 1)])
+    clipped, where = clip_units(g, region)
+    assert clipped.ids == g.ids[:2] and where.tolist() == [0, 1, -1]
+    assert clipped.geometries[1].area == pytest.approx(0.5)
+    assert [x.tolist() for x in clipped.neighbours] == [[1], [0]]
+
+
+def test_relationship_locks_follow_the_most_customers_and_a_given_lock_wins():
+    g = grid(3, 1, size=1.0)
+    specs = [TerritorySpec("ann"), TerritorySpec("bob")]
+    unit_of = np.array([0, 0, 0, 1, 2, -1])
+    served = np.array([1, 1, 0, 0, -1, 1])
+    locks, found = relationship_locks(g, unit_of, served, specs, {1: 1})
+    assert locks == {0: 1, 1: 1}  # unit 0: two of Bob's, one of Ann's; unit 1 given to Bob
+    assert [(f.units, f.territories) for f in found] == [
+        ((g.ids[0],), ("ann", "bob")),
+        ((g.ids[1],), ("ann", "bob")),
+    ]
