@@ -17,7 +17,7 @@ from geo.errors import InvalidInputError, Issue
 from service.auth import STAFF, Principal, allow
 from service.routers.changes import refusal_problem
 from service.routers.docs import READ_RESPONSES, WRITE_RESPONSES
-from service.routers.scenario_plan import ScenarioId
+from service.routers.scenario_plan import CompareWith, ScenarioId
 from service.schemas.scenarios import (
     ApplyIn,
     ApplyOut,
@@ -166,14 +166,7 @@ def compare(
     store: StoreDep,
     settings: SettingsDep,
     principal: Staff,
-    with_: Annotated[
-        str,
-        Query(
-            alias="with",
-            pattern=r"^(live|[1-9][0-9]{0,9})$",
-            description='"live" or the id of another scenario: the plan before.',
-        ),
-    ] = "live",
+    with_: CompareWith = "live",
     f: Annotated[
         Literal["json", "csv"] | None, Query(description="`csv`: the moved accounts as CSV.")
     ] = None,
