@@ -34,6 +34,7 @@ from service.storage.scenario_ops import Scenario
 from service.usecases.change_sets import ChangeSetRefusedError
 from service.usecases.scenario_compare import Metric, compare_scenario, moved_csv
 from service.usecases.scenario_rebase import RebaseConflictError, rebase_scenario
+from service.usecases.scenario_schedule import schedule_scenario
 from service.usecases.scenarios import (
     ScenarioStaleError,
     apply_scenario,
@@ -201,10 +202,14 @@ def compare(
 @router.post(
     "/{scenario_id}/apply",
     response_model=ApplyOut,
-    responses=WRITE_RESPONSES,
+    responses={
+        **WRITE_RESPONSES,
+        202: {"model": ApplyOut, "description": "Scheduled: the live plan switches that day."},
+    },
     operation_id="apply_scenario",
 )
 def apply(
+    request: Request,
     scenario_id: ScenarioId,
     store: StoreDep,
     settings: SettingsDep,
@@ -213,13 +218,35 @@ def apply(
     if_match: Annotated[
         str | None, Header(description="`GET /plan`'s ETag: the live plan this apply is meant for.")
     ] = None,
-) -> dict[str, Any]:
-    """Write the scenario's whole difference to the live plan as one change set (revert it there)."""
+) -> dict[str, Any] | JSONResponse:
+    """Write the scenario's whole difference to the live plan as one change set (revert it there).
+
+    With a later `effective_date` the scenario is checked now and scheduled (202): live reads
+    show the current plan and the pending change until the live plan switches on that day.
+    """
     expected = require_if_match(if_match)
-    on_overlap = body.on_overlap if body is not None else "warn"
+    body = body or ApplyIn(effective_date=None)
+    switches = request.app.state.switches
+    if body.effective_date is not None and body.effective_date > switches.clock():
+        with _refusals(), store.write() as tx:
+            schedule_scenario(
+                tx, scenario_id, expected, principal=principal, effective_date=body.effective_date
+            )
+        switches.forget()
+        scheduled = {"status": "scheduled", "effective_date": body.effective_date.isoformat()}
+        return JSONResponse(
+            {"scenario_id": scenario_id, "change_set_id": None, "operations": 0, "reassigned": 0}
+            | scheduled,
+            202,
+        )
     with _refusals(), store.write() as tx:
         done = apply_scenario(
-            tx, scenario_id, expected, principal=principal, settings=settings, on_overlap=on_overlap
+            tx,
+            scenario_id,
+            expected,
+            principal=principal,
+            settings=settings,
+            on_overlap=body.on_overlap,
         )
     return {
         "scenario_id": scenario_id,
@@ -319,4 +346,5 @@ def _scenario_json(tx: Tx, s: Scenario) -> dict[str, Any]:
         "updated_by": s.updated_by,
         "version": s.version,
         "applied_change_set_id": s.applied_change_set_id,
+        "effective_date": s.effective_date.isoformat() if s.effective_date else None,
     }
