@@ -36,6 +36,7 @@ from service.usecases.scenario_compare import Metric, compare_scenario, moved_cs
 from service.usecases.scenario_rebase import RebaseConflictError, rebase_scenario
 from service.usecases.scenario_schedule import schedule_scenario
 from service.usecases.scenarios import (
+    MissingRepError,
     ScenarioStaleError,
     apply_scenario,
     ensure_draft,
@@ -305,6 +306,10 @@ def _refusals() -> Iterator[None]:
             ],
             headers={"ETag": etag_for(exc.current_version)},
             extra={"live_revision": exc.current_version, "changed": _changed(exc)},
+        ) from None
+    except MissingRepError as exc:
+        raise HTTPProblem(
+            409, exc.code, "Scenario names deleted reps", exc.detail, errors=exc.issues
         ) from None
     except RebaseConflictError as exc:
         raise HTTPProblem(
