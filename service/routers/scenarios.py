@@ -118,7 +118,7 @@ def update_scenario(
     principal: Staff,
     if_match: IfMatch = None,
 ) -> JSONResponse:
-    """Rename, annotate, archive or un-archive a scenario; needs `If-Match`."""
+    """Rename, annotate, archive or un-archive a scenario (a scheduled one: unschedule); needs `If-Match`."""
     expected = require_if_match(if_match)
     values = body.model_dump(exclude_unset=True)
     if values.get("name", "") is None:
@@ -130,6 +130,8 @@ def update_scenario(
         current = open_scenario(tx, scenario_id, principal)
         if current.status == "applied":
             ensure_draft(current)
+        if current.status == "scheduled" and values.get("status") in ("draft", "archived"):
+            values["effective_date"] = None  # unscheduled: back to a draft (or put away)
         scenario = tx.update_scenario(
             scenario_id, expected_version=expected, actor=principal.name, **values
         )

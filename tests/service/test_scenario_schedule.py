@@ -146,6 +146,20 @@ def test_a_switch_carries_the_edits_over_live_changes_and_a_conflict_goes_back_t
     assert (refused["status"], refused["effective_date"]) == ("draft", None)
 
 
+def test_a_scheduled_scenario_set_back_to_draft_is_no_longer_pending(client: ApiClient) -> None:
+    p = plan(client)
+    set_today(client, date(2030, 1, 1))
+    sid = new_scenario(client)
+    patch(client, f"/scenarios/{sid}", p["a"], {"name": "A later"})
+    assert schedule(client, sid).status_code == 202
+    etag = client.get(f"/scenarios/{sid}").headers["etag"]
+    r = client.patch(f"/scenarios/{sid}", json={"status": "draft"}, headers={"If-Match": etag})
+    assert r.status_code == 200 and r.json()["effective_date"] is None, r.text
+    assert "pending" not in client.get(f"/territories/{p['a']}").json()
+    set_today(client, DAY)
+    assert client.get(f"/territories/{p['a']}").json()["properties"]["name"] == "A"
+
+
 def test_two_workers_on_one_database_switch_a_due_scenario_once(
     client: ApiClient, settings: Settings
 ) -> None:
