@@ -72,14 +72,15 @@ def render_compare_map(
     HTML-escaped.
 
     >>> m = render_compare_map([], [], [])
-    >>> sorted(c.layer_name for c in m._children.values() if hasattr(c, "layer_name"))
-    ['Live plan (dashed)', 'Scenario (solid)']
+    >>> [c.layer_name for c in m._children.values() if hasattr(c, "layer_name")]
+    ['Scenario (solid)', 'Live plan (dashed)']
     """
     m = new_map(tiles)
     names = {t.id: t.name for t in (*live, *scenario)}
     fills = _fills(scenario)
-    live_box = _boundaries(m, live, "Live plan (dashed)", None)
+    # The live outlines go on top: unfilled and dashed, they hide nothing.
     scenario_box = _boundaries(m, scenario, "Scenario (solid)", fills)
+    live_box = _boundaries(m, live, "Live plan (dashed)", None)
     m.add_child(
         Legend(
             "Boundaries",

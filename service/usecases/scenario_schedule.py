@@ -162,6 +162,12 @@ class ScheduledSwitches:
         """Read the next day again on the next request (something was scheduled)."""
         self._checked = -math.inf
 
+    def has_work(self) -> bool:
+        """Whether :meth:`run_due` would read or write anything now (no I/O here)."""
+        if time.monotonic() - self._checked >= self.recheck_seconds:
+            return True
+        return self._next is not None and self._next <= self.clock()
+
     def run_due(self) -> list[int]:
         """Switch what is due today; cheap when nothing is."""
         now = time.monotonic()

@@ -23,6 +23,8 @@ class ScheduledSwitchMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and not scope["path"].startswith(_SKIPPED):
             switches = getattr(scope["app"].state, "switches", None)
-            if switches is not None:
+            # The check is a comparison on the event loop; only a re-read of
+            # the next day (every few seconds) or a due switch takes a thread.
+            if switches is not None and switches.has_work():
                 await run_in_threadpool(switches.run_due)
         await self.app(scope, receive, send)

@@ -12,7 +12,7 @@ from maps.layers import Legend, PointLayer, PolygonLayer
 from tests.maps._world import XSS, layers
 
 
-def _plans() -> tuple[list[Territory], list[Territory], list[MovedPoint]]:
+def compare_plans() -> tuple[list[Territory], list[Territory], list[MovedPoint]]:
     live = [
         Territory(1, "West", shapely.box(0, 0, 1, 1)),
         Territory(2, "East", shapely.box(1, 0, 2, 1)),
@@ -31,12 +31,12 @@ def _legends(m: folium.Map) -> dict[str, Legend]:
 
 
 def test_both_boundary_sets_moved_accounts_and_arrows_are_layers() -> None:
-    live, scenario, moved = _plans()
+    live, scenario, moved = compare_plans()
     m = render_compare_map(live, scenario, moved, title="Scenario 3 compared with the live plan")
     found = layers(m)
     assert [name for name in found if name not in ("State outlines", "Cities")] == [
-        "Live plan (dashed)",
         "Scenario (solid)",
+        "Live plan (dashed)",
         "Moved accounts",
         "Moves between territories",
     ]
@@ -55,7 +55,7 @@ def test_both_boundary_sets_moved_accounts_and_arrows_are_layers() -> None:
 
 
 def test_key_names_the_reps_whose_load_changes_most_first() -> None:
-    live, scenario, moved = _plans()
+    live, scenario, moved = compare_plans()
     changes = [
         LoadChange("Small", 50.0, 52.0),
         LoadChange("Big", 40.0, 75.0),
@@ -72,7 +72,7 @@ def test_key_names_the_reps_whose_load_changes_most_first() -> None:
 
 
 def test_page_has_a_title_a_side_key_and_no_unescaped_names() -> None:
-    live, scenario, moved = _plans()
+    live, scenario, moved = compare_plans()
     html = to_html(render_compare_map(live, scenario, moved, title=f"Compare {XSS}"))
     assert "<img src=x" not in html
     assert '<aside class="tm-side"' in html and "<h1>Compare &lt;img" in html
@@ -80,7 +80,7 @@ def test_page_has_a_title_a_side_key_and_no_unescaped_names() -> None:
 
 
 def test_nothing_moved_draws_boundaries_only() -> None:
-    live, scenario, _ = _plans()
+    live, scenario, _ = compare_plans()
     m = render_compare_map(live, scenario, [])
     assert "Moved accounts" not in layers(m)
     assert "Moves between territories" not in layers(m)
