@@ -1,6 +1,9 @@
 """Scenario copy and compare at 3,000 territories and 100,000 accounts, against naive baselines.
 
-Copy: ours is two ``INSERT ... SELECT`` statements (:meth:`ScenarioOps.copy_territory_tree`);
+Copy: ours is two ``INSERT ... SELECT`` statements (:meth:`ScenarioOps.copy_territory_tree`)
+into tables whose geometry PostGIS stores out of line without trying to
+compress it (migration ``0010_scenui``: pglz on coordinate doubles cost two
+thirds of the copy);
 the baseline reads every territory into Python and inserts it back one row
 (and one history row) at a time, as an ORM-style copy would. Both copies
 must hold the same territories.

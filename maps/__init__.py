@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from maps.assets import STATIC_DIR, offline_resources, use_offline_assets
     from maps.base import to_html
+    from maps.compare_map import render_compare_map
     from maps.coverage import render_coverage_map
     from maps.inputs import METRICS, OverlapShape, RouteInput, RouteStop
     from maps.png import render_coverage_png
@@ -29,6 +30,7 @@ _HOMES = {
     "use_offline_assets": "maps.assets",
     "to_html": "maps.base",
     "render_coverage_map": "maps.coverage",
+    "render_compare_map": "maps.compare_map",
     "METRICS": "maps.inputs",
     "OverlapShape": "maps.inputs",
     "RouteInput": "maps.inputs",
@@ -53,6 +55,7 @@ __all__ = [
     "RouteInput",
     "RouteStop",
     "offline_resources",
+    "render_compare_map",
     "render_coverage_map",
     "render_coverage_png",
     "render_rep_map",

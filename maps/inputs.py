@@ -103,3 +103,24 @@ def account_flags(
     elif assignment == "conflict":
         found.add("overlap")
     return tuple(sorted(found))
+
+
+@dataclass(frozen=True, slots=True)
+class MovedPoint:
+    """An account that changes territory between two plans (``None``: unassigned)."""
+
+    lon: float
+    lat: float
+    label: str
+    from_territory_id: int | None
+    to_territory_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class LoadChange:
+    """One rep's figure before and after (load % of capacity, or workload hours)."""
+
+    name: str
+    before: float | None
+    after: float | None
+    unit: str = "%"

@@ -33,12 +33,14 @@ from service.storage import Store
 from service.token_cache import TokenCache
 from service.usecases.account_import import make_geocoder
 from service.usecases.jobs import JobRunner
+from service.usecases.scenario_schedule import ScheduledSwitches
 from service.usecases.snapshot import REVISION_HEADER, track_revision
 from service.usecases.travel_figures import TravelFigures
 from service.web.http import BodyGuardMiddleware
 from service.web.openapi import build_openapi
 from service.web.problems import add_problem_handlers
 from service.web.ratelimit import AddressThrottle, RateLimiter
+from service.web.scheduled import ScheduledSwitchMiddleware
 from service.web.security_headers import SecurityHeadersMiddleware
 
 log = logging.getLogger("territory")
@@ -95,6 +97,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.figures = TravelFigures(store, settings)
     if settings.warm_travel_figures:
         app.state.figures.warm(after=app.state.index_cache.ready)
+    app.state.switches = ScheduledSwitches(store, settings)
     log.info(
         json.dumps({"event": "started", "backend": store.name, "version": service.__version__})
     )
@@ -128,6 +131,7 @@ def _add_middleware(app: FastAPI, settings: Settings) -> None:
             ],
             expose_headers=["ETag", "Location", "Link", "Retry-After", REVISION_HEADER],
         )
+    app.add_middleware(ScheduledSwitchMiddleware)
     app.add_middleware(PlanRevisionMiddleware)
     app.add_middleware(AccessLogMiddleware)
 

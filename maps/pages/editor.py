@@ -8,7 +8,10 @@ notice) sign in with a token the user types, load territories from
 first by a dry run of the same set. Drawing and vertex editing come from
 Leaflet-Geoman, split and merge previews from JSTS, all served from
 ``static/vendor`` so the page works offline. A rep's token gets a read-only
-view. This module also builds
+view. Admins and managers may open a draft scenario instead of the live
+plan (``scenario.js``): every territory read and write then goes to
+``/scenarios/{id}/...``, a banner says which plan is on screen, and the
+side panel shows the scenario's comparison with live, with Apply and Rebase. This module also builds
 the pieces the ``/me`` page shares: the page shell, the base-map choice and
 the Content-Security-Policy that goes with them.
 """
@@ -140,6 +143,11 @@ def signin_bar(heading: str) -> str:
 </header>"""
 
 
+def plan_banner() -> str:
+    """The line under the header that says which plan is on screen (the editor fills it in)."""
+    return '<p id="plan-banner" class="plan-banner live" role="status" hidden></p>'
+
+
 def render_editor_page(*, tiles: str | None = None, static_base: str = "/static") -> str:
     """The editor page's HTML.
 
@@ -166,7 +174,11 @@ def render_editor_page(*, tiles: str | None = None, static_base: str = "/static"
     True
     """
     body = (
-        signin_bar("Territory editor") + '\n<main class="layout">\n' + map_div(tiles) + _EDITOR_SIDE
+        signin_bar("Territory editor")
+        + plan_banner()
+        + '\n<main class="layout">\n'
+        + map_div(tiles)
+        + _EDITOR_SIDE
     )
     return page_shell(
         title="Territory editor \u00b7 Territory Mapper",
@@ -189,6 +201,30 @@ def _attr(value: str) -> str:
 
 _EDITOR_SIDE = """
 <aside class="side" aria-label="Territory details">
+  <section id="plan" class="panel plan" aria-labelledby="plan-heading" hidden>
+    <h2 id="plan-heading">Live plan and scenarios</h2>
+    <label for="plan-picker" class="sr-only">Plan on screen</label>
+    <select id="plan-picker"><option value="">Live plan</option></select>
+    <form id="plan-new" class="plan-new" autocomplete="off">
+      <label for="plan-new-name">New scenario, copied from the live plan</label>
+      <div class="rep-add"><input id="plan-new-name" maxlength="200" placeholder="Scenario name">
+        <button type="submit">Create</button></div>
+    </form>
+    <section id="compare" class="compare" aria-labelledby="compare-heading" aria-live="polite" hidden>
+      <h3 id="compare-heading">Compared with the live plan</h3>
+      <p id="compare-summary"></p>
+      <table id="compare-reps">
+        <caption class="sr-only">Each rep whose book changes: accounts and load, live plan then scenario</caption>
+        <thead><tr><th scope="col">Rep</th><th scope="col">Accounts</th><th scope="col">Load %</th></tr></thead>
+        <tbody></tbody>
+      </table>
+      <p><a id="compare-map" href="#" target="_blank" rel="noopener">Open the compare map</a></p>
+    </section>
+    <div id="plan-actions" class="actions" hidden>
+      <button type="button" id="plan-apply" class="primary">Apply to the live plan</button>
+      <button type="button" id="plan-rebase">Rebase on the live plan</button>
+    </div>
+  </section>
   <section id="notice" class="panel notice" role="alert" hidden>
     <h2 id="notice-title"></h2>
     <p id="notice-detail"></p>

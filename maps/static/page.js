@@ -69,7 +69,8 @@ var TM = (function () {
         }
         if (style.hatch) { fill = hatch(style.hatch); }
         return {color: style.color || "#ffffff", weight: style.weight || 0.6,
-                fillColor: fill, fillOpacity: style.fillOpacity || 0.6};
+                fillColor: fill, fillOpacity: style.fillOpacity || 0.6,
+                fill: style.noFill !== true, dashArray: style.dashArray || null};
       },
       interactive: style.interactive !== false,
       onEachFeature: function (f, l) {

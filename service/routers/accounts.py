@@ -31,6 +31,7 @@ from service.schemas.accounts import (
 from service.storage import ConflictError, Tx
 from service.storage.account_ops import ACCOUNT_FIELDS, AccountFilter
 from service.storage.errors import NotFoundError
+from service.usecases.plan_accounts import find_plan_accounts
 from service.views.accounts import account_features
 from service.web.deps import (
     AccountId,
@@ -99,11 +100,11 @@ def list_accounts(
 
 def _page(tx: Tx, f: AccountFilter, boxes: Any, after: str, limit: int) -> list[Any]:
     if boxes is None:
-        return tx.find_accounts(f, after_id=after, limit=limit)
+        return find_plan_accounts(tx, f, after_id=after, limit=limit)
     found: dict[str, Any] = {}
     for box in boxes:
         bf = AccountFilter(f.territory_id, f.rep_id, f.assignment, f.industry, box)
-        for s in tx.find_accounts(bf, after_id=after, limit=limit):
+        for s in find_plan_accounts(tx, bf, after_id=after, limit=limit):
             found[s.account.id] = s
     return [found[k] for k in sorted(found)][:limit]
 

@@ -12,6 +12,7 @@ from service.routers.accounts import collection_response
 from service.routers.docs import READ_RESPONSES
 from service.schemas.accounts import AccountCollection
 from service.storage.account_ops import AccountFilter
+from service.usecases.plan_accounts import find_plan_accounts
 from service.web.deps import RepId, StoreDep, TerritoryId
 from service.web.http import GeoJSONResponse
 from service.web.paging import StrPage
@@ -36,7 +37,8 @@ def territory_accounts(
     """The accounts a territory owns; a rep sees this only for their own territories, and only their own accounts."""
     with store.read() as tx:
         rep_filter = rep_scope(principal, tx.get_territory(territory_id))
-        items = tx.find_accounts(
+        items = find_plan_accounts(
+            tx,
             AccountFilter(territory_id=territory_id, rep_id=rep_filter),
             after_id=page.after,
             limit=page.fetch,
@@ -63,8 +65,8 @@ def rep_accounts(
     ensure_own_rep(principal, rep_id)
     with store.read() as tx:
         tx.get_rep(rep_id)
-        items = tx.find_accounts(
-            AccountFilter(rep_id=rep_id), after_id=page.after, limit=page.fetch
+        items = find_plan_accounts(
+            tx, AccountFilter(rep_id=rep_id), after_id=page.after, limit=page.fetch
         )
         reps = {r.id: r for r in tx.find_reps()}
     return collection_response(request, items, reps, page)

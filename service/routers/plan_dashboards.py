@@ -11,7 +11,7 @@ from service.auth import STAFF, Principal, allow
 from service.routers.docs import READ_RESPONSES
 from service.usecases.plan_context import PeriodQuery, TodayQuery, load_plan
 from service.views.dashboards import overview_html, territory_dashboard_html
-from service.web.deps import SettingsDep, StoreDep, TerritoryId
+from service.web.deps import SettingsDep, StoreDep, TerritoryId, plan_prefix
 
 router = APIRouter(prefix="/dashboards", tags=["plan"])
 
@@ -29,7 +29,9 @@ def overview(
 ) -> HTMLResponse:
     """Every territory's headline figures and goal status, linking to its dashboard (HTML)."""
     view = load_plan(store, period, today)
-    return HTMLResponse(overview_html(view, settings, query=request.url.query))
+    return HTMLResponse(
+        overview_html(view, settings, query=request.url.query, base=plan_prefix(request))
+    )
 
 
 @router.get(
@@ -50,5 +52,7 @@ def territory_dashboard(
     """A territory's dashboard: map, KPIs, goals, funnel, revenue, accounts to look at (HTML)."""
     view = load_plan(store, period, today)
     return HTMLResponse(
-        territory_dashboard_html(view, territory_id, settings, query=request.url.query)
+        territory_dashboard_html(
+            view, territory_id, settings, query=request.url.query, base=plan_prefix(request)
+        )
     )

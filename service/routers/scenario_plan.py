@@ -14,15 +14,35 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.routing import APIRoute
 
 from service.auth import STAFF, Principal, allow
-from service.routers import changes, flags, locate, plan_analysis, territories, travel
+from service.routers import (
+    accounts,
+    books,
+    changes,
+    flags,
+    locate,
+    maps,
+    plan_analysis,
+    plan_dashboards,
+    territories,
+    travel,
+)
 from service.usecases.scenarios import ensure_draft, open_scenario
 from service.web.deps import MAX_ID
 
 ScenarioId = Annotated[int, Path(ge=1, le=MAX_ID, description="Scenario id.")]
+# The plan a scenario is compared with: "live" or another scenario's id.
+CompareWith = Annotated[
+    str,
+    Query(
+        alias="with",
+        pattern=r"^(live|[1-9][0-9]{0,9})$",
+        description='"live" or the id of another scenario: the plan before.',
+    ),
+]
 PREFIX = "/scenarios/{scenario_id}"
 _SAFE = ("GET", "HEAD")
 
@@ -30,11 +50,18 @@ _SAFE = ("GET", "HEAD")
 NESTED: tuple[tuple[APIRouter, tuple[str, ...] | None], ...] = (
     (changes.router, None),
     (territories.router, None),
+    (accounts.router, ("/accounts",)),
+    (books.books, None),
     (locate.router, ("/locate",)),
     (flags.router, None),
     (travel.router, ("/analysis/travel", "/analysis/balance")),
     (plan_analysis.router, ("/analysis/territories", "/analysis/reps")),
+    (maps.router, None),
+    (plan_dashboards.router, None),
 )
+# Accounts and reps are shared with the live plan: inside a scenario their
+# routes only read (the owners the scenario computes); writes stay live.
+READ_ONLY = (accounts.router, books.books)
 
 
 def enter_scenario(
@@ -56,8 +83,11 @@ def nested_router() -> APIRouter:
     out = APIRouter(prefix=PREFIX, dependencies=[Depends(enter_scenario)])
     for router, paths in NESTED:
         for route in router.routes:
-            if isinstance(route, APIRoute) and (paths is None or route.path in paths):
-                out.add_api_route(route.path, route.endpoint, **_same_as(route))
+            if not isinstance(route, APIRoute) or (paths is not None and route.path not in paths):
+                continue
+            if router in READ_ONLY and not (route.methods or set()) <= set(_SAFE):
+                continue
+            out.add_api_route(route.path, route.endpoint, **_same_as(route))
     return out
 
 

@@ -17,7 +17,7 @@ from geo.errors import InvalidInputError, Issue
 from service.auth import STAFF, Principal, allow
 from service.routers.changes import refusal_problem
 from service.routers.docs import READ_RESPONSES, WRITE_RESPONSES
-from service.routers.scenario_plan import ScenarioId
+from service.routers.scenario_plan import CompareWith, ScenarioId
 from service.schemas.scenarios import (
     ApplyIn,
     ApplyOut,
@@ -34,7 +34,9 @@ from service.storage.scenario_ops import Scenario
 from service.usecases.change_sets import ChangeSetRefusedError
 from service.usecases.scenario_compare import Metric, compare_scenario, moved_csv
 from service.usecases.scenario_rebase import RebaseConflictError, rebase_scenario
+from service.usecases.scenario_schedule import schedule_scenario
 from service.usecases.scenarios import (
+    MissingRepError,
     ScenarioStaleError,
     apply_scenario,
     ensure_draft,
@@ -116,7 +118,7 @@ def update_scenario(
     principal: Staff,
     if_match: IfMatch = None,
 ) -> JSONResponse:
-    """Rename, annotate, archive or un-archive a scenario; needs `If-Match`."""
+    """Rename, annotate, archive or un-archive a scenario (a scheduled one: unschedule); needs `If-Match`."""
     expected = require_if_match(if_match)
     values = body.model_dump(exclude_unset=True)
     if values.get("name", "") is None:
@@ -128,6 +130,8 @@ def update_scenario(
         current = open_scenario(tx, scenario_id, principal)
         if current.status == "applied":
             ensure_draft(current)
+        if current.status == "scheduled" and values.get("status") in ("draft", "archived"):
+            values["effective_date"] = None  # unscheduled: back to a draft (or put away)
         scenario = tx.update_scenario(
             scenario_id, expected_version=expected, actor=principal.name, **values
         )
@@ -166,14 +170,7 @@ def compare(
     store: StoreDep,
     settings: SettingsDep,
     principal: Staff,
-    with_: Annotated[
-        str,
-        Query(
-            alias="with",
-            pattern=r"^(live|[1-9][0-9]{0,9})$",
-            description='"live" or the id of another scenario: the plan before.',
-        ),
-    ] = "live",
+    with_: CompareWith = "live",
     f: Annotated[
         Literal["json", "csv"] | None, Query(description="`csv`: the moved accounts as CSV.")
     ] = None,
@@ -208,10 +205,14 @@ def compare(
 @router.post(
     "/{scenario_id}/apply",
     response_model=ApplyOut,
-    responses=WRITE_RESPONSES,
+    responses={
+        **WRITE_RESPONSES,
+        202: {"model": ApplyOut, "description": "Scheduled: the live plan switches that day."},
+    },
     operation_id="apply_scenario",
 )
 def apply(
+    request: Request,
     scenario_id: ScenarioId,
     store: StoreDep,
     settings: SettingsDep,
@@ -220,13 +221,35 @@ def apply(
     if_match: Annotated[
         str | None, Header(description="`GET /plan`'s ETag: the live plan this apply is meant for.")
     ] = None,
-) -> dict[str, Any]:
-    """Write the scenario's whole difference to the live plan as one change set (revert it there)."""
+) -> dict[str, Any] | JSONResponse:
+    """Write the scenario's whole difference to the live plan as one change set (revert it there).
+
+    With a later `effective_date` the scenario is checked now and scheduled (202): live reads
+    show the current plan and the pending change until the live plan switches on that day.
+    """
     expected = require_if_match(if_match)
-    on_overlap = body.on_overlap if body is not None else "warn"
+    body = body or ApplyIn(effective_date=None)
+    switches = request.app.state.switches
+    if body.effective_date is not None and body.effective_date > switches.clock():
+        with _refusals(), store.write() as tx:
+            schedule_scenario(
+                tx, scenario_id, expected, principal=principal, effective_date=body.effective_date
+            )
+        switches.forget()
+        scheduled = {"status": "scheduled", "effective_date": body.effective_date.isoformat()}
+        return JSONResponse(
+            {"scenario_id": scenario_id, "change_set_id": None, "operations": 0, "reassigned": 0}
+            | scheduled,
+            202,
+        )
     with _refusals(), store.write() as tx:
         done = apply_scenario(
-            tx, scenario_id, expected, principal=principal, settings=settings, on_overlap=on_overlap
+            tx,
+            scenario_id,
+            expected,
+            principal=principal,
+            settings=settings,
+            on_overlap=body.on_overlap,
         )
     return {
         "scenario_id": scenario_id,
@@ -286,6 +309,10 @@ def _refusals() -> Iterator[None]:
             headers={"ETag": etag_for(exc.current_version)},
             extra={"live_revision": exc.current_version, "changed": _changed(exc)},
         ) from None
+    except MissingRepError as exc:
+        raise HTTPProblem(
+            409, exc.code, "Scenario names deleted reps", exc.detail, errors=exc.issues
+        ) from None
     except RebaseConflictError as exc:
         raise HTTPProblem(
             409,
@@ -326,4 +353,5 @@ def _scenario_json(tx: Tx, s: Scenario) -> dict[str, Any]:
         "updated_by": s.updated_by,
         "version": s.version,
         "applied_change_set_id": s.applied_change_set_id,
+        "effective_date": s.effective_date.isoformat() if s.effective_date else None,
     }

@@ -17,10 +17,11 @@ from service.schemas.territories import (
     TerritoryIn,
     TerritoryPatch,
 )
-from service.storage import Store
+from service.storage import Store, Tx
 from service.storage.errors import ConflictError
 from service.storage.territory_ops import draft_of
 from service.usecases.change_sets import Operation, OpResult, apply_single, draft_fields
+from service.usecases.scenario_schedule import pending_changes
 from service.usecases.territory_writes import clean_geometry, fields_from_properties
 from service.views.serialize import iso, territory_feature
 from service.views.territory_flags import territory_flags
@@ -120,6 +121,7 @@ def create_territory(
     response_class=GeoJSONResponse,
 )
 def get_territory(
+    request: Request,
     territory_id: TerritoryId,
     store: StoreDep,
     settings: SettingsDep,
@@ -137,9 +139,17 @@ def get_territory(
         if not _visible(principal, t.rep_ids):
             raise forbidden("A rep may read only the territories they belong to.")
         flags = territory_flags(tx, t, settings) if include == "flags" else None
-    return JSONResponse(
-        territory_feature(t, flags=flags), media_type=GEOJSON, headers={"ETag": etag_for(t.version)}
-    )
+        pending = _pending(request, tx, territory_id)
+    body = territory_feature(t, flags=flags) | ({"pending": pending} if pending else {})
+    return JSONResponse(body, media_type=GEOJSON, headers={"ETag": etag_for(t.version)})
+
+
+def _pending(request: Request, tx: Tx, territory_id: int) -> list[dict[str, object]]:
+    """A live territory's changes scheduled by scenarios (none inside a scenario)."""
+    switches = getattr(request.app.state, "switches", None)
+    if tx.plan_id is not None or switches is None or not switches.anything_scheduled():
+        return []
+    return pending_changes(tx, territory_id)
 
 
 @router.put(

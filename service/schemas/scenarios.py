@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema
@@ -56,7 +56,7 @@ class ScenarioOut(BaseModel):
     owner: str | None
     region_id: int | None
     notes: str | None
-    status: Literal["draft", "applied", "archived"]
+    status: Literal["draft", "scheduled", "applied", "archived"]
     source: str
     base_revision: int
     live_revision: int
@@ -67,6 +67,9 @@ class ScenarioOut(BaseModel):
     updated_by: str | None
     version: int
     applied_change_set_id: int | None
+    effective_date: date | None = Field(
+        None, description="The day a scheduled (or scheduled then applied) scenario takes effect."
+    )
 
 
 class ScenarioList(BaseModel):
@@ -151,15 +154,22 @@ class ApplyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     on_overlap: Literal["warn", "reject", "clip"] = "warn"
+    effective_date: date | None = Field(
+        None,
+        description="A later day (UTC) for the live plan to switch: the answer is 202 and "
+        "the scenario `scheduled` until then. Today or earlier applies now.",
+    )
 
 
 class ApplyOut(BaseModel):
-    """The live change set the scenario became."""
+    """The live change set the scenario became, or the day it is scheduled for (202)."""
 
     scenario_id: int
     change_set_id: int | None
     operations: int
     reassigned: int
+    status: Literal["applied", "scheduled"] = "applied"
+    effective_date: date | None = None
 
 
 class RebaseIn(BaseModel):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from geojson_pydantic import LineString, MultiPolygon
@@ -119,6 +119,16 @@ class TerritoryPropertiesOut(BaseModel):
     flags: dict[str, Any] | None = None
 
 
+class PendingChange(BaseModel):
+    """A scheduled scenario's change to a live territory (``href``: the scenario)."""
+
+    scenario_id: int
+    name: str
+    change: Literal["created", "changed", "deleted"]
+    effective_date: date | None
+    href: str
+
+
 class TerritoryFeature(BaseModel):
     """A territory as a GeoJSON Feature; ``id`` is the territory id."""
 
@@ -128,6 +138,9 @@ class TerritoryFeature(BaseModel):
     properties: TerritoryPropertiesOut
     repairs: list[str] | None = None
     warnings: list[dict[str, Any]] | None = None
+    pending: list[PendingChange] | None = Field(
+        None, description="Changes scheduled scenarios will make to this live territory, and when."
+    )
 
 
 class TerritoryCollection(BaseModel):

@@ -100,6 +100,7 @@ def _open_sqlite(database_url: str) -> Backend:
         _add_change_set_column(conn)
         _add_token_parent_column(conn)
         _add_job_runner_column(conn)
+        _add_scenario_effective_date(conn)
         _ensure_revision_row(conn, tables["revision"])
     return Backend("sqlite", engine, tables)
 
@@ -144,6 +145,13 @@ def _add_change_set_column(conn: Any) -> None:
         cols = {r[1] for r in conn.exec_driver_sql(f"PRAGMA table_info({table})")}
         if cols and "attributes" not in cols:
             conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN attributes JSON")
+
+
+def _add_scenario_effective_date(conn: Any) -> None:
+    """SQLite files made before scheduled applies lack this column (migration 0010 on PostGIS)."""
+    cols = {r[1] for r in conn.exec_driver_sql("PRAGMA table_info(scenarios)")}
+    if cols and "effective_date" not in cols:
+        conn.exec_driver_sql("ALTER TABLE scenarios ADD COLUMN effective_date DATE")
 
 
 def _add_token_parent_column(conn: Any) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Row, delete, func, insert, literal, select, update
@@ -42,6 +42,7 @@ class Scenario:
     version: int
     revision: int
     applied_change_set_id: int | None
+    effective_date: date | None = None
 
 
 class ScenarioOps(TxBase):
@@ -241,6 +242,50 @@ class ScenarioOps(TxBase):
         sc = self.t["scenarios"]
         self.conn.execute(delete(sc).where(sc.c.id == scenario_id))
 
+    def next_effective_date(self) -> date | None:
+        """The earliest day a scheduled scenario takes effect (None: nothing scheduled)."""
+        sc = self.t["scenarios"]
+        q = select(func.min(sc.c.effective_date)).where(sc.c.status == "scheduled")
+        found = self.conn.execute(q).scalar()
+        return None if found is None else _as_date(found)
+
+    def due_scenarios(self, today: date) -> list[int]:
+        """Scheduled scenarios whose day has come, oldest day first."""
+        sc = self.t["scenarios"]
+        q = (
+            select(sc.c.id)
+            .where(sc.c.status == "scheduled", sc.c.effective_date <= today)
+            .order_by(sc.c.effective_date, sc.c.id)
+        )
+        return [int(i) for i in self.conn.execute(q).scalars()]
+
+    def scheduled_changes(self, territory_id: int) -> list[tuple[Scenario, str]]:
+        """Scheduled scenarios that create, change or delete a live territory, and how.
+
+        Judged by version against the scenario's base (an edit made and
+        undone inside the scenario still counts as a change).
+        """
+        sc, st = self.t["scenarios"], self.t["scenario_territories"]
+        out = []
+        for row in self.conn.execute(
+            select(sc).where(sc.c.status == "scheduled").order_by(sc.c.id)
+        ):
+            s = _scenario_from_row(row)
+            q = select(st.c.version).where(st.c.scenario_id == s.id, st.c.id == territory_id)
+            now, base = self.conn.execute(q).scalar(), s.base_versions.get(territory_id)
+            kind = (
+                None
+                if now == base
+                else "deleted"
+                if now is None
+                else "created"
+                if base is None
+                else "changed"
+            )
+            if kind is not None:
+                out.append((s, kind))
+        return out
+
     def scenario_revision(self, scenario_id: int) -> int:
         """The counter that moves on every territory write inside the scenario."""
         sc = self.t["scenarios"]
@@ -272,4 +317,10 @@ def _scenario_from_row(row: Row[Any]) -> Scenario:
         version=int(m["version"]),
         revision=int(m["revision"]),
         applied_change_set_id=m["applied_change_set_id"],
+        effective_date=m["effective_date"],
     )
+
+
+def _as_date(value: Any) -> date:
+    # SQLite's MIN() of a DATE column answers the stored text, not a date.
+    return value if isinstance(value, date) else date.fromisoformat(str(value))

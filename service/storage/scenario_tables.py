@@ -15,9 +15,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, Integer, MetaData, String, Table, Text
+from sqlalchemy import JSON, Column, Date, DateTime, Index, Integer, MetaData, String, Table, Text
 
-SCENARIO_STATUSES = ("draft", "applied", "archived")
+SCENARIO_STATUSES = ("draft", "scheduled", "applied", "archived")
 
 
 def build_scenario_tables(
@@ -48,6 +48,9 @@ def build_scenario_tables(
         # Moves on every territory write inside the scenario (its index caches).
         Column("revision", Integer, nullable=False),
         Column("applied_change_set_id", Integer),
+        # A scheduled apply: the day (UTC) the live plan switches to the
+        # scenario (status "scheduled" until then); added by migration 0010.
+        Column("effective_date", Date),
         sqlite_autoincrement=True,
     )
     territories = Table(

@@ -53,10 +53,12 @@ MOVED_CSV_COLUMNS = (
 
 @dataclass(frozen=True)
 class Comparison:
-    """The answer, and the moved accounts for the CSV."""
+    """The answer, the moved accounts for the CSV, and both plans (for the map)."""
 
     body: dict[str, Any]
     moved: list[Moved]
+    before: Snapshot
+    after: Snapshot
 
 
 def compare_scenario(
@@ -94,7 +96,7 @@ def compare_scenario(
         **_territories_and_balance(before, after, settings, travel=travel, metric=metric),
         "unassigned": {"before": _unassigned(before), "after": _unassigned(after)},
     }
-    return Comparison(body, moved)
+    return Comparison(body, moved, before, after)
 
 
 def moved_csv(moved: list[Moved]) -> str:

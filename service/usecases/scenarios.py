@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from geo.errors import Issue
 from geo.model import Territory
 from service.auth import Principal, forbidden
 from service.settings import Settings
@@ -33,6 +34,16 @@ class ScenarioStaleError(PreconditionFailedError):
     def __init__(self, detail: str, *, live_revision: int, changed: Mapping[int, Kind]) -> None:
         super().__init__(detail, current_version=live_revision, updated_by=None)
         self.changed = dict(changed)
+
+
+class MissingRepError(ConflictError):
+    """The scenario names reps deleted since it was taken; ``issues`` says where."""
+
+    code = "scenario-missing-rep"
+
+    def __init__(self, detail: str, issues: list[Issue]) -> None:
+        super().__init__(detail)
+        self.issues = issues
 
 
 @dataclass(frozen=True)
@@ -195,6 +206,7 @@ def apply_scenario(
     check_fresh(tx, scenario, expected_revision)
     live = {t.id: t for t in tx.within(None).find_territories()}
     diff = tree_diff(live.values(), tx.within(scenario_id).find_territories())
+    check_reps_exist(tx, diff)
     ops = diff_operations(tx, diff, live)
     outcome = None
     if ops:
@@ -213,6 +225,36 @@ def apply_scenario(
     detail = {"change_set_id": cs_id, "operations": len(ops), **_counts(diff)}
     tx.audit(principal.name, "apply", "scenario", str(scenario_id), detail)
     return Applied(cs_id, len(ops), outcome.reassigned if outcome is not None else 0)
+
+
+def check_reps_exist(tx: Tx, diff: TreeDiff) -> None:
+    """Refuse (409) a difference that names reps deleted since the scenario was taken.
+
+    Deleting a rep checks only the live plan's territories, so a draft may
+    still name one. The apply is refused as a whole, naming every territory
+    and rep, rather than quietly dropping a rep from a territory the manager
+    planned: they decide whom it goes to, in the scenario, then apply again.
+    """
+    written = {**diff.created, **diff.changed}
+    wanted = sorted({r for t in written.values() for r in t.rep_ids})
+    known = tx.existing_rep_ids(wanted)
+    issues = [
+        Issue(
+            f"/territories/{tid}/properties/rep_ids/{t.rep_ids.index(r)}",
+            f"Territory {tid} ({t.name!r}) names rep {r}, deleted since the scenario was taken.",
+            code="missing-rep",
+        )
+        for tid, t in sorted(written.items())
+        for r in t.rep_ids
+        if r not in known
+    ]
+    if issues:
+        missing = sorted({r for r in wanted if r not in known})
+        raise MissingRepError(
+            f"The scenario names deleted reps {missing}; give those territories other reps "
+            "in the scenario, then apply again. Nothing was written.",
+            issues,
+        )
 
 
 def _counts(diff: TreeDiff) -> dict[str, int]:

@@ -20,11 +20,12 @@ from service.usecases.plan_context import PlanView, rep_scores, rep_scores_of
 
 
 def territory_dashboard_html(
-    view: PlanView, territory_id: int, settings: Settings, *, query: str = ""
+    view: PlanView, territory_id: int, settings: Settings, *, query: str = "", base: str = ""
 ) -> str:
     """The dashboard page of one leaf territory; 404 when there is no such leaf.
 
-    ``query`` (the request's query string) is kept on the link back to the overview.
+    ``query`` (the request's query string) is kept on the link back to the
+    overview of the plan whose path prefix is ``base``.
     """
     data = view.data
     territory = data.territory_by_id.get(territory_id)
@@ -63,7 +64,7 @@ def territory_dashboard_html(
         account_names={a.id: a.name for a in data.accounts},
         rep_names={r.id: r.name for r in data.reps},
     )
-    overview = "/dashboards" + (f"?{query}" if query else "")
+    overview = f"{base}/dashboards" + (f"?{query}" if query else "")
     return render_territory_dashboard(
         dashboard, map_html=_map_html(view, territory_id, settings), overview_url=overview
     )
@@ -84,8 +85,11 @@ def _map_html(view: PlanView, territory_id: int, settings: Settings) -> str:
     return maps.to_html(m)
 
 
-def overview_html(view: PlanView, settings: Settings, *, query: str = "") -> str:
-    """The overview page of every leaf territory; links keep ``query`` (period, today)."""
+def overview_html(view: PlanView, settings: Settings, *, query: str = "", base: str = "") -> str:
+    """The overview page of every leaf territory; links keep ``query`` (period, today).
+
+    ``base`` is the plan's path prefix (a scenario's pages link to its own).
+    """
     data = view.data
     results = evaluate_goals(
         data, view.period, today=view.today, rep_scores=rep_scores(view, settings)
@@ -106,5 +110,8 @@ def overview_html(view: PlanView, settings: Settings, *, query: str = "") -> str
         )
     suffix = f"?{query}" if query else ""
     return render_overview(
-        rows, view.period, view.today, link=lambda tid: f"/dashboards/territories/{tid}{suffix}"
+        rows,
+        view.period,
+        view.today,
+        link=lambda tid: f"{base}/dashboards/territories/{tid}{suffix}",
     )

@@ -32,6 +32,16 @@ async def get_store(request: Request) -> Store:
     return store.in_plan(getattr(request.state, "plan_id", None))
 
 
+def plan_prefix(request: Request) -> str:
+    """The path prefix of the plan a request works in: ``""`` live, ``/scenarios/{id}``.
+
+    Pages link to their own plan's pages with it (a scenario's dashboard to
+    the scenario's overview, not the live one).
+    """
+    plan_id = getattr(request.state, "plan_id", None)
+    return "" if plan_id is None else f"/scenarios/{plan_id}"
+
+
 async def get_settings_dep(request: Request) -> Settings:
     """The app's settings."""
     return request.app.state.settings  # type: ignore[no-any-return]

@@ -15,10 +15,11 @@ from typing import Any
 import folium
 import pytest
 
-from maps import render_coverage_map, render_rep_map, to_html
+from maps import render_compare_map, render_coverage_map, render_rep_map, to_html
 from maps.assets import VENDOR_DIR
-from maps.inputs import RouteInput
+from maps.inputs import LoadChange, RouteInput
 from tests.maps._world import XSS, build_world
+from tests.maps.test_compare_map import compare_plans
 
 pytestmark = pytest.mark.browser
 
@@ -150,3 +151,23 @@ def test_rep_map_shows_numbered_stops(map_page: MapPage, tmp_path: Path, route: 
     assert stops == ["1", "2", "3"]
     map_page.page.screenshot(path=str(tmp_path / "rep.png"))
     assert map_page.problems == []
+
+
+def test_compare_map_draws_in_a_browser_offline_with_the_key_beside_it(
+    map_page: MapPage, tmp_path: Path
+) -> None:
+    live, scenario, moved = compare_plans()
+    changes = [LoadChange("Ann", 40.0, 55.0), LoadChange("Bob", 60.0, 45.0)]
+    m = render_compare_map(live, scenario, moved, changes, asset_base_url="vendor")
+    map_page.open(m, tmp_path, "compare")
+    names = {c.layer_name: c.get_name() for c in m._children.values() if hasattr(c, "layer_name")}
+    assert map_page.js(f"Object.keys({names['Live plan (dashed)']}._layers).length") == 2
+    dash = map_page.js(f"Object.values({names['Live plan (dashed)']}._layers)[0].options.dashArray")
+    assert dash == "6 5"
+    assert map_page.js(f"{names['Moved accounts']}._row.length") == 5
+    key = map_page.js("document.querySelector('#tm-legend').textContent")
+    assert "Reps whose load changes most" in key and "Ann: 40.0 \u2192 55.0%" in key
+    assert map_page.js("document.querySelector('.folium-map .tm-legend')") is None
+    map_page.page.screenshot(path=str(tmp_path / "compare.png"))
+    assert map_page.problems == []
+    assert [u for u in map_page.requests if not u.startswith("file://")] == []

@@ -143,14 +143,23 @@ RULES |= {
     ("GET", SCENARIO + "/design/report"): STAFF,
     ("POST", "/units/import"): STAFF,
     ("GET", "/units"): STAFF,
+    ("GET", "/maps/scenarios/{scenario_id}/compare"): STAFF,
 }
 NESTED_IN_SCENARIO = {
     p
     for _, p in RULES
     if p.startswith("/territories")
-    and not p.endswith(("/goals", "/cadence", "/accounts"))
+    and not p.endswith(("/goals", "/cadence"))
     or p
     in (
+        "/accounts",
+        "/reps/{rep_id}/accounts",
+        "/maps/coverage",
+        "/maps/coverage.png",
+        "/maps/reps/{rep_id}",
+        "/maps/territories/{territory_id}",
+        "/dashboards",
+        "/dashboards/territories/{territory_id}",
         "/locate",
         "/analysis/overlaps",
         "/analysis/gaps",
@@ -161,7 +170,12 @@ NESTED_IN_SCENARIO = {
         "/analysis/reps",
     )
 }
-RULES |= {(m, SCENARIO + p): STAFF for m, p in list(RULES) if p in NESTED_IN_SCENARIO}
+# Accounts and reps are shared: inside a scenario their lists only read.
+RULES |= {
+    (m, SCENARIO + p): STAFF
+    for m, p in list(RULES)
+    if p in NESTED_IN_SCENARIO and (m == "GET" or not p.endswith("/accounts"))
+}
 OGC_TERRITORY = "/collections/territories/items/{featureId}"
 # Documentation routes FastAPI adds itself.
 FRAMEWORK = {

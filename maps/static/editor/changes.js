@@ -1,7 +1,7 @@
 /* Change sets (POST /territories/changes): what the editor sends, the
    overlap check as a dry run of the very same change set, and the overlap
    prompt. Nothing is written until the manager has chosen. */
-import {S, api, nameOf, SLIVER_KM2} from "./state.js";
+import {S, api, nameOf, planPath, SLIVER_KM2} from "./state.js";
 import {draftGeometry, overlapsOf, overlapArea} from "./map.js";
 import {properties, changedProperties} from "./form.js";
 import {ask, clearProblems} from "./notice.js";
@@ -38,7 +38,7 @@ export function changesShape(ops) { return ops.some((o) => o.op === "create" || 
 // Send `ops` as one change set: {ok, status, body}.
 export function post(ops, policy, dryRun) {
   const body = {operations: ops, on_overlap: policy, repair: false, dry_run: dryRun};
-  return api.call("POST", "/territories/changes", {body: body});
+  return api.call("POST", planPath("/territories/changes"), {body: body});
 }
 
 export function isOverlap(r) {

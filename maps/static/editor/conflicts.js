@@ -1,7 +1,7 @@
 /* A stale save (412): load the latest version, then re-apply only what the
    manager changed on top of it, and say what will be written before Save.
    A rename re-applied is a rename; it never carries the old shape back. */
-import {S, $, api, quoted} from "./state.js";
+import {S, $, api, quoted, planPath} from "./state.js";
 import * as M from "./map.js";
 import * as F from "./form.js";
 import {notice, closeNotice} from "./notice.js";
@@ -19,7 +19,7 @@ function mine(sel) {
 
 export function stale(sel) {
   const opened = sel.base.properties.version;
-  api.call("GET", "/territories/" + sel.id).then((r) => {
+  api.call("GET", planPath("/territories/" + sel.id)).then((r) => {
     const now = r.ok ? r.body.properties : {};
     const moved = r.ok && now.version !== opened;
     const partner = sel.merge ? quoted(sel.merge.name) : null;

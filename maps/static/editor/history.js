@@ -1,6 +1,6 @@
 /* A territory's history, and restoring an old version: asked first, with a
    dry run that names the overlaps the restore would bring back. */
-import {S, $, api, el, label, nameOf} from "./state.js";
+import {S, $, api, el, label, nameOf, planPath, quoted} from "./state.js";
 import * as M from "./map.js";
 import {post, etag} from "./changes.js";
 import {ask, failed, report} from "./notice.js";
@@ -10,7 +10,7 @@ import {stale} from "./conflicts.js";
 export function history() {
   if (!S.sel || S.sel.id === null) { return; }
   const s = S.sel, ol = $("history-list");
-  api.call("GET", "/territories/" + s.id + "/history").then((r) => {
+  api.call("GET", planPath("/territories/" + s.id + "/history")).then((r) => {
     if (!r.ok) { failed(r); return; }
     ol.textContent = "";
     r.body.versions.slice().reverse().forEach((v) => {
@@ -21,7 +21,7 @@ export function history() {
                                     "aria-label": "Restore version " + v.version}, "Restore");
       restore.addEventListener("click", () => restoreVersion(v));
       ol.appendChild(el("li", {}, el("b", {}, "v" + v.version), " " + v.op + " by " + (v.updated_by || "?") +
-        ", " + new Date(v.updated_at).toLocaleString() + (current ? " (current)" : ""), el("span", {"class": "actions"}, show, restore)));
+        ", " + new Date(v.updated_at).toLocaleString() + source(v.change_set_kind) + (current ? " (current)" : ""), el("span", {"class": "actions"}, show, restore)));
     });
     $("history").hidden = false;
   });
@@ -45,13 +45,21 @@ async function restoreVersion(v) {
     overlaps, [["Restore version " + v.version, "go", "primary"]]);
   if (!choice) { api.status("Not restored; nothing changed."); return; }
   progress(true, "Restoring version " + v.version + "\u2026");
-  const r = await api.call("POST", "/territories/" + s.id + "/restore?version=" + v.version, {ifMatch: s.base.properties.version});
+  const r = await api.call("POST", planPath("/territories/" + s.id + "/restore?version=" + v.version), {ifMatch: s.base.properties.version});
   if (!r.ok) { progress(false); failed(r, () => stale(s)); return; }
   await load();
   startEdit(S.territories[s.id], S.territories[s.id].geometry);
   progress(false);
   report([{name: r.body.properties.name, version: r.body.properties.version, warnings: r.body.warnings, repairs: r.body.repairs}]);
   history();
+}
+
+// " · from scenario “Q3 draft”" for a version an applied scenario wrote.
+function source(kind) {
+  const m = /^scenario:(\d+)$/.exec(kind || "");
+  if (!m) { return ""; }
+  const sc = S.scenarios[Number(m[1])];
+  return " \u00b7 from scenario " + (sc ? quoted(sc.name) : "#" + m[1]);
 }
 
 function overlapWarnings(body) {

@@ -3,7 +3,7 @@
    Modules: state (shared), map (layers, drawing), form (fields, reps, diff),
    changes (change sets, overlap prompt), conflicts (stale saves), select
    (loading, the draft's lifecycle), history (versions, restore). */
-import {S, $, api, label, readOnly} from "./state.js";
+import {S, $, api, label, readOnly, planPath} from "./state.js";
 import * as M from "./map.js";
 import * as F from "./form.js";
 import {operations, submit} from "./changes.js";
@@ -11,6 +11,7 @@ import {closeNotice, clearProblems, failed, notice, report} from "./notice.js";
 import {stale} from "./conflicts.js";
 import {changed, close, dirty, escape, list, load, pick, startEdit} from "./select.js";
 import {history} from "./history.js";
+import {setupScenarios} from "./scenario.js";
 
 window.TMEditor = {map: M.map, state: S};  // for tests and the console
 
@@ -93,7 +94,7 @@ function askDelete() {
   const s = S.sel;
   notice("ask", "Delete " + label() + "?", "Its accounts go to the territories that now cover them, or become unassigned. Its history is kept.", [],
     [["Keep it", closeNotice, "primary"], ["Delete", () => {
-      api.call("DELETE", "/territories/" + s.id, {ifMatch: s.base.properties.version}).then((r) => {
+      api.call("DELETE", planPath("/territories/" + s.id), {ifMatch: s.base.properties.version}).then((r) => {
         if (!r.ok) { failed(r, () => stale(s)); return; }
         delete S.territories[s.id];
         S.sel = null;
@@ -147,4 +148,5 @@ document.addEventListener("keydown", (e) => {
   escape();
 });
 window.addEventListener("beforeunload", (e) => { if (dirty()) { e.preventDefault(); e.returnValue = ""; } });
+setupScenarios();
 api.signIn(load);

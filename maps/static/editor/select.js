@@ -1,13 +1,13 @@
 /* Loading, choosing a territory, and the draft's lifecycle: opened, changed
    (the unsaved marker and the pending-changes list), discarded. */
-import {S, $, api, el, label, readOnly, km2} from "./state.js";
+import {S, $, api, el, label, readOnly, km2, planPath} from "./state.js";
 import * as M from "./map.js";
 import * as F from "./form.js";
 import {operations} from "./changes.js";
 import {closeNotice, clearProblems, notice} from "./notice.js";
 
 export function load() {
-  return Promise.all([api.all("/territories?limit=1000", "features"), api.all("/reps?limit=1000", "items"),
+  return Promise.all([api.all(planPath("/territories?limit=1000"), "features"), api.all("/reps?limit=1000", "items"),
                       api.call("GET", "/session")]).then(([t, r, who]) => {
     if (!t.ok) { api.status(api.describe(t), "error"); return t; }
     S.territories = {};
@@ -20,6 +20,7 @@ export function load() {
     M.drawAll();
     list();
     document.body.dataset.ready = "1";
+    if (S.afterLoad) { S.afterLoad(); }
     return t;
   });
 }

@@ -5,9 +5,16 @@ export const el = api.el;
 export const $ = (id) => document.getElementById(id);
 
 // territories: id -> Feature as last read; sel: the territory being edited
-// (see form.js `startEdit`); who: GET /session (role, name, region_id).
+// (see form.js `startEdit`); who: GET /session (role, name, region_id);
+// plan: the scenario on screen (null: the live plan); scenarios: id -> scenario
+// as listed; afterLoad: what runs after each load (the compare panel).
 export const S = {territories: {}, layers: {}, reps: {}, sel: null, mode: null, busy: false,
-                  fitted: false, ask: null, who: null};
+                  fitted: false, ask: null, who: null, plan: null, scenarios: {}, afterLoad: null};
+
+// A plan route: the live path, or the same path inside the scenario on screen.
+export function planPath(path) { return (S.plan ? "/scenarios/" + S.plan.id : "") + path; }
+
+export function isStaff() { return !!S.who && (S.who.role === "admin" || S.who.role === "manager"); }
 
 export const SLIVER_KM2 = 0.05;  // geo.flags.overlaps' default sliver size
 
