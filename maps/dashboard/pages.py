@@ -135,9 +135,17 @@ def render_territory_dashboard(
 
 
 def render_overview(
-    rows: Sequence[OverviewRow], period: Period, today: date, *, link: Callable[[int], str]
+    rows: Sequence[OverviewRow],
+    period: Period,
+    today: date,
+    *,
+    link: Callable[[int], str],
+    team: str = "",
 ) -> str:
-    """The overview page: every territory's headline figures, linking to its dashboard."""
+    """The overview page: every territory's headline figures, linking to its dashboard.
+
+    ``team`` is more cards (safe HTML, e.g. the team's week) shown below them.
+    """
     head = (
         "<tr><th>Rank</th><th>Territory</th><th class=n>Accounts</th><th class=n>Reps</th>"
         "<th class=n>Leads</th><th class=n>Conversion</th><th class=n>Won revenue</th>"
@@ -157,7 +165,7 @@ def render_overview(
     )
     return page(
         f"Territory dashboards \u2014 {period.label}",
-        f"{header}<main>{card('Territories', table, 'wide')}</main>"
+        f"{header}<main>{card('Territories', table, 'wide')}{team}</main>"
         '<script src="/static/dashboard/tables.js"></script>',
     )
 

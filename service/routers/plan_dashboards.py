@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 from service.auth import STAFF, Principal, allow
 from service.routers.docs import READ_RESPONSES
 from service.usecases.plan_context import PeriodQuery, TodayQuery, load_plan
+from service.usecases.team_week import load_team_week
 from service.views.dashboards import overview_html, territory_dashboard_html
 from service.web.deps import SettingsDep, StoreDep, TerritoryId
 
@@ -27,9 +28,10 @@ def overview(
     period: PeriodQuery = None,
     today: TodayQuery = None,
 ) -> HTMLResponse:
-    """Every territory's headline figures and goal status, linking to its dashboard (HTML)."""
+    """Every territory's headline figures and goal status, and the week of the reps the reader manages (HTML)."""
     view = load_plan(store, period, today)
-    return HTMLResponse(overview_html(view, settings, query=request.url.query))
+    team = load_team_week(store, principal, view)
+    return HTMLResponse(overview_html(view, settings, query=request.url.query, team=team))
 
 
 @router.get(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 
 import maps
 from geo.plan.dashboard import accounts_needing_attention, monthly_revenue, revenue_by_product
@@ -14,9 +15,11 @@ from maps.dashboard.pages import (
     render_overview,
     render_territory_dashboard,
 )
+from maps.dashboard.team_week import RepWeek, team_week_html
 from service.settings import Settings
 from service.storage.errors import NotFoundError
 from service.usecases.plan_context import PlanView, rep_scores, rep_scores_of
+from service.views.team_week import week_monday
 
 
 def territory_dashboard_html(
@@ -84,8 +87,13 @@ def _map_html(view: PlanView, territory_id: int, settings: Settings) -> str:
     return maps.to_html(m)
 
 
-def overview_html(view: PlanView, settings: Settings, *, query: str = "") -> str:
-    """The overview page of every leaf territory; links keep ``query`` (period, today)."""
+def overview_html(
+    view: PlanView, settings: Settings, *, query: str = "", team: Sequence[RepWeek] = ()
+) -> str:
+    """The overview page of every leaf territory; links keep ``query`` (period, today).
+
+    ``team`` are the reps' weeks (the week of ``view.today``) the reader may see.
+    """
     data = view.data
     results = evaluate_goals(
         data, view.period, today=view.today, rep_scores=rep_scores(view, settings)
@@ -106,5 +114,9 @@ def overview_html(view: PlanView, settings: Settings, *, query: str = "") -> str
         )
     suffix = f"?{query}" if query else ""
     return render_overview(
-        rows, view.period, view.today, link=lambda tid: f"/dashboards/territories/{tid}{suffix}"
+        rows,
+        view.period,
+        view.today,
+        link=lambda tid: f"/dashboards/territories/{tid}{suffix}",
+        team=team_week_html(team, week_monday(view.today)),
     )
