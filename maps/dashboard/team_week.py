@@ -59,6 +59,7 @@ class RepWeek:
     requested: int = 0  # what the cadence asked before a stretch to fit the rep's time
     overtime_hours: float = 0.0
     unplaced: Sequence[UnplacedContact] = ()
+    span: tuple[date, date] | None = None  # first and last day the schedule covers
 
 
 def team_week_html(reps: Sequence[RepWeek], monday: date) -> str:
@@ -88,7 +89,13 @@ def team_week_html(reps: Sequence[RepWeek], monday: date) -> str:
 
 
 def _row(r: RepWeek, days: Sequence[date]) -> str:
-    name = f'<th scope=row data-rep="{r.rep_id}">{escape(r.name)}</th>'
+    span = (
+        f"<br><small>plan {r.span[0].strftime('%d %b')} \u2013 {r.span[1].strftime('%d %b %Y')}"
+        "</small>"
+        if r.span
+        else ""
+    )
+    name = f'<th scope=row data-rep="{r.rep_id}">{escape(r.name)}{span}</th>'
     if not r.planned:
         plan = f'<a href="/me?rep={r.rep_id}">plan it on the rep\'s page</a>'
         return (

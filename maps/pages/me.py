@@ -109,6 +109,7 @@ _SIDE = f"""<aside class="side" aria-label="My accounts and load">
       <label>Planned day <select id="day"></select></label>
       <span id="day-summary" class="hint"></span>
     </div>
+    <p id="day-warning" class="warn trip-warning" hidden></p>
   </section>
   <section class="panel accounts">
     <h2>Accounts <span id="count" class="count"></span></h2>

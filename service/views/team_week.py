@@ -61,6 +61,7 @@ def _rep_week(
         for day in sorted(set(visits) | set(remote))
     ]
     compliance = body["compliance"]
+    first = date.fromisoformat(body["start"])
     return RepWeek(
         rep_id=rep.id,
         name=rep.name,
@@ -79,4 +80,5 @@ def _rep_week(
             )
             for u in body["unplaced"]
         ],
+        span=(first, first + timedelta(days=7 * int(body["weeks"]) - 1)),
     )

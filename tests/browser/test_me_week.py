@@ -114,3 +114,25 @@ def test_the_week_shows_every_contact_and_today_s_route_in_visiting_order(
     page.click("#week-next")
     assert _days(page)[0]["day"] == "2026-03-09"
     assert page.locator("#week-next").is_disabled()
+
+
+def test_a_tour_longer_than_a_day_is_shown_as_an_overnight_trip_or_unreachable(
+    browser_tab: Tabs, world: World
+) -> None:
+    ann = world.reps["Ann"]
+    with world.app.api() as api:  # the far-away lead becomes Ann's named account
+        api.patch("/accounts/FAR-1", json={"properties": {"owner_rep_id": ann}}).raise_for_status()
+        first = api.get(f"/reps/{ann}/route").json()
+        far = next(t for t in first["tours"] if t["nights"] or t["unreachable"])
+        expected = api.get(f"/reps/{ann}/route", params={"day": far["day"]}).json()
+    tab = browser_tab.open("/me", "far-trip")
+    tab.sign_in(world.tokens["Ann"])
+    page = tab.page
+    page.wait_for_selector("#route-row:not([hidden])")
+    label = page.inner_text(f"#day option[value='{far['day']}']")
+    assert "(overnight" in label or "(not reachable)" in label, label
+    page.select_option("#day", str(far["day"]))
+    page.wait_for_selector("#day-warning:not([hidden])")
+    tab.shot("overnight-trip")
+    assert page.inner_text("#day-warning") == expected["warning"]
+    assert f"over {expected['trip_days']} days" in page.inner_text("#day-summary")

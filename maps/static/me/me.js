@@ -194,11 +194,18 @@
       var b = r.body, sel = $("day");
       if (first) {
         sel.textContent = "";
-        for (var i = 1; i <= b.days_planned; i++) { sel.appendChild(el("option", {value: String(i)}, "Day " + i)); }
+        // A tour that is not an ordinary day says so in the list too.
+        (b.tours || []).forEach(function (t) {
+          var note = t.unreachable ? " (not reachable)" : t.nights ? " (overnight, " + t.nights + (t.nights > 1 ? " nights)" : " night)") : "";
+          sel.appendChild(el("option", {value: String(t.day)}, "Day " + t.day + note));
+        });
       }
       $("route-row").hidden = false;
       sel.value = String(b.day);
-      $("day-summary").textContent = b.stops.length + " stops \u00b7 " + api.fmt(b.km) + " km \u00b7 " + api.fmt(b.total_hours) + " h";
+      $("day-summary").textContent = b.stops.length + (b.stops.length === 1 ? " stop" : " stops") + " \u00b7 " + api.fmt(b.km) + " km \u00b7 " + api.fmt(b.total_hours) + " h" +
+        (b.trip_days > 1 ? " over " + b.trip_days + " days" : "");
+      $("day-warning").hidden = !b.warning;
+      $("day-warning").textContent = b.warning || "";
       if (first && TMWeek.state.schedule) { return; }  // today's real route is on the map
       L.geoJSON(b.route, {interactive: false, style: {color: "#d35400", weight: 3, opacity: 0.85}}).addTo(layers.route);
       b.stops.forEach(function (s) {

@@ -46,7 +46,7 @@ var TMWeek = (function () {
     $("week-days").textContent = "";
     $("week-summary").textContent = "";
     $("week-range").textContent = "";
-    $("week-prev").hidden = $("week-next").hidden = true;
+    $("week-range").hidden = $("week-prev").hidden = $("week-next").hidden = true;
     $("today").hidden = true;
     $("plan-schedule").hidden = false;
     $("week-empty").hidden = false;
@@ -81,7 +81,7 @@ var TMWeek = (function () {
     var sunday = addDays(S.monday, 6);
     $("week-empty").hidden = true;
     $("plan-schedule").hidden = true;
-    $("week-prev").hidden = $("week-next").hidden = false;
+    $("week-range").hidden = $("week-prev").hidden = $("week-next").hidden = false;
     $("week-prev").disabled = S.monday <= first;
     $("week-next").disabled = sunday >= last;
     $("week-range").textContent = label(S.monday, {day: "numeric", month: "short"}) + " \u2013 " +
