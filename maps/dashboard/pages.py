@@ -262,7 +262,7 @@ def _season(s: Seasonality | None) -> str:
     if s is None:
         return empty(
             "No whole year of sales yet, so the season cannot be measured: "
-            "goals are judged against a flat line."
+            "pace is judged against a flat line."
         )
     names = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
     busy = ", ".join(names[m - 1] for m in s.busy_months) or "none"
@@ -271,7 +271,7 @@ def _season(s: Seasonality | None) -> str:
         seasonal_index_svg(s.index, s.years, s.busy_months, s.slow_months)
         + f'<p class="season-note">Busy months: {busy} · slow months: {slow} · '
         f"from {max(s.years)} whole year{'s' if max(s.years) != 1 else ''} of sales "
-        f"(month over the year's monthly mean, averaged across years). Goals are judged "
+        f"(month over the year's monthly mean, averaged across years). Pace is judged "
         f"against this season, not a flat line.</p>"
     )
 
