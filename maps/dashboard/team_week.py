@@ -19,6 +19,7 @@ __all__ = ["DayCell", "RepWeek", "UnplacedContact", "team_week_html"]
 
 _REASONS = {
     "no-location": "the account has no location",
+    "beyond-a-day-trip": "longer than a working day from home: an overnight trip",
     "no-working-day": "no working day in its window",
     "over-capacity": "no day in its window had room",
     "past-horizon": "its window ends after the plan",

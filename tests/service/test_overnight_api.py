@@ -36,3 +36,25 @@ def test_a_tour_too_far_even_for_two_nights_is_reported_unreachable(client: ApiC
     assert body["unreachable"] == f"needs {body['nights']} hotel nights; at most 2 allowed"
     assert body["tours"] == [{"day": 1, "nights": body["nights"], "unreachable": True}]
     assert body["warning"].startswith("Not reachable on a day trip")
+
+
+def test_the_contact_schedule_never_plans_an_impossible_day_and_names_what_it_left_out(
+    client: ApiClient,
+) -> None:
+    ann = rep(client, "Ann", (-83.0, 40.0), avg_speed_kmh=60)
+    wide = territory(client, "Wide", square(-84, 39, 7), rep_ids=[ann])
+    header = "id,lon,lat,visits_per_month,visit_minutes\n"
+    import_csv(client, header + "near,-83.1,39.9,1,60\nfar,-77.22,40.0,1,60\n").raise_for_status()
+    rules = {"rules": [{"channel": "visit", "every_days": 14}]}
+    assert client.put(f"/territories/{wide}/cadence", json=rules).status_code == 200
+    r = client.post(f"/reps/{ann}/schedule", params={"weeks": 2, "start": "2026-03-02"})
+    body = r.json()
+    assert r.status_code == 200, body
+    assert all(d["drive_hours"] + d["visit_hours"] <= d["capacity_hours"] for d in body["days"])
+    assert body["over_capacity_days"] == 0
+    assert [c for c in body["contacts"] if c["account_id"] == "far"] == []
+    assert {(u["account_id"], u["reason"]) for u in body["unplaced"]} == {
+        ("far", "beyond-a-day-trip")
+    }
+    assert body["stretch"] == []  # out of a day's reach is not a capacity problem
+    assert any("near" in d["route"] for d in body["days"])
