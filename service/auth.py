@@ -263,6 +263,21 @@ def is_regional(principal: Principal) -> bool:
     return principal.role == "manager" and principal.region_id is not None
 
 
+def managed_rep_ids(principal: Principal, territories: Iterable[Territory]) -> set[int] | None:
+    """The reps whose plans ``principal`` may read on team pages (None: every rep).
+
+    Admins and managers without a region see every rep; a regional manager
+    the reps of the territories inside their region; a rep only themself.
+    """
+    if principal.role == "rep":
+        return {principal.rep_id} if principal.rep_id is not None else set()
+    if not is_regional(principal):
+        return None
+    listed = list(territories)
+    parents = {t.id: t.parent_id for t in listed}
+    return {r for t in listed if in_subtree(t.id, principal.region_id, parents) for r in t.rep_ids}
+
+
 def ensure_account_in_region(
     principal: Principal, territory_ids: Iterable[int | None], parents: dict[int, int | None]
 ) -> None:

@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     default_speed_kmh: float = 60.0
     day_hours: float = 8.0
     max_visits_per_day: int = 8
+    # A tour longer than day_hours is an overnight trip of at most this many hotel nights.
+    max_trip_nights: int = Field(default=2, ge=0, le=14)
     working_days_per_month: float = 21.0
     default_weekly_capacity_hours: float = 40.0
     default_visit_minutes: float = 60.0

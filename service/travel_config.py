@@ -13,6 +13,7 @@ def travel_settings(s: Settings) -> TravelSettings:
         default_speed_kmh=s.default_speed_kmh,
         day_hours=s.day_hours,
         max_visits_per_day=s.max_visits_per_day,
+        max_trip_nights=s.max_trip_nights,
         working_days_per_month=s.working_days_per_month,
         default_weekly_capacity_hours=s.default_weekly_capacity_hours,
         default_visit_minutes=s.default_visit_minutes,

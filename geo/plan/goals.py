@@ -33,7 +33,8 @@ class GoalResult:
 
     ``actual_source`` is ``computed``, ``provided`` (the goal's own actual) or
     ``none``; ``expected_by_now`` is the goal scaled to the elapsed share of
-    the period, for cumulative metrics only.
+    the period, for cumulative metrics only; ``pace_basis`` says which share:
+    ``season`` (the territory's seasonal index) or ``flat`` (days elapsed).
     """
 
     territory_id: int
@@ -45,6 +46,7 @@ class GoalResult:
     status: str
     progress_pct: float | None
     expected_by_now: float | None
+    pace_basis: str = "flat"
 
 
 def evaluate_goals(
@@ -54,6 +56,7 @@ def evaluate_goals(
     today: date,
     rep_scores: Sequence[RepScore],
     lifetime_years: float = 3.0,
+    seasonal_shares: Mapping[int, float] | None = None,
 ) -> list[GoalResult]:
     """Every goal of ``period`` in ``data.goals`` against its actual.
 
@@ -69,6 +72,10 @@ def evaluate_goals(
         The reps' evaluation for the same period (for ``reps_at_quota``).
     lifetime_years : float, default 3.0
         How many years a customer stays, for ``clv``.
+    seasonal_shares : mapping of int to float, optional
+        Per territory, the share of the period the season expects done by
+        ``today`` (`geo.schedule.seasonality.seasonal_share`); a territory
+        listed is judged against it instead of the flat share of days.
 
     Returns
     -------
@@ -92,10 +99,16 @@ def evaluate_goals(
         tid: _Context(data, tid, period, today, scores, lifetime_years)
         for tid in {g.territory_id for g in goals}
     }
-    return [_result(g, contexts[g.territory_id], share) for g in goals]
+    seasonal = seasonal_shares or {}
+    return [
+        _result(g, contexts[g.territory_id], seasonal[g.territory_id], "season")
+        if g.territory_id in seasonal
+        else _result(g, contexts[g.territory_id], share)
+        for g in goals
+    ]
 
 
-def _result(goal: Goal, ctx: _Context, share: float) -> GoalResult:
+def _result(goal: Goal, ctx: _Context, share: float, basis: str = "flat") -> GoalResult:
     spec = GOAL_METRICS[goal.metric]
     actual, source = (
         (goal.actual, "provided") if goal.actual is not None else (ctx.actual(goal), "computed")
@@ -112,6 +125,7 @@ def _result(goal: Goal, ctx: _Context, share: float) -> GoalResult:
         status=goal_status(spec, goal.value, actual, share),
         progress_pct=None if actual is None or goal.value == 0 else 100.0 * actual / goal.value,
         expected_by_now=goal.value * share if spec.cumulative else None,
+        pace_basis=basis if spec.cumulative else "flat",
     )
 
 

@@ -31,7 +31,10 @@ class Horizon:
     first_free: int  # first day after the frozen days
     lonlat: np.ndarray  # home (row 0) and every located visit need, WGS84 degrees
     matrix_km: np.ndarray  # road km between those rows
-    node_of: dict[int, int]  # need index -> matrix row
+    node_of: dict[int, int]  # need index -> matrix row (visits that fit a day trip)
+    # Visits whose round trip from home plus the meeting is longer than a
+    # working day: never routed as a day (geo.travel.overnight plans trips).
+    beyond_day: frozenset[int] = frozenset()
 
     @property
     def open(self) -> np.ndarray:
@@ -106,8 +109,12 @@ def build_horizon(request: ScheduleRequest) -> Horizon:
     ]
     lonlat = np.array([request.home, *(request.needs[i].location for i in located)], dtype=float)
     matrix = GeodesicMatrix(circuity=request.circuity)(lonlat)
-    node_of = {need: row + 1 for row, need in enumerate(located)}
-    return Horizon(dates, working, today, first_free, lonlat, matrix, node_of)
+    hours = (matrix[0, 1:] + matrix[1:, 0]) / request.speed_kmh + np.array(
+        [request.needs[i].minutes / 60.0 for i in located], dtype=float
+    )
+    beyond = frozenset(i for i, h in zip(located, hours, strict=True) if h > cal.day_hours)
+    node_of = {need: row + 1 for row, need in enumerate(located) if need not in beyond}
+    return Horizon(dates, working, today, first_free, lonlat, matrix, node_of, beyond)
 
 
 def build_tracks(
@@ -133,7 +140,7 @@ def build_tracks(
     tracks = []
     for i, n in enumerate(request.needs):
         if n.channel == "visit" and i not in hz.node_of:
-            continue  # reported as no-location
+            continue  # reported as no-location or beyond-a-day-trip
         key = (n.account_id, n.channel)
         lo = max(1, round(n.min_days * stretch))
         tracks.append(

@@ -7,7 +7,9 @@ Internal to the scheduler. Definitions stated in every answer:
   frozen or planned), and was not already overdue when planning started;
 - *due*: contacts the stretched cadence asks for whose window closes inside
   the horizon (plus those placed); *requested*: the same count for the
-  cadence as written;
+  cadence as written; visits no day can hold (no location, or a round trip
+  longer than a working day) are listed as unplaced with that reason and
+  are in neither count;
 - a *gap violation* is two consecutive contacts closer than ``min_days`` or
   further apart than ``max_days``;
 - *moved*: visits of the previous plan after the frozen days that are not in
@@ -194,7 +196,8 @@ def _unplaced(request: ScheduleRequest, hz: Horizon, tracks: list[Track]) -> tup
     first = hz.dates[min(hz.first_free, len(hz.dates) - 1)]
     for i, n in enumerate(request.needs):
         if n.channel == "visit" and i not in hz.node_of:
-            out.append(Unplaced(n.account_id, n.channel, first, first, hz.dates[-1], "no-location"))
+            why = "beyond-a-day-trip" if i in hz.beyond_day else "no-location"
+            out.append(Unplaced(n.account_id, n.channel, first, first, hz.dates[-1], why))
     return tuple(out)
 
 

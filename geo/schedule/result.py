@@ -100,6 +100,8 @@ class Unplaced:
     """A due contact that has no day, and why.
 
     Reasons: ``no-location`` (a visit to an account without a location),
+    ``beyond-a-day-trip`` (the round trip from home and the visit take longer
+    than a working day: an overnight trip, planned by hand),
     ``no-working-day`` (every day of its window is closed or frozen),
     ``over-capacity`` (no day of its window has room), ``past-horizon`` (its
     window ends after the horizon; not counted as due).

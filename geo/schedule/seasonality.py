@@ -26,14 +26,23 @@ from __future__ import annotations
 import calendar
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 
 from geo.errors import InvalidInputError
 from geo.plan.model import PipelineRecord
 
-__all__ = ["METRICS", "MonthFigure", "Pace", "Seasonality", "pace", "seasonality", "split_goal"]
+__all__ = [
+    "METRICS",
+    "MonthFigure",
+    "Pace",
+    "Seasonality",
+    "pace",
+    "seasonal_share",
+    "seasonality",
+    "split_goal",
+]
 
 METRICS = ("won_revenue", "won_deals", "leads")
 
@@ -201,3 +210,35 @@ def pace(
     ratio = actual / expected if expected > 0 else (1.0 if actual == 0 else float("inf"))
     status = "behind" if ratio < 1 - tolerance else "ahead" if ratio > 1 + tolerance else "on-pace"
     return Pace(through, actual, expected, flat, ratio, status)
+
+
+def seasonal_share(index: Sequence[float], start: date, end: date, today: date) -> float:
+    """Share of a goal over ``[start, end)`` the season expects done by the end of ``today``.
+
+    Each day weighs its month's index over the month's days, so a period
+    with a busy summer expects little by spring; with every index 1 each
+    month weighs the same (as `split_goal` splits a goal by month).
+
+    >>> flat = (1.0,) * 12
+    >>> round(seasonal_share(flat, date(2026, 1, 1), date(2027, 1, 1), date(2026, 7, 1)), 3)
+    0.503
+    >>> summer = (0.5,) * 5 + (2.0, 2.0, 2.0) + (0.5,) * 4
+    >>> round(seasonal_share(summer, date(2026, 1, 1), date(2027, 1, 1), date(2026, 5, 31)), 3)
+    0.238
+
+    Notes
+    -----
+    Today counts as elapsed (as `geo.plan.period.Period.elapsed_share`); an
+    empty period answers 1.0.
+    """
+    weights: list[float] = []
+    day = start
+    while day < end:
+        month_days = calendar.monthrange(day.year, day.month)[1]
+        weights.append(float(index[day.month - 1]) / month_days)
+        day += timedelta(days=1)
+    total = sum(weights)
+    if total <= 0:
+        return 1.0
+    done = max(0, min(len(weights), (today - start).days + 1))
+    return sum(weights[:done]) / total

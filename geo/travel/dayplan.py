@@ -18,6 +18,7 @@ from geo.model import Account, LonLat, Rep
 from geo.travel.daypack import DayLimits, PackedDay, month_visits, pack_days
 from geo.travel.matrix import DistanceMatrix, GeodesicMatrix
 from geo.travel.memo import Memo, plan_key
+from geo.travel.overnight import Trip, lay_out_trip
 from geo.travel.visits import (
     AccountDemand,
     TravelSettings,
@@ -49,7 +50,12 @@ class RouteStop:
 
 @dataclass(frozen=True, slots=True)
 class DayRoute:
-    """One planned day: ordered stops and the line home -> stops -> home."""
+    """One planned tour: ordered stops and the line home -> stops -> home.
+
+    Usually a day; a tour longer than the rep's day is an overnight trip
+    (``trip``: the hours of each of its days and its hotel nights), or, when
+    even that is not allowed, carries ``trip.unreachable`` with the reason.
+    """
 
     day: int
     stops: tuple[RouteStop, ...]
@@ -57,11 +63,30 @@ class DayRoute:
     km: float
     driving_hours: float
     on_site_hours: float
+    trip: Trip = Trip((0.0,))
 
     @property
     def total_hours(self) -> float:
-        """Driving plus on-site hours of the day."""
+        """Driving plus on-site hours of the tour (over all its days)."""
         return self.driving_hours + self.on_site_hours
+
+    @property
+    def warning(self) -> str | None:
+        """What a person must know before taking this tour as planned (None for a plain day)."""
+        far = max((s.leg_km for s in self.stops), default=0.0)
+        if self.trip.unreachable:
+            return (
+                f"Not reachable on a day trip ({self.km:,.0f} km, {self.total_hours:.1f} h): "
+                f"{self.trip.unreachable}."
+            )
+        if self.trip.nights:
+            nights = f"{self.trip.nights} hotel night{'s' if self.trip.nights > 1 else ''}"
+            return (
+                f"Overnight trip: {self.trip.days} working days with {nights} "
+                f"({self.km:,.0f} km, {self.total_hours:.1f} h in all; longest leg "
+                f"{far:,.0f} km), not an ordinary day."
+            )
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +110,11 @@ class MonthPlan:
     def km(self) -> float:
         """Road km over all planned days."""
         return float(sum(d.km for d in self.days))
+
+    @property
+    def working_days(self) -> int:
+        """Working days the tours take (an overnight trip counts each of its days)."""
+        return sum(d.trip.days for d in self.days)
 
 
 # Month plans already made, by fingerprint of rep, book and settings
@@ -123,8 +153,11 @@ def plan_month(
     visits by `geo.travel.visits.in_month_counts` in sweep order. Each day is seeded
     by the farthest unplanned visit and takes the visits nearest to it while
     it has fewer than ``max_visits_per_day`` stops and its tour plus meetings
-    fit ``day_hours``; only a day with a single stop may exceed it
-    (`geo.travel.daypack.pack_days`). Two visits to one account never share a day.
+    fit ``day_hours``; only a tour with a single stop may exceed it
+    (`geo.travel.daypack.pack_days`), and such a tour is laid out as an
+    overnight trip of several working days with hotel nights
+    (`geo.travel.overnight`), or marked unreachable beyond
+    ``max_trip_nights``. Two visits to one account never share a day.
     Days are numbered in planning order (farthest first), not by date.
     Without ``matrix`` the plan is memoised in :data:`PLANS` by rep, book
     and settings, so asking again for an unchanged rep costs a lookup.
@@ -159,10 +192,13 @@ def _plan_month(
     )
     packed = pack_days(visits, rep.home, demand, dm, limits)
     field = demand.field
+    days = tuple(
+        _day_route(i + 1, day, rep.home, demand, speed, settings) for i, day in enumerate(packed)
+    )
     return MonthPlan(
         rep_id=rep.id,
         home=rep.home,
-        days=tuple(_day_route(i + 1, day, rep.home, demand, speed) for i, day in enumerate(packed)),
+        days=days,
         speed_kmh=speed,
         speed_source=speed_source,
         circuity=circuity,
@@ -210,7 +246,12 @@ def _points(home: LonLat, demand: AccountDemand, stops: Sequence[int]) -> np.nda
 
 
 def _day_route(
-    number: int, packed: PackedDay, home: LonLat, demand: AccountDemand, speed: float
+    number: int,
+    packed: PackedDay,
+    home: LonLat,
+    demand: AccountDemand,
+    speed: float,
+    settings: TravelSettings,
 ) -> DayRoute:
     """Turn a packed day (stops in order + their matrix) into the public route."""
     day = list(packed.accounts)
@@ -234,4 +275,11 @@ def _day_route(
     )
     line = tuple((float(x), float(y)) for x, y in pts) + ((float(home[0]), float(home[1])),)
     on_site = float(minutes.sum()) / 60.0
-    return DayRoute(number, stops, line, km, km / speed, on_site)
+    back_km = float(d[len(day), 0])
+    trip = lay_out_trip(
+        [*(float(x) / speed for x in legs), back_km / speed],
+        [float(m) / 60.0 for m in minutes],
+        settings.day_hours,
+        settings.max_trip_nights,
+    )
+    return DayRoute(number, stops, line, km, km / speed, on_site, trip)

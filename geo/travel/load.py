@@ -137,7 +137,7 @@ def _load_from_plan(
 ) -> TravelLoad:
     on_site = float(demand.on_site_hours.sum())
     unplanned = float(demand.on_site_hours[~demand.field].sum())  # remote or no location
-    days = len(plan.days) + unplanned / settings.day_hours
+    days = plan.working_days + unplanned / settings.day_hours
     driving = plan.km / plan.speed_kmh
     total = driving + on_site
     load_pct = _load_pct(total, capacity)

@@ -45,7 +45,9 @@ class TravelSettings:
     ``visits_per_month``; ``fallback_visits_per_month`` to those with no or an
     unknown stage. A rep's load below ``under_pct`` of capacity is ``under``,
     above ``over_pct`` is ``over``. ``ortools_time_limit_s`` bounds each
-    day's OR-Tools solve when ``use_ortools`` is set.
+    day's OR-Tools solve when ``use_ortools`` is set. A tour longer than
+    ``day_hours`` becomes an overnight trip of at most ``max_trip_nights``
+    hotel nights; beyond that it is reported as unreachable.
     """
 
     circuity: float = 1.3
@@ -65,6 +67,7 @@ class TravelSettings:
     over_pct: float = 100.0
     use_ortools: bool = False
     ortools_time_limit_s: float = 1.0
+    max_trip_nights: int = 2
 
     def __post_init__(self) -> None:
         issues = [Issue(f"/{name}", reason) for name, reason in _setting_problems(self)]
@@ -93,6 +96,8 @@ def _setting_problems(s: TravelSettings) -> list[tuple[str, str]]:
         out.append(("visits_per_month_by_stage", "visits must be >= 0"))
     if not 0 <= s.under_pct <= s.over_pct:
         out.append(("under_pct", "need 0 <= under_pct <= over_pct"))
+    if s.max_trip_nights < 0:
+        out.append(("max_trip_nights", "must be >= 0"))
     return out
 
 

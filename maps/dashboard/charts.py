@@ -18,9 +18,10 @@ if TYPE_CHECKING:  # matplotlib loads when a chart is drawn, not with the servic
 
 from geo.plan.dashboard import MonthRevenue
 
-__all__ = ["funnel_svg", "monthly_revenue_svg", "product_revenue_svg"]
+__all__ = ["funnel_svg", "monthly_revenue_svg", "product_revenue_svg", "seasonal_index_svg"]
 
 _BLUE, _GREY, _GREEN = "#2f6db5", "#b7c3d0", "#2e8b57"
+_BUSY, _SLOW = "#c0392b", "#7fa7d6"
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _METADATA = re.compile(r"<metadata>.*?</metadata>\s*", re.DOTALL)
 _SVG_TAG = re.compile(r'<svg[^>]*?\swidth="[^"]*"\s+height="[^"]*"')
@@ -144,6 +145,44 @@ def monthly_revenue_svg(months: Sequence[MonthRevenue], *, today: date | None = 
     ax.grid(axis="y", color="#e3e8ee", linewidth=0.8)
     ax.set_axisbelow(True)
     return _to_svg(fig, "seasonality")
+
+
+def seasonal_index_svg(
+    index: Sequence[float], years: Sequence[int], busy: Sequence[int], slow: Sequence[int]
+) -> str:
+    """The monthly seasonal index as bars around the average month (1.0).
+
+    Busy months (``busy``, 1-12) are drawn red, slow ones light blue, the
+    others grey; each month's label says how many years stand behind it.
+    """
+    fig = _figure(13.0, 3.0)
+    ax = fig.subplots()
+    x = list(range(12))
+    colours = [_BUSY if m + 1 in busy else _SLOW if m + 1 in slow else _GREY for m in x]
+    ax.bar(x, list(index), width=0.6, color=colours)
+    ax.axhline(1.0, color="#1d2733", linewidth=1, linestyle="--")
+    ax.text(11.45, 1.0, " average month", va="bottom", ha="right", fontsize=9, color="#1d2733")
+    for i, v in enumerate(index):
+        ax.text(i, v, f"{v:.2f}", ha="center", va="bottom", fontsize=9, color="#1d2733")
+    ax.set_xticks(x, [f"{_MONTHS[m]}\n{years[m]} y" for m in x])
+    ax.set_ylim(0, max(1.2, max(index) * 1.15))
+    from matplotlib.patches import Patch
+
+    keys = [
+        Patch(color=_BUSY, label="busy"),
+        Patch(color=_SLOW, label="slow"),
+        Patch(color=_GREY, label="usual"),
+    ]
+    ax.legend(
+        handles=keys,
+        frameon=False,
+        loc="lower right",
+        bbox_to_anchor=(1.0, 1.0),
+        ncols=3,
+        fontsize=10,
+    )
+    _clean(ax, x_ticks=True)
+    return _to_svg(fig, "seasonal index")
 
 
 def _clean(ax: object, *, x_ticks: bool) -> None:

@@ -19,7 +19,13 @@ from geo.plan.evaluate import TerritoryFunnel
 from geo.plan.goals import GoalResult
 from geo.plan.period import Period
 from geo.plan.reps import RepScore
-from maps.dashboard.charts import funnel_svg, monthly_revenue_svg, product_revenue_svg
+from geo.schedule.seasonality import Seasonality
+from maps.dashboard.charts import (
+    funnel_svg,
+    monthly_revenue_svg,
+    product_revenue_svg,
+    seasonal_index_svg,
+)
 from maps.dashboard.goals_form import goals_form_html
 from maps.dashboard.parts import (
     METRIC_LABELS,
@@ -59,6 +65,7 @@ class TerritoryDashboard:
     attention: Attention
     account_names: Mapping[str, str | None]
     rep_names: Mapping[int, str]
+    season: Seasonality | None = None  # None: no whole year of sales to measure it
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +128,7 @@ def render_territory_dashboard(
                 monthly_revenue_svg(d.months, today=d.today),
                 "wide",
             ),
+            card("Seasonal index of won revenue", _season(d.season), "wide season"),
             card(
                 "Accounts needing attention",
                 attention_html(d.attention, d.account_names),
@@ -135,9 +143,17 @@ def render_territory_dashboard(
 
 
 def render_overview(
-    rows: Sequence[OverviewRow], period: Period, today: date, *, link: Callable[[int], str]
+    rows: Sequence[OverviewRow],
+    period: Period,
+    today: date,
+    *,
+    link: Callable[[int], str],
+    team: str = "",
 ) -> str:
-    """The overview page: every territory's headline figures, linking to its dashboard."""
+    """The overview page: every territory's headline figures, linking to its dashboard.
+
+    ``team`` is more cards (safe HTML, e.g. the team's week) shown below them.
+    """
     head = (
         "<tr><th>Rank</th><th>Territory</th><th class=n>Accounts</th><th class=n>Reps</th>"
         "<th class=n>Leads</th><th class=n>Conversion</th><th class=n>Won revenue</th>"
@@ -157,7 +173,7 @@ def render_overview(
     )
     return page(
         f"Territory dashboards \u2014 {period.label}",
-        f"{header}<main>{card('Territories', table, 'wide')}</main>"
+        f"{header}<main>{card('Territories', table, 'wide')}{team}</main>"
         '<script src="/static/dashboard/tables.js"></script>',
     )
 
@@ -239,6 +255,24 @@ def _map(map_html: str | None, name: str) -> str:
         return empty("No map.")
     return (
         f'<iframe title="Map of {escape(name)}" srcdoc="{escape(map_html, quote=True)}"></iframe>'
+    )
+
+
+def _season(s: Seasonality | None) -> str:
+    if s is None:
+        return empty(
+            "No whole year of sales yet, so the season cannot be measured: "
+            "pace is judged against a flat line."
+        )
+    names = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+    busy = ", ".join(names[m - 1] for m in s.busy_months) or "none"
+    slow = ", ".join(names[m - 1] for m in s.slow_months) or "none"
+    return (
+        seasonal_index_svg(s.index, s.years, s.busy_months, s.slow_months)
+        + f'<p class="season-note">Busy months: {busy} · slow months: {slow} · '
+        f"from {max(s.years)} whole year{'s' if max(s.years) != 1 else ''} of sales "
+        f"(month over the year's monthly mean, averaged across years). Pace is judged "
+        f"against this season, not a flat line.</p>"
     )
 
 

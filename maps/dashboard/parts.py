@@ -79,22 +79,29 @@ def goals_html(goals: Sequence[GoalResult]) -> str:
     return "".join(_goal(g) for g in goals)
 
 
+_PACED = ("on track", "behind")  # statuses that depend on how much of the period is expected
+
+
 def _goal(g: GoalResult) -> str:
     label = METRIC_LABELS.get(g.metric, g.metric) + (f": {g.product}" if g.product else "")
     status = g.status.replace(" ", "-")
     actual = "no data" if g.actual is None else goal_figure(g.metric, g.actual)
     width = 0.0 if g.progress_pct is None else max(0.0, min(100.0, g.progress_pct))
     marker = ""
+    seasonal = g.pace_basis == "season"
     if g.expected_by_now is not None and g.goal:
         left = max(0.0, min(100.0, 100 * g.expected_by_now / g.goal))
-        marker = f'<i style="left:{left:.1f}%" title="expected by now"></i>'
+        expected = "expected by now for the season" if seasonal else "expected by now"
+        marker = f'<i style="left:{left:.1f}%" title="{expected}"></i>'
+    said = g.status + (" for the season" if seasonal and g.status in _PACED else "")
+    said = "behind goal for the season" if seasonal and g.status == "behind" else said
     bar = f'<div class="bar {status}"><span style="width:{width:.1f}%"></span>{marker}</div>'
     if not GOAL_METRICS[g.metric].cumulative:
         bar = ""  # a level metric (growth, NPS, CAC) is compared, not filled up
     return (
         f'<div class="goal"><div class="head"><span>{escape(label)}</span><em>{escape(actual)} of '
         f"{escape(goal_figure(g.metric, g.goal))} "
-        f'<span class="status {status}">{escape(g.status)}</span></em></div>'
+        f'<span class="status {status}">{escape(said)}</span></em></div>'
         f"{bar}</div>"
     )
 

@@ -70,6 +70,12 @@ td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
 .attention h3:first-of-type { margin-top: 0; }
 .three { display: grid; grid-template-columns: repeat(3, minmax(0, 1fr)); gap: 16px; }
 a { color: var(--blue); }
+table.team td { white-space: nowrap; }
+table.team small { color: var(--muted); }
+table.team td.free { color: var(--muted); }
+table.team .over, table.team [data-over] { color: var(--red); font-weight: 600; }
+details.unplaced { margin-top: 8px; font-size: 13px; }
+details.unplaced summary { cursor: pointer; }
 @media (max-width: 900px) { .grid, .three { grid-template-columns: 1fr; } }
 @media (max-width: 600px) { main { padding: 12px 10px 24px; } header { padding: 12px 12px 10px; } }
 """

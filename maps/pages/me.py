@@ -2,9 +2,11 @@
 
 Like the editor, the page holds no data. Its script
 (``static/me/me.js``) signs in with the rep's token and reads
-``/reps``, ``/accounts``, ``/territories``, ``/reps/{id}/travel`` and
-``/reps/{id}/route``; the API decides what the token may see, so a rep's
-page shows their own book and nothing else.
+``/reps``, ``/accounts``, ``/territories``, ``/reps/{id}/travel``,
+``/reps/{id}/route`` and the rep's stored schedule (``/reps/{id}/schedule``,
+drawn by ``static/me/week.js`` as the week's calendar and today's route);
+the API decides what the token may see, so a rep's page shows their own
+book and nothing else.
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ def render_me_page(*, tiles: str | None = None, static_base: str = "/static") ->
         title="My accounts \u00b7 Territory Mapper",
         body=body,
         styles=["editor/editor.css", "me/me.css"],
-        scripts=["editor/api.js", "me/me.js"],
+        scripts=["editor/api.js", "me/week.js", "me/me.js"],
         static_base=static_base,
     )
 
@@ -80,6 +82,23 @@ _SIDE = f"""<aside class="side" aria-label="My accounts and load">
     <button type="button" id="map-toggle" class="map-toggle" aria-controls="map"
       aria-expanded="true">Hide map</button>
   </section>
+  <section id="week" class="panel week" aria-labelledby="week-title" hidden>
+    <h2 id="week-title">My week</h2>
+    <div class="week-nav">
+      <button type="button" id="week-prev" aria-label="Previous week">&#8249;</button>
+      <span id="week-range" class="week-range"></span>
+      <button type="button" id="week-next" aria-label="Next week">&#8250;</button>
+      <button type="button" id="plan-schedule" class="primary">Plan 4 weeks</button>
+    </div>
+    <p id="week-empty" class="hint" hidden></p>
+    <p id="week-summary" class="hint"></p>
+    <ol id="week-days" class="week-days"></ol>
+  </section>
+  <section id="today" class="panel today" aria-labelledby="today-title" hidden>
+    <h2 id="today-title">Today's route</h2>
+    <p id="today-summary" class="hint"></p>
+    <ol id="today-stops" class="today-stops"></ol>
+  </section>
   <section id="load" class="panel load" hidden>
     <h2>Travel load <span id="load-status" class="badge"></span></h2>
     <dl id="load-figures" class="figures"></dl>
@@ -90,6 +109,7 @@ _SIDE = f"""<aside class="side" aria-label="My accounts and load">
       <label>Planned day <select id="day"></select></label>
       <span id="day-summary" class="hint"></span>
     </div>
+    <p id="day-warning" class="warn trip-warning" hidden></p>
   </section>
   <section class="panel accounts">
     <h2>Accounts <span id="count" class="count"></span></h2>

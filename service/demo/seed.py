@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import shapely
 
@@ -16,6 +17,7 @@ from service.storage import Store, Tx
 from service.storage.territory_ops import TerritoryDraft
 from service.tokens import create_token
 from service.usecases.account_import import make_geocoder
+from service.usecases.cadences import checked_rules
 
 
 def refuse_without_auth(settings: Settings) -> str | None:
@@ -82,6 +84,25 @@ def seed_demo(store: Store, *, n_accounts: int = 1200) -> None:
         assignments = assign_accounts(accounts, index)
         tx.upsert_accounts(list(zip(accounts, assignments, strict=True)), actor="demo")
         _seed_plan(tx, accounts, assignments)
+        for t in data.territories:
+            if t.parent_id is None:  # the region's rotation, inherited by every territory
+                tx.replace_cadence(territory_ids[t.id], checked(DEMO_CADENCE), actor="demo")
+
+
+# Contact rotation of the demo region, so a rep's "Plan 4 weeks" on /me has
+# something to plan: key accounts seen fortnightly, the middle monthly, the
+# rest called monthly (the tiers of bench/schedule.py).
+DEMO_CADENCE: list[dict[str, Any]] = [
+    {"channel": "visit", "every_days": 14, "tier": "A"},
+    {"channel": "visit", "every_days": 28, "tier": "B"},
+    {"channel": "phone", "every_days": 28, "tier": "C"},
+]
+
+
+def checked(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rules as stored, once the cadence check has passed them."""
+    checked_rules(items)
+    return items
 
 
 def _seed_plan(tx: Tx, accounts: list[Account], assignments: list[Assignment]) -> None:

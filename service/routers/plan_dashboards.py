@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 from service.auth import STAFF, Principal, allow
 from service.routers.docs import READ_RESPONSES
 from service.usecases.plan_context import PeriodQuery, TodayQuery, load_plan
+from service.usecases.team_week import load_team_week
 from service.views.dashboards import overview_html, territory_dashboard_html
 from service.web.deps import SettingsDep, StoreDep, TerritoryId, plan_prefix
 
@@ -27,10 +28,11 @@ def overview(
     period: PeriodQuery = None,
     today: TodayQuery = None,
 ) -> HTMLResponse:
-    """Every territory's headline figures and goal status, linking to its dashboard (HTML)."""
+    """Every territory's headline figures and goal status, and the week of the reps the reader manages (HTML)."""
     view = load_plan(store, period, today)
+    team = load_team_week(store, principal, view)
     return HTMLResponse(
-        overview_html(view, settings, query=request.url.query, base=plan_prefix(request))
+        overview_html(view, settings, query=request.url.query, base=plan_prefix(request), team=team)
     )
 
 

@@ -17,7 +17,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from geo.errors import InvalidInputError, Issue
 from geo.schedule.model import CHANNELS, MAX_WEEKS
-from service.auth import ANYONE, Principal, allow, ensure_own_rep, forbidden
+from service.auth import ANYONE, Principal, allow, ensure_own_rep, forbidden, managed_rep_ids
 from service.routers.docs import READ_RESPONSES, WRITE_RESPONSES
 from service.schemas.jobs import JOB_ACCEPTED
 from service.schemas.schedules import ContactIn
@@ -130,6 +130,24 @@ def get_rep_schedule(
     with store.read() as tx:
         stored = tx.get_schedule(rep_id)
     return {**stored.body, "computed_at": stored.computed_at.isoformat()}
+
+
+@router.get("/schedules", responses=READ_RESPONSES, operation_id="list_schedules")
+def list_schedules(
+    store: StoreDep,
+    principal: Annotated[Principal, allow(*ANYONE)],
+    rep_id: Annotated[int | None, Query(ge=1, le=2**31 - 1, description="One rep's.")] = None,
+) -> dict[str, Any]:
+    """The latest schedule of every rep the caller may see (empty when none was planned yet)."""
+    if rep_id is not None:
+        ensure_own_rep(principal, rep_id)
+    with store.read() as tx:
+        mine = managed_rep_ids(principal, tx.find_territories())
+        wanted = {rep_id} if rep_id is not None else mine
+        if rep_id is not None and mine is not None and rep_id not in mine:
+            wanted = set()  # another region's rep: as if nothing was planned
+        found = tx.find_schedules(wanted)
+    return {"items": [{**s.body, "computed_at": s.computed_at.isoformat()} for s in found]}
 
 
 @router.get(

@@ -39,6 +39,14 @@ class LineStringOut(BaseModel):
     coordinates: list[list[float]]
 
 
+class TourOut(BaseModel):
+    """One tour of the month at a glance."""
+
+    day: int
+    nights: int
+    unreachable: bool
+
+
 class RouteOut(BaseModel):
     """One planned day: ordered stops and the line home -> stops -> home."""
 
@@ -50,6 +58,16 @@ class RouteOut(BaseModel):
     on_site_hours: float
     total_hours: float
     tour_method: str
+    trip_days: int = Field(description="Working days this tour takes (1: a day trip).")
+    nights: int = Field(description="Hotel nights of an overnight trip (0: home each night).")
+    hours_by_day: list[float] = Field(
+        description="Driving and visit hours of each day of the tour; none exceeds the day."
+    )
+    unreachable: str | None = Field(
+        description="Why the tour is not possible even as an overnight trip; null when it is."
+    )
+    warning: str | None = Field(description="Plain words for an overnight or unreachable tour.")
+    tours: list[TourOut] = Field(description="Every tour of the month: its nights and reach.")
     stops: list[RouteStop]
     route: LineStringOut
 

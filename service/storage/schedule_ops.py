@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -114,10 +115,25 @@ class ScheduleOps(TxBase):
         row = self.conn.execute(select(st).where(st.c.rep_id == rep_id)).first()
         if row is None:
             raise NotFoundError(f"No schedule has been computed for rep {rep_id}.")
-        at = row.computed_at
-        return StoredSchedule(
-            rep_id, dict(row.body), str(row.ics), at if at.tzinfo else at.replace(tzinfo=UTC)
-        )
+        return _schedule(row)
+
+    def find_schedules(self, rep_ids: Collection[int] | None = None) -> list[StoredSchedule]:
+        """The latest schedule of each rep in ``rep_ids`` that has one (None: every rep), by rep."""
+        st = self.t["schedules"]
+        q = select(st).order_by(st.c.rep_id)
+        if rep_ids is not None:
+            q = q.where(st.c.rep_id.in_(sorted(rep_ids)))
+        return [_schedule(r) for r in self.conn.execute(q)]
+
+
+def _schedule(row: Any) -> StoredSchedule:
+    at = row.computed_at
+    return StoredSchedule(
+        int(row.rep_id),
+        dict(row.body),
+        str(row.ics),
+        at if at.tzinfo else at.replace(tzinfo=UTC),
+    )
 
 
 def _contact(m: Any) -> RecordedContact:

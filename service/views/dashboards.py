@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping, Sequence
 
 import maps
 from geo.plan.dashboard import accounts_needing_attention, monthly_revenue, revenue_by_product
 from geo.plan.evaluate import evaluate_territories, records_by_territory
 from geo.plan.goals import evaluate_goals
+from geo.schedule.seasonality import Seasonality, seasonal_share, seasonality
 from maps.dashboard.pages import (
     OverviewRow,
     TerritoryDashboard,
     render_overview,
     render_territory_dashboard,
 )
+from maps.dashboard.team_week import RepWeek, team_week_html
 from service.settings import Settings
 from service.storage.errors import NotFoundError
 from service.usecases.plan_context import PlanView, rep_scores, rep_scores_of
+from service.views.team_week import week_monday
 
 
 def territory_dashboard_html(
@@ -39,9 +43,16 @@ def territory_dashboard_html(
     )
     records = records_by_territory(data).get(territory_id, [])
     accounts = data.accounts_of_territory(territory_id)
+    seasons = measured_seasons(view)
     goals = [
         g
-        for g in evaluate_goals(data, view.period, today=view.today, rep_scores=scores)
+        for g in evaluate_goals(
+            data,
+            view.period,
+            today=view.today,
+            rep_scores=scores,
+            seasonal_shares=seasonal_shares(view, seasons),
+        )
         if g.territory_id == territory_id
     ]
     attention = accounts_needing_attention(
@@ -63,6 +74,7 @@ def territory_dashboard_html(
         attention=attention,
         account_names={a.id: a.name for a in data.accounts},
         rep_names={r.id: r.name for r in data.reps},
+        season=seasons.get(territory_id),
     )
     overview = f"{base}/dashboards" + (f"?{query}" if query else "")
     return render_territory_dashboard(
@@ -85,14 +97,26 @@ def _map_html(view: PlanView, territory_id: int, settings: Settings) -> str:
     return maps.to_html(m)
 
 
-def overview_html(view: PlanView, settings: Settings, *, query: str = "", base: str = "") -> str:
+def overview_html(
+    view: PlanView,
+    settings: Settings,
+    *,
+    query: str = "",
+    base: str = "",
+    team: Sequence[RepWeek] = (),
+) -> str:
     """The overview page of every leaf territory; links keep ``query`` (period, today).
 
     ``base`` is the plan's path prefix (a scenario's pages link to its own).
+    ``team`` are the reps' weeks (the week of ``view.today``) the reader may see.
     """
     data = view.data
     results = evaluate_goals(
-        data, view.period, today=view.today, rep_scores=rep_scores(view, settings)
+        data,
+        view.period,
+        today=view.today,
+        rep_scores=rep_scores(view, settings),
+        seasonal_shares=seasonal_shares(view, measured_seasons(view)),
     )
     rows = []
     for f in evaluate_territories(data, view.period):
@@ -114,4 +138,22 @@ def overview_html(view: PlanView, settings: Settings, *, query: str = "", base: 
         view.period,
         view.today,
         link=lambda tid: f"{base}/dashboards/territories/{tid}{suffix}",
+        team=team_week_html(team, week_monday(view.today)),
     )
+
+
+def measured_seasons(view: PlanView) -> dict[int, Seasonality]:
+    """Each leaf territory's seasonal index from its won revenue, where a whole year is known.
+
+    Records count for the territory that owns their account now, up to
+    ``view.today`` (`geo.schedule.seasonality`).
+    """
+    owner = {s.account_id: s.territory_id for s in view.data.assignments}
+    found = seasonality(view.data.pipeline, owner, as_of=view.today)
+    return {tid: s for tid, s in found.items() if max(s.years) > 0}
+
+
+def seasonal_shares(view: PlanView, seasons: Mapping[int, Seasonality]) -> dict[int, float]:
+    """Per territory with a season, the share of the period it expects done by ``view.today``."""
+    p = view.period
+    return {tid: seasonal_share(s.index, p.start, p.end, view.today) for tid, s in seasons.items()}

@@ -110,6 +110,9 @@ def _contact(c: ScheduledContact) -> dict[str, Any]:
         "earliest": c.earliest.isoformat() if c.earliest else None,
         "latest": c.latest.isoformat() if c.latest else None,
         "in_window": c.in_window,
+        "address": c.address,
+        # GeoJSON order (lon, lat), so a page can draw the day's route.
+        "location": list(c.location) if c.location else None,
     }
 
 

@@ -40,6 +40,15 @@ def route_json(rep_id: int, plan: MonthPlan, day: int) -> dict[str, Any]:
         "on_site_hours": round(route.on_site_hours, 3),
         "total_hours": round(route.total_hours, 3),
         "tour_method": plan.tour_method,
+        "trip_days": route.trip.days,
+        "nights": route.trip.nights,
+        "hours_by_day": [round(h, 3) for h in route.trip.hours_by_day],
+        "unreachable": route.trip.unreachable,
+        "warning": route.warning,
+        "tours": [
+            {"day": d.day, "nights": d.trip.nights, "unreachable": d.trip.unreachable is not None}
+            for d in plan.days
+        ],
         "stops": [dataclasses.asdict(s) for s in route.stops],
         "route": {"type": "LineString", "coordinates": [list(p) for p in route.line_lonlat]},
     }

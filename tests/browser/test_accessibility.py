@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from tests.browser.conftest import Tab, Tabs, World
+from tests.browser.test_me_week import _weekly_visits
 
 pytestmark = pytest.mark.browser
 
@@ -75,6 +76,9 @@ def _serious_violations(page: Any) -> list[str]:
 def test_every_page_has_no_serious_accessibility_violation_and_fits_the_screen(
     browser_tab: Tabs, world: World, size: str
 ) -> None:
+    _weekly_visits(world)  # /me shows Ann's week and today's route; /dashboards the team week
+    with world.app.api() as api:
+        api.post(f"/reps/{world.reps['Ann']}/schedule", params={"weeks": 1}).raise_for_status()
     tab = _signed_in(browser_tab, world, size)
     page = tab.page
     found: dict[str, list[str]] = {}

@@ -108,6 +108,7 @@ RULES: dict[tuple[str, str], str] = {
     ("POST", "/reps/{rep_id}/schedule"): ANY,
     ("GET", "/reps/{rep_id}/schedule"): ANY,
     ("GET", "/reps/{rep_id}/schedule.ics"): ANY,
+    ("GET", "/schedules"): ANY,
     ("GET", "/analysis/seasonality"): STAFF,
     ("GET", "/conformance"): PUBLIC,
     ("GET", "/api"): PUBLIC,

@@ -1,12 +1,13 @@
 /* "My accounts": the signed-in rep's book as a sortable table beside a map,
-   with their travel load and a planned day's route. Needs api.js and Leaflet.
+   their week and today's route (week.js), their travel load and a sample day
+   of the month. Needs api.js, week.js and Leaflet.
    What the token may read is decided by the API, never here. */
 (function () {
   "use strict";
   var api = TMApi, el = TMApi.el, $ = function (id) { return document.getElementById(id); };
   var map = api.baseMap("map");
   var layers = {accounts: L.featureGroup().addTo(map), territories: L.featureGroup().addTo(map),
-                route: L.layerGroup().addTo(map)};
+                route: L.layerGroup().addTo(map), today: L.layerGroup().addTo(map)};
   var S = {rep: null, accounts: [], markers: {}, sort: {key: "distance_km", dir: 1}};
   window.TMMe = {map: map, state: S};
 
@@ -47,7 +48,10 @@
       }
       S.rep = r.body;
       $("rep-name").textContent = r.body.name + (r.body.email ? " \u00b7 " + r.body.email : "");
-      return Promise.all([accounts(repId), territories(), travel(repId)]).then(function () {
+      // The week first: the month's sample day is drawn only when no real day is.
+      var home = r.body.home ? r.body.home.coordinates : null;
+      var week = TMWeek.show(repId, home, map, layers.today).then(function () { return travel(repId); });
+      return Promise.all([accounts(repId), territories(), week]).then(function () {
         document.body.dataset.ready = "1";
       });
     });
@@ -97,7 +101,8 @@
       L.marker([h[1], h[0]], {icon: L.divIcon({className: "home-marker", iconSize: [18, 18]}), title: "Home base"})
         .bindTooltip("Home base").addTo(layers.accounts);
     }
-    if (layers.accounts.getLayers().length) { map.fitBounds(layers.accounts.getBounds(), {padding: [30, 30], maxZoom: 13}); }
+    var fit = layers.today.getLayers().length ? L.featureGroup(layers.today.getLayers()) : layers.accounts;
+    if (fit.getLayers().length) { map.fitBounds(fit.getBounds(), {padding: [30, 30], maxZoom: 13}); }
   }
 
   function value(a, key) {
@@ -189,11 +194,19 @@
       var b = r.body, sel = $("day");
       if (first) {
         sel.textContent = "";
-        for (var i = 1; i <= b.days_planned; i++) { sel.appendChild(el("option", {value: String(i)}, "Day " + i)); }
+        // A tour that is not an ordinary day says so in the list too.
+        (b.tours || []).forEach(function (t) {
+          var note = t.unreachable ? " (not reachable)" : t.nights ? " (overnight, " + t.nights + (t.nights > 1 ? " nights)" : " night)") : "";
+          sel.appendChild(el("option", {value: String(t.day)}, "Day " + t.day + note));
+        });
       }
       $("route-row").hidden = false;
       sel.value = String(b.day);
-      $("day-summary").textContent = b.stops.length + " stops \u00b7 " + api.fmt(b.km) + " km \u00b7 " + api.fmt(b.total_hours) + " h";
+      $("day-summary").textContent = b.stops.length + (b.stops.length === 1 ? " stop" : " stops") + " \u00b7 " + api.fmt(b.km) + " km \u00b7 " + api.fmt(b.total_hours) + " h" +
+        (b.trip_days > 1 ? " over " + b.trip_days + " days" : "");
+      $("day-warning").hidden = !b.warning;
+      $("day-warning").textContent = b.warning || "";
+      if (first && TMWeek.state.schedule) { return; }  // today's real route is on the map
       L.geoJSON(b.route, {interactive: false, style: {color: "#d35400", weight: 3, opacity: 0.85}}).addTo(layers.route);
       b.stops.forEach(function (s) {
         L.marker([s.lat, s.lon], {icon: L.divIcon({className: "stop-marker", html: String(s.order), iconSize: [18, 18]}),
