@@ -15,7 +15,7 @@ from typing import Any
 from geo.model import Account, Rep
 from geo.travel.dayplan import DayRoute, MonthPlan, RouteStop, plan_month, route_for_day
 from geo.travel.matrix import DistanceMatrix
-from geo.travel.memo import Memo, plan_key
+from geo.travel.memo import DEFAULT_SIZE, Memo, plan_key
 from geo.travel.visits import AccountDemand, TravelSettings, resolve_capacity, resolve_demand
 
 __all__ = [
@@ -60,8 +60,12 @@ class TravelLoad:
 
 
 # Loads already estimated, by fingerprint of rep, book and settings (see
-# `geo.travel.memo`); treat the answers as read-only, they are shared.
-LOADS: Memo[TravelLoad] = Memo()
+# `geo.travel.memo`); treat the answers as read-only, they are shared. A
+# large org asks for every rep's book and every leaf territory's (1,100 keys
+# at 100 reps and 1,000 territories), and pages walk them in the same order:
+# an LRU smaller than that working set misses every time. A load is a few
+# kilobytes, so room for 8 times as many costs tens of megabytes at most.
+LOADS: Memo[TravelLoad] = Memo(size=8 * DEFAULT_SIZE)
 
 
 def estimate_travel_load(

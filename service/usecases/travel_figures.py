@@ -5,8 +5,9 @@ stops, hundreds of day tours), and every analysis page, dashboard and the
 coverage map needs every rep's load. The in-process memo
 (:data:`geo.travel.load.LOADS`) makes repeated pages cheap; this module
 gives it a second level in the store, so a restarted or new worker reads
-the loads instead of re-planning them, and warms them in the background at
-start, so the first page after a deployment does not pay for them either.
+the loads instead of re-planning them, and warms them (every rep's book and
+every leaf territory's workload) in the background at start, so the first
+page after a deployment does not pay for them either.
 After an edit only the reps whose book changed miss both levels.
 """
 
@@ -17,9 +18,11 @@ import json
 import logging
 import queue
 import threading
+import time
 from datetime import timedelta
 from typing import Any
 
+from geo.plan.balance import score_territories
 from geo.travel.load import LOADS, TravelLoad, estimate_travel_load
 from service.settings import Settings
 from service.storage import Store
@@ -129,6 +132,7 @@ class TravelFigures:
             while not self._after.wait(0.5):
                 if self._stop.is_set():
                     return
+        started = time.monotonic()
         try:
             with self.store.bookkeeping() as tx:
                 tx.prune_figures(KEEP)
@@ -141,6 +145,26 @@ class TravelFigures:
                 if self._stop.is_set():
                     return
                 estimate_travel_load(rep, snap.for_rep(rep.id)[0], model)
+            # Each leaf territory's workload with its primary rep (balance,
+            # the coverage map): one scoring, as /analysis/balance makes it.
+            if not self._stop.is_set():
+                score_territories(
+                    snap.territories,
+                    snap.accounts,
+                    snap.assignments,
+                    snap.reps,
+                    metric="workload_hours",
+                    settings=model,
+                )
+            log.info(
+                json.dumps(
+                    {
+                        "event": "figures-warm",
+                        "reps": len(snap.reps),
+                        "seconds": round(time.monotonic() - started, 2),
+                    }
+                )
+            )
         except Exception:
             if not self._stop.is_set():
                 log.warning("warming the travel loads failed", exc_info=True)
