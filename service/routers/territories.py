@@ -9,6 +9,7 @@ from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from service.auth import ANYONE, STAFF, Principal, allow, forbidden
+from service.read_scope import read_scope
 from service.routers.docs import READ_RESPONSES, WRITE_RESPONSES
 from service.schemas.territories import (
     TerritoryCollection,
@@ -77,7 +78,10 @@ def list_territories(
     found = [t for t in found if _visible(principal, t.rep_ids) and _meets(t.geometry, boxes)]
     if f is not None:
         with store.read() as tx:
-            codes = {t.id: t.code for t in tx.find_territories()}
+            scope = read_scope(principal, tx)
+            # Only codes in scope: a parent outside it is not named either.
+            codes = {t.id: t.code for t in tx.find_territories() if scope.sees_territory(t)}
+        found = [t for t in found if scope.sees_territory(t)]
         return territory_file(found, codes, f, request.app.state.settings.max_map_features)
     cut = page_of(request, found, page, lambda t: t.id, GEOJSON)
     items, links = cut.items, cut.links
