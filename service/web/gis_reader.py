@@ -66,8 +66,14 @@ def _read_ogr(request: dict[str, Any]) -> dict[str, Any]:
     _check_memory(wkb)
     names = list(meta["fields"])
     own = KML_OWN_FIELDS if request["format"] == "kml" else frozenset()
+    # pyogrio reads an integer field with nulls as floats: whole again here.
+    whole = {n for n, t in zip(info["fields"], info["ogr_types"], strict=True) if "Integer" in t}
     rows = [
-        {name: _plain(col[i]) for name, col in zip(names, fields, strict=True) if name not in own}
+        {
+            name: _plain(col[i], whole=name in whole)
+            for name, col in zip(names, fields, strict=True)
+            if name not in own
+        }
         for i in range(len(wkb))
     ]
     return _answer(list(wkb), rows, meta.get("crs"), request)
@@ -176,12 +182,17 @@ def _answer(
     return {"crs": source, "features": features}
 
 
-def _plain(value: Any) -> Any:
-    """A JSON value for one field: numpy scalars unwrapped, NaN as null, dates as text."""
+def _plain(value: Any, *, whole: bool = False) -> Any:
+    """A JSON value for one field: numpy scalars unwrapped, NaN as null, dates as text.
+
+    ``whole``: the field is an integer field, so a float is a whole number.
+    """
     if hasattr(value, "item") and not isinstance(value, (bytes, str)):
         value = value.item()
     if isinstance(value, float) and not math.isfinite(value):
         return None
+    if whole and isinstance(value, float) and value.is_integer():
+        return int(value)
     if isinstance(value, (dt.date, dt.datetime, dt.time)):
         return value.isoformat()
     if isinstance(value, bytes):

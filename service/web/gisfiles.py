@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 import shutil
 import stat
@@ -287,7 +288,7 @@ def read_wkt_csv(body: IO[bytes], settings: Settings) -> GisTable:
                     413, "too-many-features", f"more than {settings.max_import_features} rows"
                 )
             table.features.append(_wkt_feature(n, row, column))
-        return table
+        return _typed_columns(table)
     except UnicodeDecodeError as exc:
         raise refuse(422, "bad-encoding", "the CSV is not UTF-8") from exc
     finally:
@@ -302,6 +303,48 @@ def _wkt_feature(n: int, row: dict[str, Any], column: str) -> GisFeature:
     except shapely.errors.ShapelyError:
         return GisFeature(f"/rows/{n}", None, props, "the WKT cannot be parsed")
     return GisFeature(f"/rows/{n}", geom, props)
+
+
+def _typed_columns(table: GisTable) -> GisTable:
+    """Numbers back from text, a column at a time (like GDAL's CSV ``AUTODETECT_TYPE``).
+
+    A column whose every non-empty cell is a number written the way the CSV
+    export writes one (``str`` of a Python int or float: ``5``, ``-1.5``,
+    ``1e+20``) holds numbers; any other column keeps text, so ``01234`` or
+    ``1.50`` stay as typed. Empty cells are no value.
+
+    >>> t = GisTable("csv", None, [GisFeature("/rows/1", None, {"a": "5", "b": "01", "c": ""}),
+    ...                            GisFeature("/rows/2", None, {"a": "1.5", "b": "2", "c": ""})])
+    >>> [f.properties for f in _typed_columns(t).features]
+    [{'a': 5, 'b': '01', 'c': None}, {'a': 1.5, 'b': '2', 'c': None}]
+    """
+    rows = [f.properties for f in table.features]
+    columns = dict.fromkeys(k for row in rows for k in row)
+    numeric = {
+        k for k in columns if all(_number(row.get(k)) is not None for row in rows if row.get(k))
+    }
+    for row in rows:
+        for key, value in row.items():
+            if not value:
+                row[key] = None
+            elif key in numeric:
+                row[key] = _number(value)
+    return table
+
+
+def _number(cell: object) -> int | float | None:
+    if not isinstance(cell, str):
+        return None
+    try:
+        whole = int(cell)
+        return whole if str(whole) == cell else None
+    except ValueError:
+        pass
+    try:
+        real = float(cell)
+    except ValueError:
+        return None
+    return real if math.isfinite(real) and repr(real) == cell else None
 
 
 def geojson_table(payload: bytes) -> GisTable:
