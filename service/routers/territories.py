@@ -291,12 +291,24 @@ def _write(
     *,
     status: int = 200,
 ) -> JSONResponse:
+    result = apply_write(request, store, principal, op, on_overlap, repair)
+    return _written(request, result, status=status)
+
+
+def apply_write(
+    request: Request,
+    store: Store,
+    principal: Principal,
+    op: Operation,
+    on_overlap: Literal["warn", "reject", "clip"],
+    repair: bool,
+) -> OpResult:
+    """One territory write in its own transaction; shared with OGC API Part 4 (ogc_write)."""
     settings = request.app.state.settings
     with store.write() as tx:
-        result = apply_single(
+        return apply_single(
             tx, op, principal=principal, settings=settings, on_overlap=on_overlap, repair=repair
         )
-    return _written(request, result, status=status)
 
 
 def _written(request: Request, result: OpResult, *, status: int = 200) -> JSONResponse:
