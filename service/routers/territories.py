@@ -113,7 +113,8 @@ def create_territory(
     """Create a territory from a GeoJSON Feature; answers with warnings about overlaps it makes."""
     fields = fields_from_properties(body.properties.model_dump(), partial=False)
     op = Operation("create", fields=fields, geometry=body.geometry)
-    return _write(request, store, principal, op, on_overlap, repair, status=201)
+    result = apply_write(request, store, principal, op, on_overlap, repair)
+    return _written(request, result, status=201)
 
 
 @router.get(
@@ -167,7 +168,7 @@ def replace_territory(
     expected = require_if_match(if_match)
     fields = fields_from_properties(body.properties.model_dump(), partial=False)
     op = Operation("replace", territory_id, expected, fields, body.geometry)
-    return _write(request, store, principal, op, on_overlap, repair)
+    return _written(request, apply_write(request, store, principal, op, on_overlap, repair))
 
 
 @router.patch(
@@ -195,7 +196,7 @@ def update_territory(
         # The gate says why an explicit null is no territory shape.
         clean_geometry(None, request.app.state.settings, repair=repair)
     op = Operation("patch", territory_id, expected, fields, body.geometry)
-    return _write(request, store, principal, op, on_overlap, repair)
+    return _written(request, apply_write(request, store, principal, op, on_overlap, repair))
 
 
 @router.delete(
@@ -279,20 +280,6 @@ def restore_territory(
         )
         result = apply_single(tx, op, principal=principal, settings=request.app.state.settings)
     return _written(request, result)
-
-
-def _write(
-    request: Request,
-    store: Store,
-    principal: Principal,
-    op: Operation,
-    on_overlap: Literal["warn", "reject", "clip"],
-    repair: bool,
-    *,
-    status: int = 200,
-) -> JSONResponse:
-    result = apply_write(request, store, principal, op, on_overlap, repair)
-    return _written(request, result, status=status)
 
 
 def apply_write(
