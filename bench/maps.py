@@ -216,9 +216,7 @@ def _counts(kind: str, m: folium.Map) -> tuple[int, int]:
     polygons = next(
         c.feature_count for c in children if getattr(c, "layer_name", "") == "Territories"
     )
-    points = next(
-        c.point_count for c in children if getattr(c, "layer_name", "") == "Accounts"
-    )
+    points = next(c.point_count for c in children if getattr(c, "layer_name", "") == "Accounts")
     return polygons, points
 
 
