@@ -214,11 +214,9 @@ def _counts(kind: str, m: folium.Map) -> tuple[int, int]:
         points = sum(isinstance(c, folium.Marker) for c in children)
         return polygons, points
     polygons = next(
-        c.feature_count for c in children if getattr(c, "layer_name", "") == "Territories by rep"
+        c.feature_count for c in children if getattr(c, "layer_name", "") == "Territories"
     )
-    points = next(
-        c.point_count for c in children if getattr(c, "layer_name", "") == "Accounts by territory"
-    )
+    points = next(c.point_count for c in children if getattr(c, "layer_name", "") == "Accounts")
     return polygons, points
 
 

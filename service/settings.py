@@ -35,10 +35,12 @@ class Settings(BaseSettings):
     max_change_operations: int = 500  # per POST /territories/changes
     # GIS file uploads (POST /territories/import and /accounts/import): bytes a zip
     # (zipped shapefile, KMZ) may inflate to, features a file may hold, and the
-    # seconds the reader (a subprocess) may take before it is stopped.
+    # seconds the reader (a subprocess) may take before it is stopped, and the
+    # address space it may map (RLIMIT_AS; its libraries alone map about 0.5 GB).
     max_import_unzipped_bytes: int = Field(default=256 * 1024 * 1024, gt=0)
     max_import_features: int = Field(default=100_000, gt=0)
     import_read_seconds: float = Field(default=60.0, gt=0, le=3600)
+    import_read_memory_bytes: int = Field(default=3 * 1024**3, ge=512 * 1024**2)
     # OGC API Features pages: a larger ``limit`` is clamped to the maximum
     # (OGC 17-069r4 7.15.3: never an error), and the answer says so.
     ogc_limit_default: int = 10

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -22,6 +23,7 @@ from service.auth import (
     hide_from_rep,
     is_regional,
 )
+from service.read_scope import read_scope
 from service.routers.docs import READ_RESPONSES, WRITE_RESPONSES
 from service.schemas.accounts import (
     ACCOUNT_FEATURE_SCHEMA,
@@ -89,6 +91,8 @@ def list_accounts(
     settings = request.app.state.settings
     limit = settings.max_map_features + 1 if fmt else page.fetch
     with store.read() as tx:
+        if fmt is not None:
+            f = read_scope(principal, tx).accounts(f)
         items = _page(tx, f, boxes, "" if fmt else page.after, limit)
         reps = {r.id: r for r in tx.find_reps()}
     if fmt is not None:
@@ -103,7 +107,7 @@ def _page(tx: Tx, f: AccountFilter, boxes: Any, after: str, limit: int) -> list[
         return find_plan_accounts(tx, f, after_id=after, limit=limit)
     found: dict[str, Any] = {}
     for box in boxes:
-        bf = AccountFilter(f.territory_id, f.rep_id, f.assignment, f.industry, box)
+        bf = dataclasses.replace(f, bbox=box)
         for s in find_plan_accounts(tx, bf, after_id=after, limit=limit):
             found[s.account.id] = s
     return [found[k] for k in sorted(found)][:limit]

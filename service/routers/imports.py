@@ -95,7 +95,10 @@ async def import_territories_route(
     Send the file as the body with its media type (GeoPackage, zipped
     Shapefile, KML/KMZ, FlatGeobuf, GeoParquet, GeoJSON, CSV with a `wkt`
     column). The CRS is read from the file and reprojected to WGS84.
-    Properties beyond the mapped fields are kept as `attributes`.
+    Properties beyond the mapped fields are kept as `attributes`. In a CSV,
+    a column whose every non-empty cell is a number written plainly (`5`,
+    `-1.5`, `1e+20`) holds numbers, as the CSV export writes them; any other
+    column (`01234`, `1.50`) is text.
     """
     state = request.app.state
     fields = FieldMap(name_field, code_field, parent_code_field, rep_field)

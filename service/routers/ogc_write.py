@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Path, Request, Response
+from fastapi import APIRouter, Path, Request, Response
 from fastapi.responses import JSONResponse
 
 from service.auth import STAFF, Principal, allow
 from service.routers.docs import WRITE_RESPONSES
 from service.routers.ogc import GEOJSON
-from service.routers.territories import OnOverlap, Repair
+from service.routers.territories import IfMatch, OnOverlap, Repair, apply_write
 from service.schemas.ogc import OgcFeature, OgcTerritoryIn, OgcTerritoryPatch
 from service.usecases.change_sets import Operation, OpResult, apply_single
 from service.usecases.territory_writes import clean_geometry, fields_from_properties
@@ -28,9 +28,6 @@ from service.web.http import GeoJSONResponse, etag_for, require_if_match
 
 router = APIRouter(prefix="/collections/territories/items", tags=["ogc"])
 FeatureId = Annotated[int, Path(alias="featureId", ge=1, le=MAX_ID, description="Territory id.")]
-IfMatch = Annotated[
-    str | None, Header(description='The ETag of the version being replaced, e.g. "3". Required.')
-]
 _READ_ONLY = ("version", "updated_at", "updated_by")
 
 
@@ -52,7 +49,7 @@ def create_feature(
 ) -> JSONResponse:
     """Create a territory from a GeoJSON Feature; `Location` names the new feature."""
     op = Operation("create", fields=_fields(body.properties, partial=False), geometry=body.geometry)
-    return _answer(request, _apply(request, store, principal, op, on_overlap, repair), 201)
+    return _answer(request, apply_write(request, store, principal, op, on_overlap, repair), 201)
 
 
 @router.put(
@@ -76,7 +73,7 @@ def replace_feature(
     expected = require_if_match(if_match)
     fields = _fields(body.properties, partial=False)
     op = Operation("replace", fid, expected, fields, body.geometry)
-    return _answer(request, _apply(request, store, principal, op, on_overlap, repair))
+    return _answer(request, apply_write(request, store, principal, op, on_overlap, repair))
 
 
 @router.patch(
@@ -102,7 +99,7 @@ def update_feature(
     if "geometry" in body.model_fields_set and body.geometry is None:
         clean_geometry(None, request.app.state.settings, repair=repair)  # says why null is no shape
     op = Operation("patch", fid, expected, fields, body.geometry)
-    return _answer(request, _apply(request, store, principal, op, on_overlap, repair))
+    return _answer(request, apply_write(request, store, principal, op, on_overlap, repair))
 
 
 @router.delete(
@@ -128,21 +125,6 @@ def delete_feature(
 def _fields(props: Any, *, partial: bool) -> dict[str, Any]:
     given = props.model_dump(exclude_unset=partial, exclude=set(_READ_ONLY))
     return fields_from_properties(given, partial=partial)
-
-
-def _apply(
-    request: Request,
-    store: Any,
-    principal: Principal,
-    op: Operation,
-    on_overlap: Any,
-    repair: bool,
-) -> OpResult:
-    settings = request.app.state.settings
-    with store.write() as tx:
-        return apply_single(
-            tx, op, principal=principal, settings=settings, on_overlap=on_overlap, repair=repair
-        )
 
 
 def _answer(request: Request, result: OpResult, status: int = 200) -> JSONResponse:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from service.auth import ANYONE, STAFF, Principal, allow, forbidden
+from service.read_scope import read_scope
 from service.routers.docs import READ_RESPONSES, WRITE_RESPONSES
 from service.schemas.territories import (
     TerritoryCollection,
@@ -78,7 +79,10 @@ def list_territories(
     found = [t for t in found if _visible(principal, t.rep_ids) and _meets(t.geometry, boxes)]
     if f is not None:
         with store.read() as tx:
-            codes = {t.id: t.code for t in tx.find_territories()}
+            scope = read_scope(principal, tx)
+            # Only codes in scope: a parent outside it is not named either.
+            codes = {t.id: t.code for t in tx.find_territories() if scope.sees_territory(t)}
+        found = [t for t in found if scope.sees_territory(t)]
         return territory_file(found, codes, f, request.app.state.settings.max_map_features)
     cut = page_of(request, found, page, lambda t: t.id, GEOJSON)
     items, links = cut.items, cut.links
@@ -110,7 +114,8 @@ def create_territory(
     """Create a territory from a GeoJSON Feature; answers with warnings about overlaps it makes."""
     fields = fields_from_properties(body.properties.model_dump(), partial=False)
     op = Operation("create", fields=fields, geometry=body.geometry)
-    return _write(request, store, principal, op, on_overlap, repair, status=201)
+    result = apply_write(request, store, principal, op, on_overlap, repair)
+    return _written(request, result, status=201)
 
 
 @router.get(
@@ -173,7 +178,7 @@ def replace_territory(
     expected = require_if_match(if_match)
     fields = fields_from_properties(body.properties.model_dump(), partial=False)
     op = Operation("replace", territory_id, expected, fields, body.geometry)
-    return _write(request, store, principal, op, on_overlap, repair)
+    return _written(request, apply_write(request, store, principal, op, on_overlap, repair))
 
 
 @router.patch(
@@ -201,7 +206,7 @@ def update_territory(
         # The gate says why an explicit null is no territory shape.
         clean_geometry(None, request.app.state.settings, repair=repair)
     op = Operation("patch", territory_id, expected, fields, body.geometry)
-    return _write(request, store, principal, op, on_overlap, repair)
+    return _written(request, apply_write(request, store, principal, op, on_overlap, repair))
 
 
 @router.delete(
@@ -287,22 +292,20 @@ def restore_territory(
     return _written(request, result)
 
 
-def _write(
+def apply_write(
     request: Request,
     store: Store,
     principal: Principal,
     op: Operation,
     on_overlap: Literal["warn", "reject", "clip"],
     repair: bool,
-    *,
-    status: int = 200,
-) -> JSONResponse:
+) -> OpResult:
+    """One territory write in its own transaction; shared with OGC API Part 4 (ogc_write)."""
     settings = request.app.state.settings
     with store.write() as tx:
-        result = apply_single(
+        return apply_single(
             tx, op, principal=principal, settings=settings, on_overlap=on_overlap, repair=repair
         )
-    return _written(request, result, status=status)
 
 
 def _written(request: Request, result: OpResult, *, status: int = 200) -> JSONResponse:

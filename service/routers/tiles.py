@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Response
 
 from maps.tiles import MAX_ZOOM, TileFeature, encode_tile, tile_bounds_lonlat
 from service.auth import ANYONE, Principal, allow
+from service.read_scope import ReadScope, read_scope
 from service.routers.docs import READ_RESPONSES
 from service.storage import Tx
 from service.storage.account_ops import AccountFilter
@@ -40,21 +41,29 @@ def get_tile(
     store: StoreDep,
     principal: Annotated[Principal, allow(*ANYONE)],
 ) -> Response:
-    """One vector tile (XYZ scheme, Web Mercator, extent 4096); a rep sees only their own."""
+    """One vector tile (XYZ scheme, Web Mercator, extent 4096); a rep sees only their own,
+    a manager with a region only that region's territories and accounts."""
     if x >= 1 << z or y >= 1 << z:
         raise NotFoundError(f"No such tile: zoom {z} has tiles 0 to {(1 << z) - 1}.")
-    rep_id = principal.rep_id if principal.role == "rep" else None
     with store.read() as tx:
+        scope = read_scope(principal, tx)
         if store.backend.name == "postgis":
-            tile = tx.postgis_tile(collection, z, x, y, rep_id)
+            tile = tx.postgis_tile(
+                collection, z, x, y, _ids(scope, collection), scope.account_rep_id
+            )
         else:
-            tile = _drawn_here(tx, collection, z, x, y, rep_id)
+            tile = _drawn_here(tx, collection, z, x, y, scope)
     if not tile:
         return Response(status_code=204)
     return Response(tile, media_type=MVT, headers={"Cache-Control": "private, max-age=0"})
 
 
-def _drawn_here(tx: Tx, collection: str, z: int, x: int, y: int, rep_id: int | None) -> bytes:
+def _ids(scope: ReadScope, collection: str) -> frozenset[int] | None:
+    """The territories whose shapes (or whose accounts) the caller may see."""
+    return scope.territory_ids if collection == "territories" else scope.account_territory_ids
+
+
+def _drawn_here(tx: Tx, collection: str, z: int, x: int, y: int, scope: ReadScope) -> bytes:
     box = tile_bounds_lonlat(z, x, y)
     if collection == "territories":
         features = [
@@ -70,7 +79,7 @@ def _drawn_here(tx: Tx, collection: str, z: int, x: int, y: int, rep_id: int | N
                 t.id,
             )
             for t in tx.find_territories(bbox=box)
-            if rep_id is None or rep_id in t.rep_ids
+            if scope.sees_territory(t)
         ]
     else:
         features = [
@@ -85,7 +94,7 @@ def _drawn_here(tx: Tx, collection: str, z: int, x: int, y: int, rep_id: int | N
                     "stage": s.account.stage,
                 },
             )
-            for s in tx.find_accounts(AccountFilter(rep_id=rep_id, bbox=box), limit=None)
+            for s in tx.find_accounts(scope.accounts(AccountFilter(bbox=box)), limit=None)
             if s.account.location is not None
         ]
     return encode_tile(z, x, y, {collection: features})

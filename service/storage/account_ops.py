@@ -50,6 +50,7 @@ class AccountFilter:
     industry: str | None = None
     bbox: BBox | None = None
     rep_ids_any: tuple[int, ...] | None = None
+    territory_ids_any: tuple[int, ...] | None = None
 
 
 class AccountOps(TxBase):
@@ -85,6 +86,8 @@ class AccountOps(TxBase):
             q = q.where(at.c.rep_id == f.rep_id)
         if f.rep_ids_any is not None:
             q = q.where(at.c.rep_id.in_(f.rep_ids_any))
+        if f.territory_ids_any is not None:
+            q = q.where(at.c.territory_id.in_(f.territory_ids_any))
         if f.assignment is not None:
             q = q.where(
                 or_(at.c.assignment == f.assignment, at.c.assignment.like(f.assignment + ":%"))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from geo.model import STAGES
 from service.settings import Settings
@@ -42,74 +42,96 @@ class Collection:
         return {q.name: q for q in self.queryables}
 
 
-def _q(name: str, kind: str, description: str, **schema: Any) -> Queryable:
-    return Queryable(name, name, kind, description, schema)
-
-
 CODE_PATTERN = r"^[A-Za-z0-9._\-]+$"
-TERRITORIES = Collection(
-    id="territories",
-    title="Territories",
-    description="Sales territories (regions, districts and leaf territories) and their reps.",
-    table="territories",
-    geometry="MultiPolygon",
-    id_type=int,
-    queryables=(
-        _q("name", "string", "Territory name.", maxLength=200),
-        _q("parent_id", "integer", "The parent territory's id."),
-        _q("color", "string", "Map colour, #rrggbb.", pattern=r"^#[0-9a-fA-F]{6}$"),
-        _q("version", "integer", "Version, 1 for a new territory."),
-        _q("updated_by", "string", "Who wrote the current version."),
-        _q("code", "string", "Short unique code.", maxLength=100, pattern=CODE_PATTERN),
+# id, title, description, GeoJSON geometry type of every feature, id type; the
+# table has the collection's name.
+_COLLECTIONS: Final[tuple[tuple[str, str, str, str, type], ...]] = (
+    (
+        "territories",
+        "Territories",
+        "Sales territories (regions, districts and leaf territories) and their reps.",
+        "MultiPolygon",
+        int,
+    ),
+    (
+        "accounts",
+        "Accounts",
+        "Customer and prospect accounts with the territory and rep that own them.",
+        "Point",
+        str,
+    ),
+    ("reps", "Reps", "Sales reps at their home bases, with reach and capacity.", "Point", int),
+)
+# collection, queryable (the column of the same name), JSON type, description,
+# JSON Schema keywords; in the order /queryables lists them.
+_QUERYABLES: Final[tuple[tuple[str, str, str, str, dict[str, Any]], ...]] = (
+    ("territories", "name", "string", "Territory name.", {"maxLength": 200}),
+    ("territories", "parent_id", "integer", "The parent territory's id.", {}),
+    ("territories", "color", "string", "Map colour, #rrggbb.", {"pattern": r"^#[0-9a-fA-F]{6}$"}),
+    ("territories", "version", "integer", "Version, 1 for a new territory.", {}),
+    ("territories", "updated_by", "string", "Who wrote the current version.", {}),
+    (
+        "territories",
+        "code",
+        "string",
+        "Short unique code.",
+        {"maxLength": 100, "pattern": CODE_PATTERN},
+    ),
+    ("accounts", "name", "string", "Account name.", {}),
+    ("accounts", "address", "string", "Street address.", {}),
+    ("accounts", "postal_code", "string", "Postal code.", {}),
+    ("accounts", "city", "string", "City.", {}),
+    ("accounts", "region", "string", "State or province.", {}),
+    ("accounts", "country", "string", "Country code.", {}),
+    ("accounts", "industry", "string", "Industry.", {}),
+    ("accounts", "annual_revenue", "number", "Annual revenue.", {}),
+    ("accounts", "cost_to_serve", "number", "Yearly cost to serve.", {}),
+    ("accounts", "stage", "string", "Sales stage.", {"enum": list(STAGES)}),
+    ("accounts", "visits_per_month", "number", "Planned visits a month.", {}),
+    ("accounts", "visit_minutes", "number", "Minutes per visit.", {}),
+    ("accounts", "remote", "boolean", "Served without visits.", {}),
+    ("accounts", "owner_rep_id", "integer", "Named-account override: the rep who owns it.", {}),
+    ("accounts", "territory_id", "integer", "The territory that owns it.", {}),
+    ("accounts", "rep_id", "integer", "The rep who owns it.", {}),
+    (
+        "accounts",
+        "assignment",
+        "string",
+        "override, geometry, conflict or unassigned:<reason>.",
+        {},
+    ),
+    ("accounts", "version", "integer", "Version of the account.", {}),
+    ("reps", "name", "string", "Rep name.", {}),
+    ("reps", "email", "string", "E-mail address.", {}),
+    ("reps", "max_service_km", "number", "Farthest an account may be from home, km.", {}),
+    ("reps", "weekly_capacity_hours", "number", "Working hours a week.", {}),
+    ("reps", "avg_speed_kmh", "number", "Average travel speed, km/h.", {}),
+    ("reps", "quota", "number", "Quota.", {}),
+    ("reps", "version", "integer", "Version of the rep.", {}),
+    (
+        "reps",
+        "experience",
+        "string",
+        "junior, mid or senior.",
+        {"enum": ["junior", "mid", "senior"]},
     ),
 )
-ACCOUNTS = Collection(
-    id="accounts",
-    title="Accounts",
-    description="Customer and prospect accounts with the territory and rep that own them.",
-    table="accounts",
-    geometry="Point",
-    id_type=str,
-    queryables=(
-        _q("name", "string", "Account name."),
-        _q("address", "string", "Street address."),
-        _q("postal_code", "string", "Postal code."),
-        _q("city", "string", "City."),
-        _q("region", "string", "State or province."),
-        _q("country", "string", "Country code."),
-        _q("industry", "string", "Industry."),
-        _q("annual_revenue", "number", "Annual revenue."),
-        _q("cost_to_serve", "number", "Yearly cost to serve."),
-        _q("stage", "string", "Sales stage.", enum=list(STAGES)),
-        _q("visits_per_month", "number", "Planned visits a month."),
-        _q("visit_minutes", "number", "Minutes per visit."),
-        _q("remote", "boolean", "Served without visits."),
-        _q("owner_rep_id", "integer", "Named-account override: the rep who owns it."),
-        _q("territory_id", "integer", "The territory that owns it."),
-        _q("rep_id", "integer", "The rep who owns it."),
-        _q("assignment", "string", "override, geometry, conflict or unassigned:<reason>."),
-        _q("version", "integer", "Version of the account."),
-    ),
-)
-REPS = Collection(
-    id="reps",
-    title="Reps",
-    description="Sales reps at their home bases, with reach and capacity.",
-    table="reps",
-    geometry="Point",
-    id_type=int,
-    queryables=(
-        _q("name", "string", "Rep name."),
-        _q("email", "string", "E-mail address."),
-        _q("max_service_km", "number", "Farthest an account may be from home, km."),
-        _q("weekly_capacity_hours", "number", "Working hours a week."),
-        _q("avg_speed_kmh", "number", "Average travel speed, km/h."),
-        _q("quota", "number", "Quota."),
-        _q("version", "integer", "Version of the rep."),
-        _q("experience", "string", "junior, mid or senior.", enum=["junior", "mid", "senior"]),
-    ),
-)
-COLLECTIONS: dict[str, Collection] = {c.id: c for c in (TERRITORIES, ACCOUNTS, REPS)}
+COLLECTIONS: dict[str, Collection] = {
+    cid: Collection(
+        cid,
+        title,
+        description,
+        cid,
+        geometry,
+        id_type,
+        tuple(
+            Queryable(q, q, kind, text, keywords)
+            for c, q, kind, text, keywords in _QUERYABLES
+            if c == cid
+        ),
+    )
+    for cid, title, description, geometry, id_type in _COLLECTIONS
+}
 
 
 def features_for(

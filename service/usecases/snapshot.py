@@ -122,6 +122,7 @@ def _kept(f: AccountFilter, a: Account, s: Assignment) -> bool:
         (f.territory_id is None or s.territory_id == f.territory_id)
         and (f.rep_id is None or s.rep_id == f.rep_id)
         and (f.rep_ids_any is None or s.rep_id in f.rep_ids_any)
+        and (f.territory_ids_any is None or s.territory_id in f.territory_ids_any)
         and (f.assignment is None or f.assignment in (s.assignment, s.assignment.split(":")[0]))
         and (f.industry is None or a.industry == f.industry)
         and (box is None or (where is not None and _inside(where, box)))

@@ -6,6 +6,14 @@ JSON text, a list of plain values (``rep_ids``, ``products``) joined with
 ``;`` as in the CSV import. A Shapefile comes zipped with its ``.shx``,
 ``.dbf``, ``.prj`` and ``.cpg``, and its column names are cut to 10
 characters by the format.
+
+Numbers stay numbers through a round trip: whole numbers are written as
+integer columns (also when some features lack them), and the import reads
+them back as such. KML types its ExtendedData with a ``<Schema>`` (``int``,
+``double``, ``string``; a whole number past 32 bits is written as text, as
+KML has no 64-bit type). CSV has no types: numbers are written as Python
+writes them and the import reads back a column of such cells as numbers
+(:func:`service.web.gisfiles.read_wkt_csv`).
 """
 
 from __future__ import annotations
@@ -83,7 +91,8 @@ def export_file(
     import geopandas as gpd  # with the first GIS file: start-up stays light
     import pandas as pd
 
-    frame = gpd.GeoDataFrame(pd.DataFrame(rows), geometry=geoms, crs="EPSG:4326")
+    table = _whole_numbers(pd.DataFrame(rows), rows, small=fmt == "kml")
+    frame = gpd.GeoDataFrame(table, geometry=geoms, crs="EPSG:4326")
     with tempfile.TemporaryDirectory(prefix="territory-export-") as folder:
         path = Path(folder) / f"{layer}.{'shp' if fmt == 'shp' else ext}"
         if fmt == "parquet":
@@ -97,6 +106,23 @@ def export_file(
         if fmt == "shp":
             return _zipped(Path(folder)), media, name
         return path.read_bytes(), media, name
+
+
+def _whole_numbers(table: Any, rows: list[dict[str, Any]], *, small: bool) -> Any:
+    """Columns of whole numbers as nullable integers, so files type them as integers.
+
+    pandas makes a column of ints with a gap a float column (5 would come
+    back as 5.0). ``small``: 32-bit where the values fit, for KML, whose
+    Schema has ``int`` but no 64-bit type (GDAL's LIBKML writes an Integer64
+    field as ``string``).
+    """
+    for name in table.columns:
+        values = [row[name] for row in rows if row.get(name) is not None]
+        if not values or not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+            continue
+        fits = all(-(2**31) <= v < 2**31 for v in values)
+        table[name] = table[name].astype("Int32" if small and fits else "Int64")
+    return table
 
 
 def _options(fmt: str) -> dict[str, Any]:

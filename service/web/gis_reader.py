@@ -63,13 +63,46 @@ def _read_ogr(request: dict[str, Any]) -> dict[str, Any]:
         raise Refused("driver-refused", f"the file opened as {info['driver']}, not {driver}")
     _check_count(int(info["features"]), request["max_features"])
     meta, _, wkb, fields = raw.read(path, layer=layer, datetime_as_string=True)
+    _check_memory(wkb)
     names = list(meta["fields"])
     own = KML_OWN_FIELDS if request["format"] == "kml" else frozenset()
+    # pyogrio reads an integer field with nulls as floats: whole again here.
+    whole = {n for n, t in zip(info["fields"], info["ogr_types"], strict=True) if "Integer" in t}
     rows = [
-        {name: _plain(col[i]) for name, col in zip(names, fields, strict=True) if name not in own}
+        {
+            name: _plain(col[i], whole=name in whole)
+            for name, col in zip(names, fields, strict=True)
+            if name not in own
+        }
         for i in range(len(wkb))
     ]
     return _answer(list(wkb), rows, meta.get("crs"), request)
+
+
+def _check_memory(wkb: Any) -> None:
+    # When an allocation fails under the memory limit, GDAL's Shapefile driver
+    # gives the feature a null geometry and records the error without
+    # returning an error code; pyogrio's handler keeps quiet about such
+    # failures, so GDAL's last error is asked directly.
+    if any(g is None for g in wkb) and "memory" in _gdal_last_failure().lower():
+        raise MemoryError
+
+
+def _gdal_last_failure() -> str:
+    """GDAL's last error message if it was a failure (CE_Failure or worse), else ''."""
+    import ctypes
+
+    # Hand-written: pyogrio exposes no call for this. The libgdal this process
+    # loaded (a wheel's bundled copy or the system's) is found in the maps.
+    with open("/proc/self/maps", encoding="utf-8") as maps:
+        paths = {line.split()[-1] for line in maps if "/libgdal" in line}
+    if not paths:
+        return ""
+    lib = ctypes.CDLL(sorted(paths)[0])
+    lib.CPLGetLastErrorMsg.restype = ctypes.c_char_p
+    if lib.CPLGetLastErrorType() < 3:  # CE_Failure
+        return ""
+    return bytes(lib.CPLGetLastErrorMsg() or b"").decode("utf-8", "replace")
 
 
 def _pick_layer(layers: Any, wanted: str | None, geometry: str) -> str:
@@ -149,12 +182,17 @@ def _answer(
     return {"crs": source, "features": features}
 
 
-def _plain(value: Any) -> Any:
-    """A JSON value for one field: numpy scalars unwrapped, NaN as null, dates as text."""
+def _plain(value: Any, *, whole: bool = False) -> Any:
+    """A JSON value for one field: numpy scalars unwrapped, NaN as null, dates as text.
+
+    ``whole``: the field is an integer field, so a float is a whole number.
+    """
     if hasattr(value, "item") and not isinstance(value, (bytes, str)):
         value = value.item()
     if isinstance(value, float) and not math.isfinite(value):
         return None
+    if whole and isinstance(value, float) and value.is_integer():
+        return int(value)
     if isinstance(value, (dt.date, dt.datetime, dt.time)):
         return value.isoformat()
     if isinstance(value, bytes):
@@ -166,17 +204,45 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def limit_memory(max_bytes: int) -> None:
+    """Cap this process's address space (RLIMIT_AS) before any library is loaded.
+
+    Past the cap an allocation fails: Python raises MemoryError and GDAL
+    reports "out of memory", both answered as a 413 refusal by :func:`main`.
+    """
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    wanted = max_bytes if hard == resource.RLIM_INFINITY else min(max_bytes, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (wanted, hard))
+
+
+def _failure(exc: Exception, request: dict[str, Any]) -> dict[str, Any]:
+    """The refusal for an error while reading: out of memory (413) or unreadable (422)."""
+    text = str(exc).lower()
+    # GDAL's failed allocations surface as its own errors, not as MemoryError.
+    if isinstance(exc, MemoryError) or "out of memory" in text or "cannot allocate" in text:
+        limit = request["max_memory_bytes"]
+        detail = f"reading the file needs more than the reader's {limit} bytes of memory"
+        return {"code": "read-memory", "detail": detail, "status": 413}
+    detail = f"the file cannot be read as {request['format']}: {type(exc).__name__}"
+    return {"code": "unreadable-file", "detail": detail, "status": 422}
+
+
 def main(argv: list[str]) -> int:
     """Read the file the request JSON (argv[1]) names; print the answer as JSON."""
     request = json.loads(argv[1])
+    limit_memory(int(request["max_memory_bytes"]))
     try:
-        out: dict[str, Any] = read(request)
+        # Encoded here, so that running out of memory while writing the
+        # answer is refused like running out while reading.
+        answer = json.dumps(read(request)).encode()
     except Refused as exc:
-        out = {"refused": {"code": exc.code, "detail": exc.detail, "status": exc.status}}
-    except Exception as exc:  # noqa: BLE001 - GDAL's errors: the file cannot be read
-        detail = f"the file cannot be read as {request['format']}: {type(exc).__name__}"
-        out = {"refused": {"code": "unreadable-file", "detail": detail, "status": 422}}
-    sys.stdout.write(json.dumps(out))
+        refused = {"code": exc.code, "detail": exc.detail, "status": exc.status}
+        answer = json.dumps({"refused": refused}).encode()
+    except Exception as exc:  # noqa: BLE001 - GDAL's errors and MemoryError: say which
+        answer = json.dumps({"refused": _failure(exc, request)}).encode()
+    sys.stdout.buffer.write(answer)
     return 0
 
 

@@ -15,9 +15,8 @@ File names and media types prove nothing (a GDAL VRT renamed ``.shp``,
   disk;
 - a KML with a ``NetworkLink`` (or a DOCTYPE) and a Shapefile without its
   ``.shx`` are refused;
-- GDAL reads in a subprocess (:mod:`service.web.gis_reader`) that can open
-  only the one driver the format needs (``GDAL_SKIP`` names all the others)
-  and is stopped after ``import_read_seconds``.
+- GDAL reads in a sandboxed subprocess (:mod:`service.web.gis_sandbox`):
+  one driver, a time limit and a memory limit.
 
 GeoJSON and CSV never reach GDAL: they are parsed here in Python.
 """
@@ -26,13 +25,10 @@ from __future__ import annotations
 
 import csv
 import io
-import json
-import os
+import math
 import re
 import shutil
 import stat
-import subprocess
-import sys
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
@@ -42,8 +38,8 @@ from typing import IO, Any, Final, Literal
 import shapely
 import shapely.geometry
 
-from geo.errors import Issue
 from service.settings import Settings
+from service.web.gis_sandbox import refuse, run_reader
 from service.web.http import InvalidJSONError, parse_json
 from service.web.problems import HTTPProblem
 
@@ -60,7 +56,6 @@ GIS_MEDIA_TYPES: Final[dict[str, str | None]] = {
     "application/x-parquet": "parquet",
     "application/octet-stream": None,
 }
-DRIVERS: Final = {"gpkg": "GPKG", "shp": "ESRI Shapefile", "kml": "LIBKML", "fgb": "FlatGeobuf"}
 SHAPEFILE_PARTS: Final = (".shp", ".shx", ".dbf", ".prj", ".cpg")
 MAX_ZIP_MEMBERS: Final = 1000
 LAYER_PATTERN: Final = r"^[A-Za-z0-9_ .\-]{1,100}$"  # a name, never a path
@@ -84,12 +79,6 @@ class GisTable:
     format: str
     crs: str | None
     features: list[GisFeature] = field(default_factory=list)
-
-
-def refuse(status: int, code: str, detail: str, pointer: str = "/") -> HTTPProblem:
-    """The problem for an upload we do not read."""
-    title = "Upload too large" if status == 413 else "File refused"
-    return HTTPProblem(status, code, title, detail, errors=[Issue(pointer, detail, code=code)])
 
 
 def sniff(head: bytes) -> str:
@@ -268,54 +257,8 @@ def _run_reader(
     layer: str | None,
     crs: str | None,
 ) -> GisTable:
-    request = {
-        "path": str(path),
-        "format": fmt,
-        "driver": DRIVERS.get(fmt),
-        "geometry": geometry,
-        "layer": layer,
-        "crs": crs,
-        "max_features": settings.max_import_features,
-        "max_bytes": settings.max_import_unzipped_bytes,
-    }
-    try:
-        done = subprocess.run(
-            [sys.executable, "-m", "service.web.gis_reader", json.dumps(request)],
-            capture_output=True,
-            timeout=settings.import_read_seconds,
-            env=_reader_env(DRIVERS.get(fmt)),
-            cwd=path.parent,
-            check=False,
-        )
-    except subprocess.TimeoutExpired as exc:
-        detail = f"reading the file took longer than {settings.import_read_seconds:g} s; stopped"
-        raise refuse(422, "read-timeout", detail) from exc
-    try:
-        out = json.loads(done.stdout)
-    except ValueError as exc:
-        raise refuse(422, "unreadable-file", f"the file cannot be read as {fmt}") from exc
-    if "refused" in out:
-        r = out["refused"]
-        raise refuse(int(r["status"]), str(r["code"]), str(r["detail"]))
+    out = run_reader(path, fmt, settings, geometry=geometry, layer=layer, crs=crs)
     return _table(fmt, out)
-
-
-def _reader_env(driver: str | None) -> dict[str, str]:
-    import pyogrio
-
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GDAL_", "OGR_", "CPL_"))}
-    env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
-    # Comma-separated, as some driver names hold a space; VRT (raster), OGR_VRT and
-    # GDALG are named even if a GDAL build lists them under other names.
-    skip = ({*pyogrio.list_drivers(), "VRT", "OGR_VRT", "GDALG"}) - {driver}
-    env["GDAL_SKIP"] = ",".join(sorted(skip))
-    env["GDAL_DISABLE_READDIR_ON_OPEN"] = "EMPTY_DIR"
-    env["CPL_VSIL_CURL_ALLOWED_EXTENSIONS"] = "none"
-    env["GDAL_HTTP_MAX_RETRY"] = "0"
-    env["SHAPE_RESTORE_SHX"] = "NO"
-    env["LIBKML_RESOLVE_STYLE"] = "NO"  # never fetch a style from a URL
-    env["LIBKML_EXTERNAL_STYLE"] = "NO"
-    return env
 
 
 def _table(fmt: str, out: dict[str, Any]) -> GisTable:
@@ -345,7 +288,7 @@ def read_wkt_csv(body: IO[bytes], settings: Settings) -> GisTable:
                     413, "too-many-features", f"more than {settings.max_import_features} rows"
                 )
             table.features.append(_wkt_feature(n, row, column))
-        return table
+        return _typed_columns(table)
     except UnicodeDecodeError as exc:
         raise refuse(422, "bad-encoding", "the CSV is not UTF-8") from exc
     finally:
@@ -360,6 +303,48 @@ def _wkt_feature(n: int, row: dict[str, Any], column: str) -> GisFeature:
     except shapely.errors.ShapelyError:
         return GisFeature(f"/rows/{n}", None, props, "the WKT cannot be parsed")
     return GisFeature(f"/rows/{n}", geom, props)
+
+
+def _typed_columns(table: GisTable) -> GisTable:
+    """Numbers back from text, a column at a time (like GDAL's CSV ``AUTODETECT_TYPE``).
+
+    A column whose every non-empty cell is a number written the way the CSV
+    export writes one (``str`` of a Python int or float: ``5``, ``-1.5``,
+    ``1e+20``) holds numbers; any other column keeps text, so ``01234`` or
+    ``1.50`` stay as typed. Empty cells are no value.
+
+    >>> t = GisTable("csv", None, [GisFeature("/rows/1", None, {"a": "5", "b": "01", "c": ""}),
+    ...                            GisFeature("/rows/2", None, {"a": "1.5", "b": "2", "c": ""})])
+    >>> [f.properties for f in _typed_columns(t).features]
+    [{'a': 5, 'b': '01', 'c': None}, {'a': 1.5, 'b': '2', 'c': None}]
+    """
+    rows = [f.properties for f in table.features]
+    columns = dict.fromkeys(k for row in rows for k in row)
+    numeric = {
+        k for k in columns if all(_number(row.get(k)) is not None for row in rows if row.get(k))
+    }
+    for row in rows:
+        for key, value in row.items():
+            if not value:
+                row[key] = None
+            elif key in numeric:
+                row[key] = _number(value)
+    return table
+
+
+def _number(cell: object) -> int | float | None:
+    if not isinstance(cell, str):
+        return None
+    try:
+        whole = int(cell)
+        return whole if str(whole) == cell else None
+    except ValueError:
+        pass
+    try:
+        real = float(cell)
+    except ValueError:
+        return None
+    return real if math.isfinite(real) and repr(real) == cell else None
 
 
 def geojson_table(payload: bytes) -> GisTable:

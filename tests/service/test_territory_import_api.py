@@ -214,11 +214,15 @@ def test_overlap_policy_reject_applies_to_the_file(sqlite_client: ApiClient) -> 
 
 def test_csv_with_wkt(sqlite_client: ApiClient) -> None:
     wkt = shapely.box(-83, 40, -82, 41).wkt
-    content = f'name,code,wkt,pop\nA,A,"{wkt}",5\nB,B,"NOT WKT",6\n'.encode()
+    content = (
+        f'name,code,wkt,pop,zip,share\nA,A,"{wkt}",5,01234,0.5\nB,B,"NOT WKT",6,99999,x\n'
+    ).encode()
     r = post(sqlite_client, content, "text/csv", atomic="false")
     assert r.status_code == 200, r.text
     assert r.json()["errors"][0]["pointer"] == "/rows/2"
-    assert listed(sqlite_client)[0]["properties"]["attributes"] == {"pop": "5"}
+    # A column of plain numbers holds numbers; "01234" (and a column with any text) is text.
+    attributes = listed(sqlite_client)[0]["properties"]["attributes"]
+    assert attributes == {"pop": 5, "zip": "01234", "share": "0.5"}
 
 
 def test_a_rep_may_not_import(sqlite_client: ApiClient) -> None:
@@ -237,7 +241,17 @@ def _seed(client: ApiClient) -> list[dict[str, Any]]:
     region = {
         "type": "Feature",
         "geometry": shapely.geometry.mapping(shapely.box(-83.1234567, 39.8765432, -82, 41)),
-        "properties": {"name": "Region", "code": "R", "pop": 5, "note": "x"},
+        # A whole number and a float with no value in the leaf, and text that looks
+        # like a number.
+        "properties": {
+            "name": "Region",
+            "code": "R",
+            "pop": 5,
+            "floors": 3,
+            "note": "x",
+            "share": 0.25,
+            "zip": "01234",
+        },
     }
     hole = shapely.Polygon(
         [(-83, 40.1), (-82.5, 40.1), (-82.5, 40.5), (-83, 40.5)],
@@ -269,6 +283,8 @@ def test_export_then_import_round_trips(client: ApiClient, fmt: str, tmp_path: P
     assert exported.status_code == 200, exported.text
     assert exported.headers["content-type"].startswith(FORMATS[fmt])
     assert "attachment" in exported.headers["content-disposition"]
+    if fmt == "kml":  # ExtendedData typed by a Schema
+        assert b'<SimpleField name="pop" type="int"/>' in exported.content
     for f in before:
         client.delete(f"/territories/{f['id']}", headers={"If-Match": "*"})
     for f in reversed(before):  # children first
@@ -286,11 +302,9 @@ def test_export_then_import_round_trips(client: ApiClient, fmt: str, tmp_path: P
             assert pa[key] == pb[key], (fmt, key)
         if pa["parent_id"] is not None:
             assert pb["parent_id"] == after[0]["id"]
-        text_only = fmt in ("csv", "kml")  # these formats carry attributes as text
-        expected = (
-            {k: str(v) for k, v in pa["attributes"].items()} if text_only else pa["attributes"]
-        )
-        assert pb["attributes"] == expected, fmt
+        # Same values and same JSON types: 5 is not "5" nor 5.0, "01234" stays text.
+        typed = {k: (type(v), v) for k, v in pa["attributes"].items()}
+        assert {k: (type(v), v) for k, v in pb["attributes"].items()} == typed, fmt
 
 
 def test_a_rep_exports_only_their_book(sqlite_client: ApiClient) -> None:
