@@ -12,11 +12,11 @@ go stale under it and declare a live job dead.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import fcntl
 import os
 from pathlib import Path
-from typing import IO, Any
 
 from sqlalchemy import Connection, text
 
@@ -37,12 +37,25 @@ def _lock_dir(backend: Backend) -> Path | None:
     return Path(f"{database}-runners")
 
 
+# Leases not yet released. A harness that never runs an app's shutdown would
+# otherwise let a lease be collected mid-run (a warning, and on PostGIS a lock
+# dropped while the process lives); held here, it lasts as long as the process.
+_HELD: set[RunnerLease] = set()
+
+
+@atexit.register
+def _release_held() -> None:
+    for lease in list(_HELD):
+        lease.release()
+
+
 class RunnerLease:
     """Held by a live runner for its whole life; :meth:`release` when it stops."""
 
     def __init__(self, backend: Backend, runner_id: str) -> None:
-        self._file: IO[bytes] | None = None
+        self._fd: int | None = None
         self._conn: Connection | None = None
+        _HELD.add(self)
         if backend.name == "postgis":
             self._conn = backend.engine.connect()
             self._conn.execute(
@@ -56,20 +69,24 @@ class RunnerLease:
             return
         folder.mkdir(exist_ok=True)
         self._path = folder / f"{runner_id}.lock"
-        self._file = open(self._path, "wb")  # noqa: SIM115 - held open for the runner's life
-        fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        # A bare descriptor, not a file object: an app whose shutdown never
+        # runs (a test harness) must not warn when its runner is collected;
+        # the lock then lasts as long as the process, which is the truth.
+        self._fd = os.open(self._path, os.O_WRONLY | os.O_CREAT, 0o600)
+        fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
 
     def release(self) -> None:
         """Let go (a clean stop); the runner's unfinished jobs then count as orphans."""
+        _HELD.discard(self)
         if self._conn is not None:
             with contextlib.suppress(Exception):  # the connection may be gone already
                 self._conn.close()
             self._conn = None
-        if self._file is not None:
+        if self._fd is not None:
             with contextlib.suppress(OSError):
                 os.unlink(self._path)
-            self._file.close()
-            self._file = None
+            os.close(self._fd)
+            self._fd = None
 
 
 def runner_alive(backend: Backend, runner_id: str | None) -> bool:
@@ -101,17 +118,17 @@ def runner_alive(backend: Backend, runner_id: str | None) -> bool:
 
 def _file_locked(path: Path) -> bool:
     try:
-        probe: Any = open(path, "rb")  # noqa: SIM115 - closed below
+        probe = os.open(path, os.O_RDONLY)
     except FileNotFoundError:
         return False
-    with probe:
-        try:
-            # flock locks belong to an open file, so this probe conflicts with
-            # the runner's lock even inside the runner's own process.
-            fcntl.flock(probe, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return True
-        fcntl.flock(probe, fcntl.LOCK_UN)
+    try:
+        # flock locks belong to an open file, so this probe conflicts with
+        # the runner's lock even inside the runner's own process.
+        fcntl.flock(probe, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(probe)
     with contextlib.suppress(OSError):
         os.unlink(path)  # its runner died without releasing: tidy up
     return False
