@@ -6,8 +6,6 @@ mounted again by :mod:`service.routers.scenario_plan`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Request, Response
@@ -15,7 +13,6 @@ from fastapi.responses import JSONResponse
 
 from geo.errors import InvalidInputError, Issue
 from service.auth import STAFF, Principal, allow
-from service.routers.changes import refusal_problem
 from service.routers.docs import READ_RESPONSES, WRITE_RESPONSES
 from service.routers.scenario_plan import ScenarioId
 from service.schemas.scenarios import (
@@ -31,11 +28,9 @@ from service.schemas.scenarios import (
 )
 from service.storage import Tx
 from service.storage.scenario_ops import Scenario
-from service.usecases.change_sets import ChangeSetRefusedError
 from service.usecases.scenario_compare import Metric, compare_scenario, moved_csv
-from service.usecases.scenario_rebase import RebaseConflictError, rebase_scenario
+from service.usecases.scenario_rebase import rebase_scenario
 from service.usecases.scenarios import (
-    ScenarioStaleError,
     apply_scenario,
     ensure_draft,
     make_scenario,
@@ -45,7 +40,6 @@ from service.views.serialize import iso
 from service.web.deps import SettingsDep, StoreDep
 from service.web.http import etag_for, require_if_match
 from service.web.paging import IntPage, page_of
-from service.web.problems import HTTPProblem
 
 router = APIRouter(prefix="/scenarios", tags=["scenarios"])
 Staff = Annotated[Principal, allow(*STAFF)]
@@ -224,7 +218,7 @@ def apply(
     """Write the scenario's whole difference to the live plan as one change set (revert it there)."""
     expected = require_if_match(if_match)
     on_overlap = body.on_overlap if body is not None else "warn"
-    with _refusals(), store.write() as tx:
+    with store.write() as tx:
         done = apply_scenario(
             tx, scenario_id, expected, principal=principal, settings=settings, on_overlap=on_overlap
         )
@@ -251,7 +245,7 @@ def rebase(
 ) -> dict[str, Any]:
     """Carry the scenario's own edits onto the current live plan; conflicts per territory."""
     on_conflict = body.on_conflict if body is not None else "fail"
-    with _refusals(), store.write() as tx:
+    with store.write() as tx:
         done = rebase_scenario(
             tx, scenario_id, principal=principal, settings=settings, on_conflict=on_conflict
         )
@@ -264,47 +258,6 @@ def rebase(
             for c in done.conflicts
         ],
     }
-
-
-@contextmanager
-def _refusals() -> Iterator[None]:
-    """A stale base, conflicts or a refused change set: one problem, nothing written."""
-    try:
-        yield
-    except ChangeSetRefusedError as exc:
-        raise refusal_problem(exc) from None
-    except ScenarioStaleError as exc:
-        raise HTTPProblem(
-            412,
-            exc.code,
-            "Live plan moved on",
-            exc.detail,
-            errors=[
-                Issue(f"/territories/{tid}", f"{kind} in the live plan", code=f"live-{kind}")
-                for tid, kind in sorted(exc.changed.items())
-            ],
-            headers={"ETag": etag_for(exc.current_version)},
-            extra={"live_revision": exc.current_version, "changed": _changed(exc)},
-        ) from None
-    except RebaseConflictError as exc:
-        raise HTTPProblem(
-            409,
-            "rebase-conflict",
-            "Rebase conflict",
-            f"{exc} Nothing was written; send on_conflict keep_live or keep_scenario.",
-            errors=[
-                Issue(
-                    f"/territories/{c.territory_id}",
-                    f"{c.live} in the live plan and {c.scenario} in the scenario",
-                    code="conflict",
-                )
-                for c in exc.conflicts
-            ],
-        ) from None
-
-
-def _changed(exc: ScenarioStaleError) -> list[dict[str, Any]]:
-    return [{"territory_id": t, "change": k} for t, k in sorted(exc.changed.items())]
 
 
 def _scenario_json(tx: Tx, s: Scenario) -> dict[str, Any]:

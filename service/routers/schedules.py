@@ -17,7 +17,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from geo.errors import InvalidInputError, Issue
 from geo.schedule.model import CHANNELS, MAX_WEEKS
-from service.auth import ANYONE, Principal, allow, ensure_own_rep, forbidden
+from service.auth import ANYONE, Principal, allow, ensure_own_rep, ensure_rep_owns
 from service.routers.docs import READ_RESPONSES, WRITE_RESPONSES
 from service.schemas.jobs import JOB_ACCEPTED
 from service.schemas.schedules import ContactIn
@@ -40,12 +40,11 @@ def record_contact(
             "The contact is invalid; nothing was stored.",
             [Issue("/channel", f"must be one of {', '.join(CHANNELS)}")],
         )
-    if principal.role == "rep" and body.rep_id not in (None, principal.rep_id):
-        raise forbidden("A rep records contacts as themself.")
+    if body.rep_id is not None:
+        ensure_rep_owns(principal, body.rep_id, "A rep records contacts as themself.")
     with store.write() as tx:
         owner = tx.get_account(body.account_id).assignment.rep_id  # 404 when unknown
-        if principal.role == "rep" and owner != principal.rep_id:
-            raise forbidden("A rep may record contacts only for their own accounts.")
+        ensure_rep_owns(principal, owner, "A rep may record contacts only for their own accounts.")
         rep_id = principal.rep_id if principal.role == "rep" else (body.rep_id or owner)
         if rep_id is not None:
             tx.get_rep(rep_id)  # 404 for an unknown rep

@@ -8,7 +8,7 @@ import shapely
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from service.auth import ANYONE, STAFF, Principal, allow, forbidden
+from service.auth import ANYONE, STAFF, Principal, allow, rep_scope
 from service.routers.docs import READ_RESPONSES, WRITE_RESPONSES
 from service.schemas.territories import (
     TerritoryCollection,
@@ -134,8 +134,7 @@ def get_territory(
     """One territory; the ETag names its version."""
     with store.read() as tx:
         t = tx.get_territory(territory_id)
-        if not _visible(principal, t.rep_ids):
-            raise forbidden("A rep may read only the territories they belong to.")
+        rep_scope(principal, t)  # a rep reads only the territories they belong to
         flags = territory_flags(tx, t, settings) if include == "flags" else None
     return JSONResponse(
         territory_feature(t, flags=flags), media_type=GEOJSON, headers={"ETag": etag_for(t.version)}
