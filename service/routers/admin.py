@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
 from service.auth import ADMIN, Principal, allow
@@ -14,7 +14,7 @@ from service.schemas.common import StrictModel
 from service.storage.admin_ops import TokenRecord
 from service.tokens import create_token as make_token
 from service.views.serialize import iso
-from service.web.deps import StoreDep, TokenId
+from service.web.deps import StoreDep, TokenCacheDep, TokenId
 
 router = APIRouter(tags=["admin"])
 
@@ -103,15 +103,15 @@ def list_tokens(
 )
 def revoke_token(
     token_id: TokenId,
-    request: Request,
     store: StoreDep,
+    token_cache: TokenCacheDep,
     principal: Annotated[Principal, allow(*ADMIN)],
 ) -> Response:
     """Revoke a token: at once in this worker, within `TERRITORY_TOKEN_CACHE_SECONDS` in others."""
     with store.write() as tx:
         tx.revoke_token(token_id)
         tx.audit(principal.name, "revoke", "token", str(token_id), None)
-    request.app.state.token_cache.forget(token_id)
+    token_cache.forget(token_id)
     return Response(status_code=204)
 
 

@@ -6,11 +6,12 @@ from typing import Any
 
 import pyproj
 import shapely
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
 
 import service
 from service.routers.docs import COMMON
+from service.web.deps import LiveIndexCacheDep, LiveStoreDep
 from service.web.problems import not_ready
 
 router = APIRouter(tags=["operations"])
@@ -30,10 +31,9 @@ async def healthz() -> dict[str, str]:
 
 
 @router.get("/readyz", operation_id="readyz", responses={503: COMMON[503]})
-async def readyz(request: Request) -> dict[str, Any]:
+async def readyz(index_cache: LiveIndexCacheDep, store: LiveStoreDep) -> dict[str, Any]:
     """Ready for traffic: the territory index is built and the database answers; 503 problem before."""
-    index_cache = request.app.state.index_cache
     if not index_cache.is_ready():
         raise not_ready()
-    ping = await run_in_threadpool(request.app.state.store.ping)
+    ping = await run_in_threadpool(store.ping)
     return {"status": "ready", **ping}

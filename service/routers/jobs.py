@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path
 from fastapi.concurrency import run_in_threadpool
 
 from service.auth import ANYONE, Principal, allow
@@ -16,8 +16,8 @@ from service.routers.docs import READ_RESPONSES
 from service.schemas.jobs import JobOut
 from service.storage import NotFoundError, Store
 from service.storage.job_ops import Job
-from service.usecases.jobs import JobRunner, fail_orphans
-from service.web.deps import StoreDep
+from service.usecases.jobs import fail_orphans
+from service.web.deps import JobsDep, StoreDep
 from service.web.uploads import job_json
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
@@ -37,13 +37,12 @@ def get_job(
 )
 async def cancel_job(
     job_id: JobId,
-    request: Request,
     store: StoreDep,
+    runner: JobsDep,
     principal: Annotated[Principal, allow(*ANYONE)],
 ) -> dict[str, Any]:
     """Cancel a job; an import cancelled before its write stores nothing. Answers the job."""
     await run_in_threadpool(_visible, store, job_id, principal)
-    runner: JobRunner = request.app.state.jobs
     return job_json(await run_in_threadpool(runner.cancel, job_id))
 
 

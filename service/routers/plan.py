@@ -28,7 +28,7 @@ from service.usecases.jobs import JobContext
 from service.usecases.plan_context import PeriodQuery
 from service.views.plan import goal_json, record_json
 from service.web import uploads
-from service.web.deps import IdQuery, StoreDep, TerritoryId
+from service.web.deps import IdQuery, SettingsDep, StoreDep, TerritoryId
 from service.web.paging import StrPage, page_of
 
 PlanKind = Annotated[
@@ -58,6 +58,7 @@ goals = APIRouter(prefix="/territories", tags=["plan"])
 async def import_pipeline(
     request: Request,
     store: StoreDep,
+    settings: SettingsDep,
     principal: Annotated[Principal, allow(*STAFF)],
     kind: PlanKind = "pipeline",
     atomic: Annotated[
@@ -71,7 +72,7 @@ async def import_pipeline(
     With `?async=true` (or `Prefer: respond-async`) it answers 202 with
     `Location: /jobs/{id}`; the job's result is this report.
     """
-    max_rows = request.app.state.settings.max_import_rows
+    max_rows = settings.max_import_rows
 
     def run(content_type: str, body: IO[bytes], job: JobContext | None) -> tuple[int, Any]:
         rows = (

@@ -20,7 +20,7 @@ from fastapi.routing import APIRoute
 from service.auth import STAFF, Principal, allow
 from service.routers import changes, flags, locate, plan_analysis, territories, travel
 from service.usecases.scenarios import ensure_draft, open_scenario
-from service.web.deps import MAX_ID
+from service.web.deps import MAX_ID, LiveStoreDep
 
 ScenarioId = Annotated[int, Path(ge=1, le=MAX_ID, description="Scenario id.")]
 PREFIX = "/scenarios/{scenario_id}"
@@ -40,10 +40,10 @@ NESTED: tuple[tuple[APIRouter, tuple[str, ...] | None], ...] = (
 def enter_scenario(
     request: Request,
     scenario_id: ScenarioId,
+    store: LiveStoreDep,
     principal: Annotated[Principal, allow(*STAFF)],
 ) -> None:
     """Admit the caller to the scenario (404 when not theirs to see) and select its plan."""
-    store = request.app.state.store
     with store.read() as tx:
         scenario = open_scenario(tx, scenario_id, principal)
     if request.method not in _SAFE:

@@ -24,7 +24,7 @@ from service.schemas.schedules import ContactIn
 from service.storage import Store
 from service.usecases.schedules import compute_schedule, submit_schedule
 from service.views.schedules import recorded_json
-from service.web.deps import LimitQuery, RepId, SettingsDep, StoreDep
+from service.web.deps import JobsDep, LimitQuery, RepId, SettingsDep, StoreDep
 from service.web.uploads import AsyncQuery, import_answer, job_json, prefers_async
 
 router = APIRouter(tags=["schedules"])
@@ -56,8 +56,8 @@ def record_contact(
 
 @router.get("/contacts", responses=READ_RESPONSES, operation_id="list_contacts")
 def list_contacts(
-    request: Request,
     store: StoreDep,
+    settings: SettingsDep,
     principal: Annotated[Principal, allow(*ANYONE)],
     rep_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
     since: Annotated[date | None, Query(description="First day (YYYY-MM-DD).")] = None,
@@ -67,7 +67,7 @@ def list_contacts(
     if principal.role == "rep":
         ensure_own_rep(principal, rep_id if rep_id is not None else principal.rep_id or 0)
         rep_id = principal.rep_id
-    page = request.app.state.settings.page_limit_default if limit is None else limit
+    page = settings.page_limit_default if limit is None else limit
     with store.read() as tx:
         found = tx.find_contacts(rep_id=rep_id, since=since, limit=page)
     return {"items": [recorded_json(c) for c in found]}
@@ -83,6 +83,7 @@ async def compute_rep_schedule(
     request: Request,
     store: StoreDep,
     settings: SettingsDep,
+    jobs: JobsDep,
     principal: Annotated[Principal, allow(*ANYONE)],
     weeks: Annotated[int, Query(ge=1, le=MAX_WEEKS, description="Weeks to plan.")] = 4,
     start: Annotated[date | None, Query(description="First day; default today (UTC).")] = None,
@@ -101,7 +102,7 @@ async def compute_rep_schedule(
         await run_in_threadpool(_known_rep, store, rep_id)
         job = await run_in_threadpool(
             submit_schedule,
-            request.app.state.jobs,
+            jobs,
             store,
             settings,
             rep_id,

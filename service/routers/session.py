@@ -28,6 +28,7 @@ from service.routers.docs import READ_RESPONSES, WRITE_RESPONSES
 from service.schemas.common import StrictModel
 from service.tokens import create_session as open_session
 from service.tokens import revoke_session
+from service.web.deps import LiveStoreDep, SettingsDep, TokenCacheDep
 
 router = APIRouter(prefix="/session", tags=["session"])
 
@@ -43,7 +44,13 @@ def _who(p: Principal) -> dict[str, Any]:
 
 
 @router.post("", responses=WRITE_RESPONSES, operation_id="create_session")
-def create_session(request: Request, body: SessionIn, response: Response) -> dict[str, Any]:
+def create_session(
+    request: Request,
+    body: SessionIn,
+    response: Response,
+    store: LiveStoreDep,
+    settings: SettingsDep,
+) -> dict[str, Any]:
     """Sign a browser in: checks the token, opens a session (reads only, 2 hours by default) and sets its cookie."""
     token = body.token.strip()
     if token.startswith(SESSION_PREFIX):
@@ -52,9 +59,7 @@ def create_session(request: Request, body: SessionIn, response: Response) -> dic
             [Issue("/token", "is a session id; send the API token it came from")],
         )
     principal = principal_for_token(request, token)
-    session_id = open_session(
-        request.app.state.store, principal, minutes=request.app.state.settings.session_minutes
-    )
+    session_id = open_session(store, principal, minutes=settings.session_minutes)
     # No max_age: a session cookie, gone when the browser closes; the server
     # ends it anyway after session_minutes.
     response.set_cookie(
@@ -75,14 +80,14 @@ def get_session(principal: Annotated[Principal, allow(*ANYONE)]) -> dict[str, An
 
 
 @router.delete("", status_code=204, responses=WRITE_RESPONSES, operation_id="delete_session")
-def delete_session(request: Request) -> Response:
+def delete_session(request: Request, store: LiveStoreDep, token_cache: TokenCacheDep) -> Response:
     """Sign the browser out: ends the session on the server and clears its cookie."""
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
-        revoke_session(request.app.state.store, cookie)
+        revoke_session(store, cookie)
         # Signed out here: this worker stops honouring it at once (others
         # within TERRITORY_TOKEN_CACHE_SECONDS).
-        request.app.state.token_cache.forget_hash(hash_token(cookie))
+        token_cache.forget_hash(hash_token(cookie))
     response = Response(status_code=204)
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
     return response

@@ -17,6 +17,7 @@ from service.schemas.territories import (
     TerritoryIn,
     TerritoryPatch,
 )
+from service.settings import Settings
 from service.storage import Store
 from service.storage.errors import ConflictError
 from service.storage.territory_ops import draft_of
@@ -59,6 +60,7 @@ GEOJSON = "application/geo+json"
 def list_territories(
     request: Request,
     store: StoreDep,
+    settings: SettingsDep,
     principal: Annotated[Principal, allow(*ANYONE)],
     page: IntPage,
     bbox: BBoxQuery = None,
@@ -78,7 +80,7 @@ def list_territories(
     if f is not None:
         with store.read() as tx:
             codes = {t.id: t.code for t in tx.find_territories()}
-        return territory_file(found, codes, f, request.app.state.settings.max_map_features)
+        return territory_file(found, codes, f, settings.max_map_features)
     cut = page_of(request, found, page, lambda t: t.id, GEOJSON)
     items, links = cut.items, cut.links
     body = {
@@ -102,6 +104,7 @@ def create_territory(
     request: Request,
     body: TerritoryIn,
     store: StoreDep,
+    settings: SettingsDep,
     principal: Annotated[Principal, allow(*STAFF)],
     repair: Repair = False,
     on_overlap: OnOverlap = "warn",
@@ -109,7 +112,7 @@ def create_territory(
     """Create a territory from a GeoJSON Feature; answers with warnings about overlaps it makes."""
     fields = fields_from_properties(body.properties.model_dump(), partial=False)
     op = Operation("create", fields=fields, geometry=body.geometry)
-    return _write(request, store, principal, op, on_overlap, repair, status=201)
+    return _write(request, store, settings, principal, op, on_overlap, repair, status=201)
 
 
 @router.get(
@@ -153,6 +156,7 @@ def replace_territory(
     request: Request,
     body: TerritoryIn,
     store: StoreDep,
+    settings: SettingsDep,
     principal: Annotated[Principal, allow(*STAFF)],
     if_match: IfMatch = None,
     repair: Repair = False,
@@ -162,7 +166,7 @@ def replace_territory(
     expected = require_if_match(if_match)
     fields = fields_from_properties(body.properties.model_dump(), partial=False)
     op = Operation("replace", territory_id, expected, fields, body.geometry)
-    return _write(request, store, principal, op, on_overlap, repair)
+    return _write(request, store, settings, principal, op, on_overlap, repair)
 
 
 @router.patch(
@@ -177,6 +181,7 @@ def update_territory(
     request: Request,
     body: TerritoryPatch,
     store: StoreDep,
+    settings: SettingsDep,
     principal: Annotated[Principal, allow(*STAFF)],
     if_match: IfMatch = None,
     repair: Repair = False,
@@ -188,9 +193,9 @@ def update_territory(
     fields = fields_from_properties(changed, partial=True)
     if "geometry" in body.model_fields_set and body.geometry is None:
         # The gate says why an explicit null is no territory shape.
-        clean_geometry(None, request.app.state.settings, repair=repair)
+        clean_geometry(None, settings, repair=repair)
     op = Operation("patch", territory_id, expected, fields, body.geometry)
-    return _write(request, store, principal, op, on_overlap, repair)
+    return _write(request, store, settings, principal, op, on_overlap, repair)
 
 
 @router.delete(
@@ -256,6 +261,7 @@ def restore_territory(
     territory_id: TerritoryId,
     request: Request,
     store: StoreDep,
+    settings: SettingsDep,
     principal: Annotated[Principal, allow(*STAFF)],
     version: Annotated[
         int, Query(ge=1, le=2**31 - 1, description="The version to make current again.")
@@ -272,13 +278,14 @@ def restore_territory(
         op = Operation(
             "replace", territory_id, expected, draft_fields(draft), draft.geometry, "restore"
         )
-        result = apply_single(tx, op, principal=principal, settings=request.app.state.settings)
+        result = apply_single(tx, op, principal=principal, settings=settings)
     return _written(request, result)
 
 
 def _write(
     request: Request,
     store: Store,
+    settings: Settings,
     principal: Principal,
     op: Operation,
     on_overlap: Literal["warn", "reject", "clip"],
@@ -286,7 +293,6 @@ def _write(
     *,
     status: int = 200,
 ) -> JSONResponse:
-    settings = request.app.state.settings
     with store.write() as tx:
         result = apply_single(
             tx, op, principal=principal, settings=settings, on_overlap=on_overlap, repair=repair

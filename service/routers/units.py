@@ -16,7 +16,7 @@ from service.usecases.jobs import JobContext
 from service.usecases.unit_import import import_units
 from service.views.design import unit_feature
 from service.web import uploads
-from service.web.deps import StoreDep
+from service.web.deps import LiveStoreDep, SettingsDep, StoreDep
 from service.web.http import GeoJSONResponse
 from service.web.paging import StrPage, page_of
 
@@ -46,6 +46,8 @@ _UPLOAD = uploads.UploadRoute(
 )
 async def import_unit_layer(
     request: Request,
+    store: LiveStoreDep,
+    settings: SettingsDep,
     principal: Staff,
     id_field: Annotated[
         str | None,
@@ -59,12 +61,11 @@ async def import_unit_layer(
     run_async: uploads.AsyncQuery = False,
 ) -> JSONResponse:
     """Replace the unit layer with a GeoJSON FeatureCollection, all or nothing; answers a report."""
-    state = request.app.state
 
     def run(content_type: str, body: IO[bytes], job: JobContext | None) -> tuple[int, Any]:
         return import_units(
-            state.store,
-            state.settings,
+            store,
+            settings,
             body,
             id_field=id_field,
             actor=principal.name,
