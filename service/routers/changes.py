@@ -7,7 +7,7 @@ whose ``errors`` name every refused operation (``pointer`` starts with
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path
 
@@ -20,6 +20,7 @@ from service.schemas.territories import (
     CreateOp,
     DeleteOp,
     MergeIn,
+    OpResultOut,
     PatchOp,
     ReplaceOp,
     SplitIn,
@@ -48,7 +49,7 @@ def post_changes(
     store: StoreDep,
     settings: SettingsDep,
     principal: Annotated[Principal, allow(*STAFF)],
-) -> dict[str, Any]:
+) -> ChangeSetOut:
     """Apply several territory operations in one transaction, or none (`dry_run` only checks)."""
     ops = [_operation(op) for op in body.operations]
     policy = Policy(body.on_overlap, body.repair, body.dry_run)
@@ -68,7 +69,7 @@ def post_revert(
     store: StoreDep,
     settings: SettingsDep,
     principal: Annotated[Principal, allow(*STAFF)],
-) -> dict[str, Any]:
+) -> ChangeSetOut:
     """Undo a whole change set as a new one; 412 when a territory it wrote has moved on."""
     with store.write() as tx:
         outcome = revert_change_set(tx, change_set_id, principal=principal, settings=settings)
@@ -87,7 +88,7 @@ def post_split(
     store: StoreDep,
     settings: SettingsDep,
     principal: Annotated[Principal, allow(*STAFF)],
-) -> dict[str, Any]:
+) -> ChangeSetOut:
     """Cut a territory by a line: it keeps the largest piece, every other piece becomes a territory."""
     line = line_of(body.line.coordinates)
     with store.write() as tx:
@@ -114,7 +115,7 @@ def post_merge(
     store: StoreDep,
     settings: SettingsDep,
     principal: Annotated[Principal, allow(*STAFF)],
-) -> dict[str, Any]:
+) -> ChangeSetOut:
     """Merge other territories into this one (their union); the others are deleted."""
     others = [(o.id, _version(o.if_match)) for o in body.others]
     with store.write() as tx:
@@ -148,18 +149,11 @@ def _version(if_match: str) -> int | None:
     return parsed if isinstance(parsed, int) else None
 
 
-def _answer(outcome: ChangeSetOutcome, *, dry_run: bool) -> dict[str, Any]:
-    return {
-        "id": outcome.id,
-        "dry_run": dry_run,
-        "results": [
-            {
-                "op": r.op,
-                "id": r.id,
-                "version": r.version,
-                "warnings": list(r.warnings),
-                "repairs": list(r.repairs),
-            }
-            for r in outcome.results
-        ],
-    }
+def _answer(outcome: ChangeSetOutcome, *, dry_run: bool) -> ChangeSetOut:
+    results = [
+        OpResultOut(
+            op=r.op, id=r.id, version=r.version, warnings=list(r.warnings), repairs=list(r.repairs)
+        )
+        for r in outcome.results
+    ]
+    return ChangeSetOut(id=outcome.id, dry_run=dry_run, results=results)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pyproj
 import shapely
 from fastapi import APIRouter
@@ -11,6 +9,7 @@ from starlette.concurrency import run_in_threadpool
 
 import service
 from service.routers.docs import COMMON
+from service.schemas.operations import ReadyOut
 from service.web.deps import LiveIndexCacheDep, LiveStoreDep
 from service.web.problems import not_ready
 
@@ -30,10 +29,10 @@ async def healthz() -> dict[str, str]:
     }
 
 
-@router.get("/readyz", operation_id="readyz", responses={503: COMMON[503]})
-async def readyz(index_cache: LiveIndexCacheDep, store: LiveStoreDep) -> dict[str, Any]:
+@router.get("/readyz", response_model=ReadyOut, operation_id="readyz", responses={503: COMMON[503]})
+async def readyz(index_cache: LiveIndexCacheDep, store: LiveStoreDep) -> ReadyOut:
     """Ready for traffic: the territory index is built and the database answers; 503 problem before."""
     if not index_cache.is_ready():
         raise not_ready()
     ping = await run_in_threadpool(store.ping)
-    return {"status": "ready", **ping}
+    return ReadyOut(status="ready", backend=ping["backend"])

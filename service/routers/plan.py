@@ -19,6 +19,7 @@ from geo.plan.period import parse_period
 from service.auth import STAFF, Principal, allow, ensure_can_write_territory
 from service.routers import plan_analysis, plan_dashboards
 from service.routers.docs import READ_RESPONSES, WRITE_RESPONSES
+from service.schemas.accounts import PlanImportReportOut
 from service.schemas.analysis import GoalsPut, PlanRecordPage, TerritoryGoalsStored
 from service.schemas.jobs import JOB_ACCEPTED
 from service.schemas.plan import GoalsIn
@@ -43,6 +44,7 @@ goals = APIRouter(prefix="/territories", tags=["plan"])
 
 @pipeline.post(
     "/import",
+    response_model=PlanImportReportOut,
     responses={**WRITE_RESPONSES, **JOB_ACCEPTED, 415: READ_RESPONSES[400]},
     operation_id="import_pipeline",
     openapi_extra={

@@ -9,7 +9,7 @@ it can open pages but never write, and it is never accepted as a bearer token.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Request, Response
 from pydantic import Field
@@ -26,6 +26,7 @@ from service.auth import (
 )
 from service.routers.docs import READ_RESPONSES, WRITE_RESPONSES
 from service.schemas.common import StrictModel
+from service.schemas.operations import SessionOut
 from service.tokens import create_session as open_session
 from service.tokens import revoke_session
 from service.web.deps import LiveStoreDep, SettingsDep, TokenCacheDep
@@ -39,18 +40,20 @@ class SessionIn(StrictModel):
     token: Annotated[str, Field(min_length=1, max_length=200)]
 
 
-def _who(p: Principal) -> dict[str, Any]:
-    return {"role": p.role, "name": p.name, "rep_id": p.rep_id, "region_id": p.region_id}
+def _who(p: Principal) -> SessionOut:
+    return SessionOut(role=p.role, name=p.name, rep_id=p.rep_id, region_id=p.region_id)
 
 
-@router.post("", responses=WRITE_RESPONSES, operation_id="create_session")
+@router.post(
+    "", response_model=SessionOut, responses=WRITE_RESPONSES, operation_id="create_session"
+)
 def create_session(
     request: Request,
     body: SessionIn,
     response: Response,
     store: LiveStoreDep,
     settings: SettingsDep,
-) -> dict[str, Any]:
+) -> SessionOut:
     """Sign a browser in: checks the token, opens a session (reads only, 2 hours by default) and sets its cookie."""
     token = body.token.strip()
     if token.startswith(SESSION_PREFIX):
@@ -73,8 +76,8 @@ def create_session(
     return _who(principal)
 
 
-@router.get("", responses=READ_RESPONSES, operation_id="get_session")
-def get_session(principal: Annotated[Principal, allow(*ANYONE)]) -> dict[str, Any]:
+@router.get("", response_model=SessionOut, responses=READ_RESPONSES, operation_id="get_session")
+def get_session(principal: Annotated[Principal, allow(*ANYONE)]) -> SessionOut:
     """Who the token or session belongs to: role, name, rep and region."""
     return _who(principal)
 
