@@ -15,6 +15,7 @@ from service.auth import (
     ensure_rep_owns,
 )
 from service.routers.docs import READ_RESPONSES, WRITE_RESPONSES
+from service.schemas.schedule_answers import AccountCadenceOut, TerritoryCadenceOut
 from service.schemas.schedules import CadenceIn
 from service.usecases.cadences import (
     account_keys,
@@ -32,6 +33,7 @@ router = APIRouter(tags=["schedules"])
 
 @router.put(
     "/territories/{territory_id}/cadence",
+    response_model=TerritoryCadenceOut,
     responses=WRITE_RESPONSES,
     operation_id="put_territory_cadence",
 )
@@ -60,6 +62,7 @@ def put_cadence(
 
 @router.get(
     "/territories/{territory_id}/cadence",
+    response_model=TerritoryCadenceOut,
     responses=READ_RESPONSES,
     operation_id="get_territory_cadence",
 )
@@ -75,6 +78,7 @@ def get_cadence(
 
 @router.get(
     "/accounts/{account_id}/cadence",
+    response_model=AccountCadenceOut,
     responses=READ_RESPONSES,
     operation_id="get_account_cadence",
 )

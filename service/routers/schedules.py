@@ -20,6 +20,7 @@ from geo.schedule.model import CHANNELS, MAX_WEEKS
 from service.auth import ANYONE, Principal, allow, ensure_own_rep, ensure_rep_owns
 from service.routers.docs import READ_RESPONSES, WRITE_RESPONSES
 from service.schemas.jobs import JOB_ACCEPTED
+from service.schemas.schedule_answers import ContactList, ContactOut, ScheduleOut
 from service.schemas.schedules import ContactIn
 from service.storage import Store
 from service.usecases.schedules import compute_schedule, submit_schedule
@@ -30,7 +31,13 @@ from service.web.uploads import AsyncQuery, import_answer, job_json, prefers_asy
 router = APIRouter(tags=["schedules"])
 
 
-@router.post("/contacts", status_code=201, responses=WRITE_RESPONSES, operation_id="record_contact")
+@router.post(
+    "/contacts",
+    status_code=201,
+    response_model=ContactOut,
+    responses=WRITE_RESPONSES,
+    operation_id="record_contact",
+)
 def record_contact(
     body: ContactIn, store: StoreDep, principal: Annotated[Principal, allow(*ANYONE)]
 ) -> dict[str, Any]:
@@ -54,7 +61,9 @@ def record_contact(
     return recorded_json(saved)
 
 
-@router.get("/contacts", responses=READ_RESPONSES, operation_id="list_contacts")
+@router.get(
+    "/contacts", response_model=ContactList, responses=READ_RESPONSES, operation_id="list_contacts"
+)
 def list_contacts(
     store: StoreDep,
     settings: SettingsDep,
@@ -75,6 +84,9 @@ def list_contacts(
 
 @router.post(
     "/reps/{rep_id}/schedule",
+    response_model=ScheduleOut,
+    # computed_at belongs to the stored schedule (the GET), not to the fresh answer.
+    response_model_exclude_unset=True,
     responses={**WRITE_RESPONSES, **JOB_ACCEPTED},
     operation_id="compute_rep_schedule",
 )
@@ -121,7 +133,12 @@ def _known_rep(store: Store, rep_id: int) -> None:
         tx.get_rep(rep_id)
 
 
-@router.get("/reps/{rep_id}/schedule", responses=READ_RESPONSES, operation_id="get_rep_schedule")
+@router.get(
+    "/reps/{rep_id}/schedule",
+    response_model=ScheduleOut,
+    responses=READ_RESPONSES,
+    operation_id="get_rep_schedule",
+)
 def get_rep_schedule(
     rep_id: RepId, store: StoreDep, principal: Annotated[Principal, allow(*ANYONE)]
 ) -> dict[str, Any]:
