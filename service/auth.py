@@ -219,6 +219,11 @@ def ensure_rep_owns(principal: Principal, owner_rep_id: int | None, detail: str)
         raise forbidden(detail)
 
 
+def can_see_territory(principal: Principal, territory: Territory) -> bool:
+    """A rep sees only the territories they belong to; staff see all."""
+    return principal.role != "rep" or principal.rep_id in territory.rep_ids
+
+
 def rep_scope(principal: Principal, territory: Territory) -> int | None:
     """The rep whose accounts ``principal`` may see in ``territory`` (None: everyone's).
 
@@ -227,7 +232,7 @@ def rep_scope(principal: Principal, territory: Territory) -> int | None:
     """
     if principal.role != "rep":
         return None
-    if principal.rep_id not in territory.rep_ids:
+    if not can_see_territory(principal, territory):
         raise forbidden("A rep may read only the territories they belong to.")
     return principal.rep_id
 

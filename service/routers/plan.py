@@ -7,6 +7,7 @@ and ``/dashboards``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import IO, Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
@@ -14,7 +15,7 @@ from fastapi.responses import JSONResponse
 
 from geo.errors import InvalidInputError, Issue
 from geo.plan.goals import goal_issues
-from geo.plan.model import Goal
+from geo.plan.model import Activity, Goal, PipelineRecord
 from geo.plan.period import parse_period
 from service.auth import STAFF, Principal, allow, ensure_can_write_territory
 from service.routers import plan_analysis, plan_dashboards
@@ -133,7 +134,7 @@ def list_pipeline(
     """Pipeline records (leads, opportunities, deals) or activities, by id."""
     with store.read() as tx:
         if kind == "pipeline":
-            found: list[Any] = tx.find_pipeline(
+            found: Sequence[PipelineRecord | Activity] = tx.find_pipeline(
                 account_id=account_id,
                 rep_id=rep_id,
                 stage=stage,

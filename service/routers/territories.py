@@ -8,7 +8,8 @@ import shapely
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from service.auth import ANYONE, STAFF, Principal, allow, rep_scope
+from geo.model import BBox
+from service.auth import ANYONE, STAFF, Principal, allow, can_see_territory, rep_scope
 from service.routers.docs import READ_RESPONSES, WRITE_RESPONSES
 from service.schemas.territories import (
     TerritoryCollection,
@@ -76,7 +77,7 @@ def list_territories(
     after = 0 if f else page.after
     with store.read() as tx:
         found = tx.find_territories(code=code, parent_id=parent_id, after_id=after)
-    found = [t for t in found if _visible(principal, t.rep_ids) and _meets(t.geometry, boxes)]
+    found = [t for t in found if can_see_territory(principal, t) and _meets(t.geometry, boxes)]
     if f is not None:
         with store.read() as tx:
             codes = {t.id: t.code for t in tx.find_territories()}
@@ -320,11 +321,7 @@ def _location(request: Request, territory_id: int) -> str:
     return str(url)
 
 
-def _visible(principal: Principal, rep_ids: tuple[int, ...]) -> bool:
-    return principal.role != "rep" or principal.rep_id in rep_ids
-
-
-def _meets(geometry: Any, boxes: list[tuple[float, float, float, float]] | None) -> bool:
+def _meets(geometry: shapely.Geometry, boxes: list[BBox] | None) -> bool:
     if boxes is None:
         return True
     return any(shapely.intersects(geometry, shapely.box(*b)) for b in boxes)
