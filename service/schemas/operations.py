@@ -7,6 +7,17 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 
+class HealthOut(BaseModel):
+    """The process is up; the versions of the geometry libraries it runs on."""
+
+    status: Literal["ok"]
+    version: str
+    shapely: str
+    geos: str
+    pyproj: str
+    proj: str
+
+
 class ReadyOut(BaseModel):
     """The service is ready: the territory index is built and the database answers."""
 
