@@ -40,6 +40,7 @@ from service.web.http import BodyGuardMiddleware
 from service.web.openapi import build_openapi
 from service.web.problems import add_problem_handlers
 from service.web.ratelimit import AddressThrottle, RateLimiter
+from service.web.refusals import add_refusal_handlers
 from service.web.scheduled import ScheduledSwitchMiddleware
 from service.web.security_headers import SecurityHeadersMiddleware
 
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.token_cache = TokenCache(settings.token_cache_seconds)
     app.state.address_throttle = AddressThrottle(settings.anonymous_rate_per_minute)
     add_problem_handlers(app)
+    add_refusal_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
     # Leaflet, plugins and page scripts, served by us so pages work offline.

@@ -29,7 +29,7 @@ from geo.model import Territory
 from service.storage import Store, Tx
 from service.storage.admin_ops import TokenRecord
 from service.token_cache import TokenCache
-from service.web.problems import HTTPProblem
+from service.web.problems import HTTPProblem, forbidden, unauthorized
 
 Role = Literal["admin", "manager", "rep"]
 ROLES: tuple[Role, ...] = ("admin", "manager", "rep")
@@ -69,21 +69,6 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _unauthorized(detail: str) -> HTTPProblem:
-    return HTTPProblem(
-        401,
-        "unauthorized",
-        "Unauthorized",
-        detail,
-        headers={"WWW-Authenticate": 'Bearer realm="territory"'},
-    )
-
-
-def forbidden(detail: str) -> HTTPProblem:
-    """The 403 problem for a caller who may not do this."""
-    return HTTPProblem(403, "forbidden", "Forbidden", detail)
-
-
 def resolve_principal(request: Request, *, offline: bool = False) -> Principal:
     """The caller of ``request``; 401 when there is no valid token.
 
@@ -114,21 +99,21 @@ def _principal_from_header(request: Request, offline: bool) -> Principal:
         # header, which another site cannot make a browser send (no CSRF).
         if not cookie.startswith(SESSION_PREFIX):
             _throttle(request, spend=True)
-            raise _unauthorized("The session cookie is not a session; sign in again.")
+            raise unauthorized("The session cookie is not a session; sign in again.")
         return principal_for_token(request, cookie, offline=offline)
     if header is None:
         if settings.dev_mode:
             return Principal(role="admin", name="dev")
         _throttle(request, spend=True)
-        raise _unauthorized("This route needs a bearer token (Authorization: Bearer <token>).")
+        raise unauthorized("This route needs a bearer token (Authorization: Bearer <token>).")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         _throttle(request, spend=True)
-        raise _unauthorized("The Authorization header must be 'Bearer <token>'.")
+        raise unauthorized("The Authorization header must be 'Bearer <token>'.")
     if token.strip().startswith(SESSION_PREFIX):
         # A browser session reads pages; it never stands in for a bearer token.
         _throttle(request, spend=True)
-        raise _unauthorized("A session id is not a bearer token.")
+        raise unauthorized("A session id is not a bearer token.")
     return principal_for_token(request, token.strip(), offline=offline)
 
 
@@ -166,9 +151,9 @@ def _lookup(request: Request, token: str, offline: bool) -> Principal:
     cache: TokenCache = request.app.state.token_cache
     record = cache.lookup(hash_token(token), _not_cached if offline else _loader(request))
     if record is None:
-        raise _unauthorized("The token is not known.")
+        raise unauthorized("The token is not known.")
     if not record.is_active(datetime.now(UTC)):
-        raise _unauthorized("The token has expired or was revoked.")
+        raise unauthorized("The token has expired or was revoked.")
     return Principal(
         role=record.role,  # type: ignore[arg-type]
         name=record.owner,
@@ -228,6 +213,17 @@ def ensure_own_rep(principal: Principal, rep_id: int) -> None:
         raise forbidden("A rep may read only their own data.")
 
 
+def ensure_rep_owns(principal: Principal, owner_rep_id: int | None, detail: str) -> None:
+    """A rep may act only on what is theirs: an account they own, a contact made as themself."""
+    if principal.role == "rep" and owner_rep_id != principal.rep_id:
+        raise forbidden(detail)
+
+
+def can_see_territory(principal: Principal, territory: Territory) -> bool:
+    """A rep sees only the territories they belong to; staff see all."""
+    return principal.role != "rep" or principal.rep_id in territory.rep_ids
+
+
 def rep_scope(principal: Principal, territory: Territory) -> int | None:
     """The rep whose accounts ``principal`` may see in ``territory`` (None: everyone's).
 
@@ -236,7 +232,7 @@ def rep_scope(principal: Principal, territory: Territory) -> int | None:
     """
     if principal.role != "rep":
         return None
-    if principal.rep_id not in territory.rep_ids:
+    if not can_see_territory(principal, territory):
         raise forbidden("A rep may read only the territories they belong to.")
     return principal.rep_id
 
@@ -256,6 +252,22 @@ def ensure_can_write_territory(
         raise forbidden(f"The {principal.role} role may not write territories.")
     if territory is None or not in_subtree(territory.id, principal.region_id, ancestors):
         raise forbidden("This territory is outside the manager's region.")
+
+
+def ensure_territory_writer(principal: Principal) -> None:
+    """Only admins and managers write territories."""
+    if principal.role not in ("admin", "manager"):
+        raise forbidden(f"The {principal.role} role may not write territories.")
+
+
+def ensure_parent_in_region(
+    principal: Principal, parent_id: int | None, parents: dict[int, int | None]
+) -> None:
+    """A regional manager places a territory only under a parent inside their region."""
+    if not is_regional(principal):
+        return
+    if parent_id is None or not in_subtree(parent_id, principal.region_id, parents):
+        raise forbidden("A regional manager may create territories only inside their region.")
 
 
 def is_regional(principal: Principal) -> bool:

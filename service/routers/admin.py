@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
 from service.auth import ADMIN, Principal, allow
@@ -14,7 +14,7 @@ from service.schemas.common import StrictModel
 from service.storage.admin_ops import TokenRecord
 from service.tokens import create_token as make_token
 from service.views.serialize import iso
-from service.web.deps import StoreDep, TokenId
+from service.web.deps import StoreDep, TokenCacheDep, TokenId
 
 router = APIRouter(tags=["admin"])
 
@@ -48,17 +48,17 @@ class TokenCreated(TokenPublic):
     token: str
 
 
-def _public(t: TokenRecord) -> dict[str, Any]:
-    return {
-        "id": t.id,
-        "role": t.role,
-        "owner": t.owner,
-        "rep_id": t.rep_id,
-        "region_id": t.region_id,
-        "expires_at": iso(t.expires_at),
-        "revoked_at": iso(t.revoked_at),
-        "created_at": iso(t.created_at),
-    }
+def _public(t: TokenRecord) -> TokenPublic:
+    return TokenPublic(
+        id=t.id,
+        role=t.role,
+        owner=t.owner,
+        rep_id=t.rep_id,
+        region_id=t.region_id,
+        expires_at=iso(t.expires_at),
+        revoked_at=iso(t.revoked_at),
+        created_at=iso(t.created_at),
+    )
 
 
 @router.post(
@@ -70,7 +70,7 @@ def _public(t: TokenRecord) -> dict[str, Any]:
 )
 def create_token(
     body: TokenCreate, store: StoreDep, principal: Annotated[Principal, allow(*ADMIN)]
-) -> dict[str, Any]:
+) -> TokenCreated:
     """Create an access token; the secret is in this answer only."""
     secret, record = make_token(
         store,
@@ -81,7 +81,7 @@ def create_token(
         expires_at=body.expires_at,
         actor=principal.name,
     )
-    return {**_public(record), "token": secret}
+    return TokenCreated(**_public(record).model_dump(), token=secret)
 
 
 @router.get(
@@ -92,7 +92,7 @@ def create_token(
 )
 def list_tokens(
     store: StoreDep, principal: Annotated[Principal, allow(*ADMIN)]
-) -> list[dict[str, Any]]:
+) -> list[TokenPublic]:
     """Every token's record (no secrets)."""
     with store.read() as tx:
         return [_public(t) for t in tx.find_tokens()]
@@ -103,15 +103,15 @@ def list_tokens(
 )
 def revoke_token(
     token_id: TokenId,
-    request: Request,
     store: StoreDep,
+    token_cache: TokenCacheDep,
     principal: Annotated[Principal, allow(*ADMIN)],
 ) -> Response:
     """Revoke a token: at once in this worker, within `TERRITORY_TOKEN_CACHE_SECONDS` in others."""
     with store.write() as tx:
         tx.revoke_token(token_id)
         tx.audit(principal.name, "revoke", "token", str(token_id), None)
-    request.app.state.token_cache.forget(token_id)
+    token_cache.forget(token_id)
     return Response(status_code=204)
 
 
@@ -124,7 +124,7 @@ class AuditEntry(BaseModel):
     action: str
     entity: str
     entity_id: str | None
-    detail: dict[str, Any] | None
+    detail: dict[str, object] | None = Field(description="Free-form: what the write changed.")
 
 
 @router.get(
@@ -138,8 +138,8 @@ def list_audit(
     action: Annotated[str | None, Query(max_length=40)] = None,
     after: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-) -> list[dict[str, Any]]:
+) -> list[AuditEntry]:
     """The audit log, oldest first, filtered by actor, entity or action."""
     with store.read() as tx:
         rows = tx.find_audit(actor=actor, entity=entity, action=action, after_id=after, limit=limit)
-    return [{**r, "at": iso(r["at"])} for r in rows]
+    return [AuditEntry.model_validate({**r, "at": iso(r["at"])}) for r in rows]

@@ -13,7 +13,7 @@ from service.routers.docs import READ_RESPONSES
 from service.schemas.accounts import AccountCollection
 from service.storage.account_ops import AccountFilter
 from service.usecases.plan_accounts import find_plan_accounts
-from service.web.deps import RepId, StoreDep, TerritoryId
+from service.web.deps import RepId, SettingsDep, StoreDep, TerritoryId
 from service.web.http import GeoJSONResponse
 from service.web.paging import StrPage
 
@@ -31,6 +31,7 @@ def territory_accounts(
     request: Request,
     territory_id: TerritoryId,
     store: StoreDep,
+    settings: SettingsDep,
     principal: Annotated[Principal, allow(*ANYONE)],
     page: StrPage,
 ) -> JSONResponse:
@@ -44,7 +45,7 @@ def territory_accounts(
             limit=page.fetch,
         )
         reps = {r.id: r for r in tx.find_reps()}
-    return collection_response(request, items, reps, page)
+    return collection_response(request, items, reps, page, settings)
 
 
 @books.get(
@@ -58,6 +59,7 @@ def rep_accounts(
     request: Request,
     rep_id: RepId,
     store: StoreDep,
+    settings: SettingsDep,
     principal: Annotated[Principal, allow(*ANYONE)],
     page: StrPage,
 ) -> JSONResponse:
@@ -69,4 +71,4 @@ def rep_accounts(
             tx, AccountFilter(rep_id=rep_id), after_id=page.after, limit=page.fetch
         )
         reps = {r.id: r for r in tx.find_reps()}
-    return collection_response(request, items, reps, page)
+    return collection_response(request, items, reps, page, settings)

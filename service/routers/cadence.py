@@ -6,8 +6,16 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter
 
-from service.auth import ANYONE, STAFF, Principal, allow, ensure_can_write_territory, forbidden
+from service.auth import (
+    ANYONE,
+    STAFF,
+    Principal,
+    allow,
+    ensure_can_write_territory,
+    ensure_rep_owns,
+)
 from service.routers.docs import READ_RESPONSES, WRITE_RESPONSES
+from service.schemas.schedule_answers import AccountCadenceOut, TerritoryCadenceOut
 from service.schemas.schedules import CadenceIn
 from service.usecases.cadences import (
     account_keys,
@@ -25,6 +33,7 @@ router = APIRouter(tags=["schedules"])
 
 @router.put(
     "/territories/{territory_id}/cadence",
+    response_model=TerritoryCadenceOut,
     responses=WRITE_RESPONSES,
     operation_id="put_territory_cadence",
 )
@@ -53,6 +62,7 @@ def put_cadence(
 
 @router.get(
     "/territories/{territory_id}/cadence",
+    response_model=TerritoryCadenceOut,
     responses=READ_RESPONSES,
     operation_id="get_territory_cadence",
 )
@@ -68,6 +78,7 @@ def get_cadence(
 
 @router.get(
     "/accounts/{account_id}/cadence",
+    response_model=AccountCadenceOut,
     responses=READ_RESPONSES,
     operation_id="get_account_cadence",
 )
@@ -77,8 +88,9 @@ def get_account_cadence(
     """The rule per channel that applies to the account, and why; a rep: own accounts only."""
     with store.read() as tx:
         stored = tx.get_account(account_id)  # 404 when unknown
-        if principal.role == "rep" and stored.assignment.rep_id != principal.rep_id:
-            raise forbidden("A rep may read only their own accounts.")
+        ensure_rep_owns(
+            principal, stored.assignment.rep_id, "A rep may read only their own accounts."
+        )
         snap = load_snapshot(tx)
         pipeline = tx.find_pipeline(account_id=account_id)
         rules = stored_rules(tx.cadence_rules())

@@ -20,7 +20,7 @@ from service.usecases.design_input import prepare_design
 from service.usecases.design_job import submit_design
 from service.usecases.jobs import JobRunner
 from service.usecases.scenarios import open_scenario
-from service.web.deps import SettingsDep, StoreDep
+from service.web.deps import JobsDep, SettingsDep, StoreDep
 from service.web.uploads import import_answer, job_json
 
 router = APIRouter(prefix="/scenarios/{scenario_id}/design", tags=["design"])
@@ -39,6 +39,7 @@ async def design(
     request: Request,
     store: StoreDep,
     settings: SettingsDep,
+    jobs: JobsDep,
     principal: Staff,
 ) -> JSONResponse:
     """Design balanced, contiguous territories (or rebalance the leaves) into a draft scenario.
@@ -47,7 +48,6 @@ async def design(
     scenario is not a draft); then 202 with `Location: /jobs/{id}`. The
     job's result, and `GET /scenarios/{id}/design/report`, is the report.
     """
-    jobs: JobRunner = request.app.state.jobs
     job = await run_in_threadpool(_submit, jobs, store, settings, scenario_id, body, principal)
     return import_answer(202, job_json(job))
 

@@ -2,38 +2,37 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pyproj
 import shapely
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
 
 import service
 from service.routers.docs import COMMON
+from service.schemas.operations import HealthOut, ReadyOut
+from service.web.deps import LiveIndexCacheDep, LiveStoreDep
 from service.web.problems import not_ready
 
 router = APIRouter(tags=["operations"])
 
 
-@router.get("/healthz", operation_id="healthz")
-async def healthz() -> dict[str, str]:
+@router.get("/healthz", response_model=HealthOut, operation_id="healthz")
+async def healthz() -> HealthOut:
     """The process is up (answers at once, even while the index is built); library versions."""
-    return {
-        "status": "ok",
-        "version": service.__version__,
-        "shapely": shapely.__version__,
-        "geos": ".".join(str(p) for p in shapely.geos_version),
-        "pyproj": pyproj.__version__,
-        "proj": pyproj.proj_version_str,
-    }
+    return HealthOut(
+        status="ok",
+        version=service.__version__,
+        shapely=shapely.__version__,
+        geos=".".join(str(p) for p in shapely.geos_version),
+        pyproj=pyproj.__version__,
+        proj=pyproj.proj_version_str,
+    )
 
 
-@router.get("/readyz", operation_id="readyz", responses={503: COMMON[503]})
-async def readyz(request: Request) -> dict[str, Any]:
+@router.get("/readyz", response_model=ReadyOut, operation_id="readyz", responses={503: COMMON[503]})
+async def readyz(index_cache: LiveIndexCacheDep, store: LiveStoreDep) -> ReadyOut:
     """Ready for traffic: the territory index is built and the database answers; 503 problem before."""
-    index_cache = request.app.state.index_cache
     if not index_cache.is_ready():
         raise not_ready()
-    ping = await run_in_threadpool(request.app.state.store.ping)
-    return {"status": "ready", **ping}
+    ping = await run_in_threadpool(store.ping)
+    return ReadyOut(status="ready", backend=ping["backend"])

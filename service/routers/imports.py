@@ -13,12 +13,13 @@ from service.routers.docs import WRITE_RESPONSES, _problem
 from service.schemas.accounts import ImportReportOut
 from service.schemas.jobs import JOB_ACCEPTED
 from service.schemas.territories import TerritoryImportOut
+from service.settings import Settings
 from service.usecases.account_import import import_control, import_rows, rows_from_upload
 from service.usecases.import_report import report_answer
 from service.usecases.jobs import JobContext
 from service.usecases.territory_import import FieldMap, ImportOptions, import_territories
 from service.web import uploads
-from service.web.deps import StoreDep
+from service.web.deps import GeocoderDep, LiveIndexCacheDep, LiveStoreDep, SettingsDep, StoreDep
 from service.web.gisfiles import (
     GIS_MEDIA_TYPES,
     LAYER_PATTERN,
@@ -76,6 +77,8 @@ _FILE_BODY = {"schema": {"type": "string", "format": "binary"}}
 )
 async def import_territories_route(
     request: Request,
+    store: LiveStoreDep,
+    settings: SettingsDep,
     principal: Annotated[Principal, allow(*STAFF)],
     name_field: Field = "name",
     code_field: Field = "code",
@@ -100,14 +103,13 @@ async def import_territories_route(
     `-1.5`, `1e+20`) holds numbers, as the CSV export writes them; any other
     column (`01234`, `1.50`) is text.
     """
-    state = request.app.state
     fields = FieldMap(name_field, code_field, parent_code_field, rep_field)
     options = ImportOptions(atomic, dry_run, on_overlap, repair)
 
     def run(content_type: str, body: IO[bytes], job: JobContext | None) -> tuple[int, Any]:
-        table = _table(content_type, body, state.settings, layer, crs)
+        table = _table(content_type, body, settings, layer, crs)
         report, results, change_set = import_territories(
-            state.store, table, fields, options, principal=principal, settings=state.settings
+            store, table, fields, options, principal=principal, settings=settings
         )
         summary = report.summary()
         for gone in ("updated", "unchanged"):
@@ -134,7 +136,7 @@ async def import_territories_route(
 
 
 def _table(
-    content_type: str, body: IO[bytes], settings: Any, layer: str | None, crs: str | None
+    content_type: str, body: IO[bytes], settings: Settings, layer: str | None, crs: str | None
 ) -> GisTable:
     if content_type in JSON_TYPES:
         return geojson_table(body.read())
@@ -176,6 +178,9 @@ _ACCOUNT_UPLOAD = uploads.UploadRoute(
 async def import_accounts(
     request: Request,
     store: StoreDep,
+    settings: SettingsDep,
+    index_cache: LiveIndexCacheDep,
+    geocoder: GeocoderDep,
     principal: Annotated[Principal, allow(*STAFF)],
     atomic: Annotated[
         bool, Query(description="All or nothing (default); false keeps the good rows.")
@@ -191,17 +196,16 @@ async def import_accounts(
     With `?async=true` (or `Prefer: respond-async`) it answers 202 at once with
     `Location: /jobs/{id}`; the job's result is this report.
     """
-    state = request.app.state
 
     def run(content_type: str, body: IO[bytes], job: JobContext | None) -> tuple[int, Any]:
         report = import_rows(
-            state.store,
-            state.index_cache,
-            state.geocoder,
-            rows_from_upload(content_type, body, state.settings),
+            store,
+            index_cache,
+            geocoder,
+            rows_from_upload(content_type, body, settings),
             atomic=atomic,
             actor=principal.name,
-            max_rows=state.settings.max_import_rows,
+            max_rows=settings.max_import_rows,
             control=import_control(job, body, content_type),
         )
         return report_answer(report, report.summary(), request.url.path)

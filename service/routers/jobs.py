@@ -6,9 +6,9 @@ not exist (404), so job ids leak nothing.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path
 from fastapi.concurrency import run_in_threadpool
 
 from service.auth import ANYONE, Principal, allow
@@ -16,8 +16,8 @@ from service.routers.docs import READ_RESPONSES
 from service.schemas.jobs import JobOut
 from service.storage import NotFoundError, Store
 from service.storage.job_ops import Job
-from service.usecases.jobs import JobRunner, fail_orphans
-from service.web.deps import StoreDep
+from service.usecases.jobs import fail_orphans
+from service.web.deps import JobsDep, StoreDep
 from service.web.uploads import job_json
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
@@ -27,9 +27,9 @@ JobId = Annotated[str, Path(pattern="^[0-9a-f]{32}$", description="Job id.")]
 @router.get("/{job_id}", response_model=JobOut, responses=READ_RESPONSES, operation_id="get_job")
 def get_job(
     job_id: JobId, store: StoreDep, principal: Annotated[Principal, allow(*ANYONE)]
-) -> dict[str, Any]:
+) -> JobOut:
     """A job: status (queued, running, done, failed, cancelled), progress 0..1, rows, result."""
-    return job_json(_visible(store, job_id, principal))
+    return JobOut.model_validate(job_json(_visible(store, job_id, principal)))
 
 
 @router.delete(
@@ -37,14 +37,13 @@ def get_job(
 )
 async def cancel_job(
     job_id: JobId,
-    request: Request,
     store: StoreDep,
+    runner: JobsDep,
     principal: Annotated[Principal, allow(*ANYONE)],
-) -> dict[str, Any]:
+) -> JobOut:
     """Cancel a job; an import cancelled before its write stores nothing. Answers the job."""
     await run_in_threadpool(_visible, store, job_id, principal)
-    runner: JobRunner = request.app.state.jobs
-    return job_json(await run_in_threadpool(runner.cancel, job_id))
+    return JobOut.model_validate(job_json(await run_in_threadpool(runner.cancel, job_id)))
 
 
 def _visible(store: Store, job_id: str, principal: Principal) -> Job:

@@ -54,6 +54,7 @@ async def coverage(
         **READ_RESPONSES,
     },
     operation_id="coverage_png",
+    response_class=Response,
 )
 async def coverage_png(
     store: StoreDep,

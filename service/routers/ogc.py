@@ -17,10 +17,10 @@ from service.auth import ANYONE, Principal, allow
 from service.routers.docs import COMMON, READ_RESPONSES
 from service.schemas.ogc import CollectionInfo, Collections, Conformance, Queryables
 from service.storage import Tx
+from service.storage.errors import NotFoundError
 from service.usecases.ogc_collections import COLLECTIONS, Collection
 from service.web.deps import StoreDep
 from service.web.openapi30 import ogc_openapi_30
-from service.web.problems import HTTPProblem
 
 router = APIRouter(tags=["ogc"])
 _PUBLIC: Any = {"openapi_extra": {"x-public": True, "security": []}}
@@ -154,11 +154,8 @@ def collection_named(collection_id: str) -> Collection:
     """The collection called ``collection_id``; 404 when there is none."""
     c = COLLECTIONS.get(collection_id)
     if c is None:
-        raise HTTPProblem(
-            404,
-            "not-found",
-            "Not found",
-            f"There is no collection {collection_id!r}; there are {', '.join(COLLECTIONS)}.",
+        raise NotFoundError(
+            f"There is no collection {collection_id!r}; there are {', '.join(COLLECTIONS)}."
         )
     return c
 

@@ -16,7 +16,6 @@ from service.auth import ANYONE, Principal, allow
 from service.routers.docs import READ_RESPONSES
 from service.routers.ogc import GEOJSON, JSON, QUERYABLES_REL, SCHEMA_JSON, base_url
 from service.routers.ogc_params import (
-    bad_parameter,
     crs_parameter,
     items_parameters,
     now_stamp,
@@ -32,6 +31,7 @@ from service.storage.ogc_filter import FilterError
 from service.usecases.ogc_collections import COLLECTIONS, Collection
 from service.usecases.ogc_items import ItemsPage, ItemsRequest, find_item, find_items, in_crs
 from service.web.http import GeoJSONResponse
+from service.web.problems import bad_parameter
 
 router = APIRouter(tags=["ogc"])
 FeatureId = Annotated[

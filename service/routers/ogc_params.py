@@ -21,13 +21,12 @@ from pygeofilter.parsers.cql2_text import parse as parse_cql2_text
 from pygeofilter.parsers.ecql import parse as parse_ecql
 from starlette.datastructures import QueryParams
 
-from geo.errors import Issue
 from geo.ogc_crs import CRS84, SUPPORTED_CRS, bbox_to_crs84, crs_uri
 from service.settings import Settings
 from service.storage.ogc_filter import Queryable, literal_for
 from service.usecases.ogc_collections import Collection
 from service.usecases.ogc_items import ItemsRequest
-from service.web.problems import HTTPProblem
+from service.web.problems import bad_parameter
 
 # GDAL writes "cql-text" (the draft's name) when the document lists it.
 FILTER_LANGS = ("cql2-text", "cql-text")
@@ -44,17 +43,6 @@ _FIXED = (
     "f",
 )
 _FORMATS = ("json", "geojson")
-
-
-def bad_parameter(name: str, reason: str) -> HTTPProblem:
-    """The 400 problem for one bad query parameter."""
-    return HTTPProblem(
-        400,
-        "invalid-parameter",
-        "Invalid query parameter",
-        f"The {name} parameter is invalid: {reason}",
-        errors=[Issue(f"query:{name}", reason, code="invalid-parameter")],
-    )
 
 
 def parse_items(params: QueryParams, collection: Collection, settings: Settings) -> ItemsRequest:

@@ -23,7 +23,7 @@ from service.schemas.ogc import OgcFeature, OgcTerritoryIn, OgcTerritoryPatch
 from service.usecases.change_sets import Operation, OpResult, apply_single
 from service.usecases.territory_writes import clean_geometry, fields_from_properties
 from service.views.serialize import territory_feature
-from service.web.deps import MAX_ID, StoreDep
+from service.web.deps import MAX_ID, SettingsDep, StoreDep
 from service.web.http import GeoJSONResponse, etag_for, require_if_match
 
 router = APIRouter(prefix="/collections/territories/items", tags=["ogc"])
@@ -43,13 +43,14 @@ def create_feature(
     request: Request,
     body: OgcTerritoryIn,
     store: StoreDep,
+    settings: SettingsDep,
     principal: Annotated[Principal, allow(*STAFF)],
     repair: Repair = False,
     on_overlap: OnOverlap = "warn",
 ) -> JSONResponse:
     """Create a territory from a GeoJSON Feature; `Location` names the new feature."""
     op = Operation("create", fields=_fields(body.properties, partial=False), geometry=body.geometry)
-    return _answer(request, apply_write(request, store, principal, op, on_overlap, repair), 201)
+    return _answer(request, apply_write(store, settings, principal, op, on_overlap, repair), 201)
 
 
 @router.put(
@@ -64,6 +65,7 @@ def replace_feature(
     request: Request,
     body: OgcTerritoryIn,
     store: StoreDep,
+    settings: SettingsDep,
     principal: Annotated[Principal, allow(*STAFF)],
     if_match: IfMatch = None,
     repair: Repair = False,
@@ -73,7 +75,7 @@ def replace_feature(
     expected = require_if_match(if_match)
     fields = _fields(body.properties, partial=False)
     op = Operation("replace", fid, expected, fields, body.geometry)
-    return _answer(request, apply_write(request, store, principal, op, on_overlap, repair))
+    return _answer(request, apply_write(store, settings, principal, op, on_overlap, repair))
 
 
 @router.patch(
@@ -88,6 +90,7 @@ def update_feature(
     request: Request,
     body: OgcTerritoryPatch,
     store: StoreDep,
+    settings: SettingsDep,
     principal: Annotated[Principal, allow(*STAFF)],
     if_match: IfMatch = None,
     repair: Repair = False,
@@ -97,9 +100,9 @@ def update_feature(
     expected = require_if_match(if_match)
     fields = _fields(body.properties, partial=True) if body.properties else {}
     if "geometry" in body.model_fields_set and body.geometry is None:
-        clean_geometry(None, request.app.state.settings, repair=repair)  # says why null is no shape
+        clean_geometry(None, settings, repair=repair)  # says why null is no shape
     op = Operation("patch", fid, expected, fields, body.geometry)
-    return _answer(request, apply_write(request, store, principal, op, on_overlap, repair))
+    return _answer(request, apply_write(store, settings, principal, op, on_overlap, repair))
 
 
 @router.delete(
@@ -110,15 +113,15 @@ def update_feature(
 )
 def delete_feature(
     fid: FeatureId,
-    request: Request,
     store: StoreDep,
+    settings: SettingsDep,
     principal: Annotated[Principal, allow(*STAFF)],
     if_match: IfMatch = None,
 ) -> Response:
     """Delete a territory (its history is kept); needs `If-Match`."""
     op = Operation("delete", fid, require_if_match(if_match))
     with store.write() as tx:
-        apply_single(tx, op, principal=principal, settings=request.app.state.settings)
+        apply_single(tx, op, principal=principal, settings=settings)
     return Response(status_code=204)
 
 

@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse
 from maps.pages.editor import content_security_policy, render_editor_page
 from maps.pages.me import render_me_page
 from service.auth import ROLES, Rule
+from service.web.deps import SettingsDep
 
 router = APIRouter(tags=["pages"])
 
@@ -37,16 +38,16 @@ _PAGE = {"response_class": HTMLResponse, "openapi_extra": {"x-public": True, "se
 
 
 @router.get("/editor", operation_id="editor_page", **_PAGE)  # type: ignore[arg-type]
-def editor_page(request: Request, _: PublicPage) -> HTMLResponse:
+def editor_page(request: Request, _: PublicPage, settings: SettingsDep) -> HTMLResponse:
     """The managers' territory editor (HTML); sign in on the page with a token."""
-    tiles = request.app.state.settings.map_tiles
+    tiles = settings.map_tiles
     return _page(render_editor_page(tiles=tiles, static_base=_static(request)), tiles)
 
 
 @router.get("/me", operation_id="me_page", **_PAGE)  # type: ignore[arg-type]
-def me_page(request: Request, _: PublicPage) -> HTMLResponse:
+def me_page(request: Request, _: PublicPage, settings: SettingsDep) -> HTMLResponse:
     """A rep's own accounts, map and travel load (HTML); sign in on the page with a token."""
-    tiles = request.app.state.settings.map_tiles
+    tiles = settings.map_tiles
     return _page(render_me_page(tiles=tiles, static_base=_static(request)), tiles)
 
 

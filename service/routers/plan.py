@@ -7,6 +7,7 @@ and ``/dashboards``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import IO, Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
@@ -14,11 +15,12 @@ from fastapi.responses import JSONResponse
 
 from geo.errors import InvalidInputError, Issue
 from geo.plan.goals import goal_issues
-from geo.plan.model import Goal
+from geo.plan.model import Activity, Goal, PipelineRecord
 from geo.plan.period import parse_period
 from service.auth import STAFF, Principal, allow, ensure_can_write_territory
 from service.routers import plan_analysis, plan_dashboards
 from service.routers.docs import READ_RESPONSES, WRITE_RESPONSES
+from service.schemas.accounts import PlanImportReportOut
 from service.schemas.analysis import GoalsPut, PlanRecordPage, TerritoryGoalsStored
 from service.schemas.jobs import JOB_ACCEPTED
 from service.schemas.plan import GoalsIn
@@ -28,7 +30,7 @@ from service.usecases.jobs import JobContext
 from service.usecases.plan_context import PeriodQuery
 from service.views.plan import goal_json, record_json
 from service.web import uploads
-from service.web.deps import IdQuery, StoreDep, TerritoryId
+from service.web.deps import IdQuery, SettingsDep, StoreDep, TerritoryId
 from service.web.paging import StrPage, page_of
 
 PlanKind = Annotated[
@@ -43,6 +45,7 @@ goals = APIRouter(prefix="/territories", tags=["plan"])
 
 @pipeline.post(
     "/import",
+    response_model=PlanImportReportOut,
     responses={**WRITE_RESPONSES, **JOB_ACCEPTED, 415: READ_RESPONSES[400]},
     operation_id="import_pipeline",
     openapi_extra={
@@ -58,6 +61,7 @@ goals = APIRouter(prefix="/territories", tags=["plan"])
 async def import_pipeline(
     request: Request,
     store: StoreDep,
+    settings: SettingsDep,
     principal: Annotated[Principal, allow(*STAFF)],
     kind: PlanKind = "pipeline",
     atomic: Annotated[
@@ -71,7 +75,7 @@ async def import_pipeline(
     With `?async=true` (or `Prefer: respond-async`) it answers 202 with
     `Location: /jobs/{id}`; the job's result is this report.
     """
-    max_rows = request.app.state.settings.max_import_rows
+    max_rows = settings.max_import_rows
 
     def run(content_type: str, body: IO[bytes], job: JobContext | None) -> tuple[int, Any]:
         rows = (
@@ -130,7 +134,7 @@ def list_pipeline(
     """Pipeline records (leads, opportunities, deals) or activities, by id."""
     with store.read() as tx:
         if kind == "pipeline":
-            found: list[Any] = tx.find_pipeline(
+            found: Sequence[PipelineRecord | Activity] = tx.find_pipeline(
                 account_id=account_id,
                 rep_id=rep_id,
                 stage=stage,

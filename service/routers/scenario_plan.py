@@ -31,7 +31,7 @@ from service.routers import (
     travel,
 )
 from service.usecases.scenarios import ensure_draft, open_scenario
-from service.web.deps import MAX_ID
+from service.web.deps import MAX_ID, LiveStoreDep
 
 ScenarioId = Annotated[int, Path(ge=1, le=MAX_ID, description="Scenario id.")]
 # The plan a scenario is compared with: "live" or another scenario's id.
@@ -67,10 +67,10 @@ READ_ONLY = (accounts.router, books.books)
 def enter_scenario(
     request: Request,
     scenario_id: ScenarioId,
+    store: LiveStoreDep,
     principal: Annotated[Principal, allow(*STAFF)],
 ) -> None:
     """Admit the caller to the scenario (404 when not theirs to see) and select its plan."""
-    store = request.app.state.store
     with store.read() as tx:
         scenario = open_scenario(tx, scenario_id, principal)
     if request.method not in _SAFE:

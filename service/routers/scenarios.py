@@ -6,8 +6,6 @@ mounted again by :mod:`service.routers.scenario_plan`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Request, Response
@@ -15,7 +13,6 @@ from fastapi.responses import JSONResponse
 
 from geo.errors import InvalidInputError, Issue
 from service.auth import STAFF, Principal, allow
-from service.routers.changes import refusal_problem
 from service.routers.docs import READ_RESPONSES, WRITE_RESPONSES
 from service.routers.scenario_plan import CompareWith, ScenarioId
 from service.schemas.scenarios import (
@@ -31,23 +28,19 @@ from service.schemas.scenarios import (
 )
 from service.storage import Tx
 from service.storage.scenario_ops import Scenario
-from service.usecases.change_sets import ChangeSetRefusedError
 from service.usecases.scenario_compare import Metric, compare_scenario, moved_csv
-from service.usecases.scenario_rebase import RebaseConflictError, rebase_scenario
+from service.usecases.scenario_rebase import rebase_scenario
 from service.usecases.scenario_schedule import schedule_scenario
 from service.usecases.scenarios import (
-    MissingRepError,
-    ScenarioStaleError,
     apply_scenario,
     ensure_draft,
     make_scenario,
     open_scenario,
 )
 from service.views.serialize import iso
-from service.web.deps import SettingsDep, StoreDep
+from service.web.deps import SettingsDep, StoreDep, SwitchesDep
 from service.web.http import etag_for, require_if_match
 from service.web.paging import IntPage, page_of
-from service.web.problems import HTTPProblem
 
 router = APIRouter(prefix="/scenarios", tags=["scenarios"])
 Staff = Annotated[Principal, allow(*STAFF)]
@@ -212,10 +205,10 @@ def compare(
     operation_id="apply_scenario",
 )
 def apply(
-    request: Request,
     scenario_id: ScenarioId,
     store: StoreDep,
     settings: SettingsDep,
+    switches: SwitchesDep,
     principal: Staff,
     body: ApplyIn | None = None,
     if_match: Annotated[
@@ -229,9 +222,8 @@ def apply(
     """
     expected = require_if_match(if_match)
     body = body or ApplyIn(effective_date=None)
-    switches = request.app.state.switches
     if body.effective_date is not None and body.effective_date > switches.clock():
-        with _refusals(), store.write() as tx:
+        with store.write() as tx:
             schedule_scenario(
                 tx, scenario_id, expected, principal=principal, effective_date=body.effective_date
             )
@@ -242,7 +234,7 @@ def apply(
             | scheduled,
             202,
         )
-    with _refusals(), store.write() as tx:
+    with store.write() as tx:
         done = apply_scenario(
             tx,
             scenario_id,
@@ -274,7 +266,7 @@ def rebase(
 ) -> dict[str, Any]:
     """Carry the scenario's own edits onto the current live plan; conflicts per territory."""
     on_conflict = body.on_conflict if body is not None else "fail"
-    with _refusals(), store.write() as tx:
+    with store.write() as tx:
         done = rebase_scenario(
             tx, scenario_id, principal=principal, settings=settings, on_conflict=on_conflict
         )
@@ -287,51 +279,6 @@ def rebase(
             for c in done.conflicts
         ],
     }
-
-
-@contextmanager
-def _refusals() -> Iterator[None]:
-    """A stale base, conflicts or a refused change set: one problem, nothing written."""
-    try:
-        yield
-    except ChangeSetRefusedError as exc:
-        raise refusal_problem(exc) from None
-    except ScenarioStaleError as exc:
-        raise HTTPProblem(
-            412,
-            exc.code,
-            "Live plan moved on",
-            exc.detail,
-            errors=[
-                Issue(f"/territories/{tid}", f"{kind} in the live plan", code=f"live-{kind}")
-                for tid, kind in sorted(exc.changed.items())
-            ],
-            headers={"ETag": etag_for(exc.current_version)},
-            extra={"live_revision": exc.current_version, "changed": _changed(exc)},
-        ) from None
-    except MissingRepError as exc:
-        raise HTTPProblem(
-            409, exc.code, "Scenario names deleted reps", exc.detail, errors=exc.issues
-        ) from None
-    except RebaseConflictError as exc:
-        raise HTTPProblem(
-            409,
-            "rebase-conflict",
-            "Rebase conflict",
-            f"{exc} Nothing was written; send on_conflict keep_live or keep_scenario.",
-            errors=[
-                Issue(
-                    f"/territories/{c.territory_id}",
-                    f"{c.live} in the live plan and {c.scenario} in the scenario",
-                    code="conflict",
-                )
-                for c in exc.conflicts
-            ],
-        ) from None
-
-
-def _changed(exc: ScenarioStaleError) -> list[dict[str, Any]]:
-    return [{"territory_id": t, "change": k} for t, k in sorted(exc.changed.items())]
 
 
 def _scenario_json(tx: Tx, s: Scenario) -> dict[str, Any]:

@@ -17,20 +17,34 @@ from fastapi.concurrency import run_in_threadpool
 
 from geo.errors import InvalidInputError, Issue
 from geo.schedule.model import CHANNELS, MAX_WEEKS
-from service.auth import ANYONE, Principal, allow, ensure_own_rep, forbidden, managed_rep_ids
+from service.auth import (
+    ANYONE,
+    Principal,
+    allow,
+    ensure_own_rep,
+    ensure_rep_owns,
+    managed_rep_ids,
+)
 from service.routers.docs import READ_RESPONSES, WRITE_RESPONSES
 from service.schemas.jobs import JOB_ACCEPTED
+from service.schemas.schedule_answers import ContactList, ContactOut, ScheduleOut
 from service.schemas.schedules import ContactIn
 from service.storage import Store
 from service.usecases.schedules import compute_schedule, submit_schedule
 from service.views.schedules import recorded_json
-from service.web.deps import LimitQuery, RepId, SettingsDep, StoreDep
+from service.web.deps import JobsDep, LimitQuery, RepId, SettingsDep, StoreDep
 from service.web.uploads import AsyncQuery, import_answer, job_json, prefers_async
 
 router = APIRouter(tags=["schedules"])
 
 
-@router.post("/contacts", status_code=201, responses=WRITE_RESPONSES, operation_id="record_contact")
+@router.post(
+    "/contacts",
+    status_code=201,
+    response_model=ContactOut,
+    responses=WRITE_RESPONSES,
+    operation_id="record_contact",
+)
 def record_contact(
     body: ContactIn, store: StoreDep, principal: Annotated[Principal, allow(*ANYONE)]
 ) -> dict[str, Any]:
@@ -40,12 +54,11 @@ def record_contact(
             "The contact is invalid; nothing was stored.",
             [Issue("/channel", f"must be one of {', '.join(CHANNELS)}")],
         )
-    if principal.role == "rep" and body.rep_id not in (None, principal.rep_id):
-        raise forbidden("A rep records contacts as themself.")
+    if body.rep_id is not None:
+        ensure_rep_owns(principal, body.rep_id, "A rep records contacts as themself.")
     with store.write() as tx:
         owner = tx.get_account(body.account_id).assignment.rep_id  # 404 when unknown
-        if principal.role == "rep" and owner != principal.rep_id:
-            raise forbidden("A rep may record contacts only for their own accounts.")
+        ensure_rep_owns(principal, owner, "A rep may record contacts only for their own accounts.")
         rep_id = principal.rep_id if principal.role == "rep" else (body.rep_id or owner)
         if rep_id is not None:
             tx.get_rep(rep_id)  # 404 for an unknown rep
@@ -55,10 +68,12 @@ def record_contact(
     return recorded_json(saved)
 
 
-@router.get("/contacts", responses=READ_RESPONSES, operation_id="list_contacts")
+@router.get(
+    "/contacts", response_model=ContactList, responses=READ_RESPONSES, operation_id="list_contacts"
+)
 def list_contacts(
-    request: Request,
     store: StoreDep,
+    settings: SettingsDep,
     principal: Annotated[Principal, allow(*ANYONE)],
     rep_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
     since: Annotated[date | None, Query(description="First day (YYYY-MM-DD).")] = None,
@@ -68,7 +83,7 @@ def list_contacts(
     if principal.role == "rep":
         ensure_own_rep(principal, rep_id if rep_id is not None else principal.rep_id or 0)
         rep_id = principal.rep_id
-    page = request.app.state.settings.page_limit_default if limit is None else limit
+    page = settings.page_limit_default if limit is None else limit
     with store.read() as tx:
         found = tx.find_contacts(rep_id=rep_id, since=since, limit=page)
     return {"items": [recorded_json(c) for c in found]}
@@ -76,6 +91,9 @@ def list_contacts(
 
 @router.post(
     "/reps/{rep_id}/schedule",
+    response_model=ScheduleOut,
+    # computed_at belongs to the stored schedule (the GET), not to the fresh answer.
+    response_model_exclude_unset=True,
     responses={**WRITE_RESPONSES, **JOB_ACCEPTED},
     operation_id="compute_rep_schedule",
 )
@@ -84,6 +102,7 @@ async def compute_rep_schedule(
     request: Request,
     store: StoreDep,
     settings: SettingsDep,
+    jobs: JobsDep,
     principal: Annotated[Principal, allow(*ANYONE)],
     weeks: Annotated[int, Query(ge=1, le=MAX_WEEKS, description="Weeks to plan.")] = 4,
     start: Annotated[date | None, Query(description="First day; default today (UTC).")] = None,
@@ -102,7 +121,7 @@ async def compute_rep_schedule(
         await run_in_threadpool(_known_rep, store, rep_id)
         job = await run_in_threadpool(
             submit_schedule,
-            request.app.state.jobs,
+            jobs,
             store,
             settings,
             rep_id,
@@ -121,7 +140,12 @@ def _known_rep(store: Store, rep_id: int) -> None:
         tx.get_rep(rep_id)
 
 
-@router.get("/reps/{rep_id}/schedule", responses=READ_RESPONSES, operation_id="get_rep_schedule")
+@router.get(
+    "/reps/{rep_id}/schedule",
+    response_model=ScheduleOut,
+    responses=READ_RESPONSES,
+    operation_id="get_rep_schedule",
+)
 def get_rep_schedule(
     rep_id: RepId, store: StoreDep, principal: Annotated[Principal, allow(*ANYONE)]
 ) -> dict[str, Any]:

@@ -8,13 +8,19 @@ from fastapi import APIRouter, Query
 
 from service.auth import STAFF, Principal, allow
 from service.routers.docs import READ_RESPONSES
+from service.schemas.schedule_answers import SeasonalityOut
 from service.usecases.seasons import territory_seasonality
 from service.web.deps import StoreDep
 
 router = APIRouter(tags=["schedules"])
 
 
-@router.get("/analysis/seasonality", responses=READ_RESPONSES, operation_id="get_seasonality")
+@router.get(
+    "/analysis/seasonality",
+    response_model=SeasonalityOut,
+    responses=READ_RESPONSES,
+    operation_id="get_seasonality",
+)
 def get_seasonality(
     store: StoreDep,
     principal: Annotated[Principal, allow(*STAFF)],

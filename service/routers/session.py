@@ -9,7 +9,7 @@ it can open pages but never write, and it is never accepted as a bearer token.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Request, Response
 from pydantic import Field
@@ -26,8 +26,10 @@ from service.auth import (
 )
 from service.routers.docs import READ_RESPONSES, WRITE_RESPONSES
 from service.schemas.common import StrictModel
+from service.schemas.operations import SessionOut
 from service.tokens import create_session as open_session
 from service.tokens import revoke_session
+from service.web.deps import LiveStoreDep, SettingsDep, TokenCacheDep
 
 router = APIRouter(prefix="/session", tags=["session"])
 
@@ -38,12 +40,20 @@ class SessionIn(StrictModel):
     token: Annotated[str, Field(min_length=1, max_length=200)]
 
 
-def _who(p: Principal) -> dict[str, Any]:
-    return {"role": p.role, "name": p.name, "rep_id": p.rep_id, "region_id": p.region_id}
+def _who(p: Principal) -> SessionOut:
+    return SessionOut(role=p.role, name=p.name, rep_id=p.rep_id, region_id=p.region_id)
 
 
-@router.post("", responses=WRITE_RESPONSES, operation_id="create_session")
-def create_session(request: Request, body: SessionIn, response: Response) -> dict[str, Any]:
+@router.post(
+    "", response_model=SessionOut, responses=WRITE_RESPONSES, operation_id="create_session"
+)
+def create_session(
+    request: Request,
+    body: SessionIn,
+    response: Response,
+    store: LiveStoreDep,
+    settings: SettingsDep,
+) -> SessionOut:
     """Sign a browser in: checks the token, opens a session (reads only, 2 hours by default) and sets its cookie."""
     token = body.token.strip()
     if token.startswith(SESSION_PREFIX):
@@ -52,9 +62,7 @@ def create_session(request: Request, body: SessionIn, response: Response) -> dic
             [Issue("/token", "is a session id; send the API token it came from")],
         )
     principal = principal_for_token(request, token)
-    session_id = open_session(
-        request.app.state.store, principal, minutes=request.app.state.settings.session_minutes
-    )
+    session_id = open_session(store, principal, minutes=settings.session_minutes)
     # No max_age: a session cookie, gone when the browser closes; the server
     # ends it anyway after session_minutes.
     response.set_cookie(
@@ -68,21 +76,21 @@ def create_session(request: Request, body: SessionIn, response: Response) -> dic
     return _who(principal)
 
 
-@router.get("", responses=READ_RESPONSES, operation_id="get_session")
-def get_session(principal: Annotated[Principal, allow(*ANYONE)]) -> dict[str, Any]:
+@router.get("", response_model=SessionOut, responses=READ_RESPONSES, operation_id="get_session")
+def get_session(principal: Annotated[Principal, allow(*ANYONE)]) -> SessionOut:
     """Who the token or session belongs to: role, name, rep and region."""
     return _who(principal)
 
 
 @router.delete("", status_code=204, responses=WRITE_RESPONSES, operation_id="delete_session")
-def delete_session(request: Request) -> Response:
+def delete_session(request: Request, store: LiveStoreDep, token_cache: TokenCacheDep) -> Response:
     """Sign the browser out: ends the session on the server and clears its cookie."""
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
-        revoke_session(request.app.state.store, cookie)
+        revoke_session(store, cookie)
         # Signed out here: this worker stops honouring it at once (others
         # within TERRITORY_TOKEN_CACHE_SECONDS).
-        request.app.state.token_cache.forget_hash(hash_token(cookie))
+        token_cache.forget_hash(hash_token(cookie))
     response = Response(status_code=204)
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
     return response

@@ -8,7 +8,8 @@ import shapely
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from service.auth import ANYONE, STAFF, Principal, allow, forbidden
+from geo.model import BBox
+from service.auth import ANYONE, STAFF, Principal, allow, can_see_territory, rep_scope
 from service.read_scope import read_scope
 from service.routers.docs import READ_RESPONSES, WRITE_RESPONSES
 from service.schemas.territories import (
@@ -18,15 +19,24 @@ from service.schemas.territories import (
     TerritoryIn,
     TerritoryPatch,
 )
+from service.settings import Settings
 from service.storage import Store, Tx
 from service.storage.errors import ConflictError
 from service.storage.territory_ops import draft_of
 from service.usecases.change_sets import Operation, OpResult, apply_single, draft_fields
-from service.usecases.scenario_schedule import pending_changes
+from service.usecases.scenario_schedule import ScheduledSwitches, pending_changes
 from service.usecases.territory_writes import clean_geometry, fields_from_properties
 from service.views.serialize import iso, territory_feature
 from service.views.territory_flags import territory_flags
-from service.web.deps import BBoxQuery, IdQuery, SettingsDep, StoreDep, TerritoryId, parse_bbox
+from service.web.deps import (
+    BBoxQuery,
+    IdQuery,
+    SettingsDep,
+    StoreDep,
+    SwitchesDep,
+    TerritoryId,
+    parse_bbox,
+)
 from service.web.exports import EXPORT_RESPONSE, ExportQuery, territory_file
 from service.web.http import GeoJSONResponse, etag_for, require_if_match
 from service.web.paging import IntPage, page_of
@@ -61,6 +71,7 @@ GEOJSON = "application/geo+json"
 def list_territories(
     request: Request,
     store: StoreDep,
+    settings: SettingsDep,
     principal: Annotated[Principal, allow(*ANYONE)],
     page: IntPage,
     bbox: BBoxQuery = None,
@@ -76,14 +87,14 @@ def list_territories(
     after = 0 if f else page.after
     with store.read() as tx:
         found = tx.find_territories(code=code, parent_id=parent_id, after_id=after)
-    found = [t for t in found if _visible(principal, t.rep_ids) and _meets(t.geometry, boxes)]
+    found = [t for t in found if can_see_territory(principal, t) and _meets(t.geometry, boxes)]
     if f is not None:
         with store.read() as tx:
             scope = read_scope(principal, tx)
             # Only codes in scope: a parent outside it is not named either.
             codes = {t.id: t.code for t in tx.find_territories() if scope.sees_territory(t)}
         found = [t for t in found if scope.sees_territory(t)]
-        return territory_file(found, codes, f, request.app.state.settings.max_map_features)
+        return territory_file(found, codes, f, settings.max_map_features)
     cut = page_of(request, found, page, lambda t: t.id, GEOJSON)
     items, links = cut.items, cut.links
     body = {
@@ -107,6 +118,7 @@ def create_territory(
     request: Request,
     body: TerritoryIn,
     store: StoreDep,
+    settings: SettingsDep,
     principal: Annotated[Principal, allow(*STAFF)],
     repair: Repair = False,
     on_overlap: OnOverlap = "warn",
@@ -114,7 +126,7 @@ def create_territory(
     """Create a territory from a GeoJSON Feature; answers with warnings about overlaps it makes."""
     fields = fields_from_properties(body.properties.model_dump(), partial=False)
     op = Operation("create", fields=fields, geometry=body.geometry)
-    result = apply_write(request, store, principal, op, on_overlap, repair)
+    result = apply_write(store, settings, principal, op, on_overlap, repair)
     return _written(request, result, status=201)
 
 
@@ -126,10 +138,10 @@ def create_territory(
     response_class=GeoJSONResponse,
 )
 def get_territory(
-    request: Request,
     territory_id: TerritoryId,
     store: StoreDep,
     settings: SettingsDep,
+    switches: SwitchesDep,
     principal: Annotated[Principal, allow(*ANYONE)],
     include: Annotated[
         Literal["flags"] | None,
@@ -141,18 +153,16 @@ def get_territory(
     """One territory; the ETag names its version."""
     with store.read() as tx:
         t = tx.get_territory(territory_id)
-        if not _visible(principal, t.rep_ids):
-            raise forbidden("A rep may read only the territories they belong to.")
+        rep_scope(principal, t)  # a rep reads only the territories they belong to
         flags = territory_flags(tx, t, settings) if include == "flags" else None
-        pending = _pending(request, tx, territory_id)
+        pending = _pending(switches, tx, territory_id)
     body = territory_feature(t, flags=flags) | ({"pending": pending} if pending else {})
     return JSONResponse(body, media_type=GEOJSON, headers={"ETag": etag_for(t.version)})
 
 
-def _pending(request: Request, tx: Tx, territory_id: int) -> list[dict[str, object]]:
+def _pending(switches: ScheduledSwitches, tx: Tx, territory_id: int) -> list[dict[str, object]]:
     """A live territory's changes scheduled by scenarios (none inside a scenario)."""
-    switches = getattr(request.app.state, "switches", None)
-    if tx.plan_id is not None or switches is None or not switches.anything_scheduled():
+    if tx.plan_id is not None or not switches.anything_scheduled():
         return []
     return pending_changes(tx, territory_id)
 
@@ -169,6 +179,7 @@ def replace_territory(
     request: Request,
     body: TerritoryIn,
     store: StoreDep,
+    settings: SettingsDep,
     principal: Annotated[Principal, allow(*STAFF)],
     if_match: IfMatch = None,
     repair: Repair = False,
@@ -178,7 +189,7 @@ def replace_territory(
     expected = require_if_match(if_match)
     fields = fields_from_properties(body.properties.model_dump(), partial=False)
     op = Operation("replace", territory_id, expected, fields, body.geometry)
-    return _written(request, apply_write(request, store, principal, op, on_overlap, repair))
+    return _written(request, apply_write(store, settings, principal, op, on_overlap, repair))
 
 
 @router.patch(
@@ -193,6 +204,7 @@ def update_territory(
     request: Request,
     body: TerritoryPatch,
     store: StoreDep,
+    settings: SettingsDep,
     principal: Annotated[Principal, allow(*STAFF)],
     if_match: IfMatch = None,
     repair: Repair = False,
@@ -204,9 +216,9 @@ def update_territory(
     fields = fields_from_properties(changed, partial=True)
     if "geometry" in body.model_fields_set and body.geometry is None:
         # The gate says why an explicit null is no territory shape.
-        clean_geometry(None, request.app.state.settings, repair=repair)
+        clean_geometry(None, settings, repair=repair)
     op = Operation("patch", territory_id, expected, fields, body.geometry)
-    return _written(request, apply_write(request, store, principal, op, on_overlap, repair))
+    return _written(request, apply_write(store, settings, principal, op, on_overlap, repair))
 
 
 @router.delete(
@@ -272,6 +284,7 @@ def restore_territory(
     territory_id: TerritoryId,
     request: Request,
     store: StoreDep,
+    settings: SettingsDep,
     principal: Annotated[Principal, allow(*STAFF)],
     version: Annotated[
         int, Query(ge=1, le=2**31 - 1, description="The version to make current again.")
@@ -288,20 +301,19 @@ def restore_territory(
         op = Operation(
             "replace", territory_id, expected, draft_fields(draft), draft.geometry, "restore"
         )
-        result = apply_single(tx, op, principal=principal, settings=request.app.state.settings)
+        result = apply_single(tx, op, principal=principal, settings=settings)
     return _written(request, result)
 
 
 def apply_write(
-    request: Request,
     store: Store,
+    settings: Settings,
     principal: Principal,
     op: Operation,
     on_overlap: Literal["warn", "reject", "clip"],
     repair: bool,
 ) -> OpResult:
     """One territory write in its own transaction; shared with OGC API Part 4 (ogc_write)."""
-    settings = request.app.state.settings
     with store.write() as tx:
         return apply_single(
             tx, op, principal=principal, settings=settings, on_overlap=on_overlap, repair=repair
@@ -328,11 +340,7 @@ def _location(request: Request, territory_id: int) -> str:
     return str(url)
 
 
-def _visible(principal: Principal, rep_ids: tuple[int, ...]) -> bool:
-    return principal.role != "rep" or principal.rep_id in rep_ids
-
-
-def _meets(geometry: Any, boxes: list[tuple[float, float, float, float]] | None) -> bool:
+def _meets(geometry: shapely.Geometry, boxes: list[BBox] | None) -> bool:
     if boxes is None:
         return True
     return any(shapely.intersects(geometry, shapely.box(*b)) for b in boxes)

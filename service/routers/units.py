@@ -17,7 +17,7 @@ from service.usecases.unit_import import import_units
 from service.usecases.unit_scope import ensure_may_replace_units, visible_units
 from service.views.design import unit_feature
 from service.web import uploads
-from service.web.deps import StoreDep
+from service.web.deps import LiveStoreDep, SettingsDep, StoreDep
 from service.web.http import GeoJSONResponse
 from service.web.paging import StrPage, page_of
 
@@ -47,6 +47,8 @@ _UPLOAD = uploads.UploadRoute(
 )
 async def import_unit_layer(
     request: Request,
+    store: LiveStoreDep,
+    settings: SettingsDep,
     principal: Staff,
     id_field: Annotated[
         str | None,
@@ -64,12 +66,11 @@ async def import_unit_layer(
     The layer is shared by every region: a manager confined to a region may not replace it.
     """
     ensure_may_replace_units(principal)
-    state = request.app.state
 
     def run(content_type: str, body: IO[bytes], job: JobContext | None) -> tuple[int, Any]:
         return import_units(
-            state.store,
-            state.settings,
+            store,
+            settings,
             body,
             id_field=id_field,
             actor=principal.name,

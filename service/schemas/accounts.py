@@ -114,3 +114,9 @@ class ImportReportOut(BaseModel):
     errors: list[ImportIssueOut]
     warnings: list[ImportIssueOut]
     truncated: bool
+
+
+class PlanImportReportOut(ImportReportOut):
+    """What a pipeline or activities import did."""
+
+    kind: Literal["pipeline", "activities"]

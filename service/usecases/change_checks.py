@@ -18,13 +18,14 @@ from geo.errors import InvalidInputError, Issue, OverlapError, WarningCode
 from geo.flags.clip import clip_to_neighbours
 from geo.flags.gaps import children_outside_parent
 from geo.flags.overlaps import OverlapPair, overlaps_with
-from geo.hierarchy import in_subtree, is_leaf, parent_ids
+from geo.hierarchy import is_leaf, parent_ids
 from geo.model import Territory
 from service.auth import (
     Principal,
     ensure_can_write_territory,
     ensure_drawing_in_region,
-    forbidden,
+    ensure_parent_in_region,
+    ensure_territory_writer,
 )
 from service.storage import Tx
 from service.storage.errors import ConflictError, NotFoundError, PreconditionFailedError
@@ -116,17 +117,13 @@ def authorize_drawings(
 def _authorize_one(principal: Principal, p: Planned, state: State) -> None:
     if p.old is not None:
         ensure_can_write_territory(principal, p.old, state.before)
-    elif principal.role != "admin" and principal.role != "manager":
-        raise forbidden(f"The {principal.role} role may not write territories.")
-    if principal.role != "manager" or principal.region_id is None or p.draft is None:
-        return
+    else:
+        ensure_territory_writer(principal)
     # A new territory needs a parent inside the region; an existing one (already
     # checked to be inside) may keep or clear its parent, as single writes always allowed.
-    parent = p.draft.parent_id
-    if parent is None and p.old is not None:
+    if p.draft is None or (p.draft.parent_id is None and p.old is not None):
         return
-    if parent is None or not in_subtree(parent, principal.region_id, state.after):
-        raise forbidden("A regional manager may create territories only inside their region.")
+    ensure_parent_in_region(principal, p.draft.parent_id, state.after)
 
 
 def check_references(tx: Tx, plans: Sequence[Planned], state: State, failures: Failures) -> None:

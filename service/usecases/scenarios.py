@@ -15,13 +15,14 @@ from typing import Literal
 
 from geo.errors import Issue
 from geo.model import Territory
-from service.auth import Principal, forbidden
+from service.auth import Principal
 from service.settings import Settings
 from service.storage import Tx
 from service.storage.errors import ConflictError, NotFoundError, PreconditionFailedError
 from service.storage.scenario_ops import Scenario
 from service.storage.territory_ops import draft_of
 from service.usecases.change_sets import Operation, Policy, apply_change_set, draft_fields
+from service.web.problems import forbidden
 
 Kind = Literal["changed", "created", "deleted"]
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import shapely
 
-from service.auth import Principal, forbidden, is_regional
+from service.auth import Principal, is_regional
 from service.storage import Tx
 from service.storage.unit_ops import Unit
+from service.web.problems import forbidden
 
 __all__ = ["ensure_may_replace_units", "visible_units"]
 

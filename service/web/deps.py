@@ -9,9 +9,13 @@ from fastapi import Depends, Path, Query, Request
 from geo.assign.index import TerritoryIndex
 from geo.errors import InvalidInputError, Issue
 from geo.geocode.geocoder import Geocoder
+from service.index_cache import IndexCache
 from service.settings import Settings
 from service.storage import Store
+from service.token_cache import TokenCache
+from service.usecases.jobs import JobRunner
 from service.usecases.plan_caches import PlanIndex
+from service.usecases.scenario_schedule import ScheduledSwitches
 
 
 class CurrentIndex(Protocol):
@@ -42,6 +46,16 @@ def plan_prefix(request: Request) -> str:
     return "" if plan_id is None else f"/scenarios/{plan_id}"
 
 
+async def get_live_store(request: Request) -> Store:
+    """The app's store in the live plan, whatever scenario the path names.
+
+    A function of its own, not :func:`get_store`: FastAPI caches a dependency's
+    answer per request, and the scenario dependency that needs the live store
+    runs before ``request.state.plan_id`` is set.
+    """
+    return request.app.state.store  # type: ignore[no-any-return]
+
+
 async def get_settings_dep(request: Request) -> Settings:
     """The app's settings."""
     return request.app.state.settings  # type: ignore[no-any-return]
@@ -55,9 +69,29 @@ async def get_index_cache(request: Request) -> CurrentIndex:
     return request.app.state.index_cache  # type: ignore[no-any-return]
 
 
+async def get_live_index_cache(request: Request) -> IndexCache:
+    """The worker's cache of the live plan's territory index (``current_in(tx)``, readiness)."""
+    return request.app.state.index_cache  # type: ignore[no-any-return]
+
+
+async def get_jobs(request: Request) -> JobRunner:
+    """The worker's job runner (design runs and async imports)."""
+    return request.app.state.jobs  # type: ignore[no-any-return]
+
+
+async def get_token_cache(request: Request) -> TokenCache:
+    """The worker's cache of resolved tokens (revocations forget them at once)."""
+    return request.app.state.token_cache  # type: ignore[no-any-return]
+
+
 async def get_geocoder(request: Request) -> Geocoder:
     """The app's offline geocoder (warmed up at start)."""
     return request.app.state.geocoder  # type: ignore[no-any-return]
+
+
+async def get_switches(request: Request) -> ScheduledSwitches:
+    """The app's scheduled scenario switches (its clock, and when to look again)."""
+    return request.app.state.switches  # type: ignore[no-any-return]
 
 
 # The getters are async (they do no I/O) so that FastAPI calls them on the
@@ -66,6 +100,11 @@ StoreDep = Annotated[Store, Depends(get_store)]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 IndexDep = Annotated[CurrentIndex, Depends(get_index_cache)]
 GeocoderDep = Annotated[Geocoder, Depends(get_geocoder)]
+LiveStoreDep = Annotated[Store, Depends(get_live_store)]
+LiveIndexCacheDep = Annotated[IndexCache, Depends(get_live_index_cache)]
+JobsDep = Annotated[JobRunner, Depends(get_jobs)]
+TokenCacheDep = Annotated[TokenCache, Depends(get_token_cache)]
+SwitchesDep = Annotated[ScheduledSwitches, Depends(get_switches)]
 
 LimitQuery = Annotated[
     int | None, Query(ge=1, le=1000, description="Page size (default from settings, at most 1000).")

@@ -105,6 +105,33 @@ class HTTPProblem(Exception):
         self.extra = extra or {}
 
 
+def unauthorized(detail: str) -> HTTPProblem:
+    """The 401 problem for a caller without a valid token or session."""
+    return HTTPProblem(
+        401,
+        "unauthorized",
+        "Unauthorized",
+        detail,
+        headers={"WWW-Authenticate": 'Bearer realm="territory"'},
+    )
+
+
+def forbidden(detail: str) -> HTTPProblem:
+    """The 403 problem for a caller who may not do this."""
+    return HTTPProblem(403, "forbidden", "Forbidden", detail)
+
+
+def bad_parameter(name: str, reason: str) -> HTTPProblem:
+    """The 400 problem for one bad query parameter."""
+    return HTTPProblem(
+        400,
+        "invalid-parameter",
+        "Invalid query parameter",
+        f"The {name} parameter is invalid: {reason}",
+        errors=[Issue(f"query:{name}", reason, code="invalid-parameter")],
+    )
+
+
 def not_ready() -> HTTPProblem:
     """503 while the territory index is still being built (``/readyz``)."""
     return HTTPProblem(

@@ -22,6 +22,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from service.storage import Store
+from service.storage.job_ops import Job
 from service.usecases.jobs import JobContext, JobRunner
 from service.web.problems import HTTPProblem
 
@@ -103,7 +104,7 @@ def import_answer(status: int, body: dict[str, Any], *, replayed: bool = False) 
     return JSONResponse(body, status_code=status, media_type=media, headers=headers)
 
 
-def job_json(job: Any) -> dict[str, Any]:
+def job_json(job: Job) -> dict[str, Any]:
     """A job as JSON (the body of ``GET /jobs/{id}`` and of a 202)."""
     return {
         "id": job.id,
