@@ -11,92 +11,33 @@ private to the connection, so staging never takes the writers' lock.
 from __future__ import annotations
 
 import json
-import struct
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, DateTime, bindparam, text
 
-from geo.model import Account, Assignment, BBox, GeocodeResult
-from service.storage.account_ops import ACCOUNT_FIELDS, _geocode_json
+from geo.model import Account, Assignment, BBox
+from service.storage.account_ops import ACCOUNT_FIELDS
 from service.storage.backends import Backend
+from service.storage.staged_rows import (
+    ASSIGNED,
+    COLUMNS,
+    STAGED,
+    _json_ints,
+    staged_columns,
+    staged_row,
+)
+
+__all__ = ["COLUMNS", "STAGED", "AccountStaging", "staged_columns", "staged_row"]
 
 STAGING = "account_import_staging"
-_ASSIGNED = ("territory_id", "rep_id", "assignment", "candidates")
-# Every stored column an import sets, in staging order (``location`` is derived).
-COLUMNS = ("id", *ACCOUNT_FIELDS, "lon", "lat", "products", "geocode", *_ASSIGNED)
-# Staged too: the point's WKB, computed before the lock (shapely's layout, see _wkb).
-STAGED = (*COLUMNS, "wkb")
+_ASSIGNED = ASSIGNED
 _JSON = frozenset({"products", "geocode", "candidates"})
 _INT = frozenset({"owner_rep_id", "territory_id", "rep_id"})
 _FLOAT = frozenset(
     {"annual_revenue", "cost_to_serve", "visits_per_month", "visit_minutes", "lon", "lat"}
 )
-
-
-def staged_row(account: Account, assignment: Assignment) -> tuple[Any, ...]:
-    """One staging row: plain values, JSON as text (as SQLAlchemy's JSON type writes it).
-
-    Built field by field, in :data:`STAGED` order: it runs once per imported row.
-    """
-    a = account
-    lon, lat = a.location if a.location is not None else (None, None)
-    return (
-        a.id, a.name, a.address, a.postal_code, a.city, a.region, a.country, a.industry,
-        a.annual_revenue, a.cost_to_serve, a.stage, a.visits_per_month, a.visit_minutes,
-        bool(a.remote), a.owner_rep_id, lon, lat, _json_strings(a.products),
-        _geocode_text(a.geocode), assignment.territory_id, assignment.rep_id,
-        assignment.assignment, _json_ints(assignment.candidates), _wkb(lon, lat),
-    )  # fmt: skip
-
-
-def _json_strings(items: tuple[str, ...]) -> str:
-    return json.dumps(list(items)) if items else "[]"
-
-
-def _json_ints(items: tuple[int, ...]) -> str:
-    """``json.dumps`` of a list of ints, without its machinery.
-
-    >>> _json_ints((3, 12)) == json.dumps([3, 12]) and _json_ints(()) == "[]"
-    True
-    """
-    return "[" + ", ".join(map(str, items)) + "]"
-
-
-def _geocode_text(g: GeocodeResult | None) -> str:
-    """``json.dumps(_geocode_json(g))``, spelled out for the common given lon/lat.
-
-    >>> g = GeocodeResult((-83.25, 40.1), "ok", "given", "input")
-    >>> _geocode_text(g) == json.dumps(_geocode_json(g))
-    True
-    """
-    if g is None or (g.status, g.precision, g.source, g.note) != ("ok", "given", "input", None):
-        return json.dumps(_geocode_json(g))
-    lon, lat = g.location or (None, None)
-    if not (type(lon) is float and type(lat) is float):
-        return json.dumps(_geocode_json(g))
-    return (
-        f'{{"location": [{lon!r}, {lat!r}], "status": "ok", '
-        '"precision": "given", "source": "input", "note": null}'
-    )
-
-
-def _wkb(lon: float | None, lat: float | None) -> bytes | None:
-    """A 2D point as little-endian WKB, byte for byte what ``shapely.to_wkb`` writes.
-
-    Hand-written: a million shapely Points cost seconds, this costs a pack.
-
-    >>> import shapely
-    >>> _wkb(1.5, -2.0) == shapely.to_wkb(shapely.Point(1.5, -2.0))
-    True
-    """
-    if lon is None or lat is None:
-        return None
-    return _POINT_HEADER + struct.pack("<dd", lon, lat)
-
-
-_POINT_HEADER = b"\x01\x01\x00\x00\x00"  # little-endian, type 1 (Point)
 
 
 class AccountStaging:
@@ -117,7 +58,10 @@ class AccountStaging:
             if self.pg:
                 cols += ", moved boolean NOT NULL DEFAULT false"
             self.conn.exec_driver_sql(
-                f"CREATE TEMPORARY TABLE {STAGING} ({cols}, PRIMARY KEY (id))"
+                # No key: ids are unique already (an import refuses a repeated
+                # id before staging) and a second b-tree would cost a third of
+                # the load; reassign() indexes the ids only when it needs them.
+                f"CREATE TEMPORARY TABLE {STAGING} ({cols})"
             )
 
     def load(self, rows: Sequence[tuple[Any, ...]]) -> None:
@@ -135,6 +79,7 @@ class AccountStaging:
         """Rewrite staged assignments (inside the write transaction, after the territories moved)."""
         if not changed:
             return
+        self.conn.exec_driver_sql(f"CREATE INDEX IF NOT EXISTS {STAGING}_id ON {STAGING} (id)")
         mark = "%s" if self.pg else "?"
         sets = ", ".join(f"{c} = {mark}" for c in _ASSIGNED)
         values = [

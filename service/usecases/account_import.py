@@ -31,15 +31,14 @@ from typing import IO
 
 from sqlalchemy import Connection
 
-from geo.assign.assignment import assign_accounts
 from geo.assign.index import TerritoryIndex
 from geo.geocode.geocoder import Geocoder, OnlineGeocoder
-from geo.model import Account, Territory
+from geo.model import Territory
 from geo.row_columns import CleanRows
 from service.index_cache import IndexCache
 from service.settings import Settings
 from service.storage import Store, Tx
-from service.storage.account_bulk import AccountStaging, staged_row
+from service.storage.account_bulk import AccountStaging
 from service.storage.backends import analyze
 from service.usecases.account_rows import (
     ParsedRow,
@@ -60,7 +59,7 @@ from service.usecases.import_report import (
     report_answer,
     run_import,
 )
-from service.usecases.import_take import one_by_one, take_clean, take_one
+from service.usecases.import_take import Batch, one_by_one, take_clean, take_one
 from service.usecases.jobs import JobCancelled, JobContext
 
 CHUNK_ROWS = 5_000
@@ -167,32 +166,31 @@ def _prepare(
 ) -> None:
     started = time.perf_counter()
     seen: set[str] = set()
-    chunk: list[Account] = []
+    batch = Batch()
     for item in rows:
-        whole = isinstance(item, CleanRows) and take_clean(item, seen, chunk, report, max_rows)
+        whole = isinstance(item, CleanRows) and take_clean(item, seen, batch, report, max_rows)
         if not whole and not all(
-            take_one(row, seen, chunk, report, geocoder, max_rows) for row in one_by_one(item)
+            take_one(row, seen, batch, report, geocoder, max_rows) for row in one_by_one(item)
         ):
             break
-        while len(chunk) >= CHUNK_ROWS:  # a run of clean rows may fill several
-            _stage(prepared, chunk[:CHUNK_ROWS], staging, control)
-            del chunk[:CHUNK_ROWS]
-    _stage(prepared, chunk, staging, control)
+        while batch.size >= CHUNK_ROWS:  # a run of clean rows may fill several
+            head, batch = batch.split(CHUNK_ROWS)
+            _stage(prepared, head, staging, control)
+    _stage(prepared, batch, staging, control)
     prepared.timings["prepare_s"] = round(time.perf_counter() - started, 3)
 
 
 def _stage(
-    prepared: _Prepared, chunk: list[Account], staging: AccountStaging, control: ImportControl
+    prepared: _Prepared, batch: Batch, staging: AccountStaging, control: ImportControl
 ) -> None:
     """Assign one batch against the snapshot and stage it."""
     if control.cancelled():
         raise ImportCancelled
-    if not chunk:
+    if not batch.size:
         return
-    assignments = assign_accounts(chunk, prepared.index)
-    staging.load([staged_row(a, s) for a, s in zip(chunk, assignments, strict=True)])
+    staging.load(batch.staged_rows(prepared.index))
     prepared.batches += 1
-    prepared.staged += len(chunk)
+    prepared.staged += batch.size
     control.progress(prepared.staged)
 
 
