@@ -1,17 +1,24 @@
 """Bulk account writes: a staging table filled in batches, then one set-based upsert.
 
 An import stages its prepared rows (assignment included) in a temporary
-table on one connection, outside any write transaction: ``executemany`` on
-SQLite, ``COPY`` on PostGIS. The write transaction then only counts, upserts
-(``INSERT ... SELECT ... ON CONFLICT``) and, when the territories moved
-since staging, rewrites the assignments that changed. Temporary tables are
-private to the connection, so staging never takes the writers' lock.
+table on one connection: ``executemany`` on SQLite, outside any write
+transaction; ``COPY`` on PostGIS, inside the import's write transaction but
+before its lock (:meth:`AccountStaging.streaming`), where each batch's new
+accounts also go straight into ``accounts`` (invisible until the commit)
+on a background thread while the next batch is parsed. Under the lock the
+write then only counts, upserts (``INSERT ... SELECT ... ON CONFLICT``) and,
+when the territories moved since staging, rewrites the assignments that
+changed. Temporary tables are private to the connection, so staging never
+takes the writers' lock.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -32,6 +39,8 @@ from service.storage.staged_rows import (
 __all__ = ["COLUMNS", "STAGED", "AccountStaging", "staged_columns", "staged_row"]
 
 STAGING = "account_import_staging"
+BATCH = "account_import_batch"  # PostGIS: one batch between its COPY and its inserts
+_AHEAD = 2  # batches queued for the background thread at most (bounds memory)
 _ASSIGNED = ASSIGNED
 _JSON = frozenset({"products", "geocode", "candidates"})
 _INT = frozenset({"owner_rep_id", "territory_id", "rep_id"})
@@ -49,6 +58,7 @@ class AccountStaging:
         self.inserted = 0  # new accounts written before the writers' lock (PostGIS)
         # Rows still to write under the lock: on PostGIS the new ones went before.
         self._pending = "NOT s.moved" if self.pg else "true"
+        self._stream: _Stream | None = None
 
     def create(self) -> None:
         """An empty staging table (dropped first if a previous import left one)."""
@@ -63,9 +73,39 @@ class AccountStaging:
                 # the load; reassign() indexes the ids only when it needs them.
                 f"CREATE TEMPORARY TABLE {STAGING} ({cols})"
             )
+            if self.pg:
+                self.conn.exec_driver_sql(f"DROP TABLE IF EXISTS {BATCH}")
+                self.conn.exec_driver_sql(
+                    f"CREATE TEMPORARY TABLE {BATCH} (LIKE {STAGING} INCLUDING DEFAULTS)"
+                )
+
+    @contextmanager
+    def streaming(self, now: datetime, actor: str | None) -> Iterator[None]:
+        """PostGIS, inside the write transaction before its lock: load batches in the background.
+
+        While this is open, :meth:`load` hands each batch to one background
+        thread, which copies it in and inserts its new accounts (see
+        :meth:`_load_and_insert`), so the database builds index entries while
+        Python parses the next batch. The thread owns the connection until
+        the block ends; leaving it waits for the thread, and re-raises its error.
+        """
+        with ThreadPoolExecutor(1, thread_name_prefix="import-load") as pool:
+            self._stream = _Stream(pool, {"now": now, "actor": actor})
+            try:
+                yield
+                self._stream.drain()
+            finally:
+                self._stream.cancel()
+                self._stream = None
+        self.inserted = int(
+            self.conn.exec_driver_sql(f"SELECT count(*) FROM {STAGING} WHERE moved").scalar_one()
+        )
 
     def load(self, rows: Sequence[tuple[Any, ...]]) -> None:
-        """Append one batch of :func:`staged_row` rows in its own short transaction."""
+        """Append one batch of :func:`staged_row` rows (in its own short transaction unless streaming)."""
+        if self._stream is not None:
+            self._stream.submit(self._load_and_insert, rows)
+            return
         with self.conn.begin():
             if self.pg:
                 self._copy(rows)
@@ -123,25 +163,27 @@ class AccountStaging:
         total, created, updated = int(row[0]), int(row[1]), int(row[2])
         return created + self.inserted, updated, total - created - updated
 
-    def insert_new(self, now: datetime, actor: str | None) -> None:
-        """PostGIS, before the writers' lock: insert the staged accounts whose id is new.
+    def _load_and_insert(self, rows: Sequence[tuple[Any, ...]], values: dict[str, Any]) -> None:
+        """PostGIS, before the writers' lock: stage one batch and insert its new accounts.
 
         Building five indexes' entries for 100,000 rows takes seconds; done
         here, in the import's transaction but before its lock, the rows stay
         invisible until the commit while other writers go on. Under the lock
-        :meth:`reassign` still corrects them and :meth:`upsert` writes the rest.
-        An id another writer creates meanwhile is left to :meth:`upsert`.
+        :meth:`reassign` still corrects them and :meth:`upsert` writes the rest
+        (``moved`` tells them apart). An id another writer creates meanwhile
+        is left to :meth:`upsert`.
         """
-        result = self.conn.execute(
+        self._copy(rows, BATCH)
+        self.conn.execute(
             text(
-                f"WITH ins AS ({self._insert_select()} WHERE NOT EXISTS "
+                f"WITH ins AS ({self._insert_select(BATCH)} WHERE NOT EXISTS "
                 "(SELECT 1 FROM accounts a WHERE a.id = s.id) ON CONFLICT (id) DO NOTHING "
-                f"RETURNING id) UPDATE {STAGING} SET moved = true FROM ins "
-                f"WHERE {STAGING}.id = ins.id"
+                f"RETURNING id) INSERT INTO {STAGING} SELECT {', '.join(STAGED)}, "
+                f"id IN (SELECT id FROM ins) FROM {BATCH}"
             ).bindparams(bindparam("now", type_=DateTime(timezone=True))),
-            {"now": now, "actor": actor},
+            values,
         )
-        self.inserted = result.rowcount
+        self.conn.exec_driver_sql(f"TRUNCATE {BATCH}")
 
     def upsert(self, now: datetime, actor: str | None) -> None:
         """Insert new accounts, update changed ones (version + 1), leave equal ones alone."""
@@ -156,23 +198,24 @@ class AccountStaging:
             {"now": now, "actor": actor},
         )
 
-    def _insert_select(self) -> str:
+    def _insert_select(self, source: str = STAGING) -> str:
         selected = ", ".join(self._cast(c, f"s.{c}") for c in COLUMNS)
         return (
             f"INSERT INTO accounts ({', '.join(COLUMNS)}, location, version, updated_at, "
-            f"updated_by) SELECT {selected}, {self._location()}, 1, :now, :actor FROM {STAGING} s"
+            f"updated_by) SELECT {selected}, {self._location()}, 1, :now, :actor FROM {source} s"
         )
 
     def drop(self) -> None:
         """Remove the staging table (the connection goes back to the pool clean)."""
         with self.conn.begin():
             self.conn.exec_driver_sql(f"DROP TABLE IF EXISTS {STAGING}")
+            self.conn.exec_driver_sql(f"DROP TABLE IF EXISTS {BATCH}")
 
-    def _copy(self, rows: Sequence[tuple[Any, ...]]) -> None:
+    def _copy(self, rows: Sequence[tuple[Any, ...]], table: str = STAGING) -> None:
         raw: Any = self.conn.connection.driver_connection
         with (
             raw.cursor() as cur,
-            cur.copy(f"COPY {STAGING} ({', '.join(STAGED)}) FROM STDIN") as cp,
+            cur.copy(f"COPY {table} ({', '.join(STAGED)}) FROM STDIN") as cp,
         ):
             for row in rows:
                 cp.write_row(row)
@@ -221,3 +264,29 @@ def _staged_account(m: dict[str, Any]) -> tuple[Account, Assignment]:
         m["id"], m["territory_id"], m["rep_id"], m["assignment"], tuple(json.loads(m["candidates"]))
     )
     return account, assignment
+
+
+class _Stream:
+    """Batches run in order on one background thread, at most ``_AHEAD`` waiting."""
+
+    def __init__(self, pool: ThreadPoolExecutor, values: dict[str, Any]) -> None:
+        self.pool, self.values = pool, values
+        self.pending: deque[Future[None]] = deque()
+
+    def submit(self, work: Any, rows: Sequence[tuple[Any, ...]]) -> None:
+        self.pending.append(self.pool.submit(work, rows, self.values))
+        while len(self.pending) > _AHEAD:
+            self.pending.popleft().result()  # waits; raises the thread's error here
+
+    def drain(self) -> None:
+        while self.pending:
+            self.pending.popleft().result()
+
+    def cancel(self) -> None:
+        """Drop what has not started; wait for what has (the connection must be free)."""
+        for f in self.pending:
+            f.cancel()
+        for f in self.pending:
+            if not f.cancelled():
+                f.exception()  # waits without raising: an error is already on its way
+        self.pending.clear()

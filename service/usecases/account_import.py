@@ -24,6 +24,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -128,11 +129,16 @@ def import_rows(
         staging.create()
         try:
             prepared = _snapshot(store, index_cache)
-            _prepare(prepared, geocoder, rows, staging, report, control, max_rows=max_rows)
-            if not (report.failed and atomic):
+
+            def prepare() -> None:
+                _prepare(prepared, geocoder, rows, staging, report, control, max_rows=max_rows)
+                if report.failed and atomic:
+                    raise _NotStored
                 if control.cancelled():
                     raise ImportCancelled
-                _commit(store, conn, staging, prepared, report, actor)
+
+            with suppress(_NotStored):
+                _commit(store, conn, staging, prepared, report, actor, prepare)
         finally:
             staging.drop()
     if report.stored and (report.created or report.updated):
@@ -194,6 +200,10 @@ def _stage(
     control.progress(prepared.staged)
 
 
+class _NotStored(Exception):
+    """An atomic import had a failed row: its transaction ends before taking the lock."""
+
+
 def _commit(
     store: Store,
     conn: Connection,
@@ -201,15 +211,24 @@ def _commit(
     prepared: _Prepared,
     report: ImportReport,
     actor: str | None,
+    prepare: Callable[[], None],
 ) -> None:
-    """The one write transaction: catch up with territory edits, count, upsert."""
+    """The one write transaction: catch up with territory edits, count, upsert.
+
+    ``prepare`` parses, assigns and stages every row. SQLite takes its lock
+    at ``BEGIN``, so there it runs before the transaction; on PostGIS it runs
+    inside it but before the lock, streaming the new accounts in as it goes.
+    """
+    if not staging.pg:
+        prepare()
     started = time.perf_counter()
 
-    def insert_new() -> None:  # PostGIS: the new accounts go in before the lock
-        staging.insert_new(datetime.now(UTC), actor)
+    def before_lock() -> None:
+        with staging.streaming(datetime.now(UTC), actor):
+            prepare()
         prepared.timings["before_lock_s"] = round(time.perf_counter() - started, 3)
 
-    with store.write(conn, before_lock=insert_new) as tx:
+    with store.write(conn, before_lock=before_lock if staging.pg else None) as tx:
         locked = time.perf_counter()
         now = stored_fingerprint(tx)
         if now != prepared.fingerprint:
