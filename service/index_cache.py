@@ -191,8 +191,8 @@ class IndexCache:
                 return TerritoryIndex.build(tuple(tx.find_territories()))
             stamp = _territory_stamp(tx)
             if self._index is None or stamp != self._territory_stamp:
-                territories = tuple(tx.find_territories())
-                self._index = _rebuilt(self._index, self._territories, territories)
+                territories, changed = _reloaded(tx, self._territories)
+                self._index = _rebuilt(self._index, self._territories, territories, changed)
                 self._territories = territories
                 self._territory_stamp = stamp
             self._revision = revision
@@ -207,28 +207,61 @@ def _territory_stamp(tx: Tx) -> int:
     return int(tx.conn.execute(select(func.count()).select_from(tv)).scalar_one())
 
 
+_FEW = 64  # changed territories loaded one by one; more than this, all are reloaded
+
+
+def _reloaded(
+    tx: Tx, before: tuple[Territory, ...]
+) -> tuple[tuple[Territory, ...], frozenset[int] | None]:
+    """The territories now, and the ids that changed (``None``: all reloaded).
+
+    A territory write moves one territory's version: reading every (id,
+    version) pair and then only the territories whose version moved costs
+    one row per change instead of a thousand geometries per write.
+    """
+    tt = tx.t["territories"]
+    versions = dict(tx.conn.execute(select(tt.c.id, tt.c.version).order_by(tt.c.id)).all())
+    known = {t.id: t.version for t in before}
+    changed = frozenset(i for i, v in versions.items() if known.get(i) != v)
+    if not before or versions.keys() != known.keys() or len(changed) > _FEW:
+        return tuple(tx.find_territories()), None
+    fresh = {t.id: t for t in (tx.get_territory(i) for i in sorted(changed))}
+    return tuple(fresh.get(t.id, t) for t in before), changed
+
+
 def _rebuilt(
-    old: TerritoryIndex | None, before: tuple[Territory, ...], after: tuple[Territory, ...]
+    old: TerritoryIndex | None,
+    before: tuple[Territory, ...],
+    after: tuple[Territory, ...],
+    changed: frozenset[int] | None = None,
 ) -> TerritoryIndex:
     """The index for ``after``, reusing ``old``'s cell grid when no shape moved.
 
     A write that changes only names, reps, rules or colours leaves every
     geometry and the hierarchy as they were, so the grid (the costly part,
     seconds at 1,000 counties) still holds; only the leaves' records change.
+    ``changed`` names the territories that may differ (``None``: any).
     """
-    if old is None or not _same_shapes(before, after):
+    if old is None or not _same_shapes(before, after, changed):
         return TerritoryIndex.build(after)
     by_id = {t.id: t for t in after}
     leaves = tuple(
-        dataclasses.replace(by_id[t.id], geometry=t.geometry)  # keep the prepared shape
+        t  # unchanged: the old leaf is this record, its shape already prepared
+        if changed is not None and t.id not in changed
+        else dataclasses.replace(by_id[t.id], geometry=t.geometry)  # keep the prepared shape
         for t in old.territories
     )
-    return TerritoryIndex(leaves, old.grid)
+    return old.with_records(leaves)
 
 
-def _same_shapes(before: tuple[Territory, ...], after: tuple[Territory, ...]) -> bool:
+def _same_shapes(
+    before: tuple[Territory, ...], after: tuple[Territory, ...], changed: frozenset[int] | None
+) -> bool:
     if [(t.id, t.parent_id) for t in before] != [(t.id, t.parent_id) for t in after]:
         return False
-    old = np.array([t.geometry for t in before], dtype=object)
-    new = np.array([t.geometry for t in after], dtype=object)
+    pairs = [
+        (b, a) for b, a in zip(before, after, strict=True) if changed is None or a.id in changed
+    ]
+    old = np.array([b.geometry for b, _ in pairs], dtype=object)
+    new = np.array([a.geometry for _, a in pairs], dtype=object)
     return bool(np.all(shapely.equals_exact(old, new, tolerance=0.0)))
