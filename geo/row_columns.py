@@ -55,6 +55,12 @@ class CleanRows:
     def __len__(self) -> int:
         return len(self.columns["id"])
 
+    def split(self, k: int) -> tuple[CleanRows, CleanRows]:
+        """The first ``k`` rows and the rest, as two runs."""
+        head = {c: v[:k] for c, v in self.columns.items()}
+        rest = {c: v[k:] for c, v in self.columns.items()}
+        return CleanRows(self.first, head), CleanRows(self.first + k, rest)
+
     @property
     def ids(self) -> list[str]:
         """The account ids, in row order."""

@@ -5,10 +5,11 @@ answers from the index it reads the store's revision counter: one single-row
 ``SELECT`` on a connection kept for the purpose (no pool checkout, no
 transaction), so a write in any worker is seen by the next read in every
 other. Every write moves that counter, but only a territory write changes the
-index: when the counter moved, the count of territory versions (each
-territory write appends one) decides whether the index is rebuilt. Builds are
-serialised by a lock, so a burst of requests after a write builds once;
-readers of the old index are never blocked by a writer.
+index: when the counter moved, every territory's (id, version) pair says
+which territories changed; only those are read again, and the index keeps
+its grid (and every derived array) unless a shape or the hierarchy moved.
+Builds are serialised by a lock, so a burst of requests after a write
+builds once; readers of the old index are never blocked by a writer.
 
 The first index is built in the background at start (:meth:`IndexCache.warm`)
 and ``/readyz`` answers 200 once it is there.
@@ -24,7 +25,7 @@ from typing import Any
 
 import numpy as np
 import shapely
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from geo.assign.index import TerritoryIndex
 from geo.model import Territory
@@ -120,7 +121,6 @@ class IndexCache:
         self.probe = RevisionProbe(store)
         self._lock = threading.Lock()
         self._revision = -1
-        self._territory_stamp = -1
         self._index: TerritoryIndex | None = None
         self._territories: tuple[Territory, ...] = ()
         self.ready = threading.Event()
@@ -189,46 +189,80 @@ class IndexCache:
                 # A transaction older than the cached index: answer from its
                 # own territories, and keep the newer index cached.
                 return TerritoryIndex.build(tuple(tx.find_territories()))
-            stamp = _territory_stamp(tx)
-            if self._index is None or stamp != self._territory_stamp:
-                territories = tuple(tx.find_territories())
-                self._index = _rebuilt(self._index, self._territories, territories)
+            versions = _versions(tx)
+            known = {t.id: t.version for t in self._territories}
+            if self._index is None or versions != known:
+                territories, changed = _reloaded(tx, self._territories, versions)
+                self._index = _rebuilt(self._index, self._territories, territories, changed)
                 self._territories = territories
-                self._territory_stamp = stamp
             self._revision = revision
             self.ready.set()
             return self._index
 
 
-def _territory_stamp(tx: Tx) -> int:
-    # Every territory write (create, replace, patch, restore, delete) appends
-    # one row to territory_versions, so their count moves with the territories.
-    tv = tx.t["territory_versions"]
-    return int(tx.conn.execute(select(func.count()).select_from(tv)).scalar_one())
+def _versions(tx: Tx) -> dict[int, int]:
+    """Every territory's version by id, without geometry (a thousand small rows).
+
+    Every territory write moves a version (versions only grow, ids are never
+    reused), so these pairs change exactly when the territories do.
+    """
+    tt = tx.t["territories"]
+    return {int(i): int(v) for i, v in tx.conn.execute(select(tt.c.id, tt.c.version))}
+
+
+_FEW = 64  # changed territories loaded one by one; more than this, all are reloaded
+
+
+def _reloaded(
+    tx: Tx, before: tuple[Territory, ...], versions: dict[int, int]
+) -> tuple[tuple[Territory, ...], frozenset[int] | None]:
+    """The territories now, and the ids that changed (``None``: all reloaded).
+
+    A territory write moves one territory's version: reading only the
+    territories whose version moved costs one row per change instead of a
+    thousand geometries per write.
+    """
+    known = {t.id: t.version for t in before}
+    changed = frozenset(i for i, v in versions.items() if known.get(i) != v)
+    if not before or versions.keys() != known.keys() or len(changed) > _FEW:
+        return tuple(tx.find_territories()), None
+    fresh = {t.id: t for t in (tx.get_territory(i) for i in sorted(changed))}
+    return tuple(fresh.get(t.id, t) for t in before), changed
 
 
 def _rebuilt(
-    old: TerritoryIndex | None, before: tuple[Territory, ...], after: tuple[Territory, ...]
+    old: TerritoryIndex | None,
+    before: tuple[Territory, ...],
+    after: tuple[Territory, ...],
+    changed: frozenset[int] | None = None,
 ) -> TerritoryIndex:
     """The index for ``after``, reusing ``old``'s cell grid when no shape moved.
 
     A write that changes only names, reps, rules or colours leaves every
     geometry and the hierarchy as they were, so the grid (the costly part,
     seconds at 1,000 counties) still holds; only the leaves' records change.
+    ``changed`` names the territories that may differ (``None``: any).
     """
-    if old is None or not _same_shapes(before, after):
+    if old is None or not _same_shapes(before, after, changed):
         return TerritoryIndex.build(after)
     by_id = {t.id: t for t in after}
     leaves = tuple(
-        dataclasses.replace(by_id[t.id], geometry=t.geometry)  # keep the prepared shape
+        t  # unchanged: the old leaf is this record, its shape already prepared
+        if changed is not None and t.id not in changed
+        else dataclasses.replace(by_id[t.id], geometry=t.geometry)  # keep the prepared shape
         for t in old.territories
     )
-    return TerritoryIndex(leaves, old.grid)
+    return old.with_records(leaves)
 
 
-def _same_shapes(before: tuple[Territory, ...], after: tuple[Territory, ...]) -> bool:
+def _same_shapes(
+    before: tuple[Territory, ...], after: tuple[Territory, ...], changed: frozenset[int] | None
+) -> bool:
     if [(t.id, t.parent_id) for t in before] != [(t.id, t.parent_id) for t in after]:
         return False
-    old = np.array([t.geometry for t in before], dtype=object)
-    new = np.array([t.geometry for t in after], dtype=object)
+    pairs = [
+        (b, a) for b, a in zip(before, after, strict=True) if changed is None or a.id in changed
+    ]
+    old = np.array([b.geometry for b, _ in pairs], dtype=object)
+    new = np.array([a.geometry for _, a in pairs], dtype=object)
     return bool(np.all(shapely.equals_exact(old, new, tolerance=0.0)))

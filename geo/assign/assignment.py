@@ -21,7 +21,7 @@ The rep of a geometric assignment is the territory's primary rep.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -33,7 +33,14 @@ from geo.model import Account, Assignment, BBox, Territory
 if TYPE_CHECKING:  # geo.assign.index imports this module for the rule
     from geo.assign.index import TerritoryIndex
 
-__all__ = ["LocateResult", "Resolver", "affected_bbox", "assign_accounts", "assign_points"]
+__all__ = [
+    "LocateResult",
+    "Resolver",
+    "affected_bbox",
+    "assign_accounts",
+    "assign_columns",
+    "assign_points",
+]
 
 _MAX_BOXES = 16
 Fields = tuple[str | None, Sequence[str], float | None]  # industry, products, revenue
@@ -128,15 +135,58 @@ def assign_accounts(accounts: Sequence[Account], index: TerritoryIndex) -> list[
     7
     """
     lon, lat = _locations(accounts)
-    point, leaf, interior = index.covering_leaves(lon, lat)
-    offsets = np.searchsorted(point, np.arange(len(accounts) + 1))
-    answers = _answers(accounts, index.resolver, offsets, leaf, interior, np.isnan(lon))
+    answers = assign_columns(
+        lon,
+        lat,
+        [a.owner_rep_id for a in accounts],
+        lambda i: (accounts[i].industry, accounts[i].products, accounts[i].annual_revenue),
+        index,
+    )
     return [
         Assignment(
             a.id, r.territory_id, r.rep_ids[0] if r.rep_ids else None, r.assignment, r.candidates
         )
         for a, r in zip(accounts, answers, strict=True)
     ]
+
+
+def assign_columns(
+    lon: np.ndarray,
+    lat: np.ndarray,
+    owner_rep_ids: Sequence[int | None],
+    fields: Callable[[int], Fields],
+    index: TerritoryIndex,
+) -> list[LocateResult]:
+    """:func:`assign_accounts` over columns: one answer per point, no account objects.
+
+    Parameters
+    ----------
+    lon, lat
+        Float arrays, NaN where an account has no usable location.
+    owner_rep_ids
+        The named-account override of each account, ``None`` for none.
+    fields
+        ``fields(i)`` is account ``i``'s (industry, products, annual_revenue);
+        asked only where a rule, an override or an overlap needs it.
+    index
+        The leaf territories.
+
+    Notes
+    -----
+    Locations are WGS84 lon/lat degrees. Answers for the common case (one
+    unrestricted territory, no override) are shared objects: a bulk import
+    builds nothing per row here.
+
+    >>> from geo.assign.index import TerritoryIndex
+    >>> index = TerritoryIndex.build([Territory(1, "a", shapely.box(0, 0, 1, 1), rep_ids=(7,))])
+    >>> [r.assignment for r in assign_columns(
+    ...     np.array([0.5, 2.0]), np.array([0.5, 0.5]), [None, None], lambda i: (None, (), None),
+    ...     index)]
+    ['geometry', 'unassigned:outside-all']
+    """
+    point, leaf, interior = index.covering_leaves(lon, lat)
+    offsets = np.searchsorted(point, np.arange(len(lon) + 1))
+    return _answers(owner_rep_ids, fields, index.resolver, offsets, leaf, interior, np.isnan(lon))
 
 
 def assign_points(lon: np.ndarray, lat: np.ndarray, index: TerritoryIndex) -> np.ndarray:
@@ -196,7 +246,8 @@ def affected_bbox(
 
 
 def _answers(
-    accounts: Sequence[Account],
+    owners: Sequence[int | None],
+    fields: Callable[[int], Fields],
     resolver: Resolver,
     offsets: np.ndarray,
     leaf: np.ndarray,
@@ -204,33 +255,35 @@ def _answers(
     missing: np.ndarray,
 ) -> list[LocateResult]:
     """Each account's answer; one covering unrestricted territory takes a shortcut."""
-    alone = np.full(len(accounts), -1, dtype=np.int64)
+    alone = np.full(len(owners), -1, dtype=np.int64)
     one = np.flatnonzero(np.diff(offsets) == 1)
     alone[one] = leaf[offsets[one]]
     shortcut = resolver.unrestricted_answers
     bounds, leaves, inner = offsets.tolist(), leaf.tolist(), interior.tolist()
-    out: list[LocateResult] = []
-    for i, (account, k) in enumerate(zip(accounts, alone.tolist(), strict=True)):
-        quick = shortcut[k] if k >= 0 and account.owner_rep_id is None else None
-        if quick is not None:  # the common case: no rules, no override, no overlap
-            out.append(quick)
-            continue
+    out: list[LocateResult | None] = [
+        shortcut[k] if k >= 0 and owner is None else None
+        for k, owner in zip(alone.tolist(), owners, strict=True)
+    ]
+    # The rest (rules, an override, an overlap, no location): rare, one by one.
+    for i in [i for i, r in enumerate(out) if r is None]:
         start, stop = bounds[i], bounds[i + 1]
-        out.append(_one(account, resolver, leaves[start:stop], inner[start:stop], missing[i]))
-    return out
+        out[i] = _one(
+            owners[i], fields(i), resolver, leaves[start:stop], inner[start:stop], missing[i]
+        )
+    return out  # type: ignore[return-value]  # every None was filled above
 
 
 def _one(
-    account: Account,
+    owner_rep_id: int | None,
+    fields: Fields,
     resolver: Resolver,
     leaves: list[int],
     interior: list[bool],
     no_location: np.bool_,
 ) -> LocateResult:
     """One account's answer from its covering leaves (preferred first)."""
-    fields = (account.industry, account.products, account.annual_revenue)
-    if account.owner_rep_id is not None:
-        return resolver.override(account.owner_rep_id, leaves, fields)
+    if owner_rep_id is not None:
+        return resolver.override(owner_rep_id, leaves, fields)
     if no_location:
         return resolver.no_location
     if len(leaves) == 1:

@@ -24,6 +24,7 @@ other area ``geo`` reports.
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -87,6 +88,23 @@ class TerritoryIndex:
         self._codes = grid.codes.data  # a memoryview: item access gives Python ints, fast
         self._offsets = grid.offsets.data
         self._frame = (grid.x0, grid.y0, grid.cell_deg, grid.nx, grid.ny)
+
+    def with_records(self, leaves: Sequence[Territory]) -> TerritoryIndex:
+        """This index for new records of the same leaves: same ids, order and shapes.
+
+        A write that changes names, reps, rules or colours only keeps every
+        derived array (areas, ranks, grid, tree), so nothing is reprojected.
+
+        >>> index = TerritoryIndex.build([Territory(1, "a", shapely.box(0, 0, 1, 1))])
+        >>> index.with_records([Territory(1, "a", shapely.box(0, 0, 1, 1), rep_ids=(9,))]).locate(
+        ...     0.5, 0.5
+        ... ).rep_ids
+        (9,)
+        """
+        new = copy.copy(self)
+        new.territories = tuple(leaves)
+        new.resolver = Resolver(new.territories)
+        return new
 
     @classmethod
     def build(

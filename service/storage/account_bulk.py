@@ -1,102 +1,53 @@
 """Bulk account writes: a staging table filled in batches, then one set-based upsert.
 
 An import stages its prepared rows (assignment included) in a temporary
-table on one connection, outside any write transaction: ``executemany`` on
-SQLite, ``COPY`` on PostGIS. The write transaction then only counts, upserts
-(``INSERT ... SELECT ... ON CONFLICT``) and, when the territories moved
-since staging, rewrites the assignments that changed. Temporary tables are
-private to the connection, so staging never takes the writers' lock.
+table on one connection: ``executemany`` on SQLite, outside any write
+transaction; ``COPY`` on PostGIS, inside the import's write transaction but
+before its lock (:meth:`AccountStaging.streaming`), where each batch's new
+accounts also go straight into ``accounts`` (invisible until the commit)
+on a background thread while the next batch is parsed. Under the lock the
+write then only counts, upserts (``INSERT ... SELECT ... ON CONFLICT``) and,
+when the territories moved since staging, rewrites the assignments that
+changed. Temporary tables are private to the connection, so staging never
+takes the writers' lock.
 """
 
 from __future__ import annotations
 
 import json
-import struct
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, DateTime, bindparam, text
 
-from geo.model import Account, Assignment, BBox, GeocodeResult
-from service.storage.account_ops import ACCOUNT_FIELDS, _geocode_json
+from geo.model import Account, Assignment, BBox
+from service.storage.account_ops import ACCOUNT_FIELDS
 from service.storage.backends import Backend
+from service.storage.staged_rows import (
+    ASSIGNED,
+    COLUMNS,
+    STAGED,
+    _json_ints,
+    staged_columns,
+    staged_row,
+)
+
+__all__ = ["COLUMNS", "STAGED", "AccountStaging", "staged_columns", "staged_row"]
 
 STAGING = "account_import_staging"
-_ASSIGNED = ("territory_id", "rep_id", "assignment", "candidates")
-# Every stored column an import sets, in staging order (``location`` is derived).
-COLUMNS = ("id", *ACCOUNT_FIELDS, "lon", "lat", "products", "geocode", *_ASSIGNED)
-# Staged too: the point's WKB, computed before the lock (shapely's layout, see _wkb).
-STAGED = (*COLUMNS, "wkb")
+BATCH = "account_import_batch"  # PostGIS: one batch between its COPY and its inserts
+_IMPORT_CACHE_KIB = -65_536  # SQLite's negative cache_size counts KiB
+_AHEAD = 2  # batches queued for the background thread at most (bounds memory)
+_ASSIGNED = ASSIGNED
 _JSON = frozenset({"products", "geocode", "candidates"})
 _INT = frozenset({"owner_rep_id", "territory_id", "rep_id"})
 _FLOAT = frozenset(
     {"annual_revenue", "cost_to_serve", "visits_per_month", "visit_minutes", "lon", "lat"}
 )
-
-
-def staged_row(account: Account, assignment: Assignment) -> tuple[Any, ...]:
-    """One staging row: plain values, JSON as text (as SQLAlchemy's JSON type writes it).
-
-    Built field by field, in :data:`STAGED` order: it runs once per imported row.
-    """
-    a = account
-    lon, lat = a.location if a.location is not None else (None, None)
-    return (
-        a.id, a.name, a.address, a.postal_code, a.city, a.region, a.country, a.industry,
-        a.annual_revenue, a.cost_to_serve, a.stage, a.visits_per_month, a.visit_minutes,
-        bool(a.remote), a.owner_rep_id, lon, lat, _json_strings(a.products),
-        _geocode_text(a.geocode), assignment.territory_id, assignment.rep_id,
-        assignment.assignment, _json_ints(assignment.candidates), _wkb(lon, lat),
-    )  # fmt: skip
-
-
-def _json_strings(items: tuple[str, ...]) -> str:
-    return json.dumps(list(items)) if items else "[]"
-
-
-def _json_ints(items: tuple[int, ...]) -> str:
-    """``json.dumps`` of a list of ints, without its machinery.
-
-    >>> _json_ints((3, 12)) == json.dumps([3, 12]) and _json_ints(()) == "[]"
-    True
-    """
-    return "[" + ", ".join(map(str, items)) + "]"
-
-
-def _geocode_text(g: GeocodeResult | None) -> str:
-    """``json.dumps(_geocode_json(g))``, spelled out for the common given lon/lat.
-
-    >>> g = GeocodeResult((-83.25, 40.1), "ok", "given", "input")
-    >>> _geocode_text(g) == json.dumps(_geocode_json(g))
-    True
-    """
-    if g is None or (g.status, g.precision, g.source, g.note) != ("ok", "given", "input", None):
-        return json.dumps(_geocode_json(g))
-    lon, lat = g.location or (None, None)
-    if not (type(lon) is float and type(lat) is float):
-        return json.dumps(_geocode_json(g))
-    return (
-        f'{{"location": [{lon!r}, {lat!r}], "status": "ok", '
-        '"precision": "given", "source": "input", "note": null}'
-    )
-
-
-def _wkb(lon: float | None, lat: float | None) -> bytes | None:
-    """A 2D point as little-endian WKB, byte for byte what ``shapely.to_wkb`` writes.
-
-    Hand-written: a million shapely Points cost seconds, this costs a pack.
-
-    >>> import shapely
-    >>> _wkb(1.5, -2.0) == shapely.to_wkb(shapely.Point(1.5, -2.0))
-    True
-    """
-    if lon is None or lat is None:
-        return None
-    return _POINT_HEADER + struct.pack("<dd", lon, lat)
-
-
-_POINT_HEADER = b"\x01\x01\x00\x00\x00"  # little-endian, type 1 (Point)
 
 
 class AccountStaging:
@@ -108,20 +59,62 @@ class AccountStaging:
         self.inserted = 0  # new accounts written before the writers' lock (PostGIS)
         # Rows still to write under the lock: on PostGIS the new ones went before.
         self._pending = "NOT s.moved" if self.pg else "true"
+        self._stream: _Stream | None = None
+        self._cache_size: int | None = None
 
     def create(self) -> None:
         """An empty staging table (dropped first if a previous import left one)."""
+        if not self.pg:
+            # SQLite: a 64 MB page cache on this connection while it imports
+            # (restored by drop) takes a fifth off the upsert under the lock.
+            with self.conn.begin():
+                size = self.conn.exec_driver_sql("PRAGMA cache_size").scalar_one()
+                self.conn.exec_driver_sql(f"PRAGMA cache_size={_IMPORT_CACHE_KIB}")
+            self._cache_size = int(size)
         with self.conn.begin():
             self.conn.exec_driver_sql(f"DROP TABLE IF EXISTS {STAGING}")
             cols = ", ".join(f"{c} {self._type(c)}" for c in STAGED)
             if self.pg:
                 cols += ", moved boolean NOT NULL DEFAULT false"
             self.conn.exec_driver_sql(
-                f"CREATE TEMPORARY TABLE {STAGING} ({cols}, PRIMARY KEY (id))"
+                # No key: ids are unique already (an import refuses a repeated
+                # id before staging) and a second b-tree would cost a third of
+                # the load; reassign() indexes the ids only when it needs them.
+                f"CREATE TEMPORARY TABLE {STAGING} ({cols})"
             )
+            if self.pg:
+                self.conn.exec_driver_sql(f"DROP TABLE IF EXISTS {BATCH}")
+                self.conn.exec_driver_sql(
+                    f"CREATE TEMPORARY TABLE {BATCH} (LIKE {STAGING} INCLUDING DEFAULTS)"
+                )
+
+    @contextmanager
+    def streaming(self, now: datetime, actor: str | None) -> Iterator[None]:
+        """PostGIS, inside the write transaction before its lock: load batches in the background.
+
+        While this is open, :meth:`load` hands each batch to one background
+        thread, which copies it in and inserts its new accounts (see
+        :meth:`_load_and_insert`), so the database builds index entries while
+        Python parses the next batch. The thread owns the connection until
+        the block ends; leaving it waits for the thread, and re-raises its error.
+        """
+        with ThreadPoolExecutor(1, thread_name_prefix="import-load") as pool:
+            self._stream = _Stream(pool, {"now": now, "actor": actor})
+            try:
+                yield
+                self._stream.drain()
+            finally:
+                self._stream.cancel()
+                self._stream = None
+        self.inserted = int(
+            self.conn.exec_driver_sql(f"SELECT count(*) FROM {STAGING} WHERE moved").scalar_one()
+        )
 
     def load(self, rows: Sequence[tuple[Any, ...]]) -> None:
-        """Append one batch of :func:`staged_row` rows in its own short transaction."""
+        """Append one batch of :func:`staged_row` rows (in its own short transaction unless streaming)."""
+        if self._stream is not None:
+            self._stream.submit(self._load_and_insert, rows)
+            return
         with self.conn.begin():
             if self.pg:
                 self._copy(rows)
@@ -135,6 +128,7 @@ class AccountStaging:
         """Rewrite staged assignments (inside the write transaction, after the territories moved)."""
         if not changed:
             return
+        self.conn.exec_driver_sql(f"CREATE INDEX IF NOT EXISTS {STAGING}_id ON {STAGING} (id)")
         mark = "%s" if self.pg else "?"
         sets = ", ".join(f"{c} = {mark}" for c in _ASSIGNED)
         values = [
@@ -178,25 +172,27 @@ class AccountStaging:
         total, created, updated = int(row[0]), int(row[1]), int(row[2])
         return created + self.inserted, updated, total - created - updated
 
-    def insert_new(self, now: datetime, actor: str | None) -> None:
-        """PostGIS, before the writers' lock: insert the staged accounts whose id is new.
+    def _load_and_insert(self, rows: Sequence[tuple[Any, ...]], values: dict[str, Any]) -> None:
+        """PostGIS, before the writers' lock: stage one batch and insert its new accounts.
 
         Building five indexes' entries for 100,000 rows takes seconds; done
         here, in the import's transaction but before its lock, the rows stay
         invisible until the commit while other writers go on. Under the lock
-        :meth:`reassign` still corrects them and :meth:`upsert` writes the rest.
-        An id another writer creates meanwhile is left to :meth:`upsert`.
+        :meth:`reassign` still corrects them and :meth:`upsert` writes the rest
+        (``moved`` tells them apart). An id another writer creates meanwhile
+        is left to :meth:`upsert`.
         """
-        result = self.conn.execute(
+        self._copy(rows, BATCH)
+        self.conn.execute(
             text(
-                f"WITH ins AS ({self._insert_select()} WHERE NOT EXISTS "
+                f"WITH ins AS ({self._insert_select(BATCH)} WHERE NOT EXISTS "
                 "(SELECT 1 FROM accounts a WHERE a.id = s.id) ON CONFLICT (id) DO NOTHING "
-                f"RETURNING id) UPDATE {STAGING} SET moved = true FROM ins "
-                f"WHERE {STAGING}.id = ins.id"
+                f"RETURNING id) INSERT INTO {STAGING} SELECT {', '.join(STAGED)}, "
+                f"id IN (SELECT id FROM ins) FROM {BATCH}"
             ).bindparams(bindparam("now", type_=DateTime(timezone=True))),
-            {"now": now, "actor": actor},
+            values,
         )
-        self.inserted = result.rowcount
+        self.conn.exec_driver_sql(f"TRUNCATE {BATCH}")
 
     def upsert(self, now: datetime, actor: str | None) -> None:
         """Insert new accounts, update changed ones (version + 1), leave equal ones alone."""
@@ -211,23 +207,26 @@ class AccountStaging:
             {"now": now, "actor": actor},
         )
 
-    def _insert_select(self) -> str:
+    def _insert_select(self, source: str = STAGING) -> str:
         selected = ", ".join(self._cast(c, f"s.{c}") for c in COLUMNS)
         return (
             f"INSERT INTO accounts ({', '.join(COLUMNS)}, location, version, updated_at, "
-            f"updated_by) SELECT {selected}, {self._location()}, 1, :now, :actor FROM {STAGING} s"
+            f"updated_by) SELECT {selected}, {self._location()}, 1, :now, :actor FROM {source} s"
         )
 
     def drop(self) -> None:
         """Remove the staging table (the connection goes back to the pool clean)."""
         with self.conn.begin():
             self.conn.exec_driver_sql(f"DROP TABLE IF EXISTS {STAGING}")
+            self.conn.exec_driver_sql(f"DROP TABLE IF EXISTS {BATCH}")
+            if self._cache_size is not None:
+                self.conn.exec_driver_sql(f"PRAGMA cache_size={self._cache_size}")
 
-    def _copy(self, rows: Sequence[tuple[Any, ...]]) -> None:
+    def _copy(self, rows: Sequence[tuple[Any, ...]], table: str = STAGING) -> None:
         raw: Any = self.conn.connection.driver_connection
         with (
             raw.cursor() as cur,
-            cur.copy(f"COPY {STAGING} ({', '.join(STAGED)}) FROM STDIN") as cp,
+            cur.copy(f"COPY {table} ({', '.join(STAGED)}) FROM STDIN") as cp,
         ):
             for row in rows:
                 cp.write_row(row)
@@ -276,3 +275,29 @@ def _staged_account(m: dict[str, Any]) -> tuple[Account, Assignment]:
         m["id"], m["territory_id"], m["rep_id"], m["assignment"], tuple(json.loads(m["candidates"]))
     )
     return account, assignment
+
+
+class _Stream:
+    """Batches run in order on one background thread, at most ``_AHEAD`` waiting."""
+
+    def __init__(self, pool: ThreadPoolExecutor, values: dict[str, Any]) -> None:
+        self.pool, self.values = pool, values
+        self.pending: deque[Future[None]] = deque()
+
+    def submit(self, work: Any, rows: Sequence[tuple[Any, ...]]) -> None:
+        self.pending.append(self.pool.submit(work, rows, self.values))
+        while len(self.pending) > _AHEAD:
+            self.pending.popleft().result()  # waits; raises the thread's error here
+
+    def drain(self) -> None:
+        while self.pending:
+            self.pending.popleft().result()
+
+    def cancel(self) -> None:
+        """Drop what has not started; wait for what has (the connection must be free)."""
+        for f in self.pending:
+            f.cancel()
+        for f in self.pending:
+            if not f.cancelled():
+                f.exception()  # waits without raising: an error is already on its way
+        self.pending.clear()

@@ -24,6 +24,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,15 +32,14 @@ from typing import IO
 
 from sqlalchemy import Connection
 
-from geo.assign.assignment import assign_accounts
 from geo.assign.index import TerritoryIndex
 from geo.geocode.geocoder import Geocoder, OnlineGeocoder
-from geo.model import Account, Territory
+from geo.model import Territory
 from geo.row_columns import CleanRows
 from service.index_cache import IndexCache
 from service.settings import Settings
 from service.storage import Store, Tx
-from service.storage.account_bulk import AccountStaging, staged_row
+from service.storage.account_bulk import AccountStaging
 from service.storage.backends import analyze
 from service.usecases.account_rows import (
     ParsedRow,
@@ -60,7 +60,7 @@ from service.usecases.import_report import (
     report_answer,
     run_import,
 )
-from service.usecases.import_take import one_by_one, take_clean, take_one
+from service.usecases.import_take import Batch, one_by_one, take_clean, take_one
 from service.usecases.jobs import JobCancelled, JobContext
 
 CHUNK_ROWS = 5_000
@@ -129,11 +129,16 @@ def import_rows(
         staging.create()
         try:
             prepared = _snapshot(store, index_cache)
-            _prepare(prepared, geocoder, rows, staging, report, control, max_rows=max_rows)
-            if not (report.failed and atomic):
+
+            def prepare() -> None:
+                _prepare(prepared, geocoder, rows, staging, report, control, max_rows=max_rows)
+                if report.failed and atomic:
+                    raise _NotStored
                 if control.cancelled():
                     raise ImportCancelled
-                _commit(store, conn, staging, prepared, report, actor)
+
+            with suppress(_NotStored):
+                _commit(store, conn, staging, prepared, report, actor, prepare)
         finally:
             staging.drop()
     if report.stored and (report.created or report.updated):
@@ -167,33 +172,36 @@ def _prepare(
 ) -> None:
     started = time.perf_counter()
     seen: set[str] = set()
-    chunk: list[Account] = []
+    batch = Batch()
     for item in rows:
-        whole = isinstance(item, CleanRows) and take_clean(item, seen, chunk, report, max_rows)
+        whole = isinstance(item, CleanRows) and take_clean(item, seen, batch, report, max_rows)
         if not whole and not all(
-            take_one(row, seen, chunk, report, geocoder, max_rows) for row in one_by_one(item)
+            take_one(row, seen, batch, report, geocoder, max_rows) for row in one_by_one(item)
         ):
             break
-        while len(chunk) >= CHUNK_ROWS:  # a run of clean rows may fill several
-            _stage(prepared, chunk[:CHUNK_ROWS], staging, control)
-            del chunk[:CHUNK_ROWS]
-    _stage(prepared, chunk, staging, control)
+        while batch.size >= CHUNK_ROWS:  # a run of clean rows may fill several
+            head, batch = batch.split(CHUNK_ROWS)
+            _stage(prepared, head, staging, control)
+    _stage(prepared, batch, staging, control)
     prepared.timings["prepare_s"] = round(time.perf_counter() - started, 3)
 
 
 def _stage(
-    prepared: _Prepared, chunk: list[Account], staging: AccountStaging, control: ImportControl
+    prepared: _Prepared, batch: Batch, staging: AccountStaging, control: ImportControl
 ) -> None:
     """Assign one batch against the snapshot and stage it."""
     if control.cancelled():
         raise ImportCancelled
-    if not chunk:
+    if not batch.size:
         return
-    assignments = assign_accounts(chunk, prepared.index)
-    staging.load([staged_row(a, s) for a, s in zip(chunk, assignments, strict=True)])
+    staging.load(batch.staged_rows(prepared.index))
     prepared.batches += 1
-    prepared.staged += len(chunk)
+    prepared.staged += batch.size
     control.progress(prepared.staged)
+
+
+class _NotStored(Exception):
+    """An atomic import had a failed row: its transaction ends before taking the lock."""
 
 
 def _commit(
@@ -203,15 +211,24 @@ def _commit(
     prepared: _Prepared,
     report: ImportReport,
     actor: str | None,
+    prepare: Callable[[], None],
 ) -> None:
-    """The one write transaction: catch up with territory edits, count, upsert."""
+    """The one write transaction: catch up with territory edits, count, upsert.
+
+    ``prepare`` parses, assigns and stages every row. SQLite takes its lock
+    at ``BEGIN``, so there it runs before the transaction; on PostGIS it runs
+    inside it but before the lock, streaming the new accounts in as it goes.
+    """
+    if not staging.pg:
+        prepare()
     started = time.perf_counter()
 
-    def insert_new() -> None:  # PostGIS: the new accounts go in before the lock
-        staging.insert_new(datetime.now(UTC), actor)
+    def before_lock() -> None:
+        with staging.streaming(datetime.now(UTC), actor):
+            prepare()
         prepared.timings["before_lock_s"] = round(time.perf_counter() - started, 3)
 
-    with store.write(conn, before_lock=insert_new) as tx:
+    with store.write(conn, before_lock=before_lock if staging.pg else None) as tx:
         locked = time.perf_counter()
         now = stored_fingerprint(tx)
         if now != prepared.fingerprint:

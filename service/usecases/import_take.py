@@ -2,20 +2,75 @@
 
 :func:`take_clean` takes a run of clean rows (:class:`geo.row_columns.CleanRows`)
 whole; :func:`take_one` takes one row as the row-by-row parser gave it. Both
-leave the same report, row for row.
+leave the same report, row for row, and put the row in a :class:`Batch`, which
+turns into staging rows with the whole batch assigned at once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass, field
+from itertools import chain
+from typing import Any
 
+import numpy as np
+
+from geo.assign.assignment import assign_accounts, assign_columns
+from geo.assign.index import TerritoryIndex
 from geo.errors import WARNING_CODES, Issue
 from geo.geocode.geocoder import Geocoder
 from geo.model import Account
 from geo.row_columns import CleanRows
-from geo.rows import RowFields
+from geo.rows import ACCOUNT_COLUMNS, RowFields
+from service.storage.account_bulk import staged_columns, staged_row
 from service.usecases.account_rows import ParsedRow
 from service.usecases.import_report import ImportReport
+
+
+@dataclass
+class Batch:
+    """Rows taken, not yet staged: accounts one by one, runs of clean rows as columns."""
+
+    accounts: list[Account] = field(default_factory=list)
+    runs: list[CleanRows] = field(default_factory=list)
+    size: int = 0
+
+    def split(self, n: int) -> tuple[Batch, Batch]:
+        """The first ``n`` rows taken (accounts first) and the rest, as two batches."""
+        head, rest = Batch(self.accounts[:n]), Batch(self.accounts[n:])
+        for run in self.runs:
+            need = n - len(head.accounts) - sum(len(r) for r in head.runs)
+            if need >= len(run):
+                head.runs.append(run)
+            elif need > 0:
+                first, second = run.split(need)
+                head.runs.append(first)
+                rest.runs.append(second)
+            else:
+                rest.runs.append(run)
+        head.size, rest.size = min(n, self.size), max(self.size - n, 0)
+        return head, rest
+
+    def staged_rows(self, index: TerritoryIndex) -> list[tuple[Any, ...]]:
+        """Every row's staging row, assigned against ``index`` (runs without a per-row object)."""
+        rows = [
+            staged_row(a, s)
+            for a, s in zip(self.accounts, assign_accounts(self.accounts, index), strict=True)
+        ]
+        if self.runs:
+            c = {
+                n: list(chain.from_iterable(r.columns[n] for r in self.runs))
+                for n in ACCOUNT_COLUMNS
+            }
+            answers = assign_columns(
+                np.array(c["lon"], dtype=float),
+                np.array(c["lat"], dtype=float),
+                c["owner_rep_id"],
+                lambda i: (c["industry"][i], c["products"][i], c["annual_revenue"][i]),
+                index,
+            )
+            rows += staged_columns(c, answers)
+        return rows
 
 
 def one_by_one(item: ParsedRow | CleanRows) -> Iterator[ParsedRow]:
@@ -28,7 +83,7 @@ def one_by_one(item: ParsedRow | CleanRows) -> Iterator[ParsedRow]:
 
 
 def take_clean(
-    rows: CleanRows, seen: set[str], chunk: list[Account], report: ImportReport, max_rows: int
+    rows: CleanRows, seen: set[str], batch: Batch, report: ImportReport, max_rows: int
 ) -> bool:
     """Take a run of clean rows whole, unless a row of it needs the row-by-row path.
 
@@ -40,14 +95,15 @@ def take_clean(
         return False
     report.rows += len(ids)
     seen.update(ids)
-    chunk.extend(rows.accounts())
+    batch.runs.append(rows)
+    batch.size += len(ids)
     return True
 
 
 def take_one(
     row: ParsedRow,
     seen: set[str],
-    chunk: list[Account],
+    batch: Batch,
     report: ImportReport,
     geocoder: Geocoder,
     max_rows: int,
@@ -64,7 +120,7 @@ def take_one(
                 Issue("/rows", f"more than {max_rows} rows; split the file", code="too-many-rows")
             )
             return False
-    _take(pointer, fields, issues, seen, chunk, report, geocoder)
+    _take(pointer, fields, issues, seen, batch, report, geocoder)
     return True
 
 
@@ -73,7 +129,7 @@ def _take(
     fields: RowFields | None,
     issues: list[Issue],
     seen: set[str],
-    chunk: list[Account],
+    batch: Batch,
     report: ImportReport,
     geocoder: Geocoder,
 ) -> None:
@@ -119,4 +175,5 @@ def _take(
                 code=f"geocode-{geocode.status}",
             )
         )
-    chunk.append(fields.to_account(geocode))
+    batch.accounts.append(fields.to_account(geocode))
+    batch.size += 1

@@ -216,3 +216,33 @@ def test_an_import_reports_the_same_issues_read_either_way(client: Any, max_rows
         ]
         slow, quick = ((r.rows, r.failed_rows, r.issues, r.warnings) for r in reports)
         assert quick == slow, name
+
+
+@pytest.mark.parametrize("name", sorted(CATALOGUE))
+def test_staged_columns_are_the_staged_rows_of_the_runs_accounts(name: str) -> None:
+    """A batch of runs staged a column at a time writes what its accounts staged one by one would.
+
+    Against territories that make every kind of answer: a rule, an override,
+    an overlap (conflict), a shared edge and outside all.
+    """
+    import shapely
+
+    from geo.assign.assignment import assign_accounts
+    from geo.assign.index import TerritoryIndex
+    from geo.model import Rules, Territory
+    from service.usecases.import_take import Batch
+
+    index = TerritoryIndex.build(
+        [
+            Territory(1, "west", shapely.box(-84, 39, -83.3, 41), rep_ids=(5,)),
+            Territory(2, "east", shapely.box(-83.3, 39, -82, 41), rep_ids=(6, 7)),
+            Territory(3, "over", shapely.box(-83.5, 40.2, -83.1, 40.6), rep_ids=(8,)),
+            Territory(4, "rich", shapely.box(-83.2, 39, -82.9, 40.2), rules=Rules(min_revenue=1e4)),
+        ]
+    )
+    runs = [r for r in csv_row_runs(io.BytesIO(CATALOGUE[name])) if isinstance(r, CleanRows)]
+    accounts = [a for r in runs for a in r.accounts()]
+    expected = [
+        staged_row(a, s) for a, s in zip(accounts, assign_accounts(accounts, index), strict=True)
+    ]
+    assert Batch(runs=runs, size=len(accounts)).staged_rows(index) == expected

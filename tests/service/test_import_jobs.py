@@ -105,6 +105,37 @@ def test_cancel_during_an_import_stores_nothing(
     assert again.status_code == 200 and again.json()["status"] == "cancelled"
 
 
+def test_a_failed_batch_write_stores_nothing_and_leaves_the_store_usable(
+    client: ApiClient, west: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A database error while staging a later batch (on PostGIS, on the background thread)."""
+    from sqlalchemy.exc import OperationalError
+
+    from service.storage.account_bulk import AccountStaging
+
+    monkeypatch.setattr(account_import, "CHUNK_ROWS", 100)
+    pg = client.app.state.store.name == "postgis"  # type: ignore[attr-defined]
+    name = "_load_and_insert" if pg else "load"
+    real = getattr(AccountStaging, name)
+    calls: list[int] = []
+
+    def fail_third(self: AccountStaging, *args: Any) -> None:
+        calls.append(1)
+        if len(calls) == 3:
+            raise OperationalError("COPY", None, Exception("connection lost"))
+        real(self, *args)
+
+    monkeypatch.setattr(AccountStaging, name, fail_third)
+    r = client.post("/accounts/import", content=_csv(1000), headers={"Content-Type": "text/csv"})
+    assert r.status_code == 503 and len(calls) >= 3
+    assert client.get("/accounts", params={"limit": 5}).json()["features"] == []
+    monkeypatch.setattr(AccountStaging, name, real)
+    again = client.post(
+        "/accounts/import", content=_csv(1000), headers={"Content-Type": "text/csv"}
+    )
+    assert again.status_code == 200 and again.json()["created"] == 1000
+
+
 def test_a_job_is_visible_to_its_owner_and_admins_only(client: ApiClient, west: int) -> None:
     store = client.app.state.store  # type: ignore[attr-defined]
     mine = create_token(store, role="manager", owner="mgr-1", actor="t")[0]

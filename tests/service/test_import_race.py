@@ -13,6 +13,8 @@ import io
 import random
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -156,14 +158,18 @@ def test_edit_committed_after_new_accounts_are_written_and_before_the_lock_is_ca
     west = territory(client, "West", square(-84, 39), rep_ids=[ann])
     updated = territory(client, "Kept", square(-83, 39), rep_ids=[ann])
     import_csv(client, HEADER + "k-1,Old,-82.5,39.5\n").raise_for_status()
-    real = AccountStaging.insert_new
+    real = AccountStaging.streaming
 
-    def then_edit(self: AccountStaging, now: Any, actor: str | None) -> None:
-        real(self, now, actor)  # new rows written, uncommitted, lock not taken yet
+    @contextmanager
+    def then_edit(self: AccountStaging, now: Any, actor: str | None) -> Iterator[None]:
+        with real(self, now, actor):
+            yield
+        # New rows written, uncommitted, lock not taken yet.
+        assert self.inserted == 3_000
         _patch(client, west, {"rep_ids": [bob]})
         _patch(client, updated, {"rep_ids": [bob]})
 
-    monkeypatch.setattr(AccountStaging, "insert_new", then_edit)
+    monkeypatch.setattr(AccountStaging, "streaming", then_edit)
     body = _csv("m", 3_000, 11, (-83.99, 39.01, -82.01, 39.99))
     body += "k-1,Renamed,-82.5,39.5\n"
     r = client.post("/accounts/import", content=body, headers={"Content-Type": "text/csv"})

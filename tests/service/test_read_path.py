@@ -157,6 +157,40 @@ def test_index_keeps_its_grid_when_no_shape_moved_and_rebuilds_when_one_did(
         assert c.get("/locate", params={"lon": -79.5, "lat": 39.5}).json()["territory_id"] == tid
 
 
+def test_a_territory_write_rereads_only_that_territory_and_keeps_the_derived_arrays(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from service.storage import Tx
+
+    with TestClient(create_app(make_settings(database_url)), headers=ADMIN) as c:
+        a = c.post("/territories", json=_feature((-84, 39, -83, 40))).json()["id"]
+        b = c.post("/territories", json=_feature((-83, 39, -82, 40))).json()["id"]
+        rep = c.post("/reps", json={"name": "Ann"}).json()["id"]
+        cache: IndexCache = c.app.state.index_cache  # type: ignore[attr-defined]
+        before = cache.current()
+        reads: list[int] = []
+        real = Tx.find_territories
+
+        def counted(self: Tx, **kw: Any) -> Any:
+            if not kw:  # every territory, geometries and all
+                reads.append(1)
+            return real(self, **kw)
+
+        monkeypatch.setattr(Tx, "find_territories", counted)
+        assert c.patch(
+            f"/territories/{b}", json={"properties": {"rep_ids": [rep]}}, headers={"If-Match": "*"}
+        ).is_success
+        after = cache.current()
+        assert reads == [] and after.area_km2 is before.area_km2 and after.tree is before.tree
+        assert c.get("/locate", params={"lon": -82.5, "lat": 39.5}).json()["rep_ids"] == [rep]
+        assert c.get("/locate", params={"lon": -83.5, "lat": 39.5}).json()["territory_id"] == a
+        # A shape that moved rebuilds from every territory.
+        moved = {"geometry": shapely.geometry.mapping(shapely.box(-80, 39, -79, 40))}
+        assert c.patch(f"/territories/{b}", json=moved, headers={"If-Match": "*"}).is_success
+        assert cache.current().tree is not before.tree
+        assert c.get("/locate", params={"lon": -79.5, "lat": 39.5}).json()["territory_id"] == b
+
+
 # --- derived figures kept per revision ------------------------------------------
 
 
