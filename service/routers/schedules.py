@@ -27,7 +27,7 @@ from service.auth import (
 )
 from service.routers.docs import READ_RESPONSES, WRITE_RESPONSES
 from service.schemas.jobs import JOB_ACCEPTED
-from service.schemas.schedule_answers import ContactList, ContactOut, ScheduleOut
+from service.schemas.schedule_answers import ContactList, ContactOut, ScheduleList, ScheduleOut
 from service.schemas.schedules import ContactIn
 from service.storage import Store
 from service.usecases.schedules import compute_schedule, submit_schedule
@@ -156,7 +156,12 @@ def get_rep_schedule(
     return {**stored.body, "computed_at": stored.computed_at.isoformat()}
 
 
-@router.get("/schedules", responses=READ_RESPONSES, operation_id="list_schedules")
+@router.get(
+    "/schedules",
+    response_model=ScheduleList,
+    responses=READ_RESPONSES,
+    operation_id="list_schedules",
+)
 def list_schedules(
     store: StoreDep,
     principal: Annotated[Principal, allow(*ANYONE)],

@@ -220,3 +220,9 @@ class ScheduleOut(_Open):
     moved_visits: int
     previous_visits: int
     computed_at: str | None = Field(None, description="When it was computed (the GET only).")
+
+
+class ScheduleList(BaseModel):
+    """The latest schedule of every rep the caller may see."""
+
+    items: list[ScheduleOut]
