@@ -25,11 +25,11 @@ from service.routers.ogc_params import (
 )
 from service.schemas.ogc import OgcFeature, OgcFeatureCollection
 from service.settings import Settings
-from service.storage import Store
 from service.storage.errors import NotFoundError
 from service.storage.ogc_filter import FilterError
 from service.usecases.ogc_collections import COLLECTIONS, Collection
 from service.usecases.ogc_items import ItemsPage, ItemsRequest, find_item, find_items, in_crs
+from service.web.deps import LiveStoreDep, SettingsDep
 from service.web.http import GeoJSONResponse
 from service.web.problems import bad_parameter
 
@@ -42,11 +42,12 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {**READ_RESPONSES, 200: {"content"
 
 def _add_routes(c: Collection) -> None:
     def list_items(
-        request: Request, principal: Annotated[Principal, allow(*ANYONE)]
+        request: Request,
+        store: LiveStoreDep,
+        settings: SettingsDep,
+        principal: Annotated[Principal, allow(*ANYONE)],
     ) -> JSONResponse:
-        settings: Settings = request.app.state.settings
         req = parse_items(request.query_params, c, settings)
-        store: Store = request.app.state.store
         try:
             with store.read() as tx:
                 page = find_items(tx, req, principal, settings)
@@ -56,15 +57,17 @@ def _add_routes(c: Collection) -> None:
         return _page_response(request, req, page, asked, settings.ogc_limit_max)
 
     def get_item(
-        request: Request, fid: FeatureId, principal: Annotated[Principal, allow(*ANYONE)]
+        request: Request,
+        fid: FeatureId,
+        store: LiveStoreDep,
+        settings: SettingsDep,
+        principal: Annotated[Principal, allow(*ANYONE)],
     ) -> JSONResponse:
         params = request.query_params
         for name in params:
             if name not in ("crs", "f"):
                 raise bad_parameter(name, "not a parameter of this operation")
         crs = parse_crs(params, "crs")
-        settings: Settings = request.app.state.settings
-        store: Store = request.app.state.store
         with store.read() as tx:
             feature = find_item(tx, c, _fid(c, fid), principal, settings)
         if feature is None:
