@@ -43,7 +43,7 @@ from geo.geocode.gazetteer import (
 )  # fmt: skip
 from geo.geocode.online import GeocodeCandidate, GeopyGeocoder, OnlineGeocoder, checked_online
 from geo.model import GeocodeResult
-from geo.rows import lonlat_problems
+from geo.rows import RowFields, lonlat_problems
 
 __all__ = [
     "GeocodeCandidate", "Geocoder", "GeopyGeocoder", "OnlineGeocoder", "load_user_gazetteer",
@@ -106,6 +106,18 @@ class Geocoder:
         """Load the packaged tables now (e.g. at service start), not on the first request."""
         zip_table()
         city_table()
+
+    def geocode_row(self, fields: RowFields) -> GeocodeResult:
+        """Place one parsed account row (its coordinates, postal code, city, region, country)."""
+        return self.geocode_account(
+            lon=fields.lon,
+            lat=fields.lat,
+            postal_code=fields.postal_code,
+            city=fields.city,
+            region=fields.region,
+            country=fields.country,
+            address=fields.address,
+        )
 
     def geocode_account(
         self,

@@ -36,15 +36,7 @@ def parse_account(body: object, path_id: str | None, geocoder: Geocoder) -> Acco
             "The account id does not match the URL.",
             [Issue("/properties/id", f"expected {path_id!r}")],
         )
-    geocode = geocoder.geocode_account(
-        lon=fields.lon,
-        lat=fields.lat,
-        postal_code=fields.postal_code,
-        city=fields.city,
-        region=fields.region,
-        country=fields.country,
-        address=fields.address,
-    )
+    geocode = geocoder.geocode_row(fields)
     if geocode.status == "not_found" and fields.postal_code:
         raise InvalidInputError(
             "The postal code is unknown.",

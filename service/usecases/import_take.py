@@ -146,15 +146,7 @@ def _take(
         )
         return
     seen.add(fields.id)
-    geocode = geocoder.geocode_account(
-        lon=fields.lon,
-        lat=fields.lat,
-        postal_code=fields.postal_code,
-        city=fields.city,
-        region=fields.region,
-        country=fields.country,
-        address=fields.address,
-    )
+    geocode = geocoder.geocode_row(fields)
     if geocode.status == "not_found" and fields.postal_code:
         # A postal code we cannot place is a bad row, not an account to park
         # as "no location": the user gave us a location and it is wrong.
