@@ -70,11 +70,15 @@ def accounts(
 ) -> dict[str, Any]:
     """Accounts ranked by net profit (revenue - cost to serve); profit share of top accounts."""
     view = load_plan(store)
-    ranked, profits = evaluate_accounts(
-        view.data.accounts,
-        view.data.assignments,
-        territory_ids=[t.id for t in view.data.territories],
-        top_share=top_share,
+    # Accounts, assignments and leaves all come from the snapshot: kept with it.
+    ranked, profits = view.snapshot.derived(
+        ("evaluate_accounts", top_share),
+        lambda: evaluate_accounts(
+            view.data.accounts,
+            view.data.assignments,
+            territory_ids=[t.id for t in view.data.territories],
+            top_share=top_share,
+        ),
     )
     names = {t.id: t.name for t in view.snapshot.territories}
     rows = [v for v in ranked if territory_id is None or v.territory_id == territory_id]
