@@ -77,8 +77,9 @@ class Snapshot:
         return books
 
     @cached_property
-    def _derived(self) -> tuple[threading.Lock, dict[Hashable, object]]:
-        return threading.Lock(), {}
+    def _derived(self) -> tuple[threading.RLock, dict[Hashable, object]]:
+        # Re-entrant: a kept figure may be computed from other kept figures.
+        return threading.RLock(), {}
 
     def derived(self, key: Hashable, compute: Callable[[], T]) -> T:
         """``compute()``, once per snapshot and ``key``: figures kept with their revision.
