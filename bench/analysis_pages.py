@@ -112,7 +112,7 @@ def run_one(code: str, db: str, pages: list[str], warm_travel: bool) -> dict[str
         t = c.get("/territories/5").json()
         r = c.patch(
             "/territories/5",
-            json={"name": t["properties"]["name"] + " x"},
+            json={"properties": {"name": t["properties"]["name"] + " x"}},
             headers={"If-Match": "*"},
         )
         r.raise_for_status()
