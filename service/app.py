@@ -12,7 +12,7 @@ import logging
 import sys
 import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -88,11 +88,15 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.index_cache = IndexCache(store)
     app.state.geocoder = make_geocoder(settings, store)
     # Start answering at once: /healthz is up now, /readyz once the index is
-    # built. The geocoder's tables load beside it (a lookup before they are
-    # in waits for them, it does not fail).
+    # built. The geocoder's tables load after it (a lookup before they are in
+    # waits for them, it does not fail): on a busy machine the two threads
+    # took turns at the GIL and /readyz came later; at most 10 s, so that a
+    # failed index build does not keep the gazetteer out for long.
     app.state.index_cache.warm()
     threading.Thread(
-        target=app.state.geocoder.warm_up, name="geocoder-warm-up", daemon=True
+        target=_after(app.state.index_cache.ready, app.state.geocoder.warm_up),
+        name="geocoder-warm-up",
+        daemon=True,
     ).start()
     app.state.jobs = JobRunner(store)
     # Every rep's travel load, read from the store or planned, once the index is in.
@@ -110,6 +114,14 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.figures.close()
         app.state.index_cache.close()
         store.dispose()
+
+
+def _after(event: threading.Event, work: Callable[[], object]) -> Callable[[], None]:
+    def run() -> None:
+        event.wait(timeout=10)
+        work()
+
+    return run
 
 
 def _add_middleware(app: FastAPI, settings: Settings) -> None:

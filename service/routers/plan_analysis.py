@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from geo.plan.conflicts import find_crossings
-from geo.plan.evaluate import FUNNEL_DEFINITIONS, evaluate_accounts, evaluate_territories
+from geo.plan.evaluate import FUNNEL_DEFINITIONS, evaluate_accounts
 from geo.plan.goals import GOAL_METRICS, evaluate_goals
 from geo.plan.model import utc_date
 from geo.plan.reps import REP_DEFINITIONS
@@ -23,11 +23,14 @@ from service.schemas.analysis import (
     ReviewOut,
     TerritoriesAnalysisOut,
 )
+from service.travel_config import travel_settings
 from service.usecases.plan_context import (
     PeriodQuery,
     TodayQuery,
+    kept,
+    kept_funnels,
+    kept_rep_scores,
     load_plan,
-    rep_scores,
     review_settings,
 )
 from service.views.plan import (
@@ -70,11 +73,16 @@ def accounts(
 ) -> dict[str, Any]:
     """Accounts ranked by net profit (revenue - cost to serve); profit share of top accounts."""
     view = load_plan(store)
-    ranked, profits = evaluate_accounts(
-        view.data.accounts,
-        view.data.assignments,
-        territory_ids=[t.id for t in view.data.territories],
-        top_share=top_share,
+    # Accounts, assignments and leaves all come from the snapshot: kept with it.
+    ranked, profits = kept(
+        view,
+        ("evaluate_accounts", top_share),
+        lambda: evaluate_accounts(
+            view.data.accounts,
+            view.data.assignments,
+            territory_ids=[t.id for t in view.data.territories],
+            top_share=top_share,
+        ),
     )
     names = {t.id: t.name for t in view.snapshot.territories}
     rows = [v for v in ranked if territory_id is None or v.territory_id == territory_id]
@@ -108,7 +116,7 @@ def territories(
 ) -> dict[str, Any]:
     """Each territory's funnel for a period, ranked by conversion rate (new accounts / leads)."""
     view = load_plan(store, period, today)
-    funnels = evaluate_territories(view.data, view.period)
+    funnels = kept_funnels(view)
     return {
         "period": period_json(view.period, view.today),
         "definitions": FUNNEL_DEFINITIONS,
@@ -128,7 +136,7 @@ def reps(
 ) -> dict[str, Any]:
     """Each rep's book, new contacts, conversions, conversations, quota and travel load."""
     view = load_plan(store, period, today)
-    scores = rep_scores(view, settings)
+    scores = kept_rep_scores(view, settings)
     return {
         "period": period_json(view.period, view.today),
         "definitions": REP_DEFINITIONS,
@@ -155,13 +163,20 @@ def goals(
 ) -> dict[str, Any]:
     """Each territory's goals against actuals: met, on track, behind or no data."""
     view = load_plan(store, period, today)
-    results = evaluate_goals(
-        view.data,
-        view.period,
-        today=view.today,
-        rep_scores=rep_scores(view, settings),
-        lifetime_years=lifetime_years,
+    results = kept(
+        view,
+        ("goals", view.period, view.today, lifetime_years, repr(travel_settings(settings))),
+        lambda: evaluate_goals(
+            view.data,
+            view.period,
+            today=view.today,
+            rep_scores=kept_rep_scores(view, settings),
+            lifetime_years=lifetime_years,
+        ),
     )
+    by_territory: dict[int, list[Any]] = {}
+    for r in results:
+        by_territory.setdefault(r.territory_id, []).append(r)
     return {
         "period": period_json(view.period, view.today),
         "definitions": {name: spec.definition for name, spec in GOAL_METRICS.items()},
@@ -170,7 +185,7 @@ def goals(
             {
                 "territory_id": t.id,
                 "name": t.name,
-                "goals": [goal_result_json(r) for r in results if r.territory_id == t.id],
+                "goals": [goal_result_json(r) for r in by_territory.get(t.id, [])],
             }
             for t in view.data.territories
             if territory_id is None or t.id == territory_id
@@ -199,11 +214,10 @@ def review_plan(
     """Who stands out (beyond 1.5 sd), win-rate gaps, service levels, big accounts with juniors."""
     view = load_plan(store, period, today)
     thresholds = review_settings(settings, large_account_revenue)
-    found = review(
-        view.data,
-        evaluate_territories(view.data, view.period),
-        rep_scores(view, settings),
-        thresholds,
+    found = kept(
+        view,
+        ("review", view.period, view.today, thresholds, repr(travel_settings(settings))),
+        lambda: review(view.data, kept_funnels(view), kept_rep_scores(view, settings), thresholds),
     )
     return {
         "period": period_json(view.period, view.today),

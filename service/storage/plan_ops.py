@@ -45,6 +45,10 @@ class PlanOps(TxBase):
                 updated += 1
         for chunk in _chunks(new_rows, 1000):
             self.conn.execute(insert(table), chunk)
+        if created or updated:
+            # The plan's figures are kept per revision (Snapshot.derived): a
+            # deal or an activity changes them like any other write.
+            self.bump_revision()
         return created, updated, unchanged
 
     def _plan_rows(self, table: Table, ids: list[str]) -> list[PlanRecord]:
@@ -128,6 +132,7 @@ class PlanOps(TxBase):
         ]
         if rows:
             self.conn.execute(insert(gt), rows)
+        self.bump_revision()  # goal figures are kept per revision, like every figure
         self.audit(
             actor, "replace", "goals", str(territory_id), {"period": period, "goals": len(rows)}
         )

@@ -8,14 +8,15 @@ on that snapshot after the transaction is closed.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import Query
 from pydantic import BeforeValidator
 
+from geo.plan.evaluate import TerritoryFunnel, evaluate_territories
 from geo.plan.model import PlanData
 from geo.plan.period import Period, check_today, parse_period
 from geo.plan.reps import RepScore, evaluate_reps
@@ -24,6 +25,8 @@ from service.settings import Settings
 from service.storage import Store
 from service.travel_config import travel_settings
 from service.usecases.snapshot import Snapshot, load_snapshot
+
+T = TypeVar("T")
 
 PeriodQuery = Annotated[
     str | None,
@@ -110,6 +113,33 @@ def rep_scores(view: PlanView, settings: Settings) -> list[RepScore]:
     """The reps' evaluation for the view's period."""
     return evaluate_reps(
         view.data, view.period, today=view.today, travel_settings=travel_settings(settings)
+    )
+
+
+def kept(view: PlanView, key: Hashable, compute: Callable[[], T]) -> T:
+    """``compute()`` kept with the view's snapshot (per revision) when the view is whole.
+
+    A view straight from :func:`load_plan` is covered by its snapshot's
+    revision: the pipeline, activities and goals were read in the same
+    transaction, and every write moves the revision. A narrowed view (its
+    accounts are not the snapshot's) computes afresh. ``key`` must name
+    everything ``compute`` depends on besides the plan's data.
+    """
+    if view.data.accounts is not view.snapshot.accounts:
+        return compute()
+    return view.snapshot.derived(key, compute)
+
+
+def kept_rep_scores(view: PlanView, settings: Settings) -> list[RepScore]:
+    """:func:`rep_scores`, kept per revision (see :func:`kept`)."""
+    key = ("rep_scores", view.period, view.today, repr(travel_settings(settings)))
+    return kept(view, key, lambda: rep_scores(view, settings))
+
+
+def kept_funnels(view: PlanView) -> list[TerritoryFunnel]:
+    """:func:`evaluate_territories` of the view, kept per revision (see :func:`kept`)."""
+    return kept(
+        view, ("funnels", view.period), lambda: evaluate_territories(view.data, view.period)
     )
 
 

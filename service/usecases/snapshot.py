@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import threading
 import weakref
+from collections.abc import Callable, Hashable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TypeVar
 
 from geo.hierarchy import leaf_territories
 from geo.model import Account, Assignment, Rep, Territory
@@ -22,6 +24,7 @@ from service.storage import Tx
 from service.storage.account_ops import AccountFilter
 
 REVISION_HEADER = "X-Plan-Revision"
+T = TypeVar("T")
 
 # Per request, the revision of the data its answer was computed from: the
 # app's middleware puts a fresh dict here, load_snapshot fills it (the dict is
@@ -72,6 +75,27 @@ class Snapshot:
             book[0].append(a)
             book[1].append(s)
         return books
+
+    @cached_property
+    def _derived(self) -> tuple[threading.RLock, dict[Hashable, object]]:
+        # Re-entrant: a kept figure may be computed from other kept figures.
+        return threading.RLock(), {}
+
+    def derived(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """``compute()``, once per snapshot and ``key``: figures kept with their revision.
+
+        The snapshot is kept per revision (:class:`SnapshotCache`), so a figure
+        derived from it alone is good until the next write; the first request
+        computes it, the others wait for it rather than compute it beside it.
+        ``key`` must name everything ``compute`` depends on besides the snapshot.
+        """
+        lock, memo = self._derived
+        if key in memo:
+            return memo[key]  # type: ignore[return-value]
+        with lock:
+            if key not in memo:
+                memo[key] = compute()
+            return memo[key]  # type: ignore[return-value]
 
     def for_rep(self, rep_id: int) -> tuple[list[Account], list[Assignment]]:
         """The accounts a rep owns, with their assignments (fresh lists)."""

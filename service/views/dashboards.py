@@ -19,7 +19,14 @@ from maps.dashboard.pages import (
 from maps.dashboard.team_week import RepWeek, team_week_html
 from service.settings import Settings
 from service.storage.errors import NotFoundError
-from service.usecases.plan_context import PlanView, rep_scores, rep_scores_of
+from service.travel_config import travel_settings
+from service.usecases.plan_context import (
+    PlanView,
+    kept,
+    kept_funnels,
+    kept_rep_scores,
+    rep_scores_of,
+)
 from service.views.team_week import week_monday
 
 
@@ -111,16 +118,23 @@ def overview_html(
     ``team`` are the reps' weeks (the week of ``view.today``) the reader may see.
     """
     data = view.data
-    results = evaluate_goals(
-        data,
-        view.period,
-        today=view.today,
-        rep_scores=rep_scores(view, settings),
-        seasonal_shares=seasonal_shares(view, measured_seasons(view)),
+    results = kept(
+        view,
+        ("seasonal_goals", view.period, view.today, repr(travel_settings(settings))),
+        lambda: evaluate_goals(
+            data,
+            view.period,
+            today=view.today,
+            rep_scores=kept_rep_scores(view, settings),
+            seasonal_shares=seasonal_shares(view, measured_seasons(view)),
+        ),
     )
+    statuses: dict[int, Counter[str]] = {}
+    for r in results:
+        statuses.setdefault(r.territory_id, Counter())[r.status] += 1
     rows = []
-    for f in evaluate_territories(data, view.period):
-        counts = Counter(r.status for r in results if r.territory_id == f.territory_id)
+    for f in kept_funnels(view):
+        counts = statuses.get(f.territory_id, Counter())
         rows.append(
             OverviewRow(
                 funnel=f,

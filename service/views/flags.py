@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from geo.flags.gaps import children_outside_parent, group_unassigned, uncovered_area
-from geo.flags.overlaps import OverlapPair, find_overlaps
+from geo.flags.overlaps import OverlapPair, OverlapReport, find_overlaps
 from geo.flags.too_far import TooFarReport, flag_too_far
 from geo.model import Territory
 from geo.validate.gate import geometry_to_geojson
@@ -14,8 +14,7 @@ from service.usecases.snapshot import Snapshot
 
 def overlaps_json(snap: Snapshot, sliver_km2: float) -> dict[str, Any]:
     """Overlapping leaf pairs, slivers apart, with the accounts each catches."""
-    points = [(a.id, a.location[0], a.location[1]) for a in snap.accounts if a.location is not None]
-    report = find_overlaps(snap.territories, points, sliver_km2=sliver_km2)
+    report = snap.derived(("overlaps", sliver_km2), lambda: _find_overlaps(snap, sliver_km2))
     return {
         "area_crs": report.equal_area_crs,
         "area_units": "km2",
@@ -23,6 +22,11 @@ def overlaps_json(snap: Snapshot, sliver_km2: float) -> dict[str, Any]:
         "overlaps": [_pair_json(p) for p in report.overlaps],
         "slivers": [_pair_json(p) for p in report.slivers],
     }
+
+
+def _find_overlaps(snap: Snapshot, sliver_km2: float) -> OverlapReport:
+    points = [(a.id, a.location[0], a.location[1]) for a in snap.accounts if a.location is not None]
+    return find_overlaps(snap.territories, points, sliver_km2=sliver_km2)
 
 
 def _pair_json(p: OverlapPair) -> dict[str, Any]:
@@ -77,8 +81,12 @@ def too_far_json(
     snap: Snapshot, default_km: float, rep_id: int | None, limit: int
 ) -> dict[str, Any]:
     """Accounts beyond their rep's reach (optionally one rep's), at most ``limit`` of each list."""
-    report = flag_too_far(
-        snap.accounts, snap.assignments, snap.reps, default_max_service_km=default_km
+    # Accounts, assignments and reps all come from the snapshot: kept with it.
+    report = snap.derived(
+        ("too_far", default_km),
+        lambda: flag_too_far(
+            snap.accounts, snap.assignments, snap.reps, default_max_service_km=default_km
+        ),
     )
     rows = [f for f in report.too_far if rep_id is None or f.rep_id == rep_id]
     return {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import random
 from datetime import UTC, date, datetime
 
 import pytest
@@ -11,7 +13,12 @@ from geo.errors import InvalidInputError
 from geo.model import Account, Assignment, Rep, Territory
 from geo.plan.conflicts import find_crossings
 from geo.plan.dashboard import accounts_needing_attention, monthly_revenue
-from geo.plan.evaluate import evaluate_accounts, evaluate_territories, percent
+from geo.plan.evaluate import (
+    TerritoryProfit,
+    evaluate_accounts,
+    evaluate_territories,
+    percent,
+)
 from geo.plan.goals import GOAL_METRICS, evaluate_goals, goal_issues, goal_status
 from geo.plan.model import Activity, Goal, PipelineRecord, PlanData
 from geo.plan.period import check_today, one_year_earlier, parse_period
@@ -124,6 +131,37 @@ def test_a_territory_whose_accounts_lose_money_has_no_top_share() -> None:
         [Account("A", annual_revenue=1, cost_to_serve=9)], [Assignment("A", 3, None, "geometry")]
     )
     assert profit.net_profit == -8 and profit.top_share_pct is None
+
+
+def test_territory_profits_equal_a_scan_of_the_whole_ranking_per_territory() -> None:
+    # The grouping pass must give exactly (==, not approx) what filtering the
+    # ranking territory by territory gives: same members, same order, same sums.
+    rng = random.Random(14)
+    accounts = [
+        Account(
+            f"a{i}",
+            annual_revenue=rng.choice([None, rng.uniform(-1e4, 1e6)]),
+            cost_to_serve=rng.choice([None, rng.uniform(0, 1e5)]),
+        )
+        for i in range(600)
+    ]
+    assignments = [
+        Assignment(a.id, rng.choice([None, 1, 2, 3, 9]), None, "geometry")
+        for a in accounts
+        if rng.random() < 0.9
+    ]
+    ranked, profits = evaluate_accounts(
+        accounts, assignments, territory_ids=[1, 2, 5], top_share=0.3
+    )
+    expected = []
+    for tid in sorted({1, 2, 5} | {v.territory_id for v in ranked if v.territory_id}):
+        mine = [v for v in ranked if v.territory_id == tid]
+        top_n = math.ceil(len(mine) * 0.3)
+        total, top = sum(v.net_profit for v in mine), sum(v.net_profit for v in mine[:top_n])
+        share = 100.0 * top / total if total > 0 else None
+        expected.append(TerritoryProfit(tid, len(mine), total, top_n, top, share))
+    assert profits == expected
+    assert [p.territory_id for p in profits] == [1, 2, 3, 5, 9]
 
 
 def _funnel_data(spec: dict[str, tuple[int, int, int]]) -> PlanData:
