@@ -8,9 +8,14 @@ sees the new live plan. Health checks and static files are never held up.
 
 from __future__ import annotations
 
+import logging
+
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from service.storage.errors import StorageUnavailableError
+
+log = logging.getLogger(__name__)
 _SKIPPED = ("/healthz", "/readyz", "/static/", "/apidocs/")
 
 
@@ -26,5 +31,10 @@ class ScheduledSwitchMiddleware:
             # The check is a comparison on the event loop; only a re-read of
             # the next day (every few seconds) or a due switch takes a thread.
             if switches is not None and switches.has_work():
-                await run_in_threadpool(switches.run_due)
+                try:
+                    await run_in_threadpool(switches.run_due)
+                except StorageUnavailableError:
+                    # The database is away: the request itself meets that and
+                    # answers its 503 problem; the switch is tried again later.
+                    log.warning("scheduled scenario switches skipped: database unavailable")
         await self.app(scope, receive, send)
