@@ -20,11 +20,12 @@ def test_dockerfile_cmd_target_builds_an_app_that_answers(tmp_path: Path) -> Non
     assert args[:3] == ["uvicorn", "service.app:create_app", "--factory"]
     module, attr = args[1].split(":")
     factory = getattr(__import__(module, fromlist=[attr]), attr)
-    from tests.conftest import make_settings
+    from tests.conftest import make_settings, wait_until_ready
 
     app = factory(make_settings(f"sqlite:///{tmp_path / 'img.db'}"))
     with TestClient(app) as client:
-        assert client.get("/healthz").json()["status"] == "ok"
+        assert client.get("/healthz").json()["status"] == "ok"  # at once
+        wait_until_ready(client)  # the index is built in the background
         assert client.get("/readyz").json()["status"] == "ready"
 
 
