@@ -39,12 +39,14 @@ def finish_map(
     asset_base_url: str,
     title: str | None = None,
     subtitle: str = "",
+    warning: str = "",
     orientation: bool = False,
 ) -> folium.Map:
     """Add the layer control, fit the view to ``bounds`` and pick the assets.
 
     With a ``title`` the page gets a title bar and a side panel for the key
-    and the layer control (:class:`maps.frame.PageFrame`); with
+    and the layer control (:class:`maps.frame.PageFrame`), and ``warning``
+    stands under the title in its own alert; with
     ``orientation`` (meant for maps without tiles) state outlines and city
     names around ``bounds``.
     """
@@ -53,7 +55,7 @@ def finish_map(
     # Beside the map on a framed page; folded on a bare map, whose room is small.
     folium.LayerControl(collapsed=title is None).add_to(m)
     if title is not None:
-        m.add_child(PageFrame(title, subtitle), name="tm_frame")
+        m.add_child(PageFrame(title, subtitle, warning), name="tm_frame")
         m.add_child(DockControls(), name="tm_dock")
     if bounds is not None:
         m.location = [(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2]

@@ -29,11 +29,12 @@ _BORDER = "#8c8c8c"
 class PageFrame(MacroElement):
     """Title, subtitle and the side panel of a full map page."""
 
-    def __init__(self, title: str, subtitle: str = "") -> None:
+    def __init__(self, title: str, subtitle: str = "", warning: str = "") -> None:
         super().__init__()  # type: ignore[no-untyped-call]
         self._name = "PageFrame"
         self.title = title
         self.subtitle = subtitle
+        self.warning = warning
 
     def render(self, **kwargs: Any) -> None:  # type: ignore[override]  # as MacroElement's
         figure = _figure(self)
@@ -41,6 +42,10 @@ class PageFrame(MacroElement):
         head = f'<header class="tm-head"><h1>{text(self.title)}</h1>'
         if self.subtitle:
             head += f"<p>{text(self.subtitle, 400)}</p>"
+        if self.warning:
+            # A warning the reader must not miss (an overnight or unreachable
+            # tour): its own role so assistive technology announces it.
+            head += f'<p class="tm-warning" role="alert">{text(self.warning, 400)}</p>'
         head += '<p><a href="/">Home</a></p></header>'
         side = (
             '<aside class="tm-side" aria-label="Map key and layers">'

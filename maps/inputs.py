@@ -65,7 +65,9 @@ class RouteInput:
     """One planned day's route for a rep.
 
     ``start`` and ``end`` default to the rep's home base. ``distance_km`` and
-    ``duration_hours`` are what ``geo`` estimated for the whole day.
+    ``duration_hours`` are what ``geo`` estimated for the whole day;
+    ``warning`` says in plain words when the tour is an overnight trip or
+    cannot be done at all.
     """
 
     stops: tuple[RouteStop, ...]
@@ -74,6 +76,7 @@ class RouteInput:
     end: LonLat | None = None
     distance_km: float | None = None
     duration_hours: float | None = None
+    warning: str | None = None
 
 
 def normalize_flag(flag: str) -> str:

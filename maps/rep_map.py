@@ -86,6 +86,7 @@ def render_rep_map(
         asset_base_url=asset_base_url,
         title=f"{rep.name}: accounts and route",
         subtitle=subtitle,
+        warning=(route.warning or "") if route is not None else "",
         orientation=tiles is None,
     )
 

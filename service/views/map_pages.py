@@ -184,6 +184,7 @@ def _route(
         end=rep.home,
         distance_km=r.km,
         duration_hours=r.total_hours,
+        warning=r.warning,
     )
 
 

@@ -58,3 +58,20 @@ def test_the_contact_schedule_never_plans_an_impossible_day_and_names_what_it_le
     }
     assert body["stretch"] == []  # out of a day's reach is not a capacity problem
     assert any("near" in d["route"] for d in body["days"])
+
+
+def test_the_rep_map_page_warns_of_the_overnight_trip_of_the_day_it_draws(
+    client: ApiClient,
+) -> None:
+    ann = rep(client, "Ann", (-83.0, 40.0), avg_speed_kmh=60)
+    territory(client, "A", square(-84, 39), rep_ids=[ann])
+    rows = f"near,-83.1,39.9,1,60,\nfar,-77.22,40.0,1,60,{ann}\n"
+    header = "id,lon,lat,visits_per_month,visit_minutes,owner_rep_id\n"
+    import_csv(client, header + rows).raise_for_status()
+    tours = client.get(f"/reps/{ann}/route", params={"day": 1}).json()["tours"]
+    trip_day = next(t["day"] for t in tours if t["nights"])
+    page = client.get(f"/maps/reps/{ann}", params={"day": trip_day})
+    assert page.status_code == 200
+    assert '<p class="tm-warning" role="alert">Overnight trip: 3 working days' in page.text
+    plain = client.get(f"/maps/reps/{ann}", params={"day": 3 - trip_day}).text
+    assert 'class="tm-warning"' not in plain
