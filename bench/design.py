@@ -33,8 +33,10 @@ from bench._design_data import county_units, synthetic_accounts
 # plan to about 27% max deviation, as in the issue.
 SHIFT = {"48": 1.3, "08": 1.3, "53": 1.3, "39": 0.8}
 # The three largest states up at once (+30% CA, TX, FL, -20% NY): a
-# min-cost flow says about 7,500 ZIP codes must cross borders, more than
-# 10% of the counties can carry on average; reported, not checked.
+# min-cost flow says about 7,200 ZIP codes must cross borders, while the
+# 232 counties on the borders it crosses hold about 4,000; the cap binds
+# (about 11.5% of counties reach 0.75%). Checked against the issue's
+# target all the same, so the gap stays in sight.
 SHIFT_LARGE = {"06": 1.3, "48": 1.3, "12": 1.3, "36": 0.8}
 
 
@@ -67,7 +69,7 @@ def _checks(out: dict[str, Any], ks: tuple[int, ...]) -> dict[str, bool]:
         out["rebalance_k30"],
         out["floor_k100"],
     )
-    return {
+    checks = {
         "single_within_0_5pct": all(s["ours"]["max_dev_pct"] <= 0.5 for s in single),
         "single_contiguous": all(s["ours"]["contiguous"] for s in single),
         "single_cut_le_1_2x_metis": all(s["cut_ratio_vs_metis"] <= 1.2 for s in single),
@@ -85,9 +87,18 @@ def _checks(out: dict[str, Any], ks: tuple[int, ...]) -> dict[str, bool]:
         "h3_within_5pct_under_30s": h3["max_dev_pct"] <= 5.0
         and h3["s"] < 30.0
         and h3["homes_inside"],
-        "rebalance_1pct_moving_le_10pct": reb["after"]["max_dev_pct"] <= 1.0
-        and reb["moved_units_pct"] <= 10.0,
+        "rebalance_1pct_moving_le_10pct": _rebalanced(reb),
     }
+    if "rebalance_k30_large_states" in out:
+        checks["rebalance_large_states_1pct_moving_le_10pct"] = _rebalanced(
+            out["rebalance_k30_large_states"]
+        )
+    return checks
+
+
+def _rebalanced(case: dict[str, Any]) -> bool:
+    """The issue's rebalance target: 1% max deviation moving at most 10% of units."""
+    return bool(case["after"]["max_dev_pct"] <= 1.0 and case["moved_units_pct"] <= 10.0)
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:

@@ -11,7 +11,9 @@ Leaflet-Geoman, split and merge previews from JSTS, all served from
 view. Admins and managers may open a draft scenario instead of the live
 plan (``scenario.js``): every territory read and write then goes to
 ``/scenarios/{id}/...``, a banner says which plan is on screen, and the
-side panel shows the scenario's comparison with live, with Apply and Rebase. This module also builds
+side panel shows the scenario's comparison with live, with Apply and Rebase, and an
+"Edit by unit" mode (``units.js``): the units of the scenario's design coloured by
+territory, a click moves one to a touching territory, the balance updates at once. This module also builds
 the pieces the ``/me`` page shares: the page shell, the base-map choice and
 the Content-Security-Policy that goes with them.
 """
@@ -219,6 +221,21 @@ _EDITOR_SIDE = """
         <tbody></tbody>
       </table>
       <p><a id="compare-map" href="#" target="_blank" rel="noopener">Open the compare map</a></p>
+    </section>
+    <section id="units" class="units" aria-labelledby="units-heading" hidden>
+      <h3 id="units-heading">Edit by unit</h3>
+      <button type="button" id="units-toggle" aria-pressed="false">Show units</button>
+      <div id="units-body" hidden>
+        <p id="units-selected" aria-live="polite"></p>
+        <div id="units-targets" class="actions"></div>
+        <p id="units-balance" aria-live="polite"></p>
+        <table id="units-figures">
+          <caption class="sr-only">Each territory: its load against its target, the deviation, and whether it is one part</caption>
+          <thead><tr><th scope="col">Territory</th><th scope="col"><span id="units-metric">load</span> / target</th>
+            <th scope="col">Deviation</th><th scope="col">One part</th></tr></thead>
+          <tbody></tbody>
+        </table>
+      </div>
     </section>
     <div id="plan-actions" class="actions" hidden>
       <button type="button" id="plan-apply" class="primary">Apply to the live plan</button>

@@ -112,6 +112,11 @@ def _invalid(issues: list[Issue]) -> InvalidInputError:
     return InvalidInputError("The design request is invalid; no job was started.", issues)
 
 
+def scope_leaves(territories: list[Territory], principal: Principal) -> list[Territory]:
+    """The leaves a caller may design or edit by unit: all, or a regional manager's region's."""
+    return list(_scope(territories, principal).leaves)
+
+
 def _scope(territories: list[Territory], principal: Principal) -> _Scope:
     """The leaves a caller's design replaces: all, or a regional manager's region's."""
     leaves = leaf_territories(territories)

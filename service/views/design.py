@@ -41,6 +41,9 @@ def design_report(
         "unit_count": plan.request.graph.n,
         "method": plan.mode,
         "seed": plan.body.seed,
+        # What unit-level editing must keep (service.usecases.unit_plan).
+        "locked_units": list(plan.body.locked_units),
+        "keep_relationships": plan.body.keep_relationships,
         "change_set_id": outcome.id if outcome is not None else None,
         "territories": _territories(plan, result, territory_ids),
         "metrics": _metrics(plan, result, designed.before),

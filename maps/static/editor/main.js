@@ -12,6 +12,7 @@ import {stale} from "./conflicts.js";
 import {changed, close, dirty, escape, list, load, pick, startEdit} from "./select.js";
 import {history} from "./history.js";
 import {setupScenarios} from "./scenario.js";
+import {setupUnits} from "./units.js";
 
 window.TMEditor = {map: M.map, state: S};  // for tests and the console
 
@@ -149,4 +150,5 @@ document.addEventListener("keydown", (e) => {
 });
 window.addEventListener("beforeunload", (e) => { if (dirty()) { e.preventDefault(); e.returnValue = ""; } });
 setupScenarios();
+setupUnits();
 api.signIn(load);

@@ -6,6 +6,7 @@
 import {S, $, api, el, isStaff, nameOf, quoted} from "./state.js";
 import {ask, closeNotice, failed, notice} from "./notice.js";
 import {close, dirty, load} from "./select.js";
+import {unitsFollowPlan} from "./units.js";
 
 let listed = false;
 
@@ -21,6 +22,7 @@ export function setupScenarios() {
 // scenario, refresh the compare figures.
 function afterLoad() {
   $("plan").hidden = !isStaff();
+  unitsFollowPlan();
   if (!isStaff()) { return; }
   if (!listed) { listed = true; scenarios(); }
   banner();
@@ -56,6 +58,7 @@ function open(value) {
   S.fitted = false;
   $("compare").hidden = !S.plan;
   banner();
+  unitsFollowPlan();
   api.status(S.plan ? "Opened scenario " + quoted(S.plan.name) + "; edits stay in it until applied." : "The live plan is on screen.");
   return load();
 }
