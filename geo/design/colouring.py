@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import networkx as nx
 import numpy as np
 import shapely
 
@@ -58,6 +57,8 @@ def colour_classes(geometries: Sequence[shapely.Geometry]) -> list[int]:
     >>> colour_classes(row)
     [1, 0, 1, 0]
     """
+    import networkx as nx  # a second of imports: loaded with the first design job
+
     graph = nx.Graph()
     graph.add_nodes_from(range(len(geometries)))
     graph.add_edges_from(neighbour_pairs(geometries))

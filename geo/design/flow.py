@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import networkx as nx
 import numpy as np
 
 from geo.design.control import Clock
@@ -56,6 +55,8 @@ def min_cost_flows(state: State, metric: int) -> dict[tuple[int, int], float]:
     step = float(state.targets[:, metric].mean()) / STEPS_PER_TARGET
     excess = np.round((state.loads[:, metric] - state.targets[:, metric]) / step).astype(np.int64)
     excess[int(np.argmax(np.abs(excess)))] -= int(excess.sum())
+    import networkx as nx  # a second of imports: loaded with the first design job
+
     graph = nx.DiGraph()
     for t in range(state.k):
         graph.add_node(t, demand=-int(excess[t]))

@@ -13,8 +13,10 @@ same bytes.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from icalendar import Calendar, Event, Todo
+if TYPE_CHECKING:
+    from icalendar import Event, Todo
 
 from geo.schedule.result import Schedule, ScheduledContact
 
@@ -53,6 +55,9 @@ def schedule_ics(schedule: Schedule, generated_at: datetime, *, name: str | None
     GEO carries latitude;longitude (RFC 5545 order), the map link OSM's
     ``mlat``/``mlon``; the project's (lon, lat) order stays inside ``geo``.
     """
+    # icalendar costs half a second of imports: loaded with the first calendar.
+    from icalendar import Calendar
+
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -70,6 +75,8 @@ def schedule_ics(schedule: Schedule, generated_at: datetime, *, name: str | None
 
 
 def _component(rep_id: int, c: ScheduledContact, stamp: datetime) -> Event | Todo:
+    from icalendar import Event, Todo
+
     who = c.name or c.account_id
     item: Event | Todo = Event() if c.channel == "visit" else Todo()
     item.add("uid", contact_uid(rep_id, c))

@@ -17,8 +17,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from lark.exceptions import LarkError
-from pygeofilter.parsers.cql2_text import parse as parse_cql2_text
-from pygeofilter.parsers.ecql import parse as parse_ecql
 from starlette.datastructures import QueryParams
 
 from geo.ogc_crs import CRS84, SUPPORTED_CRS, bbox_to_crs84, crs_uri
@@ -200,6 +198,10 @@ def _cql(params: QueryParams) -> Any:
         return None
     if not text.strip() or len(text) > 10_000:
         raise bad_parameter("filter", "must be a CQL2 text expression (at most 10,000 characters)")
+    # The parsers build their Lark grammars when imported (seconds of CPU):
+    # loaded with the first filter, not at start-up.
+    from pygeofilter.parsers.cql2_text import parse as parse_cql2_text
+
     try:
         return parse_cql2_text(text) if lang == "cql2-text" else _parse_cql_text(text)
     except (LarkError, ValueError, TypeError, AttributeError) as exc:
@@ -208,6 +210,9 @@ def _cql(params: QueryParams) -> Any:
 
 def _parse_cql_text(text: str) -> Any:
     # GDAL's cql-text is the CQL2 draft; the older ECQL reads what CQL2 text does not.
+    from pygeofilter.parsers.cql2_text import parse as parse_cql2_text
+    from pygeofilter.parsers.ecql import parse as parse_ecql
+
     try:
         return parse_cql2_text(text)
     except LarkError:
