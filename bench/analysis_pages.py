@@ -42,7 +42,8 @@ PAGES = [
     "/analysis/reps",
     "/dashboards",
 ]
-HTML = {"/dashboards"}
+# Not in PAGES by default: ``--pages /maps/coverage`` (its size is reported too).
+HTML = {"/dashboards", "/maps/coverage"}
 
 
 def _copy(src: str, dst: str) -> None:
@@ -80,13 +81,15 @@ def _body(path: str, r: httpx.Response) -> Any:
 
 
 def _pass(c: httpx.Client, pages: list[str]) -> tuple[dict[str, float], dict[str, Any]]:
-    times, bodies = {}, {}
+    times: dict[str, float] = {}
+    bodies: dict[str, Any] = {}
     for p in pages:
         t = time.perf_counter()
         r = c.get(p, headers={"Accept": "text/html" if p in HTML else "application/json"})
         times[p] = round(time.perf_counter() - t, 3)
         r.raise_for_status()
         bodies[p] = _body(p, r)
+        times[f"{p} bytes"] = len(r.content)  # beside the time: what the client downloads
     return times, bodies
 
 

@@ -24,7 +24,11 @@ VENDOR_DIR: Path = STATIC_DIR / "vendor"
 
 _LEAFLET = "leaflet-1.9.4"
 # Resource name as Folium names it -> path under the vendor directory.
-_VENDORED_JS: dict[str, str] = {"leaflet": f"{_LEAFLET}/leaflet.js"}
+_VENDORED_JS: dict[str, str] = {
+    "leaflet": f"{_LEAFLET}/leaflet.js",
+    # The coverage map's account tiles (maps.account_tiles); other pages do not link it.
+    "vectorgrid": "leaflet.vectorgrid-1.3.0/Leaflet.VectorGrid.bundled.min.js",
+}
 _VENDORED_CSS: dict[str, str] = {"leaflet_css": f"{_LEAFLET}/leaflet.css"}
 # What folium.Map links by default that no element of ours needs.
 _UNUSED = frozenset(
@@ -71,8 +75,8 @@ def offline_resources(base_url: str = "/static/vendor") -> Resources:
     Resources
         Script and stylesheet URLs under ``base_url``.
 
-    >>> offline_resources("/static/vendor").js
-    (('leaflet', '/static/vendor/leaflet-1.9.4/leaflet.js'),)
+    >>> offline_resources("/static/vendor").js[0]
+    ('leaflet', '/static/vendor/leaflet-1.9.4/leaflet.js')
     """
     base = base_url.rstrip("/")
     return Resources(

@@ -8,7 +8,8 @@ import folium
 
 from geo.hierarchy import leaf_territories
 from geo.model import Account, Assignment, Rep, Territory
-from maps.base import finish_map, new_map, union_bounds
+from maps.account_tiles import add_account_tile_layer
+from maps.base import finish_map, lonlat_bounds, new_map, union_bounds
 from maps.inputs import METRICS, OverlapShape
 from maps.point_layers import add_account_layers, add_home_layer, add_overlap_layer
 from maps.tables import account_table, territory_numbers
@@ -34,6 +35,7 @@ def render_coverage_map(
     k: int = 5,
     title: str | None = "Coverage map",
     data_date: str | None = None,
+    account_tiles_url: str | None = None,
 ) -> folium.Map:
     """Draw how the territories cover the accounts, as a Folium map.
 
@@ -70,6 +72,11 @@ def render_coverage_map(
         The page's heading; ``None`` draws a bare map (legends on the map).
     data_date : str, optional
         When the data was read, shown under the title.
+    account_tiles_url : str, optional
+        An MVT URL template (``{z}/{x}/{y}``): the accounts are drawn from
+        these tiles (assigned or not; no flag layers, no popups) instead of
+        embedded in the page, which then stays small at any number of
+        accounts (see :mod:`maps.account_tiles`).
 
     Returns
     -------
@@ -104,7 +111,13 @@ def render_coverage_map(
     # Overlaps go below the accounts: on a canvas the last layer drawn takes
     # the clicks, and the dots must stay clickable.
     overlap_box = add_overlap_layer(m, overlaps)
-    account_box = add_account_layers(m, table, leaves, reps)
+    if account_tiles_url is None:
+        account_box = add_account_layers(m, table, leaves, reps)
+    else:
+        located = table.located
+        lon, lat = table.lon[located], table.lat[located]
+        box = (lon.min(), lat.min(), lon.max(), lat.max()) if len(lon) else (float("nan"),) * 4
+        account_box = add_account_tile_layer(m, account_tiles_url, len(lon), lonlat_bounds(box))
     home_box = add_home_layer(m, reps)
     bounds = union_bounds([territory_box, account_box, overlap_box, home_box])
     subtitle = _subtitle(data_date, len(leaves), int(table.located.sum()), len(reps))

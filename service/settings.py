@@ -88,6 +88,9 @@ class Settings(BaseSettings):
     # Maps.
     map_tiles: str | None = None
     map_offline_assets: bool = True
+    # Above this many accounts the coverage map draws them from
+    # /tiles/accounts/{z}/{x}/{y}.mvt instead of embedding each in the page.
+    map_tile_threshold: int = Field(default=20_000, ge=0)
 
     # Browser front ends on other origins; none by default.
     cors_origins: list[str] = []

@@ -50,5 +50,6 @@ def serve(database_url: str, cwd: Path, **settings: Any) -> tuple[subprocess.Pop
             pass
         if proc.poll() is not None or time.monotonic() > deadline:
             proc.kill()
+            proc.wait(30)  # reaped here: a Popen collected while running warns in a later test
             pytest.fail("the server did not start")
         time.sleep(0.2)

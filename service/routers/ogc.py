@@ -42,6 +42,7 @@ CONFORMANCE = [
     f"{_SPEC}/ogcapi-features-3/1.0/conf/features-filter",
     f"{_SPEC}/cql2/1.0/conf/cql2-text",
     f"{_SPEC}/cql2/1.0/conf/basic-cql2",
+    f"{_SPEC}/cql2/1.0/conf/basic-spatial-functions",
     f"{_SPEC}/ogcapi-features-4/1.0/conf/create-replace-delete",
     f"{_SPEC}/ogcapi-features-4/1.0/conf/update",
     f"{_SPEC}/ogcapi-features-4/1.0/conf/features",

@@ -258,7 +258,11 @@ def items_parameters(collection: Collection, settings: Settings) -> list[dict[st
             {"type": "string"},
             "When the feature last changed (`updated_at`): an instant, a date, or start/end with `..` for an open end.",
         ),
-        _query("filter", {"type": "string"}, "A CQL2 text filter on the queryables."),
+        _query(
+            "filter",
+            {"type": "string"},
+            "A CQL2 text filter on the queryables; S_INTERSECTS(geometry, BBOX(...) or POINT(...)) ANDed at the top.",
+        ),
         _query("filter-lang", {"type": "string", "enum": list(FILTER_LANGS)}, "Filter language."),
         _query("filter-crs", {"type": "string", "enum": [CRS84]}, "CRS of filter geometry."),
         _query("f", {"type": "string", "enum": list(_FORMATS)}, "Answer format (GeoJSON)."),

@@ -82,8 +82,10 @@ class _Builder:
             return column.not_in(values) if node.not_ else column.in_(values)
         if isinstance(node, ast.Like):
             return self._like(node)
+        if isinstance(node, ast.GeometryIntersects):
+            raise FilterError("S_INTERSECTS may only be joined to the rest of the filter with AND.")
         raise FilterError(
-            f"{type(node).__name__} is not supported: use comparisons, AND, OR, NOT, LIKE, IN and IS NULL."
+            f"{type(node).__name__} is not supported: use comparisons, AND, OR, NOT, LIKE, IN, IS NULL and S_INTERSECTS."
         )
 
     def _property(self, node: Any) -> tuple[Column[Any], Queryable]:

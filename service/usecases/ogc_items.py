@@ -2,7 +2,8 @@
 
 The caller's scope (a rep sees their own accounts, their territories and
 themself), the bbox, ``?prop=value`` and the CQL2 filter are one SQL
-condition, so ``numberMatched`` and the pages agree. For territories the
+condition, so ``numberMatched`` and the pages agree. A CQL2 ``S_INTERSECTS``
+term is a bbox too (:mod:`service.usecases.ogc_spatial`). For territories the
 bbox is also tested against the shapes with shapely (the database compares
 only bounding boxes; geometry decides in one place).
 """
@@ -25,6 +26,7 @@ from service.storage import Tx
 from service.storage.ogc_filter import cql_condition
 from service.storage.ogc_ops import BBox, OgcQuery
 from service.usecases.ogc_collections import Collection, features_for
+from service.usecases.ogc_spatial import split_spatial
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,9 +53,13 @@ class ItemsPage:
 
 def find_items(tx: Tx, req: ItemsRequest, principal: Principal, settings: Settings) -> ItemsPage:
     """The page ``req`` names, as ``principal`` may see it."""
-    query = OgcQuery(req.collection.table, tuple(_conditions(tx, req, principal)))
-    if req.collection.id == "territories" and req.boxes is not None:
-        ids = _meeting_boxes(tx, tx.ogc_ids(query), req.boxes)
+    cql, within = split_spatial(req.cql)  # S_INTERSECTS terms: boxes like bbox's
+    conditions = _conditions(tx, req, principal, cql)
+    conditions += [tx.ogc_bbox_condition(req.collection.table, boxes) for boxes in within]
+    query = OgcQuery(req.collection.table, tuple(conditions))
+    box_groups = within if req.boxes is None else [req.boxes, *within]
+    if req.collection.id == "territories" and box_groups:
+        ids = _meeting_boxes(tx, tx.ogc_ids(query), box_groups)
         page_ids, matched = ids[req.offset : req.offset + req.limit], len(ids)
     else:
         page_ids, matched = tx.ogc_page(query, offset=req.offset, limit=req.limit)
@@ -67,7 +73,7 @@ def find_item(
     """One feature (CRS84) if it exists and ``principal`` may see it."""
     req = ItemsRequest(collection)
     table = tx.t[collection.table]
-    conditions = [*_conditions(tx, req, principal), table.c.id == fid]
+    conditions = [*_conditions(tx, req, principal, None), table.c.id == fid]
     ids = tx.ogc_ids(OgcQuery(collection.table, tuple(conditions)))
     features = features_for(tx, collection, ids, settings)
     return features[0] if features else None
@@ -81,7 +87,9 @@ def in_crs(feature: dict[str, Any], crs: str) -> dict[str, Any]:
     return {**feature, "geometry": geometry_to_geojson(moved)}
 
 
-def _conditions(tx: Tx, req: ItemsRequest, principal: Principal) -> list[ColumnElement[bool]]:
+def _conditions(
+    tx: Tx, req: ItemsRequest, principal: Principal, cql: Any
+) -> list[ColumnElement[bool]]:
     c = req.collection
     columns = tx.ogc_columns(c.table)
     out = [_scope(tx, c, principal, columns)]
@@ -92,9 +100,9 @@ def _conditions(tx: Tx, req: ItemsRequest, principal: Principal) -> list[ColumnE
         out.append(columns[q.column] == value)
     if req.updated is not None:
         out.extend(_updated_within(columns["updated_at"], req.updated, tx.backend.name))
-    if req.cql is not None:
+    if cql is not None:
         sqlite = tx.backend.name == "sqlite"
-        out.append(cql_condition(req.cql, c.by_name(), columns, sqlite=sqlite))
+        out.append(cql_condition(cql, c.by_name(), columns, sqlite=sqlite))
     return out
 
 
@@ -123,7 +131,13 @@ def _scope(tx: Tx, c: Collection, principal: Principal, columns: Any) -> ColumnE
     return columns["id"].in_(tx.territory_ids_of_rep(principal.rep_id))  # type: ignore[no-any-return]
 
 
-def _meeting_boxes(tx: Tx, ids: list[int], boxes: list[BBox]) -> list[int]:
+def _meeting_boxes(tx: Tx, ids: list[int], groups: list[list[BBox]]) -> list[int]:
+    """The territories whose shape meets a box of every group."""
     found = tx.territories_by_id(ids)
-    shapes = [shapely.box(*b) for b in boxes]
-    return [i for i in ids if i in found and any(found[i].geometry.intersects(s) for s in shapes)]
+    shapes = [[shapely.box(*b) for b in boxes] for boxes in groups]
+    return [
+        i
+        for i in ids
+        if i in found
+        and all(any(found[i].geometry.intersects(s) for s in group) for group in shapes)
+    ]

@@ -11,7 +11,8 @@ Numbers stay numbers through a round trip: whole numbers are written as
 integer columns (also when some features lack them), and the import reads
 them back as such. KML types its ExtendedData with a ``<Schema>`` (``int``,
 ``double``, ``string``; a whole number past 32 bits is written as text, as
-KML has no 64-bit type). CSV has no types: numbers are written as Python
+KML has no 64-bit type, and the import reads such a column back as whole
+numbers: :func:`service.web.gis_reader._wide_whole_numbers`). CSV has no types: numbers are written as Python
 writes them and the import reads back a column of such cells as numbers
 (:func:`service.web.gisfiles.read_wkt_csv`).
 """

@@ -115,7 +115,9 @@ def now_label() -> str:
 def coverage_map(
     store: Store, settings: Settings, *, metric: str | None, asset_base_url: str = "/static/vendor"
 ) -> folium.Map:
-    """The coverage map with every layer."""
+    """The coverage map with every layer; past ``map_tile_threshold`` accounts come as tiles."""
+    from maps.account_tiles import ACCOUNT_TILES  # with the map: folium loads on first use
+
     inputs = gather(store, settings)
     snap = inputs.snap
     return maps.render_coverage_map(
@@ -132,6 +134,9 @@ def coverage_map(
         offline=settings.map_offline_assets,
         asset_base_url=asset_base_url,
         data_date=now_label(),
+        account_tiles_url=ACCOUNT_TILES
+        if len(snap.accounts) > settings.map_tile_threshold
+        else None,
     )
 
 

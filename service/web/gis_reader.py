@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import re
 import sys
 from typing import Any
 
@@ -35,6 +36,7 @@ KML_OWN_FIELDS = frozenset(
     }
 )
 POINTS = ("point", "multipoint")
+_PLAIN_INTEGER = re.compile(r"-?(0|[1-9][0-9]*)")
 
 
 class Refused(Exception):
@@ -76,7 +78,34 @@ def _read_ogr(request: dict[str, Any]) -> dict[str, Any]:
         }
         for i in range(len(wkb))
     ]
+    if request["format"] == "kml":
+        texts = {
+            n for n, t in zip(info["fields"], info["ogr_types"], strict=True) if t == "OFTString"
+        }
+        _wide_whole_numbers(rows, texts - own)
     return _answer(list(wkb), rows, meta.get("crs"), request)
+
+
+def _wide_whole_numbers(rows: list[dict[str, Any]], text_fields: set[str]) -> None:
+    """Give back the integers past 32 bits that a KML carries as text, in place.
+
+    KML's Schema types stop at 32-bit ``int`` (no 64-bit type), so GDAL's
+    LIBKML writer, ours included, types an Integer64 column ``string``. A
+    text column is read back as whole numbers only when it has exactly that
+    signature: every cell an integer written plainly (``-12``, not ``+12``,
+    ``012`` or ``1.0``) and at least one past 32 bits, which an ``int``
+    field could not have held. ZIP codes and other short digit strings stay
+    text.
+    """
+    for name in text_fields:
+        cells = [row[name] for row in rows if row.get(name) is not None]
+        if not cells or not all(isinstance(c, str) and _PLAIN_INTEGER.fullmatch(c) for c in cells):
+            continue
+        if all(-(2**31) <= int(c) < 2**31 for c in cells):
+            continue
+        for row in rows:
+            if row.get(name) is not None:
+                row[name] = int(row[name])
 
 
 def _check_memory(wkb: Any) -> None:

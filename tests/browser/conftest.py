@@ -20,6 +20,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ import pytest
 import uvicorn
 
 from service.app import create_app
+from service.settings import Settings
 from tests.conftest import ADMIN_TOKEN, make_settings
 
 REPO = Path(__file__).resolve().parents[2]
@@ -78,7 +80,14 @@ class World:
 @pytest.fixture
 def live_app(tmp_path: Path) -> Iterator[LiveApp]:
     """The app served by uvicorn in a background thread, on a fresh database."""
-    app = create_app(make_settings(f"sqlite:///{tmp_path / 'territory.db'}"))
+    with serving(make_settings(f"sqlite:///{tmp_path / 'territory.db'}")) as app:
+        yield app
+
+
+@contextmanager
+def serving(settings: Settings) -> Iterator[LiveApp]:
+    """The app on ``settings`` served by uvicorn in a background thread."""
+    app = create_app(settings)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))  # the OS picks a free port; uvicorn serves on this very socket
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
@@ -89,10 +98,12 @@ def live_app(tmp_path: Path) -> Iterator[LiveApp]:
         if not thread.is_alive() or time.monotonic() > deadline:
             pytest.fail("the app did not start under uvicorn")
         time.sleep(0.05)
-    yield LiveApp(f"http://127.0.0.1:{sock.getsockname()[1]}")
-    server.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
+    try:
+        yield LiveApp(f"http://127.0.0.1:{sock.getsockname()[1]}")
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
 
 
 @pytest.fixture

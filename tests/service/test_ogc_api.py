@@ -182,6 +182,20 @@ def test_bbox_in_any_crs_selects_the_same_features(client: ApiClient, world: Any
     assert ids_of(items(client, "territories", bbox="-83.05,39.85,-83.0,39.9")) == []
 
 
+def test_s_intersects_selects_territories_by_shape_and_with_bbox(
+    client: ApiClient, world: Any
+) -> None:
+    west, east = world["territories"]["West"], world["territories"]["East"]
+    meets = "S_INTERSECTS(geometry, BBOX(-83.15, 39.85, -82.85, 39.9))"
+    assert ids_of(items(client, "territories", filter=meets)) == [west, east]
+    west_only = f"{meets} AND S_INTERSECTS(geometry, POINT(-83.2 39.9))"
+    assert ids_of(items(client, "territories", filter=west_only)) == [west]
+    both = items(client, "territories", filter=meets, bbox="-82.8,39.85,-82.75,39.9")
+    assert ids_of(both) == [east] and both["numberMatched"] == 1
+    crossing = "S_INTERSECTS(geometry, BBOX(170, 39, -83.1, 41))"  # over the antimeridian
+    assert ids_of(items(client, "territories", filter=crossing)) == [west]
+
+
 FILTERS = [
     ("city = 'Dayton'", lambda a: a["city"] == "Dayton"),
     ("city <> 'Dayton'", lambda a: a["city"] != "Dayton"),
@@ -202,6 +216,12 @@ FILTERS = [
     ("address IS NULL", lambda a: True),
     ("region IS NOT NULL", lambda a: False),
     ("remote = TRUE", lambda a: a["remote"]),
+    # basic-spatial-functions: ANDed at the top, CRS84, edges inclusive.
+    (
+        "S_INTERSECTS(geometry, BBOX(-83.2, 39.82, -83.0, 39.9)) AND city = 'Dayton'",
+        lambda a: -83.2 <= a["lon"] <= -83 and 39.82 <= a["lat"] <= 39.9 and a["city"] == "Dayton",
+    ),
+    ("s_intersects(geometry, POINT(-83.29 39.81))", lambda a: a["id"] == "A000"),
 ]
 
 
@@ -270,6 +290,22 @@ BAD_REQUESTS = [
     ("/collections/accounts/items?filter=city LIKE 3", 400, "query:filter"),
     ("/collections/accounts/items?filter=", 400, "query:filter"),
     ("/collections/accounts/items?filter=city='x'&filter-lang=cql2-json", 400, "query:filter-lang"),
+    (
+        "/collections/accounts/items?filter=S_INTERSECTS(geometry,BBOX(1e6,1e6,2e6,2e6))",
+        400,
+        "query:filter",
+    ),
+    (
+        "/collections/accounts/items?filter=NOT S_INTERSECTS(geometry,BBOX(0,0,1,1))",
+        400,
+        "query:filter",
+    ),
+    ("/collections/accounts/items?filter=S_INTERSECTS(city,BBOX(0,0,1,1))", 400, "query:filter"),
+    (
+        "/collections/accounts/items?filter=S_INTERSECTS(geometry,LINESTRING(0 0,1 1))",
+        400,
+        "query:filter",
+    ),
     ("/collections/accounts/items?limit=0", 400, "query:limit"),
     ("/collections/accounts/items?limit=-5", 400, "query:limit"),
     ("/collections/accounts/items?limit=unlimited", 400, "query:limit"),

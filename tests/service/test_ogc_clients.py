@@ -11,8 +11,6 @@ coordinates and the bbox test itself).
 
 from __future__ import annotations
 
-import os
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +24,7 @@ from sqlalchemy import create_engine, text
 
 from tests.conftest import ADMIN_TOKEN, _truncate_postgis
 from tests.live_server import serve
+from tests.ogctests_shim import assert_all_passed, run_ogctests
 
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[2]
@@ -213,54 +212,12 @@ def test_a_territory_written_through_part_4_reads_back_through_gdal(served: Serv
     assert frame.geometry.iloc[0].bounds == pytest.approx((-82.9, 39.8, -82.7, 40.0))
 
 
-# ogctests 0.1.15 (its Part 3 module is marked work in progress) cannot pass
-# these against any server; each is checked to fail for exactly this reason,
-# so a fixed release of the suite shows up here.
-OGCTESTS_SUITE_BUGS = {
-    # Compares the Link header's rel with its quotes left on. RFC 8288 section
-    # 3.3 requires quoting a URI relation type (":" and "/" are not token
-    # characters), and the suite itself strips the quotes for self/alternate.
-    "test_ct2": "No link with relation",
-    # Reads the queryables URI from a "href" key its own Link parser never
-    # sets (it stores the target as "iri"), so it has none to fetch.
-    "test_ct3": "No queryables_uri",
-    # The rest read keys that test_ct3 stores only after it succeeds.
-    "test_ct5": "KeyError: 'queryable'",
-    "test_ct7": "KeyError: 'queryable'",
-    "test_ct8": "KeyError: 'queryable'",
-    "test_ct9": "KeyError: 'additional_properties'",
-    "test_ct10": "KeyError: 'spatial_queryable'",
-}
-
-
-class _Outcomes:
-    def __init__(self) -> None:
-        self.by_test: dict[str, tuple[str, str]] = {}
-
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        if report.when == "call" or report.outcome != "passed":
-            name = report.nodeid.rsplit("::", 1)[-1]
-            self.by_test[name] = (report.outcome, str(report.longrepr) if report.failed else "")
-
-
 def test_ogctests_part_1_and_part_3(served: Served, tmp_path: Path) -> None:
-    from ogctests.main import ClientOverridePlugin
+    """All 29 Part 1 and all 10 Part 3 tests of ogctests pass against the served app.
 
-    os.environ["CLIENT_OVERRIDDEN"] = "True"  # how ogctests takes an injected client
-    ini = tmp_path / "pytest.ini"  # the suite's own settings, not this project's
-    ini.write_text("[pytest]\n")
-    root = Path(sys.modules["ogctests.main"].__file__ or "").parent / "features"
-    outcomes = _Outcomes()
+    Part 3 runs from a copy with the suite's own bugs corrected, each fix
+    citing the clause the suite broke (see :mod:`tests.ogctests_shim`).
+    """
     with httpx.Client(base_url=served.base, headers=_auth(), timeout=60) as client:
-        for part in ("core", "filtering"):
-            args = [str(root / part), "-q", "-c", str(ini), "-p", "no:cacheprovider"]
-            pytest.main(args, plugins=[ClientOverridePlugin(client), outcomes])
-    core = {k: v for k, v in outcomes.by_test.items() if k.startswith("test_ast")}
-    assert len(core) == 29 and all(v[0] == "passed" for v in core.values()), core
-    part3 = {k: v for k, v in outcomes.by_test.items() if k.startswith("test_ct")}
-    assert len(part3) == 10
-    for name, (outcome, detail) in part3.items():
-        if name in OGCTESTS_SUITE_BUGS:
-            assert outcome == "failed" and OGCTESTS_SUITE_BUGS[name] in detail, (name, detail)
-        else:
-            assert outcome == "passed", (name, detail)
+        outcomes = run_ogctests(client, tmp_path)
+    assert_all_passed(outcomes)

@@ -251,6 +251,8 @@ def _seed(client: ApiClient) -> list[dict[str, Any]]:
             "note": "x",
             "share": 0.25,
             "zip": "01234",
+            # Past 32 bits: KML has no 64-bit type and carries it as text.
+            "wide": 2**40,
         },
     }
     hole = shapely.Polygon(
@@ -269,6 +271,7 @@ def _seed(client: ApiClient) -> list[dict[str, Any]]:
             "rules": {"industries": ["Retail"], "min_revenue": 10.0},
             "pop": 7,
             "note": "y",
+            "wide": -(2**40),
         },
     }
     for f in (region, leaf):
