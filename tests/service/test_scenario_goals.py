@@ -40,6 +40,16 @@ def apply(client: ApiClient, sid: int) -> Any:
     return r.json()
 
 
+def goal_edits_in_a_scenario(client: ApiClient) -> tuple[dict[str, int], int]:
+    """Live A has a revenue goal; the scenario raises it and gives B a profit goal."""
+    p = plan(client)
+    put_goals(client, "", p["a"], [REVENUE])
+    sid = new_scenario(client)
+    put_goals(client, f"/scenarios/{sid}", p["a"], [{**REVENUE, "value": 3000.0}])
+    put_goals(client, f"/scenarios/{sid}", p["b"], [PROFIT])
+    return p, sid
+
+
 def test_a_copy_holds_the_goals_and_edits_stay_in_the_scenario(client: ApiClient) -> None:
     p = plan(client)
     put_goals(client, "", p["a"], [REVENUE])
@@ -110,11 +120,7 @@ def test_compare_lists_the_territories_whose_goals_differ(client: ApiClient) -> 
 def test_apply_carries_goals_in_the_same_change_set_and_revert_restores_them(
     client: ApiClient,
 ) -> None:
-    p = plan(client)
-    put_goals(client, "", p["a"], [REVENUE])
-    sid = new_scenario(client)
-    put_goals(client, f"/scenarios/{sid}", p["a"], [{**REVENUE, "value": 3000.0}])
-    put_goals(client, f"/scenarios/{sid}", p["b"], [PROFIT])
+    p, sid = goal_edits_in_a_scenario(client)
     reshape(client, f"/scenarios/{sid}", p["a"], box(0, 0, 1.2, 1))
     done = apply(client, sid)
     assert done["operations"] >= 1
@@ -147,11 +153,7 @@ def test_an_apply_of_goals_only_is_one_change_set_that_reverts(client: ApiClient
 def test_apply_over_live_goal_edits_is_stale_and_rebase_reports_goal_conflicts(
     client: ApiClient,
 ) -> None:
-    p = plan(client)
-    put_goals(client, "", p["a"], [REVENUE])
-    sid = new_scenario(client)
-    put_goals(client, f"/scenarios/{sid}", p["a"], [{**REVENUE, "value": 3000.0}])
-    put_goals(client, f"/scenarios/{sid}", p["b"], [PROFIT])
+    p, sid = goal_edits_in_a_scenario(client)
     put_goals(client, "", p["a"], [{**REVENUE, "value": 1111.0}])
     r = client.post(f"/scenarios/{sid}/apply", headers={"If-Match": etag(client)})
     assert r.status_code == 412, r.text
