@@ -1,12 +1,14 @@
 """Scenario copy and compare at 3,000 territories and 100,000 accounts, against naive baselines.
 
-Copy: ours is two ``INSERT ... SELECT`` statements (:meth:`ScenarioOps.copy_territory_tree`)
+Copy: ours is four ``INSERT ... SELECT`` statements (:meth:`ScenarioOps.copy_territory_tree`
+and :meth:`GoalOps.copy_goals`: territories, their history, two goals each and the live
+goals the scenario stands on)
 into tables whose geometry PostGIS stores out of line without trying to
 compress it (migration ``0010_scenui``: pglz on coordinate doubles cost two
 thirds of the copy);
-the baseline reads every territory into Python and inserts it back one row
+the baseline reads every territory and goal into Python and inserts it back one row
 (and one history row) at a time, as an ORM-style copy would. Both copies
-must hold the same territories.
+must hold the same territories and goals.
 
 Compare: ours assigns every account against the scenario's index in one
 vectorised pass (:class:`service.usecases.plan_caches.PlanCaches`) and diffs
@@ -24,6 +26,7 @@ The last line printed is one JSON object.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import tempfile
 import time
@@ -40,6 +43,7 @@ from sqlalchemy import create_engine, insert, select, text
 
 from bench._tenant import seed_tenant
 from geo.hierarchy import leaf_territories
+from geo.plan.model import Goal
 from service.auth import Principal
 from service.storage import Store
 from service.storage.territory_ops import _row_values, draft_of
@@ -70,6 +74,7 @@ def _run(url: str, territories: int, accounts: int) -> dict[str, Any]:
     print(f"seeded {territories} territories, {accounts} accounts in {seeded['seconds']} s")
     store = Store.open(url)
     try:
+        _seed_goals(store, seeded["territory_ids"])
         out = _copy_figures(store)
         out |= _compare_figures(store, url, seeded["territory_ids"])
     finally:
@@ -101,9 +106,28 @@ def _copy_figures(store: Store, rounds: int = 3) -> dict[str, Any]:
     }
 
 
-def _naive_copy(store: Store, scenario_id: int) -> None:
-    """Every territory through Python, one INSERT (and one history INSERT) per row."""
+def _seed_goals(store: Store, territory_ids: list[int]) -> None:
+    """Two goals per territory (a year's revenue, a quarter's profit): a scenario copies them."""
+    goals = {
+        tid: [
+            Goal(tid, "2026", "total_revenue", 1000.0 * k),
+            Goal(tid, "2026-Q3", "net_profit", 50.0 * k),
+        ]
+        for k, tid in enumerate(territory_ids, start=1)
+    }
     with store.write() as tx:
+        tx.set_territory_goals(goals, actor="bench")
+
+
+def _naive_copy(store: Store, scenario_id: int) -> None:
+    """Every territory and goal through Python, one INSERT (and one history INSERT) per row."""
+    with store.write() as tx:
+        for g in tx.find_goals():
+            row = {"territory_id": g.territory_id, "period": g.period, "metric": g.metric}
+            row |= {"product": g.product or "", "value": g.value, "actual": g.actual}
+            row |= {"scenario_id": scenario_id, "updated_at": tx.now, "updated_by": "b"}
+            tx.conn.execute(insert(tx.t["scenario_goals"]).values(row))
+            tx.conn.execute(insert(tx.t["scenario_base_goals"]).values(row))
         st, sv = tx.t["scenario_territories"], tx.t["scenario_territory_versions"]
         for t in tx.find_territories():
             values = _row_values(draft_of(t), t.updated_at or tx.now, t.updated_by)
@@ -127,7 +151,7 @@ def _content(store: Store, plan_id: int | None) -> list[tuple[Any, ...]]:
         return [
             (t.id, t.version, t.name, t.rep_ids, shapely.to_wkb(t.geometry))
             for t in tx.find_territories()
-        ]
+        ] + [tuple(dataclasses.astuple(g)) for g in tx.find_goals()]
 
 
 def _compare_figures(store: Store, url: str, territory_ids: list[int]) -> dict[str, Any]:

@@ -246,6 +246,7 @@ _EDITOR_SIDE = """
     <h2 id="notice-title"></h2>
     <p id="notice-detail"></p>
     <ul id="notice-list"></ul>
+    <div id="notice-extra"></div>
     <div id="notice-actions" class="actions"></div>
   </section>
   <section id="details" class="panel">

@@ -2,7 +2,7 @@
 
 Every territory route (CRUD, history, restore, change sets, revert, split,
 merge) and the read routes that answer about the plan (locate, overlaps,
-gaps, too-far, travel, balance, the plan's evaluations) are mounted a second
+gaps, too-far, travel, balance, the plan's evaluations and goals) are mounted a second
 time under the scenario's path. One dependency, solved before the handler's
 own, checks that the caller may use the scenario (staff; a regional manager
 only their region's; writes only to a draft) and sets the plan the store
@@ -25,6 +25,7 @@ from service.routers import (
     flags,
     locate,
     maps,
+    plan,
     plan_analysis,
     plan_dashboards,
     territories,
@@ -55,7 +56,8 @@ NESTED: tuple[tuple[APIRouter, tuple[str, ...] | None], ...] = (
     (locate.router, ("/locate",)),
     (flags.router, None),
     (travel.router, ("/analysis/travel", "/analysis/balance")),
-    (plan_analysis.router, ("/analysis/territories", "/analysis/reps")),
+    (plan.goals, None),
+    (plan_analysis.router, ("/analysis/territories", "/analysis/reps", "/analysis/goals")),
     (maps.router, None),
     (plan_dashboards.router, None),
 )

@@ -275,7 +275,13 @@ def rebase(
         "base_revision": done.base_revision,
         "carried": done.carried,
         "conflicts": [
-            {"territory_id": c.territory_id, "live": c.live, "scenario": c.scenario, "kept": c.kept}
+            {
+                "territory_id": c.territory_id,
+                "live": c.live,
+                "scenario": c.scenario,
+                "kept": c.kept,
+                "subject": c.subject,
+            }
             for c in done.conflicts
         ],
     }

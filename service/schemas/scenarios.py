@@ -134,6 +134,24 @@ class BalanceCompare(BaseModel):
     after: float | None
 
 
+class DatedGoalOut(BaseModel):
+    """A goal with its period."""
+
+    period: str
+    metric: str
+    product: str | None
+    value: float
+    actual: float | None
+
+
+class GoalCompareOut(BaseModel):
+    """A territory whose goals differ: every goal (all periods) before and after."""
+
+    territory_id: int
+    before: list[DatedGoalOut]
+    after: list[DatedGoalOut]
+
+
 class CompareOut(BaseModel):
     """What the scenario changes against the live plan or another scenario."""
 
@@ -146,6 +164,7 @@ class CompareOut(BaseModel):
     territories: list[TerritoryCompareOut]
     balance: BalanceCompare
     unassigned: BeforeAfter
+    goals: list[GoalCompareOut]
 
 
 class ApplyIn(BaseModel):
@@ -187,6 +206,9 @@ class ConflictOut(BaseModel):
     live: Literal["changed", "created", "deleted"]
     scenario: Literal["changed", "created", "deleted"]
     kept: Literal["live", "scenario"] | None
+    subject: Literal["territory", "goals"] = Field(
+        "territory", description="What both changed: the territory itself or its goals."
+    )
 
 
 class RebaseOut(BaseModel):

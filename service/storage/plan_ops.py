@@ -1,4 +1,4 @@
-"""Pipeline records, activities and goals (the territory plan's rows)."""
+"""Pipeline records and activities (the territory plan's rows; goals: ``goal_ops``)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Row, Table, delete, insert, select, update
+from sqlalchemy import Table, insert, select, update
 
-from geo.plan.model import Activity, Goal, PipelineRecord
+from geo.plan.model import Activity, PipelineRecord
 from service.storage.tx_base import TxBase
 
 PlanRecord = PipelineRecord | Activity
@@ -97,47 +97,6 @@ class PlanOps(TxBase):
         rows = self.conn.execute(q.limit(limit) if limit is not None else q)
         return [_from_row("activities", r._mapping) for r in rows]  # type: ignore[misc]
 
-    def find_goals(
-        self, *, territory_id: int | None = None, period: str | None = None
-    ) -> list[Goal]:
-        """Goals by territory, period, metric and product."""
-        gt = self.t["goals"]
-        q = select(gt).order_by(gt.c.territory_id, gt.c.period, gt.c.metric, gt.c.product)
-        if territory_id is not None:
-            q = q.where(gt.c.territory_id == territory_id)
-        if period is not None:
-            q = q.where(gt.c.period == period)
-        return [_goal(r) for r in self.conn.execute(q)]
-
-    def replace_goals(
-        self, territory_id: int, period: str, goals: Sequence[Goal], *, actor: str | None
-    ) -> list[Goal]:
-        """Replace every goal of a territory for a period (PUT semantics)."""
-        gt = self.t["goals"]
-        self.conn.execute(
-            delete(gt).where(gt.c.territory_id == territory_id, gt.c.period == period)
-        )
-        rows = [
-            {
-                "territory_id": territory_id,
-                "period": period,
-                "metric": g.metric,
-                "product": g.product or "",
-                "value": g.value,
-                "actual": g.actual,
-                "updated_at": self.now,
-                "updated_by": actor,
-            }
-            for g in goals
-        ]
-        if rows:
-            self.conn.execute(insert(gt), rows)
-        self.bump_revision()  # goal figures are kept per revision, like every figure
-        self.audit(
-            actor, "replace", "goals", str(territory_id), {"period": period, "goals": len(rows)}
-        )
-        return self.find_goals(territory_id=territory_id, period=period)
-
 
 def _key(record: PlanRecord) -> str:
     return record.id
@@ -172,18 +131,6 @@ def _from_row(kind: str, m: Any) -> PlanRecord:
         kind=m["kind"],
         at=_aware(m["at"]),  # type: ignore[arg-type]
         rep_id=m["rep_id"],
-    )
-
-
-def _goal(row: Row[Any]) -> Goal:
-    m = row._mapping
-    return Goal(
-        territory_id=int(m["territory_id"]),
-        period=m["period"],
-        metric=m["metric"],
-        value=float(m["value"]),
-        product=m["product"] or None,
-        actual=m["actual"],
     )
 
 

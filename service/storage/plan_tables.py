@@ -7,6 +7,8 @@ naive, :mod:`service.storage.plan_ops` makes them aware again.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import Column, DateTime, Float, Index, Integer, MetaData, String, Table
 
 
@@ -43,9 +45,13 @@ def build_plan_tables(metadata: MetaData, *, postgis: bool) -> dict[str, Table]:
         Index("ix_activities_account", "account_id"),
         Index("ix_activities_rep", "rep_id"),
     )
-    goals = Table(
-        "goals",
-        metadata,
+    goals = Table("goals", metadata, *goal_columns())
+    return {t.name: t for t in (pipeline, activities, goals)}
+
+
+def goal_columns() -> list[Column[Any]]:
+    """A goal row's columns (the live ``goals`` table and a scenario's copies alike)."""
+    return [
         Column("territory_id", Integer, primary_key=True),
         Column("period", String(10), primary_key=True),
         Column("metric", String(40), primary_key=True),
@@ -55,5 +61,4 @@ def build_plan_tables(metadata: MetaData, *, postgis: bool) -> dict[str, Table]:
         Column("actual", Float),
         Column("updated_at", DateTime(timezone=True), nullable=False),
         Column("updated_by", String(200)),
-    )
-    return {t.name: t for t in (pipeline, activities, goals)}
+    ]

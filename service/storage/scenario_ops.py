@@ -1,8 +1,8 @@
 """Scenarios: draft plans, each a complete copy of the territory tree.
 
-A copy is two ``INSERT ... SELECT`` statements (the territories and one
-``copy`` entry of history each), whatever the number of territories: no
-row travels through Python.
+A copy is four ``INSERT ... SELECT`` statements (the territories, one
+``copy`` entry of history each, the goals and the live goals they stand
+on), whatever the number of territories: no row travels through Python.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from sqlalchemy import Row, delete, func, insert, literal, select, update
 
 from geo.model import Territory
 from service.storage.errors import NotFoundError, PreconditionFailedError
+from service.storage.goal_ops import GoalOps
 from service.storage.territory_ops import _row_values, draft_of
-from service.storage.tx_base import TxBase
 
 _EDITABLE = ("name", "code", "parent_id", "rep_ids", "rules", "color", "attributes", "geometry")
 _BBOX = ("minx", "miny", "maxx", "maxy", "updated_at", "updated_by")
@@ -45,7 +45,7 @@ class Scenario:
     effective_date: date | None = None
 
 
-class ScenarioOps(TxBase):
+class ScenarioOps(GoalOps):
     """Mixin of :class:`~service.storage.store.Tx` for scenarios (the rows, not their territories)."""
 
     def create_scenario(
@@ -88,6 +88,7 @@ class ScenarioOps(TxBase):
             .returning(sc.c.id)
         ).scalar_one()
         self.copy_territory_tree(int(new_id), source, actor=owner)
+        self.copy_goals(int(new_id), source)
         return self.get_scenario(int(new_id))
 
     def copy_territory_tree(self, target: int, source: int | None, *, actor: str | None) -> None:
@@ -121,6 +122,7 @@ class ScenarioOps(TxBase):
         for name in ("scenario_territories", "scenario_territory_versions", "scenario_change_sets"):
             table = self.t[name]
             self.conn.execute(delete(table).where(table.c.scenario_id == scenario_id))
+        self.clear_goals(scenario_id)
 
     def rewrite_territories(
         self,

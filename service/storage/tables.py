@@ -29,6 +29,7 @@ from sqlalchemy.sql.expression import ColumnElement
 from sqlalchemy.types import TypeEngine, UserDefinedType
 
 from service.storage.figure_tables import build_figure_table
+from service.storage.goal_tables import build_goal_tables
 from service.storage.job_tables import build_job_table
 from service.storage.plan_tables import build_plan_tables
 from service.storage.scenario_tables import build_scenario_tables
@@ -243,6 +244,7 @@ def build_tables(metadata: MetaData, *, postgis: bool) -> dict[str, Table]:
     return (
         build_plan_tables(metadata, postgis=postgis)
         | build_scenario_tables(metadata, territory_cols, postgis=postgis)
+        | build_goal_tables(metadata)
         | schedule_tables(metadata, postgis=postgis)
         | build_unit_tables(metadata, geometry("MultiPolygon"), postgis=postgis)
         | {

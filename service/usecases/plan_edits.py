@@ -19,6 +19,7 @@ from service.usecases.change_sets import (
     apply_change_set,
     draft_fields,
 )
+from service.usecases.scenario_goals import revert_goals
 
 
 def split_territory(
@@ -84,7 +85,8 @@ def revert_change_set(
     """Undo a change set as a new one, checked against the versions it wrote (412 when moved on).
 
     A territory it changed gets back the version before it, one it created
-    is deleted, one it deleted is re-created under its old id.
+    is deleted, one it deleted is re-created under its old id; goals it
+    wrote (an applied scenario's) get back the goals they replaced.
     """
     record = tx.get_change_set(change_set_id)
     if record.reverted_by is not None:
@@ -95,10 +97,14 @@ def revert_change_set(
     for v in tx.change_set_versions(change_set_id):
         by_territory.setdefault(v.territory.id, []).append(v)
     ops = [_undo(tx, versions) for versions in by_territory.values()]
-    outcome = apply_change_set(
-        tx, ops, principal=principal, settings=settings, policy=Policy(kind="revert")
-    )
+    if ops or not tx.goal_changes(change_set_id):
+        outcome = apply_change_set(
+            tx, ops, principal=principal, settings=settings, policy=Policy(kind="revert")
+        )
+    else:  # an applied scenario that changed goals only
+        outcome = ChangeSetOutcome(tx.open_change_set(principal.name, "revert"), ())
     assert outcome.id is not None
+    revert_goals(tx, change_set_id, outcome.id, actor=principal.name)
     tx.mark_reverted(change_set_id, outcome.id)
     return outcome
 

@@ -4,7 +4,8 @@ Both plans are read in one transaction (each snapshot from its own cache:
 the live plan's stored assignment, a scenario's computed one); the figures
 come from ``geo.plan.compare`` and ``geo.plan.balance``. Only the reps whose
 book changes are listed (every other rep's figures are equal on both
-sides), and only the leaf territories whose figures or shape change.
+sides), only the leaf territories whose figures or shape change, and only
+the territories whose goals differ.
 Travel hours and load are asked for (``travel``): the travel model plans
 each book's month, seconds per rep on a cold cache, where every other
 figure here is a sum.
@@ -30,12 +31,15 @@ from geo.plan.compare import (
     rep_figures,
     shape_changes,
 )
+from geo.plan.model import Goal
 from service.auth import Principal
 from service.settings import Settings
 from service.storage import Store
 from service.travel_config import travel_settings
+from service.usecases.scenario_goals import by_territory, changed_territories
 from service.usecases.scenarios import open_scenario
 from service.usecases.snapshot import Snapshot, load_snapshot
+from service.views.plan import goal_json
 
 Metric = Literal["accounts", "revenue", "net_profit", "workload_hours"]
 _REP_FIGURES = ("accounts", "revenue", "net_profit", "workload_hours", "load_pct", "too_far")
@@ -84,6 +88,7 @@ def compare_scenario(
             open_scenario(tx, other, principal)
         after = load_snapshot(tx.within(scenario_id))
         before = load_snapshot(tx.within(other))
+        goals = _goal_changes(tx.within(other).find_goals(), tx.within(scenario_id).find_goals())
     model = travel_settings(settings)
     moved = moved_accounts(after.accounts, before.assignments, after.assignments, model)
     body = {
@@ -95,8 +100,26 @@ def compare_scenario(
         "reps": _reps(before, after, moved, settings, travel=travel),
         **_territories_and_balance(before, after, settings, travel=travel, metric=metric),
         "unassigned": {"before": _unassigned(before), "after": _unassigned(after)},
+        "goals": goals,
     }
     return Comparison(body, moved, before, after)
+
+
+def _goal_changes(before: list[Goal], after: list[Goal]) -> list[dict[str, Any]]:
+    """Territories whose goals differ, with every goal of theirs before and after."""
+    was, now = by_territory(before), by_territory(after)
+    return [
+        {
+            "territory_id": tid,
+            "before": [_goal_json(g) for g in was.get(tid, ())],
+            "after": [_goal_json(g) for g in goals],
+        }
+        for tid, goals in changed_territories(was, now).items()
+    ]
+
+
+def _goal_json(g: Goal) -> dict[str, Any]:
+    return {"period": g.period, **goal_json(g)}
 
 
 def moved_csv(moved: list[Moved]) -> str:

@@ -20,6 +20,7 @@ from service.auth import Principal
 from service.settings import Settings
 from service.storage import Tx
 from service.usecases.change_sets import Operation, Policy, apply_change_set
+from service.usecases.scenario_goals import GoalPlans, changed_territories, stale_goal_territories
 from service.usecases.scenarios import (
     Kind,
     TreeDiff,
@@ -42,6 +43,8 @@ class Conflict:
     live: Kind
     scenario: Kind
     kept: Literal["live", "scenario"] | None
+    # What both changed: the territory itself, or its goals.
+    subject: Literal["territory", "goals"] = "territory"
 
 
 class RebaseConflictError(Exception):
@@ -78,15 +81,17 @@ def rebase_scenario(
     base = tx.live_versions_at(scenario.base_versions)
     edits = tree_diff(base.values(), mine.values())
     theirs = live_changes_since(tx, scenario)
-    conflicts = _conflicts(edits, theirs, on_conflict)
+    goals = GoalPlans.read(tx, scenario_id)
+    conflicts = _conflicts(edits, theirs, on_conflict) + _goal_conflicts(goals, on_conflict)
     if conflicts and on_conflict == "fail":
         raise RebaseConflictError(conflicts)
-    dropped = {c.territory_id for c in conflicts if c.kept == "live"}
+    dropped = {c.territory_id for c in conflicts if c.kept == "live" and c.subject == "territory"}
     target = _target(live, mine, edits, dropped)
     ops = diff_operations(tx, tree_diff(live.values(), target.values()), live)
     if ops:
         _try_apply(tx, ops, principal, settings)
     _write(own_tx, scenario_id, mine, target, principal.name)
+    kept_goals = _rebase_goals(own_tx, scenario_id, goals, conflicts, principal.name)
     revision = live_tx.plan_revision().change_set_id
     tx.update_scenario(
         scenario_id,
@@ -95,7 +100,7 @@ def rebase_scenario(
         base_revision=revision,
         base_versions={i: t.version for i, t in live.items()},
     )
-    carried = sorted(set(edits.kinds()) - dropped)
+    carried = sorted((set(edits.kinds()) - dropped) | kept_goals)
     tx.audit(principal.name, "rebase", "scenario", str(scenario_id), {"carried": carried})
     return Rebased(revision, carried, conflicts)
 
@@ -122,6 +127,30 @@ def _conflicts(edits: TreeDiff, theirs: Mapping[int, Kind], policy: OnConflict) 
         kept = "live" if policy == "keep_live" else "scenario"
     mine = edits.kinds()
     return [Conflict(i, theirs[i], mine[i], kept) for i in sorted(set(mine) & set(theirs))]
+
+
+def _goal_conflicts(goals: GoalPlans, policy: OnConflict) -> list[Conflict]:
+    kept: Literal["live", "scenario"] | None = None
+    if policy != "fail":
+        kept = "live" if policy == "keep_live" else "scenario"
+    return [
+        Conflict(tid, "changed", "changed", kept, "goals") for tid in stale_goal_territories(goals)
+    ]
+
+
+def _rebase_goals(
+    own_tx: Tx, scenario_id: int, goals: GoalPlans, conflicts: list[Conflict], actor: str
+) -> set[int]:
+    """The live goals with the scenario's goal edits (not dropped) on top; the base moves on.
+
+    Returns the territories whose goal edits were carried.
+    """
+    dropped = {c.territory_id for c in conflicts if c.kept == "live" and c.subject == "goals"}
+    carried = {tid: gs for tid, gs in goals.edits().items() if tid not in dropped}
+    target = {**goals.live, **carried}
+    own_tx.set_territory_goals(changed_territories(goals.mine, target), actor=actor)
+    own_tx.reset_base_goals(scenario_id)
+    return set(carried)
 
 
 def _target(

@@ -28,6 +28,7 @@ from service.auth import Principal
 from service.settings import Settings
 from service.storage import Store, Tx
 from service.storage.scenario_ops import Scenario
+from service.usecases.scenario_goals import GoalPlans, stale_goal_territories
 from service.usecases.scenario_rebase import rebase_scenario
 from service.usecases.scenarios import apply_scenario, check_fresh, ensure_draft, open_scenario
 
@@ -89,7 +90,8 @@ def _switch(tx: Tx, scenario_id: int, today: date, settings: Settings) -> bool:
     # Rights were checked when it was scheduled; the switch acts for that person.
     principal = Principal(role="admin", name=scenario.updated_by or "scheduler")
     tx.update_scenario(scenario_id, expected_version=None, actor=principal.name, status="draft")
-    if scenario.base_revision != tx.within(None).plan_revision().change_set_id:
+    moved = scenario.base_revision != tx.within(None).plan_revision().change_set_id
+    if moved or stale_goal_territories(GoalPlans.read(tx, scenario_id)):
         rebase_scenario(tx, scenario_id, principal=principal, settings=settings, on_conflict="fail")
     apply_scenario(tx, scenario_id, None, principal=principal, settings=settings)
     return True

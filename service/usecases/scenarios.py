@@ -22,6 +22,7 @@ from service.storage.errors import ConflictError, NotFoundError, PreconditionFai
 from service.storage.scenario_ops import Scenario
 from service.storage.territory_ops import draft_of
 from service.usecases.change_sets import Operation, Policy, apply_change_set, draft_fields
+from service.usecases.scenario_goals import GoalPlans, stale_goal_territories, write_live_goals
 from service.web.problems import forbidden
 
 Kind = Literal["changed", "created", "deleted"]
@@ -147,6 +148,13 @@ def check_fresh(tx: Tx, scenario: Scenario, expected_revision: int | None) -> in
             live_revision=revision,
             changed=changed,
         )
+    if stale := stale_goal_territories(GoalPlans.read(tx, scenario.id)):
+        raise ScenarioStaleError(
+            f"Stale: the goals of territories {stale} changed in the live plan since the "
+            "scenario was taken; rebase it first.",
+            live_revision=revision,
+            changed=dict.fromkeys(stale, "changed"),
+        )
     return revision
 
 
@@ -197,7 +205,7 @@ def apply_scenario(
     settings: Settings,
     on_overlap: Literal["warn", "reject", "clip"] = "warn",
 ) -> Applied:
-    """Write the scenario's whole difference to the live plan as one change set; audited.
+    """Write the scenario's territories and goals to the live plan as one change set; audited.
 
     ``tx`` is a write transaction on the live plan. 412 when the caller's
     ETag or the scenario's base is not the live plan's current revision.
@@ -209,13 +217,19 @@ def apply_scenario(
     diff = tree_diff(live.values(), tx.within(scenario_id).find_territories())
     check_reps_exist(tx, diff)
     ops = diff_operations(tx, diff, live)
+    goals = GoalPlans.read(tx, scenario_id).edits()
     outcome = None
+    kind = f"scenario:{scenario_id}"
     if ops:
-        policy = Policy(on_overlap, kind=f"scenario:{scenario_id}")
+        policy = Policy(on_overlap, kind=kind)
         outcome = apply_change_set(
             tx.within(None), ops, principal=principal, settings=settings, policy=policy
         )
     cs_id = outcome.id if outcome is not None else None
+    if goals:
+        # Goal edits join the territories' change set (or open one of their own).
+        cs_id = tx.within(None).open_change_set(principal.name, kind)
+        write_live_goals(tx, cs_id, goals, actor=principal.name)
     tx.update_scenario(
         scenario_id,
         expected_version=None,
@@ -223,7 +237,7 @@ def apply_scenario(
         status="applied",
         applied_change_set_id=cs_id,
     )
-    detail = {"change_set_id": cs_id, "operations": len(ops), **_counts(diff)}
+    detail = {"change_set_id": cs_id, "operations": len(ops), **_counts(diff), "goals": len(goals)}
     tx.audit(principal.name, "apply", "scenario", str(scenario_id), detail)
     return Applied(cs_id, len(ops), outcome.reassigned if outcome is not None else 0)
 

@@ -103,8 +103,9 @@ async def _rebase_conflict(request: Request, exc: Exception) -> JSONResponse:
         f"{exc} Nothing was written; send on_conflict keep_live or keep_scenario.",
         [
             Issue(
-                f"/territories/{c.territory_id}",
-                f"{c.live} in the live plan and {c.scenario} in the scenario",
+                f"/territories/{c.territory_id}" + ("/goals" if c.subject == "goals" else ""),
+                f"{'goals ' if c.subject == 'goals' else ''}{c.live} in the live plan "
+                f"and {c.scenario} in the scenario",
                 code="conflict",
             )
             for c in exc.conflicts

@@ -301,7 +301,13 @@ def test_rebase_with_a_conflict_refuses_then_keeps_the_side_asked_for(
     r = client.post(f"/scenarios/{sid}/rebase", json={"on_conflict": policy})
     assert r.status_code == 200, r.text
     assert r.json()["conflicts"] == [
-        {"territory_id": p["b"], "live": "changed", "scenario": "changed", "kept": policy[5:]}
+        {
+            "territory_id": p["b"],
+            "live": "changed",
+            "scenario": "changed",
+            "kept": policy[5:],
+            "subject": "territory",
+        }
     ]
     shape = client.get(f"/scenarios/{sid}/territories/{p['b']}").json()["geometry"]
     assert shapely.geometry.shape(shape).bounds == kept_bounds

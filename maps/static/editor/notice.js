@@ -5,12 +5,15 @@ import {map, marker, problems, declutter} from "./map.js";
 
 // kind: ok | error | overlap | conflict | ask. errors: [{reason, pointer, location}].
 // actions: [[label, fn, class]]. `ops` names change-set operations in pointers.
-export function notice(kind, title, detail, errors, actions, ops) {
+// `extra`: a form control the question needs (an apply's date), shown above the actions.
+export function notice(kind, title, detail, errors, actions, ops, extra) {
   $("notice").className = "panel notice " + kind;
   $("notice-title").textContent = title;
   $("notice-detail").textContent = detail;
   const ul = $("notice-list"), acts = $("notice-actions");
   ul.textContent = ""; acts.textContent = "";
+  $("notice-extra").textContent = "";
+  if (extra) { $("notice-extra").appendChild(extra); }
   (errors || []).forEach((e) => {
     const where = pointerWords(e.pointer, ops);
     const li = el("li", {}, humanReason(e.reason), where ? el("span", {"class": "where"}, " (" + where + ")") : null);
@@ -64,11 +67,11 @@ export function failed(r, onStale, ops) {
 
 // Resolve with what the manager picks: one of `actions` ([label, value, class]),
 // or null on Cancel / Esc.
-export function ask(kind, title, detail, errors, actions, ops) {
+export function ask(kind, title, detail, errors, actions, ops, extra) {
   return new Promise((resolve) => {
     S.ask = (choice) => { S.ask = null; closeNotice(); resolve(choice); };
     notice(kind, title, detail, errors,
       actions.map((a) => [a[0], () => { const f = S.ask; if (f) { f(a[1]); } }, a[2]])
-        .concat([["Cancel", () => { const f = S.ask; if (f) { f(null); } }]]), ops);
+        .concat([["Cancel", () => { const f = S.ask; if (f) { f(null); } }]]), ops, extra);
   });
 }

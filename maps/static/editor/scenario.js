@@ -24,7 +24,7 @@ function afterLoad() {
   $("plan").hidden = !isStaff();
   unitsFollowPlan();
   if (!isStaff()) { return; }
-  if (!listed) { listed = true; scenarios(); }
+  if (!listed) { listed = true; scenarios().then(banner); }
   banner();
   if (S.plan) { compare(); }
 }
@@ -66,8 +66,11 @@ function open(value) {
 // The banner, the buttons and the links follow the plan on screen.
 function banner() {
   const b = $("plan-banner"), sc = S.plan;
+  const due = pending();
   b.textContent = sc ? "Scenario " + quoted(sc.name) + " (draft): edits here do not touch the live plan"
-                     : "Live plan: edits here change what the field sees";
+                     : "Live plan: edits here change what the field sees" +
+                       due.map((p) => ". Pending change: " + quoted(p.name) + " takes effect on " + p.effective_date).join("");
+  if (!sc && due.length) { b.dataset.pending = due[0].effective_date; } else { delete b.dataset.pending; }
   b.className = "plan-banner " + (sc ? "scenario" : "live");
   b.hidden = !isStaff();
   document.body.classList.toggle("in-scenario", !!sc);
@@ -121,20 +124,42 @@ async function apply() {
   if (!sc || S.busy) { return; }
   if (dirty()) { api.status("Save or discard the changes first, then apply.", "error"); return; }
   const go = await ask("ask", "Apply " + quoted(sc.name) + " to the live plan?",
-    "Every territory the scenario changed is written to the live plan as one change, in one step; " +
-    "its accounts move at once. The change can be reverted.", [], [["Apply to the live plan", "go", "primary"]]);
+    "Every territory the scenario changed (and its goals) is written to the live plan as one change, in one step; " +
+    "its accounts move at once. The change can be reverted. Give a later date to schedule it instead.", [],
+    [["Apply to the live plan", "go", "primary"]], undefined, whenField());
   if (!go) { api.status("Not applied; nothing changed."); return; }
+  const when = $("apply-date").value;
   // The live plan's ETag as of now: a live edit since is a 412, not lost.
   const live = await api.call("GET", "/plan");
   const tag = String(live.etag || "").replace(/^W\//, "").replace(/"/g, "");
-  const r = await api.call("POST", "/scenarios/" + sc.id + "/apply", {ifMatch: tag, body: {on_overlap: "warn"}});
+  const body = when ? {on_overlap: "warn", effective_date: when} : {on_overlap: "warn"};
+  const r = await api.call("POST", "/scenarios/" + sc.id + "/apply", {ifMatch: tag, body: body});
   if (r.status === 412) { staleApply(r); return; }
   if (!r.ok) { failed(r); return; }
   await scenarios();
   $("plan-picker").value = "";
   await open("");
+  if (r.status === 202) {
+    api.status("Scheduled " + quoted(sc.name) + ": the live plan switches to it on " + r.body.effective_date +
+               ". Until then the live plan stays as it is, with the pending change shown.", "ok");
+    return;
+  }
   api.status("Applied " + quoted(sc.name) + " to the live plan (" + r.body.operations + " territory change(s), " +
              r.body.reassigned + " account(s) moved). The live plan is on screen.", "ok");
+}
+
+// The apply dialog's optional day for the live plan to switch (empty: now).
+function whenField() {
+  const tomorrow = new Date(Date.now() + 86400000).toISOString().slice(0, 10);
+  return el("p", {"class": "apply-when"},
+    el("label", {"for": "apply-date"}, "Take effect on (optional; empty applies now) "),
+    el("input", {type: "date", id: "apply-date", name: "effective_date", min: tomorrow}));
+}
+
+// The live plan's banner names what is scheduled to replace it, and when.
+function pending() {
+  return Object.values(S.scenarios || {}).filter((s) => s.status === "scheduled" && s.effective_date)
+    .sort((a, b) => (a.effective_date < b.effective_date ? -1 : 1));
 }
 
 function staleApply(r) {
