@@ -47,8 +47,9 @@ class PlanOps(TxBase):
             self.conn.execute(insert(table), chunk)
         if created or updated:
             # The plan's figures are kept per revision (Snapshot.derived): a
-            # deal or an activity changes them like any other write.
-            self.bump_revision()
+            # deal or an activity changes them like any other write (not the
+            # snapshot of territories, reps and accounts).
+            self.bump_revision("none")
         return created, updated, unchanged
 
     def _plan_rows(self, table: Table, ids: list[str]) -> list[PlanRecord]:
@@ -132,7 +133,7 @@ class PlanOps(TxBase):
         ]
         if rows:
             self.conn.execute(insert(gt), rows)
-        self.bump_revision()  # goal figures are kept per revision, like every figure
+        self.bump_revision("none")  # goal figures are kept per revision, like every figure
         self.audit(
             actor, "replace", "goals", str(territory_id), {"period": period, "goals": len(rows)}
         )

@@ -55,6 +55,10 @@ class Snapshot:
     accounts: tuple[Account, ...]
     assignments: tuple[Assignment, ...]
     revision: int | None = field(default=None, compare=False)
+    # The snapshot this one was patched from (one step only; see
+    # SnapshotCache.get): a figure that can be updated from its value there
+    # (the overlaps) reads it with ``before.peek``.
+    before: Snapshot | None = field(default=None, compare=False, repr=False)
 
     @cached_property
     def leaves(self) -> tuple[Territory, ...]:
@@ -96,6 +100,10 @@ class Snapshot:
             if key not in memo:
                 memo[key] = compute()
             return memo[key]  # type: ignore[return-value]
+
+    def peek(self, key: Hashable) -> object | None:
+        """The figure kept under ``key``, or None when none was computed."""
+        return self._derived[1].get(key)
 
     def for_rep(self, rep_id: int) -> tuple[list[Account], list[Assignment]]:
         """The accounts a rep owns, with their assignments (fresh lists)."""
@@ -159,6 +167,10 @@ def _inside(point: tuple[float, float], box: tuple[float, float, float, float]) 
 
 def _read(tx: Tx, accounts: AccountFilter, revision: int | None = None) -> Snapshot:
     stored = tx.find_accounts(accounts)
+    # Id order as Python sees it whatever the database's collation: a patched
+    # snapshot (snapshot_patch) splices rows in by that order. Linear when
+    # the rows came sorted already.
+    stored.sort(key=lambda s: s.account.id)
     return Snapshot(
         territories=tuple(tx.find_territories()),
         reps=tuple(tx.find_reps()),
@@ -198,7 +210,21 @@ class SnapshotCache:
         with self._lock:
             snap = self._snapshot
             if snap is None or snap.revision != revision:
-                snap = _read(tx, AccountFilter(), revision)
+                snap = self._patched(tx, snap, revision) or _read(tx, AccountFilter(), revision)
                 if self._snapshot is None or (self._snapshot.revision or -1) < revision:
                     self._snapshot = snap
             return snap
+
+    @staticmethod
+    def _patched(tx: Tx, snap: Snapshot | None, revision: int) -> Snapshot | None:
+        """``snap`` brought forward to ``revision`` by the change log, if it can be."""
+        if snap is None or snap.revision is None or snap.revision > revision:
+            return None
+        # Imported here: snapshot_patch builds on this module's Snapshot.
+        from service.usecases.snapshot_patch import patch_snapshot
+
+        patched = patch_snapshot(tx, snap, revision)
+        if patched is not None:
+            # Keep one step of history, not a chain of every snapshot since start.
+            object.__setattr__(snap, "before", None)
+        return patched
