@@ -26,6 +26,7 @@ from geo.model import Rules, Territory
 
 __all__ = [
     "AccountPoint",
+    "AccountPoints",
     "MeasuredLeaves",
     "OverlapPair",
     "OverlapReport",
@@ -143,11 +144,14 @@ class MeasuredLeaves:
     shapes: Mapping[tuple[int, int], tuple[float, shapely.MultiPolygon]] = field(repr=False)
 
     def report(
-        self, accounts: Sequence[AccountPoint] | None = None, *, sliver_km2: float = 0.05
+        self,
+        accounts: Sequence[AccountPoint] | AccountPoints | None = None,
+        *,
+        sliver_km2: float = 0.05,
     ) -> OverlapReport:
         """The overlaps, with the accounts each catches: :func:`find_overlaps`'s answer."""
         _check_sliver_km2(sliver_km2)
-        caught = _AccountPoints(accounts or ())
+        caught = accounts if isinstance(accounts, AccountPoints) else AccountPoints(accounts or ())
         pairs = []
         for (i, j), (km2, shape) in self.shapes.items():
             a, b = sorted((self.leaves[i], self.leaves[j]), key=lambda t: t.id)
@@ -265,7 +269,7 @@ def _pairs_from(
     a_geoms = np.array([left_t[i].geometry for i in i_all], dtype=object)
     b_geoms = np.array([right_t[j].geometry for j in j_all], dtype=object)
     kept, shapes = measure_overlaps(a_geoms, b_geoms)
-    caught = _AccountPoints(accounts or ())
+    caught = AccountPoints(accounts or ())
     pairs = []
     for k, km2, shape in zip(kept, area_km2(shapes), shapes, strict=True):
         a, b = left_t[i_all[k]], right_t[j_all[k]]
@@ -322,7 +326,7 @@ def _candidate_pairs(
     return left[keep], right[keep]
 
 
-class _AccountPoints:
+class AccountPoints:
     """Account points sorted by lon, for bounding-box slabs without a tree."""
 
     def __init__(self, accounts: Sequence[AccountPoint]) -> None:

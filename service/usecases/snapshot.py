@@ -16,7 +16,7 @@ from collections.abc import Callable, Hashable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 from geo.hierarchy import leaf_territories
 from geo.model import Account, Assignment, Rep, Territory
@@ -25,6 +25,9 @@ from service.storage.account_ops import AccountFilter
 
 REVISION_HEADER = "X-Plan-Revision"
 T = TypeVar("T")
+# What a kept figure may depend on (Snapshot.derived's depends_on).
+Part = Literal["accounts", "assignments", "territories", "reps", "leaf_ids"]
+_NONE = object()  # no figure carried over
 
 # Per request, the revision of the data its answer was computed from: the
 # app's middleware puts a fresh dict here, load_snapshot fills it (the dict is
@@ -85,21 +88,43 @@ class Snapshot:
         # Re-entrant: a kept figure may be computed from other kept figures.
         return threading.RLock(), {}
 
-    def derived(self, key: Hashable, compute: Callable[[], T]) -> T:
+    def derived(
+        self, key: Hashable, compute: Callable[[], T], *, depends_on: tuple[Part, ...] = ()
+    ) -> T:
         """``compute()``, once per snapshot and ``key``: figures kept with their revision.
 
         The snapshot is kept per revision (:class:`SnapshotCache`), so a figure
         derived from it alone is good until the next write; the first request
         computes it, the others wait for it rather than compute it beside it.
         ``key`` must name everything ``compute`` depends on besides the snapshot.
+        A figure that reads only the parts named in ``depends_on`` is carried
+        over from the snapshot this one was patched from when those parts are
+        unchanged (a territory renamed: the accounts' figures stay).
         """
         lock, memo = self._derived
         if key in memo:
             return memo[key]  # type: ignore[return-value]
         with lock:
             if key not in memo:
-                memo[key] = compute()
+                carried = self._carried(key, depends_on)
+                memo[key] = compute() if carried is _NONE else carried
             return memo[key]  # type: ignore[return-value]
+
+    def _carried(self, key: Hashable, parts: tuple[Part, ...]) -> object:
+        before = self.before
+        if not parts or before is None or key not in before._derived[1]:
+            return _NONE
+        for part in parts:
+            mine, theirs = self._part(part), before._part(part)
+            # The big tuples are shared when unchanged (snapshot_patch): identity says it.
+            if mine is not theirs and (part != "leaf_ids" or mine != theirs):
+                return _NONE
+        return before._derived[1][key]
+
+    def _part(self, part: Part) -> object:
+        if part == "leaf_ids":
+            return tuple(t.id for t in self.leaves)
+        return getattr(self, part)
 
     def peek(self, key: Hashable) -> object | None:
         """The figure kept under ``key``, or None when none was computed."""

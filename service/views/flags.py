@@ -5,7 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from geo.flags.gaps import children_outside_parent, group_unassigned, uncovered_area
-from geo.flags.overlaps import MeasuredLeaves, OverlapPair, OverlapReport, measure_leaves
+from geo.flags.overlaps import (
+    AccountPoints,
+    MeasuredLeaves,
+    OverlapPair,
+    OverlapReport,
+    measure_leaves,
+)
 from geo.flags.too_far import TooFarReport, flag_too_far
 from geo.model import Territory
 from geo.validate.gate import geometry_to_geojson
@@ -30,8 +36,17 @@ def kept_overlaps(snap: Snapshot, sliver_km2: float) -> OverlapReport:
 
 
 def _find_overlaps(snap: Snapshot, sliver_km2: float) -> OverlapReport:
-    points = [(a.id, a.location[0], a.location[1]) for a in snap.accounts if a.location is not None]
-    return _measured(snap).report(points, sliver_km2=sliver_km2)
+    return _measured(snap).report(_points(snap), sliver_km2=sliver_km2)
+
+
+def _points(snap: Snapshot) -> AccountPoints:
+    """The accounts' points, indexed: kept, and carried over writes that leave the accounts."""
+
+    def index() -> AccountPoints:
+        located = [a for a in snap.accounts if a.location is not None]
+        return AccountPoints([(a.id, a.location[0], a.location[1]) for a in located])  # type: ignore[index]
+
+    return snap.derived(("account-points",), index, depends_on=("accounts",))
 
 
 _MEASURED = ("overlap-shapes",)
@@ -107,6 +122,7 @@ def too_far_json(
         lambda: flag_too_far(
             snap.accounts, snap.assignments, snap.reps, default_max_service_km=default_km
         ),
+        depends_on=("accounts", "assignments", "reps"),
     )
     rows = [f for f in report.too_far if rep_id is None or f.rep_id == rep_id]
     return {
