@@ -56,7 +56,8 @@ def _measured(snap: Snapshot) -> MeasuredLeaves:
     """Every overlap's shape; after a write, only the pairs of the leaves it changed are measured."""
 
     def measure() -> MeasuredLeaves:
-        before = snap.before.peek(_MEASURED) if snap.before is not None else None
+        previous = snap.before  # read once: a later patch may clear it meanwhile
+        before = previous.peek(_MEASURED) if previous is not None else None
         return measure_leaves(
             snap.territories, before if isinstance(before, MeasuredLeaves) else None
         )
