@@ -10,8 +10,8 @@ built only for pairs that pass it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -26,9 +26,12 @@ from geo.model import Rules, Territory
 
 __all__ = [
     "AccountPoint",
+    "AccountPoints",
+    "MeasuredLeaves",
     "OverlapPair",
     "OverlapReport",
     "find_overlaps",
+    "measure_leaves",
     "measure_overlaps",
     "overlaps_with",
     "rules_can_overlap",
@@ -123,15 +126,70 @@ def find_overlaps(
     ()
     """
     _check_sliver_km2(sliver_km2)
+    return measure_leaves(territories).report(accounts, sliver_km2=sliver_km2)
+
+
+@dataclass(frozen=True)
+class MeasuredLeaves:
+    """The leaves compared and the shape of every overlap between two of them.
+
+    The slow part of :func:`find_overlaps` (the exact test and intersection
+    of every envelope-meeting pair), kept so that after one edit only the
+    pairs touching the changed leaves are measured again
+    (:func:`measure_leaves` with ``before``).
+    """
+
+    leaves: Mapping[int, Territory]
+    # (id, id) in the order measured -> (km2, overlap shape)
+    shapes: Mapping[tuple[int, int], tuple[float, shapely.MultiPolygon]] = field(repr=False)
+
+    def report(
+        self,
+        accounts: Sequence[AccountPoint] | AccountPoints | None = None,
+        *,
+        sliver_km2: float = 0.05,
+    ) -> OverlapReport:
+        """The overlaps, with the accounts each catches: :func:`find_overlaps`'s answer."""
+        _check_sliver_km2(sliver_km2)
+        caught = accounts if isinstance(accounts, AccountPoints) else AccountPoints(accounts or ())
+        pairs = []
+        for (i, j), (km2, shape) in self.shapes.items():
+            a, b = sorted((self.leaves[i], self.leaves[j]), key=lambda t: t.id)
+            account_ids = caught.covered_by_both(shape, a.geometry, b.geometry)
+            pairs.append(_pair(a, b, km2, shape, account_ids, sliver_km2))
+        pairs.sort(key=lambda p: (-p.overlap_km2, p.a_id or 0, p.b_id))
+        return OverlapReport(
+            overlaps=tuple(p for p in pairs if not p.is_sliver),
+            slivers=tuple(p for p in pairs if p.is_sliver),
+            equal_area_crs=EQUAL_AREA_NAME,
+        )
+
+
+def measure_leaves(
+    territories: Sequence[Territory], before: MeasuredLeaves | None = None
+) -> MeasuredLeaves:
+    """Measure every overlapping pair of leaves; with ``before``, only pairs with a changed leaf.
+
+    A leaf equal to the one ``before`` measured keeps its pairs with the
+    other unchanged leaves; pairs are measured as :func:`find_overlaps`
+    does (same order of operands), so the answer equals a full measurement.
+    """
     leaves = leaf_territories(territories)
+    old = before.leaves if before is not None else {}
+    fresh = [k for k, t in enumerate(leaves) if old.get(t.id) is not t and old.get(t.id) != t]
+    same = {t.id for t in leaves} - {leaves[k].id for k in fresh}
+    shapes = {
+        pair: v
+        for pair, v in (before.shapes.items() if before is not None else ())
+        if pair[0] in same and pair[1] in same
+    }
     geoms = np.array([t.geometry for t in leaves], dtype=object)
-    left, right = _candidate_pairs(geoms, [t.rules for t in leaves])
-    pairs = _pairs_from((leaves, left), (leaves, right), accounts, sliver_km2, lower_id_first=True)
-    return OverlapReport(
-        overlaps=tuple(p for p in pairs if not p.is_sliver),
-        slivers=tuple(p for p in pairs if p.is_sliver),
-        equal_area_crs=EQUAL_AREA_NAME,
-    )
+    left, right = _candidate_pairs(geoms, [t.rules for t in leaves], np.array(fresh, dtype=np.intp))
+    a_geoms, b_geoms = geoms[left], geoms[right]
+    kept, overlap = measure_overlaps(a_geoms, b_geoms)
+    for k, km2, shape in zip(kept, area_km2(overlap), overlap, strict=True):
+        shapes[(leaves[left[k]].id, leaves[right[k]].id)] = (float(km2), shape)
+    return MeasuredLeaves({t.id: t for t in leaves}, shapes)
 
 
 def overlaps_with(
@@ -182,7 +240,7 @@ def overlaps_with(
     left = np.zeros(len(right), dtype=np.intp)
     # Territory needs an int id; the candidate's real one (maybe None) goes back below.
     me = Territory(id=-1, name=candidate_name, geometry=candidate_geometry, rules=candidate_rules)
-    pairs = _pairs_from(([me], left), (others, right), accounts, sliver_km2, lower_id_first=False)
+    pairs = _pairs_from(([me], left), (others, right), accounts, sliver_km2)
     return [replace(p, a_id=exclude_id) for p in pairs]
 
 
@@ -205,20 +263,16 @@ def _pairs_from(
     right: tuple[Sequence[Territory], npt.NDArray[np.intp]],
     accounts: Sequence[AccountPoint] | None,
     sliver_km2: float,
-    *,
-    lower_id_first: bool,
 ) -> list[OverlapPair]:
     """OverlapPairs for the candidate pairs ``(left[0][i], right[0][j])`` that overlap."""
     (left_t, i_all), (right_t, j_all) = left, right
     a_geoms = np.array([left_t[i].geometry for i in i_all], dtype=object)
     b_geoms = np.array([right_t[j].geometry for j in j_all], dtype=object)
     kept, shapes = measure_overlaps(a_geoms, b_geoms)
-    caught = _AccountPoints(accounts or ())
+    caught = AccountPoints(accounts or ())
     pairs = []
     for k, km2, shape in zip(kept, area_km2(shapes), shapes, strict=True):
         a, b = left_t[i_all[k]], right_t[j_all[k]]
-        if lower_id_first and b.id < a.id:
-            a, b = b, a
         account_ids = caught.covered_by_both(shape, a.geometry, b.geometry)
         pairs.append(_pair(a, b, float(km2), shape, account_ids, sliver_km2))
     return sorted(pairs, key=lambda p: (-p.overlap_km2, p.a_id or 0, p.b_id))
@@ -254,18 +308,25 @@ def _overlap_hint(a: Territory, b: Territory, km2: float, n_accounts: int) -> st
 
 
 def _candidate_pairs(
-    geoms: Geoms, rules: Sequence[Rules]
+    geoms: Geoms, rules: Sequence[Rules], of: npt.NDArray[np.intp]
 ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
-    """Envelope-intersecting pairs ``i < j`` whose rules can clash."""
-    left, right = shapely.STRtree(geoms).query(geoms)
+    """Envelope-intersecting pairs ``i < j``, one of them in ``of``, whose rules can clash."""
+    found, right = shapely.STRtree(geoms).query(geoms[of])
+    left = of[found]
+    # A pair of two fresh leaves comes twice (once from each side), any
+    # other pair once: orient each as i < j and keep one of each.
+    left, right = np.minimum(left, right), np.maximum(left, right)
     once = left < right
     left, right = left[once], right[once]
+    if len(left):
+        unique = np.unique(np.stack([left, right], axis=1), axis=0)
+        left, right = unique[:, 0], unique[:, 1]
     codes, clash = rule_clash_table(rules)
     keep = clash[codes[left], codes[right]]
     return left[keep], right[keep]
 
 
-class _AccountPoints:
+class AccountPoints:
     """Account points sorted by lon, for bounding-box slabs without a tree."""
 
     def __init__(self, accounts: Sequence[AccountPoint]) -> None:

@@ -83,6 +83,7 @@ def accounts(
             territory_ids=[t.id for t in view.data.territories],
             top_share=top_share,
         ),
+        depends_on=("accounts", "assignments", "leaf_ids"),
     )
     names = {t.id: t.name for t in view.snapshot.territories}
     rows = [v for v in ranked if territory_id is None or v.territory_id == territory_id]

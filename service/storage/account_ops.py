@@ -107,6 +107,7 @@ class AccountOps(TxBase):
         existing = self.accounts_by_id([a.id for a, _ in items])
         at = self.t["accounts"]
         new_rows, created, updated, unchanged = [], 0, 0, 0
+        touched: list[str] = []
         for account, assignment in items:
             before = existing.get(account.id)
             if before is None:
@@ -114,6 +115,7 @@ class AccountOps(TxBase):
                     {"id": account.id, "version": 1, **self._values(account, assignment, actor)}
                 )
                 created += 1
+                touched.append(account.id)
             elif before.account == account and before.assignment == assignment:
                 unchanged += 1
             else:
@@ -123,10 +125,11 @@ class AccountOps(TxBase):
                     .values(version=before.version + 1, **self._values(account, assignment, actor))
                 )
                 updated += 1
+                touched.append(account.id)
         for chunk in _chunks(new_rows, 1000):
             self.conn.execute(insert(at), chunk)
         if created or updated:
-            self.bump_revision()
+            self.bump_revision("accounts", touched)
         return created, updated, unchanged
 
     def delete_account(self, account_id: str, *, actor: str | None) -> None:
@@ -134,7 +137,7 @@ class AccountOps(TxBase):
         self.get_account(account_id)
         self.conn.execute(delete(self.t["accounts"]).where(self.t["accounts"].c.id == account_id))
         self.audit(actor, "delete", "account", account_id, None)
-        self.bump_revision()
+        self.bump_revision("accounts", [account_id])
 
     def set_assignments(self, assignments: Sequence[Assignment]) -> int:
         """Store recomputed assignments; returns how many changed."""
@@ -169,7 +172,7 @@ class AccountOps(TxBase):
                 ],
             )
         if changed:
-            self.bump_revision()
+            self.bump_revision("accounts", [a.account_id for a in changed])
         return len(changed)
 
     def count_accounts(self) -> int:

@@ -100,5 +100,5 @@ class ChangeSetOps(TerritoryOps):
             .values(rep_id=rep_id)
         )
         if result.rowcount:
-            self.bump_revision()
+            self.bump_revision("territory_accounts", [territory_id])
         return int(result.rowcount)

@@ -55,7 +55,7 @@ class GoalOps(TxBase):
             )
         )
         self._insert_goals(goals, actor)
-        self.bump_revision()  # goal figures are kept per revision, like every figure
+        self.bump_revision("none")  # goal figures are kept per revision, like every figure
         detail: dict[str, Any] = {"period": period, "goals": len(goals)}
         if self.plan_id is not None:
             detail["scenario_id"] = self.plan_id
@@ -74,7 +74,7 @@ class GoalOps(TxBase):
             chunk = ids[start : start + 500]
             self.conn.execute(delete(gt).where(gt.c.territory_id.in_(chunk), *self.in_plan(gt)))
         self._insert_goals([g for gs in goals_by_territory.values() for g in gs], actor)
-        self.bump_revision()
+        self.bump_revision("none")  # goals are not part of the plan snapshot
 
     def _insert_goals(self, goals: Sequence[Goal], actor: str | None) -> None:
         rows = [_row(g) | {"updated_at": self.now, "updated_by": actor} for g in goals]

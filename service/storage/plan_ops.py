@@ -47,8 +47,9 @@ class PlanOps(TxBase):
             self.conn.execute(insert(table), chunk)
         if created or updated:
             # The plan's figures are kept per revision (Snapshot.derived): a
-            # deal or an activity changes them like any other write.
-            self.bump_revision()
+            # deal or an activity changes them like any other write (not the
+            # snapshot of territories, reps and accounts).
+            self.bump_revision("none")
         return created, updated, unchanged
 
     def _plan_rows(self, table: Table, ids: list[str]) -> list[PlanRecord]:

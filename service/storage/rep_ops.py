@@ -46,7 +46,7 @@ class RepOps(TxBase):
         new_id = self.conn.execute(insert(rt).values(version=1, **values).returning(rt.c.id))
         rep_id = int(new_id.scalar_one())
         self.audit(actor, "create", "rep", str(rep_id), None)
-        self.bump_revision()
+        self.bump_revision("reps")
         return self.get_rep(rep_id)
 
     def update_rep(self, rep: Rep, *, actor: str | None) -> Rep:
@@ -59,7 +59,7 @@ class RepOps(TxBase):
             .values(version=rt.c.version + 1, **self._rep_values(rep, actor))
         )
         self.audit(actor, "update", "rep", str(rep.id), None)
-        self.bump_revision()
+        self.bump_revision("reps")
         return self.get_rep(rep.id)
 
     def delete_rep(self, rep_id: int, *, actor: str | None) -> None:
@@ -77,7 +77,7 @@ class RepOps(TxBase):
             )
         self.conn.execute(delete(self.t["reps"]).where(self.t["reps"].c.id == rep_id))
         self.audit(actor, "delete", "rep", str(rep_id), None)
-        self.bump_revision()
+        self.bump_revision("reps")
 
     def _rep_values(self, rep: Rep, actor: str | None) -> dict[str, Any]:
         values = {f.name: getattr(rep, f.name) for f in dataclasses.fields(rep)}

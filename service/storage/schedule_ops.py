@@ -57,7 +57,7 @@ class ScheduleOps(TxBase):
                 )
             )
         self.audit(actor, "replace", "cadence", str(territory_id), {"rules": len(rules)})
-        self.bump_revision()
+        self.bump_revision("none")  # cadences are not part of a plan snapshot
 
     def insert_contact(
         self, account_id: str, rep_id: int | None, channel: str, on: date, *, actor: str | None

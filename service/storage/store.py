@@ -23,6 +23,7 @@ from service.storage.job_ops import JobOps
 from service.storage.ogc_ops import OgcOps
 from service.storage.plan_ops import PlanOps
 from service.storage.rep_ops import RepOps
+from service.storage.revision_log import RevisionLogOps
 from service.storage.scenario_ops import ScenarioOps
 from service.storage.schedule_ops import ScheduleOps
 from service.storage.tile_ops import TileOps
@@ -42,6 +43,7 @@ class Tx(
     UnitOps,
     OgcOps,
     FigureOps,
+    RevisionLogOps,
 ):
     """Operations on one open transaction."""
 

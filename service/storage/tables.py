@@ -32,6 +32,7 @@ from service.storage.figure_tables import build_figure_table
 from service.storage.goal_tables import build_goal_tables
 from service.storage.job_tables import build_job_table
 from service.storage.plan_tables import build_plan_tables
+from service.storage.revision_log_table import build_revision_log_table
 from service.storage.scenario_tables import build_scenario_tables
 from service.storage.schedule_tables import build_schedule_tables as schedule_tables
 from service.storage.unit_tables import build_unit_tables
@@ -241,6 +242,7 @@ def build_tables(metadata: MetaData, *, postgis: bool) -> dict[str, Table]:
         Index("ix_accounts_location", accounts.c.location, postgresql_using="gist")
     jobs = build_job_table(metadata)
     figures = build_figure_table(metadata)
+    changes = build_revision_log_table(metadata)
     return (
         build_plan_tables(metadata, postgis=postgis)
         | build_scenario_tables(metadata, territory_cols, postgis=postgis)
@@ -252,6 +254,7 @@ def build_tables(metadata: MetaData, *, postgis: bool) -> dict[str, Table]:
             for t in (
                 figures,
                 revision,
+                changes,
                 territories,
                 territory_versions,
                 change_sets,

@@ -203,7 +203,7 @@ class TerritoryOps(TxBase):
         values.pop("id", None)
         op = op or ("create" if territory_id is None else "restore")
         self._record_version(int(new_id), version, op, values)
-        self.bump_revision()
+        self.bump_revision("territories", [int(new_id)])
         return self.get_territory(int(new_id))
 
     def update_territory(
@@ -233,7 +233,7 @@ class TerritoryOps(TxBase):
             latest = self.get_territory(territory_id)
             check_version(latest, current.version)
         self._record_version(territory_id, new_version, op, values)
-        self.bump_revision()
+        self.bump_revision("territories", [territory_id])
         return self.get_territory(territory_id)
 
     def delete_territory(
@@ -257,7 +257,7 @@ class TerritoryOps(TxBase):
         draft = _draft_of(current)
         values = _row_values(draft, self.now, actor)
         self._record_version(territory_id, current.version + 1, "delete", values)
-        self.bump_revision()
+        self.bump_revision("territories", [territory_id])
         return current
 
     def territory_history(self, territory_id: int) -> list[TerritoryVersion]:

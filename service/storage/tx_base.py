@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any, Self
+from typing import Any, Literal, Self
 
-from sqlalchemy import Connection, Table, insert, select, update
+from sqlalchemy import Connection, Table, delete, insert, select, update
 from sqlalchemy.sql.expression import ColumnElement
 
 from service.storage.backends import Backend
 
 # The tables that hold a plan's territory tree; a scenario has its own copies.
 PLAN_TABLES = ("territories", "territory_versions", "change_sets")
+
+# What a revision touched (see service.storage.revision_log).
+ChangeKind = Literal["accounts", "territories", "territory_accounts", "reps", "none", "all"]
+# A change listing more ids than this is logged as "all": re-reading every
+# account is then about as cheap as re-reading the ones listed.
+MAX_LOGGED_IDS = 20_000
+# Log rows older than this many revisions are pruned; a worker further behind reads afresh.
+KEEP_LOGGED_REVISIONS = 2_000
 
 
 class TxBase:
@@ -32,6 +41,7 @@ class TxBase:
         self.plan_id = plan_id
         self.now = datetime.now(UTC)
         self._bumped = False
+        self._bumped_to = 0
 
     def within(self, plan_id: int | None) -> Self:
         """The same transaction, with territory operations inside ``plan_id`` (None: live)."""
@@ -53,23 +63,38 @@ class TxBase:
         """The key columns a row of a plan table gets on insert (none for live)."""
         return {} if self.plan_id is None else {"scenario_id": self.plan_id}
 
-    def bump_revision(self) -> None:
-        """Mark the data as changed (once per transaction).
+    def bump_revision(self, kind: ChangeKind = "all", ids: Iterable[Any] = ()) -> None:
+        """Mark the data as changed (the counter moves once per transaction).
 
         Inside a scenario only the scenario's own counter moves: the live
         plan's caches (index, snapshot) stay valid while a draft is edited.
+        On the live plan, each call also logs what it touched (``kind``,
+        ``ids``; see :mod:`service.storage.revision_log`), so other workers
+        patch their snapshot; the default, ``all``, makes them read afresh.
         """
-        if self._bumped:
+        if self.plan_id is not None:
+            if not self._bumped:
+                sc = self.t["scenarios"]
+                self.conn.execute(
+                    update(sc).where(sc.c.id == self.plan_id).values(revision=sc.c.revision + 1)
+                )
+                self._bumped = True
             return
-        if self.plan_id is None:
+        if not self._bumped:
             rev = self.t["revision"]
             self.conn.execute(update(rev).where(rev.c.id == 1).values(value=rev.c.value + 1))
-        else:
-            sc = self.t["scenarios"]
-            self.conn.execute(
-                update(sc).where(sc.c.id == self.plan_id).values(revision=sc.c.revision + 1)
-            )
-        self._bumped = True
+            self._bumped = True
+            self._bumped_to = self.revision()
+        self._log_change(kind, ids)
+
+    def _log_change(self, kind: ChangeKind, ids: Iterable[Any]) -> None:
+        listed = list(ids)
+        if len(listed) > MAX_LOGGED_IDS:
+            kind, listed = "all", []
+        log, revision = self.t["revision_changes"], self._bumped_to
+        self.conn.execute(insert(log).values(revision=revision, kind=kind, ids=listed))
+        if revision % 100 == 0:
+            self.conn.execute(delete(log).where(log.c.revision < revision - KEEP_LOGGED_REVISIONS))
 
     def revision(self) -> int:
         """The current revision counter."""

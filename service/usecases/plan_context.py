@@ -24,7 +24,7 @@ from geo.plan.review import ReviewSettings
 from service.settings import Settings
 from service.storage import Store
 from service.travel_config import travel_settings
-from service.usecases.snapshot import Snapshot, load_snapshot
+from service.usecases.snapshot import Part, Snapshot, load_snapshot
 
 T = TypeVar("T")
 
@@ -116,18 +116,22 @@ def rep_scores(view: PlanView, settings: Settings) -> list[RepScore]:
     )
 
 
-def kept(view: PlanView, key: Hashable, compute: Callable[[], T]) -> T:
+def kept(
+    view: PlanView, key: Hashable, compute: Callable[[], T], *, depends_on: tuple[Part, ...] = ()
+) -> T:
     """``compute()`` kept with the view's snapshot (per revision) when the view is whole.
 
     A view straight from :func:`load_plan` is covered by its snapshot's
     revision: the pipeline, activities and goals were read in the same
     transaction, and every write moves the revision. A narrowed view (its
     accounts are not the snapshot's) computes afresh. ``key`` must name
-    everything ``compute`` depends on besides the plan's data.
+    everything ``compute`` depends on besides the plan's data; ``depends_on``
+    names the parts of the snapshot it reads when those are all it reads (see
+    :meth:`Snapshot.derived`: then it is carried over a write that left them).
     """
     if view.data.accounts is not view.snapshot.accounts:
         return compute()
-    return view.snapshot.derived(key, compute)
+    return view.snapshot.derived(key, compute, depends_on=depends_on)
 
 
 def kept_rep_scores(view: PlanView, settings: Settings) -> list[RepScore]:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Hashable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 from geo.hierarchy import leaf_territories
 from geo.model import Account, Assignment, Rep, Territory
@@ -25,6 +25,9 @@ from service.storage.account_ops import AccountFilter
 
 REVISION_HEADER = "X-Plan-Revision"
 T = TypeVar("T")
+# What a kept figure may depend on (Snapshot.derived's depends_on).
+Part = Literal["accounts", "assignments", "territories", "reps", "leaf_ids"]
+_NONE = object()  # no figure carried over
 
 # Per request, the revision of the data its answer was computed from: the
 # app's middleware puts a fresh dict here, load_snapshot fills it (the dict is
@@ -55,6 +58,10 @@ class Snapshot:
     accounts: tuple[Account, ...]
     assignments: tuple[Assignment, ...]
     revision: int | None = field(default=None, compare=False)
+    # The snapshot this one was patched from (one step only; see
+    # SnapshotCache.get): a figure that can be updated from its value there
+    # (the overlaps) reads it with ``before.peek``.
+    before: Snapshot | None = field(default=None, compare=False, repr=False)
 
     @cached_property
     def leaves(self) -> tuple[Territory, ...]:
@@ -81,21 +88,47 @@ class Snapshot:
         # Re-entrant: a kept figure may be computed from other kept figures.
         return threading.RLock(), {}
 
-    def derived(self, key: Hashable, compute: Callable[[], T]) -> T:
+    def derived(
+        self, key: Hashable, compute: Callable[[], T], *, depends_on: tuple[Part, ...] = ()
+    ) -> T:
         """``compute()``, once per snapshot and ``key``: figures kept with their revision.
 
         The snapshot is kept per revision (:class:`SnapshotCache`), so a figure
         derived from it alone is good until the next write; the first request
         computes it, the others wait for it rather than compute it beside it.
         ``key`` must name everything ``compute`` depends on besides the snapshot.
+        A figure that reads only the parts named in ``depends_on`` is carried
+        over from the snapshot this one was patched from when those parts are
+        unchanged (a territory renamed: the accounts' figures stay).
         """
         lock, memo = self._derived
         if key in memo:
             return memo[key]  # type: ignore[return-value]
         with lock:
             if key not in memo:
-                memo[key] = compute()
+                carried = self._carried(key, depends_on)
+                memo[key] = compute() if carried is _NONE else carried
             return memo[key]  # type: ignore[return-value]
+
+    def _carried(self, key: Hashable, parts: tuple[Part, ...]) -> object:
+        before = self.before
+        if not parts or before is None or key not in before._derived[1]:
+            return _NONE
+        for part in parts:
+            mine, theirs = self._part(part), before._part(part)
+            # The big tuples are shared when unchanged (snapshot_patch): identity says it.
+            if mine is not theirs and (part != "leaf_ids" or mine != theirs):
+                return _NONE
+        return before._derived[1][key]
+
+    def _part(self, part: Part) -> object:
+        if part == "leaf_ids":
+            return tuple(t.id for t in self.leaves)
+        return getattr(self, part)
+
+    def peek(self, key: Hashable) -> object | None:
+        """The figure kept under ``key``, or None when none was computed."""
+        return self._derived[1].get(key)
 
     def for_rep(self, rep_id: int) -> tuple[list[Account], list[Assignment]]:
         """The accounts a rep owns, with their assignments (fresh lists)."""
@@ -159,6 +192,10 @@ def _inside(point: tuple[float, float], box: tuple[float, float, float, float]) 
 
 def _read(tx: Tx, accounts: AccountFilter, revision: int | None = None) -> Snapshot:
     stored = tx.find_accounts(accounts)
+    # Id order as Python sees it whatever the database's collation: a patched
+    # snapshot (snapshot_patch) splices rows in by that order. Linear when
+    # the rows came sorted already.
+    stored.sort(key=lambda s: s.account.id)
     return Snapshot(
         territories=tuple(tx.find_territories()),
         reps=tuple(tx.find_reps()),
@@ -198,7 +235,21 @@ class SnapshotCache:
         with self._lock:
             snap = self._snapshot
             if snap is None or snap.revision != revision:
-                snap = _read(tx, AccountFilter(), revision)
+                snap = self._patched(tx, snap, revision) or _read(tx, AccountFilter(), revision)
                 if self._snapshot is None or (self._snapshot.revision or -1) < revision:
                     self._snapshot = snap
             return snap
+
+    @staticmethod
+    def _patched(tx: Tx, snap: Snapshot | None, revision: int) -> Snapshot | None:
+        """``snap`` brought forward to ``revision`` by the change log, if it can be."""
+        if snap is None or snap.revision is None or snap.revision > revision:
+            return None
+        # Imported here: snapshot_patch builds on this module's Snapshot.
+        from service.usecases.snapshot_patch import patch_snapshot
+
+        patched = patch_snapshot(tx, snap, revision)
+        if patched is not None:
+            # Keep one step of history, not a chain of every snapshot since start.
+            object.__setattr__(snap, "before", None)
+        return patched

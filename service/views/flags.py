@@ -5,7 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from geo.flags.gaps import children_outside_parent, group_unassigned, uncovered_area
-from geo.flags.overlaps import OverlapPair, OverlapReport, find_overlaps
+from geo.flags.overlaps import (
+    AccountPoints,
+    MeasuredLeaves,
+    OverlapPair,
+    OverlapReport,
+    measure_leaves,
+)
 from geo.flags.too_far import TooFarReport, flag_too_far
 from geo.model import Territory
 from geo.validate.gate import geometry_to_geojson
@@ -14,7 +20,7 @@ from service.usecases.snapshot import Snapshot
 
 def overlaps_json(snap: Snapshot, sliver_km2: float) -> dict[str, Any]:
     """Overlapping leaf pairs, slivers apart, with the accounts each catches."""
-    report = snap.derived(("overlaps", sliver_km2), lambda: _find_overlaps(snap, sliver_km2))
+    report = kept_overlaps(snap, sliver_km2)
     return {
         "area_crs": report.equal_area_crs,
         "area_units": "km2",
@@ -24,9 +30,39 @@ def overlaps_json(snap: Snapshot, sliver_km2: float) -> dict[str, Any]:
     }
 
 
+def kept_overlaps(snap: Snapshot, sliver_km2: float) -> OverlapReport:
+    """:func:`geo.flags.overlaps.find_overlaps` of the snapshot, kept with it (per revision)."""
+    return snap.derived(("overlaps", sliver_km2), lambda: _find_overlaps(snap, sliver_km2))
+
+
 def _find_overlaps(snap: Snapshot, sliver_km2: float) -> OverlapReport:
-    points = [(a.id, a.location[0], a.location[1]) for a in snap.accounts if a.location is not None]
-    return find_overlaps(snap.territories, points, sliver_km2=sliver_km2)
+    return _measured(snap).report(_points(snap), sliver_km2=sliver_km2)
+
+
+def _points(snap: Snapshot) -> AccountPoints:
+    """The accounts' points, indexed: kept, and carried over writes that leave the accounts."""
+
+    def index() -> AccountPoints:
+        located = [a for a in snap.accounts if a.location is not None]
+        return AccountPoints([(a.id, a.location[0], a.location[1]) for a in located])  # type: ignore[index]
+
+    return snap.derived(("account-points",), index, depends_on=("accounts",))
+
+
+_MEASURED = ("overlap-shapes",)
+
+
+def _measured(snap: Snapshot) -> MeasuredLeaves:
+    """Every overlap's shape; after a write, only the pairs of the leaves it changed are measured."""
+
+    def measure() -> MeasuredLeaves:
+        previous = snap.before  # read once: a later patch may clear it meanwhile
+        before = previous.peek(_MEASURED) if previous is not None else None
+        return measure_leaves(
+            snap.territories, before if isinstance(before, MeasuredLeaves) else None
+        )
+
+    return snap.derived(_MEASURED, measure)
 
 
 def _pair_json(p: OverlapPair) -> dict[str, Any]:
@@ -87,6 +123,7 @@ def too_far_json(
         lambda: flag_too_far(
             snap.accounts, snap.assignments, snap.reps, default_max_service_km=default_km
         ),
+        depends_on=("accounts", "assignments", "reps"),
     )
     rows = [f for f in report.too_far if rep_id is None or f.rep_id == rep_id]
     return {

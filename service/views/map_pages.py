@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 
 import maps
 from geo.errors import TooManyFeaturesError
-from geo.flags.overlaps import find_overlaps
 from geo.flags.too_far import flag_too_far
 from geo.model import Account, Rep
 from geo.plan.balance import score_territories
@@ -19,6 +18,7 @@ from service.settings import Settings
 from service.storage import Store
 from service.travel_config import travel_settings
 from service.usecases.snapshot import Snapshot, load_snapshot
+from service.views.flags import kept_overlaps
 
 if TYPE_CHECKING:
     import folium
@@ -52,8 +52,7 @@ def gather(store: Store, settings: Settings) -> MapInputs:
         default_max_service_km=settings.default_max_service_km,
     )
     flags: dict[str, list[str]] = {f.account_id: ["too_far"] for f in far.too_far}
-    points = [(a.id, a.location[0], a.location[1]) for a in snap.accounts if a.location is not None]
-    report = find_overlaps(snap.territories, points, sliver_km2=settings.sliver_km2)
+    report = kept_overlaps(snap, settings.sliver_km2)
     overlaps = [
         OverlapShape(p.geometry, p.a_name, p.b_name, p.overlap_km2)
         for p in (*report.overlaps, *report.slivers)

@@ -1,0 +1,48 @@
+"""What each revision changed, so a worker can patch what it derived instead of re-reading it.
+
+Every write moves the live plan's revision counter; each move also leaves a
+row here saying what it touched: accounts by id, territories by id, the
+accounts of a territory (a rep change that follows the territory), the reps,
+``none`` (nothing a snapshot holds: goals, pipeline, cadences) or ``all``
+(unknown or too large to list: imports). A worker holding a snapshot at
+revision ``r0`` that sees ``r1`` reads the rows of ``(r0, r1]`` and patches
+its snapshot; when a revision in that range has no row (pruned, or written
+before this log existed) it reads everything again. Never stale: a gap is
+never read as "nothing changed".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from service.storage.tx_base import ChangeKind, TxBase
+
+
+@dataclass(frozen=True, slots=True)
+class RevisionChange:
+    """One thing a revision changed."""
+
+    revision: int
+    kind: ChangeKind
+    ids: tuple[Any, ...]
+
+
+class RevisionLogOps(TxBase):
+    """Mixin of :class:`~service.storage.store.Tx`: reading the change log."""
+
+    def revision_changes(self, after: int, upto: int) -> list[RevisionChange] | None:
+        """What revisions ``after + 1 .. upto`` changed, or None when one of them is unknown."""
+        if upto <= after:
+            return []
+        log = self.t["revision_changes"]
+        rows = self.conn.execute(
+            select(log.c.revision, log.c.kind, log.c.ids)
+            .where(log.c.revision > after, log.c.revision <= upto)
+            .order_by(log.c.seq)
+        ).all()
+        if {int(r.revision) for r in rows} != set(range(after + 1, upto + 1)):
+            return None
+        return [RevisionChange(int(r.revision), r.kind, tuple(r.ids or ())) for r in rows]

@@ -1,0 +1,229 @@
+"""After writes, the snapshot and figures a worker patches equal a full recomputation.
+
+A worker keeps its plan snapshot and brings it forward by the change log of
+the revisions since (``service.usecases.snapshot_patch``) instead of reading
+every account again; the overlaps are measured again only for the changed
+leaves. Hypothesis draws sequences of territory, account and rep writes made
+over HTTP; after each, the kept snapshot must equal a full read and every
+kept page must equal what a worker with nothing kept answers. A second app
+on the same database is another worker: it must see each write at once.
+Both backends (``database_url``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+import shapely
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from service.app import create_app
+from service.storage import Store
+from service.storage.account_ops import AccountFilter
+from service.usecases.snapshot import REVISION_HEADER, Snapshot, SnapshotCache, _read
+from tests.conftest import ADMIN_TOKEN, _truncate_postgis, make_settings
+from tests.service.test_read_path import _seed_book
+
+ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+PAGES: list[tuple[str, dict[str, Any]]] = [
+    ("/analysis/overlaps", {"sliver_km2": 0}),
+    ("/analysis/gaps", {}),
+    ("/analysis/too-far", {}),
+    ("/analysis/accounts", {"top_share": 0.3}),
+    ("/analysis/territories", {"period": "2026", "today": "2026-06-15"}),
+]
+_write = st.tuples(
+    st.sampled_from(
+        [
+            "account_visits",
+            "account_move",
+            "account_new",
+            "account_delete",
+            "territory_shape",
+            "territory_reps",
+            "territory_name",
+            "territory_new",
+            "territory_delete",
+            "rep",
+        ]
+    ),
+    st.integers(0, 40),
+    st.integers(0, 4),
+)
+
+
+@contextmanager
+def _app(url: str) -> Iterator[TestClient]:
+    with TestClient(create_app(make_settings(url, warm_travel_figures=False)), headers=ADMIN) as c:
+        yield c
+
+
+def _fresh(database_url: str, n: int) -> str:
+    """An empty database per example (a new SQLite file, or PostGIS emptied)."""
+    if database_url.startswith("sqlite"):
+        url = database_url.replace(".db", f"-{n}.db")
+    else:
+        url = database_url
+        _truncate_postgis(url)
+    return url
+
+
+def _box(x: float) -> dict[str, Any]:
+    return json.loads(shapely.to_geojson(shapely.box(x, 39, x + 1, 40)))
+
+
+def _apply(c: TestClient, write: tuple[str, int, int], reps: list[int]) -> None:
+    kind, i, j = write
+    tids = [f["id"] for f in c.get("/territories", params={"limit": 1000}).json()["features"]]
+    tid = tids[i % len(tids)] if tids else None
+    if kind == "account_visits":
+        r = c.patch(f"/accounts/a{i}", json={"properties": {"visits_per_month": 0.5 + j}})
+    elif kind == "account_move":
+        point = {"type": "Point", "coordinates": [-85.2 + 0.8 * j, 39.5]}
+        r = c.patch(f"/accounts/a{i}", json={"geometry": point})
+    elif kind == "account_new":
+        point = {"type": "Point", "coordinates": [-85.1 + 0.7 * j, 39.4]}
+        body = {"type": "Feature", "geometry": point, "properties": {"id": f"n{i}", "name": "N"}}
+        r = c.post("/accounts", json=body)
+    elif kind == "account_delete":
+        r = c.delete(f"/accounts/{'a' if j % 2 else 'n'}{i}")
+    elif tid is None or kind == "territory_new":
+        body = {
+            "type": "Feature",
+            "geometry": _box(-85.5 + 0.5 * j),
+            "properties": {"name": f"New{i}"},
+        }
+        r = c.post("/territories", json=body)
+    elif kind == "territory_shape":
+        r = c.patch(
+            f"/territories/{tid}",
+            json={"geometry": _box(-85.5 + 0.5 * j)},
+            headers={"If-Match": "*"},
+        )
+    elif kind == "territory_reps":
+        body = {"properties": {"rep_ids": [reps[j % len(reps)]]}}
+        r = c.patch(f"/territories/{tid}", json=body, headers={"If-Match": "*"})
+    elif kind == "territory_name":
+        r = c.patch(
+            f"/territories/{tid}",
+            json={"properties": {"name": f"T{i}-{j}"}},
+            headers={"If-Match": "*"},
+        )
+    elif kind == "territory_delete":
+        r = c.delete(f"/territories/{tid}", headers={"If-Match": "*"})
+    else:
+        r = c.patch(f"/reps/{reps[j % len(reps)]}", json={"weekly_capacity_hours": 20.0 + i})
+    # A write may be refused (an account that does not exist, a duplicate):
+    # what counts is that the figures then still match.
+    assert r.status_code < 500, (kind, r.text)
+
+
+def _answers(c: TestClient) -> dict[str, Any]:
+    out = {}
+    for path, params in PAGES:
+        r = c.get(path, params=params)
+        assert r.status_code == 200, (path, r.text)
+        out[path] = (r.json(), r.headers.get(REVISION_HEADER))
+    return out
+
+
+def _kept(store: Store) -> tuple[Snapshot, Snapshot]:
+    """The snapshot the worker keeps now, and a full read at the same revision."""
+    with store.read() as tx:
+        return SnapshotCache.of(tx).get(tx), _read(tx, AccountFilter(), tx.revision())
+
+
+def _forget(store: Store) -> None:
+    """Drop what this worker keeps: its next read recomputes everything."""
+    SnapshotCache._per_engine.pop(store.backend.engine, None)
+
+
+_runs = iter(range(10**6))
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+@settings(
+    max_examples=8,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(writes=st.lists(_write, min_size=1, max_size=6))
+def test_patched_snapshot_and_figures_equal_a_full_recomputation(
+    database_url: str, writes: list[tuple[str, int, int]]
+) -> None:
+    url = _fresh(database_url, next(_runs))
+    with _app(url) as c:
+        store: Store = c.app.state.store  # type: ignore[attr-defined]
+        reps, _ = _seed_book(store, 40)
+        _answers(c)  # something kept to patch
+        for step, write in enumerate(writes):
+            _apply(c, write, reps)
+            kept = _answers(c)
+            patched, full = _kept(store)
+            assert patched == full, (step, write)
+            assert patched.revision == full.revision
+            _forget(store)
+            assert _answers(c) == kept, (step, write)
+
+
+def test_a_write_is_patched_in_not_read_again(database_url: str) -> None:
+    with _app(database_url) as c:
+        store: Store = c.app.state.store  # type: ignore[attr-defined]
+        _seed_book(store, 40)
+        _answers(c)
+        before, _ = _kept(store)
+        tid = before.territories[0].id
+        r = c.patch(
+            f"/territories/{tid}",
+            json={"properties": {"name": "Renamed"}},
+            headers={"If-Match": "*"},
+        )
+        assert r.status_code == 200, r.text
+        after, full = _kept(store)
+        assert after == full and after.revision == full.revision
+        assert after.before is before  # patched from the kept one
+        assert all(x is y for x, y in zip(after.accounts, before.accounts, strict=True))
+        assert after.territories[0].name == "Renamed"
+
+
+def test_a_read_in_another_worker_sees_the_write(database_url: str) -> None:
+    # Two apps, each with its own engine and caches: two workers.
+    with _app(database_url) as first, _app(database_url) as second:
+        store: Store = first.app.state.store  # type: ignore[attr-defined]
+        _seed_book(store, 40)
+        assert _answers(first) == _answers(second)  # both keep a snapshot now
+        tid = first.get("/territories").json()["features"][0]["id"]
+        shape = {"geometry": _box(-85.5)}
+        assert first.patch(f"/territories/{tid}", json=shape, headers={"If-Match": "*"}).is_success
+        assert first.patch(
+            "/accounts/a3", json={"properties": {"visits_per_month": 9.0}}
+        ).is_success
+        seen = _answers(second)
+        assert seen == _answers(first)
+        revision = store.revision()
+        assert {rev for _, rev in seen.values()} == {str(revision)}
+        account = second.get("/analysis/accounts", params={"top_share": 0.3})
+        assert account.status_code == 200
+        other: Store = second.app.state.store  # type: ignore[attr-defined]
+        patched, full = _kept(other)
+        assert patched == full and patched.revision == revision
+        assert patched.before is not None  # the other worker patched, it did not read afresh
+
+
+def test_an_unknown_gap_in_the_log_reads_everything_again(database_url: str) -> None:
+    with _app(database_url) as c:
+        store: Store = c.app.state.store  # type: ignore[attr-defined]
+        _seed_book(store, 40)
+        _answers(c)
+        assert c.patch("/accounts/a1", json={"properties": {"visits_per_month": 7.0}}).is_success
+        with store.write() as tx:  # the log of that revision is lost (pruned)
+            tx.conn.execute(tx.t["revision_changes"].delete())
+        after, full = _kept(store)
+        assert after == full and after.before is None  # read afresh, not patched
+        assert any(a.visits_per_month == 7.0 for a in after.accounts if a.id == "a1")
