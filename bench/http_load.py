@@ -33,6 +33,11 @@ Baseline: ``--baseline DIR`` starts a second server from another checkout
 the same run, drives it the same way, checks its ``/locate`` answers agree
 and reports our/their throughput ratios.
 
+The tenant is opened (and so migrated) with the code this file sits in: when
+the code measured adds a migration the baseline does not know, a PostGIS
+baseline cannot start afterwards. Then measure the baseline with a copy of
+this file placed in the baseline checkout (no ``--baseline``), before ours.
+
 Every target figure of each run stands beside its target in
 ``<backend>_vs_targets``. ``--name-suffix`` keeps parallel runs apart (the
 PostgreSQL database and the SQLite file carry it).
