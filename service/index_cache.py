@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 import shapely
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from geo.assign.index import TerritoryIndex
 from geo.model import Territory
@@ -189,15 +189,47 @@ class IndexCache:
                 # A transaction older than the cached index: answer from its
                 # own territories, and keep the newer index cached.
                 return TerritoryIndex.build(tuple(tx.find_territories()))
-            versions = _versions(tx)
-            known = {t.id: t.version for t in self._territories}
-            if self._index is None or versions != known:
-                territories, changed = _reloaded(tx, self._territories, versions)
-                self._index = _rebuilt(self._index, self._territories, territories, changed)
-                self._territories = territories
+            # Most writes (accounts, reps, imports) move the revision but no
+            # territory: one aggregate row tells, before a thousand are read.
+            if self._index is None or _fingerprint(tx) != _fingerprint_of(self._territories):
+                versions = _versions(tx)
+                known = {t.id: t.version for t in self._territories}
+                if self._index is None or versions != known:
+                    territories, changed = _reloaded(tx, self._territories, versions)
+                    self._index = _rebuilt(self._index, self._territories, territories, changed)
+                    self._territories = territories
             self._revision = revision
             self.ready.set()
             return self._index
+
+
+Fingerprint = tuple[int, int, int]
+
+
+def _fingerprint(tx: Tx) -> Fingerprint:
+    """(count, sum of versions, largest id) of the territories, as one aggregate row.
+
+    It moves whenever the (id, version) pairs do: with no id added or
+    removed every write raises a version, so the sum grows; a removal alone
+    lowers the count; an id added is larger than every id before (ids come
+    from an autoincrement sequence and are never handed out twice; a
+    restored territory comes back under its own id at a higher version).
+    """
+    tt = tx.t["territories"]
+    q = select(
+        func.count(), func.coalesce(func.sum(tt.c.version), 0), func.coalesce(func.max(tt.c.id), 0)
+    )
+    count, total, largest = tx.conn.execute(q).one()
+    return int(count), int(total), int(largest)
+
+
+def _fingerprint_of(territories: tuple[Territory, ...]) -> Fingerprint:
+    """:func:`_fingerprint` of territories held in memory."""
+    return (
+        len(territories),
+        sum(t.version for t in territories),
+        max((t.id for t in territories), default=0),
+    )
 
 
 def _versions(tx: Tx) -> dict[int, int]:

@@ -132,7 +132,7 @@ def collection_response(
         "links": links,
         "numberReturned": len(features),
     }
-    return JSONResponse(body, media_type=GEOJSON)
+    return GeoJSONResponse(body)
 
 
 @router.post(
@@ -258,4 +258,4 @@ def _one_response(
     headers: dict[str, str] | None = None,
 ) -> JSONResponse:
     feature = account_features([stored], reps, settings.default_max_service_km)[0]
-    return JSONResponse(feature, status_code=status, media_type=GEOJSON, headers=headers)
+    return GeoJSONResponse(feature, status_code=status, headers=headers)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import weakref
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from geo.assign.index import TerritoryIndex
 from service.auth import ANYONE, Principal, allow
 from service.routers.docs import READ_RESPONSES
 from service.schemas.locate import GeocodeCandidateOut, GeocodeOut, LocateOut
@@ -29,7 +31,7 @@ def locate(
     found = index.locate(
         lon, lat, industry=industry, products=tuple(product or ()), revenue=revenue
     )
-    names = {t.id: t.name for t in index.territories}
+    names = _names(index)
     return LocateOut(
         lon=lon,
         lat=lat,
@@ -39,6 +41,17 @@ def locate(
         assignment=found.assignment,
         candidates=list(found.candidates),
     )
+
+
+# Territory names by id, per index: built once, not a thousand entries per lookup.
+_NAMES: weakref.WeakKeyDictionary[TerritoryIndex, dict[int, str]] = weakref.WeakKeyDictionary()
+
+
+def _names(index: TerritoryIndex) -> dict[int, str]:
+    names = _NAMES.get(index)
+    if names is None:
+        names = _NAMES[index] = {t.id: t.name for t in index.territories}
+    return names
 
 
 @router.get("/geocode", response_model=GeocodeOut, responses=READ_RESPONSES, operation_id="geocode")

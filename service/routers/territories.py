@@ -103,7 +103,7 @@ def list_territories(
         "links": links,
         "numberReturned": len(items),
     }
-    return JSONResponse(body, media_type=GEOJSON)
+    return GeoJSONResponse(body)
 
 
 @router.post(
@@ -157,7 +157,7 @@ def get_territory(
         flags = territory_flags(tx, t, settings) if include == "flags" else None
         pending = _pending(switches, tx, territory_id)
     body = territory_feature(t, flags=flags) | ({"pending": pending} if pending else {})
-    return JSONResponse(body, media_type=GEOJSON, headers={"ETag": etag_for(t.version)})
+    return GeoJSONResponse(body, headers={"ETag": etag_for(t.version)})
 
 
 def _pending(switches: ScheduledSwitches, tx: Tx, territory_id: int) -> list[dict[str, object]]:
@@ -328,7 +328,7 @@ def _written(request: Request, result: OpResult, *, status: int = 200) -> JSONRe
         "ETag": etag_for(t.version),
         "Location": _location(request, t.id),
     }
-    return JSONResponse(body, status_code=status, media_type=GEOJSON, headers=headers)
+    return GeoJSONResponse(body, status_code=status, headers=headers)
 
 
 def _location(request: Request, territory_id: int) -> str:

@@ -101,6 +101,7 @@ def _open_sqlite(database_url: str) -> Backend:
         _add_token_parent_column(conn)
         _add_job_runner_column(conn)
         _add_scenario_effective_date(conn)
+        _add_territory_indexes(conn)
         _ensure_revision_row(conn, tables["revision"])
     return Backend("sqlite", engine, tables)
 
@@ -152,6 +153,16 @@ def _add_scenario_effective_date(conn: Any) -> None:
     cols = {r[1] for r in conn.exec_driver_sql("PRAGMA table_info(scenarios)")}
     if cols and "effective_date" not in cols:
         conn.exec_driver_sql("ALTER TABLE scenarios ADD COLUMN effective_date DATE")
+
+
+def _add_territory_indexes(conn: Any) -> None:
+    """SQLite files made before the covering indexes (migration 0013 on PostGIS) lack them."""
+    conn.exec_driver_sql(
+        "CREATE INDEX IF NOT EXISTS ix_territories_parent ON territories (parent_id)"
+    )
+    conn.exec_driver_sql(
+        "CREATE INDEX IF NOT EXISTS ix_territories_version ON territories (version)"
+    )
 
 
 def _add_token_parent_column(conn: Any) -> None:

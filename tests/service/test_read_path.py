@@ -349,3 +349,23 @@ def test_the_figure_warm_up_plans_every_rep_before_the_first_page(database_url: 
         misses = LOADS.misses
         assert second.get("/analysis/travel").status_code == 200
         assert LOADS.misses == misses  # the page found every load warm
+
+
+# --- response encoding ----------------------------------------------------------
+
+
+def test_geojson_bodies_read_back_equal_and_huge_integers_still_encode() -> None:
+    import json
+
+    from service.web.http import GeoJSONResponse
+
+    body = {
+        "type": "Feature",
+        "id": "Zürich-1",
+        "geometry": {"type": "Point", "coordinates": [-83.123456789, 39.5]},
+        "properties": {"name": "Café \u2603", "products": [], "revenue": 1e16, "n": None},
+    }
+    assert json.loads(GeoJSONResponse(body).body) == body
+    # orjson refuses integers beyond 64 bits; the standard encoder writes them.
+    huge = {"properties": {"attributes": {"serial": 10**30}}}
+    assert json.loads(GeoJSONResponse(huge).body) == huge

@@ -119,6 +119,50 @@ def test_a_second_worker_sees_the_first_workers_write_before_answering(database_
         worker_b.dispose()
 
 
+def test_a_worker_skips_the_territory_scan_when_only_accounts_moved_yet_sees_every_territory_change(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from service import index_cache as module
+
+    worker_a, worker_b = Store.open(database_url), Store.open(database_url)
+    scans: list[int] = []
+    real = module._versions
+    monkeypatch.setattr(module, "_versions", lambda tx: scans.append(1) or real(tx))
+    try:
+        with worker_a.write() as tx:
+            first = tx.insert_territory(draft("First"), actor="a")
+            second = tx.insert_territory(draft("Second", -82.0), actor="a")
+        cache_b = IndexCache(worker_b)
+        assert cache_b.current().locate(-83.5, 39.5).territory_id == first.id
+        scans.clear()
+        with worker_a.write() as tx:  # the revision moves, no territory does
+            tx.upsert_accounts(
+                [(Account("x", location=(-83.5, 39.5)), _unassigned("x"))], actor="a"
+            )
+        assert cache_b.current().locate(-81.5, 39.5).territory_id == second.id
+        assert scans == []
+        # One removed and one added in one transaction: the count stays, the ids tell.
+        with worker_a.write() as tx:
+            tx.delete_territory(second.id, expected_version=None, actor="a")
+            third = tx.insert_territory(draft("Third", -80.0), actor="a")
+        index = cache_b.current()
+        assert index.locate(-81.5, 39.5).territory_id is None
+        assert index.locate(-79.5, 39.5).territory_id == third.id
+        with worker_a.write() as tx:  # a rename: one version moves
+            tx.update_territory(first.id, draft("Renamed"), expected_version=None, actor="a")
+        names = {t.id: t.name for t in cache_b.current().territories}
+        assert names[first.id] == "Renamed"
+    finally:
+        worker_a.dispose()
+        worker_b.dispose()
+
+
+def _unassigned(account_id: str) -> object:
+    from geo.model import Assignment
+
+    return Assignment(account_id, None, None, "unassigned:outside-all")
+
+
 def test_two_apps_on_one_database_agree_after_a_write(database_url: str) -> None:
     settings = make_settings(database_url)
     h = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
