@@ -12,8 +12,8 @@ Revises: 0012_scenui
 
 from alembic import op
 
-revision = "0013_http"
-down_revision = "0012_scenui"
+revision = "0015_http"
+down_revision = "0014_incr"
 
 
 def upgrade() -> None:
