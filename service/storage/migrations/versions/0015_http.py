@@ -6,8 +6,8 @@ each column answers them without touching the rows and their geometry.
 Revision 0001 builds its baseline from build_tables, which declares both:
 a fresh database has them before this runs, hence IF NOT EXISTS.
 
-Revision ID: 0013_http
-Revises: 0012_scenui
+Revision ID: 0015_http
+Revises: 0014_incr
 """
 
 from alembic import op
