@@ -1,7 +1,7 @@
 """What each revision changed (``revision_changes``), so workers patch their snapshot.
 
-Revision ID: 0013_incr
-Revises: 0012_scenui
+Revision ID: 0014_incr
+Revises: 0013_goals
 """
 
 from alembic import op
