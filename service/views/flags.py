@@ -113,18 +113,23 @@ def _parent_gap(parent: Territory, children: list[Territory], noise_km2: float) 
     }
 
 
-def too_far_json(
-    snap: Snapshot, default_km: float, rep_id: int | None, limit: int
-) -> dict[str, Any]:
-    """Accounts beyond their rep's reach (optionally one rep's), at most ``limit`` of each list."""
+def kept_too_far(snap: Snapshot, default_km: float) -> TooFarReport:
+    """:func:`geo.flags.too_far.flag_too_far` of the snapshot, kept with it (per revision)."""
     # Accounts, assignments and reps all come from the snapshot: kept with it.
-    report = snap.derived(
+    return snap.derived(
         ("too_far", default_km),
         lambda: flag_too_far(
             snap.accounts, snap.assignments, snap.reps, default_max_service_km=default_km
         ),
         depends_on=("accounts", "assignments", "reps"),
     )
+
+
+def too_far_json(
+    snap: Snapshot, default_km: float, rep_id: int | None, limit: int
+) -> dict[str, Any]:
+    """Accounts beyond their rep's reach (optionally one rep's), at most ``limit`` of each list."""
+    report = kept_too_far(snap, default_km)
     rows = [f for f in report.too_far if rep_id is None or f.rep_id == rep_id]
     return {
         "distance": "geodesic on WGS84, km",

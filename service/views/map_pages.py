@@ -9,16 +9,16 @@ from typing import TYPE_CHECKING
 
 import maps
 from geo.errors import TooManyFeaturesError
-from geo.flags.too_far import flag_too_far
 from geo.model import Account, Rep
 from geo.plan.balance import score_territories
 from geo.travel.load import estimate_travel_load, plan_month, route_for_day
+from geo.travel.visits import TravelSettings
 from maps.inputs import OverlapShape, RouteInput, RouteStop
 from service.settings import Settings
 from service.storage import Store
 from service.travel_config import travel_settings
 from service.usecases.snapshot import Snapshot, load_snapshot
-from service.views.flags import kept_overlaps
+from service.views.flags import kept_overlaps, kept_too_far
 
 if TYPE_CHECKING:
     import folium
@@ -45,12 +45,7 @@ def gather(store: Store, settings: Settings) -> MapInputs:
             f"{len(snap.accounts)} accounts exceed the map limit of {settings.max_map_features}; "
             "raise TERRITORY_MAX_MAP_FEATURES or use /maps/coverage.png.",
         )
-    far = flag_too_far(
-        snap.accounts,
-        snap.assignments,
-        snap.reps,
-        default_max_service_km=settings.default_max_service_km,
-    )
+    far = kept_too_far(snap, settings.default_max_service_km)
     flags: dict[str, list[str]] = {f.account_id: ["too_far"] for f in far.too_far}
     report = kept_overlaps(snap, settings.sliver_km2)
     overlaps = [
@@ -58,7 +53,11 @@ def gather(store: Store, settings: Settings) -> MapInputs:
         for p in (*report.overlaps, *report.slivers)
     ]
     reps = with_reach(snap.reps, settings.default_max_service_km)
-    return MapInputs(snap, _metrics(snap, settings), flags, overlaps, _distances(snap), reps)
+    # Kept with the snapshot (per revision), as the analysis pages keep theirs:
+    # a warm map page only draws.
+    ts = travel_settings(settings)
+    metrics = snap.derived(("map-metrics", repr(ts)), lambda: _metrics(snap, ts))
+    return MapInputs(snap, metrics, flags, overlaps, _kept_distances(snap), reps)
 
 
 def with_reach(reps: Sequence[Rep], default_km: float) -> tuple[Rep, ...]:
@@ -71,8 +70,7 @@ def with_reach(reps: Sequence[Rep], default_km: float) -> tuple[Rep, ...]:
     return tuple(r if r.max_service_km else replace(r, max_service_km=default_km) for r in reps)
 
 
-def _metrics(snap: Snapshot, settings: Settings) -> dict[int, dict[str, float]]:
-    ts = travel_settings(settings)
+def _metrics(snap: Snapshot, ts: TravelSettings) -> dict[int, dict[str, float]]:
     balance = score_territories(
         snap.territories, snap.accounts, snap.assignments, snap.reps, metric="accounts", settings=ts
     )
@@ -92,6 +90,13 @@ def _metrics(snap: Snapshot, settings: Settings) -> dict[int, dict[str, float]]:
                 values["load_pct"] = load.load_pct
         out[row.territory_id] = values
     return out
+
+
+def _kept_distances(snap: Snapshot) -> dict[str, float]:
+    """Each account's distance to its rep's home, kept with the snapshot."""
+    return snap.derived(
+        ("map-distances",), lambda: _distances(snap), depends_on=("accounts", "assignments", "reps")
+    )
 
 
 def _distances(snap: Snapshot) -> dict[str, float]:
@@ -160,7 +165,7 @@ def rep_map_html(store: Store, settings: Settings, rep_id: int, *, day: int | No
         assignments,
         route=route,
         territories=[t for t in snap.territories if rep_id in t.rep_ids],
-        distances_km=_distances(snap),
+        distances_km=_kept_distances(snap),
         tiles=settings.map_tiles,
         offline=settings.map_offline_assets,
         data_date=now_label(),
