@@ -142,6 +142,8 @@ RULES |= {
     # Territory design (issue 16): units and design jobs are staff's.
     ("POST", SCENARIO + "/design"): STAFF,
     ("GET", SCENARIO + "/design/report"): STAFF,
+    ("GET", SCENARIO + "/design/units"): STAFF,
+    ("POST", SCENARIO + "/design/moves"): STAFF,
     ("POST", "/units/import"): STAFF,
     ("GET", "/units"): STAFF,
     ("GET", "/maps/scenarios/{scenario_id}/compare"): STAFF,
@@ -150,7 +152,7 @@ NESTED_IN_SCENARIO = {
     p
     for _, p in RULES
     if p.startswith("/territories")
-    and not p.endswith(("/goals", "/cadence"))
+    and not p.endswith("/cadence")
     or p
     in (
         "/accounts",
@@ -169,6 +171,7 @@ NESTED_IN_SCENARIO = {
         "/analysis/balance",
         "/analysis/territories",
         "/analysis/reps",
+        "/analysis/goals",
     )
 }
 # Accounts and reps are shared: inside a scenario their lists only read.
