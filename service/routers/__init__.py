@@ -36,20 +36,25 @@ from service.routers import (
     units,
 )
 
+# Starlette tries the routers in this order and stops at the first match, so
+# the hot read paths come first (/locate, the account and territory pages: a
+# route found later cost /locate about a fifth of its CPU). Routers sharing a
+# prefix keep their relative order: the static paths (/territories/import,
+# /accounts/import) stay ahead of the /{id} ones.
 ROUTERS: tuple[APIRouter, ...] = (
-    home.router,
     health.router,
+    locate.router,
     changes.router,
     imports.router,
     territories.router,
+    imports.accounts,
+    accounts.router,
+    home.router,
     reps.router,
     cadence.router,
     schedules.router,
     seasonality.router,
-    imports.accounts,
-    accounts.router,
     books.books,
-    locate.router,
     flags.router,
     travel.router,
     maps.router,

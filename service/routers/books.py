@@ -44,7 +44,7 @@ def territory_accounts(
             after_id=page.after,
             limit=page.fetch,
         )
-        reps = {r.id: r for r in tx.find_reps()}
+        reps = tx.reps_owning(items)
     return collection_response(request, items, reps, page, settings)
 
 
@@ -70,5 +70,5 @@ def rep_accounts(
         items = find_plan_accounts(
             tx, AccountFilter(rep_id=rep_id), after_id=page.after, limit=page.fetch
         )
-        reps = {r.id: r for r in tx.find_reps()}
+        reps = tx.reps_owning(items)
     return collection_response(request, items, reps, page, settings)

@@ -134,6 +134,36 @@ def test_healthz_answers_at_once_and_readyz_only_once_the_index_is_built(
         assert app.state.index_cache.ready.is_set()
 
 
+def test_handlers_run_on_the_configured_threads_and_health_never_waits_for_one(
+    tmp_path: Any,
+) -> None:
+    """``request_threads`` caps the handler threads; /healthz answers with all of them busy."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    settings = make_settings(f"sqlite:///{tmp_path / 't.db'}", request_threads=2)
+    with TestClient(create_app(settings)) as c:
+        app: Any = c.app
+        release, entered = threading.Event(), threading.Semaphore(0)
+        real_ping = app.state.store.ping
+
+        def held_ping() -> Any:  # fault injection: a handler thread that does not come back
+            entered.release()
+            release.wait(30)
+            return real_ping()
+
+        app.state.store.ping = held_ping
+        with ThreadPoolExecutor(3) as pool:
+            pending = [pool.submit(c.get, "/readyz") for _ in range(3)]
+            assert entered.acquire(timeout=10) and entered.acquire(timeout=10)
+            assert not entered.acquire(timeout=0.5)  # the third waits: two threads, both busy
+            started = time.monotonic()
+            assert c.get("/healthz").status_code == 200
+            assert time.monotonic() - started < 1.0
+            release.set()
+            assert [f.result(timeout=30).status_code for f in pending] == [200, 200, 200]
+
+
 # --- the index ------------------------------------------------------------------
 
 
