@@ -7,7 +7,8 @@ Everything else lives in the shared implementation (``store.py`` and the
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,13 @@ class Backend:
     name: str
     engine: Engine
     tables: dict[str, Table]
+    # SQLite: this process's writers wait here before BEGIN IMMEDIATE, and
+    # the next one wakes as soon as the last commits. Left to SQLite, a
+    # writer that finds the lock taken polls it with sleeps growing to
+    # 100 ms, so under a mixed load a write waited up to a second for a lock
+    # that had been free for most of that time.
+    # Writers in other processes still meet SQLite's own lock (busy_timeout).
+    writers: threading.RLock = field(default_factory=threading.RLock, compare=False, repr=False)
 
     def bbox_filter(
         self, table: Table, bbox: tuple[float, float, float, float]

@@ -17,7 +17,7 @@ from service.storage.account_ops import AccountOps
 from service.storage.admin_ops import AdminOps
 from service.storage.backends import Backend, open_backend
 from service.storage.change_set_ops import ChangeSetOps
-from service.storage.errors import translate_db_errors
+from service.storage.errors import StorageUnavailableError, translate_db_errors
 from service.storage.figure_ops import FigureOps
 from service.storage.job_ops import JobOps
 from service.storage.ogc_ops import OgcOps
@@ -94,7 +94,7 @@ class Store:
         runs in the transaction before the lock is taken: work whose rows no
         other writer reads (an import's new accounts), so others need not wait.
         """
-        with translate_db_errors():
+        with translate_db_errors(), writers_turn(self.backend):
             if conn is None:
                 with self.backend.engine.connect() as own:
                     yield from _write_on(own, self.backend, self.plan_id, before_lock)
@@ -112,7 +112,11 @@ class Store:
         an import or a territory edit; SQLite has a single writer whatever we
         do. It does not bump the revision: nothing any worker derives changes.
         """
-        with translate_db_errors(), self.backend.engine.connect() as conn:
+        with (
+            translate_db_errors(),
+            writers_turn(self.backend),
+            self.backend.engine.connect() as conn,
+        ):
             conn.execution_options(write=True)
             try:
                 with conn.begin():
@@ -152,6 +156,25 @@ class Store:
 
 # Arbitrary constant naming the writers' lock on PostGIS (pg_advisory_xact_lock).
 WRITERS_LOCK_KEY = 727_402
+
+
+# As long as SQLite's busy_timeout: a writer waits no longer in the queue than
+# it would have waited for the database's lock.
+WRITERS_QUEUE_TIMEOUT_S = 30.0
+
+
+@contextmanager
+def writers_turn(backend: Backend) -> Iterator[None]:
+    """On SQLite, wait for this process's earlier writers (see ``Backend.writers``)."""
+    if backend.name != "sqlite":
+        yield
+        return
+    if not backend.writers.acquire(timeout=WRITERS_QUEUE_TIMEOUT_S):
+        raise StorageUnavailableError("The database is busy with other writes; try again.")
+    try:
+        yield
+    finally:
+        backend.writers.release()
 
 
 def _write_on(
