@@ -35,6 +35,8 @@ KIND = "travel-load"
 # answers of books that no longer exist).
 KEEP = timedelta(days=30)
 _FLUSH_S = 0.5
+# How long stopping waits for the warm-up to notice (see TravelFigures.close).
+_STOP_WAIT_S = 2.0
 
 
 class StoredLoads:
@@ -122,7 +124,12 @@ class TravelFigures:
         """Stop warming, keep what is queued, detach from the memo."""
         self._stop.set()
         if self._warming.is_alive():
-            self._warming.join(timeout=30)
+            # The warm-up stops between reps, but not inside one read: at
+            # 1,000,000 accounts the snapshot read alone runs past 30 s, and a
+            # worker told to stop held its exit that long. It only reads (its
+            # figures go through the backing, detached below), so the daemon
+            # thread may die with the process; it gets a moment to finish.
+            self._warming.join(timeout=_STOP_WAIT_S)
         if LOADS.backing is self.backing:
             LOADS.backing = None
         self.backing.close()

@@ -381,6 +381,33 @@ def test_the_figure_warm_up_plans_every_rep_before_the_first_page(database_url: 
         assert LOADS.misses == misses  # the page found every load warm
 
 
+def test_stopping_does_not_wait_for_a_warm_up_stuck_in_one_long_read(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At 1,000,000 accounts the warm-up's snapshot read ran past 30 s and held the exit."""
+    import threading
+
+    from service.usecases import travel_figures
+
+    inside, release = threading.Event(), threading.Event()
+    real = travel_figures.load_snapshot
+
+    def long_read(tx: Any) -> Any:  # fault injection: a read that takes a minute
+        inside.set()
+        release.wait(60)
+        return real(tx)
+
+    monkeypatch.setattr(travel_figures, "load_snapshot", long_read)
+    try:
+        with TestClient(create_app(make_settings(f"sqlite:///{tmp_path / 't.db'}"))) as c:
+            assert inside.wait(30)
+            assert c.get("/healthz").status_code == 200
+            started = time.monotonic()
+        assert time.monotonic() - started < 10
+    finally:
+        release.set()
+
+
 # --- response encoding ----------------------------------------------------------
 
 
