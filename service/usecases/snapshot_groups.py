@@ -12,6 +12,8 @@ every other row is the very object its ``before`` holds), so:
   is the very list the previous grouping held;
 * a rep's travel load is carried over when the rep and its book (that very
   list) are unchanged, and estimated for the others;
+* a leaf's balance row likewise, when the leaf, its accounts and its
+  primary rep are unchanged;
 * the large accounts held by juniors are the previous list with the changed
   accounts taken out and put back where they now qualify.
 
@@ -25,6 +27,7 @@ import bisect
 from collections.abc import Iterable
 
 from geo.model import Account, Assignment
+from geo.plan.balance import BalanceRow, territory_row
 from geo.plan.review import LargeAccount, ReviewSettings, large_account_with_junior, large_order
 from geo.travel.load import TravelLoad, TravelSettings, estimate_travel_load
 from service.usecases.snapshot import Snapshot
@@ -136,3 +139,38 @@ def kept_large_accounts(snap: Snapshot, s: ReviewSettings) -> list[LargeAccount]
         return sorted(kept, key=large_order)
 
     return snap.derived(key, compute, depends_on=("accounts", "assignments", "reps"))
+
+
+def kept_balance_rows(snap: Snapshot, settings: TravelSettings) -> dict[int, BalanceRow]:
+    """Every leaf's balance row (no deviation), by id; carried over for unchanged leaves."""
+    key = ("balance-rows", repr(settings))
+
+    def compute() -> dict[int, BalanceRow]:
+        groups = kept_groups(snap)[0]
+        reps = snap.reps_by_id
+        before = snap.before
+        previous = before.peek(key) if before is not None else None
+        old_groups = before.peek(_GROUPED) if before is not None else None
+        if before is None or not isinstance(old_groups, tuple) or not isinstance(previous, dict):
+            return {
+                t.id: territory_row(t, groups.get(t.id, _NO_BOOK), reps, settings)
+                for t in snap.leaves
+            }
+        old_leaves = {t.id: t for t in before.leaves}
+        old_reps = before.reps_by_id
+        out: dict[int, BalanceRow] = {}
+        for t in snap.leaves:
+            book = groups.get(t.id, _NO_BOOK)
+            rep_id = t.primary_rep_id
+            if (
+                t.id in previous
+                and old_leaves.get(t.id) is t  # unchanged territories are the very objects
+                and old_groups[0].get(t.id, _NO_BOOK) is book
+                and (rep_id is None or old_reps.get(rep_id) == reps.get(rep_id))
+            ):
+                out[t.id] = previous[t.id]
+            else:
+                out[t.id] = territory_row(t, book, reps, settings)
+        return out
+
+    return snap.derived(key, compute, depends_on=("accounts", "assignments", "reps", "territories"))

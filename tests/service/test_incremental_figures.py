@@ -4,7 +4,7 @@ A worker keeps its plan snapshot and brings it forward by the change log of
 the revisions since (``service.usecases.snapshot_patch``) instead of reading
 every account again; the overlaps are measured again only for the changed
 leaves; the accounts by territory and by rep, the reps' travel loads and the
-review's large accounts are patched for the accounts a write changed
+review's large accounts and the leaves' balance rows are patched for the accounts a write changed
 (``service.usecases.snapshot_groups``). Hypothesis draws sequences of territory, account and rep writes made
 over HTTP; after each, the kept snapshot must equal a full read and every
 kept page must equal what a worker with nothing kept answers. A second app
@@ -32,7 +32,12 @@ from service.storage import Store
 from service.storage.account_ops import AccountFilter
 from service.travel_config import travel_settings
 from service.usecases.snapshot import REVISION_HEADER, Snapshot, SnapshotCache, _read
-from service.usecases.snapshot_groups import _group, kept_groups, kept_travel_loads
+from service.usecases.snapshot_groups import (
+    _group,
+    kept_balance_rows,
+    kept_groups,
+    kept_travel_loads,
+)
 from tests.conftest import ADMIN_TOKEN, _truncate_postgis, make_settings
 from tests.service.test_read_path import _seed_book
 
@@ -47,6 +52,7 @@ PAGES: list[tuple[str, dict[str, Any]]] = [
     ("/analysis/review", {"period": "2026", "today": "2026-06-15", "large_account_revenue": 5e5}),
     ("/analysis/reps", {"period": "2026", "today": "2026-06-15"}),
     ("/analysis/travel", {}),
+    ("/analysis/balance", {}),
 ]
 _write = st.tuples(
     st.sampled_from(
@@ -136,10 +142,13 @@ def _apply(c: TestClient, write: tuple[str, int, int], reps: list[int]) -> None:
     elif kind == "territory_delete":
         r = c.delete(f"/territories/{tid}", headers={"If-Match": "*"})
     elif kind == "rep_experience":
-        body = {"experience": ("junior", "mid", "senior")[i % 3], "quota": 1000.0 * i}
-        r = c.patch(f"/reps/{reps[j % len(reps)]}", json=body)
+        change = {"experience": ("junior", "mid", "senior")[i % 3], "quota": 1e3 * i}
+        r = c.patch(f"/reps/{reps[j % len(reps)]}", json=change)
     else:
-        r = c.patch(f"/reps/{reps[j % len(reps)]}", json={"weekly_capacity_hours": 20.0 + i})
+        # Speed and home move a rep's travel hours (its load and its leaves' workload).
+        home = {"type": "Point", "coordinates": [-84.5 + 0.3 * i, 39.5]}
+        change = {"weekly_capacity_hours": 20.0 + i, "avg_speed_kmh": 30.0 + 10 * i, "home": home}
+        r = c.patch(f"/reps/{reps[j % len(reps)]}", json=change)
     # A write may be refused (an account that does not exist, a duplicate):
     # what counts is that the figures then still match.
     assert r.status_code < 500, (kind, r.text)
@@ -250,6 +259,7 @@ def test_a_rename_carries_every_reps_travel_load(database_url: str) -> None:
         before, _ = _kept(store)
         model = travel_settings(c.app.state.settings)  # type: ignore[attr-defined]
         loads = kept_travel_loads(before, model)
+        rows = kept_balance_rows(before, model)
         moved = {"rep_ids": [reps[0]]}  # territory 2's accounts go to rep 0
         r = c.patch(
             f"/territories/{tids[2]}", json={"properties": moved}, headers={"If-Match": "*"}
@@ -259,6 +269,9 @@ def test_a_rename_carries_every_reps_travel_load(database_url: str) -> None:
         again = kept_travel_loads(after, model)
         assert again[reps[1]] is loads[reps[1]]  # rep 1's book is untouched: carried over
         assert again[reps[0]] != loads[reps[0]]  # rep 0's book grew: estimated again
+        scored = kept_balance_rows(after, model)
+        assert scored[tids[0]] is rows[tids[0]]  # leaf 0 and its rep unchanged: carried over
+        assert scored[tids[2]].rep_id == reps[0] != rows[tids[2]].rep_id
         assert kept_groups(after) == _group(full)
 
 
