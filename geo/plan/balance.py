@@ -79,6 +79,7 @@ def score_territories(
     settings: TravelSettings | None = None,
     tolerance_pct: float = 15.0,
     matrix: DistanceMatrix | None = None,
+    kept_rows: Mapping[int, BalanceRow] | None = None,
 ) -> BalanceReport:
     """Score every leaf territory and how evenly ``metric`` is spread.
 
@@ -96,6 +97,9 @@ def score_territories(
         Band around the mean, in per cent of ``|mean|``.
     matrix : DistanceMatrix, optional
         Passed on to the travel model.
+    kept_rows : mapping of int to BalanceRow, optional
+        Per leaf id, its row as :func:`territory_row` makes it, when the
+        caller keeps them (then ``accounts`` and ``assignments`` are not read).
 
     Notes
     -----
@@ -116,9 +120,12 @@ def score_territories(
         raise InvalidInputError(f"unknown balance metric {metric!r}; use one of {BALANCE_METRICS}")
     settings = settings or TravelSettings()
     leaves = _leaves(territories)
-    by_territory = _accounts_by_territory(accounts, assignments)
-    rep_by_id = {r.id: r for r in reps}
-    rows = [_row(t, by_territory.get(t.id, []), rep_by_id, settings, matrix) for t in leaves]
+    if kept_rows is not None:
+        rows = [kept_rows[t.id] for t in leaves]
+    else:
+        by_territory = _accounts_by_territory(accounts, assignments)
+        rep_by_id = {r.id: r for r in reps}
+        rows = [_row(t, by_territory.get(t.id, []), rep_by_id, settings, matrix) for t in leaves]
     values = np.array([getattr(r, _ROW_FIELD.get(metric, metric)) for r in rows], dtype=float)
     mean, cv, ratio, deviation = summarise(values)
     rows = [_with_deviation(r, d) for r, d in zip(rows, deviation, strict=True)]
@@ -171,6 +178,16 @@ def _accounts_by_territory(
         if asg.territory_id is not None and asg.account_id in by_id:
             out.setdefault(asg.territory_id, []).append(by_id[asg.account_id])
     return out
+
+
+def territory_row(
+    territory: Territory,
+    accounts: list[Account],
+    rep_by_id: Mapping[int, Rep],
+    settings: TravelSettings,
+) -> BalanceRow:
+    """One leaf's row (no deviation yet): its accounts, in account order, and its primary rep."""
+    return _row(territory, accounts, rep_by_id, settings, None)
 
 
 def _row(

@@ -122,6 +122,12 @@ class PlanData:
     pipeline: Sequence[PipelineRecord] = ()
     activities: Sequence[Activity] = ()
     goals: Sequence[Goal] = field(default_factory=tuple)
+    # The accounts by territory and by rep (lists in account order), when the
+    # caller keeps them across reads (the service patches them per write):
+    # grouping 100,000 accounts per read is most of a warm evaluation.
+    grouped: tuple[dict[int, list[Account]], dict[int, list[Account]]] | None = field(
+        default=None, compare=False, repr=False
+    )
 
     @cached_property
     def account_by_id(self) -> dict[str, Account]:
@@ -165,6 +171,8 @@ class PlanData:
 
     @cached_property
     def _grouped(self) -> tuple[dict[int, list[Account]], dict[int, list[Account]]]:
+        if self.grouped is not None:
+            return self.grouped
         by_territory: dict[int, list[Account]] = {}
         by_rep: dict[int, list[Account]] = {}
         for s in self.assignments:

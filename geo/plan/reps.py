@@ -8,6 +8,7 @@ rep's ``quota`` is annual and is scaled to the period by months.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -71,6 +72,7 @@ def evaluate_reps(
     *,
     today: date,
     travel_settings: TravelSettings | None = None,
+    travel_loads: Mapping[int, TravelLoad] | None = None,
 ) -> list[RepScore]:
     """Every rep's KPIs, quota attainment and travel load for ``period``.
 
@@ -84,6 +86,9 @@ def evaluate_reps(
         Sets how much of the period has elapsed (for ``quota_pace_pct``).
     travel_settings : TravelSettings, optional
         Passed to :func:`geo.travel.load.estimate_travel_load`.
+    travel_loads : mapping of int to TravelLoad, optional
+        Per rep id, the load of the rep's current book with these settings,
+        when the caller keeps them; a rep missing is estimated here.
 
     Returns
     -------
@@ -109,6 +114,7 @@ def evaluate_reps(
             new_contacts[rep.id],
             elapsed_years,
             settings,
+            (travel_loads or {}).get(rep.id),
         )
         for rep in data.reps
     ]
@@ -148,6 +154,7 @@ def _score(
     new_contacts: int,
     elapsed_years: float,
     settings: TravelSettings,
+    travel: TravelLoad | None,
 ) -> RepScore:
     cohort = [r for r in mine if period.contains(r.created_on)]
     opportunities = sum(r.stage in OPPORTUNITY_STAGES for r in cohort)
@@ -177,7 +184,7 @@ def _score(
         quota_pace_pct=_ratio_pct(
             won_revenue, None if rep.quota is None else rep.quota * elapsed_years
         ),
-        travel=estimate_travel_load(rep, book, settings),
+        travel=travel if travel is not None else estimate_travel_load(rep, book, settings),
     )
 
 

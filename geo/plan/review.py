@@ -11,6 +11,7 @@ from __future__ import annotations
 import statistics
 from collections.abc import Mapping, Sequence
 
+from geo.model import Account, Assignment, Rep
 from geo.plan.evaluate import TerritoryFunnel
 from geo.plan.model import PlanData
 from geo.plan.reps import RepScore
@@ -32,6 +33,7 @@ __all__ = [
     "SuccessGap",
     "TerritoryMetrics",
     "Verdict",
+    "large_account_with_junior",
     "review",
     "zscores",
 ]
@@ -59,6 +61,7 @@ def review(
     funnels: Sequence[TerritoryFunnel],
     scores: Sequence[RepScore],
     settings: ReviewSettings | None = None,
+    large_accounts: Sequence[LargeAccount] | None = None,
 ) -> Review:
     """Answer the evaluation questions of the planning cycle.
 
@@ -72,6 +75,10 @@ def review(
         The reps' evaluation for the period (:func:`geo.plan.reps.evaluate_reps`).
     settings : ReviewSettings, optional
         Thresholds.
+    large_accounts : sequence of LargeAccount, optional
+        The large accounts held by juniors under ``settings``, when the caller
+        keeps them (:func:`large_account_with_junior` of every account, by
+        revenue descending, then id); else found here.
 
     Returns
     -------
@@ -97,7 +104,9 @@ def review(
         reps=_rep_verdicts(scores, s),
         rep_outliers=_rep_outliers(scores, s),
         service=_service(metrics, s),
-        large_accounts_with_juniors=_large_with_juniors(data, s),
+        large_accounts_with_juniors=list(large_accounts)
+        if large_accounts is not None
+        else _large_with_juniors(data, s),
     )
 
 
@@ -270,20 +279,36 @@ def _service(metrics: Sequence[TerritoryMetrics], s: ReviewSettings) -> list[Ver
     ]
 
 
+def large_order(a: LargeAccount | Account) -> tuple[float, str]:
+    """The order of the large accounts: revenue descending, then id."""
+    if isinstance(a, LargeAccount):
+        return (-a.annual_revenue, a.account_id)
+    return (-(a.annual_revenue or 0.0), a.id)
+
+
 def _large_with_juniors(data: PlanData, s: ReviewSettings) -> list[LargeAccount]:
     out = []
-    for a in sorted(data.accounts, key=lambda a: (-(a.annual_revenue or 0.0), a.id)):
-        owner = data.owner_of(a.id)
-        rep = data.rep_by_id.get(owner) if owner is not None else None
-        if (
-            a.annual_revenue is not None
-            and a.annual_revenue >= s.large_account_revenue
-            and rep is not None
-            and (rep.experience or "").casefold() == "junior"
-        ):
-            out.append(
-                LargeAccount(
-                    a.id, a.name, a.annual_revenue, rep.id, rep.name, data.territory_of(a.id)
-                )
-            )
+    for a in sorted(data.accounts, key=large_order):
+        found = large_account_with_junior(
+            a, data.assignment_by_account.get(a.id), data.rep_by_id, s
+        )
+        if found is not None:
+            out.append(found)
     return out
+
+
+def large_account_with_junior(
+    a: Account, assigned: Assignment | None, reps: Mapping[int, Rep], s: ReviewSettings
+) -> LargeAccount | None:
+    """``a`` as a large account held by a junior rep, or None when it is not one."""
+    owner = assigned.rep_id if assigned is not None else None
+    rep = reps.get(owner) if owner is not None else None
+    if (
+        a.annual_revenue is not None
+        and a.annual_revenue >= s.large_account_revenue
+        and rep is not None
+        and (rep.experience or "").casefold() == "junior"
+    ):
+        territory = assigned.territory_id if assigned is not None else None
+        return LargeAccount(a.id, a.name, a.annual_revenue, rep.id, rep.name, territory)
+    return None

@@ -33,6 +33,7 @@ from service.usecases.plan_context import (
     load_plan,
     review_settings,
 )
+from service.usecases.snapshot_groups import kept_large_accounts
 from service.views.plan import (
     account_value_json,
     crossing_json,
@@ -218,7 +219,16 @@ def review_plan(
     found = kept(
         view,
         ("review", view.period, view.today, thresholds, repr(travel_settings(settings))),
-        lambda: review(view.data, kept_funnels(view), kept_rep_scores(view, settings), thresholds),
+        lambda: review(
+            view.data,
+            kept_funnels(view),
+            kept_rep_scores(view, settings),
+            thresholds,
+            # Kept with the snapshot, patched for the accounts a write changed.
+            large_accounts=kept_large_accounts(view.snapshot, thresholds)
+            if view.data.accounts is view.snapshot.accounts
+            else None,
+        ),
     )
     return {
         "period": period_json(view.period, view.today),

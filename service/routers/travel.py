@@ -16,6 +16,7 @@ from service.storage import Store
 from service.storage.account_ops import AccountFilter
 from service.travel_config import travel_settings
 from service.usecases.snapshot import load_snapshot
+from service.usecases.snapshot_groups import kept_balance_rows, kept_travel_loads
 from service.views.travel import balance_json, load_json, route_json, sorted_loads
 from service.web.deps import RepId, SettingsDep, StoreDep
 
@@ -89,7 +90,9 @@ def analysis_travel(
     with store.read() as tx:
         snap = load_snapshot(tx)
     model = travel_settings(settings)
-    loads = [estimate_travel_load(r, snap.for_rep(r.id)[0], model) for r in snap.reps]
+    # Kept with the snapshot: after a write only the reps whose book changed are estimated.
+    by_rep = kept_travel_loads(snap, model)
+    loads = [by_rep[r.id] for r in snap.reps]
     return TravelAllOut.model_validate({"sort": sort, "reps": sorted_loads(loads, sort)})
 
 
@@ -109,13 +112,16 @@ def analysis_balance(
     """Per leaf territory: accounts, revenue, cost, net profit, pipeline, workload; and the spread of one metric."""
     with store.read() as tx:
         snap = load_snapshot(tx)
+    model = travel_settings(settings)
     report = score_territories(
         snap.territories,
         snap.accounts,
         snap.assignments,
         snap.reps,
         metric=metric,
-        settings=travel_settings(settings),
+        settings=model,
         tolerance_pct=tolerance_pct,
+        # Kept with the snapshot: after a write only the leaves it changed are scored.
+        kept_rows=kept_balance_rows(snap, model),
     )
     return BalanceOut.model_validate(balance_json(report))

@@ -25,6 +25,7 @@ from service.settings import Settings
 from service.storage import Store
 from service.travel_config import travel_settings
 from service.usecases.snapshot import Part, Snapshot, load_snapshot
+from service.usecases.snapshot_groups import kept_groups, kept_travel_loads
 
 T = TypeVar("T")
 
@@ -89,6 +90,8 @@ def load_plan(store: Store, period: str | None = None, today: date | None = None
         pipeline=pipeline,
         activities=activities,
         goals=goals,
+        # Kept with the snapshot and patched per write: not regrouped per read.
+        grouped=kept_groups(snap),
     )
     return PlanView(data, snap, resolved, day)
 
@@ -111,8 +114,16 @@ def review_settings(
 
 def rep_scores(view: PlanView, settings: Settings) -> list[RepScore]:
     """The reps' evaluation for the view's period."""
+    model = travel_settings(settings)
+    # The loads of the snapshot's books are kept with it (carried over the
+    # books a write left); a narrowed view's books are not those.
+    whole = view.data.accounts is view.snapshot.accounts
     return evaluate_reps(
-        view.data, view.period, today=view.today, travel_settings=travel_settings(settings)
+        view.data,
+        view.period,
+        today=view.today,
+        travel_settings=model,
+        travel_loads=kept_travel_loads(view.snapshot, model) if whole else None,
     )
 
 
@@ -159,5 +170,6 @@ def rep_scores_of(view: PlanView, settings: Settings, rep_ids: Iterable[int]) ->
         data.pipeline,
         data.activities,
         data.goals,
+        data.grouped,
     )
     return rep_scores(PlanView(narrowed, view.snapshot, view.period, view.today), settings)

@@ -62,6 +62,11 @@ class Snapshot:
     # SnapshotCache.get): a figure that can be updated from its value there
     # (the overlaps) reads it with ``before.peek``.
     before: Snapshot | None = field(default=None, compare=False, repr=False)
+    # With ``before``: the ids of the accounts whose row (account or
+    # assignment) may differ from it; every other row is the very object
+    # ``before`` holds (snapshot_patch), so per-rep and per-territory figures
+    # are patched for these alone (snapshot_groups).
+    changed: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
 
     @cached_property
     def leaves(self) -> tuple[Territory, ...]:

@@ -69,6 +69,7 @@ def patch_snapshot(tx: Tx, snap: Snapshot, revision: int) -> Snapshot | None:
         assignments=assignments,
         revision=revision,
         before=snap,
+        changed=frozenset(account_ids),
     )
 
 
