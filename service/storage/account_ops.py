@@ -74,6 +74,15 @@ class AccountOps(TxBase):
                 found[stored.account.id] = stored
         return found
 
+    def account_ids_owned_by(self, territory_ids: Sequence[int]) -> list[str]:
+        """Ids of the accounts ``territory_ids`` own (one column: no account is built)."""
+        at = self.t["accounts"]
+        found: list[str] = []
+        for chunk in _chunks(sorted(set(territory_ids)), 500):
+            q = select(at.c.id).where(at.c.territory_id.in_(chunk))
+            found += [str(r[0]) for r in self.conn.execute(q)]
+        return found
+
     def find_accounts(
         self, f: AccountFilter = AccountFilter(), *, after_id: str = "", limit: int | None = None
     ) -> list[StoredAccount]:

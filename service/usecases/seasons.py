@@ -21,12 +21,13 @@ def territory_seasonality(
     """
     with store.read() as tx:
         tx.get_territory(territory_id)  # 404 when unknown
-        parents = {t.id: t.parent_id for t in tx.find_territories()}
-        owners = {s.account.id: s.assignment.territory_id for s in tx.find_accounts()}
+        # The subtree's ids from the hierarchy alone, then only its accounts'
+        # ids: reading every account and territory took 4 s at 100,000.
+        parents = tx.territory_parents()
+        subtree = [t for t in parents if in_subtree(t, territory_id, parents)]
+        owned = tx.account_ids_owned_by(subtree)
         records = tx.find_pipeline()
-    territory_of = {
-        a: territory_id for a, t in owners.items() if in_subtree(t, territory_id, parents)
-    }
+    territory_of = dict.fromkeys(owned, territory_id)
     found = seasonality(records, territory_of, metric=metric, threshold=threshold)
     season = found.get(territory_id) or Seasonality(
         territory_id, metric, (), (1.0,) * 12, (0,) * 12, threshold
