@@ -145,6 +145,41 @@ def evaluate_accounts(
         replace(v, rank=i + 1)
         for i, v in enumerate(sorted(unranked, key=lambda v: (-v.net_profit, v.account_id)))
     ]
+    return ranked, profit_by_territory(ranked, territory_ids, top_share)
+
+
+def reevaluate_accounts(
+    previous: list[AccountValue],
+    changed: Sequence[tuple[Account, Assignment | None]],
+    *,
+    territory_ids: Sequence[int] = (),
+    top_share: float = 0.2,
+) -> tuple[list[AccountValue], list[TerritoryProfit]] | None:
+    """:func:`evaluate_accounts` after ``changed`` accounts changed, from its ``previous`` ranking.
+
+    When no changed account's net profit moved (a territory or rep change,
+    a renamed account), every rank holds and only the changed rows are made
+    again; the profits are summed again from the ranking. None when a net
+    profit moved or an account is not in ``previous`` (then ranks shift:
+    evaluate again in full). The caller names every account that changed.
+    """
+    at = {v.account_id: i for i, v in enumerate(previous)} if changed else {}
+    ranked = list(previous)
+    for account, assignment in changed:
+        i = at.get(account.id)
+        if i is None:
+            return None
+        fresh = _value(account, assignment)
+        if fresh.net_profit != previous[i].net_profit:
+            return None
+        ranked[i] = replace(fresh, rank=previous[i].rank)
+    return ranked, profit_by_territory(ranked, territory_ids, top_share)
+
+
+def profit_by_territory(
+    ranked: Sequence[AccountValue], territory_ids: Sequence[int], top_share: float
+) -> list[TerritoryProfit]:
+    """Each territory's profit concentration, from accounts in rank order."""
     # One pass groups the ranked accounts by territory (each group stays in
     # rank order, so its sums add the same floats in the same order); scanning
     # the whole ranking once per territory was 1,000 x 100,000 steps.
@@ -152,7 +187,7 @@ def evaluate_accounts(
     for v in ranked:
         if v.territory_id is not None:
             by_territory.setdefault(v.territory_id, []).append(v)
-    return ranked, [_profit_of(tid, by_territory[tid], top_share) for tid in sorted(by_territory)]
+    return [_profit_of(tid, by_territory[tid], top_share) for tid in sorted(by_territory)]
 
 
 def _value(account: Account, s: Assignment | None) -> AccountValue:

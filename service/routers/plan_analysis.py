@@ -33,7 +33,7 @@ from service.usecases.plan_context import (
     load_plan,
     review_settings,
 )
-from service.usecases.snapshot_groups import kept_large_accounts
+from service.usecases.snapshot_groups import kept_account_values, kept_large_accounts
 from service.views.plan import (
     account_value_json,
     crossing_json,
@@ -74,18 +74,14 @@ def accounts(
 ) -> dict[str, Any]:
     """Accounts ranked by net profit (revenue - cost to serve); profit share of top accounts."""
     view = load_plan(store)
-    # Accounts, assignments and leaves all come from the snapshot: kept with it.
-    ranked, profits = kept(
-        view,
-        ("evaluate_accounts", top_share),
-        lambda: evaluate_accounts(
-            view.data.accounts,
-            view.data.assignments,
-            territory_ids=[t.id for t in view.data.territories],
-            top_share=top_share,
-        ),
-        depends_on=("accounts", "assignments", "leaf_ids"),
-    )
+    leaf_ids = [t.id for t in view.data.territories]
+    if view.data.accounts is view.snapshot.accounts:
+        # Kept with the snapshot, and patched after a write (snapshot_groups).
+        ranked, profits = kept_account_values(view.snapshot, leaf_ids, top_share)
+    else:
+        ranked, profits = evaluate_accounts(
+            view.data.accounts, view.data.assignments, territory_ids=leaf_ids, top_share=top_share
+        )
     names = {t.id: t.name for t in view.snapshot.territories}
     rows = [v for v in ranked if territory_id is None or v.territory_id == territory_id]
     return {

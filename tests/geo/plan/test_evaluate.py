@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import random
 from datetime import UTC, date, datetime
@@ -561,3 +562,32 @@ def test_reps_far_behind_or_ahead_of_quota_are_struggling_or_excelling() -> None
         "quota_pace_pct 30.0 is 1.6 sd below the mean",
     )
     assert found.reps[1].reasons == ("quota pace 150% >= 120%",)
+
+
+def test_reevaluating_after_owner_changes_equals_evaluating_again() -> None:
+    from geo.plan.evaluate import reevaluate_accounts
+
+    rng = random.Random(5)
+    accounts = [
+        Account(f"A{i:03d}", annual_revenue=rng.choice([None, 1000.0 * rng.randint(1, 9)]),
+                cost_to_serve=float(rng.randint(0, 900)))
+        for i in range(120)
+    ]  # fmt: skip
+    owners = [Assignment(a.id, rng.randint(1, 6), rng.randint(1, 4), "geometry") for a in accounts]
+    before = evaluate_accounts(accounts, owners, territory_ids=range(1, 8), top_share=0.3)
+    for _ in range(20):
+        moved = rng.sample(range(len(accounts)), 7)
+        for i in moved:  # a new territory or rep, or none: no net profit moves
+            owners[i] = Assignment(
+                accounts[i].id, rng.choice([None, 1, 2, 7]), rng.randint(1, 4), "geometry"
+            )
+            if rng.random() < 0.3:
+                accounts[i] = dataclasses.replace(accounts[i], name=f"renamed {i}")
+        changed = [(accounts[i], owners[i]) for i in moved]
+        again = reevaluate_accounts(before[0], changed, territory_ids=range(1, 8), top_share=0.3)
+        before = evaluate_accounts(accounts, owners, territory_ids=range(1, 8), top_share=0.3)
+        assert again == before
+    # A net profit that moves shifts ranks: the caller evaluates in full.
+    richer = dataclasses.replace(accounts[0], annual_revenue=10**7)
+    assert reevaluate_accounts(before[0], [(richer, owners[0])], territory_ids=[1]) is None
+    assert reevaluate_accounts(before[0], [(Account("new"), None)], territory_ids=[1]) is None
