@@ -19,14 +19,14 @@ import folium
 import numpy as np
 import shapely
 
-from geo.design.colouring import colour_classes
 from geo.model import Territory
 from maps.base import finish_map, lonlat_bounds, new_map, union_bounds
 from maps.encode import encode_polygons, escape_all
+from maps.fills import territory_fills
 from maps.inputs import LoadChange, MovedPoint
 from maps.layers import Bounds, Legend, PointLayer, PolygonLayer
 from maps.simplify import display_geometries
-from maps.style import fill_color, territory_color, text
+from maps.style import territory_color, text
 
 LIVE_COLOR = "#222222"
 SCENARIO_COLOR = "#0072b2"  # Okabe-Ito blue: the plan being tried
@@ -107,7 +107,7 @@ def render_compare_map(
 
 
 def _fills(territories: Sequence[Territory]) -> list[str]:
-    return [fill_color(c) for c in colour_classes([t.geometry for t in territories])]
+    return territory_fills([t.geometry for t in territories])
 
 
 def _boundaries(

@@ -15,13 +15,13 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Ellipse, Patch
 
-from geo.design.colouring import colour_classes
 from geo.hierarchy import leaf_territories
 from geo.model import Account, Assignment, Rep, Territory
+from maps.fills import territory_fills
 from maps.inputs import FLAG_LAYERS, OverlapShape
 from maps.labels import label_columns
 from maps.simplify import display_geometries
-from maps.style import ASSIGNED_COLOR, FLAG_COLORS, OVERLAP_COLOR, fill_color, rep_color
+from maps.style import ASSIGNED_COLOR, FLAG_COLORS, OVERLAP_COLOR, rep_color
 from maps.tables import AccountTable, account_table
 
 _DPI = 100
@@ -84,7 +84,7 @@ def render_coverage_png(
     figure = Figure(figsize=(width_px / _DPI, height_px / _DPI), dpi=_DPI)
     ax = figure.add_axes(_MAP_BOX)
     ax.set_axis_off()
-    fills = [fill_color(c) for c in colour_classes([t.geometry for t in leaves])]
+    fills = territory_fills([t.geometry for t in leaves])
     _draw_territories(ax, leaves, fills, simplify_tolerance_deg)
     _draw_overlaps(ax, overlaps)
     _draw_accounts(ax, table)
@@ -123,32 +123,44 @@ def _draw_overlaps(ax: Axes, overlaps: Sequence[OverlapShape]) -> None:
 
 
 def _draw_accounts(ax: Axes, table: AccountTable) -> None:
+    # Dots of one size and colour per layer are markers on a line with no
+    # line (Agg stamps one cached marker per point), not a scatter: a scatter
+    # draws each point's path with its own colour, and 100,000 of them were
+    # two fifths of the picture's time. Unassigned dots are drawn last, on top.
     located = table.located
     count = int(located.sum())
     if count == 0:
         return
-    unassigned = table.territory_pos[located] < 0
-    colors = np.where(unassigned, FLAG_COLORS["unassigned"], ASSIGNED_COLOR)
+    unassigned = table.territory_pos < 0
     size = float(np.clip(20000 / count, 0.3, 12.0))  # dots shrink as they crowd
-    ax.scatter(
-        table.lon[located],
-        table.lat[located],
-        s=size,
-        c=colors,
-        edgecolors="#333333",
-        linewidths=0.3,
-    )
+    for chosen, colour in (
+        (located & ~unassigned, ASSIGNED_COLOR),
+        (located & unassigned, FLAG_COLORS["unassigned"]),
+    ):
+        _dots(ax, table, chosen, size, face=colour, edge="#333333", width=0.3)
     for flag in FLAG_LAYERS:
         flagged = np.array([flag in f for f in table.flags], dtype=bool) & located
-        if flagged.any():
-            ax.scatter(
-                table.lon[flagged],
-                table.lat[flagged],
-                s=max(size * 3, 9.0),
-                facecolors="none",
-                edgecolors=FLAG_COLORS[flag],
-                linewidths=0.9,
-            )
+        _dots(
+            ax, table, flagged, max(size * 3, 9.0), face="none", edge=FLAG_COLORS[flag], width=0.9
+        )
+
+
+def _dots(
+    ax: Axes, table: AccountTable, chosen: Any, area: float, *, face: str, edge: str, width: float
+) -> None:
+    """One marker per chosen account; ``area`` in points squared, as a scatter's ``s``."""
+    if not chosen.any():
+        return
+    ax.plot(
+        table.lon[chosen],
+        table.lat[chosen],
+        linestyle="none",
+        marker="o",
+        markersize=float(np.sqrt(area)),
+        markerfacecolor=face,
+        markeredgecolor=edge,
+        markeredgewidth=width,
+    )
 
 
 def _draw_homes(ax: Axes, reps: Sequence[Rep]) -> None:

@@ -97,7 +97,7 @@ def display_geometries(
         return source, 6
     if tolerance_deg is None:
         tolerance_deg = tolerance_for_extent(shapely.total_bounds(source))
-    key = (_fingerprint(source), float(tolerance_deg))
+    key = (fingerprint(source), float(tolerance_deg))
     if key in _cache:
         _cache.move_to_end(key)
         return _cache[key]
@@ -113,7 +113,8 @@ def clear_cache() -> None:
     _cache.clear()
 
 
-def _fingerprint(geometries: np.ndarray) -> str:
+def fingerprint(geometries: np.ndarray) -> str:
+    """A digest of the geometries' WKB, in order: equal exactly when they are."""
     digest = hashlib.blake2b(b"".join(shapely.to_wkb(geometries)), digest_size=16)
     return digest.hexdigest()
 

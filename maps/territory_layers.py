@@ -21,16 +21,16 @@ import mapclassify
 import numpy as np
 import shapely
 
-from geo.design.colouring import colour_classes
 from geo.model import Rep, Territory
 from maps.base import lonlat_bounds
 from maps.encode import encode_polygons, escape_all
+from maps.fills import territory_fills
 from maps.frame import LabelLayer
 from maps.inputs import METRICS
 from maps.labels import label_columns
 from maps.layers import Bounds, Legend, PolygonLayer
 from maps.simplify import display_geometries
-from maps.style import NO_DATA_COLOR, class_labels, fill_color, sequential_colors
+from maps.style import NO_DATA_COLOR, class_labels, sequential_colors
 
 TERRITORY_FIELDS: tuple[tuple[str, str], ...] = (
     ("name", "Territory"),
@@ -76,7 +76,7 @@ def add_territory_layers(
     shapes, decimals = display_geometries([t.geometry for t in territories], tolerance_deg)
     classes = classify(numbers, metric, scheme, k) if metric else None
     rep_index = {r.id: i for i, r in enumerate(reps)}
-    fills = [fill_color(c) for c in colour_classes([t.geometry for t in territories])]
+    fills = territory_fills([t.geometry for t in territories])
     payload: dict[str, object] = dict(encode_polygons(shapes, decimals))
     payload["scale"] = 10 ** min(decimals, 7)
     payload["props"] = _property_columns(territories, numbers, reps, rep_index, classes, fills)

@@ -10,14 +10,14 @@ from typing import TYPE_CHECKING
 import maps
 from geo.errors import TooManyFeaturesError
 from geo.model import Account, Rep
-from geo.plan.balance import score_territories
-from geo.travel.load import estimate_travel_load, plan_month, route_for_day
+from geo.travel.load import plan_month, route_for_day
 from geo.travel.visits import TravelSettings
 from maps.inputs import OverlapShape, RouteInput, RouteStop
 from service.settings import Settings
 from service.storage import Store
 from service.travel_config import travel_settings
 from service.usecases.snapshot import Snapshot, load_snapshot
+from service.usecases.snapshot_groups import kept_balance_rows, kept_travel_loads
 from service.views.flags import kept_overlaps, kept_too_far
 
 if TYPE_CHECKING:
@@ -71,24 +71,23 @@ def with_reach(reps: Sequence[Rep], default_km: float) -> tuple[Rep, ...]:
 
 
 def _metrics(snap: Snapshot, ts: TravelSettings) -> dict[int, dict[str, float]]:
-    balance = score_territories(
-        snap.territories, snap.accounts, snap.assignments, snap.reps, metric="accounts", settings=ts
-    )
-    reps = snap.reps_by_id
+    # The balance rows and travel loads the analysis pages keep, carried over
+    # a write for every territory and rep it left alone: scoring every leaf and
+    # hashing every rep's book again took the page 2 s after each write.
+    rows = kept_balance_rows(snap, ts)
+    loads = kept_travel_loads(snap, ts)
     out: dict[int, dict[str, float]] = {}
-    for row in balance.rows:
+    for territory_id, row in rows.items():
         values = {
             "accounts": float(row.accounts),
             "revenue": row.annual_revenue,
             "net_profit": row.net_profit,
             "workload_hours": row.workload_hours,
         }
-        rep = reps.get(row.rep_id) if row.rep_id is not None else None
-        if rep is not None:
-            load = estimate_travel_load(rep, snap.for_rep(rep.id)[0], ts)
-            if load.load_pct is not None:
-                values["load_pct"] = load.load_pct
-        out[row.territory_id] = values
+        load = loads.get(row.rep_id) if row.rep_id is not None else None
+        if load is not None and load.load_pct is not None:
+            values["load_pct"] = load.load_pct
+        out[territory_id] = values
     return out
 
 

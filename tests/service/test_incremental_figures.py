@@ -38,6 +38,7 @@ from service.usecases.snapshot_groups import (
     kept_groups,
     kept_travel_loads,
 )
+from service.views.map_pages import _metrics as map_metrics
 from tests.conftest import ADMIN_TOKEN, _truncate_postgis, make_settings
 from tests.service.test_read_path import _seed_book
 
@@ -216,6 +217,31 @@ def test_patched_snapshot_and_figures_equal_a_full_recomputation(
     _check_writes(_fresh(database_url, next(_runs)), writes)
 
 
+def _map_metrics_in_full(snap: Snapshot, ts: Any) -> dict[int, dict[str, float]]:
+    """The coverage map's per-territory figures as computed before they were kept."""
+    from geo.plan.balance import score_territories
+    from geo.travel.load import estimate_travel_load
+
+    balance = score_territories(
+        snap.territories, snap.accounts, snap.assignments, snap.reps, metric="accounts", settings=ts
+    )
+    out: dict[int, dict[str, float]] = {}
+    for row in balance.rows:
+        values = {
+            "accounts": float(row.accounts),
+            "revenue": row.annual_revenue,
+            "net_profit": row.net_profit,
+            "workload_hours": row.workload_hours,
+        }
+        rep = snap.reps_by_id.get(row.rep_id) if row.rep_id is not None else None
+        if rep is not None:
+            load = estimate_travel_load(rep, snap.for_rep(rep.id)[0], ts)
+            if load.load_pct is not None:
+                values["load_pct"] = load.load_pct
+        out[row.territory_id] = values
+    return out
+
+
 def _check_writes(url: str, writes: list[tuple[str, int, int]]) -> None:
     with _app(url) as c:
         store: Store = c.app.state.store  # type: ignore[attr-defined]
@@ -229,6 +255,8 @@ def _check_writes(url: str, writes: list[tuple[str, int, int]]) -> None:
             assert patched == full, (step, write)
             assert patched.revision == full.revision
             assert kept_groups(patched) == _group(full), (step, write)
+            ts = travel_settings(c.app.state.settings)  # type: ignore[attr-defined]
+            assert map_metrics(patched, ts) == _map_metrics_in_full(full, ts), (step, write)
             _forget(store)
             assert _answers(c) == kept, (step, write)
 
