@@ -18,7 +18,11 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 from openapi_spec_validator import validate
 from schemathesis import GenerationMode
-from schemathesis.checks import negative_data_rejection, positive_data_acceptance
+from schemathesis.checks import (
+    negative_data_rejection,
+    not_a_server_error,
+    positive_data_acceptance,
+)
 from schemathesis.config._checks import MissingRequiredHeaderConfig, PositiveDataAcceptanceConfig
 
 from service.app import create_app
@@ -140,4 +144,10 @@ def test_api_passes_every_schemathesis_check(case: schemathesis.Case) -> None:
         # the negative example for the list-of-strings `product` arrives as
         # the text "4.3e+16", a valid product name. Nothing to refuse.
         excluded.append(negative_data_rejection)
+    if case.operation.path == "/readyz":
+        # 503 not-ready is /readyz's documented answer while a worker's index
+        # is built; the ASGI client schemathesis calls through may start the
+        # app's lifespan again, so its warm-up can race the request (seen once
+        # in CI). Readiness itself is tested in test_read_path.
+        excluded += [not_a_server_error, positive_data_acceptance]
     case.call_and_validate(excluded_checks=excluded)
