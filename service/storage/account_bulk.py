@@ -185,8 +185,12 @@ class AccountStaging:
         self._copy(rows, BATCH)
         self.conn.execute(
             text(
-                f"WITH ins AS ({self._insert_select(BATCH)} WHERE NOT EXISTS "
-                "(SELECT 1 FROM accounts a WHERE a.id = s.id) ON CONFLICT (id) DO NOTHING "
+                # ON CONFLICT alone skips ids already stored, probing the key
+                # row by row. A NOT EXISTS anti-join here was planned from the
+                # statistics of the table before the import (empty or small) as
+                # a hash join over all of ``accounts``: per batch, so the time
+                # grew with the square of the rows (1,000,000: 27 s of 64 s).
+                f"WITH ins AS ({self._insert_select(BATCH)} ON CONFLICT (id) DO NOTHING "
                 f"RETURNING id) INSERT INTO {STAGING} SELECT {', '.join(STAGED)}, "
                 f"id IN (SELECT id FROM ins) FROM {BATCH}"
             ).bindparams(bindparam("now", type_=DateTime(timezone=True))),
