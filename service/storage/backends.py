@@ -6,12 +6,15 @@ Everything else lives in the shared implementation (``store.py`` and the
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import Engine, MetaData, Table, and_, create_engine, event, func, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import ConnectionPoolEntry
@@ -74,12 +77,32 @@ def open_backend(database_url: str) -> Backend:
     raise ValueError(f"unsupported database URL scheme {url.drivername!r}")
 
 
+def json_loads(raw: str | bytes) -> Any:
+    """JSON columns as Python values: orjson, about five times faster than ``json``.
+
+    A page of 100 accounts decodes 300 JSON values; with ``json.loads`` that
+    was a quarter of the page's time. What orjson refuses (``NaN``, which
+    ``json.dumps`` writes) or reads with a loss (integers past 64 bits become
+    floats: any run of 19 digits may be one) goes to ``json``.
+    """
+    if _LONG_DIGITS.search(raw if isinstance(raw, str) else raw.decode()) is None:
+        try:
+            return orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(raw)
+
+
+_LONG_DIGITS = re.compile(r"\d{19}")
+
+
 def _open_sqlite(database_url: str) -> Backend:
     # As many pooled connections as the server's worker threads (anyio's 40):
     # a smaller pool makes threads open and close connections per request.
     engine = create_engine(
         database_url,
         connect_args={"check_same_thread": False, "timeout": 30},
+        json_deserializer=json_loads,
         pool_size=40,
         max_overflow=10,
     )
@@ -116,6 +139,14 @@ def _open_sqlite(database_url: str) -> Backend:
 
 def _open_postgis(database_url: str) -> Backend:
     engine = create_engine(database_url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: ConnectionPoolEntry) -> None:
+        # psycopg decodes json columns itself: the same faster loads there.
+        from psycopg.types.json import set_json_loads
+
+        set_json_loads(json_loads, dbapi_conn)
+
     metadata = MetaData()
     tables = build_tables(metadata, postgis=True)
     upgrade_postgis_schema(engine)
