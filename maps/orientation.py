@@ -30,11 +30,14 @@ class Orientation:
     ``cities`` are ``(lon, lat, name, population)``, largest first.
     """
 
-    states: list[shapely.Geometry]
-    state_names: list[str]
-    cities: list[tuple[float, float, str, int]]
+    states: tuple[shapely.Geometry, ...]
+    state_names: tuple[str, ...]
+    cities: tuple[tuple[float, float, str, int], ...]
 
 
+# Kept per box: cutting and simplifying the outlines took a third of a
+# second on every coverage map, whose box moves only with the territories.
+@functools.lru_cache(maxsize=32)
 def orientation_for(box: tuple[float, float, float, float], margin: float = 1.0) -> Orientation:
     """The outlines and cities within ``box`` (lon/lat), grown by ``margin`` of its size (3 degrees at least).
 
@@ -60,7 +63,7 @@ def orientation_for(box: tuple[float, float, float, float], margin: float = 1.0)
     keep = ~shapely.is_empty(clipped)
     cities = [c for c in _cities() if grown[0] <= c[0] <= grown[2] and grown[1] <= c[1] <= grown[3]]
     kept_names = [n for n, k in zip(np.array(names)[hit], keep, strict=True) if k]
-    return Orientation(list(clipped[keep]), kept_names, cities[:_MAX_CITIES])
+    return Orientation(tuple(clipped[keep]), tuple(kept_names), tuple(cities[:_MAX_CITIES]))
 
 
 @functools.cache

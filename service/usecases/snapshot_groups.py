@@ -68,7 +68,7 @@ def _group(snap: Snapshot) -> Grouped:
     return by_territory, by_rep
 
 
-def _rows(snap: Snapshot, ids: Iterable[str]) -> dict[str, tuple[Account, Assignment]]:
+def rows_of(snap: Snapshot, ids: Iterable[str]) -> dict[str, tuple[Account, Assignment]]:
     """The rows of ``ids`` that ``snap`` holds (its accounts are in id order)."""
     out = {}
     for i in ids:
@@ -80,7 +80,7 @@ def _rows(snap: Snapshot, ids: Iterable[str]) -> dict[str, tuple[Account, Assign
 
 def _patched_groups(before: Snapshot, snap: Snapshot, previous: Grouped) -> Grouped:
     changed = snap.changed
-    old, new = _rows(before, changed), _rows(snap, changed)
+    old, new = rows_of(before, changed), rows_of(snap, changed)
     by_territory, by_rep = dict(previous[0]), dict(previous[1])  # untouched lists are shared
     for groups, owner in ((by_territory, "territory_id"), (by_rep, "rep_id")):
         touched = {getattr(s, owner) for _, s in (*old.values(), *new.values())} - {None}
@@ -139,7 +139,7 @@ def kept_large_accounts(snap: Snapshot, s: ReviewSettings) -> list[LargeAccount]
             return sorted((f for f in found if f is not None), key=large_order)
         changed = snap.changed
         kept = [f for f in previous if f.account_id not in changed]
-        for a, g in _rows(snap, changed).values():
+        for a, g in rows_of(snap, changed).values():
             if (f := large_account_with_junior(a, g, reps, s)) is not None:
                 kept.append(f)
         return sorted(kept, key=large_order)
@@ -194,7 +194,7 @@ def kept_account_values(
         before = snap.before
         previous = before.peek(key) if before is not None else None
         if isinstance(previous, tuple):
-            rows = _rows(snap, snap.changed)
+            rows = rows_of(snap, snap.changed)
             if len(rows) == len(snap.changed):  # else an account went: ranks shift
                 again = reevaluate_accounts(
                     previous[0],

@@ -12,10 +12,11 @@ from geo.flags.overlaps import (
     OverlapReport,
     measure_leaves,
 )
-from geo.flags.too_far import TooFarReport, flag_too_far
+from geo.flags.too_far import TooFarReport
 from geo.model import Territory
 from geo.validate.gate import geometry_to_geojson
 from service.usecases.snapshot import Snapshot
+from service.usecases.snapshot_rows import kept_too_far
 
 
 def overlaps_json(snap: Snapshot, sliver_km2: float) -> dict[str, Any]:
@@ -111,18 +112,6 @@ def _parent_gap(parent: Territory, children: list[Territory], noise_km2: float) 
             for o in outside
         ],
     }
-
-
-def kept_too_far(snap: Snapshot, default_km: float) -> TooFarReport:
-    """:func:`geo.flags.too_far.flag_too_far` of the snapshot, kept with it (per revision)."""
-    # Accounts, assignments and reps all come from the snapshot: kept with it.
-    return snap.derived(
-        ("too_far", default_km),
-        lambda: flag_too_far(
-            snap.accounts, snap.assignments, snap.reps, default_max_service_km=default_km
-        ),
-        depends_on=("accounts", "assignments", "reps"),
-    )
 
 
 def too_far_json(

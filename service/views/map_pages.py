@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import maps
 from geo.errors import TooManyFeaturesError
-from geo.model import Account, Rep
+from geo.model import Account, Assignment, Rep
 from geo.travel.load import plan_month, route_for_day
 from geo.travel.visits import TravelSettings
 from maps.inputs import OverlapShape, RouteInput, RouteStop
@@ -18,7 +18,8 @@ from service.storage import Store
 from service.travel_config import travel_settings
 from service.usecases.snapshot import Snapshot, load_snapshot
 from service.usecases.snapshot_groups import kept_balance_rows, kept_travel_loads
-from service.views.flags import kept_overlaps, kept_too_far
+from service.usecases.snapshot_rows import kept_distances, kept_too_far
+from service.views.flags import kept_overlaps
 
 if TYPE_CHECKING:
     import folium
@@ -92,20 +93,24 @@ def _metrics(snap: Snapshot, ts: TravelSettings) -> dict[int, dict[str, float]]:
 
 
 def _kept_distances(snap: Snapshot) -> dict[str, float]:
-    """Each account's distance to its rep's home, kept with the snapshot."""
-    return snap.derived(
-        ("map-distances",), lambda: _distances(snap), depends_on=("accounts", "assignments", "reps")
-    )
+    """Each account's distance to its rep's home, kept with the snapshot (patched after a write)."""
+
+    def distances(accounts: list[Account], assignments: list[Assignment]) -> dict[str, float]:
+        return _distances(accounts, assignments, snap.reps_by_id)
+
+    return kept_distances(snap, distances)
 
 
-def _distances(snap: Snapshot) -> dict[str, float]:
+def _distances(
+    accounts: Sequence[Account], assignments: Sequence[Assignment], reps: Mapping[int, Rep]
+) -> dict[str, float]:
     from service.storage.account_ops import StoredAccount
     from service.views.accounts import distances_km
 
-    items = [StoredAccount(a, s, 1) for a, s in zip(snap.accounts, snap.assignments, strict=True)]
+    items = [StoredAccount(a, s, 1) for a, s in zip(accounts, assignments, strict=True)]
     return {
         s.account.id: d
-        for s, d in zip(items, distances_km(items, snap.reps_by_id), strict=True)
+        for s, d in zip(items, distances_km(items, reps), strict=True)
         if d is not None
     }
 

@@ -26,6 +26,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from geo.flags.too_far import flag_too_far
 from geo.plan.model import Goal, PipelineRecord
 from service.app import create_app
 from service.storage import Store
@@ -38,6 +39,8 @@ from service.usecases.snapshot_groups import (
     kept_groups,
     kept_travel_loads,
 )
+from service.usecases.snapshot_rows import kept_too_far
+from service.views.map_pages import _distances, _kept_distances
 from service.views.map_pages import _metrics as map_metrics
 from tests.conftest import ADMIN_TOKEN, _truncate_postgis, make_settings
 from tests.service.test_read_path import _seed_book
@@ -248,6 +251,8 @@ def _check_writes(url: str, writes: list[tuple[str, int, int]]) -> None:
         reps, _ = _seed_book(store, 40)
         _seed_plan(c, store, reps)
         _answers(c)  # something kept to patch
+        km = c.app.state.settings.default_max_service_km  # type: ignore[attr-defined]
+        _kept_distances(_kept(store)[0])
         for step, write in enumerate(writes):
             _apply(c, write, reps)
             kept = _answers(c)
@@ -257,6 +262,12 @@ def _check_writes(url: str, writes: list[tuple[str, int, int]]) -> None:
             assert kept_groups(patched) == _group(full), (step, write)
             ts = travel_settings(c.app.state.settings)  # type: ignore[attr-defined]
             assert map_metrics(patched, ts) == _map_metrics_in_full(full, ts), (step, write)
+            assert kept_too_far(patched, km) == flag_too_far(
+                full.accounts, full.assignments, full.reps, default_max_service_km=km
+            ), (step, write)
+            assert _kept_distances(patched) == _distances(
+                full.accounts, full.assignments, full.reps_by_id
+            ), (step, write)
             _forget(store)
             assert _answers(c) == kept, (step, write)
 
