@@ -85,7 +85,8 @@ def json_loads(raw: str | bytes) -> Any:
     ``json.dumps`` writes) or reads with a loss (integers past 64 bits become
     floats: any run of 19 digits may be one) goes to ``json``.
     """
-    if _LONG_DIGITS.search(raw if isinstance(raw, str) else raw.decode()) is None:
+    lossy = _LONG_DIGITS.search(raw) if isinstance(raw, str) else _LONG_DIGITS_BYTES.search(raw)
+    if lossy is None:
         try:
             return orjson.loads(raw)
         except orjson.JSONDecodeError:
@@ -94,6 +95,7 @@ def json_loads(raw: str | bytes) -> Any:
 
 
 _LONG_DIGITS = re.compile(r"\d{19}")
+_LONG_DIGITS_BYTES = re.compile(rb"\d{19}")  # psycopg hands bytes: searched without decoding
 
 
 def _open_sqlite(database_url: str) -> Backend:
