@@ -66,7 +66,7 @@ def add_account_layers(
     m.add_child(layer)
     key: list[tuple[str, str, str]] = [(ASSIGNED_COLOR, "Account, assigned", "dot")]
     for flag, flag_title in FLAG_LAYERS.items():
-        rows = np.flatnonzero([flag in table.flags[i] for i in order])
+        rows = np.flatnonzero(table.flagged(flag)[order])
         if len(rows):
             key.append((FLAG_COLORS[flag], f"{flag_title} ({len(rows):,})", "dot"))
             flagged = PointLayer(

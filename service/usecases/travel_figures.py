@@ -8,7 +8,9 @@ gives it a second level in the store, so a restarted or new worker reads
 the loads instead of re-planning them, and warms them (every rep's book and
 every leaf territory's workload) in the background at start, so the first
 page after a deployment does not pay for them either.
-After an edit only the reps whose book changed miss both levels.
+After an edit only the reps whose book changed miss both levels, and the
+same thread re-makes those (and the balance rows) for the new revision once
+writes pause, so the page a manager opens after an edit finds them done.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from service.settings import Settings
 from service.storage import Store
 from service.travel_config import travel_settings
 from service.usecases.snapshot import load_snapshot
+from service.usecases.snapshot_groups import kept_balance_rows, kept_travel_loads
 
 log = logging.getLogger("service.figures")
 KIND = "travel-load"
@@ -37,6 +40,12 @@ KEEP = timedelta(days=30)
 _FLUSH_S = 0.5
 # How long stopping waits for the warm-up to notice (see TravelFigures.close).
 _STOP_WAIT_S = 2.0
+# After the warm-up the revision is read this often; figures for a new
+# revision are made once it has stood this long. Under a stream of writes
+# (an import, a busy editor) nothing is made for revisions that are gone a
+# moment later: the pages make what they need, as before.
+_FOLLOW_S = 0.5
+_QUIET_S = 1.0
 
 
 class StoredLoads:
@@ -116,7 +125,10 @@ class TravelFigures:
         self._warming = threading.Thread(target=self._warm, name="figures-warm-up", daemon=True)
 
     def warm(self, after: threading.Event | None = None) -> None:
-        """Plan (or read) every rep's load in the background, once ``after`` is set."""
+        """Plan (or read) every rep's load in the background, once ``after`` is set.
+
+        Then follow the writes: see :meth:`_follow`.
+        """
         self._after = after
         self._warming.start()
 
@@ -175,3 +187,33 @@ class TravelFigures:
         except Exception:
             if not self._stop.is_set():
                 log.warning("warming the travel loads failed", exc_info=True)
+            return
+        self._follow(snap.revision)
+
+    def _follow(self, seen: int | None) -> None:
+        """Keep each settled revision's travel loads and balance rows with its snapshot.
+
+        The very figures the pages keep (``Snapshot.derived``, same keys), so
+        a page that comes while they are being made waits for them instead of
+        making them beside them, and a page that comes later reads them.
+        """
+        model = travel_settings(self.settings)
+        last, since = seen, time.monotonic()
+        while not self._stop.wait(_FOLLOW_S):
+            try:
+                revision = self.store.revision()
+                now = time.monotonic()
+                if revision != last:
+                    last, since = revision, now
+                if revision == seen or now - since < _QUIET_S:
+                    continue
+                with self.store.read() as tx:
+                    snap = load_snapshot(tx)
+                kept_travel_loads(snap, model)
+                kept_balance_rows(snap, model)
+                seen = revision
+            except Exception:
+                if self._stop.is_set():
+                    return
+                log.warning("keeping the figures of a new revision failed", exc_info=True)
+                self._stop.wait(5.0)  # a failing database: do not spin on it

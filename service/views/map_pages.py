@@ -31,7 +31,7 @@ class MapInputs:
 
     snap: Snapshot
     metrics: dict[int, dict[str, float]]
-    flags: dict[str, list[str]]
+    flags: dict[str, tuple[str, ...]]
     overlaps: list[OverlapShape]
     distances_km: dict[str, float]
     reps: tuple[Rep, ...]  # with the reach the flags use (see with_reach)
@@ -47,7 +47,10 @@ def gather(store: Store, settings: Settings) -> MapInputs:
             "raise TERRITORY_MAX_MAP_FEATURES or use /maps/coverage.png.",
         )
     far = kept_too_far(snap, settings.default_max_service_km)
-    flags: dict[str, list[str]] = {f.account_id: ["too_far"] for f in far.too_far}
+    # One shared tuple: the map tables sort flags by value, and 70,000 equal
+    # lists cost a copy each there.
+    too_far: tuple[str, ...] = ("too_far",)
+    flags = {f.account_id: too_far for f in far.too_far}
     report = kept_overlaps(snap, settings.sliver_km2)
     overlaps = [
         OverlapShape(p.geometry, p.a_name, p.b_name, p.overlap_km2)

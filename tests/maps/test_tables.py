@@ -36,6 +36,32 @@ def test_flags_come_from_the_given_list_and_from_the_assignment(world: World) ->
     assert by_id["NOLOC"] == ("unassigned",)
 
 
+def test_flag_column_and_masks_agree_with_the_general_rule_for_every_mix() -> None:
+    # The table runs the rule once per distinct (assignment, given flags)
+    # pair; every account must still get exactly what the rule gives it.
+    rng = np.random.default_rng(7)
+    kinds = [None, "geometry", "override", "conflict", "unassigned:outside-all"]
+    given_choices: list[tuple[str, ...] | list[str] | None] = [
+        None, ("too_far",), ["Too-Far", "overlap"], [], ("unassigned",),
+    ]  # fmt: skip
+    accounts, assignments, flags = [], [], {}
+    for i in range(400):
+        aid = f"a{i}"
+        accounts.append(Account(aid, aid, (float(i % 7), 40.0)))
+        kind = kinds[rng.integers(len(kinds))]
+        if kind is not None:
+            assignments.append(Assignment(aid, 1 if kind == "geometry" else None, None, kind))
+        given = given_choices[rng.integers(len(given_choices))]
+        if given is not None:
+            flags[aid] = given
+    table = account_table(accounts, assignments, [], [], flags)
+    by_account = {a.account_id: a.assignment for a in assignments}
+    expected = [account_flags(a.id, by_account.get(a.id), flags) for a in accounts]
+    assert table.flags == expected
+    for flag in ("too_far", "overlap", "unassigned", "nonesuch"):
+        assert table.flagged(flag).tolist() == [flag in f for f in expected]
+
+
 def test_a_conflict_counts_as_caught_in_an_overlap() -> None:
     assert account_flags("a", "conflict", {}) == ("overlap",)
     assert account_flags("a", None, {}) == ("unassigned",)

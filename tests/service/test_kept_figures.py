@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import random
 import re
+import time
 from typing import Any
 
 from fastapi.testclient import TestClient
 
+from geo.travel.load import estimate_travel_load
 from service.app import create_app
 from service.storage import Store
 from tests.conftest import ADMIN_TOKEN, make_settings
@@ -83,3 +85,43 @@ def test_kept_analysis_pages_equal_a_full_recomputation_after_random_writes(
             assert _answers(c) == kept, step  # the second read is served from what was kept
             with TestClient(create_app(settings), headers=ADMIN) as fresh:
                 assert _answers(fresh) == kept, step
+
+
+def test_a_settled_revision_gets_its_travel_figures_without_a_page_asking(
+    database_url: str,
+) -> None:
+    # The app follows the writes: once a revision has stood a moment, its
+    # travel loads and balance rows are made in the background, so the first
+    # page after an edit finds them instead of planning the moved books.
+    from service.travel_config import travel_settings
+    from service.usecases.snapshot import load_snapshot
+
+    settings = make_settings(database_url)  # warm_travel_figures on, the default
+    model = travel_settings(settings)
+    keys = (("rep-travel-loads", repr(model)), ("balance-rows", repr(model)))
+    with TestClient(create_app(settings), headers=ADMIN) as c:
+        store: Store = c.app.state.store  # type: ignore[attr-defined]
+        reps, tids = _seed_book(store, 30)
+        moved = c.patch(
+            f"/territories/{tids[0]}", json={"properties": {"rep_ids": [reps[1]]}},
+            headers={"If-Match": "*"},
+        )  # fmt: skip
+        assert moved.status_code == 200, moved.text
+        revision = store.revision()
+        deadline = time.monotonic() + 30
+        while True:
+            with store.read() as tx:
+                snap = load_snapshot(tx)
+            assert snap.revision == revision  # no page, no other write
+            if all(snap.peek(k) is not None for k in keys):
+                break
+            assert time.monotonic() < deadline, "figures of the new revision never made"
+            time.sleep(0.2)
+        loads = snap.peek(keys[0])
+        assert isinstance(loads, dict) and set(loads) == set(reps)
+        # Each equals what planning the rep's new book gives.
+        for rep in snap.reps:
+            expected = estimate_travel_load(rep, snap.for_rep(rep.id)[0], model)
+            assert loads[rep.id] == expected
+        page = c.get("/analysis/travel").json()
+        assert page  # the page answers from them
