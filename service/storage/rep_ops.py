@@ -21,7 +21,7 @@ class RepOps(TxBase):
     def get_rep(self, rep_id: int) -> Rep:
         """One rep."""
         rt = self.t["reps"]
-        row = self.conn.execute(select(rt).where(rt.c.id == rep_id)).first()
+        row = self.conn.execute(select(*_read(rt)).where(rt.c.id == rep_id)).first()
         if row is None:
             raise NotFoundError(f"Rep {rep_id} does not exist.")
         return _rep_from_row(row)
@@ -29,7 +29,7 @@ class RepOps(TxBase):
     def find_reps(self, *, after_id: int = 0, limit: int | None = None) -> list[Rep]:
         """Reps by id."""
         rt = self.t["reps"]
-        q = select(rt).where(rt.c.id > after_id).order_by(rt.c.id)
+        q = select(*_read(rt)).where(rt.c.id > after_id).order_by(rt.c.id)
         if limit is not None:
             q = q.limit(limit)
         return [_rep_from_row(r) for r in self.conn.execute(q)]
@@ -41,7 +41,7 @@ class RepOps(TxBase):
         if not ids:
             return {}
         rt = self.t["reps"]
-        rows = self.conn.execute(select(rt).where(rt.c.id.in_(ids)))
+        rows = self.conn.execute(select(*_read(rt)).where(rt.c.id.in_(ids)))
         return {rep.id: rep for rep in map(_rep_from_row, rows)}
 
     def existing_rep_ids(self, rep_ids: list[int] | tuple[int, ...]) -> set[int]:
@@ -102,17 +102,29 @@ class RepOps(TxBase):
         return values
 
 
+# The columns a Rep is made of, in the order _rep_from_row unpacks them: by
+# position, as account_ops reads accounts; a row's name mapping cost a page
+# of accounts a tenth of its time (reps_owning under load).
+_READ = (
+    "id", "name", "email", "home_lon", "home_lat", "max_service_km",
+    "weekly_capacity_hours", "avg_speed_kmh", "experience", "quota",
+)  # fmt: skip
+
+
+def _read(rt: Any) -> list[Any]:
+    return [rt.c[name] for name in _READ]
+
+
 def _rep_from_row(row: Row[Any]) -> Rep:
-    m = row._mapping
-    home = (m["home_lon"], m["home_lat"]) if m["home_lon"] is not None else None
+    rid, name, email, lon, lat, reach, capacity, speed, experience, quota = tuple(row)
     return Rep(
-        id=int(m["id"]),
-        name=m["name"],
-        email=m["email"],
-        home=home,
-        max_service_km=m["max_service_km"],
-        weekly_capacity_hours=m["weekly_capacity_hours"],
-        avg_speed_kmh=m["avg_speed_kmh"],
-        experience=m["experience"],
-        quota=m["quota"],
+        id=int(rid),
+        name=name,
+        email=email,
+        home=(lon, lat) if lon is not None else None,
+        max_service_km=reach,
+        weekly_capacity_hours=capacity,
+        avg_speed_kmh=speed,
+        experience=experience,
+        quota=quota,
     )

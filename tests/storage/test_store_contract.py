@@ -157,6 +157,58 @@ def test_a_worker_skips_the_territory_scan_when_only_accounts_moved_yet_sees_eve
         worker_b.dispose()
 
 
+def test_a_transaction_older_than_the_cached_index_gets_the_index_of_its_own_territories(
+    database_url: str,
+) -> None:
+    # Under load a request's transaction often began before a write another
+    # request has already refreshed the index for. It must get the index of
+    # the territories it sees: one of the last few kept when they agree (no
+    # thousand-territory build per request), else one built for it.
+    worker_a, worker_b = Store.open(database_url), Store.open(database_url)
+    try:
+        with worker_a.write() as tx:
+            first = tx.insert_territory(draft("First"), actor="a")
+        cache_b = IndexCache(worker_b)
+        before = cache_b.current()
+        with worker_b.read() as old:
+            old.revision()  # the transaction's snapshot is taken here
+            with worker_a.write() as tx:  # the revision moves, no territory does
+                tx.upsert_accounts(
+                    [(Account("x", location=(-83.5, 39.5)), _unassigned("x"))], actor="a"
+                )
+            assert cache_b.current() is before
+            assert cache_b.current_in(old) is before
+        with worker_b.read() as old:
+            old.revision()
+            with worker_a.write() as tx:  # the shape moves two degrees east
+                tx.update_territory(
+                    first.id, draft("First", -82.0), expected_version=None, actor="a"
+                )
+            now = cache_b.current()
+            assert now.locate(-81.5, 39.5).territory_id == first.id
+            # SQLite's read transaction keeps its snapshot; on PostgreSQL each
+            # statement sees the latest commit (READ COMMITTED), as its index must.
+            keeps_snapshot = old.revision() < worker_a.revision()
+            mine = cache_b.current_in(old)
+            assert mine is (before if keeps_snapshot else now)
+            x = -83.5 if keeps_snapshot else -81.5
+            assert mine.locate(x, 39.5).territory_id == first.id
+        with worker_b.read() as old:
+            old.revision()
+            for x in (-80.0, -78.0, -76.0, -74.0):  # more writes than indexes kept
+                with worker_a.write() as tx:
+                    tx.insert_territory(draft(f"T{x}", x), actor="a")
+                cache_b.current()
+            mine = cache_b.current_in(old)
+            if old.revision() < worker_a.revision():  # SQLite: older than every kept index
+                assert mine.locate(-79.5, 39.5).territory_id is None  # made after it began
+            assert mine.locate(-81.5, 39.5).territory_id == first.id
+            assert cache_b.current().locate(-79.5, 39.5).territory_id is not None
+    finally:
+        worker_a.dispose()
+        worker_b.dispose()
+
+
 def _unassigned(account_id: str) -> object:
     from geo.model import Assignment
 
