@@ -20,6 +20,7 @@ The rep of a geometric assignment is the territory's primary rep.
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -73,6 +74,24 @@ class Resolver:
         self.no_location = LocateResult(None, (), "unassigned:no-location")
         self.outside = LocateResult(None, (), "unassigned:outside-all")
         self.no_rule_match = LocateResult(None, (), "unassigned:no-rule-match")
+
+    def with_records(self, leaves: Sequence[Territory]) -> Resolver:
+        """This resolver for new records of the same leaves, in the same order.
+
+        A record passed in as the very object it replaces keeps its entries;
+        only the others are made again (one colour changed: one entry, not a
+        thousand on every territory write).
+        """
+        new = copy.copy(self)
+        new.leaves = tuple(leaves)
+        new._free, new._won = list(self._free), list(self._won)
+        new.unrestricted_answers = list(self.unrestricted_answers)
+        for i, (old, t) in enumerate(zip(self.leaves, new.leaves, strict=True)):
+            if old is not t:
+                new._free[i] = free = t.rules.is_unrestricted()
+                new._won[i] = won = LocateResult(t.id, t.rep_ids, "geometry")
+                new.unrestricted_answers[i] = won if free else None
+        return new
 
     def matches(self, leaf: int, fields: Fields) -> bool:
         """Whether the account fields (industry, products, revenue) pass the leaf's rules."""

@@ -103,7 +103,7 @@ class TerritoryIndex:
         """
         new = copy.copy(self)
         new.territories = tuple(leaves)
-        new.resolver = Resolver(new.territories)
+        new.resolver = self.resolver.with_records(new.territories)
         return new
 
     @classmethod

@@ -168,3 +168,28 @@ def test_grid_settles_most_county_sized_points_without_exact_tests() -> None:
     x, y = rng.uniform(0, 40, 20_000), rng.uniform(0, 20, 20_000)
     expected = (np.floor(x) * 20 + np.floor(y) + 1).astype(np.int64)
     assert np.array_equal(index.winner_ids(x, y), expected)
+
+
+def test_new_records_of_the_same_leaves_answer_as_a_fresh_build() -> None:
+    # with_records reuses the entries of records passed as the same objects
+    # and makes the others again: colours, reps and rules of some leaves change.
+    from dataclasses import replace
+
+    from geo.model import Rules
+
+    leaves = [Territory(i, f"t{i}", shapely.box(i, 0, i + 1, 1), rep_ids=(i,)) for i in range(1, 7)]
+    index = TerritoryIndex.build(leaves)
+    after = list(index.territories)
+    after[1] = replace(after[1], rep_ids=(99,))
+    after[3] = replace(after[3], rules=Rules(industries=("retail",)))
+    after[4] = replace(after[4], color="#123456")
+    patched = index.with_records(after)
+    fresh = TerritoryIndex.build(after)
+    for x in np.arange(1.5, 7.5, 1.0):
+        for industry in (None, "retail", "energy"):
+            args = (float(x), 0.5)
+            assert patched.locate(*args, industry=industry) == fresh.locate(
+                *args, industry=industry
+            )
+    assert patched.locate(2.5, 0.5).rep_ids == (99,)
+    assert index.locate(2.5, 0.5).rep_ids == (2,)  # the old index is untouched
