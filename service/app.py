@@ -27,6 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 import service
 from maps.assets import STATIC_DIR
 from maps.pages.apidocs import api_docs_assets
+from service.activity import ACTIVITY
 from service.index_cache import IndexCache
 from service.routers import ROUTERS
 from service.settings import Settings, get_settings
@@ -177,9 +178,11 @@ class AccessLogMiddleware:
                 status = message["status"]
             await send(message)
 
+        ACTIVITY.begin()
         try:
             await self.app(scope, receive, watch)
         finally:
+            ACTIVITY.end()
             _log_request(scope, status, started)
 
 

@@ -26,6 +26,7 @@ from typing import Any
 
 from geo.plan.balance import score_territories
 from geo.travel.load import LOADS, TravelLoad, estimate_travel_load
+from service.activity import ACTIVITY
 from service.settings import Settings
 from service.storage import Store
 from service.travel_config import travel_settings
@@ -41,9 +42,10 @@ _FLUSH_S = 0.5
 # How long stopping waits for the warm-up to notice (see TravelFigures.close).
 _STOP_WAIT_S = 2.0
 # After the warm-up the revision is read this often; figures for a new
-# revision are made once it has stood this long. Under a stream of writes
-# (an import, a busy editor) nothing is made for revisions that are gone a
-# moment later: the pages make what they need, as before.
+# revision are made once it has stood this long and no request has run for
+# as long. Under a stream of writes (an import, a busy editor) nothing is
+# made for revisions that are gone a moment later, and nothing competes with
+# requests for the interpreter: the pages make what they need, as before.
 _FOLLOW_S = 0.5
 _QUIET_S = 1.0
 
@@ -205,13 +207,17 @@ class TravelFigures:
                 now = time.monotonic()
                 if revision != last:
                     last, since = revision, now
-                if revision == seen or now - since < _QUIET_S:
+                if revision == seen or now - since < _QUIET_S or ACTIVITY.idle_s() < _QUIET_S:
                     continue
                 with self.store.read() as tx:
                     snap = load_snapshot(tx)
                 kept_travel_loads(snap, model)
                 kept_balance_rows(snap, model)
                 seen = revision
+                took = round(time.monotonic() - now, 2)
+                log.info(
+                    json.dumps({"event": "figures-kept", "revision": revision, "seconds": took})
+                )
             except Exception:
                 if self._stop.is_set():
                     return
