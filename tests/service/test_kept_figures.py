@@ -90,15 +90,15 @@ def test_kept_analysis_pages_equal_a_full_recomputation_after_random_writes(
 def test_a_settled_revision_gets_its_travel_figures_without_a_page_asking(
     database_url: str,
 ) -> None:
-    # The app follows the writes: once a revision has stood a moment, its
-    # travel loads and balance rows are made in the background, so the first
+    # The app follows the writes: once a revision has stood a moment and no
+    # request runs, its travel loads are made in the background, so the first
     # page after an edit finds them instead of planning the moved books.
     from service.travel_config import travel_settings
     from service.usecases.snapshot import load_snapshot
 
     settings = make_settings(database_url)  # warm_travel_figures on, the default
     model = travel_settings(settings)
-    keys = (("rep-travel-loads", repr(model)), ("balance-rows", repr(model)))
+    keys = (("rep-travel-loads", repr(model)),)
     with TestClient(create_app(settings), headers=ADMIN) as c:
         store: Store = c.app.state.store  # type: ignore[attr-defined]
         reps, tids = _seed_book(store, 30)
