@@ -48,6 +48,7 @@ _STOP_WAIT_S = 2.0
 # requests for the interpreter: the pages make what they need, as before.
 _FOLLOW_S = 0.5
 _QUIET_S = 1.0
+_RETRY_S, _RETRY_MAX_S = 5.0, 300.0
 
 
 class StoredLoads:
@@ -215,12 +216,15 @@ class TravelFigures:
         """
         model = travel_settings(self.settings)
         last, since = seen, time.monotonic()
+        failures = 0
         while not self._stop.wait(_FOLLOW_S):
             try:
                 revision = self.store.revision()
                 now = time.monotonic()
                 if revision != last:
                     last, since = revision, now
+                if revision == seen:
+                    failures = 0
                 if revision == seen or now - since < _QUIET_S or ACTIVITY.idle_s() < _QUIET_S:
                     continue
                 with self.store.read() as tx:
@@ -228,7 +232,7 @@ class TravelFigures:
                 if not self._plan_books(snap, model):
                     continue  # a request came, or the stop: again at the next pause
                 kept_travel_loads(snap, model)  # every book planned: no planning here
-                seen = revision
+                seen, failures = revision, 0
                 took = round(time.monotonic() - now, 2)
                 log.info(
                     json.dumps({"event": "figures-kept", "revision": revision, "seconds": took})
@@ -236,5 +240,10 @@ class TravelFigures:
             except Exception:
                 if self._stop.is_set():
                     return
-                log.warning("keeping the figures of a new revision failed", exc_info=True)
-                self._stop.wait(5.0)  # a failing database: do not spin on it
+                failures += 1
+                # One warning per outage, then waits that double up to five
+                # minutes: a database that is down (or gone, under an app
+                # never stopped) neither fills the log nor keeps us busy.
+                if failures == 1:
+                    log.warning("keeping the figures of a new revision failed", exc_info=True)
+                self._stop.wait(min(_RETRY_S * 2 ** (failures - 1), _RETRY_MAX_S))
