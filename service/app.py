@@ -28,6 +28,7 @@ import service
 from maps.assets import STATIC_DIR
 from maps.pages.apidocs import api_docs_assets
 from service.activity import ACTIVITY
+from service.heap import HeapKeeper
 from service.index_cache import IndexCache
 from service.routers import ROUTERS
 from service.settings import Settings, get_settings
@@ -102,8 +103,10 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         daemon=True,
     ).start()
     app.state.jobs = JobRunner(store)
+    app.state.heap = HeapKeeper()
+    app.state.heap.start()
     # Every rep's travel load, read from the store or planned, once the index is in.
-    app.state.figures = TravelFigures(store, settings)
+    app.state.figures = TravelFigures(store, settings, built=app.state.heap.settle)
     if settings.warm_travel_figures:
         app.state.figures.warm(after=app.state.index_cache.ready)
     app.state.switches = ScheduledSwitches(store, settings)
@@ -115,6 +118,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     finally:
         app.state.jobs.shutdown()
         app.state.figures.close()
+        app.state.heap.close()
         app.state.index_cache.close()
         store.dispose()
 

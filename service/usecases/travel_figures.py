@@ -21,6 +21,7 @@ import logging
 import queue
 import threading
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -119,9 +120,14 @@ def _plain(value: Any) -> Any:
 class TravelFigures:
     """The app's kept travel loads: attach at start, warm in the background, detach at stop."""
 
-    def __init__(self, store: Store, settings: Settings) -> None:
+    def __init__(
+        self, store: Store, settings: Settings, built: Callable[[], None] | None = None
+    ) -> None:
         self.store = store
         self.settings = settings
+        # Called once the figures of a revision are all made: the long-lived
+        # state was just built, the moment to settle the heap (service.heap).
+        self._built = built or (lambda: None)
         self.backing = StoredLoads(store)
         self._stop = threading.Event()
         LOADS.backing = self.backing
@@ -178,6 +184,7 @@ class TravelFigures:
                     metric="workload_hours",
                     settings=model,
                 )
+            self._built()
             log.info(
                 json.dumps(
                     {
@@ -233,6 +240,7 @@ class TravelFigures:
                     continue  # a request came, or the stop: again at the next pause
                 kept_travel_loads(snap, model)  # every book planned: no planning here
                 seen, failures = revision, 0
+                self._built()
                 took = round(time.monotonic() - now, 2)
                 log.info(
                     json.dumps({"event": "figures-kept", "revision": revision, "seconds": took})

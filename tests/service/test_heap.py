@@ -1,0 +1,94 @@
+"""Full collections kept out of the way of requests (service.heap)."""
+
+from __future__ import annotations
+
+import gc
+import time
+import weakref
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from service.activity import ACTIVITY
+from service.app import create_app
+from service.heap import HeapKeeper, settle_heap
+from tests.conftest import make_settings
+
+
+class Node:
+    """A cycle: only the collector frees it."""
+
+    def __init__(self) -> None:
+        self.me = self
+
+
+@pytest.fixture(autouse=True)
+def _thawed() -> Iterator[None]:
+    yield
+    gc.unfreeze()
+
+
+def _eventually(check: object, timeout_s: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if check():  # type: ignore[operator]
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def test_a_settle_keeps_the_survivors_out_of_later_collections() -> None:
+    kept = Node()
+    settle_heap()
+    assert gc.get_freeze_count() > 0
+    assert not any(o is kept for o in gc.get_objects())  # frozen: not walked
+    assert kept.me is kept
+
+
+def test_a_cycle_that_becomes_garbage_after_a_settle_is_freed_by_the_next() -> None:
+    node = Node()
+    ref = weakref.ref(node)
+    settle_heap()
+    del node
+    gc.collect()
+    assert ref() is not None  # frozen garbage: the collector does not see it
+    settle_heap()
+    assert ref() is None  # the settle unfreezes before it collects: nothing leaks
+
+
+def test_the_keeper_settles_after_a_slow_full_collection_once_the_process_is_idle() -> None:
+    keeper = HeapKeeper(slow_ms=0, quiet_s=0.2, poll_s=0.02)
+    keeper.start()
+    try:
+        ACTIVITY.begin()  # a request in flight
+        try:
+            gc.collect()  # a "slow" full collection
+            time.sleep(0.3)
+            assert gc.get_freeze_count() == 0, "settled while a request was in flight"
+        finally:
+            ACTIVITY.end()
+        assert _eventually(lambda: gc.get_freeze_count() > 0)
+    finally:
+        keeper.close()
+    assert gc.get_freeze_count() == 0  # closed: everything back with the collector
+    assert keeper._observe not in gc.callbacks
+
+
+def test_a_settles_own_collection_does_not_ask_for_another() -> None:
+    keeper = HeapKeeper(slow_ms=0, quiet_s=0, poll_s=60)  # the thread never looks
+    keeper.start()
+    try:
+        keeper.settle()
+        assert not keeper._wanted.is_set()
+        gc.collect()
+        assert keeper._wanted.is_set()
+    finally:
+        keeper.close()
+
+
+def test_the_app_settles_the_heap_once_its_travel_figures_are_warm(database_url: str) -> None:
+    settings = make_settings(database_url)  # warm_travel_figures on, the default
+    with TestClient(create_app(settings)):
+        assert _eventually(lambda: gc.get_freeze_count() > 0, timeout_s=30)
+    assert gc.get_freeze_count() == 0  # the app stopped: nothing left frozen
