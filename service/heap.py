@@ -15,7 +15,8 @@ process is idle (:mod:`service.activity`) or has just built its long-lived
 state (the figures' warm-up).
 
 The collector is per process, as the interpreter lock is; several apps in one
-process (the tests) each keep a :class:`HeapKeeper`, and settles take turns.
+process (the tests) each keep a :class:`HeapKeeper`, and one settle serves
+them all.
 """
 
 from __future__ import annotations
@@ -31,25 +32,52 @@ from service.activity import ACTIVITY
 
 log = logging.getLogger("territory.heap")
 
+# Process-wide, as the collector is: one settle serves every app in the process.
 _SETTLING = threading.Lock()
+_WANTED = threading.Event()  # a full collection was slow since the last settle
+_KEEPERS: list[HeapKeeper] = []  # started and not closed
+_collecting_since = 0.0
 
 
 def settle_heap() -> None:
     """Collect everything once, then keep every survivor out of later collections."""
     with _SETTLING:
-        started = time.perf_counter()
-        gc.unfreeze()
-        gc.collect()
-        gc.freeze()
-        log.info(
-            json.dumps(
-                {
-                    "event": "heap-settled",
-                    "frozen": gc.get_freeze_count(),
-                    "seconds": round(time.perf_counter() - started, 3),
-                }
-            )
+        _settle()
+
+
+def _settle_if_wanted() -> None:
+    with _SETTLING:  # another keeper may have settled while this one waited
+        if _WANTED.is_set():
+            _settle()
+
+
+def _settle() -> None:
+    started = time.perf_counter()
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
+    _WANTED.clear()  # after the collect: a settle's own collection is slow by design
+    log.info(
+        json.dumps(
+            {
+                "event": "heap-settled",
+                "frozen": gc.get_freeze_count(),
+                "seconds": round(time.perf_counter() - started, 3),
+            }
         )
+    )
+
+
+def _observe(phase: str, info: dict[str, Any]) -> None:
+    # Runs inside every collection, on whichever thread triggered it: a
+    # comparison for the young generations, two clock reads for a full one.
+    global _collecting_since
+    if info["generation"] != 2 or _SETTLING.locked():
+        return
+    if phase == "start":
+        _collecting_since = time.perf_counter()
+    elif _KEEPERS and time.perf_counter() - _collecting_since > min(k.slow_s for k in _KEEPERS):
+        _WANTED.set()
 
 
 class HeapKeeper:
@@ -59,45 +87,39 @@ class HeapKeeper:
         self.slow_s = slow_ms / 1000
         self.quiet_s = quiet_s
         self.poll_s = poll_s
-        self._wanted = threading.Event()
         self._stop = threading.Event()
-        self._collecting_since = 0.0
         self._thread = threading.Thread(target=self._run, name="heap-keeper", daemon=True)
 
     def start(self) -> None:
         """Watch the full collections and settle when one was slow."""
-        gc.callbacks.append(self._observe)
+        with _SETTLING:
+            _KEEPERS.append(self)
+            if _observe not in gc.callbacks:
+                gc.callbacks.append(_observe)
         self._thread.start()
 
     def settle(self) -> None:
         """Settle now (the caller knows the long-lived state was just built)."""
         settle_heap()
-        self._wanted.clear()
 
     def close(self) -> None:
-        """Stop watching; what was frozen goes back to the collector."""
+        """Stop; when no keeper is left, what was frozen goes back to the collector."""
         self._stop.set()
-        if self._observe in gc.callbacks:
-            gc.callbacks.remove(self._observe)
         if self._thread.is_alive():
             self._thread.join(timeout=5)
-        gc.unfreeze()
-
-    def _observe(self, phase: str, info: dict[str, Any]) -> None:
-        # Runs inside every collection, on whichever thread triggered it:
-        # a comparison for the young generations, two clock reads for a full one.
-        if info["generation"] != 2 or _SETTLING.locked():
-            return  # a settle's own collection is slow by design
-        if phase == "start":
-            self._collecting_since = time.perf_counter()
-        elif time.perf_counter() - self._collecting_since > self.slow_s:
-            self._wanted.set()
+        with _SETTLING:
+            if self in _KEEPERS:
+                _KEEPERS.remove(self)
+            if not _KEEPERS:
+                if _observe in gc.callbacks:
+                    gc.callbacks.remove(_observe)
+                gc.unfreeze()
+                _WANTED.clear()
 
     def _run(self) -> None:
         while not self._stop.wait(self.poll_s):
-            if self._wanted.is_set() and ACTIVITY.idle_s() >= self.quiet_s:
+            if _WANTED.is_set() and ACTIVITY.idle_s() >= self.quiet_s:
                 try:
-                    self.settle()
+                    _settle_if_wanted()
                 except Exception:  # never take the server down for a collection
                     log.warning("settling the heap failed", exc_info=True)
-                    self._wanted.clear()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import logging
 import time
 import weakref
 from collections.abc import Iterator
@@ -10,6 +11,7 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
+from service import heap
 from service.activity import ACTIVITY
 from service.app import create_app
 from service.heap import HeapKeeper, settle_heap
@@ -72,7 +74,7 @@ def test_the_keeper_settles_after_a_slow_full_collection_once_the_process_is_idl
     finally:
         keeper.close()
     assert gc.get_freeze_count() == 0  # closed: everything back with the collector
-    assert keeper._observe not in gc.callbacks
+    assert heap._observe not in gc.callbacks
 
 
 def test_a_settles_own_collection_does_not_ask_for_another() -> None:
@@ -80,11 +82,36 @@ def test_a_settles_own_collection_does_not_ask_for_another() -> None:
     keeper.start()
     try:
         keeper.settle()
-        assert not keeper._wanted.is_set()
+        assert not heap._WANTED.is_set()
         gc.collect()
-        assert keeper._wanted.is_set()
+        assert heap._WANTED.is_set()
     finally:
         keeper.close()
+
+
+def test_one_settle_serves_every_keeper_in_the_process() -> None:
+    keepers = [HeapKeeper(slow_ms=0, quiet_s=0, poll_s=0.01) for _ in range(5)]
+    for k in keepers:
+        k.start()
+    try:
+        settled = []
+        handler = logging.Handler()
+        handler.emit = lambda record: settled.append(record)  # type: ignore[method-assign]
+        heap.log.addHandler(handler)
+        heap.log.setLevel(logging.INFO)
+        try:
+            gc.collect()
+            assert _eventually(lambda: len(settled) >= 1)
+            for k in keepers:
+                k.slow_s = 1e9  # no later collection counts as slow
+            time.sleep(0.2)
+            assert len(settled) == 1
+        finally:
+            heap.log.removeHandler(handler)
+    finally:
+        for k in keepers:
+            k.close()
+    assert heap._observe not in gc.callbacks and gc.get_freeze_count() == 0
 
 
 def test_the_app_settles_the_heap_once_its_travel_figures_are_warm(database_url: str) -> None:
