@@ -11,19 +11,18 @@ coverage.
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 
 import numpy as np
 import shapely
+from cachetools import LRUCache
 
 from geo.design.colouring import colour_classes
 from maps.simplify import fingerprint
 from maps.style import fill_color
 
-_CACHE_SIZE = 8
-_cache: OrderedDict[str, list[str]] = OrderedDict()
-_lock = threading.Lock()
+_cache: LRUCache[str, list[str]] = LRUCache(maxsize=8)
+_lock = threading.Lock()  # LRUCache is not thread-safe; pages draw in parallel
 
 
 def territory_fills(geometries: Sequence[shapely.Geometry]) -> list[str]:
@@ -37,12 +36,9 @@ def territory_fills(geometries: Sequence[shapely.Geometry]) -> list[str]:
         return []
     key = fingerprint(np.asarray(geometries, dtype=object))
     with _lock:
-        if key in _cache:
-            _cache.move_to_end(key)
-            return list(_cache[key])
-    fills = [fill_color(c) for c in colour_classes(list(geometries))]
-    with _lock:
-        _cache[key] = fills
-        if len(_cache) > _CACHE_SIZE:
-            _cache.popitem(last=False)
-    return list(fills)
+        known = _cache.get(key)
+    if known is None:
+        known = [fill_color(c) for c in colour_classes(list(geometries))]
+        with _lock:
+            _cache[key] = known
+    return list(known)

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import shapely
+from cachetools import LRUCache
 
 from maps.encode import escape_all
 
@@ -25,9 +25,8 @@ _DECIMALS = 5
 # Circles kept per shape (by its WKB digest), not per set of shapes: the
 # search takes about 0.2 s over 1,000 counties, and an edit of one shape
 # should cost one search, not a thousand. Room for several plans' shapes.
-_CIRCLES_KEPT = 20_000
-_circles: OrderedDict[bytes, tuple[float, float, float]] = OrderedDict()
-_lock = threading.Lock()
+_circles: LRUCache[bytes, tuple[float, float, float]] = LRUCache(maxsize=20_000)
+_lock = threading.Lock()  # LRUCache is not thread-safe; pages draw in parallel
 
 
 def label_columns(
@@ -83,7 +82,6 @@ def inscribed_circles(geometries: np.ndarray) -> np.ndarray:
             if known is None:
                 missing.append(i)
             else:
-                _circles.move_to_end(key)
                 out[i] = known
     if missing:
         new = geometries[missing]
@@ -98,8 +96,6 @@ def inscribed_circles(geometries: np.ndarray) -> np.ndarray:
         with _lock:
             for i, row in zip(missing, found.tolist(), strict=True):
                 _circles[keys[i]] = (row[0], row[1], row[2])
-            while len(_circles) > _CIRCLES_KEPT:
-                _circles.popitem(last=False)
     return out
 
 

@@ -11,19 +11,20 @@ identical because they round the same way.
 from __future__ import annotations
 
 import hashlib
-from collections import OrderedDict
+import threading
 from collections.abc import Sequence
 from functools import partial
 
 import numpy as np
 import shapely
+from cachetools import LRUCache
 
 # Tolerance as a fraction of the extent: about 1/5000 of the wider side is
 # under one pixel when the whole extent fills a 2,000-pixel-wide screen.
 _EXTENT_FRACTION = 1 / 5000
 _MIN_TOLERANCE_DEG = 1e-6
-_CACHE_SIZE = 8
-_cache: OrderedDict[tuple[str, float], tuple[np.ndarray, int]] = OrderedDict()
+_cache: LRUCache[tuple[str, float], tuple[np.ndarray, int]] = LRUCache(maxsize=8)
+_lock = threading.Lock()  # LRUCache is not thread-safe; pages draw in parallel
 
 
 def tolerance_for_extent(bounds: Sequence[float]) -> float:
@@ -98,19 +99,19 @@ def display_geometries(
     if tolerance_deg is None:
         tolerance_deg = tolerance_for_extent(shapely.total_bounds(source))
     key = (fingerprint(source), float(tolerance_deg))
-    if key in _cache:
-        _cache.move_to_end(key)
-        return _cache[key]
-    result = _round_valid(_simplify(source, tolerance_deg), source, decimals_for(tolerance_deg))
-    _cache[key] = result
-    if len(_cache) > _CACHE_SIZE:
-        _cache.popitem(last=False)
-    return result
+    with _lock:
+        known = _cache.get(key)
+    if known is None:
+        known = _round_valid(_simplify(source, tolerance_deg), source, decimals_for(tolerance_deg))
+        with _lock:
+            _cache[key] = known
+    return known
 
 
 def clear_cache() -> None:
     """Forget every simplified coverage (benchmarks measure cold builds)."""
-    _cache.clear()
+    with _lock:
+        _cache.clear()
 
 
 def fingerprint(geometries: np.ndarray) -> str:

@@ -66,11 +66,10 @@ class Resolver:
 
     def __init__(self, leaves: Sequence[Territory]) -> None:
         self.leaves = tuple(leaves)
-        self._free = [t.rules.is_unrestricted() for t in leaves]
-        self._won = [LocateResult(t.id, t.rep_ids, "geometry") for t in leaves]
-        self.unrestricted_answers = [
-            w if f else None for w, f in zip(self._won, self._free, strict=True)
-        ]
+        entries = [_entries(t) for t in self.leaves]
+        self._free = [free for free, _, _ in entries]
+        self._won = [won for _, won, _ in entries]
+        self.unrestricted_answers = [answer for _, _, answer in entries]
         self.no_location = LocateResult(None, (), "unassigned:no-location")
         self.outside = LocateResult(None, (), "unassigned:outside-all")
         self.no_rule_match = LocateResult(None, (), "unassigned:no-rule-match")
@@ -88,9 +87,7 @@ class Resolver:
         new.unrestricted_answers = list(self.unrestricted_answers)
         for i, (old, t) in enumerate(zip(self.leaves, new.leaves, strict=True)):
             if old is not t:
-                new._free[i] = free = t.rules.is_unrestricted()
-                new._won[i] = won = LocateResult(t.id, t.rep_ids, "geometry")
-                new.unrestricted_answers[i] = won if free else None
+                new._free[i], new._won[i], new.unrestricted_answers[i] = _entries(t)
         return new
 
     def matches(self, leaf: int, fields: Fields) -> bool:
@@ -124,6 +121,13 @@ class Resolver:
         chosen = (theirs or ordered)[:1]
         territory = self.leaves[chosen[0]].id if chosen else None
         return LocateResult(territory, (rep_id,), "override")
+
+
+def _entries(t: Territory) -> tuple[bool, LocateResult, LocateResult | None]:
+    """A leaf's resolver entries: rules unrestricted, its won answer, that answer if free."""
+    free = t.rules.is_unrestricted()
+    won = LocateResult(t.id, t.rep_ids, "geometry")
+    return free, won, won if free else None
 
 
 def assign_accounts(accounts: Sequence[Account], index: TerritoryIndex) -> list[Assignment]:
