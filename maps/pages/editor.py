@@ -24,6 +24,8 @@ import html
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from maps.pages.links import PAGE_LINKS
+
 LEAFLET = "leaflet-1.9.4"
 GEOMAN = "leaflet-geoman-free-2.20.2"
 JSTS = "jsts-2.12.1"
@@ -138,11 +140,20 @@ def signin_bar(heading: str) -> str:
     <button type="submit">Sign in</button>
   </form>
   <div id="who" class="who" hidden><span id="who-text"></span>
-    <a href="/maps/coverage" target="_blank" rel="noopener">Coverage map</a>
-    <a href="/dashboards" target="_blank" rel="noopener">Dashboards</a>
+    {_header_links()}
     <button type="button" id="signout">Sign out</button></div>
   <p id="status" class="status" role="status" aria-live="polite"></p>
 </header>"""
+
+
+def _header_links() -> str:
+    # Hidden until the page knows the role (api.js shows those it may open).
+    return "\n    ".join(
+        f'<a href="{href}" target="_blank" rel="noopener" data-roles="{" ".join(roles)}" hidden>'
+        f"{html.escape(label)}</a>"
+        for href, label, _, roles in PAGE_LINKS
+        if href in ("/maps/coverage", "/dashboards")
+    )
 
 
 def plan_banner() -> str:

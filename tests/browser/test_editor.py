@@ -31,6 +31,9 @@ def test_manager_draws_a_polygon_names_it_and_the_api_returns_the_same_shape(
 ) -> None:
     tab = sign_in_editor(browser_tab, world.tokens["Alice"])
     page = tab.page
+    # A manager's header links the pages a manager may open.
+    page.wait_for_selector("#who a[href='/maps/coverage']:not([hidden])")
+    assert page.locator("#who a[href='/dashboards']").is_visible()
     show(page, -83.0, 39.92)
     tab.shot("territories-loaded")
     clicked = draw_polygon(
@@ -164,3 +167,9 @@ def test_a_rectangle_drawn_inside_a_region_is_saved_as_its_child(
     assert child["properties"]["rules"]["products"] == ["Pumps", "Valves"]
     assert child["properties"]["rules"]["min_revenue"] == 10000
     assert shape(child["geometry"]).area == pytest.approx(0.1 * 0.1, rel=0.05)
+    # The child and its region share a centre: the leaf's name is the one shown.
+    shown = page.eval_on_selector_all(
+        ".territory-label",
+        "ns => Object.fromEntries(ns.map(n => [n.textContent, n.style.visibility !== 'hidden']))",
+    )
+    assert shown["West core"] and not shown["West"], shown

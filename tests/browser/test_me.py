@@ -33,6 +33,10 @@ def test_rep_sees_only_their_accounts_beside_a_map_with_their_travel_load(
     assert set(_rows(page)) == world.accounts["Ann"]
     assert page.locator("path.account-marker").count() == len(world.accounts["Ann"])
     assert "Ann" in page.inner_text("#rep-name")
+    # The header offers a rep no page that would answer them 403.
+    page.wait_for_function("document.getElementById('who-text').textContent.includes('(rep)')")
+    assert page.locator("#who a[href='/maps/coverage']").is_hidden()
+    assert page.locator("#who a[href='/dashboards']").is_hidden()
     assert page.locator("#rep-pick").is_hidden()  # a rep's token sees one rep: no picker
     with world.app.api(world.tokens["Ann"]) as api:
         load = api.get(f"/reps/{world.reps['Ann']}/travel").json()

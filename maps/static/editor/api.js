@@ -79,9 +79,18 @@ var TMApi = (function () {
   function signIn(onReady) {
     var form = document.getElementById("signin"), who = document.getElementById("who");
     function show(signedIn) { form.hidden = signedIn; who.hidden = !signedIn; }
+    // Who is signed in, and the header links their role may open (a rep's
+    // header must not offer pages that answer them 403).
+    function showWho(who) {
+      document.getElementById("who-text").textContent = who ? "Signed in: " + who.name + " (" + who.role + ")" : "Signed in";
+      Array.prototype.forEach.call(document.querySelectorAll("#who a[data-roles]"), function (a) {
+        a.hidden = !who || a.dataset.roles.split(" ").indexOf(who.role) < 0;
+      });
+    }
     function start() {
       show(true);
-      document.getElementById("who-text").textContent = "Signed in";
+      showWho(null);
+      call("GET", "/session").then(function (r) { if (r.ok) { showWho(r.body); } });
       onReady().then(function (r) {
         if (r && (r.status === 401)) { signOut(); status(describe(r), "error"); }
       });
@@ -103,8 +112,6 @@ var TMApi = (function () {
       fetch("/session", {
         method: "POST", credentials: "same-origin",
         headers: {"Content-Type": "application/json"}, body: JSON.stringify({token: value})
-      }).then(function (r) { return r.ok ? r.json() : null; }).then(function (who) {
-        if (who) { document.getElementById("who-text").textContent = "Signed in: " + who.name + " (" + who.role + ")"; }
       });
       start();
     });

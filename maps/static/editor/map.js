@@ -72,14 +72,17 @@ function hidden(id) {
 export function showSaved(id) { if (S.layers[id] && !group.hasLayer(S.layers[id])) { group.addLayer(S.layers[id]); } }
 export function hideSaved(id) { if (S.layers[id]) { group.removeLayer(S.layers[id]); } }
 
-// Labels larger territories first; a label that would cover one already
-// shown is hidden until zooming makes room.
+// Labels leaves before regions, larger territories first; a label that
+// would cover one already shown is hidden until zooming makes room. (A
+// region's label sits at its centre, inside one of its leaves: by size alone
+// it hid the name of the leaf under it.)
 export function declutter() {
   // Problem notes on the map outrank names.
   const shown = Array.from(document.querySelectorAll(".problem-tip")).map((n) => n.getBoundingClientRect());
-  const labelled = Object.values(S.layers).filter((l) => group.hasLayer(l) && l.getTooltip());
-  labelled.sort((a, b) => area(b) - area(a));
-  labelled.forEach((layer) => {
+  const parents = parentIds();
+  const labelled = Object.entries(S.layers).filter(([, l]) => group.hasLayer(l) && l.getTooltip());
+  labelled.sort(([ia, a], [ib, b]) => (!!parents[ia] - !!parents[ib]) || (area(b) - area(a)));
+  labelled.forEach(([, layer]) => {
     const node = layer.getTooltip().getElement();
     if (!node) { return; }
     node.style.visibility = "";
