@@ -47,6 +47,7 @@ def render_compare_map(
     asset_base_url: str = "/static/vendor",
     title: str = "Scenario compared with the live plan",
     data_date: str | None = None,
+    owner_changes_in_place: int = 0,
 ) -> folium.Map:
     """Draw a scenario's leaf territories against the live plan's, with the moves.
 
@@ -60,6 +61,9 @@ def render_compare_map(
         Reps whose figures change; the largest changes are named in the key.
     title, data_date : str
         The page heading, and when the data was read (under the title).
+    owner_changes_in_place : int
+        Accounts that keep their territory but change rep (no arrow to draw;
+        counted under the title so the page agrees with the API's moves).
 
     Returns
     -------
@@ -92,9 +96,10 @@ def render_compare_map(
     if load_changes:
         m.add_child(Legend("Reps whose load changes most", _load_entries(load_changes)))
     bounds = union_bounds([live_box, scenario_box, dots_box])
-    subtitle = " \u00b7 ".join(
-        [*([f"Data as of {data_date}"] if data_date else []), _count(len(moved), "account moves")]
-    )
+    counts = [_count(len(moved), "account moves")]
+    if owner_changes_in_place:
+        counts.append(f"{owner_changes_in_place:,} change rep in the same territory")
+    subtitle = " \u00b7 ".join([*([f"Data as of {data_date}"] if data_date else []), *counts])
     return finish_map(
         m,
         bounds,

@@ -63,6 +63,7 @@ class Comparison:
     moved: list[Moved]
     before: Snapshot
     after: Snapshot
+    titles: tuple[str, str]  # what to call the plans after and before (pages)
 
 
 def compare_scenario(
@@ -83,9 +84,12 @@ def compare_scenario(
     territories (``workload_hours`` needs the travel model for every leaf).
     """
     with store.read() as tx:
-        open_scenario(tx, scenario_id, principal)
-        if other is not None:
-            open_scenario(tx, other, principal)
+        titles = (
+            f"Scenario \u201c{open_scenario(tx, scenario_id, principal).name}\u201d",
+            "the live plan"
+            if other is None
+            else f"scenario \u201c{open_scenario(tx, other, principal).name}\u201d",
+        )
         after = load_snapshot(tx.within(scenario_id))
         before = load_snapshot(tx.within(other))
         goals = _goal_changes(tx.within(other).find_goals(), tx.within(scenario_id).find_goals())
@@ -102,7 +106,7 @@ def compare_scenario(
         "unassigned": {"before": _unassigned(before), "after": _unassigned(after)},
         "goals": goals,
     }
-    return Comparison(body, moved, before, after)
+    return Comparison(body, moved, before, after, titles)
 
 
 def _goal_changes(before: list[Goal], after: list[Goal]) -> list[dict[str, Any]]:

@@ -42,7 +42,6 @@ def compare_map_html(
         for m in found.moved
         if m.from_territory_id != m.to_territory_id and (loc := where.get(m.account_id))
     ]
-    before = "the live plan" if other is None else f"scenario {other}"
     m = maps.render_compare_map(
         found.before.leaves,
         found.after.leaves,
@@ -51,7 +50,8 @@ def compare_map_html(
         tiles=settings.map_tiles,
         offline=settings.map_offline_assets,
         asset_base_url=asset_base_url,
-        title=f"Scenario {scenario_id} compared with {before}",
+        title=f"{found.titles[0]} compared with {found.titles[1]}",
+        owner_changes_in_place=sum(m.from_territory_id == m.to_territory_id for m in found.moved),
         data_date=now_label(),
     )
     return maps.to_html(m)

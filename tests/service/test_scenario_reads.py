@@ -154,6 +154,25 @@ def test_compare_map_draws_both_plans_the_moves_and_the_reps_key(client: ApiClie
     assert "0 account moves" in same and "Moves between" not in same
 
 
+def test_compare_map_names_the_scenario_and_counts_a_change_of_rep_as_the_api_does(
+    client: ApiClient,
+) -> None:
+    p = plan(client)
+    sid = new_scenario(client, name="Rebalance <draft>")
+    etag = client.get(f"/scenarios/{sid}/territories/{p['a']}").headers["etag"]
+    r = client.patch(
+        f"/scenarios/{sid}/territories/{p['a']}",
+        json={"properties": {"rep_ids": [p["bob"]]}},
+        headers={"If-Match": etag},
+    )
+    assert r.status_code == 200, r.text
+    moved = client.get(f"/scenarios/{sid}/compare").json()["moved_count"]
+    assert moved == 10  # A's accounts: same territory, Bob instead of Ann
+    html = client.get(f"/maps/scenarios/{sid}/compare").text
+    assert "Scenario \u201cRebalance &lt;draft&gt;\u201d compared with the live plan" in html
+    assert "0 account moves \u00b7 10 change rep in the same territory" in html
+
+
 def test_compare_map_rights_follow_the_scenarios(client: ApiClient) -> None:
     p, sid = moved_border(client)
     as_rep = token(client, "rep", rep_id=p["ann"])
