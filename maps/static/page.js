@@ -272,8 +272,13 @@ var TM = (function () {
     } else {
       var box = L.control({position: "bottomright"});
       box.onAdd = function () {
+        // On a small map each key folds to its title, a tap away: open, three
+        // keys covered most of a phone's map.
         var div = L.DomUtil.create("div", "tm-legend");
-        div.innerHTML = legendHtml(title, entries, "b");
+        var folded = L.DomUtil.create("details", "", div);
+        folded.open = map.getSize().x >= 600;
+        folded.innerHTML = legendHtml(title, entries, "summary");
+        L.DomEvent.disableClickPropagation(div);
         return div;
       };
       show = function () { box.addTo(map); };

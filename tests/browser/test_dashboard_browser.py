@@ -62,10 +62,12 @@ def _plan(world: World) -> None:
         ).raise_for_status()
 
 
-def _open_signed_in(browser_tab: Tabs, world: World, path: str, label: str) -> Any:
+def _open_signed_in(
+    browser_tab: Tabs, world: World, path: str, label: str, viewport: dict[str, int] | None = None
+) -> Any:
     # The pages need a manager's bearer token: a public page first, then the
     # header for every later request of this tab (the iframe's too).
-    tab = browser_tab.open("/healthz", label)
+    tab = browser_tab.open("/healthz", label, viewport=viewport)
     tab.page.set_extra_http_headers({"Authorization": f"Bearer {world.tokens['Alice']}"})
     response = tab.page.goto(path, wait_until="networkidle")
     assert response is not None and response.status == 200, response and response.text()[:300]
@@ -111,9 +113,29 @@ def test_territory_dashboard_draws_map_kpis_goals_and_charts_offline(
     map_frame = next(f for f in page.frames if f != page.main_frame)
     assert map_frame.evaluate("typeof L") == "object", "Leaflet did not load from /static"
     assert map_frame.evaluate("document.querySelectorAll('canvas, path').length") > 0
+    # Its keys fold to their titles on a phone-sized map, and are open on a wide one.
+    keys_open = "Array.from(document.querySelectorAll('.tm-legend details')).map(d => d.open)"
+    wide = map_frame.evaluate("document.querySelector('.leaflet-container').clientWidth >= 600")
+    assert set(map_frame.evaluate(keys_open)) == {wide}
     tab.shot("territory")
     page.screenshot(path=str(tmp_path / "dashboard-full.png"), full_page=True)
     assert (tmp_path / "dashboard-full.png").stat().st_size > 20_000
+
+
+def test_on_a_phone_the_dashboard_maps_keys_fold_to_their_titles(
+    browser_tab: Tabs, world: World
+) -> None:
+    _plan(world)
+    west = world.territories["West"]
+    path = f"/dashboards/territories/{west}?period=2026&today=2026-08-15"
+    tab = _open_signed_in(browser_tab, world, path, "phone", {"width": 390, "height": 844})
+    tab.page.frame_locator("iframe").locator(".tm-legend details").first.wait_for()
+    frame = next(f for f in tab.page.frames if f != tab.page.main_frame)
+    keys = frame.locator(".tm-legend details")
+    assert keys.count() >= 2 and not any(keys.evaluate_all("ds => ds.map(d => d.open)"))
+    keys.first.locator("summary").click()  # a tap opens one
+    assert keys.first.evaluate("d => d.open")
+    tab.shot("phone-keys")
 
 
 def test_overview_links_to_each_territory_and_a_dashboard_without_data_still_draws(
