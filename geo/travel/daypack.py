@@ -12,8 +12,21 @@ from dataclasses import dataclass
 import numpy as np
 
 from geo.model import LonLat
-from geo.travel.matrix import DistanceMatrix, azimuths_from
-from geo.travel.tour import cheapest_insertion, solve_tour, tour_length_km
+from geo.travel.matrix import (
+    DistanceMatrix,
+    GeodesicMatrix,
+    GrowingMatrix,
+    azimuths_from,
+    checked_lonlat,
+)
+from geo.travel.openvisits import OpenVisits
+from geo.travel.tour import (
+    EXACT_MAX_POINTS,
+    ExactTours,
+    cheapest_insertion,
+    solve_tour,
+    tour_length_km,
+)
 from geo.travel.visits import AccountDemand, in_month_counts
 
 __all__ = ["DayLimits", "PackedDay", "month_visits", "pack_days"]
@@ -79,46 +92,33 @@ def pack_days(
     Seeding from the farthest visit keeps remote clusters on one day instead of
     slicing them into many thin out-and-back trips (about 10-20 % fewer km
     than a plain angular sweep on our test books). A day considers the
-    ``2 * max_visits + 2`` open visits nearest the seed, one per account (one
-    distance-matrix call per day), and takes them nearest first until the
-    next one would break ``max_visits`` or ``day_hours``; only a single visit
-    may exceed the day. Further visits to an account wait for later days.
+    ``2 * max_visits + 2`` open visits nearest the seed, one per account
+    (`geo.travel.openvisits.window_by_scan`), and takes them nearest first
+    until the next one would break ``max_visits`` or ``day_hours``; only a
+    single visit may exceed the day. Further visits to an account wait for
+    later days. Distances come from one ``dm`` call per day over home and
+    the window (the default geodesic matrix computes only the part the day
+    reads, `geo.travel.matrix.GrowingMatrix`).
     """
+    if not visits:
+        return []
+    home_point = np.asarray(home, dtype=np.float64)
+    if type(dm) is GeodesicMatrix:  # other matrices check home when called
+        checked_lonlat(home_point[None, :])
     xy, radius_km = _local_xy(home, demand.lonlat[visits])
     account_of = np.asarray(visits, dtype=np.intp)
-    remaining = np.arange(len(visits))
+    open_visits = OpenVisits(account_of, xy, radius_km)
     days: list[PackedDay] = []
-    while len(remaining):
-        window = _window(remaining, account_of, xy, radius_km, 2 * limits.max_visits + 2)
-        day, taken = _fill_day(account_of[window].tolist(), home, demand, dm, limits)
-        remaining = remaining[~np.isin(remaining, window[taken])]
+    taken = 0
+    while open_visits.count:
+        window = open_visits.window(2 * limits.max_visits + 2)
+        points = np.vstack([home_point, demand.lonlat[account_of[window]]])
+        # Neighbouring days are alike: expect to read as far as the last day did.
+        matrix = GrowingMatrix(dm, points, radius_km[window], first_read=taken + 2)
+        day, taken = _fill_day(account_of[window].tolist(), demand, matrix, limits)
+        open_visits.close(window[:taken])
         days.append(day)
     return days
-
-
-def _window(
-    remaining: np.ndarray, account_of: np.ndarray, xy: np.ndarray, radius_km: np.ndarray, size: int
-) -> np.ndarray:
-    """Open visits nearest the farthest one, one per account (a day visits an account once)."""
-    seed = remaining[int(np.argmax(radius_km[remaining]))]
-    gap_km = np.hypot(*(xy[remaining] - xy[seed]).T)
-    # Equally near: the account with more visits left goes first, so repeat
-    # visits spread over days instead of piling up as one-stop days at the end.
-    left = np.bincount(account_of[remaining])[account_of[remaining]]
-    # Partial sort first: a day needs only its few nearest visits, not all n sorted.
-    for pool in (4 * size, len(remaining)):
-        part = (
-            np.argpartition(gap_km, pool)[:pool]
-            if pool < len(remaining)
-            else np.arange(len(remaining))
-        )
-        part = part[np.lexsort((part, -left[part], gap_km[part]))]
-        near = remaining[part]
-        _, first = np.unique(account_of[near], return_index=True)
-        if len(first) >= size or pool >= len(remaining):
-            break
-    window: np.ndarray = near[np.sort(first)][:size]
-    return window
 
 
 def _local_xy(home: LonLat, lonlat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -133,37 +133,59 @@ def _local_xy(home: LonLat, lonlat: np.ndarray) -> tuple[np.ndarray, np.ndarray]
 
 
 def _fill_day(
-    window: list[int], home: LonLat, demand: AccountDemand, dm: DistanceMatrix, limits: DayLimits
-) -> tuple[PackedDay, list[int]]:
-    """Take window visits in order while the day has room; return the day and taken positions."""
-    full = dm(np.vstack([np.asarray(home, dtype=np.float64), demand.lonlat[window]]))
-    chosen: list[int] = []  # positions in window
+    window: list[int], demand: AccountDemand, matrix: GrowingMatrix, limits: DayLimits
+) -> tuple[PackedDay, int]:
+    """Take window visits in order while the day has room; return the day and how many.
+
+    The day always takes a leading run of the window (it stops at the first
+    visit that does not fit), so home plus the first ``k`` window visits are
+    the leading ``k + 1`` rows of the day's matrix.
+    """
+    taken = 0
     tour, km, minutes = [0, 0], 0.0, 0.0
-    for pos, account in enumerate(window):
-        if len(chosen) == limits.max_visits:
+    resolved: ExactTours | None = None  # the last re-solve, if the last step was one
+    for account in window:
+        if taken == limits.max_visits:
             break
-        sub = full[np.ix_(idx := [0, *(c + 1 for c in chosen), pos + 1], idx)]
-        grown, added = cheapest_insertion(sub, tour, len(chosen) + 1)
+        sub = matrix.leading(taken + 2)  # home, the visits taken, this one
+        grown, added = cheapest_insertion(sub, tour, taken + 1)
         grown_km, grown_min = km + added, minutes + float(demand.visit_minutes[account])
-        if chosen and limits.hours(grown_km, grown_min) > limits.day_hours:
-            grown = solve_tour(sub)  # insertion is greedy; a re-solved tour may still fit
+        resolved = None
+        if taken and limits.hours(grown_km, grown_min) > limits.day_hours:
+            # Insertion is greedy; a re-solved tour may still fit.
+            if len(sub) <= EXACT_MAX_POINTS:  # what solve_tour does, tables kept
+                resolved = ExactTours(sub)
+                grown = resolved.tour(len(sub))
+            else:
+                grown = solve_tour(sub)
             grown_km = tour_length_km(sub, grown)
             if limits.hours(grown_km, grown_min) > limits.day_hours:
                 break
-        chosen.append(pos)
+        taken += 1
         tour, km, minutes = grown, grown_km, grown_min
-    return _final_day(window, chosen, tour, full, limits), chosen
+    return _final_day(window, taken, tour, matrix.leading(taken + 1), limits, resolved), taken
 
 
 def _final_day(
-    window: list[int], chosen: list[int], tour: list[int], full: np.ndarray, limits: DayLimits
+    window: list[int],
+    taken: int,
+    tour: list[int],
+    sub: np.ndarray,
+    limits: DayLimits,
+    resolved: ExactTours | None,
 ) -> PackedDay:
-    """Re-solve the day's tour (OR-Tools if asked); keep the shorter of old and new."""
-    idx = [0, *(c + 1 for c in chosen)]
-    sub = full[np.ix_(idx, idx)]
-    if len(chosen) >= 3:
-        solved = solve_tour(sub, method=limits.tour_method, time_limit_s=limits.time_limit_s)
+    """Re-solve the day's tour (OR-Tools if asked); keep the shorter of old and new.
+
+    ``resolved``, the tables of a re-solve over these stops (and maybe the
+    one that did not fit), already holds the exact tour the heuristic would
+    solve for again.
+    """
+    if taken >= 3:
+        if limits.tour_method == "heuristic" and resolved is not None:
+            solved = resolved.tour(len(sub))
+        else:
+            solved = solve_tour(sub, method=limits.tour_method, time_limit_s=limits.time_limit_s)
         tour = solved if tour_length_km(sub, solved) < tour_length_km(sub, tour) else tour
     order = [0, *tour[1:-1]]
-    accounts = tuple(window[chosen[k - 1]] for k in tour[1:-1])
+    accounts = tuple(window[k - 1] for k in tour[1:-1])
     return PackedDay(accounts, sub[np.ix_(order, order)])

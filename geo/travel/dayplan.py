@@ -261,24 +261,26 @@ def _day_route(
     km = float(legs.sum() + d[len(day), 0])
     minutes = demand.visit_minutes[day]
     arrival = np.cumsum(legs) / speed + (np.cumsum(minutes) - minutes) / 60.0
+    # Python floats in one go (`tolist`), not one numpy scalar at a time: the same values.
+    lonlat, leg_km, stay = pts.tolist(), legs.tolist(), minutes.tolist()
     stops = tuple(
         RouteStop(
             order=k + 1,
             account_id=demand.ids[a],
-            lon=float(pts[k + 1, 0]),
-            lat=float(pts[k + 1, 1]),
-            visit_minutes=float(demand.visit_minutes[a]),
-            leg_km=float(legs[k]),
-            arrival_hours=float(arrival[k]),
+            lon=lonlat[k + 1][0],
+            lat=lonlat[k + 1][1],
+            visit_minutes=stay[k],
+            leg_km=leg_km[k],
+            arrival_hours=at,
         )
-        for k, a in enumerate(day)
+        for k, (a, at) in enumerate(zip(day, arrival.tolist(), strict=True))
     )
-    line = tuple((float(x), float(y)) for x, y in pts) + ((float(home[0]), float(home[1])),)
+    line = tuple((x, y) for x, y in lonlat) + ((float(home[0]), float(home[1])),)
     on_site = float(minutes.sum()) / 60.0
     back_km = float(d[len(day), 0])
     trip = lay_out_trip(
-        [*(float(x) / speed for x in legs), back_km / speed],
-        [float(m) / 60.0 for m in minutes],
+        [*(x / speed for x in leg_km), back_km / speed],
+        [m / 60.0 for m in stay],
         settings.day_hours,
         settings.max_trip_nights,
     )

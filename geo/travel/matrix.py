@@ -17,7 +17,13 @@ import pyproj
 
 from geo.errors import InvalidCoordinatesError, InvalidInputError, Issue
 
-__all__ = ["DistanceMatrix", "GeodesicMatrix", "azimuths_from", "geodesic_km_matrix"]
+__all__ = [
+    "DistanceMatrix",
+    "GeodesicMatrix",
+    "GrowingMatrix",
+    "azimuths_from",
+    "geodesic_km_matrix",
+]
 
 
 @runtime_checkable
@@ -43,7 +49,7 @@ def _wgs84() -> pyproj.Geod:
     return pyproj.Geod(ellps="WGS84")
 
 
-def _checked_lonlat(lonlat: np.ndarray) -> np.ndarray:
+def checked_lonlat(lonlat: np.ndarray) -> np.ndarray:
     """Return ``lonlat`` as float64 ``(n, 2)``; refuse bad shapes and ranges."""
     arr = np.asarray(lonlat, dtype=np.float64)
     if arr.ndim != 2 or arr.shape[1] != 2:
@@ -88,7 +94,7 @@ def geodesic_km_matrix(lonlat: np.ndarray) -> np.ndarray:
     >>> round(float(d[0, 1]), 3)
     22.264
     """
-    pts = _checked_lonlat(lonlat)
+    pts = checked_lonlat(lonlat)
     n = len(pts)
     out = np.zeros((n, n), dtype=np.float64)
     if n < 2:
@@ -116,7 +122,7 @@ def azimuths_from(origin: tuple[float, float], lonlat: np.ndarray) -> tuple[np.n
     >>> [round(float(a)) for a in az], [round(float(k), 1) for k in km]
     ([0, 90], [110.6, 111.3])
     """
-    pts = _checked_lonlat(lonlat)
+    pts = checked_lonlat(lonlat)
     if len(pts) == 0:
         return np.zeros(0), np.zeros(0)
     lon0 = np.full(len(pts), float(origin[0]))
@@ -150,3 +156,57 @@ class GeodesicMatrix:
     def __call__(self, lonlat: np.ndarray) -> np.ndarray:
         """Geodesic km between every pair of points, times ``circuity``."""
         return geodesic_km_matrix(lonlat) * self.circuity
+
+
+class GrowingMatrix:
+    """The km matrix of home + a day's candidate stops, computed only as far as it is read.
+
+    A day looks at its candidates in order and usually stops after a few, so
+    with the default `GeodesicMatrix` only the leading block that is read gets
+    computed, and the home row comes from ``home_km`` (the same geodesics,
+    already known). Every entry equals the one ``dm(points)`` would hold:
+    entry ``(i, j)``, ``i < j``, is the geodesic from point ``i`` to point
+    ``j``, as in `geodesic_km_matrix`. Any other matrix is called once on
+    all the points, as a caller would expect. ``first_read`` is how many
+    points the caller expects to read (computed in one go at the first read).
+    """
+
+    def __init__(
+        self, dm: DistanceMatrix, points: np.ndarray, home_km: np.ndarray, first_read: int = 2
+    ) -> None:
+        self._points = points
+        self._first_read = first_read
+        self._circuity = dm.circuity if type(dm) is GeodesicMatrix else None
+        if self._circuity is None:
+            self._km = dm(points)
+            self._ready = len(points)
+        else:
+            self._km = np.zeros((len(points), len(points)), dtype=np.float64)
+            self._km[0, 1:] = self._km[1:, 0] = home_km * self._circuity
+            self._ready = 1
+
+    def leading(self, n: int) -> np.ndarray:
+        """The ``n x n`` block of the first ``n`` points (home first)."""
+        if n > self._ready:
+            # At least the expected first read, then doubling: a day that keeps going
+            # costs a few calls, one that stops early little.
+            self._extend(min(len(self._points), max(n, 2 * self._ready, self._first_read)))
+        return self._km[:n, :n]
+
+    def _extend(self, n: int) -> None:
+        assert self._circuity is not None
+        i, j = _pairs_between_blocks(self._ready, n)
+        if len(i):
+            pts = self._points
+            _, _, dist_m = _wgs84().inv(pts[i, 0], pts[i, 1], pts[j, 0], pts[j, 1])
+            self._km[i, j] = (np.asarray(dist_m) / 1000.0) * self._circuity
+            self._km[j, i] = self._km[i, j]
+        self._ready = n
+
+
+@lru_cache(maxsize=1024)
+def _pairs_between_blocks(ready: int, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs ``i < j`` of points 1..n-1 with ``j >= ready``: what growing to ``n`` adds."""
+    i, j = np.triu_indices(n, k=1)
+    new = (j >= ready) & (i >= 1)  # row 0 (home) is filled from the home km
+    return i[new], j[new]

@@ -19,6 +19,7 @@ from geo.errors import InvalidInputError
 from geo.travel.tour_ortools import SolverUnavailableError, ortools_tour
 
 __all__ = [
+    "ExactTours",
     "SolverUnavailableError",
     "cheapest_insertion",
     "exact_tour",
@@ -79,7 +80,7 @@ def solve_tour(
     if method == "ortools":
         return ortools_tour(d, time_limit_s)
     if method == "heuristic" and len(d) <= EXACT_MAX_POINTS:
-        return exact_tour(d)
+        return _exact_tour(d)  # d is checked already; a day's tour is solved up to twice
     tour = nearest_neighbour_tour(d)
     return tour if method == "nearest_neighbour" else improve_tour(d, tour)
 
@@ -143,31 +144,58 @@ def exact_tour(matrix: np.ndarray) -> list[int]:
     >>> exact_tour(np.array([[0, 1, 2, 1], [1, 0, 1, 2], [2, 1, 0, 1], [1, 2, 1, 0]], float))
     [0, 3, 2, 1, 0]
     """
-    d = _checked_matrix(matrix)
-    if len(d) > 16:
-        raise InvalidInputError(f"exact tours are limited to 16 points, got {len(d)}")
-    if len(d) <= 2:
-        return [*range(len(d)), 0]
-    cost, parent = _held_karp_tables(d)
-    m = len(d) - 1
-    full = (1 << m) - 1
-    last = int(np.argmin(cost[full] + d[1:, 0]))
-    order, mask = [], full
-    while last >= 0:
-        order.append(last + 1)
-        mask, last = mask ^ (1 << last), int(parent[mask, last])
-    return [0, *order[::-1], 0]
+    return _exact_tour(_checked_matrix(matrix))
+
+
+def _exact_tour(d: np.ndarray) -> list[int]:
+    return ExactTours(d, checked=True).tour(len(d))
+
+
+class ExactTours:
+    """Held-Karp tables of one matrix: the optimal tour of any leading block of its points.
+
+    The tables of points ``0..n-1`` hold those of every ``0..k-1`` (the
+    subsets without the later points, where a later point only adds
+    candidates that are never finite), so ``tour(k)`` is exactly
+    ``exact_tour(matrix[:k, :k])``. A day that fails to take one more stop
+    thus gets its final tour without a second solve.
+    """
+
+    def __init__(self, matrix: np.ndarray, *, checked: bool = False) -> None:
+        d = matrix if checked else _checked_matrix(matrix)
+        if len(d) > 16:
+            raise InvalidInputError(f"exact tours are limited to 16 points, got {len(d)}")
+        self.size = len(d)
+        self._d = d
+        self._tables = _held_karp_tables(d) if len(d) > 2 else None
+
+    def tour(self, points: int) -> list[int]:
+        """Optimal round trip from 0 through points ``1..points-1`` (``points <= size``)."""
+        if points <= 2 or self._tables is None:
+            return [*range(points), 0]
+        cost, parent = self._tables
+        m = points - 1
+        full = (1 << m) - 1
+        last = int(np.argmin(cost[full, :m] + self._d[1:points, 0]))
+        order, mask = [], full
+        while last >= 0:
+            order.append(last + 1)
+            mask, last = mask ^ (1 << last), int(parent[mask, last])
+        return [0, *order[::-1], 0]
 
 
 @lru_cache(maxsize=16)
-def _held_karp_layers(m: int) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], ...]:
-    """Per subset size: the masks, each mask minus each stop, and stop membership."""
+def _held_karp_layers(
+    m: int,
+) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], ...]:
+    """Per subset size: the masks, each mask minus each stop, stop membership,
+    and where each (mask, stop) row of candidates starts in the flattened layer."""
     stops = np.arange(m)
     masks = np.arange(1 << m)
     member = ((masks[:, None] >> stops) & 1).astype(bool)
     popcount = member.sum(axis=1)
     return tuple(
-        (layer, layer[:, None] ^ (1 << stops), member[layer])
+        (layer, layer[:, None] ^ (1 << stops), member[layer], np.arange(len(layer) * m) * m)
         for layer in (masks[popcount == size] for size in range(2, m + 1))
     )
 
@@ -181,12 +209,14 @@ def _held_karp_tables(d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     cost[1 << stops, stops] = d[0, 1:]
     step = d[1:, 1:].T  # step[j, k]: from stop k to stop j
     # Layer by subset size: each reads only the layer below. "S minus j" for j not
-    # in S is S plus j, a larger subset still at inf, so it never wins.
-    for layer, without, inside in _held_karp_layers(m):
+    # in S is S plus j, a larger subset still at inf, so it never wins and its
+    # cost stays inf without masking.
+    for layer, without, inside, row_start in _held_karp_layers(m):
         cand = cost[without] + step  # (L, j, k)
         best = np.argmin(cand, axis=2)
-        value = np.take_along_axis(cand, best[:, :, None], axis=2)[:, :, 0]
-        cost[layer] = np.where(inside, value, np.inf)
+        # The chosen candidates themselves (not a fresh min, which could differ in
+        # the sign of a zero), read by flat position: cheaper than take_along_axis.
+        cost[layer] = cand.ravel()[row_start + best.ravel()].reshape(best.shape)
         parent[layer] = np.where(inside, best, -1)
     return cost, parent
 
