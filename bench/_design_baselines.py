@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Callable
+from typing import Any
 
 import networkx as nx
 import numpy as np
@@ -70,7 +72,9 @@ def gerrychain_recom(
     return np.array([best[i] for i in range(graph.n)], dtype=np.int64), ran
 
 
-def _recom(recom: object, ideal: float, epsilon: float, rng: random.Random) -> object:
+def _recom(
+    recom: Callable[..., Any], ideal: float, epsilon: float, rng: random.Random
+) -> Callable[..., Any]:
     from functools import partial
 
     return partial(recom, pop_col="pop", pop_target=ideal, epsilon=epsilon, node_repeats=0, rng=rng)

@@ -64,7 +64,7 @@ def single_case(graph: UnitGraph, zips: np.ndarray, k: int, gc_steps: int) -> di
     request = _request(graph, zips, k, 0.5, seed=1, time_limit_s=60.0)
     t = Timer()
     ours = design_territories(request)
-    out = {"ours": figures(request, ours.assignment, t.done())}
+    out: dict[str, Any] = {"ours": figures(request, ours.assignment, t.done())}
     t = Timer()
     metis = metis_alone(graph, zips, k, 1)
     out["metis"] = figures(request, metis, t.done())

@@ -25,7 +25,7 @@ STAGES = ("lead", "opportunity", "customer")
 
 def zip_points() -> np.ndarray:
     """Lon/lat of every ZIP code located in the contiguous US box, shape (z, 2)."""
-    rows = [r for r in zipcodes.list_all() if r["lat"] and r["long"]]
+    rows = [r for r in zipcodes.list_all() if r["lat"] and r["long"]]  # type: ignore[no-untyped-call]
     xy = np.array([[float(r["long"]), float(r["lat"])] for r in rows], dtype=np.float64)
     inside = (xy[:, 0] > -125.0) & (xy[:, 0] < -66.0) & (xy[:, 1] > 24.0) & (xy[:, 1] < 50.0)
     return xy[inside]

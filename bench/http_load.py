@@ -507,8 +507,8 @@ def _probe_request(kind: str, tenant: dict[str, Any], rng: Any) -> tuple[str, st
     if kind == "account_patch":
         body = {"properties": {"annual_revenue": float(rng.integers(1000, 900_000))}}
         return "PATCH", f"/accounts/{aid}", {"json": body}
-    body = {"properties": {"color": f"#{int(rng.integers(0, 2**24)):06x}"}}
-    return "PATCH", f"/territories/{tid}", {"json": body, "headers": {"If-Match": "*"}}
+    colour: dict[str, Any] = {"properties": {"color": f"#{int(rng.integers(0, 2**24)):06x}"}}
+    return "PATCH", f"/territories/{tid}", {"json": colour, "headers": {"If-Match": "*"}}
 
 
 def _write_scripts(tmp: Path, tenant: dict[str, Any]) -> dict[str, Path]:

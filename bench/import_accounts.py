@@ -151,7 +151,7 @@ def _ours(url: str, csv: Path) -> dict[str, Any]:
         client.app.state.geocoder.warm_up()  # type: ignore[attr-defined]
         with store.read() as tx:
             far = max(t.id for t in tx.find_territories())
-        stop, waits = threading.Event(), []
+        stop, waits = threading.Event(), list[float]()
         writer = threading.Thread(target=_rename_loop, args=(client, far, stop, waits))
         writer.start()
         started = time.perf_counter()

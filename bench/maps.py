@@ -27,6 +27,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any, cast
 
 import folium
 import numpy as np
@@ -101,7 +102,9 @@ def _points_in(
     # outside every county (offshore, Canada, Mexico) and become unassigned.
     x0, y0, x1, y1 = shapely.total_bounds(polygons)
     tree = shapely.STRtree(polygons)
-    inside_lon, inside_lat, inside_county = [], [], []
+    inside_lon: list[np.ndarray] = []
+    inside_lat: list[np.ndarray] = []
+    inside_county: list[np.ndarray] = []
     outside: list[tuple[float, float]] = []
     need_out = size // 100
     while sum(len(c) for c in inside_county) < size - need_out:
@@ -166,7 +169,7 @@ def _overlaps(territories: list[Territory], rng: np.random.Generator) -> list[Ov
     return shapes
 
 
-def build_ours(data: dict[str, object], accounts: int, cold: bool = True) -> tuple[str, folium.Map]:
+def build_ours(data: dict[str, Any], accounts: int, cold: bool = True) -> tuple[str, folium.Map]:
     """Our coverage map and its page; ``cold`` forgets the simplified shapes first."""
     if cold:
         clear_cache()
@@ -179,7 +182,7 @@ def build_ours(data: dict[str, object], accounts: int, cold: bool = True) -> tup
         metrics=data["metrics"],
         flags=data["flags"],
         overlaps=data["overlaps"],
-    )  # type: ignore[arg-type]
+    )
     return to_html(m), m
 
 
@@ -213,10 +216,15 @@ def _counts(kind: str, m: folium.Map) -> tuple[int, int]:
         polygons = sum(len(c.data["features"]) for c in children if isinstance(c, folium.GeoJson))
         points = sum(isinstance(c, folium.Marker) for c in children)
         return polygons, points
+    # Our layers count what they drew (feature_count, point_count); folium's do not.
     polygons = next(
-        c.feature_count for c in children if getattr(c, "layer_name", "") == "Territories"
+        cast(Any, c).feature_count
+        for c in children
+        if getattr(c, "layer_name", "") == "Territories"
     )
-    points = next(c.point_count for c in children if getattr(c, "layer_name", "") == "Accounts")
+    points = next(
+        cast(Any, c).point_count for c in children if getattr(c, "layer_name", "") == "Accounts"
+    )
     return polygons, points
 
 
