@@ -19,12 +19,15 @@ def new_map(tiles: str | None) -> folium.Map:
     One canvas renderer is shared by every vector layer: Leaflet does not pass
     mouse events from one canvas to another, so a second canvas on top would
     hide the territory tooltips. ``tolerance`` widens the hit area of the
-    small account dots.
+    small account dots. Zoom snaps to quarter levels so that fitting the
+    bounds fills the map: at whole levels a phone's narrow map could show the
+    territories at half its width.
     """
     m = folium.Map(
         tiles=tiles,
         prefer_canvas=True,
         control_scale=True,
+        zoom_snap=0.25,
         renderer=JsCode("L.canvas({padding: 0.5, tolerance: 3})"),  # type: ignore[arg-type]
     )
     m.add_child(PageSupport(), name="tm_page_support")

@@ -102,6 +102,31 @@ def test_coverage_map_draws_every_layer_without_errors(map_page: MapPage, tmp_pa
     assert [u for u in map_page.requests if not u.startswith("file://")] == []
 
 
+def test_on_a_phone_the_coverage_map_opens_with_its_territories_filling_the_map(
+    map_page: MapPage, tmp_path: Path
+) -> None:
+    world = build_world()
+    m = render_coverage_map(
+        world.territories, world.accounts, world.assignments, world.reps, asset_base_url="vendor"
+    )
+    (south, west), (north, east) = m._children["tm_fit_bounds"].bounds
+    for width in (360, 390, 414, 480):
+        map_page.page.set_viewport_size({"width": width, "height": 844})
+        map_page.open(m, tmp_path, "coverage-phone")
+        # The fitted box spans at least 70 % of the map one way (whole zoom
+        # levels alone can leave it at half), and fits inside it.
+        fill = map_page.js(
+            f"""(() => {{
+            const map = {m.get_name()}, size = map.getSize();
+            const ne = map.latLngToContainerPoint([{north}, {east}]);
+            const sw = map.latLngToContainerPoint([{south}, {west}]);
+            return [(ne.x - sw.x) / size.x, (sw.y - ne.y) / size.y];
+        }})()"""
+        )
+        assert 0.7 <= max(fill) <= 1.0, (width, fill)
+    assert map_page.problems == []
+
+
 def test_hostile_territory_name_shows_as_text_in_the_tooltip(
     map_page: MapPage, tmp_path: Path
 ) -> None:
