@@ -43,6 +43,15 @@ svg.chart { width: 100%; height: auto; display: block; }
 .bar.met > span { background: var(--green); } .bar.behind > span { background: var(--red); }
 table { border-collapse: collapse; width: 100%; font-size: 13px; }
 .scroll { overflow-x: auto; }
+/* A table wider than its card: a shadow at the edge that hides columns says
+   there is more (the white covers scroll with the table; the shadows stay). */
+.scroll { background:
+    linear-gradient(to right, var(--card) 30%, transparent) left / 32px 100% no-repeat local,
+    linear-gradient(to left, var(--card) 30%, transparent) right / 32px 100% no-repeat local,
+    radial-gradient(farthest-side at 0 50%, rgba(0,0,0,.2), transparent) left / 10px 100% no-repeat,
+    radial-gradient(farthest-side at 100% 50%, rgba(0,0,0,.2), transparent) right / 10px 100% no-repeat; }
+@media (max-width: 600px) {  /* the cell spans every day: wrap it where a phone shows it */
+  .unplanned td > span { display: inline-block; max-width: 60vw; white-space: normal; } }
 a.csv { display: inline-block; margin: 6px 0 0; font-size: 12px; }
 .sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0);
       white-space: nowrap; }

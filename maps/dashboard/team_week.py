@@ -101,7 +101,7 @@ def _row(r: RepWeek, days: Sequence[date]) -> str:
         plan = f'<a href="/me?rep={r.rep_id}">plan it on the rep\'s page</a>'
         return (
             f'<tr class=unplanned>{name}<td colspan="{len(days) + 3}">'
-            f"No schedule planned yet: {plan}.</td></tr>"
+            f"<span>No schedule planned yet: {plan}.</span></td></tr>"
         )
     by_day = {c.day: c for c in r.days}
     cells = "".join(_day(by_day.get(d)) for d in days)

@@ -138,6 +138,25 @@ def test_on_a_phone_the_dashboard_maps_keys_fold_to_their_titles(
     tab.shot("phone-keys")
 
 
+def test_on_a_phone_the_team_weeks_plan_links_are_on_screen_and_wide_tables_show_an_edge(
+    browser_tab: Tabs, world: World
+) -> None:
+    _plan(world)
+    tab = _open_signed_in(
+        browser_tab, world, "/dashboards?period=2026", "phone", {"width": 390, "height": 844}
+    )
+    page = tab.page
+    links = page.locator("tr.unplanned a")
+    assert links.count() >= 1
+    rights = links.evaluate_all("as => as.map(a => a.getBoundingClientRect().right)")
+    assert max(rights) <= page.evaluate("innerWidth"), rights
+    # A table wider than its card scrolls, and a shadow marks the hidden edge.
+    assert "radial-gradient" in page.evaluate(
+        "getComputedStyle(document.querySelector('.scroll')).backgroundImage"
+    )
+    tab.shot("phone-dashboards")
+
+
 def test_overview_links_to_each_territory_and_a_dashboard_without_data_still_draws(
     browser_tab: Tabs, world: World
 ) -> None:
