@@ -104,9 +104,12 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     ).start()
     app.state.jobs = JobRunner(store)
     app.state.heap = HeapKeeper()
-    app.state.heap.start()
+    if settings.settle_heap:
+        app.state.heap.start()
     # Every rep's travel load, read from the store or planned, once the index is in.
-    app.state.figures = TravelFigures(store, settings, built=app.state.heap.settle)
+    app.state.figures = TravelFigures(
+        store, settings, built=app.state.heap.settle if settings.settle_heap else None
+    )
     if settings.warm_travel_figures:
         app.state.figures.warm(after=app.state.index_cache.ready)
     app.state.switches = ScheduledSwitches(store, settings)

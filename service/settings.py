@@ -74,6 +74,10 @@ class Settings(BaseSettings):
     # Plan every rep's travel load in the background at start (read from the
     # store when an earlier worker kept it), so the first page is not cold.
     warm_travel_figures: bool = True
+    # Keep the long-lived heap out of full garbage collections (service.heap).
+    # Off only where one process hosts many short-lived apps (the tests): there
+    # each settle would collect every app's leftovers, seconds at a time.
+    settle_heap: bool = True
 
     # Contact schedules: seconds a rep's schedule may search (the request waits).
     schedule_time_limit_s: float = Field(default=10.0, gt=0, le=600)

@@ -58,6 +58,9 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
         "bootstrap_admin_token": ADMIN_TOKEN,
         "rate_limit_per_minute": 0,
         "anonymous_rate_per_minute": 0,
+        # One test process hosts hundreds of apps: settling its heap after each
+        # warm-up collected them all (tests/service/test_heap.py turns it on).
+        "settle_heap": False,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

@@ -115,7 +115,7 @@ def test_one_settle_serves_every_keeper_in_the_process() -> None:
 
 
 def test_the_app_settles_the_heap_once_its_travel_figures_are_warm(database_url: str) -> None:
-    settings = make_settings(database_url)  # warm_travel_figures on, the default
+    settings = make_settings(database_url, settle_heap=True)  # figures warmed: the default
     with TestClient(create_app(settings)):
         assert _eventually(lambda: gc.get_freeze_count() > 0, timeout_s=30)
     assert gc.get_freeze_count() == 0  # the app stopped: nothing left frozen
