@@ -53,3 +53,10 @@ def serve(database_url: str, cwd: Path, **settings: Any) -> tuple[subprocess.Pop
             proc.wait(30)  # reaped here: a Popen collected while running warns in a later test
             pytest.fail("the server did not start")
         time.sleep(0.2)
+
+
+def admin_client(base: str, timeout: float = 120) -> httpx.Client:
+    """An HTTP client to a served app that sends the bootstrap admin token."""
+    return httpx.Client(
+        base_url=base, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}, timeout=timeout
+    )

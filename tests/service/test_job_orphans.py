@@ -11,34 +11,16 @@ from __future__ import annotations
 
 import signal
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.conftest import ADMIN_TOKEN, _truncate_postgis
-from tests.live_server import serve
+from tests.live_server import admin_client, serve
 
 pytestmark = pytest.mark.slow
 ROWS = 300_000
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgis", marks=pytest.mark.postgis)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'territory.db'}"
-    else:
-        url = request.getfixturevalue("postgis_url")
-        _truncate_postgis(url)
-        yield url
-
-
-def _api(base: str) -> httpx.Client:
-    return httpx.Client(
-        base_url=base, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}, timeout=60
-    )
 
 
 def _big_csv() -> bytes:
@@ -73,7 +55,7 @@ def test_a_killed_servers_job_is_failed_with_the_reason_and_stores_nothing(
     doomed, doomed_base = serve(database_url, tmp_path)
     survivor = None
     try:
-        with _api(doomed_base) as api:
+        with admin_client(doomed_base) as api:
             ring = [[-84.0, 39.4], [-82.9, 39.4], [-82.9, 39.9], [-84.0, 39.9], [-84.0, 39.4]]
             api.post(
                 "/territories",
@@ -85,7 +67,7 @@ def test_a_killed_servers_job_is_failed_with_the_reason_and_stores_nothing(
             ).raise_for_status()
             href = _start_import(api)
         survivor, survivor_base = serve(database_url, tmp_path)
-        with _api(survivor_base) as api:
+        with admin_client(survivor_base) as api:
             deadline = time.monotonic() + 60
             while (status := _job(api, href)["status"]) == "queued":
                 assert time.monotonic() < deadline, "the job never started"
@@ -113,7 +95,7 @@ def test_a_job_left_queued_or_running_by_a_crash_is_swept_when_a_server_starts(
 ) -> None:
     doomed, base = serve(database_url, tmp_path)
     try:
-        with _api(base) as api:
+        with admin_client(base) as api:
             href = _start_import(api)
     finally:
         doomed.send_signal(signal.SIGKILL)
@@ -131,7 +113,7 @@ def test_a_job_left_queued_or_running_by_a_crash_is_swept_when_a_server_starts(
                     {"id": href.rsplit("/", 1)[1]},
                 ).scalar_one()
             assert status == "failed"
-            with _api(base) as api:
+            with admin_client(base) as api:
                 assert "stopped" in _job(api, href)["result"]["detail"]
         finally:
             restarted.terminate()

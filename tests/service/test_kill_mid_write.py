@@ -16,7 +16,7 @@ import json
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -27,28 +27,11 @@ import pytest
 import shapely
 from sqlalchemy import create_engine, text
 
-from tests.conftest import ADMIN_TOKEN, _truncate_postgis
-from tests.live_server import serve
+from tests.live_server import admin_client, serve
 
 pytestmark = pytest.mark.slow
 ROWS = 10_000
 WEST, MID, EAST = -84.0, -83.0, -82.0
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgis", marks=pytest.mark.postgis)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'territory.db'}"
-    else:
-        url = request.getfixturevalue("postgis_url")
-        _truncate_postgis(url)
-        yield url
-
-
-def _api(base: str) -> httpx.Client:
-    return httpx.Client(
-        base_url=base, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}, timeout=120
-    )
 
 
 def _strip(x0: float, x1: float) -> dict[str, Any]:
@@ -109,7 +92,7 @@ def _change_set(api: httpx.Client, edge: float) -> httpx.Response:
 def _killed_during(proc: Any, base: str, write: Callable[[httpx.Client], Any], at: float) -> None:
     def send() -> None:
         try:
-            with _api(base) as api:
+            with admin_client(base) as api:
                 write(api)
         except httpx.HTTPError:
             pass  # the server died under the request: expected
@@ -157,7 +140,7 @@ def _assert_whole(database_url: str, base: str) -> dict[int, int]:
     stored = [(a[2], a[3]) for a in accounts]
     wrong = sum(e != s for e, s in zip(expected, stored, strict=True))
     assert wrong == 0, f"{wrong} accounts disagree with their territories"
-    with _api(base) as api:
+    with admin_client(base) as api:
         for i in ids:
             r = api.get(f"/territories/{i}")
             assert r.headers["etag"] == f'"{versions[i]}"'
@@ -170,11 +153,11 @@ def test_a_write_killed_mid_way_is_stored_whole_or_not_at_all(
 ) -> None:
     proc, base = serve(database_url, tmp_path)
     try:
-        with _api(base) as api:
+        with admin_client(base) as api:
             _seed(api)
         before = _assert_whole(database_url, base)
         for send in (_patch_west, _change_set):
-            with _api(base) as api:
+            with admin_client(base) as api:
                 started = time.monotonic()
                 assert send(api, MID - 0.25).status_code == 200  # moves 1,250 accounts
                 took = time.monotonic() - started
@@ -185,7 +168,7 @@ def test_a_write_killed_mid_way_is_stored_whole_or_not_at_all(
             assert {after[i] - before[i] for i in after} <= {0, 1}
             if send is _change_set:  # both territories moved on together, or neither
                 assert after[1] - before[1] == after[2] - before[2]
-            with _api(base) as api:  # the edge back at MID for the next write
+            with admin_client(base) as api:  # the edge back at MID for the next write
                 if after[1] == before[1]:
                     assert send(api, MID).status_code == 200
     finally:
