@@ -31,6 +31,7 @@ from service.usecases.account_writes import (
     store_account,
 )
 from service.usecases.plan_accounts import find_plan_accounts
+from service.usecases.rep_cache import reps_owning
 from service.views.accounts import account_features
 from service.web.deps import (
     AccountId,
@@ -94,7 +95,7 @@ def list_accounts(
         if fmt is not None:
             f = read_scope(principal, tx).accounts(f)
         items = _page(tx, f, boxes, "" if fmt else page.after, limit)
-        reps = tx.reps_owning(items)
+        reps = reps_owning(tx, items)
     if fmt is not None:
         check_export_size(len(items), settings.max_map_features)
         features = account_features(items, reps, settings.default_max_service_km)
@@ -156,7 +157,7 @@ def create_account(
     account = parse_account(body, None, geocoder)
     with store.write() as tx:
         stored = add_account(tx, account, principal, index_cache)
-        reps = tx.reps_owning([stored])
+        reps = reps_owning(tx, [stored])
     headers = {"Location": str(request.url_for("list_accounts")) + "/" + quote(account.id, safe="")}
     return _one_response(stored, reps, settings, status=201, headers=headers)
 
@@ -183,7 +184,7 @@ def get_account(
             stored.assignment.rep_id == principal.rep_id,
             NotFoundError(f"Account {account_id!r} does not exist."),
         )
-        reps = tx.reps_owning([stored])
+        reps = reps_owning(tx, [stored])
     return _one_response(stored, reps, settings)
 
 
@@ -207,7 +208,7 @@ def replace_account(
     account = parse_account(body, account_id, geocoder)
     with store.write() as tx:
         stored = store_account(tx, account, principal, index_cache)
-        reps = tx.reps_owning([stored])
+        reps = reps_owning(tx, [stored])
     return _one_response(stored, reps, settings)
 
 
@@ -233,7 +234,7 @@ def update_account(
         merged = merge_patch(current.account, body)
         account = parse_account(merged, account_id, geocoder)
         stored = store_account(tx, account, principal, index_cache)
-        reps = tx.reps_owning([stored])
+        reps = reps_owning(tx, [stored])
     return _one_response(stored, reps, settings)
 
 

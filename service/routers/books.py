@@ -13,6 +13,7 @@ from service.routers.docs import READ_RESPONSES
 from service.schemas.accounts import AccountCollection
 from service.storage.account_ops import AccountFilter
 from service.usecases.plan_accounts import find_plan_accounts
+from service.usecases.rep_cache import reps_owning
 from service.web.deps import RepId, SettingsDep, StoreDep, TerritoryId
 from service.web.http import GeoJSONResponse
 from service.web.paging import StrPage
@@ -44,7 +45,7 @@ def territory_accounts(
             after_id=page.after,
             limit=page.fetch,
         )
-        reps = tx.reps_owning(items)
+        reps = reps_owning(tx, items)
     return collection_response(request, items, reps, page, settings)
 
 
@@ -70,5 +71,5 @@ def rep_accounts(
         items = find_plan_accounts(
             tx, AccountFilter(rep_id=rep_id), after_id=page.after, limit=page.fetch
         )
-        reps = tx.reps_owning(items)
+        reps = reps_owning(tx, items)
     return collection_response(request, items, reps, page, settings)

@@ -12,6 +12,7 @@ from service.auth import ANYONE, Principal, allow
 from service.routers.docs import READ_RESPONSES
 from service.schemas.locate import GeocodeCandidateOut, GeocodeOut, LocateOut
 from service.web.deps import GeocoderDep, IndexDep
+from service.web.http import ModelResponse
 
 router = APIRouter(tags=["locate"])
 
@@ -25,14 +26,14 @@ def locate(
     industry: Annotated[str | None, Query(max_length=200)] = None,
     product: Annotated[list[str] | None, Query(max_length=50)] = None,
     revenue: Annotated[float | None, Query(ge=0, le=1e15)] = None,
-) -> LocateOut:
+) -> ModelResponse:
     """Which leaf territory owns this point (for an account with these fields), its reps and the reason."""
     index = index_cache.current()
     found = index.locate(
         lon, lat, industry=industry, products=tuple(product or ()), revenue=revenue
     )
     names = _names(index)
-    return LocateOut(
+    out = LocateOut(
         lon=lon,
         lat=lat,
         territory_id=found.territory_id,
@@ -41,6 +42,7 @@ def locate(
         assignment=found.assignment,
         candidates=list(found.candidates),
     )
+    return ModelResponse(out)
 
 
 # Territory names by id, per index: built once, not a thousand entries per lookup.

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
 from typing import Any
 
 import shapely
 from sqlalchemy import Row, delete, insert, select, update
 
 from geo.model import Rep
-from service.storage.account_ops import StoredAccount
 from service.storage.errors import ConflictError, NotFoundError
 from service.storage.tx_base import TxBase
 
@@ -33,16 +31,6 @@ class RepOps(TxBase):
         if limit is not None:
             q = q.limit(limit)
         return [_rep_from_row(r) for r in self.conn.execute(q)]
-
-    def reps_owning(self, items: Iterable[StoredAccount]) -> dict[int, Rep]:
-        """The reps who own ``items``, by id: a page of accounts needs only
-        its owners, not every rep (100 reps cost a page a tenth of its time)."""
-        ids = sorted({s.assignment.rep_id for s in items if s.assignment.rep_id is not None})
-        if not ids:
-            return {}
-        rt = self.t["reps"]
-        rows = self.conn.execute(select(*_read(rt)).where(rt.c.id.in_(ids)))
-        return {rep.id: rep for rep in map(_rep_from_row, rows)}
 
     def existing_rep_ids(self, rep_ids: list[int] | tuple[int, ...]) -> set[int]:
         """Which of ``rep_ids`` exist."""
@@ -104,7 +92,7 @@ class RepOps(TxBase):
 
 # The columns a Rep is made of, in the order _rep_from_row unpacks them: by
 # position, as account_ops reads accounts; a row's name mapping cost a page
-# of accounts a tenth of its time (reps_owning under load).
+# of accounts a tenth of its time under load.
 _READ = (
     "id", "name", "email", "home_lon", "home_lat", "max_service_km",
     "weekly_capacity_hours", "avg_speed_kmh", "experience", "quota",

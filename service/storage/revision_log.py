@@ -46,3 +46,16 @@ class RevisionLogOps(TxBase):
         if {int(r.revision) for r in rows} != set(range(after + 1, upto + 1)):
             return None
         return [RevisionChange(int(r.revision), r.kind, tuple(r.ids or ())) for r in rows]
+
+    def kinds_changed(self, after: int, upto: int) -> set[ChangeKind] | None:
+        """Which kinds of thing revisions ``after + 1 .. upto`` changed (not their ids), or None
+        when one of them is unknown."""
+        if upto <= after:
+            return set()
+        log = self.t["revision_changes"]
+        rows = self.conn.execute(
+            select(log.c.revision, log.c.kind).where(log.c.revision > after, log.c.revision <= upto)
+        ).all()
+        if {int(r.revision) for r in rows} != set(range(after + 1, upto + 1)):
+            return None
+        return {r.kind for r in rows}

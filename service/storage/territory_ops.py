@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -163,6 +163,15 @@ class TerritoryOps(TxBase):
         tt = self.plan_table("territories")
         q = select(tt.c.id, tt.c.parent_id).where(*self.in_plan(tt))
         return {int(i): p for i, p in self.conn.execute(q)}
+
+    def children_of(self, territory_ids: Iterable[int]) -> dict[int, int]:
+        """The territories whose parent is one of ``territory_ids``: child id to parent id."""
+        ids = sorted(set(territory_ids))
+        if not ids:
+            return {}
+        tt = self.plan_table("territories")
+        q = select(tt.c.id, tt.c.parent_id).where(tt.c.parent_id.in_(ids), *self.in_plan(tt))
+        return {int(i): int(p) for i, p in self.conn.execute(q)}
 
     def child_ids(self, territory_id: int) -> list[int]:
         """Ids of the territories whose parent is ``territory_id``."""

@@ -322,7 +322,8 @@ def write_order(plans: Sequence[Planned], state: State) -> list[Planned]:
 
 def note_hierarchy(tx: Tx, plans: Sequence[Planned], written: Mapping[int, Territory]) -> None:
     """Report (not refuse) a child reaching outside its parent, and children left outside."""
-    parents = tx.territory_parents()
+    # Only the written territories' children: not the whole hierarchy again.
+    children = tx.children_of(t.id for t in written.values())
     pairs: list[tuple[Planned, int, int]] = []
     for p in plans:
         t = written.get(p.index)
@@ -330,7 +331,7 @@ def note_hierarchy(tx: Tx, plans: Sequence[Planned], written: Mapping[int, Terri
             continue
         if t.parent_id is not None:
             pairs.append((p, t.parent_id, t.id))
-        pairs += [(p, t.id, child) for child, parent in parents.items() if parent == t.id]
+        pairs += [(p, t.id, child) for child, parent in children.items() if parent == t.id]
     if not pairs:
         return
     shapes = tx.territories_by_id([i for _, a, b in pairs for i in (a, b)])

@@ -35,7 +35,7 @@ class PageParams(Generic[K]):
         return self.limit + 1
 
 
-def _str_page(
+async def _str_page(
     settings: SettingsDep,
     limit: LimitQuery = None,
     after: Annotated[str, Query(max_length=200, description=_AFTER)] = "",
@@ -43,7 +43,7 @@ def _str_page(
     return PageParams(settings.page_limit_default if limit is None else limit, after)
 
 
-def _int_page(
+async def _int_page(
     settings: SettingsDep,
     limit: LimitQuery = None,
     after: Annotated[int, Query(ge=0, le=MAX_ID, description=_AFTER)] = 0,
@@ -51,6 +51,8 @@ def _int_page(
     return PageParams(settings.page_limit_default if limit is None else limit, after)
 
 
+# The page dependencies are async: they only compute, and a sync dependency
+# costs every paged request a hop to the thread pool and back.
 StrPage = Annotated[PageParams[str], Depends(_str_page)]
 """Paging by a text key (account ids, pipeline record ids)."""
 IntPage = Annotated[PageParams[int], Depends(_int_page)]

@@ -1,0 +1,133 @@
+"""The kept reps (service.usecases.rep_cache): never stale, read again only when reps changed.
+
+Every test runs on SQLite and PostGIS (``database_url``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from fastapi.testclient import TestClient
+from sqlalchemy import delete
+
+from geo.model import Account, Assignment, Rep
+from service.app import create_app
+from service.storage import Store
+from service.storage.account_ops import StoredAccount
+from service.usecases.rep_cache import RepCache, reps_owning
+from tests.conftest import ADMIN_TOKEN, make_settings
+
+ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+
+def _owned_by(rep_id: int) -> StoredAccount:
+    return StoredAccount(Account("x"), Assignment("x", 1, rep_id, "geometry"), 1)
+
+
+def _point(lon: float, lat: float) -> dict[str, object]:
+    return {"type": "Point", "coordinates": [lon, lat]}
+
+
+def _seed_reps(store: Store) -> list[int]:
+    with store.write() as tx:
+        return [
+            tx.insert_rep(Rep(0, f"R{i}", home=(-84.0 + i, 39.5)), actor="t").id for i in range(3)
+        ]
+
+
+def test_kept_reps_serve_until_a_rep_changes_or_the_log_has_a_gap(database_url: str) -> None:
+    store = Store.open(database_url)
+    try:
+        ids = _seed_reps(store)
+        cache = RepCache()
+        with store.read() as tx:
+            first = cache.reps(tx)
+        assert sorted(first) == ids
+
+        with store.write() as tx:  # an account write: the reps are the same
+            tx.upsert_accounts([(Account("a1", location=(-84.0, 39.5)), _owned_by(ids[0]).assignment)], actor="t")  # fmt: skip
+        with store.read() as tx:
+            assert cache.reps(tx) is first
+
+        with store.write() as tx:  # a rep write: read again
+            tx.update_rep(dataclasses.replace(first[ids[1]], home=(-80.0, 41.0)), actor="t")
+        with store.read() as tx:
+            second = cache.reps(tx)
+        assert second is not first
+        assert second[ids[1]].home == (-80.0, 41.0)
+
+        with store.write() as tx:  # a write whose log row is gone: read again, never assume
+            tx.upsert_accounts([(Account("a2", location=(-84.0, 39.5)), _owned_by(ids[0]).assignment)], actor="t")  # fmt: skip
+            log = tx.t["revision_changes"]
+            tx.conn.execute(delete(log))
+        with store.read() as tx:
+            third = cache.reps(tx)
+        assert third is not second and third == second
+    finally:
+        store.dispose()
+
+
+def test_a_transaction_older_than_the_kept_reps_sees_its_own_reps(database_url: str) -> None:
+    # SQLite's read transaction is a snapshot; PostgreSQL's reads are READ
+    # COMMITTED, so there the old transaction's own reads see the new rep too.
+    # Either way the kept reps answer what the transaction itself reads.
+    store = Store.open(database_url)
+    try:
+        ids = _seed_reps(store)
+        cache = RepCache()
+        with store.read() as old:
+            before = cache.reps(old)[ids[0]]
+            with store.write() as tx:
+                tx.update_rep(dataclasses.replace(before, max_service_km=12.0), actor="t")
+            with store.read() as new:
+                assert cache.reps(new)[ids[0]].max_service_km == 12.0
+            # The newer kept reps stay kept, and are not handed to the older transaction.
+            own = old.get_rep(ids[0])
+            assert cache.reps(old)[ids[0]] == own
+            assert reps_owning(old, [_owned_by(ids[0])]) == {ids[0]: own}
+            if database_url.startswith("sqlite"):
+                assert own == before
+        with store.read() as new:
+            assert cache.reps(new)[ids[0]].max_service_km == 12.0
+    finally:
+        store.dispose()
+
+
+def test_a_rep_moved_in_another_worker_moves_the_next_page_here(database_url: str) -> None:
+    settings = make_settings(database_url)
+    with TestClient(create_app(settings)) as a, TestClient(create_app(settings)) as b:
+        rep = a.post("/reps", json={"name": "R", "home": _point(-84.0, 39.5)}, headers=ADMIN).json()
+        ring = [[-85, 39], [-83, 39], [-83, 40], [-85, 40], [-85, 39]]
+        a.post(
+            "/territories",
+            json={
+                "type": "Feature",
+                "geometry": {"type": "Polygon", "coordinates": [ring]},
+                "properties": {"name": "T", "rep_ids": [rep["id"]]},
+            },
+            headers=ADMIN,
+        ).raise_for_status()
+        account = {"type": "Feature", "id": "acc-1", "geometry": {"type": "Point", "coordinates": [-84.0, 39.9]}, "properties": {"name": "A"}}  # fmt: skip
+        a.post("/accounts", json=account, headers=ADMIN).raise_for_status()
+
+        def page() -> dict[str, object]:
+            body = a.get("/accounts", headers=ADMIN).json()
+            props: dict[str, object] = body["features"][0]["properties"]
+            return props
+
+        near = page()
+        assert near["rep_id"] == rep["id"] and near["flags"] == []
+        assert a.get(f"/reps/{rep['id']}", headers=ADMIN).status_code == 200
+        for _ in range(3):  # other writes between: the kept reps carry over them
+            a.patch("/accounts/acc-1", json={"properties": {"stage": "customer"}}, headers=ADMIN)
+            assert page()["distance_km"] == near["distance_km"]
+
+        moved = b.patch(
+            f"/reps/{rep['id']}",
+            json={"home": _point(-84.0, 35.0), "max_service_km": 100},
+            headers=ADMIN,
+        )
+        assert moved.status_code == 200, moved.text
+        far = page()
+        assert far["distance_km"] > near["distance_km"] + 400  # type: ignore[operator]
+        assert far["flags"] == ["too-far"]
