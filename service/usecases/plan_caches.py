@@ -13,7 +13,6 @@ a scenario never makes a live read rebuild anything.
 from __future__ import annotations
 
 import threading
-import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -21,6 +20,7 @@ from geo.assign.assignment import assign_accounts
 from geo.assign.index import TerritoryIndex
 from geo.model import Territory
 from service.storage import Store, Tx
+from service.usecases.per_engine import PerEngine
 from service.usecases.snapshot import Snapshot, SnapshotCache
 
 # Scenarios kept per worker; a manager comparing a few drafts stays in cache.
@@ -39,9 +39,6 @@ class _Entry:
 class PlanCaches:
     """The last few scenarios' indexes and snapshots of one database."""
 
-    _per_engine: weakref.WeakKeyDictionary[object, PlanCaches] = weakref.WeakKeyDictionary()
-    _registry_lock = threading.Lock()
-
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._entries: OrderedDict[int, _Entry] = OrderedDict()
@@ -49,11 +46,7 @@ class PlanCaches:
     @classmethod
     def of(cls, tx: Tx) -> PlanCaches:
         """The caches of the database ``tx`` belongs to (one per engine)."""
-        with cls._registry_lock:
-            found = cls._per_engine.get(tx.backend.engine)
-            if found is None:
-                found = cls._per_engine[tx.backend.engine] = cls()
-            return found
+        return _PLAN_CACHES.of(tx)
 
     def index(self, tx: Tx) -> TerritoryIndex:
         """The index of the scenario ``tx`` works in, as ``tx`` sees it."""
@@ -117,3 +110,6 @@ class PlanIndex:
         """The scenario's index as of now."""
         with self._store.read() as tx:
             return PlanCaches.of(tx).index(tx)
+
+
+_PLAN_CACHES: PerEngine[PlanCaches] = PerEngine(PlanCaches)

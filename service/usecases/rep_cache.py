@@ -16,21 +16,18 @@ live plan (which logs every write), so one cache serves both.
 from __future__ import annotations
 
 import threading
-import weakref
 from collections.abc import Iterable, Mapping
 
 from geo.model import Rep
 from service.storage import Tx
 from service.storage.account_ops import StoredAccount
+from service.usecases.per_engine import PerEngine
 
 _REP_KINDS = frozenset({"reps", "all"})
 
 
 class RepCache:
     """The reps of one database at a known revision."""
-
-    _per_engine: weakref.WeakKeyDictionary[object, RepCache] = weakref.WeakKeyDictionary()
-    _registry_lock = threading.Lock()
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -39,11 +36,7 @@ class RepCache:
     @classmethod
     def of(cls, tx: Tx) -> RepCache:
         """The cache of the database ``tx`` belongs to (one per engine)."""
-        with cls._registry_lock:
-            cache = cls._per_engine.get(tx.backend.engine)
-            if cache is None:
-                cache = cls._per_engine[tx.backend.engine] = cls()
-            return cache
+        return _REP_CACHES.of(tx)
 
     def reps(self, tx: Tx) -> Mapping[int, Rep]:
         """Every rep as ``tx`` sees it, by id (read-only: shared between requests)."""
@@ -74,3 +67,6 @@ def reps_owning(tx: Tx, items: Iterable[StoredAccount]) -> dict[int, Rep]:
     every = RepCache.of(tx).reps(tx)
     ids = {s.assignment.rep_id for s in items if s.assignment.rep_id is not None}
     return {i: every[i] for i in sorted(ids) if i in every}
+
+
+_REP_CACHES: PerEngine[RepCache] = PerEngine(RepCache)

@@ -11,7 +11,6 @@ which revision the figures reflect; routes hand it on as ``X-Plan-Revision``.
 from __future__ import annotations
 
 import threading
-import weakref
 from collections.abc import Callable, Hashable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from geo.hierarchy import leaf_territories
 from geo.model import Account, Assignment, Rep, Territory
 from service.storage import Tx
 from service.storage.account_ops import AccountFilter
+from service.usecases.per_engine import PerEngine
 
 REVISION_HEADER = "X-Plan-Revision"
 T = TypeVar("T")
@@ -213,9 +213,6 @@ def _read(tx: Tx, accounts: AccountFilter, revision: int | None = None) -> Snaps
 class SnapshotCache:
     """The last unfiltered snapshot of one database, with its revision."""
 
-    _per_engine: weakref.WeakKeyDictionary[object, SnapshotCache] = weakref.WeakKeyDictionary()
-    _registry_lock = threading.Lock()
-
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._snapshot: Snapshot | None = None
@@ -223,11 +220,12 @@ class SnapshotCache:
     @classmethod
     def of(cls, tx: Tx) -> SnapshotCache:
         """The cache of the database ``tx`` belongs to (one per engine)."""
-        with cls._registry_lock:
-            cache = cls._per_engine.get(tx.backend.engine)
-            if cache is None:
-                cache = cls._per_engine[tx.backend.engine] = cls()
-            return cache
+        return _SNAPSHOT_CACHES.of(tx)
+
+    @staticmethod
+    def forget(engine: object) -> None:
+        """Drop what is kept for ``engine``'s database: its next read is a full one."""
+        _SNAPSHOT_CACHES.forget(engine)
 
     def get(self, tx: Tx) -> Snapshot:
         """The snapshot at the revision ``tx`` sees, read once per revision."""
@@ -258,3 +256,6 @@ class SnapshotCache:
             # Keep one step of history, not a chain of every snapshot since start.
             object.__setattr__(snap, "before", None)
         return patched
+
+
+_SNAPSHOT_CACHES: PerEngine[SnapshotCache] = PerEngine(SnapshotCache)

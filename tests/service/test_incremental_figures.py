@@ -201,7 +201,7 @@ def _kept(store: Store) -> tuple[Snapshot, Snapshot]:
 
 def _forget(store: Store) -> None:
     """Drop what this worker keeps: its next read recomputes everything."""
-    SnapshotCache._per_engine.pop(store.backend.engine, None)
+    SnapshotCache.forget(store.backend.engine)
 
 
 _runs = iter(range(10**6))
