@@ -132,9 +132,19 @@ class Store:
 
     @contextmanager
     def read(self) -> Iterator[Tx]:
-        """One read-only transaction (a consistent snapshot on PostgreSQL)."""
+        """One read-only transaction: a consistent snapshot on both backends.
+
+        SQLite's read transaction is one by itself. PostgreSQL's default, READ
+        COMMITTED, gives each statement its own snapshot: a write committed
+        between two statements of a read showed in the second and not in the
+        first (the reps read after it, the revision read before). REPEATABLE
+        READ costs no round trip (psycopg puts it in the BEGIN), never blocks
+        and never fails a transaction that only reads.
+        """
         with translate_db_errors():
             conn = self.backend.engine.connect()
+            if self.backend.name == "postgis":
+                conn.execution_options(isolation_level="REPEATABLE READ")
             with conn, conn.begin():
                 yield Tx(conn, self.backend, write=False, plan_id=self.plan_id)
 
