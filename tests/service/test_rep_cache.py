@@ -6,7 +6,9 @@ Every test runs on SQLite and PostGIS (``database_url``).
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import delete
 
@@ -28,65 +30,69 @@ def _point(lon: float, lat: float) -> dict[str, object]:
     return {"type": "Point", "coordinates": [lon, lat]}
 
 
-def _seed_reps(store: Store) -> list[int]:
-    with store.write() as tx:
-        return [
-            tx.insert_rep(Rep(0, f"R{i}", home=(-84.0 + i, 39.5)), actor="t").id for i in range(3)
-        ]
-
-
-def test_kept_reps_serve_until_a_rep_changes_or_the_log_has_a_gap(database_url: str) -> None:
+@pytest.fixture
+def seeded(database_url: str) -> Iterator[tuple[Store, list[int]]]:
+    """A store holding three reps, and their ids."""
     store = Store.open(database_url)
     try:
-        ids = _seed_reps(store)
-        cache = RepCache()
-        with store.read() as tx:
-            first = cache.reps(tx)
-        assert sorted(first) == ids
-
-        with store.write() as tx:  # an account write: the reps are the same
-            tx.upsert_accounts([(Account("a1", location=(-84.0, 39.5)), _owned_by(ids[0]).assignment)], actor="t")  # fmt: skip
-        with store.read() as tx:
-            assert cache.reps(tx) is first
-
-        with store.write() as tx:  # a rep write: read again
-            tx.update_rep(dataclasses.replace(first[ids[1]], home=(-80.0, 41.0)), actor="t")
-        with store.read() as tx:
-            second = cache.reps(tx)
-        assert second is not first
-        assert second[ids[1]].home == (-80.0, 41.0)
-
-        with store.write() as tx:  # a write whose log row is gone: read again, never assume
-            tx.upsert_accounts([(Account("a2", location=(-84.0, 39.5)), _owned_by(ids[0]).assignment)], actor="t")  # fmt: skip
-            log = tx.t["revision_changes"]
-            tx.conn.execute(delete(log))
-        with store.read() as tx:
-            third = cache.reps(tx)
-        assert third is not second and third == second
+        with store.write() as tx:
+            ids = [
+                tx.insert_rep(Rep(0, f"R{i}", home=(-84.0 + i, 39.5)), actor="t").id
+                for i in range(3)
+            ]
+        yield store, ids
     finally:
         store.dispose()
 
 
-def test_a_transaction_older_than_the_kept_reps_sees_its_own_reps(database_url: str) -> None:
+def test_kept_reps_serve_until_a_rep_changes_or_the_log_has_a_gap(
+    seeded: tuple[Store, list[int]],
+) -> None:
+    store, ids = seeded
+    cache = RepCache()
+    with store.read() as tx:
+        first = cache.reps(tx)
+    assert sorted(first) == ids
+
+    with store.write() as tx:  # an account write: the reps are the same
+        tx.upsert_accounts([(Account("a1", location=(-84.0, 39.5)), _owned_by(ids[0]).assignment)], actor="t")  # fmt: skip
+    with store.read() as tx:
+        assert cache.reps(tx) is first
+
+    with store.write() as tx:  # a rep write: read again
+        tx.update_rep(dataclasses.replace(first[ids[1]], home=(-80.0, 41.0)), actor="t")
+    with store.read() as tx:
+        second = cache.reps(tx)
+    assert second is not first
+    assert second[ids[1]].home == (-80.0, 41.0)
+
+    with store.write() as tx:  # a write whose log row is gone: read again, never assume
+        tx.upsert_accounts([(Account("a2", location=(-84.0, 39.5)), _owned_by(ids[0]).assignment)], actor="t")  # fmt: skip
+        log = tx.t["revision_changes"]
+        tx.conn.execute(delete(log))
+    with store.read() as tx:
+        third = cache.reps(tx)
+    assert third is not second and third == second
+
+
+def test_a_transaction_older_than_the_kept_reps_sees_its_own_reps(
+    seeded: tuple[Store, list[int]],
+) -> None:
     # A read transaction is a snapshot on both backends (Store.read).
-    store = Store.open(database_url)
-    try:
-        ids = _seed_reps(store)
-        cache = RepCache()
-        with store.read() as old:
-            before = cache.reps(old)[ids[0]]
-            with store.write() as tx:
-                tx.update_rep(dataclasses.replace(before, max_service_km=12.0), actor="t")
-            with store.read() as new:
-                assert cache.reps(new)[ids[0]].max_service_km == 12.0
-            # The newer kept reps stay kept, and are not handed to the older transaction.
-            assert old.get_rep(ids[0]) == before
-            assert cache.reps(old)[ids[0]] == before
-            assert reps_owning(old, [_owned_by(ids[0])]) == {ids[0]: before}
+    store, ids = seeded
+    cache = RepCache()
+    with store.read() as old:
+        before = cache.reps(old)[ids[0]]
+        with store.write() as tx:
+            tx.update_rep(dataclasses.replace(before, max_service_km=12.0), actor="t")
         with store.read() as new:
             assert cache.reps(new)[ids[0]].max_service_km == 12.0
-    finally:
-        store.dispose()
+        # The newer kept reps stay kept, and are not handed to the older transaction.
+        assert old.get_rep(ids[0]) == before
+        assert cache.reps(old)[ids[0]] == before
+        assert reps_owning(old, [_owned_by(ids[0])]) == {ids[0]: before}
+    with store.read() as new:
+        assert cache.reps(new)[ids[0]].max_service_km == 12.0
 
 
 def test_a_rep_moved_in_another_worker_moves_the_next_page_here(database_url: str) -> None:

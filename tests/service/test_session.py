@@ -62,9 +62,11 @@ def test_revoking_a_token_ends_every_session_opened_with_it(database_url: str) -
     # Two workers on one database: the browser's worker keeps no cached record.
     admin_app = create_app(make_settings(database_url))
     other_app = create_app(make_settings(database_url, token_cache_seconds=0))
+    # One started client per app: a second ``with`` on the same app ran its
+    # start-up again, and the second set of background threads outlived it.
+    here = TestClient(admin_app)
     with (
         TestClient(admin_app, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}) as admin,
-        TestClient(admin_app) as here,
         TestClient(other_app) as there,
     ):
         made = admin.post("/tokens", json={"role": "manager", "owner": "vic"}).json()
