@@ -40,6 +40,7 @@ from service.usecases.scenario_schedule import ScheduledSwitches
 from service.usecases.snapshot import REVISION_HEADER, track_revision
 from service.usecases.travel_figures import TravelFigures
 from service.web.http import BodyGuardMiddleware
+from service.web.lanes import READS
 from service.web.openapi import build_openapi
 from service.web.problems import add_problem_handlers
 from service.web.ratelimit import AddressThrottle, RateLimiter
@@ -88,6 +89,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     configure_logging()
     to_thread.current_default_thread_limiter().total_tokens = settings.request_threads
     store = Store.open(settings.database_url)
+    READS.size(settings.read_lane_threads or (1 if store.name == "sqlite" else 2))
     app.state.store = store
     app.state.index_cache = IndexCache(store)
     app.state.geocoder = make_geocoder(settings, store)

@@ -45,6 +45,7 @@ from service.web.deps import (
 )
 from service.web.exports import EXPORT_RESPONSE, ExportQuery, check_export_size, file_response
 from service.web.http import GeoJSONResponse
+from service.web.lanes import READS
 from service.web.paging import PageParams, StrPage, page_of
 
 router = APIRouter(prefix="/accounts", tags=["accounts"])
@@ -59,6 +60,7 @@ AccountBody = Annotated[dict[str, Any], Body(), WithJsonSchema(ACCOUNT_FEATURE_S
     operation_id="list_accounts",
     response_class=GeoJSONResponse,
 )
+@READS.handler(unless=lambda kw: kw.get("fmt") is not None)  # an export may take seconds
 def list_accounts(
     request: Request,
     store: StoreDep,
@@ -169,6 +171,7 @@ def create_account(
     operation_id="get_account",
     response_class=GeoJSONResponse,
 )
+@READS.handler()
 def get_account(
     account_id: AccountId,
     store: StoreDep,

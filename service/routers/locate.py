@@ -13,11 +13,13 @@ from service.routers.docs import READ_RESPONSES
 from service.schemas.locate import GeocodeCandidateOut, GeocodeOut, LocateOut
 from service.web.deps import GeocoderDep, IndexDep
 from service.web.http import ModelResponse
+from service.web.lanes import READS
 
 router = APIRouter(tags=["locate"])
 
 
 @router.get("/locate", response_model=LocateOut, responses=READ_RESPONSES, operation_id="locate")
+@READS.handler()
 def locate(
     index_cache: IndexDep,
     principal: Annotated[Principal, allow(*ANYONE)],

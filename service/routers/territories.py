@@ -39,6 +39,7 @@ from service.web.deps import (
 )
 from service.web.exports import EXPORT_RESPONSE, ExportQuery, territory_file
 from service.web.http import GeoJSONResponse, etag_for, require_if_match
+from service.web.lanes import READS
 from service.web.paging import IntPage, page_of
 
 router = APIRouter(prefix="/territories", tags=["territories"])
@@ -137,6 +138,7 @@ def create_territory(
     operation_id="get_territory",
     response_class=GeoJSONResponse,
 )
+@READS.handler()
 def get_territory(
     territory_id: TerritoryId,
     store: StoreDep,

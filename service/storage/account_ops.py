@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import shapely
-from sqlalchemy import Row, bindparam, delete, insert, or_, select, update
+from sqlalchemy import bindparam, delete, insert, or_, select, update
 
 from geo.model import Account, Assignment, BBox, GeocodeResult
 from service.storage.errors import NotFoundError
@@ -254,15 +254,18 @@ _READ = (
     "version",
     *(name for name in ACCOUNT_FIELDS if name != "remote"),
 )
-_FIELDS_AT = len(_READ) - (len(ACCOUNT_FIELDS) - 1)
 
 
 def _read_columns(at: Any) -> list[Any]:
     return [at.c[name] for name in _READ]
 
 
-def _from_row(row: Row[Any]) -> StoredAccount:
-    """A row of :func:`_read_columns` as a stored account."""
+def _from_row(row: Sequence[Any]) -> StoredAccount:
+    """A row of :func:`_read_columns` as a stored account.
+
+    Every column by name, not a dict of the plain ones splatted into the
+    constructor: that dict cost a third of the decoding of a page of accounts.
+    """
     (
         account_id,
         lon,
@@ -275,14 +278,39 @@ def _from_row(row: Row[Any]) -> StoredAccount:
         assignment,
         candidates,
         version,
-    ) = row[:_FIELDS_AT]
+        name,
+        address,
+        postal_code,
+        city,
+        region,
+        country,
+        industry,
+        annual_revenue,
+        cost_to_serve,
+        stage,
+        visits_per_month,
+        visit_minutes,
+        owner_rep_id,
+    ) = row
     account = Account(
         id=account_id,
+        name=name,
         location=(lon, lat) if lon is not None else None,
+        address=address,
+        postal_code=postal_code,
+        city=city,
+        region=region,
+        country=country,
         geocode=_geocode_from_json(geocode),
-        products=tuple(products or ()),
-        **dict(zip(_READ[_FIELDS_AT:], row[_FIELDS_AT:], strict=True)),
+        industry=industry,
+        products=tuple(products) if products else (),
+        annual_revenue=annual_revenue,
+        cost_to_serve=cost_to_serve,
+        stage=stage,
+        visits_per_month=visits_per_month,
+        visit_minutes=visit_minutes,
         remote=bool(remote),
+        owner_rep_id=owner_rep_id,
     )
     return StoredAccount(
         account,
@@ -291,7 +319,7 @@ def _from_row(row: Row[Any]) -> StoredAccount:
             territory_id=territory_id,
             rep_id=rep_id,
             assignment=assignment,
-            candidates=tuple(candidates or ()),
+            candidates=tuple(candidates) if candidates else (),
         ),
         int(version),
     )
