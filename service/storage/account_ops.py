@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -148,10 +148,20 @@ class AccountOps(TxBase):
         self.audit(actor, "delete", "account", account_id, None)
         self.bump_revision("accounts", [account_id])
 
-    def set_assignments(self, assignments: Sequence[Assignment]) -> int:
-        """Store recomputed assignments; returns how many changed."""
+    def set_assignments(
+        self,
+        assignments: Sequence[Assignment],
+        known: Mapping[str, StoredAccount] | None = None,
+    ) -> int:
+        """Store recomputed assignments; returns how many changed.
+
+        ``known``: the accounts as this transaction already read them, when the
+        caller has them all (a territory write's candidates); not read again.
+        """
         at = self.t["accounts"]
-        current = self.accounts_by_id([a.account_id for a in assignments])
+        current = (
+            known if known is not None else self.accounts_by_id([a.account_id for a in assignments])
+        )
         changed = [
             a
             for a in assignments

@@ -10,9 +10,9 @@ import shapely
 from geo.assign.assignment import affected_bbox, assign_accounts
 from geo.assign.index import TerritoryIndex
 from geo.hierarchy import is_leaf, parent_ids
-from geo.model import Account, BBox, Territory
+from geo.model import BBox, Territory
 from service.storage import Tx
-from service.storage.account_ops import AccountFilter
+from service.storage.account_ops import AccountFilter, StoredAccount
 
 Change = Literal["none", "reps", "shape"]
 Pair = tuple[Territory | None, Territory | None]
@@ -75,25 +75,26 @@ def reassign_after(tx: Tx, pairs: Sequence[Pair]) -> int:
         return changed
     # The accounts a territory owned need not lie in the boxes, so their
     # points join the region the index must cover.
-    located = [a.location for a in candidates.values() if a.location is not None]
+    located = [s.account.location for s in candidates.values() if s.account.location is not None]
     region = boxes + override_boxes
     if located:
         lons, lats = zip(*located, strict=True)
         region.append((min(lons), min(lats), max(lons), max(lats)))
     index = TerritoryIndex.build(_leaves_near(tx, region))
-    return changed + tx.set_assignments(assign_accounts(list(candidates.values()), index))
+    assigned = assign_accounts([s.account for s in candidates.values()], index)
+    return changed + tx.set_assignments(assigned, known=candidates)
 
 
 def _candidates(
     tx: Tx, boxes: Sequence[BBox], override_boxes: Sequence[BBox], owners: set[int]
-) -> dict[str, Account]:
-    found: dict[str, Account] = {}
+) -> dict[str, StoredAccount]:
+    found: dict[str, StoredAccount] = {}
     filters = [AccountFilter(bbox=b) for b in boxes]
     filters += [AccountFilter(bbox=b, assignment="override") for b in override_boxes]
     filters += [AccountFilter(territory_id=t) for t in sorted(owners)]
     for f in filters:
         for s in tx.find_accounts(f):
-            found[s.account.id] = s.account
+            found[s.account.id] = s
     return found
 
 
