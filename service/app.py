@@ -85,11 +85,45 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Start the app, or join it when it already runs.
+
+    An ASGI client may start the lifespan of an app that is already serving
+    (schemathesis's does, per call). A second start built a second store,
+    index and set of background threads, and nothing stopped them when the
+    first start ended: they went on reading a database that was gone. Now
+    the later start shares the running app; only its event loop's thread
+    limits are set, and the first start's end stops everything.
+    """
+    with _STARTS:
+        joining = getattr(app.state, "running", 0) > 0
+        app.state.running = getattr(app.state, "running", 0) + 1
+    try:
+        if joining:
+            _size_threads(app.state.settings, app.state.store.name)
+            yield
+        else:
+            async with _serve(app):
+                yield
+    finally:
+        with _STARTS:
+            app.state.running -= 1
+
+
+_STARTS = threading.Lock()  # each start runs on its own event loop's thread
+
+
+def _size_threads(settings: Settings, backend: str) -> None:
+    """This event loop's handler pool and read lane (both are per loop)."""
+    to_thread.current_default_thread_limiter().total_tokens = settings.request_threads
+    READS.size(settings.read_lane_threads or (1 if backend == "sqlite" else 2))
+
+
+@asynccontextmanager
+async def _serve(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     configure_logging()
-    to_thread.current_default_thread_limiter().total_tokens = settings.request_threads
     store = Store.open(settings.database_url)
-    READS.size(settings.read_lane_threads or (1 if store.name == "sqlite" else 2))
+    _size_threads(settings, store.name)
     app.state.store = store
     app.state.index_cache = IndexCache(store)
     app.state.geocoder = make_geocoder(settings, store)
