@@ -52,7 +52,9 @@ table { border-collapse: collapse; width: 100%; font-size: 13px; }
     radial-gradient(farthest-side at 100% 50%, rgba(0,0,0,.2), transparent) right / 10px 100% no-repeat; }
 @media (max-width: 600px) {  /* the cell spans every day: wrap it where a phone shows it */
   .unplanned td > span { display: inline-block; max-width: 60vw; white-space: normal; } }
-a.csv { display: inline-block; margin: 6px 0 0; font-size: 12px; }
+/* 24 px high at least: WCAG 2.2 target size (2.5.8); the 12 px text alone made 17. */
+a.csv { display: inline-block; margin: 6px 0 0; font-size: 12px; min-height: 24px;
+        line-height: 24px; padding: 0 4px; }
 .sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0);
       white-space: nowrap; }
 .goal-form { margin-top: 12px; border-top: 1px solid var(--line); padding-top: 8px; }

@@ -233,6 +233,8 @@ def test_every_dashboard_table_downloads_as_csv_with_the_figures_on_screen(
     page = tab.page
     # Territories and the team's week.
     assert page.locator("a.csv").count() == page.locator("main table").count() == 2
+    for box in (page.locator("a.csv").nth(i).bounding_box() for i in range(2)):
+        assert box is not None and box["height"] >= 24, box  # WCAG 2.5.8 target size
     rows, filename = _csv(page, "Territories")
     assert filename == "territory-dashboards-territories.csv"
     assert rows[0][:3] == ["Rank", "Territory", "Accounts"]
