@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import shapely
-from sqlalchemy import bindparam, delete, insert, or_, select, update
+from sqlalchemy import Integer, Select, Table, bindparam, delete, insert, or_, select, update
 
 from geo.model import Account, Assignment, BBox, GeocodeResult
 from service.storage.errors import NotFoundError
+from service.storage.statements import kept
 from service.storage.tx_base import TxBase
 
 ACCOUNT_FIELDS = (
@@ -59,7 +60,8 @@ class AccountOps(TxBase):
     def get_account(self, account_id: str) -> StoredAccount:
         """One account."""
         at = self.t["accounts"]
-        row = self.conn.execute(select(*_read_columns(at)).where(at.c.id == account_id)).first()
+        q = kept(at, "one", lambda t: select(*_read_columns(t)).where(t.c.id == bindparam("id_")))
+        row = self.conn.execute(q, {"id_": account_id}).first()
         if row is None:
             raise NotFoundError(f"Account {account_id!r} does not exist.")
         return _from_row(row)
@@ -67,9 +69,10 @@ class AccountOps(TxBase):
     def accounts_by_id(self, ids: Sequence[str]) -> dict[str, StoredAccount]:
         """The accounts among ``ids`` that exist."""
         at = self.t["accounts"]
+        q = kept(at, "by_id", _by_id_statement)
         found: dict[str, StoredAccount] = {}
         for chunk in _chunks(list(ids), 500):
-            for row in self.conn.execute(select(*_read_columns(at)).where(at.c.id.in_(chunk))):
+            for row in self.conn.execute(q, {"ids": chunk}):
                 stored = _from_row(row)
                 found[stored.account.id] = stored
         return found
@@ -88,26 +91,12 @@ class AccountOps(TxBase):
     ) -> list[StoredAccount]:
         """Accounts ordered by id, filtered."""
         at = self.t["accounts"]
-        q = select(*_read_columns(at)).where(at.c.id > after_id).order_by(at.c.id)
-        if f.territory_id is not None:
-            q = q.where(at.c.territory_id == f.territory_id)
-        if f.rep_id is not None:
-            q = q.where(at.c.rep_id == f.rep_id)
-        if f.rep_ids_any is not None:
-            q = q.where(at.c.rep_id.in_(f.rep_ids_any))
-        if f.territory_ids_any is not None:
-            q = q.where(at.c.territory_id.in_(f.territory_ids_any))
-        if f.assignment is not None:
-            q = q.where(
-                or_(at.c.assignment == f.assignment, at.c.assignment.like(f.assignment + ":%"))
-            )
-        if f.industry is not None:
-            q = q.where(at.c.industry == f.industry)
-        if f.bbox is not None:
+        params = _filter_params(f, after_id, limit)
+        shape = tuple(params)  # which filters are present: one statement for each set
+        q = kept(at, ("find", shape), lambda t: _find_statement(t, shape))
+        if f.bbox is not None:  # the backend's own filter, with the box's values in it
             q = q.where(self.backend.point_bbox_filter(at, f.bbox))
-        if limit is not None:
-            q = q.limit(limit)
-        return [_from_row(r) for r in self.conn.execute(q)]
+        return [_from_row(r) for r in self.conn.execute(q, params)]
 
     def upsert_accounts(
         self, items: Sequence[tuple[Account, Assignment]], *, actor: str | None
@@ -268,6 +257,48 @@ _READ = (
 
 def _read_columns(at: Any) -> list[Any]:
     return [at.c[name] for name in _READ]
+
+
+def _by_id_statement(at: Table) -> Select[Any]:
+    return select(*_read_columns(at)).where(at.c.id.in_(bindparam("ids", expanding=True)))
+
+
+def _filter_params(f: AccountFilter, after_id: str, limit: int | None) -> dict[str, Any]:
+    """``find_accounts``'s bind parameters; their names say which filters are present."""
+    params: dict[str, Any] = {"after_id": after_id}
+    for name in ("territory_id", "rep_id", "industry"):
+        if getattr(f, name) is not None:
+            params[name] = getattr(f, name)
+    for name in ("rep_ids_any", "territory_ids_any"):
+        if getattr(f, name) is not None:
+            params[name] = list(getattr(f, name))
+    if f.assignment is not None:  # a reason ("unassigned") matches its details too
+        params["assignment"] = f.assignment
+        params["assignment_like"] = f.assignment + ":%"
+    if limit is not None:
+        params["page_limit"] = limit
+    return params
+
+
+def _find_statement(at: Table, shape: tuple[str, ...]) -> Select[Any]:
+    """The SELECT for the filters named in ``shape`` (from :func:`_filter_params`)."""
+    q = select(*_read_columns(at)).where(at.c.id > bindparam("after_id")).order_by(at.c.id)
+    for name in shape:
+        if name in ("territory_id", "rep_id", "industry"):
+            q = q.where(at.c[name] == bindparam(name))
+        elif name in ("rep_ids_any", "territory_ids_any"):
+            column = at.c[name.removesuffix("s_any")]  # rep_ids_any: rep_id in the list
+            q = q.where(column.in_(bindparam(name, expanding=True)))
+        elif name == "assignment":
+            q = q.where(
+                or_(
+                    at.c.assignment == bindparam("assignment"),
+                    at.c.assignment.like(bindparam("assignment_like")),
+                )
+            )
+        elif name == "page_limit":
+            q = q.limit(bindparam("page_limit", type_=Integer))
+    return q
 
 
 def _from_row(row: Sequence[Any]) -> StoredAccount:

@@ -14,8 +14,10 @@ from sqlalchemy import (
     Integer,
     MetaData,
     Row,
+    Select,
     String,
     Table,
+    bindparam,
     delete,
     func,
     insert,
@@ -26,6 +28,7 @@ from sqlalchemy import (
 
 from geo.model import BBox, Rules, Territory
 from service.storage.errors import ConflictError, NotFoundError, PreconditionFailedError
+from service.storage.statements import kept
 from service.storage.tx_base import TxBase
 
 
@@ -115,9 +118,8 @@ class TerritoryOps(TxBase):
     def get_territory(self, territory_id: int) -> Territory:
         """The current version of one territory."""
         tt = self.plan_table("territories")
-        row = self.conn.execute(
-            select(tt).where(tt.c.id == territory_id, *self.in_plan(tt))
-        ).first()
+        q = kept(tt, "one", _one_territory)
+        row = self.conn.execute(q, {"id_": territory_id, "plan_id": self.plan_id}).first()
         if row is None:
             raise NotFoundError(f"Territory {territory_id} does not exist.")
         return _territory_from_row(row)
@@ -389,3 +391,9 @@ def _territory_from_row(row: Row[Any], *, id_col: str = "id") -> Territory:
         updated_by=m["updated_by"],
         attributes=dict(m["attributes"] or {}),
     )
+
+
+def _one_territory(t: Table) -> Select[Any]:
+    q = select(t).where(t.c.id == bindparam("id_"))
+    # A plan's copy holds the rows of every plan: the plan is a parameter too.
+    return q.where(t.c.scenario_id == bindparam("plan_id")) if "scenario_id" in t.c else q

@@ -10,6 +10,7 @@ from sqlalchemy import Connection, Table, delete, insert, select, update
 from sqlalchemy.sql.expression import ColumnElement
 
 from service.storage.backends import Backend
+from service.storage.statements import kept
 
 # The tables that hold a plan's territory tree; a scenario has its own copies.
 PLAN_TABLES = ("territories", "territory_versions", "change_sets")
@@ -98,8 +99,8 @@ class TxBase:
 
     def revision(self) -> int:
         """The current revision counter."""
-        rev = self.t["revision"]
-        return int(self.conn.execute(select(rev.c.value).where(rev.c.id == 1)).scalar_one())
+        q = kept(self.t["revision"], "value", lambda t: select(t.c.value).where(t.c.id == 1))
+        return int(self.conn.execute(q).scalar_one())
 
     def audit(
         self,
