@@ -144,6 +144,9 @@ def test_handlers_run_on_the_configured_threads_and_health_never_waits_for_one(
     settings = make_settings(f"sqlite:///{tmp_path / 't.db'}", request_threads=2)
     with TestClient(create_app(settings)) as c:
         app: Any = c.app
+        # Ready first: before the index is built /readyz answers 503 without a
+        # handler thread, and the threads counted below would not all be held.
+        assert app.state.index_cache.ready.wait(30)
         release, entered = threading.Event(), threading.Semaphore(0)
         real_ping = app.state.store.ping
 
