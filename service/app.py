@@ -259,8 +259,17 @@ def _log_request(scope: Scope, status: int, started: float) -> None:
     if not log.isEnabledFor(logging.INFO):
         return
     ms = round((time.perf_counter() - started) * 1000, 2)
-    line = {"event": "request", "method": scope["method"], "path": scope["path"]}
-    log.info(json.dumps({**line, "status": status, "ms": ms}))
+    # The fields as a dict: the formatter writes them once. As a JSON message
+    # they were written, read back and written again on every request.
+    log.info(
+        {
+            "event": "request",
+            "method": scope["method"],
+            "path": scope["path"],
+            "status": status,
+            "ms": ms,
+        }
+    )
 
 
 def _operation_id(route: APIRoute) -> str:
@@ -284,11 +293,14 @@ def configure_logging(level: int = logging.INFO) -> None:
 class _JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         payload: dict[str, Any] = {"level": record.levelname, "logger": record.name}
-        message = record.getMessage()
-        try:
-            payload.update(json.loads(message))
-        except ValueError:
-            payload["message"] = message
+        if isinstance(record.msg, dict) and not record.args:
+            payload.update(record.msg)  # structured already: nothing to parse
+        else:
+            message = record.getMessage()
+            try:
+                payload.update(json.loads(message))
+            except ValueError:
+                payload["message"] = message
         if record.exc_info:
             payload["exc"] = self.formatException(record.exc_info)
         return json.dumps(payload)
