@@ -6,11 +6,8 @@ come back until released); everything else is the real app over its routes.
 
 from __future__ import annotations
 
-import threading
 import time
-from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
 from typing import Any
 
 import shapely
@@ -19,6 +16,7 @@ from fastapi.testclient import TestClient
 from service.app import create_app
 from service.web.lanes import READS
 from tests.conftest import ADMIN_TOKEN, make_settings
+from tests.faults import held
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 ACCOUNT = {
@@ -27,25 +25,6 @@ ACCOUNT = {
     "geometry": {"type": "Point", "coordinates": [-83.5, 39.5]},
     "properties": {"name": "Acme"},
 }
-
-
-@contextmanager
-def _held(obj: Any, name: str) -> Iterator[tuple[threading.Event, threading.Semaphore]]:
-    """Make ``obj.name`` hold its caller's thread until released (fault injection)."""
-    real: Callable[..., Any] = getattr(obj, name)
-    release, entered = threading.Event(), threading.Semaphore(0)
-
-    def held(*args: Any, **kwargs: Any) -> Any:
-        entered.release()
-        release.wait(30)
-        return real(*args, **kwargs)
-
-    setattr(obj, name, held)
-    try:
-        yield release, entered
-    finally:
-        release.set()
-        setattr(obj, name, real)
 
 
 def _client(database_url: str) -> TestClient:
@@ -69,11 +48,11 @@ def _quick(c: TestClient, path: str, **params: Any) -> None:
     assert time.monotonic() - started < 5, path
 
 
-def test_short_reads_answer_while_every_pool_thread_is_held(database_url: str) -> None:
+def test_short_reads_answer_while_every_pool_thread_isheld(database_url: str) -> None:
     with _client(database_url) as c:
         tid = _seed(c)
         app: Any = c.app
-        with _held(app.state.store, "ping") as (release, entered), ThreadPoolExecutor(2) as pool:
+        with held(app.state.store, "ping") as (release, entered), ThreadPoolExecutor(2) as pool:
             slow = pool.submit(c.get, "/readyz")  # /readyz pings the store in the pool
             assert entered.acquire(timeout=10)
             _quick(c, "/locate", lon=-83.5, lat=39.5)
@@ -94,7 +73,7 @@ def test_the_lane_runs_one_read_at_a_time_and_the_pool_goes_on(database_url: str
         tid = _seed(c)
         app: Any = c.app
         with (
-            _held(app.state.index_cache, "current") as (release, entered),
+            held(app.state.index_cache, "current") as (release, entered),
             ThreadPoolExecutor(2) as pool,
         ):
             first = pool.submit(c.get, "/locate", params={"lon": -83.5, "lat": 39.5})

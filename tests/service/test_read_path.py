@@ -23,6 +23,7 @@ from service.storage.territory_ops import TerritoryDraft
 from service.token_cache import TokenCache
 from service.tokens import create_token
 from tests.conftest import ADMIN_TOKEN, make_settings
+from tests.faults import held
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
@@ -138,7 +139,6 @@ def test_handlers_run_on_the_configured_threads_and_health_never_waits_for_one(
     tmp_path: Any,
 ) -> None:
     """``request_threads`` caps the handler threads; /healthz answers with all of them busy."""
-    import threading
     from concurrent.futures import ThreadPoolExecutor
 
     settings = make_settings(f"sqlite:///{tmp_path / 't.db'}", request_threads=2)
@@ -147,16 +147,8 @@ def test_handlers_run_on_the_configured_threads_and_health_never_waits_for_one(
         # Ready first: before the index is built /readyz answers 503 without a
         # handler thread, and the threads counted below would not all be held.
         assert app.state.index_cache.ready.wait(30)
-        release, entered = threading.Event(), threading.Semaphore(0)
-        real_ping = app.state.store.ping
-
-        def held_ping() -> Any:  # fault injection: a handler thread that does not come back
-            entered.release()
-            release.wait(30)
-            return real_ping()
-
-        app.state.store.ping = held_ping
-        with ThreadPoolExecutor(3) as pool:
+        # Fault injection: handler threads that do not come back until released.
+        with held(app.state.store, "ping") as (release, entered), ThreadPoolExecutor(3) as pool:
             pending = [pool.submit(c.get, "/readyz") for _ in range(3)]
             assert entered.acquire(timeout=10) and entered.acquire(timeout=10)
             assert not entered.acquire(timeout=0.5)  # the third waits: two threads, both busy
