@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import Counter
 
 from fastapi.testclient import TestClient
 
@@ -42,7 +43,13 @@ def test_a_second_start_joins_the_running_app_and_the_first_end_stops_it(
         started = _app_threads()
         with TestClient(app, headers=ADMIN) as inner:
             assert app.state.store is store and app.state.index_cache is index
-            assert _app_threads() == started  # no second set of threads
+            # No second set of threads. The warm-up threads end on their own
+            # once their work is done, so one may have gone since `started`:
+            # the check is that none is new or doubled, and the long-lived
+            # ones are still there.
+            now = Counter(_app_threads())
+            assert now <= Counter(started)
+            assert now["figure-writer"] == now["heap-keeper"] == 1
             assert inner.get("/accounts").status_code == 200
         # The inner end stopped nothing: the store still serves the outer client.
         assert outer.get("/accounts").status_code == 200
