@@ -22,7 +22,7 @@ from geo.assign.assignment import assign_accounts
 from geo.assign.index import TerritoryIndex
 from geo.model import Account, GeocodeResult, Rep
 from service.storage import Store
-from service.storage.territory_ops import TerritoryDraft
+from service.storage.territory_rows import TerritoryDraft
 
 INDUSTRIES = ("Retail", "Health", "Manufacturing", "Software", "Logistics")
 

@@ -53,7 +53,7 @@ from geo.model import Rep  # noqa: E402
 from service.app import create_app  # noqa: E402
 from service.settings import Settings  # noqa: E402
 from service.storage import Store  # noqa: E402
-from service.storage.territory_ops import TerritoryDraft  # noqa: E402
+from service.storage.territory_rows import TerritoryDraft  # noqa: E402
 from service.usecases.account_import import make_geocoder  # noqa: E402
 from service.usecases.account_rows import csv_rows  # noqa: E402
 

@@ -46,7 +46,7 @@ from geo.hierarchy import leaf_territories
 from geo.plan.model import Goal
 from service.auth import Principal
 from service.storage import Store
-from service.storage.territory_ops import _row_values, draft_of
+from service.storage.territory_rows import draft_of, row_values
 from service.usecases.change_sets import Operation, apply_single
 from service.usecases.plan_caches import PlanCaches
 from service.usecases.scenario_compare import compare_scenario
@@ -130,7 +130,7 @@ def _naive_copy(store: Store, scenario_id: int) -> None:
             tx.conn.execute(insert(tx.t["scenario_base_goals"]).values(row))
         st, sv = tx.t["scenario_territories"], tx.t["scenario_territory_versions"]
         for t in tx.find_territories():
-            values = _row_values(draft_of(t), t.updated_at or tx.now, t.updated_by)
+            values = row_values(draft_of(t), t.updated_at or tx.now, t.updated_by)
             values["updated_at"] = t.updated_at
             tx.conn.execute(
                 insert(st).values(scenario_id=scenario_id, id=t.id, version=t.version, **values)

@@ -14,7 +14,7 @@ from service.demo.data import build_demo_data
 from service.demo.pipeline import build_demo_plan
 from service.settings import Settings
 from service.storage import Store, Tx
-from service.storage.territory_ops import TerritoryDraft
+from service.storage.territory_rows import TerritoryDraft
 from service.tokens import create_token
 from service.usecases.account_import import make_geocoder
 from service.usecases.cadences import checked_rules

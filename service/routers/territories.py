@@ -22,7 +22,7 @@ from service.schemas.territories import (
 from service.settings import Settings
 from service.storage import Store, Tx
 from service.storage.errors import ConflictError
-from service.storage.territory_ops import draft_of
+from service.storage.territory_rows import draft_of
 from service.usecases.change_sets import Operation, OpResult, apply_single, draft_fields
 from service.usecases.scenario_schedule import ScheduledSwitches, pending_changes
 from service.usecases.territory_writes import clean_geometry, fields_from_properties

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, MetaData, Table, and_, create_engine, event, func, text
+from sqlalchemy import Engine, MetaData, Table, and_, create_engine, event, func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.sql.expression import ColumnElement
@@ -51,9 +51,18 @@ class Backend:
         minx, miny, maxx, maxy = bbox
         if self.name == "postgis":
             return table.c.geometry.op("&&")(func.ST_MakeEnvelope(minx, miny, maxx, maxy, 4326))
-        return and_(
+        meets = and_(
             table.c.minx <= maxx, table.c.maxx >= minx, table.c.miny <= maxy, table.c.maxy >= miny
         )
+        if "scenario_id" in table.c:
+            # A plan's copy: its bbox index leads with the plan, which the caller's
+            # equality on scenario_id lets SQLite use as it is.
+            return meets
+        # The ids from the bbox index first. As one flat condition, SQLite's
+        # planner took the primary key for the callers' ORDER BY id and read
+        # every row, geometry and all, to test its bbox: 3.8 ms for the 7
+        # neighbours of a county among 1,000, 0.6 ms this way.
+        return table.c.id.in_(select(table.c.id).where(meets).scalar_subquery())
 
     def point_bbox_filter(
         self, table: Table, bbox: tuple[float, float, float, float]

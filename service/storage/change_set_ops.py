@@ -8,7 +8,8 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 
 from service.storage.errors import NotFoundError
-from service.storage.territory_ops import TerritoryOps, TerritoryVersion, _version_from_row
+from service.storage.territory_ops import TerritoryOps
+from service.storage.territory_rows import TerritoryVersion, version_from_row
 
 # Assignments that follow the territory's primary rep; an override keeps its own rep.
 _REP_FOLLOWS_TERRITORY = ("geometry", "conflict")
@@ -64,7 +65,7 @@ class ChangeSetOps(TerritoryOps):
             .where(tv.c.change_set_id == change_set_id, *self.in_plan(tv))
             .order_by(tv.c.territory_id, tv.c.version)
         )
-        return [_version_from_row(r) for r in self.conn.execute(q)]
+        return [version_from_row(r) for r in self.conn.execute(q)]
 
     def mark_reverted(self, change_set_id: int, by: int) -> None:
         """Record that change set ``by`` undid ``change_set_id``."""

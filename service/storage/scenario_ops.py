@@ -17,7 +17,7 @@ from sqlalchemy import Row, delete, func, insert, literal, select, update
 from geo.model import Territory
 from service.storage.errors import NotFoundError, PreconditionFailedError
 from service.storage.goal_ops import GoalOps
-from service.storage.territory_ops import _row_values, draft_of
+from service.storage.territory_rows import draft_of, row_values, version_from_row
 
 _EDITABLE = ("name", "code", "parent_id", "rep_ids", "rules", "color", "attributes", "geometry")
 _BBOX = ("minx", "miny", "maxx", "maxy", "updated_at", "updated_by")
@@ -147,7 +147,7 @@ class ScenarioOps(GoalOps):
         self.conn.execute(delete(st).where(st.c.scenario_id == scenario_id, st.c.id.in_(ids)))
         rows = [
             {"scenario_id": scenario_id, "id": t.id, "version": v}
-            | _row_values(draft_of(t), self.now, actor)
+            | row_values(draft_of(t), self.now, actor)
             for t, v in written
         ]
         if rows:
@@ -159,7 +159,7 @@ class ScenarioOps(GoalOps):
         ] + [
             {"scenario_id": scenario_id, "territory_id": i, "version": v, "op": "delete"}
             | {"change_set_id": change_set_id}
-            | _row_values(draft_of(t), self.now, actor)
+            | row_values(draft_of(t), self.now, actor)
             for i, t, v in removed
         ]
         self.conn.execute(insert(sv), history)
@@ -176,8 +176,6 @@ class ScenarioOps(GoalOps):
 
     def live_versions_at(self, versions: dict[int, int]) -> dict[int, Territory]:
         """The live territories as they were at the given versions (from history)."""
-        from service.storage.territory_ops import _version_from_row
-
         tv = self.t["territory_versions"]
         wanted = sorted(versions)
         out: dict[int, Territory] = {}
@@ -185,7 +183,7 @@ class ScenarioOps(GoalOps):
             chunk = wanted[start : start + 500]
             q = select(tv).where(tv.c.territory_id.in_(chunk))
             for row in self.conn.execute(q):
-                v = _version_from_row(row)
+                v = version_from_row(row)
                 if versions[v.territory.id] == v.territory.version:
                     out[v.territory.id] = v.territory
         return out

@@ -8,8 +8,10 @@ boundary by :class:`PostgisGeometry`.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
+import shapely
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -273,3 +275,17 @@ def build_tables(metadata: MetaData, *, postgis: bool) -> dict[str, Table]:
             )
         }
     )
+
+
+def shape_values(geometry: shapely.Geometry, now: datetime, actor: str | None) -> dict[str, Any]:
+    """The geometry, its bbox columns and the stamp of a shaped row (territory or unit)."""
+    minx, miny, maxx, maxy = shapely.bounds(geometry).tolist()
+    return {
+        "geometry": shapely.to_wkb(geometry),
+        "minx": minx,
+        "miny": miny,
+        "maxx": maxx,
+        "maxy": maxy,
+        "updated_at": now,
+        "updated_by": actor,
+    }

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-import shapely
 from sqlalchemy import (
     Column,
     Integer,
     MetaData,
-    Row,
     Select,
     String,
     Table,
@@ -26,55 +21,19 @@ from sqlalchemy import (
     update,
 )
 
-from geo.model import BBox, Rules, Territory
+from geo.model import BBox, Territory
 from service.storage.errors import ConflictError, NotFoundError, PreconditionFailedError
 from service.storage.statements import kept
+from service.storage.territory_rows import (
+    TerritoryDraft,
+    TerritoryVersion,
+    as_written,
+    draft_of,
+    row_values,
+    territory_from_row,
+    version_from_row,
+)
 from service.storage.tx_base import TxBase
-
-
-@dataclass(frozen=True, slots=True)
-class TerritoryDraft:
-    """What a client may set on a territory."""
-
-    name: str
-    geometry: shapely.MultiPolygon
-    code: str | None = None
-    parent_id: int | None = None
-    rep_ids: tuple[int, ...] = ()
-    rules: Rules = dataclasses.field(default_factory=Rules)
-    color: str | None = None
-    attributes: dict[str, Any] = dataclasses.field(default_factory=dict, hash=False)
-
-
-@dataclass(frozen=True, slots=True)
-class TerritoryVersion:
-    """One accepted version of a territory, and what made it."""
-
-    territory: Territory
-    op: str
-    change_set_id: int | None = None
-
-
-def rules_to_json(rules: Rules) -> dict[str, Any]:
-    """The stored (and API) form of ``rules``."""
-    return {
-        "industries": list(rules.industries) if rules.industries is not None else None,
-        "products": list(rules.products) if rules.products is not None else None,
-        "min_revenue": rules.min_revenue,
-        "max_revenue": rules.max_revenue,
-    }
-
-
-def rules_from_json(raw: dict[str, Any] | None) -> Rules:
-    """Inverse of :func:`rules_to_json`."""
-    raw = raw or {}
-    ind, prod = raw.get("industries"), raw.get("products")
-    return Rules(
-        industries=tuple(ind) if ind is not None else None,
-        products=tuple(prod) if prod is not None else None,
-        min_revenue=raw.get("min_revenue"),
-        max_revenue=raw.get("max_revenue"),
-    )
 
 
 class TerritoryOps(TxBase):
@@ -122,7 +81,7 @@ class TerritoryOps(TxBase):
         row = self.conn.execute(q, {"id_": territory_id, "plan_id": self.plan_id}).first()
         if row is None:
             raise NotFoundError(f"Territory {territory_id} does not exist.")
-        return _territory_from_row(row)
+        return territory_from_row(row)
 
     def find_territories(
         self,
@@ -144,7 +103,7 @@ class TerritoryOps(TxBase):
             q = q.where(tt.c.parent_id == parent_id)
         if limit is not None:
             q = q.limit(limit)
-        return [_territory_from_row(r) for r in self.conn.execute(q)]
+        return [territory_from_row(r) for r in self.conn.execute(q)]
 
     def count_territories(self) -> int:
         """How many territories the plan holds."""
@@ -158,7 +117,7 @@ class TerritoryOps(TxBase):
         if not ids:
             return {}
         q = select(tt).where(tt.c.id.in_(sorted(set(ids))), *self.in_plan(tt))
-        return {t.id: t for t in map(_territory_from_row, self.conn.execute(q))}
+        return {t.id: t for t in map(territory_from_row, self.conn.execute(q))}
 
     def territory_parents(self) -> dict[int, int | None]:
         """Every territory's parent id, without geometry (cheap: two integer columns)."""
@@ -201,7 +160,7 @@ class TerritoryOps(TxBase):
         applied and no live territory ever gets it meanwhile.
         """
         self._check_code_free(draft.code, None)
-        values = _row_values(draft, self.now, actor)
+        values = row_values(draft, self.now, actor)
         if territory_id is None and self.plan_id is not None:
             territory_id, op = self.allocate_territory_id(), op or "create"
         if territory_id is not None:
@@ -215,7 +174,7 @@ class TerritoryOps(TxBase):
         op = op or ("create" if territory_id is None else "restore")
         self._record_version(int(new_id), version, op, values)
         self.bump_revision("territories", [int(new_id)])
-        return self.get_territory(int(new_id))
+        return as_written(int(new_id), version, draft, self.now, actor)
 
     def update_territory(
         self,
@@ -225,12 +184,19 @@ class TerritoryOps(TxBase):
         expected_version: int | None,
         actor: str | None,
         op: str = "update",
+        current: Territory | None = None,
     ) -> Territory:
-        """Replace a territory if ``expected_version`` is still current."""
-        current = self.get_territory(territory_id)
+        """Replace a territory if ``expected_version`` is still current.
+
+        ``current`` is the territory as this transaction already read it, if
+        the caller has it: the versioned UPDATE below still refuses a write
+        that another one got in before.
+        """
+        if current is None:
+            current = self.get_territory(territory_id)
         check_version(current, expected_version)
         self._check_code_free(draft.code, territory_id)
-        values = _row_values(draft, self.now, actor)
+        values = row_values(draft, self.now, actor)
         tt = self.plan_table("territories")
         new_version = current.version + 1
         # The version in the WHERE clause makes the check-and-write atomic on
@@ -245,7 +211,7 @@ class TerritoryOps(TxBase):
             check_version(latest, current.version)
         self._record_version(territory_id, new_version, op, values)
         self.bump_revision("territories", [territory_id])
-        return self.get_territory(territory_id)
+        return as_written(territory_id, new_version, draft, self.now, actor)
 
     def delete_territory(
         self, territory_id: int, *, expected_version: int | None, actor: str | None
@@ -265,8 +231,8 @@ class TerritoryOps(TxBase):
         )
         if result.rowcount != 1:
             check_version(self.get_territory(territory_id), current.version)
-        draft = _draft_of(current)
-        values = _row_values(draft, self.now, actor)
+        draft = draft_of(current)
+        values = row_values(draft, self.now, actor)
         self._record_version(territory_id, current.version + 1, "delete", values)
         self.bump_revision("territories", [territory_id])
         return current
@@ -282,7 +248,7 @@ class TerritoryOps(TxBase):
         rows = list(self.conn.execute(q))
         if not rows:
             raise NotFoundError(f"Territory {territory_id} does not exist.")
-        return [_version_from_row(r) for r in rows]
+        return [version_from_row(r) for r in rows]
 
     def territory_version(self, territory_id: int, version: int) -> TerritoryVersion:
         """One past version of a territory."""
@@ -330,67 +296,6 @@ def check_version(current: Territory, expected: int | None) -> None:
             current_version=current.version,
             updated_by=current.updated_by,
         )
-
-
-def _row_values(draft: TerritoryDraft, now: datetime, actor: str | None) -> dict[str, Any]:
-    minx, miny, maxx, maxy = draft.geometry.bounds
-    return {
-        "name": draft.name,
-        "code": draft.code,
-        "parent_id": draft.parent_id,
-        "rep_ids": list(draft.rep_ids),
-        "rules": rules_to_json(draft.rules),
-        "color": draft.color,
-        "attributes": dict(draft.attributes) or None,
-        "geometry": shapely.to_wkb(draft.geometry),
-        "minx": minx,
-        "miny": miny,
-        "maxx": maxx,
-        "maxy": maxy,
-        "updated_at": now,
-        "updated_by": actor,
-    }
-
-
-def _draft_of(t: Territory) -> TerritoryDraft:
-    geom = (
-        t.geometry
-        if isinstance(t.geometry, shapely.MultiPolygon)
-        else shapely.MultiPolygon([t.geometry])
-    )
-    return TerritoryDraft(
-        t.name, geom, t.code, t.parent_id, t.rep_ids, t.rules, t.color, dict(t.attributes)
-    )
-
-
-def draft_of(t: Territory) -> TerritoryDraft:
-    """The editable fields of an existing territory."""
-    return _draft_of(t)
-
-
-def _version_from_row(row: Row[Any]) -> TerritoryVersion:
-    m = row._mapping
-    return TerritoryVersion(
-        _territory_from_row(row, id_col="territory_id"), m["op"], m["change_set_id"]
-    )
-
-
-def _territory_from_row(row: Row[Any], *, id_col: str = "id") -> Territory:
-    m = row._mapping
-    return Territory(
-        id=int(m[id_col]),
-        name=m["name"],
-        geometry=shapely.from_wkb(m["geometry"]),
-        code=m["code"],
-        parent_id=m["parent_id"],
-        rep_ids=tuple(m["rep_ids"] or ()),
-        rules=rules_from_json(m["rules"]),
-        color=m["color"],
-        version=int(m["version"]),
-        updated_at=m["updated_at"],
-        updated_by=m["updated_by"],
-        attributes=dict(m["attributes"] or {}),
-    )
 
 
 def _one_territory(t: Table) -> Select[Any]:

@@ -11,6 +11,7 @@ import shapely
 from sqlalchemy import delete, func, insert, select
 
 from service.storage.errors import NotFoundError
+from service.storage.tables import shape_values
 from service.storage.tx_base import TxBase
 
 
@@ -96,16 +97,4 @@ class UnitOps(TxBase):
 
 
 def _unit_row(u: Unit, position: int, now: datetime, actor: str | None) -> dict[str, Any]:
-    minx, miny, maxx, maxy = shapely.bounds(u.geometry).tolist()
-    return {
-        "id": u.id,
-        "name": u.name,
-        "position": position,
-        "geometry": shapely.to_wkb(u.geometry),
-        "minx": minx,
-        "miny": miny,
-        "maxx": maxx,
-        "maxy": maxy,
-        "updated_at": now,
-        "updated_by": actor,
-    }
+    return {"id": u.id, "name": u.name, "position": position} | shape_values(u.geometry, now, actor)

@@ -29,7 +29,8 @@ from service.auth import (
 )
 from service.storage import Tx
 from service.storage.errors import ConflictError, NotFoundError, PreconditionFailedError
-from service.storage.territory_ops import TerritoryDraft, check_version
+from service.storage.territory_ops import check_version
+from service.storage.territory_rows import TerritoryDraft
 from service.web.problems import HTTPProblem
 
 if TYPE_CHECKING:

@@ -33,7 +33,7 @@ from service.auth import Principal
 from service.settings import Settings
 from service.storage import Tx
 from service.storage.errors import StorageError
-from service.storage.territory_ops import TerritoryDraft, draft_of
+from service.storage.territory_rows import TerritoryDraft, draft_of
 from service.usecases import change_checks as checks
 from service.usecases.reassign import reassign_after
 from service.usecases.territory_writes import clean_geometry
@@ -311,7 +311,12 @@ def _write_one(tx: Tx, p: Planned, actor: str, real: Mapping[int, int]) -> Terri
         )
     assert p.old is not None
     return tx.update_territory(
-        p.old.id, draft, expected_version=op.expected_version, actor=actor, op=op.history_op
+        p.old.id,
+        draft,
+        expected_version=op.expected_version,
+        actor=actor,
+        op=op.history_op,
+        current=p.old,
     )
 
 

@@ -11,7 +11,7 @@ from service.auth import Principal, ensure_can_write_territory
 from service.settings import Settings
 from service.storage import Tx
 from service.storage.errors import ConflictError
-from service.storage.territory_ops import TerritoryVersion, draft_of
+from service.storage.territory_rows import TerritoryVersion, draft_of
 from service.usecases.change_sets import (
     ChangeSetOutcome,
     Operation,

@@ -33,11 +33,16 @@ def change_kind(old: Territory | None, new: Territory | None) -> Change:
     """
     if old is None or new is None:
         return "shape"
-    if (old.rules, old.parent_id) != (new.rules, new.parent_id) or not shapely.equals(
-        old.geometry, new.geometry
-    ):
+    if (old.rules, old.parent_id) != (new.rules, new.parent_id) or not _same_shape(old, new):
         return "shape"
     return "none" if old.rep_ids == new.rep_ids else "reps"
+
+
+def _same_shape(old: Territory, new: Territory) -> bool:
+    # The same coordinates first (a patch that leaves the shape keeps them):
+    # the topological test costs far more, and is needed only when they differ.
+    a, b = old.geometry, new.geometry
+    return a is b or bool(shapely.equals_exact(a, b, tolerance=0)) or bool(shapely.equals(a, b))
 
 
 def reassign_after(tx: Tx, pairs: Sequence[Pair]) -> int:

@@ -20,7 +20,7 @@ from service.settings import Settings
 from service.storage import Tx
 from service.storage.errors import ConflictError, NotFoundError, PreconditionFailedError
 from service.storage.scenario_ops import Scenario
-from service.storage.territory_ops import draft_of
+from service.storage.territory_rows import draft_of
 from service.usecases.change_sets import Operation, Policy, apply_change_set, draft_fields
 from service.usecases.scenario_goals import GoalPlans, stale_goal_territories, write_live_goals
 from service.web.problems import forbidden

@@ -25,7 +25,7 @@ from geo.geojson import geometry_to_geojson
 from service.auth import Principal
 from service.settings import Settings
 from service.storage import ConflictError, Store
-from service.storage.territory_ops import draft_of
+from service.storage.territory_rows import draft_of
 from service.usecases.change_sets import Operation, Policy, apply_change_set, draft_fields
 from service.usecases.scenarios import ensure_draft, open_scenario
 from service.usecases.unit_plan import UnitPlan, load_unit_plan, unit_figures

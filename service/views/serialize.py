@@ -9,7 +9,7 @@ import shapely
 
 from geo.model import Account, Assignment, Rep, Territory
 from geo.validate.gate import geometry_to_geojson
-from service.storage.territory_ops import rules_to_json
+from service.storage.territory_rows import rules_to_json
 
 
 def iso(dt: datetime | None) -> str | None:

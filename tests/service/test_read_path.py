@@ -19,7 +19,7 @@ from service.index_cache import IndexCache
 from service.settings import Settings
 from service.storage import Store
 from service.storage.admin_ops import TokenRecord
-from service.storage.territory_ops import TerritoryDraft
+from service.storage.territory_rows import TerritoryDraft
 from service.token_cache import TokenCache
 from service.tokens import create_token
 from tests.conftest import ADMIN_TOKEN, make_settings

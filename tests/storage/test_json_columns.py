@@ -9,7 +9,7 @@ from sqlalchemy import text
 
 from service.storage import Store
 from service.storage.backends import json_loads
-from service.storage.territory_ops import TerritoryDraft
+from service.storage.territory_rows import TerritoryDraft
 
 
 def test_orjson_path_and_the_values_it_refuses() -> None:

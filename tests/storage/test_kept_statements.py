@@ -17,7 +17,7 @@ import shapely
 from geo.model import Account, Assignment
 from service.storage import Store
 from service.storage.account_ops import AccountFilter
-from service.storage.territory_ops import TerritoryDraft
+from service.storage.territory_rows import TerritoryDraft
 
 
 @pytest.fixture

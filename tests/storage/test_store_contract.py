@@ -10,7 +10,7 @@ from geo.model import Account, Rep, Rules
 from service.app import create_app
 from service.index_cache import IndexCache
 from service.storage import PreconditionFailedError, Store
-from service.storage.territory_ops import TerritoryDraft
+from service.storage.territory_rows import TerritoryDraft
 from tests.conftest import ADMIN_TOKEN, make_settings
 
 
