@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Annotated, Any, Literal
 
 import shapely
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from geo.model import BBox
+from geo.model import BBox, Territory
 from service.auth import ANYONE, STAFF, Principal, allow, can_see_territory, rep_scope
 from service.read_scope import read_scope
 from service.routers.docs import READ_RESPONSES, WRITE_RESPONSES
@@ -85,16 +86,27 @@ def list_territories(
     With `f` the answer is every territory as one GIS file instead (not paged).
     """
     boxes = parse_bbox(bbox)
-    after = 0 if f else page.after
     with store.read() as tx:
-        found = tx.find_territories(code=code, parent_id=parent_id, after_id=after)
-    found = [t for t in found if can_see_territory(principal, t) and _meets(t.geometry, boxes)]
-    if f is not None:
-        with store.read() as tx:
-            scope = read_scope(principal, tx)
+        # The same scope as the file and the tiles: a rep's own territories.
+        scope = read_scope(principal, tx)
+        found = _visible_territories(
+            tx,
+            principal,
+            scope.territory_ids,
+            boxes,
+            code=code,
+            parent_id=parent_id,
+            after=0 if f else page.after,
+            fetch=None if f else page.fetch,
+        )
+        if f is not None:
             # Only codes in scope: a parent outside it is not named either.
-            codes = {t.id: t.code for t in tx.find_territories() if scope.sees_territory(t)}
-        found = [t for t in found if scope.sees_territory(t)]
+            parents = {t.parent_id for t in found if t.parent_id is not None}
+            if scope.territory_ids is not None:
+                parents &= scope.territory_ids
+            named = tx.territories_by_id(sorted(parents))
+            codes = {i: t.code for i, t in named.items()}
+    if f is not None:
         return territory_file(found, codes, f, settings.max_map_features)
     cut = page_of(request, found, page, lambda t: t.id, GEOJSON)
     items, links = cut.items, cut.links
@@ -340,6 +352,37 @@ def _location(request: Request, territory_id: int) -> str:
         return str(request.url_for("get_territory", territory_id=territory_id))
     url = request.url_for("scenario_get_territory", scenario_id=plan, territory_id=territory_id)
     return str(url)
+
+
+def _visible_territories(
+    tx: Tx,
+    principal: Principal,
+    ids: Collection[int] | None,
+    boxes: list[BBox] | None,
+    *,
+    code: str | None,
+    parent_id: int | None,
+    after: int,
+    fetch: int | None,
+) -> list[Territory]:
+    """Up to ``fetch`` territories after ``after`` that the caller may see and that meet ``boxes``.
+
+    Rights, code, parent and the bbox pre-filter are SQL's, and a page reads
+    about a page of rows: the list read every territory, geometry and all,
+    and filtered it here. A shape can miss a box its bbox meets, so the read
+    goes on while shapes were dropped and the page is not yet full.
+    """
+    only = None if ids is None else sorted(ids)
+    found: list[Territory] = []
+    while True:
+        chunk = tx.find_territories(
+            boxes=boxes or (), ids=only, code=code, parent_id=parent_id, after_id=after, limit=fetch
+        )
+        # can_see_territory too: the per-object rule, should the bulk one drift from it.
+        found += [t for t in chunk if can_see_territory(principal, t) and _meets(t.geometry, boxes)]
+        if fetch is None or len(found) >= fetch or len(chunk) < fetch:
+            return found[:fetch]
+        after = chunk[-1].id
 
 
 def _meets(geometry: shapely.Geometry, boxes: list[BBox] | None) -> bool:

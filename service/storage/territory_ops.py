@@ -16,6 +16,7 @@ from sqlalchemy import (
     delete,
     func,
     insert,
+    or_,
     select,
     text,
     update,
@@ -87,16 +88,25 @@ class TerritoryOps(TxBase):
         self,
         *,
         bbox: BBox | None = None,
+        boxes: Sequence[BBox] = (),
+        ids: Sequence[int] | None = None,
         code: str | None = None,
         parent_id: int | None = None,
         after_id: int = 0,
         limit: int | None = None,
     ) -> list[Territory]:
-        """Territories by id, pre-filtered by bbox in SQL (callers refine exactly)."""
+        """Territories by id, pre-filtered by bbox in SQL (callers refine exactly).
+
+        ``boxes`` admits a territory whose bbox meets any of them (a bbox split
+        at the antimeridian); ``ids`` keeps only those territories.
+        """
         tt = self.plan_table("territories")
         q = select(tt).where(tt.c.id > after_id, *self.in_plan(tt)).order_by(tt.c.id)
-        if bbox is not None:
-            q = q.where(self.backend.bbox_filter(tt, bbox))
+        wanted = [*boxes, *([bbox] if bbox is not None else [])]
+        if wanted:
+            q = q.where(or_(*(self.backend.bbox_filter(tt, b) for b in wanted)))
+        if ids is not None:
+            q = q.where(tt.c.id.in_(ids))
         if code is not None:
             q = q.where(tt.c.code == code)
         if parent_id is not None:
