@@ -236,7 +236,7 @@ def update_account(
         current = tx.get_account(account_id)
         merged = merge_patch(current.account, body)
         account = parse_account(merged, account_id, geocoder)
-        stored = store_account(tx, account, principal, index_cache)
+        stored = store_account(tx, account, principal, index_cache, known={account_id: current})
         reps = reps_owning(tx, [stored])
     return _one_response(stored, reps, settings)
 

@@ -42,6 +42,14 @@ class StoredAccount:
 
 
 @dataclass(frozen=True, slots=True)
+class _Written:
+    """What an upsert did to one account, and its version after."""
+
+    op: str  # created | updated | unchanged
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
 class AccountFilter:
     """Filters for listing accounts; ``None`` means "any"."""
 
@@ -102,33 +110,60 @@ class AccountOps(TxBase):
         self, items: Sequence[tuple[Account, Assignment]], *, actor: str | None
     ) -> tuple[int, int, int]:
         """Insert or replace accounts; returns (created, updated, unchanged)."""
-        existing = self.accounts_by_id([a.id for a, _ in items])
+        done = self._upsert(items, actor, self.accounts_by_id([a.id for a, _ in items]))
+        created = sum(1 for w in done if w.op == "created")
+        updated = sum(1 for w in done if w.op == "updated")
+        return created, updated, len(items) - created - updated
+
+    def upsert_account(
+        self,
+        account: Account,
+        assignment: Assignment,
+        *,
+        actor: str | None,
+        known: Mapping[str, StoredAccount] | None = None,
+    ) -> StoredAccount:
+        """Insert or replace one account; returns it as stored, without reading it back.
+
+        ``known``: the account as this transaction already read it (absent
+        from the mapping when it does not exist); read here when not given.
+        """
+        existing = self.accounts_by_id([account.id]) if known is None else known
+        (written,) = self._upsert([(account, assignment)], actor, existing)
+        return StoredAccount(account, assignment, written.version)
+
+    def _upsert(
+        self,
+        items: Sequence[tuple[Account, Assignment]],
+        actor: str | None,
+        existing: Mapping[str, StoredAccount],
+    ) -> list[_Written]:
+        """What happened to each item, in order."""
         at = self.t["accounts"]
-        new_rows, created, updated, unchanged = [], 0, 0, 0
-        touched: list[str] = []
+        new_rows: list[dict[str, Any]] = []
+        written: list[_Written] = []
         for account, assignment in items:
             before = existing.get(account.id)
             if before is None:
                 new_rows.append(
                     {"id": account.id, "version": 1, **self._values(account, assignment, actor)}
                 )
-                created += 1
-                touched.append(account.id)
+                written.append(_Written("created", 1))
             elif before.account == account and before.assignment == assignment:
-                unchanged += 1
+                written.append(_Written("unchanged", before.version))
             else:
                 self.conn.execute(
                     update(at)
                     .where(at.c.id == account.id)
                     .values(version=before.version + 1, **self._values(account, assignment, actor))
                 )
-                updated += 1
-                touched.append(account.id)
+                written.append(_Written("updated", before.version + 1))
         for chunk in _chunks(new_rows, 1000):
             self.conn.execute(insert(at), chunk)
-        if created or updated:
+        touched = [a.id for (a, _), w in zip(items, written, strict=True) if w.op != "unchanged"]
+        if touched:
             self.bump_revision("accounts", touched)
-        return created, updated, unchanged
+        return written
 
     def delete_account(self, account_id: str, *, actor: str | None) -> None:
         """Delete one account."""

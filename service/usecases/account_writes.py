@@ -86,17 +86,26 @@ def add_account(
     tx: Tx, account: Account, principal: Principal, index_cache: IndexCache
 ) -> StoredAccount:
     """Store a new account; 409 when the id is taken (PUT replaces)."""
-    if tx.accounts_by_id([account.id]):
+    existing = tx.accounts_by_id([account.id])
+    if existing:
         raise ConflictError(
             f"Account {account.id!r} exists; use PUT /accounts/{account.id} to replace it."
         )
-    return store_account(tx, account, principal, index_cache)
+    return store_account(tx, account, principal, index_cache, known=existing)
 
 
 def store_account(
-    tx: Tx, account: Account, principal: Principal, index_cache: IndexCache
+    tx: Tx,
+    account: Account,
+    principal: Principal,
+    index_cache: IndexCache,
+    known: Mapping[str, StoredAccount] | None = None,
 ) -> StoredAccount:
-    """Assign ``account`` with the live index, check the caller's region, store and audit it."""
+    """Assign ``account`` with the live index, check the caller's region, store and audit it.
+
+    ``known``: the account as this transaction already read it (a patch's
+    base; empty when it was found absent), so that it is not read again.
+    """
     if account.owner_rep_id is not None and not tx.existing_rep_ids([account.owner_rep_id]):
         raise InvalidInputError(
             "The owner rep does not exist.",
@@ -104,9 +113,9 @@ def store_account(
         )
     assignment = assign_accounts([account], index_cache.current_in(tx))[0]
     check_account_scope(tx, principal, account.id, [assignment.territory_id])
-    tx.upsert_accounts([(account, assignment)], actor=principal.name)
+    stored = tx.upsert_account(account, assignment, actor=principal.name, known=known)
     tx.audit(principal.name, "upsert", "account", account.id, None)
-    return tx.get_account(account.id)
+    return stored
 
 
 def remove_account(tx: Tx, account_id: str, principal: Principal) -> None:
