@@ -85,7 +85,14 @@ def _serve(code: str, db: str, warm_travel: bool) -> tuple[subprocess.Popen[byte
 def _body(path: str, r: httpx.Response) -> Any:
     if path.endswith(".png"):
         return hashlib.sha256(r.content).hexdigest()
-    return re.sub(r'nonce="[^"]*"', "", r.text) if path in HTML else r.json()
+    if path not in HTML:
+        return r.json()
+    # A page's nonce and the random hex names Folium gives each element
+    # (map_<32 hex digits>) change on every render: not part of the answer.
+    return _FOLIUM_NAME.sub("_", re.sub(r'nonce="[^"]*"', "", r.text))
+
+
+_FOLIUM_NAME = re.compile(r"_[0-9a-f]{32}")
 
 
 def _pass(c: httpx.Client, pages: list[str]) -> tuple[dict[str, float], dict[str, Any]]:

@@ -135,6 +135,17 @@ class TerritoryOps(TxBase):
         q = select(tt.c.id, tt.c.parent_id).where(*self.in_plan(tt))
         return {int(i): p for i, p in self.conn.execute(q)}
 
+    def parent_territory_ids(self) -> set[int]:
+        """The ids some territory names as its parent.
+
+        Distinct in SQL, off the parent index: a territory write asks for
+        them, and reading a row per territory to find a few regions was most
+        of a millisecond at 1,000 territories.
+        """
+        tt = self.plan_table("territories")
+        q = select(tt.c.parent_id).where(tt.c.parent_id.is_not(None), *self.in_plan(tt))
+        return {int(p) for (p,) in self.conn.execute(q.distinct())}
+
     def children_of(self, territory_ids: Iterable[int]) -> dict[int, int]:
         """The territories whose parent is one of ``territory_ids``: child id to parent id."""
         ids = sorted(set(territory_ids))

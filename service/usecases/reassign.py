@@ -9,7 +9,7 @@ import shapely
 
 from geo.assign.assignment import affected_bbox, assign_accounts
 from geo.assign.index import TerritoryIndex
-from geo.hierarchy import is_leaf, parent_ids
+from geo.hierarchy import is_leaf
 from geo.model import BBox, Territory
 from service.storage import Tx
 from service.storage.account_ops import AccountFilter, StoredAccount
@@ -117,7 +117,7 @@ def _leaves_near(tx: Tx, boxes: Sequence[BBox]) -> list[Territory]:
         max(b[2] for b in boxes),
         max(b[3] for b in boxes),
     )
-    parents = parent_ids(tx.territory_parents())
+    parents = tx.parent_territory_ids()
     region = shapely.union_all([shapely.box(*b) for b in boxes])
     return [
         t

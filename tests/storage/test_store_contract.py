@@ -266,3 +266,22 @@ def test_unreachable_database_is_a_503_problem_not_a_500(sqlite_url: str) -> Non
             assert r.status_code == 503, (path, r.text)
             assert r.headers["content-type"] == "application/problem+json"
             assert "nobody" not in r.text and "127.0.0.1" not in r.text
+
+
+def test_parent_ids_are_read_per_plan_and_agree_with_the_whole_tree(store: Store) -> None:
+    with store.write() as tx:
+        region = tx.insert_territory(draft("R", -90), actor="t").id
+        d1 = tx.insert_territory(draft("D1", -89, parent_id=region), actor="t").id
+        d2 = tx.insert_territory(draft("D2", -88, parent_id=region), actor="t").id
+        for n, parent in enumerate((d1, d1, None)):
+            tx.insert_territory(draft(f"T{n}", -87 + n, parent_id=parent), actor="t")
+        loose = tx.find_territories(code=None)[-1].id
+    with store.write() as tx:
+        plan = tx.create_scenario("P", source=None, owner="t", region_id=None, notes=None).id
+    with store.in_plan(plan).write() as tx:
+        moved = draft("T2", -85, parent_id=d2)
+        tx.update_territory(loose, moved, expected_version=None, actor="t")
+    for scope, wanted in ((None, {region, d1}), (plan, {region, d1, d2})):
+        with store.in_plan(scope).read() as tx:
+            assert tx.parent_territory_ids() == wanted
+            assert wanted == {p for p in tx.territory_parents().values() if p is not None}
