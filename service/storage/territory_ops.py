@@ -104,7 +104,8 @@ class TerritoryOps(TxBase):
         q = select(tt).where(tt.c.id > after_id, *self.in_plan(tt)).order_by(tt.c.id)
         wanted = [*boxes, *([bbox] if bbox is not None else [])]
         if wanted:
-            q = q.where(or_(*(self.backend.bbox_filter(tt, b) for b in wanted)))
+            plan = self.in_plan(tt)
+            q = q.where(or_(*(self.backend.bbox_filter(tt, b, plan) for b in wanted)))
         if ids is not None:
             q = q.where(tt.c.id.in_(ids))
         if code is not None:

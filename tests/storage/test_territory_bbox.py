@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 import shapely
+import shapely.affinity
 from sqlalchemy import event
 
 from service.storage import Store
@@ -46,8 +47,8 @@ def _boxes() -> list[tuple[float, float, float, float]]:
     return out
 
 
-def test_the_bbox_filter_finds_exactly_the_territories_whose_bounds_meet(grid: Store) -> None:
-    with grid.read() as tx:
+def _check_plan(store: Store) -> None:
+    with store.read() as tx:
         every = tx.find_territories()
         for box in _boxes():
             want = [
@@ -63,21 +64,47 @@ def test_the_bbox_filter_finds_exactly_the_territories_whose_bounds_meet(grid: S
                 ] == want[1:3]
 
 
-def test_sqlite_searches_the_bbox_index_not_every_row(sqlite_url: str) -> None:
+def test_the_bbox_filter_finds_exactly_the_territories_whose_bounds_meet(grid: Store) -> None:
+    _check_plan(grid)
+
+
+def test_in_each_plan_the_filter_answers_from_that_plans_copy(grid: Store) -> None:
+    """Two drafts that moved different territories: each answers with its own shapes only."""
+    with grid.write() as tx:
+        plans = [
+            tx.create_scenario(n, source=None, owner="t", region_id=None, notes=None).id
+            for n in ("A", "B")
+        ]
+    for plan, shift in zip(plans, (3.0, -4.0), strict=True):
+        with grid.in_plan(plan).write() as tx:
+            for t in tx.find_territories()[:: 7 if shift > 0 else 11]:
+                moved = shapely.affinity.translate(t.geometry, shift, shift / 2)
+                tx.update_territory(
+                    t.id, TerritoryDraft(t.name, moved), expected_version=None, actor="t"
+                )
+    for plan in plans:
+        _check_plan(grid.in_plan(plan))
+    _check_plan(grid)
+
+
+@pytest.mark.parametrize("in_plan", [False, True], ids=["live", "plan"])
+def test_sqlite_searches_the_bbox_index_not_every_row(sqlite_url: str, in_plan: bool) -> None:
     store = Store.open(sqlite_url)
     try:
         with store.write() as tx:
             for i in range(50):
                 box = shapely.box(i, 0, i + 1, 1)
                 tx.insert_territory(TerritoryDraft(f"T{i}", shapely.MultiPolygon([box])), actor="t")
+            plan_id = tx.create_scenario("P", source=None, owner="t", region_id=None, notes=None).id
+        table = "scenario_territories" if in_plan else "territories"
         sent: list[tuple[str, Any]] = []
 
         def keep(conn: Any, cursor: Any, statement: str, params: Any, *_: Any) -> None:
-            if "FROM territories" in statement and "minx" in statement:
+            if f"FROM {table} " in statement and "minx" in statement:
                 sent.append((statement, params))
 
         event.listen(store.backend.engine, "before_cursor_execute", keep)
-        with store.read() as tx:
+        with store.in_plan(plan_id if in_plan else None).read() as tx:
             assert [t.name for t in tx.find_territories(bbox=(10.2, 0.2, 11.5, 0.5))] == [
                 "T10",
                 "T11",
@@ -86,7 +113,13 @@ def test_sqlite_searches_the_bbox_index_not_every_row(sqlite_url: str) -> None:
             plan = " | ".join(
                 r[-1] for r in tx.conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params)
             )
-        assert "ix_territories_bbox" in plan, plan
-        assert "rowid>?" not in plan and "SCAN territories" not in plan, plan
+        assert f"ix_{table}_bbox" in plan and f"SCAN {table}" not in plan, plan
+        if in_plan:
+            # The plan's key (scenario_id, id) is its own index: walking it in id
+            # order tests each id against the bbox index's list, reading no row.
+            assert "LIST SUBQUERY" in plan, plan
+        else:
+            # The rows are looked up by the ids the index gave, not walked in id order.
+            assert "rowid>?" not in plan, plan
     finally:
         store.dispose()
