@@ -21,7 +21,8 @@ from service.schemas.accounts import (
 )
 from service.settings import Settings
 from service.storage import Tx
-from service.storage.account_ops import AccountFilter, StoredAccount
+from service.storage.account_ops import AccountFilter
+from service.storage.account_rows import StoredAccount
 from service.storage.errors import NotFoundError
 from service.usecases.account_writes import (
     add_account,

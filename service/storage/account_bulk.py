@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import Connection, DateTime, bindparam, text
 
 from geo.model import Account, Assignment, BBox
-from service.storage.account_ops import ACCOUNT_FIELDS
+from service.storage.account_rows import ACCOUNT_FIELDS
 from service.storage.backends import Backend
 from service.storage.staged_rows import (
     ASSIGNED,

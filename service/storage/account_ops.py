@@ -9,36 +9,17 @@ from typing import Any
 import shapely
 from sqlalchemy import Integer, Select, Table, bindparam, delete, insert, or_, select, update
 
-from geo.model import Account, Assignment, BBox, GeocodeResult
+from geo.model import Account, Assignment, BBox
+from service.storage.account_rows import (
+    ACCOUNT_FIELDS,
+    StoredAccount,
+    from_row,
+    geocode_json,
+    read_columns,
+)
 from service.storage.errors import NotFoundError
 from service.storage.statements import kept
 from service.storage.tx_base import TxBase
-
-ACCOUNT_FIELDS = (
-    "name",
-    "address",
-    "postal_code",
-    "city",
-    "region",
-    "country",
-    "industry",
-    "annual_revenue",
-    "cost_to_serve",
-    "stage",
-    "visits_per_month",
-    "visit_minutes",
-    "remote",
-    "owner_rep_id",
-)
-
-
-@dataclass(frozen=True, slots=True)
-class StoredAccount:
-    """An account with its stored assignment and version."""
-
-    account: Account
-    assignment: Assignment
-    version: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,11 +49,11 @@ class AccountOps(TxBase):
     def get_account(self, account_id: str) -> StoredAccount:
         """One account."""
         at = self.t["accounts"]
-        q = kept(at, "one", lambda t: select(*_read_columns(t)).where(t.c.id == bindparam("id_")))
+        q = kept(at, "one", lambda t: select(*read_columns(t)).where(t.c.id == bindparam("id_")))
         row = self.conn.execute(q, {"id_": account_id}).first()
         if row is None:
             raise NotFoundError(f"Account {account_id!r} does not exist.")
-        return _from_row(row)
+        return from_row(row)
 
     def accounts_by_id(self, ids: Sequence[str]) -> dict[str, StoredAccount]:
         """The accounts among ``ids`` that exist."""
@@ -81,7 +62,7 @@ class AccountOps(TxBase):
         found: dict[str, StoredAccount] = {}
         for chunk in _chunks(list(ids), 500):
             for row in self.conn.execute(q, {"ids": chunk}):
-                stored = _from_row(row)
+                stored = from_row(row)
                 found[stored.account.id] = stored
         return found
 
@@ -104,7 +85,7 @@ class AccountOps(TxBase):
         q = kept(at, ("find", shape), lambda t: _find_statement(t, shape))
         if f.bbox is not None:  # the backend's own filter, with the box's values in it
             q = q.where(self.backend.point_bbox_filter(at, f.bbox))
-        return [_from_row(r) for r in self.conn.execute(q, params)]
+        return [from_row(r) for r in self.conn.execute(q, params)]
 
     def upsert_accounts(
         self, items: Sequence[tuple[Account, Assignment]], *, actor: str | None
@@ -236,7 +217,7 @@ class AccountOps(TxBase):
             lat=lat,
             location=shapely.to_wkb(shapely.Point(lon, lat)) if lon is not None else None,
             products=list(account.products),
-            geocode=_geocode_json(account.geocode),
+            geocode=geocode_json(account.geocode),
             territory_id=assignment.territory_id,
             rep_id=assignment.rep_id,
             assignment=assignment.assignment,
@@ -247,55 +228,8 @@ class AccountOps(TxBase):
         return values
 
 
-def _geocode_json(g: GeocodeResult | None) -> dict[str, Any] | None:
-    if g is None:
-        return None
-    return {
-        "location": list(g.location) if g.location else None,
-        "status": g.status,
-        "precision": g.precision,
-        "source": g.source,
-        "note": g.note,
-    }
-
-
-def _geocode_from_json(raw: dict[str, Any] | None) -> GeocodeResult | None:
-    if raw is None:
-        return None
-    loc = raw.get("location")
-    return GeocodeResult(
-        location=(loc[0], loc[1]) if loc else None,
-        status=raw["status"],
-        precision=raw["precision"],
-        source=raw["source"],
-        note=raw.get("note"),
-    )
-
-
-# What _from_row reads, in this order. Not the stored point (lon/lat carry it)
-# nor the updated_* columns: decoding them was a tenth of a page of accounts.
-_READ = (
-    "id",
-    "lon",
-    "lat",
-    "geocode",
-    "products",
-    "remote",
-    "territory_id",
-    "rep_id",
-    "assignment",
-    "candidates",
-    "version",
-    *(name for name in ACCOUNT_FIELDS if name != "remote"),
-)
-
-
-def _read_columns(at: Any) -> list[Any]:
-    return [at.c[name] for name in _READ]
-
-
 def _by_id_statement(at: Table) -> Select[Any]:
-    return select(*_read_columns(at)).where(at.c.id.in_(bindparam("ids", expanding=True)))
+    return select(*read_columns(at)).where(at.c.id.in_(bindparam("ids", expanding=True)))
 
 
 def _filter_params(f: AccountFilter, after_id: str, limit: int | None) -> dict[str, Any]:
@@ -317,7 +251,7 @@ def _filter_params(f: AccountFilter, after_id: str, limit: int | None) -> dict[s
 
 def _find_statement(at: Table, shape: tuple[str, ...]) -> Select[Any]:
     """The SELECT for the filters named in ``shape`` (from :func:`_filter_params`)."""
-    q = select(*_read_columns(at)).where(at.c.id > bindparam("after_id")).order_by(at.c.id)
+    q = select(*read_columns(at)).where(at.c.id > bindparam("after_id")).order_by(at.c.id)
     for name in shape:
         if name in ("territory_id", "rep_id", "industry"):
             q = q.where(at.c[name] == bindparam(name))
@@ -334,71 +268,6 @@ def _find_statement(at: Table, shape: tuple[str, ...]) -> Select[Any]:
         elif name == "page_limit":
             q = q.limit(bindparam("page_limit", type_=Integer))
     return q
-
-
-def _from_row(row: Sequence[Any]) -> StoredAccount:
-    """A row of :func:`_read_columns` as a stored account.
-
-    Every column by name, not a dict of the plain ones splatted into the
-    constructor: that dict cost a third of the decoding of a page of accounts.
-    """
-    (
-        account_id,
-        lon,
-        lat,
-        geocode,
-        products,
-        remote,
-        territory_id,
-        rep_id,
-        assignment,
-        candidates,
-        version,
-        name,
-        address,
-        postal_code,
-        city,
-        region,
-        country,
-        industry,
-        annual_revenue,
-        cost_to_serve,
-        stage,
-        visits_per_month,
-        visit_minutes,
-        owner_rep_id,
-    ) = row
-    account = Account(
-        id=account_id,
-        name=name,
-        location=(lon, lat) if lon is not None else None,
-        address=address,
-        postal_code=postal_code,
-        city=city,
-        region=region,
-        country=country,
-        geocode=_geocode_from_json(geocode),
-        industry=industry,
-        products=tuple(products) if products else (),
-        annual_revenue=annual_revenue,
-        cost_to_serve=cost_to_serve,
-        stage=stage,
-        visits_per_month=visits_per_month,
-        visit_minutes=visit_minutes,
-        remote=bool(remote),
-        owner_rep_id=owner_rep_id,
-    )
-    return StoredAccount(
-        account,
-        Assignment(
-            account_id=account_id,
-            territory_id=territory_id,
-            rep_id=rep_id,
-            assignment=assignment,
-            candidates=tuple(candidates) if candidates else (),
-        ),
-        int(version),
-    )
 
 
 def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:

@@ -20,7 +20,7 @@ import numpy as np
 
 from geo.assign.assignment import LocateResult
 from geo.model import Account, Assignment, GeocodeResult
-from service.storage.account_ops import ACCOUNT_FIELDS, _geocode_json
+from service.storage.account_rows import ACCOUNT_FIELDS, geocode_json
 
 ASSIGNED = ("territory_id", "rep_id", "assignment", "candidates")
 # Every stored column an import sets, in staging order (``location`` is derived).
@@ -103,17 +103,17 @@ def _json_ints(items: tuple[int, ...]) -> str:
 
 
 def _geocode_text(g: GeocodeResult | None) -> str:
-    """``json.dumps(_geocode_json(g))``, spelled out for the common given lon/lat.
+    """``json.dumps(geocode_json(g))``, spelled out for the common given lon/lat.
 
     >>> g = GeocodeResult((-83.25, 40.1), "ok", "given", "input")
-    >>> _geocode_text(g) == json.dumps(_geocode_json(g))
+    >>> _geocode_text(g) == json.dumps(geocode_json(g))
     True
     """
     if g is None or (g.status, g.precision, g.source, g.note) != ("ok", "given", "input", None):
-        return json.dumps(_geocode_json(g))
+        return json.dumps(geocode_json(g))
     lon, lat = g.location or (None, None)
     if not (type(lon) is float and type(lat) is float):
-        return json.dumps(_geocode_json(g))
+        return json.dumps(geocode_json(g))
     return _given_text(lon, lat)
 
 

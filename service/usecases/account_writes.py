@@ -18,7 +18,7 @@ from geo.rows import parse_account_feature
 from service.auth import Principal, ensure_account_in_region, is_regional
 from service.index_cache import IndexCache
 from service.storage import ConflictError, Tx
-from service.storage.account_ops import ACCOUNT_FIELDS, StoredAccount
+from service.storage.account_rows import ACCOUNT_FIELDS, StoredAccount
 
 
 def parse_account(body: object, path_id: str | None, geocoder: Geocoder) -> Account:

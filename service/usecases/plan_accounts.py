@@ -9,7 +9,8 @@ computed owner, and only the page's rows are read again for their versions.
 from __future__ import annotations
 
 from service.storage import Tx
-from service.storage.account_ops import AccountFilter, StoredAccount
+from service.storage.account_ops import AccountFilter
+from service.storage.account_rows import StoredAccount
 from service.usecases.snapshot import load_snapshot
 
 

@@ -12,7 +12,8 @@ from geo.assign.index import TerritoryIndex
 from geo.hierarchy import is_leaf
 from geo.model import BBox, Territory
 from service.storage import Tx
-from service.storage.account_ops import AccountFilter, StoredAccount
+from service.storage.account_ops import AccountFilter
+from service.storage.account_rows import StoredAccount
 
 Change = Literal["none", "reps", "shape"]
 Pair = tuple[Territory | None, Territory | None]

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping
 
 from geo.model import Rep
 from service.storage import Tx
-from service.storage.account_ops import StoredAccount
+from service.storage.account_rows import StoredAccount
 from service.usecases.per_engine import PerEngine
 
 _REP_KINDS = frozenset({"reps", "all"})

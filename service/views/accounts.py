@@ -10,7 +10,7 @@ import numpy as np
 from geo.distance import geodesic_km
 from geo.flags.too_far import is_too_far
 from geo.model import Rep
-from service.storage.account_ops import StoredAccount
+from service.storage.account_rows import StoredAccount
 from service.views.serialize import account_feature
 
 

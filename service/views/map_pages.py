@@ -107,7 +107,7 @@ def _kept_distances(snap: Snapshot) -> dict[str, float]:
 def _distances(
     accounts: Sequence[Account], assignments: Sequence[Assignment], reps: Mapping[int, Rep]
 ) -> dict[str, float]:
-    from service.storage.account_ops import StoredAccount
+    from service.storage.account_rows import StoredAccount
     from service.views.accounts import distances_km
 
     items = [StoredAccount(a, s, 1) for a, s in zip(accounts, assignments, strict=True)]

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from geo.row_columns import CleanRows
 from service.storage.account_bulk import STAGED, staged_row
-from service.storage.account_ops import ACCOUNT_FIELDS, _geocode_json
+from service.storage.account_rows import ACCOUNT_FIELDS, geocode_json
 from service.usecases.account_rows import ParsedRow, csv_row_runs, csv_rows
 
 DATA = Path(__file__).parent.parent / "data"
@@ -169,7 +169,7 @@ def reference_staged_row(account: object, assignment: object) -> tuple[object, .
     values = {name: getattr(a, name) for name in ACCOUNT_FIELDS}
     values.update(
         id=a.id, lon=lon, lat=lat, products=json.dumps(list(a.products)),  # type: ignore[attr-defined]
-        geocode=json.dumps(_geocode_json(a.geocode)), territory_id=s.territory_id,  # type: ignore[attr-defined]
+        geocode=json.dumps(geocode_json(a.geocode)), territory_id=s.territory_id,  # type: ignore[attr-defined]
         rep_id=s.rep_id, assignment=s.assignment, candidates=json.dumps(list(s.candidates)),  # type: ignore[attr-defined]
         remote=bool(a.remote),  # type: ignore[attr-defined]
         wkb=None if lon is None else shapely.to_wkb(shapely.Point(lon, lat)),

@@ -15,7 +15,7 @@ from sqlalchemy import delete
 from geo.model import Account, Assignment, Rep
 from service.app import create_app
 from service.storage import Store
-from service.storage.account_ops import StoredAccount
+from service.storage.account_rows import StoredAccount
 from service.usecases.rep_cache import RepCache, reps_owning
 from tests.conftest import ADMIN_TOKEN, make_settings
 
