@@ -23,7 +23,9 @@ For each backend (SQLite, PostGIS) the bench
    server; reads its resident memory then and after the mix, and the CPU
    seconds it spent per wrk request (``cpu_ms_per_request``: the figure
    least moved by other work on shared cores; the probe's requests are
-   counted in the CPU, not in the requests, a few percent);
+   counted in the CPU, not in the requests, a few percent) and how busy
+   the whole machine was (``machine_busy_pct``, every core: at 100 a second
+   worker has no core left to run on);
 6. checks the answers: ``/locate`` over HTTP against the index built
    in-process from the same territories, on 300 random points;
 7. after the mix, times 80 territory writes one at a time on the idle
@@ -391,12 +393,26 @@ def _costed(pid: int, run: Any) -> dict[str, Any]:
     CPU per request hardly depends on what else runs on the machine, so it
     compares two servers better than requests/s on shared cores does.
     """
-    before = _cpu_s(pid)
+    before, machine_before = _cpu_s(pid), _machine_ticks()
     result: dict[str, Any] = run()
     result["cpu_ms_per_request"] = round(
         1000 * (_cpu_s(pid) - before) / max(result["requests"], 1), 2
     )
+    busy, total = (
+        after - first for after, first in zip(_machine_ticks(), machine_before, strict=True)
+    )
+    # How much of the machine's CPU (every core: server, wrk, PostgreSQL and
+    # anything else) was busy during the run: near 100 %, more workers can
+    # add no throughput on this machine, whatever the code does.
+    result["machine_busy_pct"] = round(100 * busy / max(total, 1), 1)
     return result
+
+
+def _machine_ticks() -> tuple[int, int]:
+    """(busy, total) CPU ticks of the whole machine so far, from /proc/stat."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    return sum(fields) - idle, sum(fields)
 
 
 def _rss_mb(pid: int) -> float:

@@ -24,6 +24,7 @@ from sqlalchemy.engine import make_url
 
 from service.app import create_app
 from service.settings import Settings
+from service.storage import Store
 
 ADMIN_TOKEN = "test-admin-token-0123456789"
 MAINTENANCE_URL = os.environ.get(
@@ -151,6 +152,14 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     url: str = request.getfixturevalue("postgis_url")
     _truncate_postgis(url)
     return url
+
+
+@pytest.fixture
+def store(database_url: str) -> Iterator[Store]:
+    """A store on an empty database of each backend, disposed of after the test."""
+    s = Store.open(database_url)
+    yield s
+    s.dispose()
 
 
 @pytest.fixture

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Annotated, Any
+import functools
+from collections.abc import Callable, Sequence
+from typing import Annotated, Any, TypeVar
 from urllib.parse import quote
 
 from fastapi import APIRouter, Body, Query, Request, Response
@@ -20,7 +22,7 @@ from service.schemas.accounts import (
     AccountFeatureOut,
 )
 from service.settings import Settings
-from service.storage import Tx
+from service.storage import Store, Tx
 from service.storage.account_ops import AccountFilter
 from service.storage.account_rows import StoredAccount
 from service.storage.errors import NotFoundError
@@ -32,7 +34,8 @@ from service.usecases.account_writes import (
     store_account,
 )
 from service.usecases.plan_accounts import find_plan_accounts
-from service.usecases.rep_cache import reps_owning
+from service.usecases.rep_cache import reps_owning, reps_with_ids
+from service.views.account_page import page_features, rep_ids_of
 from service.views.accounts import account_features
 from service.web.deps import (
     AccountId,
@@ -51,6 +54,7 @@ from service.web.paging import PageParams, StrPage, page_of
 
 router = APIRouter(prefix="/accounts", tags=["accounts"])
 GEOJSON = "application/geo+json"
+T = TypeVar("T")
 AccountBody = Annotated[dict[str, Any], Body(), WithJsonSchema(ACCOUNT_FEATURE_SCHEMA)]
 
 
@@ -93,29 +97,67 @@ def list_accounts(
     f = AccountFilter(
         territory_id=territory_id, rep_id=rep_id, assignment=assignment, industry=industry
     )
-    limit = settings.max_map_features + 1 if fmt else page.fetch
+    if fmt is None:
+        return _live_or_plan_page(request, store, settings, f, boxes, page)
+    limit = settings.max_map_features + 1
     with store.read() as tx:
-        if fmt is not None:
-            f = read_scope(principal, tx).accounts(f)
-        items = _page(tx, f, boxes, "" if fmt else page.after, limit)
+        f = read_scope(principal, tx).accounts(f)
+        items = _page(_plan_finder(tx), _id, f, boxes, "", limit)
         reps = reps_owning(tx, items)
-    if fmt is not None:
-        check_export_size(len(items), settings.max_map_features)
-        features = account_features(items, reps, settings.default_max_service_km)
-        return file_response(features, fmt, "accounts")
-    return collection_response(request, items, reps, page, settings)
+    check_export_size(len(items), settings.max_map_features)
+    features = account_features(items, reps, settings.default_max_service_km)
+    return file_response(features, fmt, "accounts")
+
+
+def _live_or_plan_page(
+    request: Request,
+    store: Store,
+    settings: Settings,
+    f: AccountFilter,
+    boxes: list[BBox] | None,
+    page: PageParams[str],
+) -> JSONResponse:
+    with store.read() as tx:
+        if tx.plan_id is None:  # the live plan's rows become Features directly
+            rows = _page(tx.find_account_rows, _row_id, f, boxes, page.after, page.fetch)
+            reps = reps_with_ids(tx, rep_ids_of(rows))
+            in_plan = None
+        else:  # the owners in a plan: through the stored accounts
+            in_plan = _page(_plan_finder(tx), _id, f, boxes, page.after, page.fetch)
+            reps = reps_owning(tx, in_plan)
+    if in_plan is not None:
+        return collection_response(request, in_plan, reps, page, settings)
+    cut = page_of(request, rows, page, _row_id, GEOJSON)
+    return _collection(page_features(cut.items, reps, settings.default_max_service_km), cut.links)
+
+
+def _id(s: StoredAccount) -> str:
+    return str(s.account.id)
+
+
+def _row_id(row: Sequence[Any]) -> str:
+    return str(row[0])
+
+
+def _plan_finder(tx: Tx) -> Callable[..., list[StoredAccount]]:
+    return functools.partial(find_plan_accounts, tx)
 
 
 def _page(
-    tx: Tx, f: AccountFilter, boxes: list[BBox] | None, after: str, limit: int
-) -> list[StoredAccount]:
+    find: Callable[..., Sequence[T]],
+    key: Callable[[T], str],
+    f: AccountFilter,
+    boxes: list[BBox] | None,
+    after: str,
+    limit: int,
+) -> list[T]:
+    """``find``'s items after ``after`` in id order, in any of ``boxes`` (all when None)."""
     if boxes is None:
-        return find_plan_accounts(tx, f, after_id=after, limit=limit)
-    found: dict[str, StoredAccount] = {}
+        return list(find(f, after_id=after, limit=limit))
+    found: dict[str, T] = {}
     for box in boxes:
-        bf = dataclasses.replace(f, bbox=box)
-        for s in find_plan_accounts(tx, bf, after_id=after, limit=limit):
-            found[s.account.id] = s
+        for item in find(dataclasses.replace(f, bbox=box), after_id=after, limit=limit):
+            found[key(item)] = item
     return [found[k] for k in sorted(found)][:limit]
 
 
@@ -129,7 +171,10 @@ def collection_response(
     """A page of accounts with ``self`` and ``next`` links."""
     cut = page_of(request, found, page, lambda s: str(s.account.id), GEOJSON)
     items, links = cut.items, cut.links
-    features = account_features(items, reps, settings.default_max_service_km)
+    return _collection(account_features(items, reps, settings.default_max_service_km), links)
+
+
+def _collection(features: list[dict[str, Any]], links: list[dict[str, Any]]) -> JSONResponse:
     body = {
         "type": "FeatureCollection",
         "features": features,

@@ -79,13 +79,23 @@ class AccountOps(TxBase):
         self, f: AccountFilter = AccountFilter(), *, after_id: str = "", limit: int | None = None
     ) -> list[StoredAccount]:
         """Accounts ordered by id, filtered."""
+        return [from_row(r) for r in self.find_account_rows(f, after_id=after_id, limit=limit)]
+
+    def find_account_rows(
+        self, f: AccountFilter = AccountFilter(), *, after_id: str = "", limit: int | None = None
+    ) -> Sequence[Sequence[Any]]:
+        """``find_accounts``'s rows as read, in ``account_rows.READ_COLUMNS`` order.
+
+        For a caller that turns each row into something else at once (a page
+        of features): building the stored accounts first was a third of a page.
+        """
         at = self.t["accounts"]
         params = _filter_params(f, after_id, limit)
         shape = tuple(params)  # which filters are present: one statement for each set
         q = kept(at, ("find", shape), lambda t: _find_statement(t, shape))
         if f.bbox is not None:  # the backend's own filter, with the box's values in it
             q = q.where(self.backend.point_bbox_filter(at, f.bbox))
-        return [from_row(r) for r in self.conn.execute(q, params)]
+        return self.conn.execute(q, params).all()
 
     def upsert_accounts(
         self, items: Sequence[tuple[Account, Assignment]], *, actor: str | None

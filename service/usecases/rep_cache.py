@@ -64,8 +64,14 @@ class RepCache:
 
 def reps_owning(tx: Tx, items: Iterable[StoredAccount]) -> dict[int, Rep]:
     """The reps who own ``items``, by id, as ``tx`` sees them."""
+    return reps_with_ids(
+        tx, {s.assignment.rep_id for s in items if s.assignment.rep_id is not None}
+    )
+
+
+def reps_with_ids(tx: Tx, ids: Iterable[int]) -> dict[int, Rep]:
+    """The reps of ``ids`` that exist, by id, as ``tx`` sees them."""
     every = RepCache.of(tx).reps(tx)
-    ids = {s.assignment.rep_id for s in items if s.assignment.rep_id is not None}
     return {i: every[i] for i in sorted(ids) if i in every}
 
 

@@ -9,22 +9,13 @@ answer against the rows themselves.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 
-import pytest
 import shapely
 
 from geo.model import Account, Assignment
 from service.storage import Store
 from service.storage.account_ops import AccountFilter
 from service.storage.territory_rows import TerritoryDraft
-
-
-@pytest.fixture
-def store(database_url: str) -> Iterator[Store]:
-    s = Store.open(database_url)
-    yield s
-    s.dispose()
 
 
 def _seed_accounts(store: Store) -> list[tuple[Account, Assignment]]:

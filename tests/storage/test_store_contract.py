@@ -18,13 +18,6 @@ def draft(name: str, x: float = -84.0, **kw: object) -> TerritoryDraft:
     return TerritoryDraft(name, shapely.MultiPolygon([shapely.box(x, 39, x + 1, 40)]), **kw)  # type: ignore[arg-type]
 
 
-@pytest.fixture
-def store(database_url: str) -> Store:
-    s = Store.open(database_url)
-    yield s  # type: ignore[misc]
-    s.dispose()
-
-
 def test_a_failed_write_leaves_nothing_behind(store: Store) -> None:
     before = store.revision()
     with pytest.raises(RuntimeError), store.write() as tx:

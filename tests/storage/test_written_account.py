@@ -10,9 +10,7 @@ revision it moved to equal to the counter's.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -63,26 +61,24 @@ def accounts(draw: st.DrawFn, account_id: str) -> Account:
     )
 
 
+ANY_REP = st.integers(1, 10**6)
+
+
 @st.composite
-def assignments(draw: st.DrawFn, account_id: str) -> Assignment:
+def assignments(
+    draw: st.DrawFn, account_id: str, rep_ids: st.SearchStrategy[int] = ANY_REP
+) -> Assignment:
     kind = draw(st.sampled_from(["geometry", "override", "conflict", "unassigned:outside-all"]))
     owned = not kind.startswith("unassigned")
     return Assignment(
         account_id=account_id,
         territory_id=draw(st.integers(1, 10**6)) if owned else None,
-        rep_id=draw(st.none() | st.integers(1, 10**6)) if owned else None,
+        rep_id=draw(st.none() | rep_ids) if owned else None,
         assignment=kind,
         candidates=tuple(draw(st.lists(st.integers(1, 10**6), max_size=3, unique=True)))
         if kind == "conflict"
         else (),
     )
-
-
-@pytest.fixture
-def store(database_url: str) -> Iterator[Store]:
-    s = Store.open(database_url)
-    yield s
-    s.dispose()
 
 
 @settings(

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -87,13 +86,6 @@ def drafts(draw: st.DrawFn) -> TerritoryDraft:
         color=draw(st.none() | st.from_regex(r"#[0-9a-f]{6}", fullmatch=True)),
         attributes=draw(attributes),
     )
-
-
-@pytest.fixture
-def store(database_url: str) -> Iterator[Store]:
-    s = Store.open(database_url)
-    yield s
-    s.dispose()
 
 
 def _instant(t: Territory) -> Territory:
