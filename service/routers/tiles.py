@@ -78,7 +78,7 @@ def _drawn_here(tx: Tx, collection: str, z: int, x: int, y: int, scope: ReadScop
                 },
                 t.id,
             )
-            for t in tx.find_territories(bbox=box)
+            for t in tx.find_territories(boxes=[box])
             if scope.sees_territory(t)
         ]
     else:

@@ -87,7 +87,6 @@ class TerritoryOps(TxBase):
     def find_territories(
         self,
         *,
-        bbox: BBox | None = None,
         boxes: Sequence[BBox] = (),
         ids: Sequence[int] | None = None,
         code: str | None = None,
@@ -102,10 +101,9 @@ class TerritoryOps(TxBase):
         """
         tt = self.plan_table("territories")
         q = select(tt).where(tt.c.id > after_id, *self.in_plan(tt)).order_by(tt.c.id)
-        wanted = [*boxes, *([bbox] if bbox is not None else [])]
-        if wanted:
+        if boxes:
             plan = self.in_plan(tt)
-            q = q.where(or_(*(self.backend.bbox_filter(tt, b, plan) for b in wanted)))
+            q = q.where(or_(*(self.backend.bbox_filter(tt, b, plan) for b in boxes)))
         if ids is not None:
             q = q.where(tt.c.id.in_(ids))
         if code is not None:

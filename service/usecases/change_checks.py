@@ -236,7 +236,7 @@ def _territories_after(
         max(b[2] for b in bounds),
         max(b[3] for b in bounds),
     )
-    after = {t.id: t for t in tx.find_territories(bbox=envelope)}
+    after = {t.id: t for t in tx.find_territories(boxes=[envelope])}
     for p in plans:
         if p.draft is None:
             after.pop(p.key, None)

@@ -82,6 +82,6 @@ def _leaves_near(tx: Tx, boxes: Sequence[BBox]) -> list[Territory]:
     }
     near: dict[int, Territory] = {}
     for box in boxes:
-        for t in tx.find_territories(bbox=box):
+        for t in tx.find_territories(boxes=[box]):
             near[t.id] = t
     return [t for t in near.values() if t.id not in parents]

@@ -122,6 +122,6 @@ def _leaves_near(tx: Tx, boxes: Sequence[BBox]) -> list[Territory]:
     region = shapely.union_all([shapely.box(*b) for b in boxes])
     return [
         t
-        for t in tx.find_territories(bbox=envelope)
+        for t in tx.find_territories(boxes=[envelope])
         if is_leaf(t, parents) and shapely.intersects(shapely.box(*t.geometry.bounds), region)
     ]

@@ -95,8 +95,8 @@ def test_bbox_prefilter_finds_candidates_across_backends(store: Store) -> None:
         tx.insert_territory(draft("West", -90.0), actor="t")
         tx.insert_territory(draft("East", -80.0), actor="t")
     with store.read() as tx:
-        assert [t.name for t in tx.find_territories(bbox=(-89.5, 39.5, -89.0, 39.6))] == ["West"]
-        assert tx.find_territories(bbox=(-85.0, 39.5, -84.5, 39.6)) == []
+        assert [t.name for t in tx.find_territories(boxes=[(-89.5, 39.5, -89.0, 39.6)])] == ["West"]
+        assert tx.find_territories(boxes=[(-85.0, 39.5, -84.5, 39.6)]) == []
 
 
 def test_a_second_worker_sees_the_first_workers_write_before_answering(database_url: str) -> None:

@@ -56,11 +56,11 @@ def _check_plan(store: Store) -> None:
                 for t in every
                 if shapely.intersects(shapely.box(*t.geometry.bounds), shapely.box(*box))
             ]
-            assert [t.id for t in tx.find_territories(bbox=box)] == want, box
+            assert [t.id for t in tx.find_territories(boxes=[box])] == want, box
             # Paged by id after a cursor, as the list does.
             if len(want) > 2:
                 assert [
-                    t.id for t in tx.find_territories(bbox=box, after_id=want[0], limit=2)
+                    t.id for t in tx.find_territories(boxes=[box], after_id=want[0], limit=2)
                 ] == want[1:3]
 
 
@@ -105,7 +105,7 @@ def test_sqlite_searches_the_bbox_index_not_every_row(sqlite_url: str, in_plan: 
 
         event.listen(store.backend.engine, "before_cursor_execute", keep)
         with store.in_plan(plan_id if in_plan else None).read() as tx:
-            assert [t.name for t in tx.find_territories(bbox=(10.2, 0.2, 11.5, 0.5))] == [
+            assert [t.name for t in tx.find_territories(boxes=[(10.2, 0.2, 11.5, 0.5)])] == [
                 "T10",
                 "T11",
             ]
