@@ -35,7 +35,7 @@ from service.usecases.account_writes import (
 )
 from service.usecases.plan_accounts import find_plan_accounts
 from service.usecases.rep_cache import reps_owning, reps_with_ids
-from service.views.account_page import page_features, rep_ids_of
+from service.views.account_page import page_features, rep_ids_of, row_id
 from service.views.accounts import account_features
 from service.web.deps import (
     AccountId,
@@ -119,7 +119,7 @@ def _live_or_plan_page(
 ) -> JSONResponse:
     with store.read() as tx:
         if tx.plan_id is None:  # the live plan's rows become Features directly
-            rows = _page(tx.find_account_rows, _row_id, f, boxes, page.after, page.fetch)
+            rows = _page(tx.find_account_rows, row_id, f, boxes, page.after, page.fetch)
             reps = reps_with_ids(tx, rep_ids_of(rows))
             in_plan = None
         else:  # the owners in a plan: through the stored accounts
@@ -127,16 +127,12 @@ def _live_or_plan_page(
             reps = reps_owning(tx, in_plan)
     if in_plan is not None:
         return collection_response(request, in_plan, reps, page, settings)
-    cut = page_of(request, rows, page, _row_id, GEOJSON)
+    cut = page_of(request, rows, page, row_id, GEOJSON)
     return _collection(page_features(cut.items, reps, settings.default_max_service_km), cut.links)
 
 
 def _id(s: StoredAccount) -> str:
     return str(s.account.id)
-
-
-def _row_id(row: Sequence[Any]) -> str:
-    return str(row[0])
 
 
 def _plan_finder(tx: Tx) -> Callable[..., list[StoredAccount]]:
@@ -169,7 +165,7 @@ def collection_response(
     settings: Settings,
 ) -> JSONResponse:
     """A page of accounts with ``self`` and ``next`` links."""
-    cut = page_of(request, found, page, lambda s: str(s.account.id), GEOJSON)
+    cut = page_of(request, found, page, _id, GEOJSON)
     items, links = cut.items, cut.links
     return _collection(account_features(items, reps, settings.default_max_service_km), links)
 

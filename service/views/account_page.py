@@ -25,6 +25,11 @@ _AT = {name: i for i, name in enumerate(READ_COLUMNS)}
 _ID, _LON, _LAT, _REP = _AT["id"], _AT["lon"], _AT["lat"], _AT["rep_id"]
 
 
+def row_id(row: Sequence[Any]) -> str:
+    """The account id of a row (its paging key)."""
+    return str(row[_ID])
+
+
 def rep_ids_of(rows: Sequence[Sequence[Any]]) -> set[int]:
     """The ids of the reps who own ``rows``."""
     return {r[_REP] for r in rows if r[_REP] is not None}
