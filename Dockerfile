@@ -1,4 +1,4 @@
-# Production image: uvicorn workers in front of PostgreSQL/PostGIS.
+# Production image: `territory serve` workers in front of PostgreSQL/PostGIS.
 #   docker build -t territory-mapper .
 #   docker run -e TERRITORY_DATABASE_URL=postgresql+psycopg://user:pw@db/territory \
 #              -e TERRITORY_BOOTSTRAP_ADMIN_TOKEN=... -e WEB_CONCURRENCY=4 -p 8000:8000 territory-mapper
@@ -25,6 +25,9 @@ WORKDIR /home/territory
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s \
   CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/readyz', timeout=4)"]
-# uvicorn reads the worker count from WEB_CONCURRENCY; the database URL and
+# `territory serve` reads the worker count from WEB_CONCURRENCY and gives each
+# worker a listening socket of its own (SO_REUSEPORT), so a proxy's pool of
+# keep-alive connections is spread over all of them; the database URL and
 # tokens come from TERRITORY_* variables at run time, never from the image.
-CMD ["uvicorn", "service.app:create_app", "--factory", "--host", "0.0.0.0", "--port", "8000", "--proxy-headers"]
+# X-Forwarded-* is trusted from the addresses in FORWARDED_ALLOW_IPS (uvicorn's).
+CMD ["territory", "serve", "--host", "0.0.0.0", "--port", "8000"]

@@ -309,19 +309,17 @@ def _start(
         "TERRITORY_RATE_LIMIT_PER_MINUTE": str(10**9),
         "TERRITORY_WARM_TRAVEL_FIGURES": "true" if figure_warm_up else "false",
     }
+    # `territory serve`, as the README and the image run it: with two workers, its
+    # supervisor gives each worker a socket of its own (service/worker_pool.py).
     cmd = [
         sys.executable,
-        "-m",
-        "uvicorn",
-        "service.app:create_app",
-        "--factory",
+        "-c",
+        "import sys; from service.cli import main; sys.exit(main(sys.argv[1:]))",
+        "serve",
         "--port",
         str(port),
         "--workers",
         str(workers),
-        "--no-access-log",
-        "--log-level",
-        "warning",
     ]
     started = time.perf_counter()
     with log.open("wb") as fh:
@@ -416,7 +414,7 @@ def _machine_ticks() -> tuple[int, int]:
 
 
 def _rss_mb(pid: int) -> float:
-    # The server and its worker processes (uvicorn --workers forks children).
+    # The server and its worker processes (with --workers, the supervisor's children).
     out = subprocess.run(
         ["ps", "-o", "rss=", "--pid", str(pid), "--ppid", str(pid)], capture_output=True, text=True
     )

@@ -74,9 +74,8 @@ def _parser() -> argparse.ArgumentParser:
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import os
 
-    import uvicorn
-
     from service.demo.seed import ensure_demo, refuse_without_auth
+    from service.worker_pool import run_workers
 
     if args.demo:
         tokens = ensure_demo(settings)
@@ -90,15 +89,18 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         print(reason, file=sys.stderr)
         return 2
     workers = args.workers or int(os.environ.get("WEB_CONCURRENCY", "1"))
-    uvicorn.run(
-        "service.app:create_app",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=workers,
-        log_level="warning",
-    )
-    return 0
+    config = {
+        "app": "service.app:create_app",
+        "factory": True,
+        "host": args.host,
+        "port": args.port,
+        "log_level": "warning",
+    }
+    try:
+        return run_workers(config, workers)
+    except OSError as exc:  # the port is taken, or the host is not this machine's
+        print(f"Cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        return 1
 
 
 def _token_create(args: argparse.Namespace, settings: Settings) -> int:

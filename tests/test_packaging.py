@@ -5,28 +5,56 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import time
 import tomllib
 from pathlib import Path
-
-from fastapi.testclient import TestClient
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_dockerfile_cmd_target_builds_an_app_that_answers(tmp_path: Path) -> None:
+def test_the_images_command_serves_with_its_workers(tmp_path: Path) -> None:
+    import os
+    import signal
+    import socket
+
+    import httpx
+
+    from tests.conftest import ADMIN_TOKEN
+
     cmd = re.search(r"^CMD \[(.*)\]$", (ROOT / "Dockerfile").read_text(), re.M)
     assert cmd is not None
     args = [a.strip().strip('"') for a in cmd.group(1).split(",")]
-    assert args[:3] == ["uvicorn", "service.app:create_app", "--factory"]
-    module, attr = args[1].split(":")
-    factory = getattr(__import__(module, fromlist=[attr]), attr)
-    from tests.conftest import make_settings, wait_until_ready
-
-    app = factory(make_settings(f"sqlite:///{tmp_path / 'img.db'}"))
-    with TestClient(app) as client:
-        assert client.get("/healthz").json()["status"] == "ok"  # at once
-        wait_until_ready(client)  # the index is built in the background
-        assert client.get("/readyz").json()["status"] == "ready"
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+    assert args[:2] == ["territory", "serve"] and "territory" in scripts
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    argv = [a if a != "8000" else str(port) for a in args[1:]]
+    argv = [a if a != "0.0.0.0" else "127.0.0.1" for a in argv]
+    env = {
+        **os.environ,
+        "TERRITORY_DATABASE_URL": f"sqlite:///{tmp_path / 'img.db'}",
+        "TERRITORY_BOOTSTRAP_ADMIN_TOKEN": ADMIN_TOKEN,
+        "WEB_CONCURRENCY": "2",  # as the image sets it
+    }
+    main = "import sys; from service.cli import main; sys.exit(main(sys.argv[1:]))"
+    proc = subprocess.Popen([sys.executable, "-c", main, *argv], cwd=ROOT, env=env)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert proc.poll() is None and time.monotonic() < deadline
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=5).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(60) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(30)
 
 
 def test_console_script_points_at_a_working_main() -> None:
