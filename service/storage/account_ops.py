@@ -7,7 +7,18 @@ from dataclasses import dataclass
 from typing import Any
 
 import shapely
-from sqlalchemy import Integer, Select, Table, bindparam, delete, insert, or_, select, update
+from sqlalchemy import (
+    Integer,
+    Select,
+    Table,
+    Update,
+    bindparam,
+    delete,
+    insert,
+    or_,
+    select,
+    update,
+)
 
 from geo.model import Account, Assignment, BBox
 from service.storage.account_rows import (
@@ -143,11 +154,9 @@ class AccountOps(TxBase):
             elif before.account == account and before.assignment == assignment:
                 written.append(_Written("unchanged", before.version))
             else:
-                self.conn.execute(
-                    update(at)
-                    .where(at.c.id == account.id)
-                    .values(version=before.version + 1, **self._values(account, assignment, actor))
-                )
+                values = self._values(account, assignment, actor)
+                row = {"id_": account.id, "version": before.version + 1, **values}
+                self.conn.execute(kept(at, "update", _update_statement), row)
                 written.append(_Written("updated", before.version + 1))
         for chunk in _chunks(new_rows, 1000):
             self.conn.execute(insert(at), chunk)
@@ -236,6 +245,11 @@ class AccountOps(TxBase):
             updated_by=actor,
         )
         return values
+
+
+def _update_statement(at: Table) -> Update:
+    """Set the columns the parameters name on the account ``id_``."""
+    return update(at).where(at.c.id == bindparam("id_"))
 
 
 def _by_id_statement(at: Table) -> Select[Any]:

@@ -6,10 +6,11 @@ import dataclasses
 from typing import Any
 
 import shapely
-from sqlalchemy import Row, delete, insert, select, update
+from sqlalchemy import Row, Select, Table, bindparam, delete, insert, select, update
 
 from geo.model import Rep
 from service.storage.errors import ConflictError, NotFoundError
+from service.storage.statements import kept
 from service.storage.tx_base import TxBase
 
 
@@ -36,8 +37,8 @@ class RepOps(TxBase):
         """Which of ``rep_ids`` exist."""
         if not rep_ids:
             return set()
-        rt = self.t["reps"]
-        return {int(r[0]) for r in self.conn.execute(select(rt.c.id).where(rt.c.id.in_(rep_ids)))}
+        q = kept(self.t["reps"], "existing", _existing_ids)
+        return {int(r[0]) for r in self.conn.execute(q, {"ids": list(rep_ids)})}
 
     def insert_rep(self, rep: Rep, *, actor: str | None) -> Rep:
         """Create a rep; ``rep.id`` is ignored."""
@@ -116,3 +117,7 @@ def _rep_from_row(row: Row[Any]) -> Rep:
         experience=experience,
         quota=quota,
     )
+
+
+def _existing_ids(t: Table) -> Select[Any]:
+    return select(t.c.id).where(t.c.id.in_(bindparam("ids", expanding=True)))

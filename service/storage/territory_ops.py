@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     Column,
@@ -12,6 +12,7 @@ from sqlalchemy import (
     Select,
     String,
     Table,
+    Update,
     bindparam,
     delete,
     func,
@@ -21,6 +22,7 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy.sql.elements import BindParameter
 
 from geo.model import BBox, Territory
 from service.storage.errors import ConflictError, NotFoundError, PreconditionFailedError
@@ -50,13 +52,10 @@ class TerritoryOps(TxBase):
     def open_change_set(self, actor: str | None, kind: str) -> int:
         """Start the change set every version written by this transaction belongs to."""
         if self.change_set_id is None:
-            self.change_set_id = int(
-                self.conn.execute(
-                    insert(self.plan_table("change_sets"))
-                    .values(actor=actor, created_at=self.now, kind=kind, **self.plan_key())
-                    .returning(self.plan_table("change_sets").c.id)
-                ).scalar_one()
-            )
+            cs = self.plan_table("change_sets")
+            q = kept(cs, "open", lambda t: insert(t).returning(t.c.id))
+            values = {"actor": actor, "created_at": self.now, "kind": kind, **self.plan_key()}
+            self.change_set_id = int(self.conn.execute(q, values).scalar_one())
         return self.change_set_id
 
     def allocate_territory_id(self) -> int:
@@ -125,14 +124,15 @@ class TerritoryOps(TxBase):
         tt = self.plan_table("territories")
         if not ids:
             return {}
-        q = select(tt).where(tt.c.id.in_(sorted(set(ids))), *self.in_plan(tt))
-        return {t.id: t for t in map(territory_from_row, self.conn.execute(q))}
+        q = kept(tt, "by_ids", lambda t: _in_plan(t, select(t).where(t.c.id.in_(_ids()))))
+        rows = self.conn.execute(q, {"ids": sorted(set(ids)), "plan_id": self.plan_id})
+        return {t.id: t for t in map(territory_from_row, rows)}
 
     def territory_parents(self) -> dict[int, int | None]:
         """Every territory's parent id, without geometry (cheap: two integer columns)."""
         tt = self.plan_table("territories")
-        q = select(tt.c.id, tt.c.parent_id).where(*self.in_plan(tt))
-        return {int(i): p for i, p in self.conn.execute(q)}
+        q = kept(tt, "parents", lambda t: _in_plan(t, select(t.c.id, t.c.parent_id)))
+        return {int(i): p for i, p in self.conn.execute(q, {"plan_id": self.plan_id}).all()}
 
     def parent_territory_ids(self) -> set[int]:
         """The ids some territory names as its parent.
@@ -151,8 +151,10 @@ class TerritoryOps(TxBase):
         if not ids:
             return {}
         tt = self.plan_table("territories")
-        q = select(tt.c.id, tt.c.parent_id).where(tt.c.parent_id.in_(ids), *self.in_plan(tt))
-        return {int(i): int(p) for i, p in self.conn.execute(q)}
+        q = kept(tt, "children", _children_of)
+        return {
+            int(i): int(p) for i, p in self.conn.execute(q, {"ids": ids, "plan_id": self.plan_id})
+        }
 
     def child_ids(self, territory_id: int) -> list[int]:
         """Ids of the territories whose parent is ``territory_id``."""
@@ -219,13 +221,9 @@ class TerritoryOps(TxBase):
         values = row_values(draft, self.now, actor)
         tt = self.plan_table("territories")
         new_version = current.version + 1
-        # The version in the WHERE clause makes the check-and-write atomic on
-        # PostgreSQL even between two workers that both read the old version.
-        result = self.conn.execute(
-            update(tt)
-            .where(tt.c.id == territory_id, tt.c.version == current.version, *self.in_plan(tt))
-            .values(version=new_version, **values)
-        )
+        q = kept(tt, "update", _versioned_update)
+        params = {"id_": territory_id, "old_version": current.version, "plan_id": self.plan_id}
+        result = self.conn.execute(q, {**params, "version": new_version, **values})
         if result.rowcount != 1:
             latest = self.get_territory(territory_id)
             check_version(latest, current.version)
@@ -291,16 +289,10 @@ class TerritoryOps(TxBase):
         self, territory_id: int, version: int, op: str, values: dict[str, Any]
     ) -> None:
         change_set_id = self.open_change_set(values["updated_by"], op)
-        self.conn.execute(
-            insert(self.plan_table("territory_versions")).values(
-                territory_id=territory_id,
-                version=version,
-                op=op,
-                change_set_id=change_set_id,
-                **values,
-                **self.plan_key(),
-            )
-        )
+        tv = self.plan_table("territory_versions")
+        row = {"territory_id": territory_id, "version": version, "op": op}
+        row |= {"change_set_id": change_set_id, **values, **self.plan_key()}
+        self.conn.execute(kept(tv, "insert", insert), row)
 
 
 def _sqlite_sequence() -> Table:
@@ -319,6 +311,31 @@ def check_version(current: Territory, expected: int | None) -> None:
 
 
 def _one_territory(t: Table) -> Select[Any]:
-    q = select(t).where(t.c.id == bindparam("id_"))
-    # A plan's copy holds the rows of every plan: the plan is a parameter too.
+    return _in_plan(t, select(t).where(t.c.id == bindparam("id_")))
+
+
+def _children_of(t: Table) -> Select[Any]:
+    return _in_plan(t, select(t.c.id, t.c.parent_id).where(t.c.parent_id.in_(_ids())))
+
+
+def _versioned_update(t: Table) -> Update:
+    """Set the columns the parameters name, if the row is still at ``old_version``.
+
+    The version in the WHERE clause makes the check-and-write atomic on
+    PostgreSQL even between two workers that both read the old version.
+    """
+    q = update(t).where(t.c.id == bindparam("id_"), t.c.version == bindparam("old_version"))
+    return _in_plan(t, q)
+
+
+QueryT = TypeVar("QueryT", Select[Any], Update)
+
+
+def _in_plan(t: Table, q: QueryT) -> QueryT:
+    """``q`` kept to one plan's rows when ``t`` is a plan's copy (the plan as a parameter)."""
     return q.where(t.c.scenario_id == bindparam("plan_id")) if "scenario_id" in t.c else q
+
+
+def _ids() -> BindParameter[Any]:
+    """A list of ids as one parameter, expanded into IN (...) at execution."""
+    return bindparam("ids", expanding=True)

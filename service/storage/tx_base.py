@@ -94,7 +94,8 @@ class TxBase:
         if len(listed) > MAX_LOGGED_IDS:
             kind, listed = "all", []
         log, revision = self.t["revision_changes"], self._bumped_to
-        self.conn.execute(insert(log).values(revision=revision, kind=kind, ids=listed))
+        entry = {"revision": revision, "kind": kind, "ids": listed}
+        self.conn.execute(kept(log, "insert", insert), entry)
         if revision % 100 == 0:
             self.conn.execute(delete(log).where(log.c.revision < revision - KEEP_LOGGED_REVISIONS))
 
@@ -112,16 +113,9 @@ class TxBase:
         detail: dict[str, Any] | None,
     ) -> None:
         """Append one entry to the audit log."""
-        self.conn.execute(
-            insert(self.t["audit_log"]).values(
-                at=self.now,
-                actor=actor,
-                action=action,
-                entity=entity,
-                entity_id=entity_id,
-                detail=detail,
-            )
-        )
+        entry: dict[str, Any] = {"at": self.now, "actor": actor, "action": action}
+        entry |= {"entity": entity, "entity_id": entity_id, "detail": detail}
+        self.conn.execute(kept(self.t["audit_log"], "insert", insert), entry)
 
 
 def _bump_returning(rev: Table) -> Update:
