@@ -15,7 +15,8 @@ the addresses, so every worker gets its share. No server we use offers a
 socket per worker, hence this small supervisor: it starts the workers, puts
 a new one in the place of one that dies, and stops them all on SIGTERM or
 SIGINT. Elsewhere (macOS, Windows: their SO_REUSEPORT does not balance) it
-hands over to uvicorn's own supervisor.
+hands over to uvicorn's own supervisor. SIGHUP replaces the workers one by one,
+as uvicorn's does.
 """
 
 from __future__ import annotations
@@ -28,7 +29,9 @@ import socket
 import sys
 import threading
 import time
+from dataclasses import dataclass
 from multiprocessing.context import SpawnProcess
+from multiprocessing.synchronize import Event as EventType
 from typing import Any
 
 import uvicorn
@@ -41,6 +44,8 @@ STOP_GRACE_S = 30.0
 # How often the supervisor looks for a worker that died, and a worker for its supervisor.
 WATCH_INTERVAL_S = 0.5
 ORPHAN_CHECK_S = 1.0
+# A worker started by SIGHUP must serve within this, or the running ones are kept.
+START_TIMEOUT_S = 120.0
 
 _spawn = multiprocessing.get_context("spawn")
 
@@ -89,12 +94,13 @@ def _free_or_raise(host: str, port: int) -> int:
         return int(probe.getsockname()[1])
 
 
-def _worker_main(config: uvicorn.Config) -> None:
+def _worker_main(config: uvicorn.Config, serving: EventType) -> None:
     """One worker: import the app, then listen, then serve.
 
     The app is imported before the socket exists, so the kernel sends no
     connection to a worker that is still starting (a replacement's imports
     take seconds); only the app's own start-up runs after the bind.
+    ``serving`` is set once the server accepts connections.
     """
     config.configure_logging()
     _stop_when_orphaned(os.getppid())
@@ -105,10 +111,22 @@ def _worker_main(config: uvicorn.Config) -> None:
         log.error("Worker could not start: %s", exc)
         # The status uvicorn gives a failed start-up: the supervisor stops instead of looping.
         sys.exit(STARTUP_FAILURE)
+    server = uvicorn.Server(config)
+    _signal_when_serving(server, serving)
     try:
-        uvicorn.Server(config).run(sockets=[sock])
+        server.run(sockets=[sock])
     except KeyboardInterrupt:  # the terminal's Ctrl-C reaches every worker; not an error
         pass
+
+
+def _signal_when_serving(server: uvicorn.Server, serving: EventType) -> None:
+    def watch() -> None:
+        while not server.started and not server.should_exit:
+            time.sleep(0.05)
+        if server.started:
+            serving.set()
+
+    threading.Thread(target=watch, name="serving-watch", daemon=True).start()
 
 
 def _stop_when_orphaned(parent: int) -> None:
@@ -127,51 +145,82 @@ def _stop_when_orphaned(parent: int) -> None:
     threading.Thread(target=watch, name="orphan-watch", daemon=True).start()
 
 
+@dataclass(frozen=True)
+class _Worker:
+    process: SpawnProcess
+    # Set by the worker once it serves. Held here as long as the process: the
+    # worker opens it by name when it starts, so it must outlive that moment.
+    serving: EventType
+
+
 class _Supervisor:
     def __init__(self, config: uvicorn.Config, workers: int) -> None:
         self.config = config
-        self.slots: list[SpawnProcess] = []
+        self.slots: list[_Worker] = []
         self.workers = workers
         self.stop = threading.Event()
+        self.reload = threading.Event()
         self.status = 0
 
     def run(self) -> int:
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: self.stop.set())
+        # As uvicorn's supervisor: SIGHUP replaces the workers one by one (new code, new settings).
+        signal.signal(signal.SIGHUP, lambda *_: self.reload.set())
         log.info("Serving on port %d with %d workers", self.config.port, self.workers)
         self.slots = [self._start() for _ in range(self.workers)]
         while not self.stop.wait(WATCH_INTERVAL_S):
+            if self.reload.is_set():
+                self.reload.clear()
+                self._replace_all()
             self._replace_the_dead()
-        self._stop_all()
+        _stop([w.process for w in self.slots])
         return self.status
 
-    def _start(self) -> SpawnProcess:
-        process = _spawn.Process(target=_worker_main, args=(self.config,), daemon=False)
+    def _start(self) -> _Worker:
+        serving = _spawn.Event()
+        process = _spawn.Process(target=_worker_main, args=(self.config, serving), daemon=False)
         process.start()
-        return process
+        return _Worker(process, serving)
+
+    def _replace_all(self) -> None:
+        """Each worker in turn: its replacement serves before it is stopped, so the port never closes."""
+        for i, old in enumerate(self.slots):
+            new = self._start()
+            deadline = time.monotonic() + START_TIMEOUT_S
+            while not new.serving.wait(WATCH_INTERVAL_S):
+                if self.stop.is_set() or not new.process.is_alive() or time.monotonic() > deadline:
+                    log.error("A new worker did not start; keeping the running ones.")
+                    _stop([new.process])
+                    return
+            _stop([old.process])
+            self.slots[i] = new
 
     def _replace_the_dead(self) -> None:
-        for i, process in enumerate(self.slots):
-            if process.is_alive():
+        for i, worker in enumerate(self.slots):
+            if worker.process.is_alive():
                 continue
-            process.join()
-            if process.exitcode == STARTUP_FAILURE:
-                # The app cannot start (settings, database): a new worker would fail the same way.
-                log.error("Worker %s failed to start; stopping.", process.pid)
+            worker.process.join()
+            pid, status = worker.process.pid, worker.process.exitcode
+            if not worker.serving.is_set() and status is not None and status >= 0:
+                # It ended by itself before it served (a signal gives a negative status):
+                # the app, its settings or its database cannot start, and a new
+                # worker would fail the same way. Stop, as uvicorn does.
+                log.error("Worker %s failed to start (exit %s); stopping.", pid, status)
                 self.status = STARTUP_FAILURE
                 self.stop.set()
                 return
-            log.warning(
-                "Worker %s died (exit %s); starting another.", process.pid, process.exitcode
-            )
+            log.warning("Worker %s died (exit %s); starting another.", pid, status)
             self.slots[i] = self._start()
 
-    def _stop_all(self) -> None:
-        for process in self.slots:
-            if process.is_alive():
-                process.terminate()
-        for process in self.slots:
-            process.join(STOP_GRACE_S)
-            if process.is_alive():
-                process.kill()
-                process.join()
+
+def _stop(processes: list[SpawnProcess]) -> None:
+    """SIGTERM (a worker finishes the requests it has), then SIGKILL after the grace."""
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    for process in processes:
+        process.join(STOP_GRACE_S)
+        if process.is_alive():
+            process.kill()
+            process.join()
