@@ -72,26 +72,32 @@ def run_workers(config_kwargs: dict[str, Any], workers: int) -> int:
 
 def listening_socket(host: str, port: int, backlog: int) -> socket.socket:
     """A TCP socket listening on ``host:port`` that other workers' sockets may share."""
-    family, kind, proto, _, address = socket.getaddrinfo(
-        host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
-    )[0]
-    sock = socket.socket(family, kind, proto)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-    sock.bind(address)
+    sock = _bound_socket(host, port, reuse_port=True)
     sock.listen(backlog)
     return sock
 
 
 def _free_or_raise(host: str, port: int) -> int:
     """The port to serve on (a free one for port 0); OSError when it is taken."""
+    # Without SO_REUSEPORT, the probe's bind fails while anything listens there.
+    with _bound_socket(host, port, reuse_port=False) as probe:
+        return int(probe.getsockname()[1])
+
+
+def _bound_socket(host: str, port: int, *, reuse_port: bool) -> socket.socket:
     family, kind, proto, _, address = socket.getaddrinfo(
         host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
     )[0]
-    with socket.socket(family, kind, proto) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        probe.bind(address)
-        return int(probe.getsockname()[1])
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if reuse_port:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        sock.bind(address)
+    except OSError:
+        sock.close()
+        raise
+    return sock
 
 
 def _worker_main(config: uvicorn.Config, serving: EventType) -> None:

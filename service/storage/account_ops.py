@@ -29,7 +29,7 @@ from service.storage.account_rows import (
     read_columns,
 )
 from service.storage.errors import NotFoundError
-from service.storage.statements import kept
+from service.storage.statements import ids_param, kept
 from service.storage.tx_base import TxBase
 
 
@@ -253,7 +253,7 @@ def _update_statement(at: Table) -> Update:
 
 
 def _by_id_statement(at: Table) -> Select[Any]:
-    return select(*read_columns(at)).where(at.c.id.in_(bindparam("ids", expanding=True)))
+    return select(*read_columns(at)).where(at.c.id.in_(ids_param()))
 
 
 def _filter_params(f: AccountFilter, after_id: str, limit: int | None) -> dict[str, Any]:

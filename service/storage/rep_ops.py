@@ -6,11 +6,11 @@ import dataclasses
 from typing import Any
 
 import shapely
-from sqlalchemy import Row, Select, Table, bindparam, delete, insert, select, update
+from sqlalchemy import Row, Select, Table, delete, insert, select, update
 
 from geo.model import Rep
 from service.storage.errors import ConflictError, NotFoundError
-from service.storage.statements import kept
+from service.storage.statements import ids_param, kept
 from service.storage.tx_base import TxBase
 
 
@@ -120,4 +120,4 @@ def _rep_from_row(row: Row[Any]) -> Rep:
 
 
 def _existing_ids(t: Table) -> Select[Any]:
-    return select(t.c.id).where(t.c.id.in_(bindparam("ids", expanding=True)))
+    return select(t.c.id).where(t.c.id.in_(ids_param()))

@@ -18,9 +18,10 @@ the table's metadata goes (a store disposed of in the tests takes them along).
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy import Table
+from sqlalchemy import Table, bindparam
+from sqlalchemy.sql.elements import BindParameter
 
 S = TypeVar("S")
 
@@ -39,3 +40,11 @@ def kept(table: Table, key: Hashable, build: Callable[[Table], S]) -> S:
     if found is None:
         found = statements[key] = build(table)
     return found
+
+
+def ids_param() -> BindParameter[Any]:
+    """A list of ids as the one parameter ``ids``, expanded into IN (...) at execution.
+
+    Executed with ``{"ids": [...]}``: a kept statement serves any number of ids.
+    """
+    return bindparam("ids", expanding=True)

@@ -22,11 +22,10 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.sql.elements import BindParameter
 
 from geo.model import BBox, Territory
 from service.storage.errors import ConflictError, NotFoundError, PreconditionFailedError
-from service.storage.statements import kept
+from service.storage.statements import ids_param, kept
 from service.storage.territory_rows import (
     TerritoryDraft,
     TerritoryVersion,
@@ -124,7 +123,7 @@ class TerritoryOps(TxBase):
         tt = self.plan_table("territories")
         if not ids:
             return {}
-        q = kept(tt, "by_ids", lambda t: _in_plan(t, select(t).where(t.c.id.in_(_ids()))))
+        q = kept(tt, "by_ids", lambda t: _in_plan(t, select(t).where(t.c.id.in_(ids_param()))))
         rows = self.conn.execute(q, {"ids": sorted(set(ids)), "plan_id": self.plan_id})
         return {t.id: t for t in map(territory_from_row, rows)}
 
@@ -315,7 +314,7 @@ def _one_territory(t: Table) -> Select[Any]:
 
 
 def _children_of(t: Table) -> Select[Any]:
-    return _in_plan(t, select(t.c.id, t.c.parent_id).where(t.c.parent_id.in_(_ids())))
+    return _in_plan(t, select(t.c.id, t.c.parent_id).where(t.c.parent_id.in_(ids_param())))
 
 
 def _versioned_update(t: Table) -> Update:
@@ -334,8 +333,3 @@ QueryT = TypeVar("QueryT", Select[Any], Update)
 def _in_plan(t: Table, q: QueryT) -> QueryT:
     """``q`` kept to one plan's rows when ``t`` is a plan's copy (the plan as a parameter)."""
     return q.where(t.c.scenario_id == bindparam("plan_id")) if "scenario_id" in t.c else q
-
-
-def _ids() -> BindParameter[Any]:
-    """A list of ids as one parameter, expanded into IN (...) at execution."""
-    return bindparam("ids", expanding=True)

@@ -77,7 +77,8 @@ def _stop(proc: subprocess.Popen[str]) -> None:
     for child in children:
         if Path(f"/proc/{child}").exists():
             os.kill(child, signal.SIGKILL)
-    proc.communicate(timeout=60)  # every pipe is closed once the workers are gone
+    _, err = proc.communicate(timeout=60)  # every pipe is closed once the workers are gone
+    print(err[-5000:])  # the server's log, shown when a test fails
 
 
 def _children(pid: int) -> list[int]:
