@@ -135,7 +135,8 @@ def main() -> None:
                 "baseline": [r["mixed"]["rps"] for r in bases],
             }
             out[f"{backend}_ratios"] = _ratios(ours, bases)
-        print(json.dumps({backend: out[backend]}), file=sys.stderr)
+        # Each backend's figures as soon as they are known: a later failure keeps them.
+        print(json.dumps({k: v for k, v in out.items() if k.startswith(backend)}), file=sys.stderr)
         if backend == "postgis" and args.two_workers:
             _two_workers(out, ours[-1], functools.partial(run, code=ROOT, locate=False), args)
     out["noise"] = "2 shared cores, load generator on the same machine: +-30%"
@@ -347,7 +348,7 @@ def _run_backend(
         log = Path(tmp) / "server.log"
         server, started = _start(url, port, workers, code, log, args.figure_warm_up)
         try:
-            result: dict[str, Any] = {"workers": workers, **_wait_ready(base, started)}
+            result: dict[str, Any] = {"workers": workers, **_wait_ready(base, started, server)}
             client = httpx.Client(
                 base_url=base, headers={"Authorization": f"Bearer {tenant['token']}"}, timeout=60
             )
@@ -409,11 +410,13 @@ def _start(
     return proc, started
 
 
-def _wait_ready(base: str, started: float) -> dict[str, float]:
+def _wait_ready(base: str, started: float, server: subprocess.Popen[bytes]) -> dict[str, float]:
     times: dict[str, float] = {}
     deadline = started + 600
     for path in ("/healthz", "/readyz"):
         while time.perf_counter() < deadline:
+            if server.poll() is not None:  # it will never answer: say so now, not in 600 s
+                raise RuntimeError(f"the server exited ({server.returncode}) before {path}")
             try:
                 if httpx.get(base + path, timeout=5).status_code == 200:
                     times[path.strip("/") + "_s"] = round(time.perf_counter() - started, 2)
