@@ -7,6 +7,7 @@ its lifespan opens the store. Run it with
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import sys
@@ -133,18 +134,23 @@ async def _serve(app: FastAPI) -> AsyncIterator[None]:
     # took turns at the GIL and /readyz came later; at most 10 s, so that a
     # failed index build does not keep the gazetteer out for long.
     app.state.index_cache.warm()
+    app.state.heap = HeapKeeper()
+    if settings.settle_heap:
+        app.state.heap.start()
     threading.Thread(
-        target=_after(app.state.index_cache.ready, app.state.geocoder.warm_up),
+        # The tables are long-lived: settled with the index once both are in.
+        target=_after(app.state.index_cache.ready, _warm_geocoder(app, settings.settle_heap)),
         name="geocoder-warm-up",
         daemon=True,
     ).start()
     app.state.jobs = JobRunner(store)
-    app.state.heap = HeapKeeper()
-    if settings.settle_heap:
-        app.state.heap.start()
     # Every rep's travel load, read from the store or planned, once the index is in.
     app.state.figures = TravelFigures(
-        store, settings, built=app.state.heap.settle if settings.settle_heap else None
+        store,
+        settings,
+        built=functools.partial(app.state.heap.settle, "figures warm")
+        if settings.settle_heap
+        else None,
     )
     if settings.warm_travel_figures:
         app.state.figures.warm(after=app.state.index_cache.ready)
@@ -160,6 +166,15 @@ async def _serve(app: FastAPI) -> AsyncIterator[None]:
         app.state.heap.close()
         app.state.index_cache.close()
         store.dispose()
+
+
+def _warm_geocoder(app: FastAPI, settle: bool) -> Callable[[], None]:
+    def warm() -> None:
+        app.state.geocoder.warm_up()
+        if settle:
+            app.state.heap.settle("geocoder warm")
+
+    return warm
 
 
 def _after(event: threading.Event, work: Callable[[], object]) -> Callable[[], None]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
+import json
 import logging
 import time
 import weakref
@@ -77,6 +79,33 @@ def test_the_keeper_settles_after_a_slow_full_collection_once_the_process_is_idl
     assert heap._observe not in gc.callbacks
 
 
+def test_a_process_that_is_never_idle_settles_after_its_patience_runs_out() -> None:
+    keeper = HeapKeeper(slow_ms=0, quiet_s=60, poll_s=0.02, patience=3)
+    keeper.start()
+    ACTIVITY.begin()  # busy for the whole test: never a quiet second
+    try:
+        gc.collect()
+        gc.collect()
+        time.sleep(0.3)
+        assert gc.get_freeze_count() == 0, "settled before its patience ran out"
+        with _settles() as settled:
+            gc.collect()  # the third slow one
+            assert _eventually(lambda: gc.get_freeze_count() > 0, timeout_s=2)
+        assert settled == ["3 slow collections"]
+        assert heap._slow_since_settle == 0  # counted again from the settle
+    finally:
+        ACTIVITY.end()
+        keeper.close()
+
+
+def test_a_closed_keeper_does_not_settle() -> None:
+    keeper = HeapKeeper(slow_ms=1e9, quiet_s=60, poll_s=60)
+    keeper.start()
+    keeper.close()
+    keeper.settle()  # a warm-up that finished after its app stopped
+    assert gc.get_freeze_count() == 0
+
+
 def test_a_settles_own_collection_does_not_ask_for_another() -> None:
     keeper = HeapKeeper(slow_ms=0, quiet_s=0, poll_s=60)  # the thread never looks
     keeper.start()
@@ -119,3 +148,29 @@ def test_the_app_settles_the_heap_once_its_travel_figures_are_warm(database_url:
     with TestClient(create_app(settings)):
         assert _eventually(lambda: gc.get_freeze_count() > 0, timeout_s=30)
     assert gc.get_freeze_count() == 0  # the app stopped: nothing left frozen
+
+
+def test_the_app_settles_the_heap_once_the_geocoder_is_warm_without_figures(
+    database_url: str,
+) -> None:
+    settings = make_settings(database_url, settle_heap=True, warm_travel_figures=False)
+    with _settles() as settled, TestClient(create_app(settings)):
+        assert _eventually(lambda: "geocoder warm" in settled, timeout_s=30)
+        assert gc.get_freeze_count() > 0
+    assert gc.get_freeze_count() == 0
+
+
+@contextlib.contextmanager
+def _settles() -> Iterator[list[str]]:
+    """Why each settle while inside: the ``why`` of its log line."""
+    settled: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: settled.append(json.loads(record.getMessage())["why"])  # type: ignore[method-assign]
+    heap.log.addHandler(handler)
+    level = heap.log.level
+    heap.log.setLevel(logging.INFO)
+    try:
+        yield settled
+    finally:
+        heap.log.removeHandler(handler)
+        heap.log.setLevel(level)
