@@ -12,7 +12,7 @@ input as sent, so the caller can go on and report every problem at once.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Final, TypeGuard
 
 import numpy as np
@@ -104,7 +104,9 @@ def read_number(value: object, axis: str, pointer: str, issues: list[Issue]) -> 
     return number
 
 
-def geometry_to_geojson(geom: shapely.Geometry, *, precision: int = 7) -> dict[str, Any]:
+def geometry_to_geojson(
+    geom: shapely.Geometry, *, precision: int = 7, arrays: bool = False
+) -> dict[str, Any]:
     """RFC 7946 GeoJSON geometry object for a shapely geometry.
 
     Parameters
@@ -114,6 +116,14 @@ def geometry_to_geojson(geom: shapely.Geometry, *, precision: int = 7) -> dict[s
     precision : int
         Decimals kept per coordinate; 7 decimals is the storage grid (1e-7 deg,
         about 1.1 cm), so stored geometry survives a round trip exactly.
+    arrays : bool
+        Each position list (a ring, a line, a point) as a float64 numpy array
+        of shape (n, 2|3), or (2|3,) for a point, instead of Python lists: for
+        an encoder that writes numpy arrays itself (orjson's
+        ``OPT_SERIALIZE_NUMPY``), to the same bytes. Making a Python list and
+        float for every coordinate was most of the cost of a rep's territory
+        list (10 counties, 4,642 vertices): a list per position is also what
+        set the cyclic collector off.
 
     Returns
     -------
@@ -130,36 +140,44 @@ def geometry_to_geojson(geom: shapely.Geometry, *, precision: int = 7) -> dict[s
     >>> geometry_to_geojson(shapely.Polygon([(0, 0), (0, 1), (1, 0)]))
     {'type': 'Polygon', 'coordinates': [[[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 0.0]]]}
     """
-    return _to_geojson(shapely.orient_polygons(geom), precision)
+    positions = _rounded_array if arrays else _rounded
+    return _to_geojson(shapely.orient_polygons(geom), precision, positions)
 
 
-def _to_geojson(geom: shapely.Geometry, precision: int) -> dict[str, Any]:
+_Positions = Callable[[shapely.Geometry, int], Any]
+
+
+def _to_geojson(geom: shapely.Geometry, precision: int, positions: _Positions) -> dict[str, Any]:
     if isinstance(geom, shapely.GeometryCollection) and geom.geom_type == "GeometryCollection":
         return {
             "type": "GeometryCollection",
-            "geometries": [_to_geojson(g, precision) for g in geom.geoms],
+            "geometries": [_to_geojson(g, precision, positions) for g in geom.geoms],
         }
     kind = "LineString" if geom.geom_type == "LinearRing" else geom.geom_type
-    return {"type": kind, "coordinates": _coordinates(geom, precision)}
+    return {"type": kind, "coordinates": _coordinates(geom, precision, positions)}
 
 
-def _coordinates(geom: shapely.Geometry, precision: int) -> list[Any]:
+def _coordinates(geom: shapely.Geometry, precision: int, positions: _Positions) -> Any:
     if geom.is_empty:
         return []
     if isinstance(geom, shapely.Point):
-        point: list[Any] = _rounded(geom, precision)[0]
-        return point
+        return positions(geom, precision)[0]
     if isinstance(geom, shapely.LineString):
-        return _rounded(geom, precision)
+        return positions(geom, precision)
     if isinstance(geom, shapely.Polygon):
-        return [_rounded(ring, precision) for ring in (geom.exterior, *geom.interiors)]
-    return [_coordinates(part, precision) for part in geom.geoms]  # Multi*
+        return [positions(ring, precision) for ring in (geom.exterior, *geom.interiors)]
+    return [_coordinates(part, precision, positions) for part in geom.geoms]  # Multi*
+
+
+def _rounded_array(geom: shapely.Geometry, precision: int) -> np.ndarray[Any, Any]:
+    coords = shapely.get_coordinates(geom, include_z=bool(shapely.has_z(geom)))
+    # "+ 0.0" turns -0.0 into 0.0 so that rounding never writes "-0.0".
+    rounded: np.ndarray[Any, Any] = np.round(coords, precision) + 0.0
+    return rounded
 
 
 def _rounded(geom: shapely.Geometry, precision: int) -> list[Any]:
-    coords = shapely.get_coordinates(geom, include_z=bool(shapely.has_z(geom)))
-    # "+ 0.0" turns -0.0 into 0.0 so that rounding never writes "-0.0".
-    return (np.round(coords, precision) + 0.0).tolist()  # type: ignore[no-any-return]
+    return _rounded_array(geom, precision).tolist()  # type: ignore[no-any-return]
 
 
 def is_array(value: object) -> TypeGuard[list[Any] | tuple[Any, ...]]:

@@ -112,7 +112,8 @@ def list_territories(
     items, links = cut.items, cut.links
     body = {
         "type": "FeatureCollection",
-        "features": [territory_feature(t) for t in items],
+        # Positions as numpy arrays: GeoJSONResponse writes them itself.
+        "features": [territory_feature(t, arrays=True) for t in items],
         "links": links,
         "numberReturned": len(items),
     }

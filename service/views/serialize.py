@@ -27,8 +27,13 @@ def territory_feature(
     repairs: tuple[str, ...] | list[str] | None = None,
     warnings: tuple[dict[str, Any], ...] | list[dict[str, Any]] | None = None,
     flags: dict[str, Any] | None = None,
+    arrays: bool = False,
 ) -> dict[str, Any]:
-    """A territory as a GeoJSON Feature; write answers add ``repairs``/``warnings``."""
+    """A territory as a GeoJSON Feature; write answers add ``repairs``/``warnings``.
+
+    ``arrays``: positions as numpy arrays, for a body that orjson encodes
+    (:class:`~service.web.http.GeoJSONResponse`); see ``geometry_to_geojson``.
+    """
     geom = (
         t.geometry
         if isinstance(t.geometry, shapely.MultiPolygon)
@@ -37,7 +42,7 @@ def territory_feature(
     feature: dict[str, Any] = {
         "type": "Feature",
         "id": t.id,
-        "geometry": geometry_to_geojson(geom),
+        "geometry": geometry_to_geojson(geom, arrays=arrays),
         "properties": {
             "name": t.name,
             "code": t.code,

@@ -7,6 +7,7 @@ import re
 from typing import Any
 from urllib.parse import parse_qsl
 
+import numpy as np
 import orjson
 from pydantic import BaseModel
 from starlette.datastructures import URL, Headers
@@ -281,7 +282,20 @@ class GeoJSONResponse(JSONResponse):
         try:
             return orjson.dumps(content, option=_ORJSON_OPTIONS)
         except TypeError:  # orjson.JSONEncodeError is a TypeError
-            return super().render(content)
+            return json.dumps(
+                content,
+                ensure_ascii=False,
+                allow_nan=False,
+                separators=(",", ":"),
+                default=_numpy_value,
+            ).encode("utf-8")
+
+
+def _numpy_value(value: object) -> Any:
+    """numpy arrays and numbers for the standard encoder, as orjson writes them."""
+    if isinstance(value, np.ndarray | np.generic):
+        return value.tolist()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
 _ORJSON_OPTIONS = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS

@@ -421,3 +421,21 @@ def test_geojson_bodies_read_back_equal_and_huge_integers_still_encode() -> None
     # orjson refuses integers beyond 64 bits; the standard encoder writes them.
     huge = {"properties": {"attributes": {"serial": 10**30}}}
     assert json.loads(GeoJSONResponse(huge).body) == huge
+
+
+def test_a_body_with_arrays_and_a_huge_integer_falls_back_to_the_same_text() -> None:
+    """orjson refuses an integer past 64 bits; the standard encoder then meets the arrays."""
+    import json
+
+    import numpy as np
+
+    from geo.geojson import geometry_to_geojson
+    from service.web.http import GeoJSONResponse
+
+    geom = shapely.from_wkt("POLYGON ((-83.1234567 40, -83 40.5, -82.5 40, -83.1234567 40))")
+    attributes: dict[str, Any] = {"serial": 10**30, "n": np.int64(3)}
+    lists = {"geometry": geometry_to_geojson(geom), "attributes": attributes}
+    arrays = {"geometry": geometry_to_geojson(geom, arrays=True), "attributes": attributes}
+    body = GeoJSONResponse(arrays).body
+    assert body == GeoJSONResponse(lists).body
+    assert json.loads(body)["attributes"] == {"serial": 10**30, "n": 3}

@@ -50,14 +50,7 @@ def tenant(client: ApiClient) -> dict[str, Any]:
     for n, shape in enumerate(_shapes()):
         # Rep 0 on every other territory, rep 1 on every third, rep 2 on none.
         owners = [r for r, every in ((reps[0], 2), (reps[1], 3)) if n % every == 0]
-        body = {
-            "type": "Feature",
-            "geometry": shapely.geometry.mapping(shape),
-            "properties": {"name": f"T{n}", "rep_ids": owners},
-        }
-        r = client.post("/territories", json=body)
-        assert r.status_code == 201, r.text
-        made[int(r.json()["id"])] = (shape, owners)
+        made[_post(client, shape, {"name": f"T{n}", "rep_ids": owners})] = (shape, owners)
 
     def token(rep_id: int) -> str:
         body = {"owner": "rep", "role": "rep", "rep_id": rep_id}
@@ -65,6 +58,17 @@ def tenant(client: ApiClient) -> dict[str, Any]:
 
     callers = {"admin": (None, None)} | {f"rep{k}": (token(rep), rep) for k, rep in enumerate(reps)}
     return {"made": made, "callers": callers}
+
+
+def _post(client: ApiClient, shape: shapely.Geometry, properties: dict[str, Any]) -> int:
+    body = {
+        "type": "Feature",
+        "geometry": shapely.geometry.mapping(shape),
+        "properties": properties,
+    }
+    r = client.post("/territories", json=body)
+    assert r.status_code == 201, r.text
+    return int(r.json()["id"])
 
 
 def _walk(client: ApiClient, token: str | None, params: dict[str, Any]) -> list[int]:
@@ -136,3 +140,26 @@ def test_a_page_reads_about_a_page_of_territories(
     got = _walk(client, token, {"limit": 1, "bbox": "-1,-1,1,1"})
     assert got == _expected(tenant["made"], rep, BOXES["hole"])
     assert max(read) <= 2
+
+
+def test_each_listed_feature_is_the_feature_its_own_get_answers(client: ApiClient) -> None:
+    """The list writes its positions from numpy arrays; the single GET from lists."""
+    holed = shapely.Polygon(
+        [(-83.1234567, 39.9), (-82.9, 39.9), (-82.9, 40.1), (-83.1234567, 40.1)],
+        [[(-83.0, 39.95), (-82.95, 39.95), (-82.95, 40.0), (-83.0, 40.0)]],
+    )
+    two = shapely.MultiPolygon([shapely.box(10, 10, 11, 11), shapely.box(12, 10, 13, 11)])
+    ids = []
+    for n, (shape, attributes) in enumerate(
+        [(holed, {"serial": 10**30}), (two, {}), (shapely.box(-0.5, -0.5, 0.5, 0.5), {})]
+    ):
+        ids.append(_post(client, shape, {"name": f"T{n}", "attributes": attributes}))
+    listed = client.get("/territories", params={"limit": 10})
+    assert listed.status_code == 200 and listed.headers["content-type"].startswith(
+        "application/geo+json"
+    )
+    features = {f["id"]: f for f in listed.json()["features"]}
+    assert sorted(features) == sorted(ids)
+    for tid in ids:
+        assert features[tid] == client.get(f"/territories/{tid}").json()
+    assert features[ids[0]]["properties"]["attributes"] == {"serial": 10**30}
