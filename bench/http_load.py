@@ -204,8 +204,9 @@ def _two_workers(
     out["postgis_vs_targets"]["met"]["two_worker_ratio"] = ratio >= TARGETS["two_worker_ratio"]
 
 
-def _mean_rps(runs: list[dict[str, Any]], run: str = "mixed") -> float:
-    return statistics.fmean(r[run]["rps"] for r in runs)
+def _mean_rps(runs: list[dict[str, Any]]) -> float:
+    """The mean requests/s of the mix over ``runs``."""
+    return statistics.fmean(r["mixed"]["rps"] for r in runs)
 
 
 def _parse_args() -> argparse.Namespace:

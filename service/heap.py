@@ -61,11 +61,11 @@ def _settle_if_wanted(why: str) -> None:
 
 
 def _settle(why: str) -> None:
+    global _slow_since_settle
     started = time.perf_counter()
     gc.unfreeze()
     gc.collect()
     gc.freeze()
-    global _slow_since_settle
     _WANTED.clear()  # after the collect: a settle's own collection is slow by design
     _slow_since_settle = 0
     log.info(
