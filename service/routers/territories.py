@@ -171,7 +171,8 @@ def get_territory(
         rep_scope(principal, t)  # a rep reads only the territories they belong to
         flags = territory_flags(tx, t, settings) if include == "flags" else None
         pending = _pending(switches, tx, territory_id)
-    body = territory_feature(t, flags=flags) | ({"pending": pending} if pending else {})
+    extra = {"pending": pending} if pending else {}
+    body = territory_feature(t, flags=flags, arrays=True) | extra
     return GeoJSONResponse(body, headers={"ETag": etag_for(t.version)})
 
 
@@ -338,7 +339,9 @@ def apply_write(
 def _written(request: Request, result: OpResult, *, status: int = 200) -> JSONResponse:
     t = result.territory
     assert t is not None
-    body = territory_feature(t, repairs=list(result.repairs), warnings=list(result.warnings))
+    body = territory_feature(
+        t, repairs=list(result.repairs), warnings=list(result.warnings), arrays=True
+    )
     headers = {
         "ETag": etag_for(t.version),
         "Location": _location(request, t.id),

@@ -15,6 +15,8 @@ import shapely
 import shapely.geometry
 
 from service.storage.territory_ops import TerritoryOps
+from service.views.serialize import territory_feature
+from service.web.http import GeoJSONResponse
 from tests.conftest import ApiClient
 
 # Nested rings whose holes hold the query box: their bboxes meet it, their shapes do not,
@@ -142,17 +144,21 @@ def test_a_page_reads_about_a_page_of_territories(
     assert max(read) <= 2
 
 
-def test_each_listed_feature_is_the_feature_its_own_get_answers(client: ApiClient) -> None:
-    """The list writes its positions from numpy arrays; the single GET from lists."""
+def test_the_list_the_get_and_a_write_answer_write_the_bytes_of_lists(client: ApiClient) -> None:
+    """The list, the single GET and a write's answer write positions from numpy arrays.
+
+    Each must be byte for byte what the same Feature with its positions as
+    Python lists encodes to (the form every other answer uses): holes, a
+    multipolygon, a ring that rounds to -0.0, an attribute past 64 bits.
+    """
     holed = shapely.Polygon(
         [(-83.1234567, 39.9), (-82.9, 39.9), (-82.9, 40.1), (-83.1234567, 40.1)],
         [[(-83.0, 39.95), (-82.95, 39.95), (-82.95, 40.0), (-83.0, 40.0)]],
     )
     two = shapely.MultiPolygon([shapely.box(10, 10, 11, 11), shapely.box(12, 10, 13, 11)])
+    tiny = shapely.box(-0.00000001, -0.5, 0.5, 0.5)
     ids = []
-    for n, (shape, attributes) in enumerate(
-        [(holed, {"serial": 10**30}), (two, {}), (shapely.box(-0.5, -0.5, 0.5, 0.5), {})]
-    ):
+    for n, (shape, attributes) in enumerate([(holed, {"serial": 10**30}), (two, {}), (tiny, {})]):
         ids.append(_post(client, shape, {"name": f"T{n}", "attributes": attributes}))
     listed = client.get("/territories", params={"limit": 10})
     assert listed.status_code == 200 and listed.headers["content-type"].startswith(
@@ -161,5 +167,21 @@ def test_each_listed_feature_is_the_feature_its_own_get_answers(client: ApiClien
     features = {f["id"]: f for f in listed.json()["features"]}
     assert sorted(features) == sorted(ids)
     for tid in ids:
-        assert features[tid] == client.get(f"/territories/{tid}").json()
+        got = client.get(f"/territories/{tid}")
+        assert got.content == _as_lists(client, tid)
+        assert features[tid] == got.json()
     assert features[ids[0]]["properties"]["attributes"] == {"serial": 10**30}
+    patched = client.patch(
+        f"/territories/{ids[0]}",
+        json={"properties": {"color": "#123456"}},
+        headers={"If-Match": "*"},
+    )
+    assert patched.status_code == 200, patched.text
+    assert patched.content == _as_lists(client, ids[0], repairs=[], warnings=[])
+
+
+def _as_lists(client: ApiClient, tid: int, **extra: Any) -> bytes:
+    """The territory's Feature as stored, its positions as lists, as GeoJSONResponse writes it."""
+    with client.app.state.store.read() as tx:
+        t = tx.get_territory(tid)
+    return bytes(GeoJSONResponse(territory_feature(t, **extra)).body)
