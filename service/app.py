@@ -41,7 +41,7 @@ from service.usecases.scenario_schedule import ScheduledSwitches
 from service.usecases.snapshot import REVISION_HEADER, track_revision
 from service.usecases.travel_figures import TravelFigures
 from service.web.http import BodyGuardMiddleware
-from service.web.lanes import READS
+from service.web.lanes import READS, WRITES
 from service.web.openapi import build_openapi
 from service.web.problems import add_problem_handlers
 from service.web.ratelimit import AddressThrottle, RateLimiter
@@ -117,6 +117,7 @@ def _size_threads(settings: Settings, backend: str) -> None:
     """This event loop's handler pool and read lane (both are per loop)."""
     to_thread.current_default_thread_limiter().total_tokens = settings.request_threads
     READS.size(settings.read_lane_threads or (1 if backend == "sqlite" else 2))
+    WRITES.size(settings.write_lane_threads)
 
 
 @asynccontextmanager

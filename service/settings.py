@@ -114,6 +114,11 @@ class Settings(BaseSettings):
     # where one read's wait on the database is another's turn (measured:
     # /locate 730 req/s with one thread, 920 with two).
     read_lane_threads: int | None = Field(default=None, ge=1, le=64)
+    # Threads for the short writes of one account or one territory, apart from
+    # the pool (service/web/lanes.py). Writers take turns at the store's lock,
+    # so one thread is enough on both backends, and writes waiting for the
+    # lock (say behind an import) no longer take the pool's threads.
+    write_lane_threads: int = Field(default=1, ge=1, le=64)
 
     # Per-token rate limit; 0 disables it.
     rate_limit_per_minute: int = 600

@@ -49,7 +49,7 @@ from service.web.deps import (
 )
 from service.web.exports import EXPORT_RESPONSE, ExportQuery, check_export_size, file_response
 from service.web.http import GeoJSONResponse
-from service.web.lanes import READS
+from service.web.lanes import READS, WRITES
 from service.web.paging import PageParams, StrPage, page_of
 
 router = APIRouter(prefix="/accounts", tags=["accounts"])
@@ -188,6 +188,7 @@ def _collection(features: list[dict[str, Any]], links: list[dict[str, Any]]) -> 
     operation_id="create_account",
     response_class=GeoJSONResponse,
 )
+@WRITES.handler()
 def create_account(
     request: Request,
     body: AccountBody,
@@ -240,6 +241,7 @@ def get_account(
     operation_id="replace_account",
     response_class=GeoJSONResponse,
 )
+@WRITES.handler()
 def replace_account(
     account_id: AccountId,
     body: AccountBody,
@@ -264,6 +266,7 @@ def replace_account(
     operation_id="update_account",
     response_class=GeoJSONResponse,
 )
+@WRITES.handler()
 def update_account(
     account_id: AccountId,
     body: AccountBody,
@@ -286,6 +289,7 @@ def update_account(
 @router.delete(
     "/{account_id}", status_code=204, responses=WRITE_RESPONSES, operation_id="delete_account"
 )
+@WRITES.handler()
 def delete_account(
     account_id: AccountId, store: StoreDep, principal: Annotated[Principal, allow(*STAFF)]
 ) -> Response:

@@ -25,6 +25,7 @@ from service.usecases.territory_writes import clean_geometry, fields_from_proper
 from service.views.serialize import territory_feature
 from service.web.deps import MAX_ID, SettingsDep, StoreDep
 from service.web.http import GeoJSONResponse, etag_for, require_if_match
+from service.web.lanes import WRITES
 
 router = APIRouter(prefix="/collections/territories/items", tags=["ogc"])
 FeatureId = Annotated[int, Path(alias="featureId", ge=1, le=MAX_ID, description="Territory id.")]
@@ -39,6 +40,7 @@ _READ_ONLY = ("version", "updated_at", "updated_by")
     operation_id="ogc_create_territory",
     response_class=GeoJSONResponse,
 )
+@WRITES.handler()
 def create_feature(
     request: Request,
     body: OgcTerritoryIn,
@@ -60,6 +62,7 @@ def create_feature(
     operation_id="ogc_replace_territory",
     response_class=GeoJSONResponse,
 )
+@WRITES.handler()
 def replace_feature(
     fid: FeatureId,
     request: Request,
@@ -85,6 +88,7 @@ def replace_feature(
     operation_id="ogc_update_territory",
     response_class=GeoJSONResponse,
 )
+@WRITES.handler()
 def update_feature(
     fid: FeatureId,
     request: Request,
@@ -111,6 +115,7 @@ def update_feature(
     responses=WRITE_RESPONSES,
     operation_id="ogc_delete_territory",
 )
+@WRITES.handler()
 def delete_feature(
     fid: FeatureId,
     store: StoreDep,

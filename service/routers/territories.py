@@ -40,7 +40,7 @@ from service.web.deps import (
 )
 from service.web.exports import EXPORT_RESPONSE, ExportQuery, territory_file
 from service.web.http import GeoJSONResponse, etag_for, require_if_match
-from service.web.lanes import READS
+from service.web.lanes import READS, WRITES
 from service.web.paging import IntPage, page_of
 
 router = APIRouter(prefix="/territories", tags=["territories"])
@@ -128,6 +128,7 @@ def list_territories(
     operation_id="create_territory",
     response_class=GeoJSONResponse,
 )
+@WRITES.handler()
 def create_territory(
     request: Request,
     body: TerritoryIn,
@@ -190,6 +191,7 @@ def _pending(switches: ScheduledSwitches, tx: Tx, territory_id: int) -> list[dic
     operation_id="replace_territory",
     response_class=GeoJSONResponse,
 )
+@WRITES.handler()
 def replace_territory(
     territory_id: TerritoryId,
     request: Request,
@@ -215,6 +217,7 @@ def replace_territory(
     operation_id="update_territory",
     response_class=GeoJSONResponse,
 )
+@WRITES.handler()
 def update_territory(
     territory_id: TerritoryId,
     request: Request,
@@ -240,6 +243,7 @@ def update_territory(
 @router.delete(
     "/{territory_id}", status_code=204, responses=WRITE_RESPONSES, operation_id="delete_territory"
 )
+@WRITES.handler()
 def remove_territory(
     territory_id: TerritoryId,
     store: StoreDep,
@@ -296,6 +300,7 @@ def territory_history(
     operation_id="restore_territory",
     response_class=GeoJSONResponse,
 )
+@WRITES.handler()
 def restore_territory(
     territory_id: TerritoryId,
     request: Request,

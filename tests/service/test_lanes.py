@@ -1,4 +1,4 @@
-"""The read lane: short reads never wait behind slow work in the handler pool.
+"""The lanes: short reads and short writes never wait behind slow work in the handler pool.
 
 Threads are held by fault injection (a store call or the index that does not
 come back until released); everything else is the real app over its routes.
@@ -14,7 +14,7 @@ import shapely
 from fastapi.testclient import TestClient
 
 from service.app import create_app
-from service.web.lanes import READS
+from service.web.lanes import READS, WRITES
 from tests.conftest import ADMIN_TOKEN, make_settings
 from tests.faults import held
 
@@ -98,5 +98,65 @@ def test_the_lane_has_one_thread_on_sqlite_and_two_on_postgis_unless_set(
         want = 1 if database_url.startswith("sqlite") else 2
         assert c.portal.call(lane_threads) == want
     with TestClient(create_app(make_settings(database_url, read_lane_threads=3))) as c:
+        assert c.portal is not None
+        assert c.portal.call(lane_threads) == 3
+
+
+def test_the_write_lane_runs_one_write_at_a_time_and_reads_go_on(database_url: str) -> None:
+    with _client(database_url) as c:
+        tid = _seed(c)
+        app: Any = c.app
+        with held(app.state.store, "write") as (release, entered), ThreadPoolExecutor(2) as pool:
+            first = pool.submit(_patch_account, c, 1000.0)
+            assert entered.acquire(timeout=10)
+            second = pool.submit(
+                c.patch,
+                f"/territories/{tid}",
+                json={"properties": {"color": "#123456"}},
+                headers={"If-Match": "*"},
+            )
+            # One lane thread, and it is held: the second write does not reach the store.
+            assert not entered.acquire(timeout=0.5)
+            _quick(c, "/locate", lon=-83.5, lat=39.5)  # the read lane
+            _quick(c, "/territories", limit=10)  # the pool
+            release.set()
+            assert first.result(timeout=30).status_code == 200
+            assert second.result(timeout=30).status_code == 200
+        assert c.get(f"/territories/{tid}").json()["properties"]["color"] == "#123456"
+
+
+def test_a_write_that_waits_too_long_for_the_lane_gets_503_and_changes_nothing(
+    database_url: str, monkeypatch: Any
+) -> None:
+    monkeypatch.setattr(WRITES, "queue_timeout_s", 0.5)
+    with _client(database_url) as c:
+        _seed(c)
+        app: Any = c.app
+        with held(app.state.store, "write") as (release, entered), ThreadPoolExecutor(1) as pool:
+            first = pool.submit(_patch_account, c, 1000.0)
+            assert entered.acquire(timeout=10)
+            waited = _patch_account(c, 2000.0)
+            assert waited.status_code == 503, waited.text
+            assert waited.headers["Retry-After"] == "5"
+            assert waited.json()["type"].endswith("storage-unavailable")
+            release.set()
+            assert first.result(timeout=30).status_code == 200
+        revenue = c.get("/accounts/A1").json()["properties"]["annual_revenue"]
+        assert revenue == 1000.0  # the refused write changed nothing
+        assert _patch_account(c, 3000.0).status_code == 200  # and the lane is free again
+
+
+def _patch_account(c: TestClient, revenue: float) -> Any:
+    return c.patch("/accounts/A1", json={"properties": {"annual_revenue": revenue}})
+
+
+def test_the_write_lane_has_one_thread_on_both_backends_unless_set(database_url: str) -> None:
+    async def lane_threads() -> float:
+        return WRITES.limiter().total_tokens
+
+    with TestClient(create_app(make_settings(database_url))) as c:
+        assert c.portal is not None
+        assert c.portal.call(lane_threads) == 1
+    with TestClient(create_app(make_settings(database_url, write_lane_threads=3))) as c:
         assert c.portal is not None
         assert c.portal.call(lane_threads) == 3
