@@ -135,12 +135,14 @@ async def _serve(app: FastAPI) -> AsyncIterator[None]:
     # took turns at the GIL and /readyz came later; at most 10 s, so that a
     # failed index build does not keep the gazetteer out for long.
     app.state.index_cache.warm()
+    # The warm-ups below ask it to settle when they are done; a keeper never
+    # started (settle_heap off) settles nothing.
     app.state.heap = HeapKeeper()
     if settings.settle_heap:
         app.state.heap.start()
     threading.Thread(
         # The tables are long-lived: settled with the index once both are in.
-        target=_after(app.state.index_cache.ready, _warm_geocoder(app, settings.settle_heap)),
+        target=_after(app.state.index_cache.ready, _warm_geocoder(app)),
         name="geocoder-warm-up",
         daemon=True,
     ).start()
@@ -149,9 +151,7 @@ async def _serve(app: FastAPI) -> AsyncIterator[None]:
     app.state.figures = TravelFigures(
         store,
         settings,
-        built=functools.partial(app.state.heap.settle, "figures warm")
-        if settings.settle_heap
-        else None,
+        built=functools.partial(app.state.heap.settle, "figures warm"),
     )
     if settings.warm_travel_figures:
         app.state.figures.warm(after=app.state.index_cache.ready)
@@ -169,11 +169,10 @@ async def _serve(app: FastAPI) -> AsyncIterator[None]:
         store.dispose()
 
 
-def _warm_geocoder(app: FastAPI, settle: bool) -> Callable[[], None]:
+def _warm_geocoder(app: FastAPI) -> Callable[[], None]:
     def warm() -> None:
         app.state.geocoder.warm_up()
-        if settle:
-            app.state.heap.settle("geocoder warm")
+        app.state.heap.settle("geocoder warm")
 
     return warm
 

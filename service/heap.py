@@ -42,8 +42,7 @@ log = logging.getLogger("territory.heap")
 
 # Process-wide, as the collector is: one settle serves every app in the process.
 _SETTLING = threading.Lock()
-_WANTED = threading.Event()  # a full collection was slow since the last settle
-_slow_since_settle = 0  # how many were
+_slow_since_settle = 0  # full collections that were slow since the last settle
 _KEEPERS: list[HeapKeeper] = []  # started and not closed
 _collecting_since = 0.0
 
@@ -56,7 +55,7 @@ def settle_heap(why: str = "asked") -> None:
 
 def _settle_if_wanted(why: str) -> None:
     with _SETTLING:  # another keeper may have settled while this one waited
-        if _WANTED.is_set():
+        if _slow_since_settle:
             _settle(why)
 
 
@@ -66,8 +65,7 @@ def _settle(why: str) -> None:
     gc.unfreeze()
     gc.collect()
     gc.freeze()
-    _WANTED.clear()  # after the collect: a settle's own collection is slow by design
-    _slow_since_settle = 0
+    _slow_since_settle = 0  # after the collect: a settle's own collection is slow by design
     log.info(
         json.dumps(
             {
@@ -90,7 +88,6 @@ def _observe(phase: str, info: dict[str, Any]) -> None:
         _collecting_since = time.perf_counter()
     elif _KEEPERS and time.perf_counter() - _collecting_since > min(k.slow_s for k in _KEEPERS):
         _slow_since_settle += 1
-        _WANTED.set()
 
 
 class HeapKeeper:
@@ -125,7 +122,8 @@ class HeapKeeper:
     def settle(self, why: str = "built") -> None:
         """Settle now (the caller knows the long-lived state was just built).
 
-        Not once closed: a warm-up that ends after its app stopped would
+        Only while started: a keeper never started is how an app turns
+        settling off, and a warm-up that ends after its app stopped would
         leave the process frozen with no keeper to thaw it.
         """
         with _SETTLING:
@@ -134,6 +132,7 @@ class HeapKeeper:
 
     def close(self) -> None:
         """Stop; when no keeper is left, what was frozen goes back to the collector."""
+        global _slow_since_settle
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join(timeout=5)
@@ -144,11 +143,11 @@ class HeapKeeper:
                 if _observe in gc.callbacks:
                     gc.callbacks.remove(_observe)
                 gc.unfreeze()
-                _WANTED.clear()
+                _slow_since_settle = 0
 
     def _run(self) -> None:
         while not self._stop.wait(self.poll_s):
-            if not _WANTED.is_set():
+            if not _slow_since_settle:
                 continue
             idle = ACTIVITY.idle_s() >= self.quiet_s
             if idle or _slow_since_settle >= self.patience:

@@ -6,6 +6,7 @@ import contextlib
 import gc
 import json
 import logging
+import threading
 import time
 import weakref
 from collections.abc import Iterator
@@ -98,6 +99,38 @@ def test_a_process_that_is_never_idle_settles_after_its_patience_runs_out() -> N
         keeper.close()
 
 
+def test_a_keeper_never_started_does_not_settle() -> None:
+    HeapKeeper().settle()  # how an app with settle_heap off answers its warm-ups
+    assert gc.get_freeze_count() == 0
+
+
+def test_an_app_with_settling_off_never_freezes_the_heap(database_url: str) -> None:
+    settings = make_settings(database_url, settle_heap=False)  # the figures warm, as by default
+    figures = _Lines()
+    logging.getLogger("service.figures").addHandler(figures)
+    try:
+        with _settles() as settled, TestClient(create_app(settings)):
+            # Both warm-ups are done: the figures said so, the geocoder's thread ended.
+            assert _eventually(lambda: any("figures-warm" in m for m in figures.lines), 30)
+            assert _eventually(lambda: not _geocoder_warming(), timeout_s=30)
+            assert settled == [] and gc.get_freeze_count() == 0
+    finally:
+        logging.getLogger("service.figures").removeHandler(figures)
+
+
+class _Lines(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(str(record.msg))
+
+
+def _geocoder_warming() -> bool:
+    return any(t.name == "geocoder-warm-up" and t.is_alive() for t in threading.enumerate())
+
+
 def test_a_closed_keeper_does_not_settle() -> None:
     keeper = HeapKeeper(slow_ms=1e9, quiet_s=60, poll_s=60)
     keeper.start()
@@ -111,9 +144,9 @@ def test_a_settles_own_collection_does_not_ask_for_another() -> None:
     keeper.start()
     try:
         keeper.settle()
-        assert not heap._WANTED.is_set()
+        assert heap._slow_since_settle == 0
         gc.collect()
-        assert heap._WANTED.is_set()
+        assert heap._slow_since_settle == 1
     finally:
         keeper.close()
 
@@ -123,20 +156,13 @@ def test_one_settle_serves_every_keeper_in_the_process() -> None:
     for k in keepers:
         k.start()
     try:
-        settled = []
-        handler = logging.Handler()
-        handler.emit = lambda record: settled.append(record)  # type: ignore[method-assign]
-        heap.log.addHandler(handler)
-        heap.log.setLevel(logging.INFO)
-        try:
+        with _settles() as settled:
             gc.collect()
             assert _eventually(lambda: len(settled) >= 1)
             for k in keepers:
                 k.slow_s = 1e9  # no later collection counts as slow
             time.sleep(0.2)
-            assert len(settled) == 1
-        finally:
-            heap.log.removeHandler(handler)
+            assert settled == ["idle"]
     finally:
         for k in keepers:
             k.close()
