@@ -32,6 +32,7 @@ from service.activity import ACTIVITY
 from service.heap import HeapKeeper
 from service.index_cache import IndexCache
 from service.routers import ROUTERS
+from service.routers.fast_reads import install_fast_reads
 from service.settings import Settings, get_settings
 from service.storage import Store
 from service.token_cache import TokenCache
@@ -77,6 +78,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     add_refusal_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
+    if settings.fast_reads:
+        install_fast_reads(app)
     # Leaflet, plugins and page scripts, served by us so pages work offline.
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.mount("/apidocs", StaticFiles(directory=api_docs_assets()), name="apidocs")

@@ -119,6 +119,10 @@ class Settings(BaseSettings):
     # so one thread is enough on both backends, and writes waiting for the
     # lock (say behind an import) no longer take the pool's threads.
     write_lane_threads: int = Field(default=1, ge=1, le=64)
+    # The plain forms of /locate, a page of accounts and one territory skip
+    # FastAPI's routing and dependency solving (service/routers/fast_reads.py),
+    # with the same answers. Off: every request takes the FastAPI route.
+    fast_reads: bool = True
 
     # Per-token rate limit; 0 disables it.
     rate_limit_per_minute: int = 600

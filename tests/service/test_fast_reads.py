@@ -1,0 +1,253 @@
+"""The hot reads' doors (service/routers/fast_reads.py) answer exactly as the FastAPI routes.
+
+Two apps on one database, one with the doors and one without, get the same
+requests: plain ones (the doors take them), and every near miss a client or
+an attacker sends (they must go on to FastAPI and get its answer, 422s
+included). Status, headers and body must be byte for byte the same, for
+each kind of caller. Which requests the doors take is checked apart, so the
+comparison cannot pass by the doors taking nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+import shapely
+from starlette.testclient import TestClient
+
+from service.app import create_app
+from service.routers.fast_reads import FastRead
+from service.storage import Store
+from service.tokens import create_token
+from tests.conftest import ADMIN_TOKEN, make_settings, wait_until_ready
+
+ACCOUNT_IDS = ["a1", "a2", "b1", "é/ü 1", "z" * 200]
+
+LOCATE = [
+    "lon=-83.5&lat=39.5",  # inside T1
+    "lon=-80.5&lat=39.5",  # inside T2
+    "lon=10&lat=10",  # no territory
+    "lon=180&lat=90",
+    "lon=-180&lat=-90",
+    "lon=-0&lat=0.0",
+    "lon=-83.50000000000000000001&lat=39.5",
+    "lat=39.5&lon=-83.5",
+]
+LOCATE_NEAR_MISSES = [
+    "lon=180.0000001&lat=0",
+    "lon=-181&lat=0",
+    "lon=0&lat=90.5",
+    "lon=1e2&lat=0",
+    "lon=%205&lat=0",
+    "lon=+5&lat=0",
+    "lon=5.&lat=0",
+    "lon=.5&lat=0",
+    "lon=0005&lat=0",
+    "lon=nan&lat=0",
+    "lon=inf&lat=0",
+    "lon=&lat=0",
+    "lon=abc&lat=0",
+    "lon=-83.5",
+    "",
+    "lon=1&lon=2&lat=0",
+    "lon=-83.5&lat=39.5&industry=retail",
+    "lon=-83.5&lat=39.5&product=a&product=b",
+    "lon=-83.5&lat=39.5&revenue=-1",
+    "lon=-83.5&lat=39.5&unknown=1",
+    "lon=-83.5;lat=39.5",
+]
+PAGES = [
+    "",
+    "limit=1",
+    "limit=2&after=a1",
+    "after=a2",
+    "limit=1000",
+    "after=%C3%A9%2F%C3%BC%201",
+    "after=" + "z" * 200,
+    "after=zzzz&limit=5",
+]
+PAGE_NEAR_MISSES = [
+    "limit=0",
+    "limit=1001",
+    "limit=01",
+    "limit=-1",
+    "limit=abc",
+    "limit=",
+    "after=",
+    "after=" + "z" * 201,
+    "limit=1&limit=2",
+    "limit=1&territory_id=2",
+    "rep_id=1",
+    "assignment=geometry",
+    "industry=retail",
+    "bbox=-84,39,-83,40",
+    "f=geojson",
+    "f=csv",
+    "limit=1&after=a1&extra=1",
+]
+TERRITORIES = [
+    "/territories/1",
+    "/territories/2",
+    "/territories/3",
+    "/territories/999",
+    "/territories/2147483647",
+]
+TERRITORY_NEAR_MISSES = [
+    "/territories/0",
+    "/territories/-1",
+    "/territories/01",
+    "/territories/2147483648",
+    "/territories/99999999999",
+    "/territories/2?include=flags",
+    "/territories/2?x=1",
+    "/territories/2/",
+    "/territories/ 2",
+]
+REQUESTS = (
+    [(f"/locate?{q}", True) for q in LOCATE]
+    + [(f"/locate?{q}", False) for q in LOCATE_NEAR_MISSES]
+    + [(f"/accounts?{q}".rstrip("?"), True) for q in PAGES]
+    + [(f"/accounts?{q}", False) for q in PAGE_NEAR_MISSES]
+    + [(p, True) for p in TERRITORIES]
+    + [(p, False) for p in TERRITORY_NEAR_MISSES]
+)
+CALLERS = ["admin", "manager", "rep", "rep-b", "expired", "bad", "none"]
+
+
+@pytest.fixture(scope="module")
+def tokens(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str | None]:
+    db = tmp_path_factory.mktemp("fast_reads") / "plan.db"
+    with TestClient(create_app(make_settings(f"sqlite:///{db}"))) as c:
+        h = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+        c.post("/reps", json={"name": "A"}, headers=h).raise_for_status()
+        c.post("/reps", json={"name": "B"}, headers=h).raise_for_status()
+        for name, box, extra in (
+            ("R", (-84, 39, -83, 40), {}),
+            ("T1", (-84, 39, -83, 40), {"parent_id": 1, "rep_ids": [1]}),
+            ("T2", (-81, 39, -80, 40), {"rep_ids": [2]}),
+        ):
+            geometry = json.loads(shapely.to_geojson(shapely.box(*box)))
+            feature = {"type": "Feature", "geometry": geometry, "properties": {"name": name}}
+            feature["properties"] |= extra
+            c.post("/territories", json=feature, headers=h).raise_for_status()
+        rows = [(i, -83.5, 39.5) if i != "b1" else (i, -80.5, 39.5) for i in ACCOUNT_IDS]
+        csv = "id,lon,lat\n" + "".join(f'"{i}",{x},{y}\n' for i, x, y in rows)
+        c.post(
+            "/accounts/import", content=csv.encode(), headers={**h, "Content-Type": "text/csv"}
+        ).raise_for_status()
+    store = Store.open(f"sqlite:///{db}")
+    try:
+        made: dict[str, str | None] = {
+            "admin": ADMIN_TOKEN,
+            "manager": create_token(store, role="manager", owner="m", region_id=1, actor="t")[0],
+            "rep": create_token(store, role="rep", owner="r", rep_id=1, actor="t")[0],
+            "rep-b": create_token(store, role="rep", owner="rb", rep_id=2, actor="t")[0],
+            "expired": create_token(
+                store,
+                role="admin",
+                owner="old",
+                expires_at=datetime.now(UTC) - timedelta(days=1),
+                actor="t",
+            )[0],
+            "bad": "tm_not-a-real-token",
+            "none": None,
+        }
+    finally:
+        store.dispose()
+    made["db"] = str(db)
+    return made
+
+
+def _client(db: str, fast: bool, **overrides: Any) -> TestClient:
+    return TestClient(create_app(make_settings(f"sqlite:///{db}", fast_reads=fast, **overrides)))
+
+
+@pytest.fixture(scope="module")
+def pair(tokens: dict[str, str | None]) -> Iterator[tuple[TestClient, TestClient]]:
+    db = str(tokens["db"])
+    with _client(db, True) as fast, _client(db, False) as slow:
+        wait_until_ready(fast)
+        wait_until_ready(slow)
+        yield fast, slow
+
+
+def _answer(client: TestClient, url: str, token: str | None) -> tuple[int, list[Any], bytes]:
+    headers = {} if token is None else {"Authorization": f"Bearer {token}"}
+    r = client.get(url, headers=headers)
+    return r.status_code, sorted(r.headers.multi_items()), r.content
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+def test_every_request_gets_the_fastapi_routes_answer_byte_for_byte(
+    pair: tuple[TestClient, TestClient], tokens: dict[str, str | None], caller: str
+) -> None:
+    fast, slow = pair
+    statuses = set()
+    for url, _ in REQUESTS:
+        want = _answer(slow, url, tokens[caller])
+        assert _answer(fast, url, tokens[caller]) == want, url
+        statuses.add(want[0])
+    if caller in ("admin", "manager", "rep", "rep-b"):
+        assert {200, 404, 422} <= statuses  # the catalogue reaches answers and refusals
+    else:
+        assert 401 in statuses
+
+
+def test_the_doors_take_the_plain_requests_and_nothing_else(
+    pair: tuple[TestClient, TestClient],
+) -> None:
+    fast, slow = pair
+    doors = [r for r in fast.app.router.routes if isinstance(r, FastRead)]  # type: ignore[attr-defined]
+    assert len(doors) == 3 and fast.app.router.routes[:3] == doors  # type: ignore[attr-defined]
+    assert not any(isinstance(r, FastRead) for r in slow.app.router.routes)  # type: ignore[attr-defined]
+    for url, plain in REQUESTS:
+        path, _, query = url.partition("?")
+        for method in ("GET", "HEAD", "POST"):
+            scope = {"type": "http", "method": method, "path": path, "root_path": ""}
+            scope["query_string"] = query.encode()
+            taken = [d for d in doors if d.matches(scope)[0].name == "FULL"]
+            assert len(taken) == (1 if plain and method == "GET" else 0), (method, url)
+
+
+def test_the_rate_limit_counts_a_door_as_it_counts_a_route(
+    tokens: dict[str, str | None],
+) -> None:
+    db, token = str(tokens["db"]), tokens["rep"]
+    answers = []
+    for fast in (True, False):
+        with _client(db, fast, rate_limit_per_minute=4) as c:
+            wait_until_ready(c)
+            answers.append(
+                [
+                    _answer(c, url, token)[::2]
+                    for url in ("/locate?lon=1&lat=1", "/accounts", "/territories/2") * 2
+                ]
+            )
+    assert answers[0] == answers[1]
+    assert [a[0] for a in answers[0]] == [200, 200, 200, 200, 429, 429]
+
+
+def test_a_write_names_its_territory_by_url_with_the_doors_in_place(
+    pair: tuple[TestClient, TestClient],
+) -> None:
+    fast, _ = pair
+    h = {"Authorization": f"Bearer {ADMIN_TOKEN}", "If-Match": "*"}
+    r = fast.patch("/territories/3", json={"properties": {"color": "#112233"}}, headers=h)
+    assert r.status_code == 200, r.text
+    assert r.headers["Location"].endswith("/territories/3")
+
+
+def test_a_scenarios_reads_still_take_the_scenario_routes(
+    pair: tuple[TestClient, TestClient],
+) -> None:
+    fast, slow = pair
+    h = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    made = fast.post("/scenarios", json={"name": "s", "from": "live"}, headers=h)
+    assert made.status_code == 201, made.text
+    sid = made.json()["id"]
+    for url in (f"/scenarios/{sid}/locate?lon=-83.5&lat=39.5", f"/scenarios/{sid}/accounts"):
+        assert _answer(fast, url, ADMIN_TOKEN) == _answer(slow, url, ADMIN_TOKEN), url
