@@ -15,13 +15,15 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import Tab, Tabs, World
+from tests.browser.conftest import VIEWPORT, Tab, Tabs, World
+from tests.browser.editor_steps import click_map, open_territory
 from tests.browser.test_me_week import _weekly_visits
 
 pytestmark = pytest.mark.browser
 
 AXE = Path(__file__).parent / "vendor" / "axe-core-4.14.1" / "axe.min.js"
 SIZES = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
+EDITING = {"desktop": VIEWPORT, "phone": SIZES["phone"]}
 SERIOUS = ("serious", "critical")
 # What shows that a page has drawn itself (the docs load a large OpenAPI document).
 READY = {
@@ -102,3 +104,24 @@ def test_every_page_has_no_serious_accessibility_violation_and_fits_the_screen(
             width = page.evaluate("document.documentElement.scrollWidth")
             assert width <= SIZES["phone"]["width"], f"{name} scrolls sideways: {width} px"
     assert found == {}
+
+
+@pytest.mark.parametrize("size", list(EDITING))
+def test_the_editor_with_a_shape_in_edit_mode_and_one_being_drawn_has_no_serious_violation(
+    browser_tab: Tabs, world: World, size: str
+) -> None:
+    tab = browser_tab.open("/editor", size, viewport=EDITING[size], bypass_csp=True)
+    tab.sign_in(world.tokens["Alice"])
+    page = tab.page
+    open_territory(tab, "West")
+    assert page.locator(".leaflet-marker-pane .marker-icon").count() == 8  # 4 vertices, 4 midpoints
+    page.wait_for_timeout(300)  # the zoom to the territory settles
+    tab.shot("editing")
+    assert _serious_violations(page) == []
+
+    page.click(".leaflet-pm-icon-polygon")
+    size_px = page.locator("#map").bounding_box()
+    for fx, fy in ((0.3, 0.3), (0.6, 0.4)):
+        click_map(page, (round(size_px["width"] * fx), round(size_px["height"] * fy)))
+    tab.shot("drawing")
+    assert _serious_violations(page) == []

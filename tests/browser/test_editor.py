@@ -168,9 +168,8 @@ def test_a_rectangle_drawn_inside_a_region_is_saved_as_its_child(
     assert child["properties"]["rules"]["min_revenue"] == 10000
     assert shape(child["geometry"]).area == pytest.approx(0.1 * 0.1, rel=0.05)
     # The child and its region share a centre: the leaf's name is the one shown
-    # (once the form is closed: a selected territory shows as its draft, unlabelled).
-    page.keyboard.press("Escape")
-    page.wait_for_selector("#form", state="hidden")
+    # (saving closed the form; a selected territory shows as its draft, unlabelled).
+    assert page.locator("#form").is_hidden()
     page.locator(".territory-label", has_text="West core").wait_for(state="attached")
     shown = page.eval_on_selector_all(
         ".territory-label",

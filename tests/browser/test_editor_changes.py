@@ -112,6 +112,7 @@ def test_split_with_a_line_merge_back_and_restore_an_old_version(
     )  # nothing lost, nothing added
     assert not report["overlaps"] and not report["slivers"]
 
+    open_territory(tab, "West")  # saving ended the edit
     page.click("#merge")
     page.click("#territory-list button:has-text('West North')")
     page.wait_for_selector("#pending:not([hidden])")
@@ -126,6 +127,7 @@ def test_split_with_a_line_merge_back_and_restore_an_old_version(
     assert merged["properties"]["version"] == 3
     assert shape(merged["geometry"]).symmetric_difference(original).area < 1e-9
 
+    open_territory(tab, "West")
     page.click("#history-button")
     page.wait_for_selector("#history:not([hidden]) li")
     tab.shot("history")

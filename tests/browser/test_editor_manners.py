@@ -128,6 +128,7 @@ def test_overlap_kept_once_is_not_asked_again_and_notices_speak_words(
     crossing = territory(world, "Crossing")
     assert crossing is not None
 
+    open_territory(tab, "Crossing")  # saving ended the edit
     drag(page, [(-83.05, 39.95), lonlat(page, px(page, -83.06, 39.96))])  # a far corner
     page.wait_for_selector("#unsaved:not([hidden])")
     save(page)

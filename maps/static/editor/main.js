@@ -32,14 +32,23 @@ async function save() {
   const results = r.body.results || [];
   const main = results.find((x) => x.op !== "delete" && (sel.id === null || x.id === sel.id)) || results[0];
   // Reload (neighbours and versions may have moved), then say so: the
-  // "Saved" status appears only once the page shows the saved state.
+  // "Saved" status appears only once the page shows the saved state. A save
+  // ends the edit: the shape shows as saved, with its label, as in any map
+  // editor; choosing it again edits the saved version.
   await load();
-  const id = main ? main.id : sel.id;
-  if (S.territories[id]) { startEdit(S.territories[id], S.territories[id].geometry); } else { close(); }
+  close();
   busy(false);
+  focusSaved(main ? main.id : sel.id);
   report(results.filter((x) => x.op !== "delete").map((x) => ({
     name: S.territories[x.id] ? S.territories[x.id].properties.name : "#" + x.id, version: x.version,
     warnings: x.warnings, repairs: x.repairs})));
+}
+
+// The form just closed under the focus: it goes to the saved territory in
+// the list (Enter opens it again), not to <body>.
+function focusSaved(id) {
+  const b = document.querySelector("#territory-list button[data-id='" + id + "']");
+  (b || $("details-title")).focus();
 }
 
 function busy(on) {
@@ -97,9 +106,11 @@ function askDelete() {
     [["Keep it", closeNotice, "primary"], ["Delete", () => {
       api.call("DELETE", planPath("/territories/" + s.id), {ifMatch: s.base.properties.version}).then((r) => {
         if (!r.ok) { failed(r, () => stale(s)); return; }
+        // Gone before close(), which then drops the draft and its handles
+        // without bringing the deleted shape back.
         delete S.territories[s.id];
-        S.sel = null;
         close();
+        $("details-title").focus();
         api.status("Deleted " + s.base.properties.name + ".", "ok");
         load();
       });

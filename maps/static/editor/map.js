@@ -2,6 +2,7 @@
    previews, problem markers), draw tools and labels that do not collide.
    GeoJSON is lon/lat; Leaflet wants lat/lon. */
 import {S, $, el, api, readOnly} from "./state.js";
+import {keyboardHandles, dropHandles} from "./handles.js";
 
 const PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
                  "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
@@ -70,15 +71,18 @@ function hidden(id) {
 }
 
 export function showSaved(id) { if (S.layers[id] && !group.hasLayer(S.layers[id])) { group.addLayer(S.layers[id]); } }
-export function hideSaved(id) { if (S.layers[id]) { group.removeLayer(S.layers[id]); } }
+// Its label goes with it, which may make room for a label it covered.
+export function hideSaved(id) { if (S.layers[id]) { group.removeLayer(S.layers[id]); declutter(); } }
 
 // Labels leaves before regions, larger territories first; a label that
 // would cover one already shown is hidden until zooming makes room. (A
 // region's label sits at its centre, inside one of its leaves: by size alone
 // it hid the name of the leaf under it.)
 export function declutter() {
-  // Problem notes on the map outrank names.
-  const shown = Array.from(document.querySelectorAll(".problem-tip")).map((n) => n.getBoundingClientRect());
+  // Problem notes on the map outrank names: those still on it, not the ones
+  // fading out for 200 ms after clearProblems(), which hid names for good.
+  const shown = problems.getLayers().filter((m) => m.getTooltip() && m.getTooltip().getElement())
+    .map((m) => m.getTooltip().getElement().getBoundingClientRect());
   const parents = parentIds();
   const labelled = Object.entries(S.layers).filter(([, l]) => group.hasLayer(l) && l.getTooltip());
   labelled.sort(([ia, a], [ib, b]) => (!!parents[ia] - !!parents[ib]) || (area(b) - area(a)));
@@ -86,10 +90,19 @@ export function declutter() {
     const node = layer.getTooltip().getElement();
     if (!node) { return; }
     node.style.visibility = "";
-    const r = node.getBoundingClientRect();
+    const r = labelBox(layer, node);
     const clash = shown.some((s) => r.left < s.right && s.left < r.right && r.top < s.bottom && s.top < r.bottom);
     if (clash) { node.style.visibility = "hidden"; } else { shown.push(r); }
   });
+}
+
+// Where Leaflet centres the label, worked out from the map rather than read
+// from the node: a label added in the same task as the measuring (a save's
+// reload) measured at the map's corner, so two fresh labels "clashed" there.
+function labelBox(layer, node) {
+  const at = map.latLngToContainerPoint(layer.getTooltip().getLatLng()), m = map.getContainer().getBoundingClientRect();
+  const left = m.left + at.x - node.offsetWidth / 2, top = m.top + at.y - node.offsetHeight / 2;
+  return {left: left, top: top, right: left + node.offsetWidth, bottom: top + node.offsetHeight};
 }
 
 function area(layer) {
@@ -106,12 +119,14 @@ export function setDraft(geometry) {
   if (!readOnly()) {
     layer.pm.enable({allowSelfIntersection: true, snappable: true, snapDistance: 15});
     layer.on("pm:edit", () => onEdit());
+    keyboardHandles(map, layer);
   }
   S.sel.layer = layer;
   if (S.sel.id !== null) { hideSaved(S.sel.id); }
 }
 
 export function dropDraft() {
+  dropHandles();
   if (S.sel && S.sel.layer) { S.sel.layer.pm.disable(); map.removeLayer(S.sel.layer); S.sel.layer = null; }
   extras.clearLayers();
 }

@@ -113,7 +113,8 @@ export function stop() {
   M.dropDraft();
   const keep = S.sel;
   S.sel = null;
-  [keep.id, keep.merge && keep.merge.id].forEach((id) => { if (id !== null && id !== undefined) { M.showSaved(id); } });
+  // A territory just deleted has no saved shape to go back to.
+  [keep.id, keep.merge && keep.merge.id].forEach((id) => { if (S.territories[id]) { M.showSaved(id); } });
   M.declutter();
 }
 
