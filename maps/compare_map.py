@@ -112,7 +112,7 @@ def render_compare_map(
 
 
 def _fills(territories: Sequence[Territory]) -> list[str]:
-    return territory_fills([t.geometry for t in territories])
+    return territory_fills([t.geometry for t in territories], [t.color for t in territories])
 
 
 def _boundaries(
@@ -147,7 +147,12 @@ def _moved_dots(
     names: dict[int, str],
     position: dict[int, int],
 ) -> Bounds | None:
-    """The moved accounts, each coloured by the scenario territory it goes to."""
+    """The moved accounts, each coloured by the scenario territory it goes to.
+
+    The dots take the darker account palette by position, never the
+    territory's stored colour: a dot in its own territory's fill would vanish
+    into the fill it sits on.
+    """
     if not moved:
         return None
     targets = sorted({p.to_territory_id for p in moved}, key=lambda t: (t is None, t or 0))

@@ -39,10 +39,12 @@ def render_coverage_map(
 ) -> folium.Map:
     """Draw how the territories cover the accounts, as a Folium map.
 
-    Layers, each a toggle in the layer control: leaf territories, one colour
-    each with neighbours apart, named on the map (the key names each rep); a choropleth of ``metric`` classed with
-    ``mapclassify`` (``scheme``, ``k``; legend with the class breaks); all
-    accounts coloured by territory on one canvas layer; flagged accounts
+    Layers, each a toggle in the layer control: leaf territories in the
+    colour a manager stored on each, else one colour each with neighbours
+    apart, named on the map (the key names each rep); a choropleth of
+    ``metric`` classed with ``mapclassify`` (``scheme``, ``k``; legend with
+    the class breaks); all accounts coloured by territory on one canvas
+    layer; flagged accounts
     (unassigned, too far, caught in an overlap) each in their own layer;
     overlaps in red; rep home bases with their ``max_service_km`` circle.
 

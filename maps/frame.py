@@ -20,10 +20,11 @@ from maps.labels import city_columns
 from maps.layers import Bounds, PolygonLayer, _figure, _PayloadLayer
 from maps.markup import script_json
 from maps.orientation import orientation_for
-from maps.style import text
+from maps.style import LAND_COLOR, text
 
-_LAND = "#f4f2ec"
 _BORDER = "#8c8c8c"
+# About 17 city names on a phone's map (390 x 520 px), 60 on a laptop's.
+_PX_PER_CITY = 12_000
 
 
 class PageFrame(MacroElement):
@@ -77,6 +78,9 @@ class LabelLayer(_PayloadLayer):
     ``rank``: labels of a lower rank are placed first and never covered
     (territory names 0, rep names 1, cities 2). ``offset``: pixels between a
     point and its label (a rep's home marker is larger than a city's dot).
+    ``dots``: each point label has its own dot (cities; a rep's home has a
+    marker). ``area_px``: at most one label per this many square pixels of
+    map, so a phone shows the first (largest) few rather than a crowd.
     """
 
     _template = Template(
@@ -94,13 +98,22 @@ var {{ this.get_name() }} = TM.labelLayer({{ this.get_name() }}_payload, {{ this
         class_name: str = "",
         size: int = 12,
         offset: int = 4,
+        dots: bool = False,
+        area_px: int | None = None,
         show: bool = True,
     ) -> None:
         super().__init__(name=text(name), overlay=True, control=True, show=show)
         self._name = "LabelLayer"
         self.columns = columns
         self.payload_json = script_json(columns)
-        options = {"rank": rank, "className": class_name, "size": size, "offset": offset}
+        options = {
+            "rank": rank,
+            "className": class_name,
+            "size": size,
+            "offset": offset,
+            "dots": dots,
+            "areaPx": area_px,
+        }
         self.options_json = script_json(options)
 
 
@@ -118,7 +131,7 @@ def add_orientation(m: Any, bounds: Bounds) -> None:
         payload["scale"] = 10**4
         payload["props"] = {}
         style = {
-            "fill": _LAND,
+            "fill": LAND_COLOR,
             "color": _BORDER,
             "weight": 1.2,
             "fillOpacity": 1,
@@ -130,6 +143,12 @@ def add_orientation(m: Any, bounds: Bounds) -> None:
         m._children.move_to_end("tm_states", last=False)
     if found.cities:
         cities = LabelLayer(
-            "Cities", city_columns(found.cities), rank=2, class_name="tm-cities", size=11
+            "Cities",
+            city_columns(found.cities),
+            rank=2,
+            class_name="tm-cities",
+            size=11,
+            dots=True,
+            area_px=_PX_PER_CITY,
         )
         m.add_child(cities)

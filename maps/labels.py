@@ -5,7 +5,7 @@ on a neighbour; the centre of the maximum inscribed circle (the "pole of
 inaccessibility", as ``polylabel``) is inside by construction and as far from
 the edges as possible. Its radius says how much text fits; the page shows
 the name, else the code, else nothing, at each zoom, and never lets two
-labels collide (see ``TM.labelLayer`` in ``maps/static/page.js``).
+labels collide, nor a label cover a marker (see ``maps/static/labels.js``).
 """
 
 from __future__ import annotations

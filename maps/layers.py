@@ -7,7 +7,8 @@ arrays, delta-encoded integer coordinates), written into the page as raw
 text, and draw every feature on the map's canvas renderer with one loop.
 Every string inside a payload must already be HTML-escaped: the browser puts
 it into ``innerHTML``. The decoding helpers live in ``TM`` (see
-``maps/static/page.js``, inlined into each page by :class:`PageSupport`).
+``maps/static/page.js`` and the labels in ``maps/static/labels.js``, both
+inlined into each page by :class:`PageSupport`).
 """
 
 from __future__ import annotations
@@ -32,7 +33,9 @@ _NO_BOUNDS: MaybeBounds = [[None, None], [None, None]]
 @functools.cache
 def _page_support_code() -> str:
     # Read once, on first use (no work at import time).
-    js = (STATIC_DIR / "page.js").read_text(encoding="utf-8")
+    js = "\n".join(
+        (STATIC_DIR / name).read_text(encoding="utf-8") for name in ("page.js", "labels.js")
+    )
     css = (STATIC_DIR / "page.css").read_text(encoding="utf-8")
     # The empty icon spares the browser a /favicon.ico request (a 404 in the console).
     return f'<link rel="icon" href="data:,">\n<style>{css}</style>\n<script>{js}</script>\n'

@@ -23,10 +23,18 @@ from maps.inputs import FLAG_LAYERS, OverlapShape
 from maps.labels import label_columns
 from maps.paths import polygon_paths
 from maps.simplify import display_geometries
-from maps.style import ASSIGNED_COLOR, FLAG_COLORS, OVERLAP_COLOR, rep_color
+from maps.style import (
+    ASSIGNED_COLOR,
+    DARK_INK,
+    FLAG_COLORS,
+    OVERLAP_COLOR,
+    light_ink,
+    rep_color,
+)
 from maps.tables import AccountTable, account_table
 
 _DPI = 100
+_FILL_ALPHA = 0.75
 _LEGEND_MAX = 14
 # The map's share of the picture: a title band on top, the key on the right,
 # so the key covers nothing.
@@ -50,7 +58,8 @@ def render_coverage_png(
 ) -> bytes:
     """Draw the coverage map's layers as a PNG of exactly ``width_px`` x ``height_px``.
 
-    Territories get one colour each, neighbours apart, and their names;
+    Territories get their stored colour, else one colour each with
+    neighbours apart, and their names;
     accounts are white dots (black when unassigned), flagged accounts ringed
     in their flag's colour, overlaps hatched, rep home bases triangles with
     their reach. A title band with the data date runs on top, the key
@@ -86,13 +95,13 @@ def render_coverage_png(
     figure = Figure(figsize=(width_px / _DPI, height_px / _DPI), dpi=_DPI)
     ax = figure.add_axes(_MAP_BOX)
     ax.set_axis_off()
-    fills = territory_fills([t.geometry for t in leaves])
+    fills = territory_fills([t.geometry for t in leaves], [t.color for t in leaves])
     _draw_territories(ax, leaves, fills, simplify_tolerance_deg)
     _draw_overlaps(ax, overlaps)
     _draw_accounts(ax, table)
     _draw_homes(ax, reps)
     _frame(ax, leaves, table, reps, width_px * _MAP_BOX[2], height_px * _MAP_BOX[3])
-    _names(ax, leaves)
+    _names(ax, leaves, fills)
     _scale_bar(ax)
     heading = title + (f"  \u00b7  data as of {data_date}" if data_date else "")
     figure.text(0.01, 0.96, heading, fontsize=13, fontweight="bold", va="center")
@@ -114,7 +123,7 @@ def _draw_territories(
         PathCollection(
             polygon_paths(shapes),
             facecolors=list(fills),
-            alpha=0.75,
+            alpha=_FILL_ALPHA,
             edgecolors="white",
             linewidths=0.6,
         ),
@@ -229,7 +238,7 @@ def _frame(
     ax.set_aspect(aspect, adjustable="box")
 
 
-def _names(ax: Axes, leaves: Sequence[Territory]) -> None:
+def _names(ax: Axes, leaves: Sequence[Territory], fills: Sequence[str]) -> None:
     """Territory names at their inscribed circle's centre, where the circle is big enough."""
     if not leaves:
         return
@@ -238,7 +247,8 @@ def _names(ax: Axes, leaves: Sequence[Territory]) -> None:
         [t.geometry for t in leaves], [t.name for t in leaves], [t.code for t in leaves]
     )
     width = x1 - x0
-    for t, lon, lat, r in zip(leaves, columns["lon"], columns["lat"], columns["r"], strict=True):
+    rows = zip(leaves, fills, columns["lon"], columns["lat"], columns["r"], strict=True)
+    for t, fill, lon, lat, r in rows:
         share = 2 * r / width  # the circle's share of the frame's width
         text = t.name if share * 70 >= len(t.name) else (t.code or "")
         if text and share * 70 >= len(text):
@@ -250,7 +260,8 @@ def _names(ax: Axes, leaves: Sequence[Territory]) -> None:
                 va="center",
                 fontsize=8,
                 fontweight="bold",
-                color="#1a1a1a",
+                # On a dark stored colour (at the picture's alpha, over white).
+                color="#ffffff" if light_ink(fill, _FILL_ALPHA, "#ffffff") else DARK_INK,
             )
 
 

@@ -12,12 +12,15 @@ import re
 from collections.abc import Sequence
 
 from matplotlib import colormaps
-from matplotlib.colors import to_hex
+from matplotlib.colors import to_hex, to_rgb, to_rgba
 
 from maps.markup import escape_markup
 
 NO_DATA_COLOR = "#bdbdbd"
+LAND_COLOR = "#f4f2ec"  # under the territories of a map without tiles
+TERRITORY_OPACITY = 0.6  # the territory layer's fill opacity (page.js's default)
 UNASSIGNED_COLOR = "#6e6e6e"
+DARK_INK = "#1a1a1a"  # label text (page.css's .tm-label)
 # Okabe and Ito's colour-blind-safe set for what a dot or hatch says.
 OVERLAP_COLOR = "#d55e00"  # vermillion
 GAP_COLOR = "#555555"
@@ -91,6 +94,51 @@ def safe_color(value: str | None, fallback: str) -> str:
     if _HEX_COLOR.fullmatch(value) or _NAMED_COLOR.fullmatch(value):
         return value
     return fallback
+
+
+def stored_fill(value: str | None) -> str | None:
+    """A manager's stored territory colour as ``#rrggbb``, or ``None`` if unusable.
+
+    The colour must pass :func:`safe_color` and name a real, opaque CSS
+    colour: a name the browser does not know would leave the canvas with
+    the previous territory's fill.
+
+    >>> stored_fill("#AABBCC"), stored_fill("teal"), stored_fill("#abc")
+    ('#aabbcc', '#008080', '#aabbcc')
+    >>> stored_fill("nosuchcolour"), stored_fill("none"), stored_fill("red;x:1")
+    (None, None, None)
+    """
+    if value is None or safe_color(value, "") != value:
+        return None
+    try:
+        rgba = to_rgba(value)
+    except ValueError:
+        return None
+    return to_hex(rgba) if rgba[3] == 1 else None
+
+
+def light_ink(fill: str, opacity: float = TERRITORY_OPACITY, ground: str = LAND_COLOR) -> bool:
+    """Whether white text reads better than near-black on ``fill`` laid over ``ground``.
+
+    Compares WCAG 2 contrast ratios of both inks against the colour the
+    reader sees (``fill`` at ``opacity`` over ``ground``).
+
+    >>> light_ink("#eedd88"), light_ink("#000000"), light_ink("#123456", 1.0)
+    (False, True, True)
+    """
+    seen = [
+        opacity * f + (1 - opacity) * g for f, g in zip(to_rgb(fill), to_rgb(ground), strict=True)
+    ]
+    under = _luminance(seen)
+    dark = (under + 0.05) / (_luminance(to_rgb(DARK_INK)) + 0.05)
+    light = 1.05 / (under + 0.05)
+    return light > dark
+
+
+def _luminance(rgb: Sequence[float]) -> float:
+    # WCAG 2 relative luminance: https://www.w3.org/TR/WCAG21/#dfn-relative-luminance
+    lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
 
 
 def rep_color(position: int) -> str:

@@ -1,9 +1,11 @@
 """Territory polygons: one colour each, and as a choropleth of one metric.
 
-Fills come from a greedy colouring of the adjacency graph
-(:func:`geo.design.colouring.colour_classes`), so neighbours never share a
-colour; the legend and tooltip name each territory's rep, and the names sit
-on the map as labels (:mod:`maps.labels`).
+A territory is filled with the colour a manager stored on it; the others
+with their class in a greedy colouring of the adjacency graph
+(:func:`maps.fills.territory_fills`), so neighbours never share a colour;
+names on a dark stored colour are written in light ink. The legend and
+tooltip name each territory's rep, and the names sit on the map as labels
+(:mod:`maps.labels`).
 
 Both layers draw the same simplified FeatureCollection, written into the
 page once.
@@ -30,7 +32,7 @@ from maps.inputs import METRICS
 from maps.labels import label_columns
 from maps.layers import Bounds, Legend, PolygonLayer
 from maps.simplify import display_geometries
-from maps.style import NO_DATA_COLOR, class_labels, sequential_colors
+from maps.style import NO_DATA_COLOR, class_labels, light_ink, sequential_colors
 
 TERRITORY_FIELDS: tuple[tuple[str, str], ...] = (
     ("name", "Territory"),
@@ -76,7 +78,7 @@ def add_territory_layers(
     shapes, decimals = display_geometries([t.geometry for t in territories], tolerance_deg)
     classes = classify(numbers, metric, scheme, k) if metric else None
     rep_index = {r.id: i for i, r in enumerate(reps)}
-    fills = territory_fills([t.geometry for t in territories])
+    fills = territory_fills([t.geometry for t in territories], [t.color for t in territories])
     payload: dict[str, object] = dict(encode_polygons(shapes, decimals))
     payload["scale"] = 10 ** min(decimals, 7)
     payload["props"] = _property_columns(territories, numbers, reps, rep_index, classes, fills)
@@ -90,6 +92,9 @@ def add_territory_layers(
     labels = label_columns(
         list(shapes), [t.name for t in territories], [t.code for t in territories]
     )
+    ink = [int(light_ink(f)) for f in fills]
+    if any(ink):  # only a dark stored colour needs light text; the palette is light
+        labels["ink"] = ink
     m.add_child(LabelLayer("Territory names", _largest_first(labels), rank=0))
     if classes is not None and metric is not None:
         label = METRIC_TITLES[metric]

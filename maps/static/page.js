@@ -291,78 +291,6 @@ var TM = (function () {
     }
   }
 
-  // Labels placed by the page at every zoom: largest room first, a name if
-  // it fits its territory's inscribed circle, else the code, else nothing,
-  // and never over a label already placed. Points (d.r absent: rep homes,
-  // cities) show their name beside the point where nothing else is.
-  var LabelLayer = L.Layer.extend({
-    initialize: function (d, o) { this._d = d; this._o = o; },
-    onAdd: function (map) {
-      if (!map.getPane("tm-labels")) {
-        map.createPane("tm-labels").style.zIndex = 455;
-        map.getPane("tm-labels").style.pointerEvents = "none";
-      }
-      this._box = L.DomUtil.create("div", "tm-labels " + (this._o.className || ""),
-                                   map.getPane("tm-labels"));
-      this._box.setAttribute("aria-hidden", "true");
-      map.on("zoomend moveend resize", this._draw, this);
-      map.on("zoomstart", this._hide, this);
-      this._draw();
-    },
-    onRemove: function (map) {
-      map.off("zoomend moveend resize", this._draw, this);
-      map.off("zoomstart", this._hide, this);
-      if (map._tmPlaced) { delete map._tmPlaced[this._o.rank]; }
-      L.DomUtil.remove(this._box);
-    },
-    _hide: function () { this._box.style.display = "none"; },
-    _draw: function () {
-      var map = this._map, d = this._d, o = this._o, box = this._box;
-      box.style.display = ""; box.innerHTML = "";
-      // Layers place in rank order (territory names 0, rep names 1, cities
-      // 2): each keeps clear of every label of a lower rank.
-      var placed = [], ranks = map._tmPlaced || (map._tmPlaced = {}), taken = [];
-      ranks[o.rank] = placed;
-      for (var k in ranks) { if (+k < o.rank) { taken = taken.concat(ranks[k]); } }
-      var view = map.getPixelBounds(), origin = map.getPixelOrigin(), n = d.lat.length, shown = 0;
-      for (var i = 0; i < n && shown < (o.max || 400); i++) {
-        var p = map.project([d.lat[i], d.lon[i]]);
-        if (!view.contains(p)) { continue; }
-        var text = null, size = o.size || 12;
-        if (d.r) {
-          var room = p.y - map.project([d.lat[i] + d.r[i], d.lon[i]]).y;
-          size = Math.max(10, Math.min(15, room / 3));
-          var choices = [d.name[i], d.code[i]];
-          for (var c = 0; c < choices.length && text === null; c++) {
-            var w = choices[c] ? this._width(choices[c], size) : 0;
-            if (w && w <= 2.4 * room && size * 1.3 <= 2 * room) { text = choices[c]; }
-          }
-        } else { text = d.name[i]; }
-        if (text === null) { continue; }
-        var width = this._width(text, size), height = size * 1.35;
-        var left = d.r ? p.x - width / 2 : p.x + (o.offset || 4), top = p.y - height / 2;
-        var rect = [left - 2, top - 1, left + width + 2, top + height + 1];
-        var hits = function (q) {
-          return rect[0] < q[2] && q[0] < rect[2] && rect[1] < q[3] && q[1] < rect[3];
-        };
-        if (placed.some(hits) || taken.some(hits)) { continue; }
-        placed.push(rect); shown++;
-        var el = L.DomUtil.create("div", "tm-label", box);
-        el.innerHTML = text; el.style.fontSize = size + "px";
-        L.DomUtil.setPosition(el, L.point(left - origin.x, top - origin.y));
-        if (!d.r) { L.DomUtil.create("i", "tm-city-dot", el); }
-      }
-    },
-    _width: function (text, size) {
-      var g = this._ctx || (this._ctx = document.createElement("canvas").getContext("2d"));
-      g.font = "600 " + size + "px sans-serif";
-      var plain = text.replace(/&[^;]+;/g, "x");
-      return g.measureText(plain).width + 4;
-    }
-  });
-
-  function labelLayer(d, o) { return new LabelLayer(d, o); }
-
   // The layer control moves beside the map when the page has a side panel,
   // so it covers nothing on a phone.
   function dock(map) {
@@ -378,5 +306,5 @@ var TM = (function () {
 
   return {table: table, decodePolygons: decodePolygons, polygonLayer: polygonLayer,
           decodeColumns: decodeColumns, pointLayer: pointLayer, dotLayer: dotLayer,
-          legend: legend, labelLayer: labelLayer, hatch: hatch, dock: dock};
+          legend: legend, hatch: hatch, dock: dock};
 })();

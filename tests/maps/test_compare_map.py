@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import folium
 import shapely
 
@@ -84,3 +86,13 @@ def test_nothing_moved_draws_boundaries_only() -> None:
     m = render_compare_map(live, scenario, [])
     assert "Moved accounts" not in layers(m)
     assert "Moves between territories" not in layers(m)
+
+
+def test_scenario_territories_keep_their_stored_colour_and_dots_keep_theirs() -> None:
+    live, scenario, moved = compare_plans()
+    scenario[0] = dataclasses.replace(scenario[0], color="#AABBCC")
+    found = layers(render_compare_map(live, scenario, moved))
+    fills = found["Scenario (solid)"].payload["props"]["fill"]  # type: ignore[attr-defined]
+    assert fills[0] == "#aabbcc" and fills[1] != "#aabbcc"
+    # A dot in its own territory's fill would vanish into it.
+    assert "#aabbcc" not in found["Moved accounts"].colors_json  # type: ignore[attr-defined]

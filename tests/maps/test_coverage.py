@@ -12,6 +12,7 @@ import shapely
 from geo.model import Territory
 from maps import render_coverage_map, to_html
 from maps.layers import Legend, PointLayer, PolygonLayer
+from maps.style import TERRITORY_FILLS, light_ink
 from tests.maps._world import LAT0, LON0, World, layers
 
 
@@ -204,20 +205,63 @@ def test_account_dots_say_their_state_and_the_key_lists_each_flag(world: World) 
     assert overlaps == [("#d55e00", "Two territories overlap (1)", "hatch")]
 
 
-def test_neighbours_never_share_a_fill_and_the_stored_colour_does_not_decide(
+def _row(colours: list[str | None]) -> list[Territory]:
+    """Touching unit squares in a row, with the given stored colours."""
+    return [
+        Territory(i + 1, f"T{i}", shapely.box(LON0 + i, LAT0, LON0 + i + 1, LAT0 + 1), color=c)
+        for i, c in enumerate(colours)
+    ]
+
+
+def _fills(m: folium.Map) -> list[str]:
+    return layers(m)["Territories"].payload["props"]["fill"]  # type: ignore[attr-defined,no-any-return]
+
+
+def test_a_stored_colour_fills_its_territory_and_the_others_keep_neighbours_apart(
     world: World,
 ) -> None:
-    # A row of five touching territories, every one stored with the same colour.
-    row = [
-        Territory(
-            i + 1, f"T{i}", shapely.box(LON0 + i, LAT0, LON0 + i + 1, LAT0 + 1), color="#123456"
-        )
-        for i in range(5)
-    ]
+    row = _row([None, "#123456", None, "#AABBCC", None, None])
     m = render_coverage_map(row, [], [], world.reps)
-    fills = layers(m)["Territories"].payload["props"]["fill"]  # type: ignore[attr-defined]
+    fills = _fills(m)
+    assert fills[1] == "#123456" and fills[3] == "#aabbcc"
+    assert all(f in TERRITORY_FILLS for i, f in enumerate(fills) if i not in (1, 3))
     assert all(a != b for a, b in zip(fills, fills[1:], strict=False))
-    assert "#123456" not in fills
+    entries = _legends(m)["Territories and their reps"].entries
+    key = {label: colour for colour, label, *_ in entries}
+    assert key["T1 \u00b7 no rep"] == "#123456" and key["T3 \u00b7 no rep"] == "#aabbcc"
+
+
+def test_a_neighbour_whose_class_colour_a_manager_stored_steps_aside(world: World) -> None:
+    plain = _fills(render_coverage_map(_row([None] * 5), [], [], world.reps))
+    # T2 stored with the colour its neighbours T1 and T3 have by their class.
+    fills = _fills(
+        render_coverage_map(_row([None, None, plain[1], None, None]), [], [], world.reps)
+    )
+    assert fills[2] == plain[1]
+    assert all(a != b for a, b in zip(fills, fills[1:], strict=False))
+
+
+def test_two_neighbours_stored_with_one_colour_keep_it(world: World) -> None:
+    # The manager's choice, even a clash, is theirs to make.
+    fills = _fills(render_coverage_map(_row(["#123456"] * 3), [], [], world.reps))
+    assert fills == ["#123456"] * 3
+
+
+@pytest.mark.parametrize("unusable", ["red;background:url(x)", "nosuchcolour", "none", ""])
+def test_only_a_safe_known_stored_colour_fills_its_territory(world: World, unusable: str) -> None:
+    plain = _fills(render_coverage_map(_row([None] * 3), [], [], world.reps))
+    fills = _fills(render_coverage_map(_row(["#aabbcc", unusable, None]), [], [], world.reps))
+    assert fills == ["#aabbcc", plain[1], plain[2]]
+
+
+def test_names_on_a_dark_stored_colour_are_written_in_light_ink(world: World) -> None:
+    m = render_coverage_map(_row(["#101010", "#eeeeee", None]), [], [], world.reps)
+    names = layers(m)["Territory names"].columns  # type: ignore[attr-defined]
+    assert dict(zip(names["name"], names["ink"], strict=True)) == {"T0": 1, "T1": 0, "T2": 0}
+    # The palette is made for dark text, so pages without stored colours carry no ink.
+    assert not any(light_ink(fill) for fill in TERRITORY_FILLS)
+    plain = layers(render_coverage_map(_row([None] * 3), [], [], world.reps))
+    assert "ink" not in plain["Territory names"].columns  # type: ignore[attr-defined]
 
 
 def test_territory_names_sit_inside_their_territory_largest_room_first(world: World) -> None:

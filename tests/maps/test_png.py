@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import struct
 
@@ -68,3 +69,12 @@ def test_png_of_nothing_is_still_a_png() -> None:
 def test_png_refuses_a_size_too_small_to_draw() -> None:
     with pytest.raises(ValueError, match="width_px"):
         render_coverage_png([], [], [], width_px=0, height_px=50)
+
+
+def test_png_fills_a_territory_with_its_stored_colour(world: World) -> None:
+    west = dataclasses.replace(world.territories[0], color="#ff00ff")
+    png = render_coverage_png([west, world.territories[1]], [], [], width_px=600, height_px=400)
+    frame = _pixels(png)[int(400 * 0.08) :, : int(600 * 0.74)]
+    # Magenta at the picture's 0.75 alpha over white.
+    seen = np.abs(frame - np.array([1.0, 0.25, 1.0])).max(axis=2) < 0.03
+    assert seen.mean() > 0.1, "West is drawn in its stored magenta"

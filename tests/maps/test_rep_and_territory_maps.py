@@ -67,3 +67,12 @@ def test_territory_map_shows_its_accounts_reps_and_overlaps(world: World) -> Non
     (south, west_lon), (north, east_lon) = m.get_bounds()
     assert (south, west_lon) == pytest.approx((LAT0, LON0))
     assert east_lon < LON0 + 1.2 and north == pytest.approx(LAT0 + 1)
+
+
+def test_rep_and_territory_maps_fill_a_territory_with_its_stored_colour(world: World) -> None:
+    east, bob = world.territories[1], world.reps[1]
+    assert east.color == "#123456"
+    rep_map = render_rep_map(bob, world.accounts, world.assignments, territories=world.territories)
+    territory_map = render_territory_map(east, world.accounts, world.assignments, world.reps)
+    for m in (rep_map, territory_map):
+        assert layers(m)["Territories"].payload["props"]["fill"] == ["#123456"]  # type: ignore[attr-defined]
