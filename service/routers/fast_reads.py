@@ -59,7 +59,7 @@ class FastRead(BaseRoute):
 
     def __init__(
         self,
-        read_args: Callable[[str, QueryParams], Args | None],
+        read_args: Callable[[str, bytes], Args | None],
         call: Call,
         check: Callable[[Request], Awaitable[Principal]],
     ) -> None:
@@ -70,7 +70,7 @@ class FastRead(BaseRoute):
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         if scope["type"] != "http" or scope["method"] != "GET":
             return Match.NONE, {}
-        args = self.read_args(get_route_path(scope), QueryParams(scope["query_string"]))
+        args = self.read_args(get_route_path(scope), scope["query_string"])
         if args is None:
             return Match.NONE, {}
         return Match.FULL, {"fast_read_args": args}
@@ -103,9 +103,12 @@ def _principal_check(handler: Callable[..., Any]) -> Callable[[Request], Awaitab
     return check
 
 
-def _plain(query: QueryParams, keys: frozenset[str]) -> dict[str, str] | None:
-    """The query as one value per key, when its keys are among ``keys`` and none repeats."""
-    items = query.multi_items()
+def _plain(raw: bytes, keys: frozenset[str]) -> dict[str, str] | None:
+    """The query as one value per key, when its keys are among ``keys`` and none repeats.
+
+    Read as Starlette reads it for FastAPI (``QueryParams``): the same decoding.
+    """
+    items = QueryParams(raw).multi_items()
     found = dict(items)
     if len(found) != len(items) or not found.keys() <= keys:
         return None
@@ -124,7 +127,7 @@ def _degrees(raw: str | None, bound: float) -> float | None:
 _LOCATE_KEYS = frozenset({"lon", "lat"})
 
 
-def _locate_args(path: str, query: QueryParams) -> Args | None:
+def _locate_args(path: str, query: bytes) -> Args | None:
     if path != "/locate" or (q := _plain(query, _LOCATE_KEYS)) is None:
         return None
     lon, lat = _degrees(q.get("lon"), 180), _degrees(q.get("lat"), 90)
@@ -144,7 +147,7 @@ async def _locate(request: Request, principal: Principal, args: Args) -> Respons
 _PAGE_KEYS = frozenset({"limit", "after"})
 
 
-def _page_args(path: str, query: QueryParams) -> Args | None:
+def _page_args(path: str, query: bytes) -> Args | None:
     if path != "/accounts" or (q := _plain(query, _PAGE_KEYS)) is None:
         return None
     limit, after = q.get("limit"), q.get("after")
@@ -177,7 +180,7 @@ async def _page(request: Request, principal: Principal, args: Args) -> Response:
 # --- GET /territories/{id} --------------------------------------------------------
 
 
-def _territory_args(path: str, query: QueryParams) -> Args | None:
+def _territory_args(path: str, query: bytes) -> Args | None:
     found = _TERRITORY.fullmatch(path)
     if found is None or query or int(found[1]) > MAX_ID:
         return None
