@@ -13,9 +13,11 @@ each once, each value in its plain form and in range. Anything else (an
 unknown or repeated key, a blank, an exponent, a value out of range) matches
 nothing here and goes on to the FastAPI route, which answers it as before,
 its 422 problems included. What runs is what the FastAPI route runs: the
-same handler in the same lane, the same ``allow`` check (token, rate limit,
-role) taken from the handler's own signature, and the same exception
-handlers, since the router sits inside the app's exception middleware.
+same handler in the same lane, given what the same dependencies give (the
+store, settings and index through :mod:`service.web.deps`), the same
+``allow`` check (token, rate limit, role) taken from the handler's own
+signature, and the same exception handlers, since the router sits inside
+the app's exception middleware.
 ``tests/service/test_fast_reads.py`` holds the two doors' answers equal.
 """
 
@@ -38,7 +40,13 @@ from service.auth import Principal
 from service.routers.accounts import list_accounts
 from service.routers.locate import locate
 from service.routers.territories import get_territory
-from service.web.deps import MAX_ID
+from service.web.deps import (
+    MAX_ID,
+    get_index_cache,
+    get_settings_dep,
+    get_store,
+    get_switches,
+)
 from service.web.paging import PageParams
 
 Args = dict[str, Any]
@@ -137,7 +145,7 @@ def _locate_args(path: str, query: bytes) -> Args | None:
 
 
 async def _locate(request: Request, principal: Principal, args: Args) -> Response:
-    index_cache = request.app.state.index_cache
+    index_cache = await get_index_cache(request)
     response: Response = await locate(index_cache=index_cache, principal=principal, **args)
     return response
 
@@ -159,12 +167,12 @@ def _page_args(path: str, query: bytes) -> Args | None:
 
 
 async def _page(request: Request, principal: Principal, args: Args) -> Response:
-    state = request.app.state
-    limit = state.settings.page_limit_default if args["limit"] is None else args["limit"]
+    settings = await get_settings_dep(request)
+    limit = settings.page_limit_default if args["limit"] is None else args["limit"]
     response: Response = await list_accounts(
         request=request,
-        store=state.store.in_plan(None),
-        settings=state.settings,
+        store=await get_store(request),
+        settings=settings,
         principal=principal,
         page=PageParams(limit, args["after"]),
         territory_id=None,
@@ -188,11 +196,10 @@ def _territory_args(path: str, query: bytes) -> Args | None:
 
 
 async def _territory(request: Request, principal: Principal, args: Args) -> Response:
-    state = request.app.state
     response: Response = await get_territory(
-        store=state.store.in_plan(None),
-        settings=state.settings,
-        switches=state.switches,
+        store=await get_store(request),
+        settings=await get_settings_dep(request),
+        switches=await get_switches(request),
         principal=principal,
         include=None,
         **args,

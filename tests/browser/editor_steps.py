@@ -8,6 +8,9 @@ from tests.browser.conftest import Tabs, World, box
 
 
 def show(page: Any, lon: float, lat: float, zoom: float = 11) -> None:
+    # A zoom animation still running (opening a territory fits the map to it)
+    # ends on its own target and would undo a view set before it is over.
+    page.wait_for_function("() => !window.TMEditor.map._animatingZoom")
     page.evaluate(
         "([lon, lat, z]) => window.TMEditor.map.setView([lat, lon], z, {animate: false})",
         [lon, lat, zoom],
