@@ -47,7 +47,7 @@ from service.web.deps import (
     get_store,
     get_switches,
 )
-from service.web.paging import PageParams
+from service.web.paging import str_page
 
 Args = dict[str, Any]
 Call = Callable[[Request, Principal, Args], Awaitable[Response]]
@@ -168,13 +168,12 @@ def _page_args(path: str, query: bytes) -> Args | None:
 
 async def _page(request: Request, principal: Principal, args: Args) -> Response:
     settings = await get_settings_dep(request)
-    limit = settings.page_limit_default if args["limit"] is None else args["limit"]
     response: Response = await list_accounts(
         request=request,
         store=await get_store(request),
         settings=settings,
         principal=principal,
-        page=PageParams(limit, args["after"]),
+        page=await str_page(settings, args["limit"], args["after"]),
         territory_id=None,
         rep_id=None,
         assignment=None,

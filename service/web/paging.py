@@ -35,11 +35,12 @@ class PageParams(Generic[K]):
         return self.limit + 1
 
 
-async def _str_page(
+async def str_page(
     settings: SettingsDep,
     limit: LimitQuery = None,
     after: Annotated[str, Query(max_length=200, description=_AFTER)] = "",
 ) -> PageParams[str]:
+    """The text-keyed page asked for (the hot reads' doors call it as FastAPI does)."""
     return PageParams(settings.page_limit_default if limit is None else limit, after)
 
 
@@ -53,7 +54,7 @@ async def _int_page(
 
 # The page dependencies are async: they only compute, and a sync dependency
 # costs every paged request a hop to the thread pool and back.
-StrPage = Annotated[PageParams[str], Depends(_str_page)]
+StrPage = Annotated[PageParams[str], Depends(str_page)]
 """Paging by a text key (account ids, pipeline record ids)."""
 IntPage = Annotated[PageParams[int], Depends(_int_page)]
 """Paging by an integer key (territory ids, rep ids)."""
