@@ -127,6 +127,7 @@ class IndexCache:
         self._revision = -1
         self._index: TerritoryIndex | None = None
         self._territories: tuple[Territory, ...] = ()
+        self._by_id: dict[int, Territory] = {}
         # The last indexes made, newest first, with their territories' fingerprint.
         self._recent: deque[tuple[Fingerprint, TerritoryIndex]] = deque(maxlen=_RECENT)
         self.ready = threading.Event()
@@ -140,6 +141,21 @@ class IndexCache:
             return index
         with self.store.read() as tx:
             return self._refresh(tx, tx.revision())
+
+    def territory(self, territory_id: int) -> Territory | None:
+        """One territory as of the store's latest revision, from memory (None: not held).
+
+        What ``GET /territories/{id}`` answers, without a transaction or a
+        geometry decoded: the probe says the held territories are current, as
+        it does for /locate. None before the first index is built (building
+        it here would hold a read for seconds) and for an id not held, which
+        the caller reads from the store (a territory that does not exist, or
+        one created after the probe).
+        """
+        if not self.ready.is_set():
+            return None
+        self.current()
+        return self._by_id.get(territory_id)
 
     def current_in(self, tx: Tx) -> TerritoryIndex:
         """The index as of the revision seen by ``tx``."""
@@ -213,6 +229,8 @@ class IndexCache:
                     territories, changed = _reloaded(tx, self._territories, versions)
                     self._index = _rebuilt(self._index, self._territories, territories, changed)
                     self._territories = territories
+                    # Before the revision below: a reader that sees the new revision sees these.
+                    self._by_id = {t.id: t for t in territories}
                     self._recent.appendleft((_fingerprint_of(territories), self._index))
             self._revision = revision
             self.ready.set()

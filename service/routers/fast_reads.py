@@ -19,6 +19,10 @@ store, settings and index through :mod:`service.web.deps`), the same
 signature, and the same exception handlers, since the router sits inside
 the app's exception middleware.
 ``tests/service/test_fast_reads.py`` holds the two doors' answers equal.
+
+One territory is answered from the worker's index cache when it holds it
+(:func:`_held_territory`): the cache is checked against the store's revision
+as for /locate, so a write in any worker shows in the next read here.
 """
 
 from __future__ import annotations
@@ -36,17 +40,23 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Match, NoMatchFound
 from starlette.types import Receive, Scope, Send
 
-from service.auth import Principal
+from service.auth import Principal, rep_scope
+from service.index_cache import IndexCache
 from service.routers.accounts import list_accounts
 from service.routers.locate import locate
 from service.routers.territories import get_territory
+from service.usecases.scenario_schedule import ScheduledSwitches
+from service.views.serialize import territory_feature
 from service.web.deps import (
     MAX_ID,
     get_index_cache,
+    get_live_index_cache,
     get_settings_dep,
     get_store,
     get_switches,
 )
+from service.web.http import GeoJSONResponse, etag_for
+from service.web.lanes import READS
 from service.web.paging import str_page
 
 Args = dict[str, Any]
@@ -195,6 +205,11 @@ def _territory_args(path: str, query: bytes) -> Args | None:
 
 
 async def _territory(request: Request, principal: Principal, args: Args) -> Response:
+    held: Response | None = await _held_territory(
+        await get_live_index_cache(request), await get_switches(request), principal, **args
+    )
+    if held is not None:
+        return held
     response: Response = await get_territory(
         store=await get_store(request),
         settings=await get_settings_dep(request),
@@ -204,3 +219,26 @@ async def _territory(request: Request, principal: Principal, args: Args) -> Resp
         **args,
     )
     return response
+
+
+@READS.handler()
+def _held_territory(
+    index_cache: IndexCache, switches: ScheduledSwitches, principal: Principal, territory_id: int
+) -> Response | None:
+    """The territory from the worker's index cache, as ``get_territory`` answers it.
+
+    The cache holds every live territory as of the revision its probe read
+    (one single-row read, no transaction): the feature is built from it
+    without a read of the territory's row and a decode of its geometry
+    (0.6 ms a request on PostGIS, in-process, of which the build is 0.03 ms).
+    None sends the request to ``get_territory``: before the first index,
+    for an id not held, and while a scenario is scheduled (the answer then
+    lists the territory's pending changes, which only the store knows).
+    """
+    if switches.anything_scheduled():
+        return None
+    t = index_cache.territory(territory_id)
+    if t is None:
+        return None
+    rep_scope(principal, t)  # a rep reads only the territories they belong to
+    return GeoJSONResponse(territory_feature(t, arrays=True), headers={"ETag": etag_for(t.version)})

@@ -17,9 +17,11 @@ from typing import Any
 
 import pytest
 import shapely
+from sqlalchemy import event
 from starlette.testclient import TestClient
 
 from service.app import create_app
+from service.routers import fast_reads
 from service.routers.fast_reads import FastRead
 from service.storage import Store
 from service.tokens import create_token
@@ -251,3 +253,82 @@ def test_a_scenarios_reads_still_take_the_scenario_routes(
     sid = made.json()["id"]
     for url in (f"/scenarios/{sid}/locate?lon=-83.5&lat=39.5", f"/scenarios/{sid}/accounts"):
         assert _answer(fast, url, ADMIN_TOKEN) == _answer(slow, url, ADMIN_TOKEN), url
+
+
+# --- GET /territories/{id} from the index cache ------------------------------------
+
+
+def _feature(box: tuple[float, float, float, float], **properties: Any) -> dict[str, Any]:
+    geometry = json.loads(shapely.to_geojson(shapely.box(*box)))
+    return {"type": "Feature", "geometry": geometry, "properties": properties}
+
+
+def _statements(client: TestClient) -> list[str]:
+    """Every statement the app's engine runs from now on (the probe has its own connection)."""
+    seen: list[str] = []
+    engine = client.app.state.store.backend.engine  # type: ignore[attr-defined]
+    event.listen(engine, "before_cursor_execute", lambda *a: seen.append(a[2]))
+    return seen
+
+
+def test_a_held_territory_follows_every_write_made_in_another_worker(database_url: str) -> None:
+    """Three apps on one database, three workers: one writes, one reads through the
+    doors (the territory from its index cache), one through FastAPI (from the store).
+    After each write the two readers' answers are the same bytes, at the new version."""
+    h = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    settings = make_settings(database_url, warm_travel_figures=False)
+    with (
+        TestClient(create_app(settings), headers=h) as writer,
+        TestClient(create_app(settings), headers=h) as held,
+        TestClient(
+            create_app(settings.model_copy(update={"fast_reads": False})), headers=h
+        ) as read,
+    ):
+        writer.post("/reps", json={"name": "A"}).raise_for_status()
+        made = writer.post("/territories", json=_feature((0, 0, 1, 1), name="T"))
+        tid = made.json()["id"]
+        wait_until_ready(held)
+        url = f"/territories/{tid}"
+        assert held.get(url).status_code == 200  # the index is current: the next GET is held
+        ran = _statements(held)
+        assert _answer(held, url, ADMIN_TOKEN) == _answer(read, url, ADMIN_TOKEN)
+        assert ran == []  # answered from memory: no transaction, no row read
+        plus = {"If-Match": "*"}
+        writes = [
+            {"properties": {"color": "#123456"}},
+            {"properties": {"name": "Renamed", "rep_ids": [1]}},
+            {"geometry": _feature((0, 0, 2, 1))["geometry"]},
+            {"properties": {"attributes": {"quota": 3}}},
+        ]
+        for version, body in enumerate(writes, start=2):
+            assert writer.patch(url, json=body, headers=plus).status_code == 200
+            answer = _answer(held, url, ADMIN_TOKEN)
+            assert answer == _answer(read, url, ADMIN_TOKEN), body
+            assert dict(answer[1])["etag"] == f'"{version}"'
+        other = writer.post("/territories", json=_feature((5, 5, 6, 6), name="New")).json()["id"]
+        assert _answer(held, f"/territories/{other}", ADMIN_TOKEN)[0] == 200
+        assert writer.delete(url, headers=plus).status_code == 204
+        gone = _answer(held, url, ADMIN_TOKEN)
+        assert gone == _answer(read, url, ADMIN_TOKEN) and gone[0] == 404
+
+
+def test_an_id_not_held_and_a_scheduled_scenario_go_to_the_store(
+    pair: tuple[TestClient, TestClient], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fast, _ = pair
+    fast.get("/territories/2", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
+    reads: list[int] = []
+    real = fast_reads.get_territory
+
+    async def counted(**kwargs: Any) -> Any:
+        reads.append(kwargs["territory_id"])
+        return await real(**kwargs)
+
+    monkeypatch.setattr(fast_reads, "get_territory", counted)
+    for tid in (2, 999, 2):
+        fast.get(f"/territories/{tid}", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
+    assert reads == [999]  # 2 is held; 999 is not, and the store says 404
+    switches = fast.app.state.switches  # type: ignore[attr-defined]
+    monkeypatch.setattr(switches, "anything_scheduled", lambda: True)
+    fast.get("/territories/2", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
+    assert reads == [999, 2]  # the pending changes are in the store only
