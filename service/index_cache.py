@@ -5,9 +5,11 @@ answers from the index it reads the store's revision counter: one single-row
 ``SELECT`` on a connection kept for the purpose (no pool checkout, no
 transaction), so a write in any worker is seen by the next read in every
 other. Every write moves that counter, but only a territory write changes the
-index: when the counter moved, every territory's (id, version) pair says
-which territories changed; only those are read again, and the index keeps
-its grid (and every derived array) unless a shape or the hierarchy moved.
+index: when the counter moved, the revision log
+(:mod:`service.storage.revision_log`) says which territories changed, if
+any; only those are read again, and the index keeps its grid (and every
+derived array) unless a shape or the hierarchy moved. Where the log cannot
+tell (a gap, an import's "all"), every territory's (id, version) pair does.
 Builds are serialised by a lock, so a burst of requests after a write
 builds once; readers of the old index are never blocked by a writer.
 
@@ -20,9 +22,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
-import weakref
 from collections import deque
-from typing import Any
 
 import numpy as np
 import shapely
@@ -30,91 +30,13 @@ from sqlalchemy import func, select
 
 from geo.assign.index import TerritoryIndex
 from geo.model import Territory
+from service.revision_probe import RevisionProbe
 from service.storage import Store, Tx
-from service.storage.errors import StorageUnavailableError, translate_db_errors
 
 # Indexes kept for transactions that began before the latest refresh.
 _RECENT = 3
 
 log = logging.getLogger(__name__)
-
-
-class RevisionProbe:
-    """Reads the revision counter on one dedicated autocommit connection."""
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-        self._lock = threading.Lock()
-        self._raw: Any = None
-        self._finalizer: weakref.finalize[Any, Any] | None = None
-        self._closed = False
-        self._sql = "SELECT value FROM revision WHERE id = 1"
-
-    def read(self) -> int:
-        """The current revision; reconnects once when the connection died."""
-        with self._lock, translate_db_errors():
-            try:
-                return self._query()
-            except Exception:
-                self._drop()
-            try:
-                return self._query()
-            except Exception as exc:  # a DB-API error: the driver's own class
-                self._drop()
-                log.error("revision probe failed", exc_info=exc)
-                raise StorageUnavailableError("The database is unavailable.") from exc
-
-    def _query(self) -> int:
-        if self._closed:
-            raise StorageUnavailableError("The store is shutting down.")
-        if self._raw is None:
-            self._raw = _own_connection(self.store)
-            # Closed with the probe, or when it is garbage collected unclosed.
-            self._finalizer = weakref.finalize(self, _close_quietly, self._raw)
-        cur = self._raw.cursor()
-        try:
-            cur.execute(self._sql)
-            return int(cur.fetchone()[0])
-        finally:
-            cur.close()
-
-    def _drop(self) -> None:
-        if self._finalizer is not None:
-            self._finalizer()
-        self._raw = None
-
-    def close(self) -> None:
-        """Release the connection (at shutdown)."""
-        with self._lock:
-            self._closed = True
-            self._drop()
-
-
-def _own_connection(store: Store) -> Any:
-    """A DB-API connection of the store's database, outside the pool, in autocommit.
-
-    Outside the pool so that it never holds a pooled slot or goes back to the
-    pool in autocommit mode; autocommit so that each probe sees the latest
-    commit and holds no snapshot open.
-    """
-    engine = store.backend.engine
-    cargs, cparams = engine.dialect.create_connect_args(engine.url)
-    if store.name == "sqlite":
-        # Used from many threads, one at a time (the probe's lock).
-        conn = engine.dialect.loaded_dbapi.connect(
-            *cargs, **{**cparams, "check_same_thread": False, "isolation_level": None}
-        )
-        return conn
-    conn = engine.dialect.loaded_dbapi.connect(*cargs, **cparams)
-    conn.autocommit = True
-    return conn
-
-
-def _close_quietly(conn: Any) -> None:
-    try:
-        conn.close()
-    except Exception:  # already broken: nothing left to close
-        log.debug("revision probe connection was already closed")
 
 
 class IndexCache:
@@ -139,8 +61,28 @@ class IndexCache:
         index = self._index
         if index is not None and revision == self._revision:
             return index
+        if index is not None and (advanced := self._advanced(revision)) is not None:
+            return advanced
         with self.store.read() as tx:
             return self._refresh(tx, tx.revision())
+
+    def _advanced(self, revision: int) -> TerritoryIndex | None:
+        """The held index, its revision moved to ``revision``, when the log says no
+        territory changed since; None otherwise.
+
+        Most writes (accounts, reps, goals) move the revision and leave every
+        territory as it was. One read of the log on the probe's connection
+        tells, without a transaction: after an account write the next /locate
+        or territory read paid a transaction and an aggregate over every
+        territory (2.6 ms on PostGIS at 1,000 territories; the log, 0.2).
+        """
+        with self._lock:
+            held = self._revision
+            if held < revision:
+                if not self.probe.territories_untouched(held, revision):
+                    return None
+                self._revision = revision
+            return self._index  # held >= revision: another request moved it meanwhile
 
     def territory(self, territory_id: int) -> Territory | None:
         """One territory as of the store's latest revision, from memory (None: not held).
@@ -220,21 +162,61 @@ class IndexCache:
                     if fingerprint == seen:
                         return index
                 return TerritoryIndex.build(tuple(tx.find_territories()))
-            # Most writes (accounts, reps, imports) move the revision but no
-            # territory: one aggregate row tells, before a thousand are read.
-            if self._index is None or _fingerprint(tx) != _fingerprint_of(self._territories):
-                versions = _versions(tx)
-                known = {t.id: t.version for t in self._territories}
-                if self._index is None or versions != known:
-                    territories, changed = _reloaded(tx, self._territories, versions)
-                    self._index = _rebuilt(self._index, self._territories, territories, changed)
-                    self._territories = territories
-                    # Before the revision below: a reader that sees the new revision sees these.
-                    self._by_id = {t.id: t for t in territories}
-                    self._recent.appendleft((_fingerprint_of(territories), self._index))
+            moved = self._moved(tx, revision)
+            if moved is not None:
+                territories, changed = moved
+                self._index = _rebuilt(self._index, self._territories, territories, changed)
+                self._territories = territories
+                # Before the revision below: a reader that sees the new revision sees these.
+                self._by_id = {t.id: t for t in territories}
+                self._recent.appendleft((_fingerprint_of(territories), self._index))
             self._revision = revision
             self.ready.set()
+            assert self._index is not None  # _moved read every territory when none was held
             return self._index
+
+    def _moved(
+        self, tx: Tx, revision: int
+    ) -> tuple[tuple[Territory, ...], frozenset[int] | None] | None:
+        """The territories as ``tx`` sees them and the ids that changed; None: none did."""
+        if self._index is None:
+            return tuple(tx.find_territories()), None
+        logged = _logged_territories(tx, self._revision, revision)
+        if logged is not None:  # the log names every territory written since
+            return _patched(tx, self._territories, logged) if logged else None
+        # A gap in the log (pruned, or an import's "all"): the territories' versions
+        # tell. Most such writes move no territory: one aggregate row says so first.
+        if _fingerprint(tx) == _fingerprint_of(self._territories):
+            return None
+        versions = _versions(tx)
+        if versions == {t.id: t.version for t in self._territories}:
+            return None
+        return _reloaded(tx, self._territories, versions)
+
+
+def _logged_territories(tx: Tx, after: int, upto: int) -> frozenset[int] | None:
+    """The territories revisions ``after + 1 .. upto`` wrote, by the log; None when it cannot tell.
+
+    Every write of a live territory (create, change, delete, restore, a
+    scenario applied) logs its id with its revision (``territory_ops``), so
+    the ids here are all that moved: one row each is read again, not a
+    thousand versions (0.8 ms on SQLite, 1.9 on PostGIS).
+    """
+    changes = tx.revision_changes(after, upto)
+    if changes is None or any(c.kind == "all" for c in changes):
+        return None
+    return frozenset(int(i) for c in changes if c.kind == "territories" for i in c.ids)
+
+
+def _patched(
+    tx: Tx, before: tuple[Territory, ...], ids: frozenset[int]
+) -> tuple[tuple[Territory, ...], frozenset[int] | None]:
+    """``before`` with the territories of ``ids`` read again (all of them when one came or went)."""
+    fresh = tx.territories_by_id(sorted(ids)) if len(ids) <= _FEW else {}
+    held = {t.id for t in before}
+    if len(ids) > _FEW or not ids <= held or fresh.keys() != ids:
+        return tuple(tx.find_territories()), None
+    return tuple(fresh.get(t.id, t) for t in before), ids
 
 
 Fingerprint = tuple[int, int, int]

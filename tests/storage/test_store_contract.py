@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 import shapely
 from fastapi.testclient import TestClient
+from sqlalchemy import event
 
 from geo.model import Account, Rep, Rules
 from service.app import create_app
@@ -112,42 +115,81 @@ def test_a_second_worker_sees_the_first_workers_write_before_answering(database_
         worker_b.dispose()
 
 
-def test_a_worker_skips_the_territory_scan_when_only_accounts_moved_yet_sees_every_territory_change(
-    database_url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def two_workers(database_url: str) -> Iterator[tuple[Store, Store]]:
+    """Two stores on one database: two workers' engines and caches."""
+    worker_a, worker_b = Store.open(database_url), Store.open(database_url)
+    yield worker_a, worker_b
+    worker_a.dispose()
+    worker_b.dispose()
+
+
+@pytest.fixture
+def scans(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """One entry each time an index cache reads every territory's version."""
     from service import index_cache as module
 
-    worker_a, worker_b = Store.open(database_url), Store.open(database_url)
-    scans: list[int] = []
+    seen: list[int] = []
     real = module._versions
-    monkeypatch.setattr(module, "_versions", lambda tx: scans.append(1) or real(tx))
-    try:
-        with worker_a.write() as tx:
-            first = tx.insert_territory(draft("First"), actor="a")
-            second = tx.insert_territory(draft("Second", -82.0), actor="a")
-        cache_b = IndexCache(worker_b)
-        assert cache_b.current().locate(-83.5, 39.5).territory_id == first.id
-        scans.clear()
-        with worker_a.write() as tx:  # the revision moves, no territory does
-            tx.upsert_accounts(
-                [(Account("x", location=(-83.5, 39.5)), _unassigned("x"))], actor="a"
-            )
-        assert cache_b.current().locate(-81.5, 39.5).territory_id == second.id
-        assert scans == []
-        # One removed and one added in one transaction: the count stays, the ids tell.
-        with worker_a.write() as tx:
-            tx.delete_territory(second.id, expected_version=None, actor="a")
-            third = tx.insert_territory(draft("Third", -80.0), actor="a")
-        index = cache_b.current()
-        assert index.locate(-81.5, 39.5).territory_id is None
-        assert index.locate(-79.5, 39.5).territory_id == third.id
-        with worker_a.write() as tx:  # a rename: one version moves
-            tx.update_territory(first.id, draft("Renamed"), expected_version=None, actor="a")
-        names = {t.id: t.name for t in cache_b.current().territories}
-        assert names[first.id] == "Renamed"
-    finally:
-        worker_a.dispose()
-        worker_b.dispose()
+    monkeypatch.setattr(module, "_versions", lambda tx: seen.append(1) or real(tx))
+    return seen
+
+
+def test_a_worker_skips_the_territory_scan_when_only_accounts_moved_yet_sees_every_territory_change(
+    two_workers: tuple[Store, Store], scans: list[int]
+) -> None:
+    worker_a, worker_b = two_workers
+    with worker_a.write() as tx:
+        first = tx.insert_territory(draft("First"), actor="a")
+        second = tx.insert_territory(draft("Second", -82.0), actor="a")
+    cache_b = IndexCache(worker_b)
+    assert cache_b.current().locate(-83.5, 39.5).territory_id == first.id
+    scans.clear()
+    with worker_a.write() as tx:  # the revision moves, no territory does
+        tx.upsert_accounts([(Account("x", location=(-83.5, 39.5)), _unassigned("x"))], actor="a")
+    assert cache_b.current().locate(-81.5, 39.5).territory_id == second.id
+    assert scans == []
+    # One removed and one added in one transaction: the count stays, the ids tell.
+    with worker_a.write() as tx:
+        tx.delete_territory(second.id, expected_version=None, actor="a")
+        third = tx.insert_territory(draft("Third", -80.0), actor="a")
+    index = cache_b.current()
+    assert index.locate(-81.5, 39.5).territory_id is None
+    assert index.locate(-79.5, 39.5).territory_id == third.id
+    with worker_a.write() as tx:  # a rename: one version moves
+        tx.update_territory(first.id, draft("Renamed"), expected_version=None, actor="a")
+    names = {t.id: t.name for t in cache_b.current().territories}
+    assert names[first.id] == "Renamed"
+
+
+def test_the_log_tells_a_worker_what_moved_and_a_gap_in_it_falls_back_to_the_versions(
+    two_workers: tuple[Store, Store], scans: list[int]
+) -> None:
+    worker_a, worker_b = two_workers
+    statements: list[str] = []
+    event.listen(
+        worker_b.backend.engine, "before_cursor_execute", lambda *a: statements.append(a[2])
+    )
+    with worker_a.write() as tx:
+        first = tx.insert_territory(draft("First"), actor="a")
+        second = tx.insert_territory(draft("Second", -82.0), actor="a")
+    cache_b = IndexCache(worker_b)
+    held = cache_b.current()
+    statements.clear()
+    with worker_a.write() as tx:  # an account moves: the log says so, outside any transaction
+        tx.upsert_accounts([(Account("x", location=(-83.5, 39.5)), _unassigned("x"))], actor="a")
+    assert cache_b.current() is held and statements == []
+    with worker_a.write() as tx:  # a shape moves: the log names it, no versions are read
+        tx.update_territory(second.id, draft("Moved", -80.0), expected_version=None, actor="a")
+    index = cache_b.current()
+    assert index.locate(-79.5, 39.5).territory_id == second.id and scans == []
+    with worker_a.write() as tx:  # a rename whose log row is lost: the versions tell
+        tx.update_territory(first.id, draft("Renamed"), expected_version=None, actor="a")
+        tx.conn.execute(tx.t["revision_changes"].delete())
+    assert {t.id: t.name for t in cache_b.current().territories}[first.id] == "Renamed"
+    assert scans == [1]
+    assert cache_b.territory(first.id) is not None
+    assert cache_b.territory(first.id).name == "Renamed"  # type: ignore[union-attr]
 
 
 def test_a_transaction_older_than_the_cached_index_gets_the_index_of_its_own_territories(
