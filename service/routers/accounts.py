@@ -119,7 +119,7 @@ def _live_or_plan_page(
 ) -> JSONResponse:
     with store.read() as tx:
         if tx.plan_id is None:  # the live plan's rows become Features directly
-            rows = _page(tx.find_account_rows, row_id, f, boxes, page.after, page.fetch)
+            rows = _page(_rows_and_revision(tx), row_id, f, boxes, page.after, page.fetch)
             reps = reps_with_ids(tx, rep_ids_of(rows))
             in_plan = None
         else:  # the owners in a plan: through the stored accounts
@@ -133,6 +133,11 @@ def _live_or_plan_page(
 
 def _id(s: StoredAccount) -> str:
     return str(s.account.id)
+
+
+def _rows_and_revision(tx: Tx) -> Callable[..., Sequence[Sequence[Any]]]:
+    # The revision comes with the rows: the reps' check needs no statement of its own.
+    return functools.partial(tx.find_account_rows, with_revision=True)
 
 
 def _plan_finder(tx: Tx) -> Callable[..., list[StoredAccount]]:

@@ -43,6 +43,7 @@ class TxBase:
         self.now = datetime.now(UTC)
         self._bumped = False
         self._bumped_to = 0
+        self._seen_revision: int | None = None
 
     def within(self, plan_id: int | None) -> Self:
         """The same transaction, with territory operations inside ``plan_id`` (None: live)."""
@@ -101,8 +102,20 @@ class TxBase:
 
     def revision(self) -> int:
         """The current revision counter."""
+        if self._seen_revision is not None:
+            return self._seen_revision
         q = kept(self.t["revision"], "value", lambda t: select(t.c.value).where(t.c.id == 1))
         return int(self.conn.execute(q).scalar_one())
+
+    def saw_revision(self, revision: int) -> None:
+        """The counter as a statement of this transaction read it, for :meth:`revision`.
+
+        Kept in a read transaction only: its snapshot (SQLite's read
+        transaction, PostgreSQL's REPEATABLE READ) shows one revision from
+        its first statement to its end. A write moves the counter itself.
+        """
+        if not self.write:
+            self._seen_revision = revision
 
     def audit(
         self,

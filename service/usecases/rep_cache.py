@@ -71,8 +71,11 @@ def reps_owning(tx: Tx, items: Iterable[StoredAccount]) -> dict[int, Rep]:
 
 def reps_with_ids(tx: Tx, ids: Iterable[int]) -> dict[int, Rep]:
     """The reps of ``ids`` that exist, by id, as ``tx`` sees them."""
+    wanted = sorted(ids)
+    if not wanted:  # a page with no owned account: no revision to check
+        return {}
     every = RepCache.of(tx).reps(tx)
-    return {i: every[i] for i in sorted(ids) if i in every}
+    return {i: every[i] for i in wanted if i in every}
 
 
 _REP_CACHES: PerEngine[RepCache] = PerEngine(RepCache)

@@ -72,15 +72,18 @@ def _settle(tab: Tab) -> None:
     tab.page.wait_for_timeout(100)
 
 
-@pytest.mark.parametrize("which", ["coverage", "rep"])
+@pytest.mark.parametrize("which", ["coverage", "rep", "territory"])
 def test_on_a_phone_no_label_covers_another_label_or_a_marker_at_any_zoom(
     browser_tab: Tabs, world: World, which: str
 ) -> None:
-    # Zoom in on Columbus between the two territories, or on Ann's home and route.
+    # Zoom in on Columbus between the two territories, on Ann's home and route,
+    # or on the West territory's own map.
     if which == "coverage":
         path, centre = "/maps/coverage", [39.9, -83.0]
-    else:
+    elif which == "rep":
         path, centre = f"/maps/reps/{world.reps['Ann']}", [39.9, -83.2]
+    else:
+        path, centre = f"/maps/territories/{world.territories['West']}", [39.9, -83.2]
     tab = _open(browser_tab, world, path)
     found = {"opened": _collisions(tab)}
     shown = _texts(tab)
@@ -93,7 +96,8 @@ def test_on_a_phone_no_label_covers_another_label_or_a_marker_at_any_zoom(
         tab.shot(f"zoom-{step}")
     assert {when: what for when, what in found.items() if what} == {}
     # Kept clear by moving aside, not by hiding: each name shows at some zoom.
-    names = {"West", "Ann", "Columbus"} | ({"East", "Bob"} if which == "coverage" else set())
+    names = {"West", "Ann", "Columbus"} if which != "territory" else {"West"}
+    names |= {"East", "Bob"} if which == "coverage" else set()
     assert names <= shown
 
 

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import delete
+from sqlalchemy import delete, event
 
 from geo.model import Account, Assignment, Rep
 from service.app import create_app
@@ -133,3 +133,30 @@ def test_a_rep_moved_in_another_worker_moves_the_next_page_here(database_url: st
         far = page()
         assert far["distance_km"] > near["distance_km"] + 400  # type: ignore[operator]
         assert far["flags"] == ["too-far"]
+
+
+def test_a_page_reads_the_revision_with_its_rows_in_one_statement(database_url: str) -> None:
+    settings = make_settings(database_url, warm_travel_figures=False)
+    with TestClient(create_app(settings), headers=ADMIN) as c:
+        rep = c.post("/reps", json={"name": "R", "home": _point(-84.0, 39.5)}).json()
+        ring = [[-85, 39], [-83, 39], [-83, 40], [-85, 40], [-85, 39]]
+        geometry = {"type": "Polygon", "coordinates": [ring]}
+        properties = {"name": "T", "rep_ids": [rep["id"]]}
+        feature = {"type": "Feature", "geometry": geometry, "properties": properties}
+        c.post("/territories", json=feature).raise_for_status()
+        for i in range(3):
+            point = {"type": "Point", "coordinates": [-84.0, 39.1 + i / 10]}
+            account = {"type": "Feature", "id": f"a{i}", "geometry": point, "properties": {}}
+            c.post("/accounts", json=account).raise_for_status()
+        first = c.get("/accounts", params={"limit": 2})  # the reps are kept here
+        seen: list[str] = []
+        engine = c.app.state.store.backend.engine  # type: ignore[attr-defined]
+        event.listen(engine, "before_cursor_execute", lambda *a: seen.append(a[2]))
+        again = c.get("/accounts", params={"limit": 2})
+        assert again.content == first.content
+        assert [s for s in seen if "revision" in s and "accounts" not in s] == []
+        assert len([s for s in seen if "FROM accounts" in s]) == 1
+        # An empty page checks no reps at all.
+        seen.clear()
+        assert c.get("/accounts", params={"after": "zzz"}).json()["features"] == []
+        assert [s for s in seen if "revision" in s and "accounts" not in s] == []
