@@ -15,12 +15,9 @@ from typing import Any
 
 from service.storage import Store
 from service.storage.errors import StorageUnavailableError, translate_db_errors
+from service.storage.revision_log import TERRITORY_KINDS, kinds_logged
 
 log = logging.getLogger(__name__)
-
-# What a logged change of these kinds may have moved: territories (the ids
-# listed), or anything ("all", an import or a rebase).
-TERRITORY_KINDS = frozenset({"territories", "all"})
 
 
 class RevisionProbe:
@@ -70,9 +67,8 @@ class RevisionProbe:
             except Exception:  # the next read() reconnects; the caller takes the long way
                 self._drop()
                 return False
-        return {int(r) for r, _ in rows} == set(range(after + 1, upto + 1)) and not any(
-            kind in TERRITORY_KINDS for _, kind in rows
-        )
+        kinds = kinds_logged(rows, after, upto)
+        return kinds is not None and not kinds & TERRITORY_KINDS
 
     def _cursor(self) -> Any:
         if self._closed:

@@ -13,12 +13,32 @@ never read as "nothing changed".
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
 
 from service.storage.tx_base import ChangeKind, TxBase
+
+# The kinds of logged change that may have moved territories (the ids listed,
+# or anything: an import's or a rebase's "all"), and reps.
+TERRITORY_KINDS: frozenset[str] = frozenset({"territories", "all"})
+REP_KINDS: frozenset[str] = frozenset({"reps", "all"})
+
+
+def kinds_logged(rows: Iterable[tuple[Any, str]], after: int, upto: int) -> set[str] | None:
+    """The kinds of the log rows ``(revision, kind)`` of revisions ``after + 1 .. upto``,
+    or None when a revision of that range has no row (pruned, or older than the log):
+    a gap is never read as "nothing changed"."""
+    rows = list(rows)
+    if not _covers(after, upto, (r for r, _ in rows)):
+        return None
+    return {kind for _, kind in rows}
+
+
+def _covers(after: int, upto: int, revisions: Iterable[Any]) -> bool:
+    return {int(r) for r in revisions} == set(range(after + 1, upto + 1))
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,11 +63,11 @@ class RevisionLogOps(TxBase):
             .where(log.c.revision > after, log.c.revision <= upto)
             .order_by(log.c.seq)
         ).all()
-        if {int(r.revision) for r in rows} != set(range(after + 1, upto + 1)):
+        if not _covers(after, upto, (r.revision for r in rows)):
             return None
         return [RevisionChange(int(r.revision), r.kind, tuple(r.ids or ())) for r in rows]
 
-    def kinds_changed(self, after: int, upto: int) -> set[ChangeKind] | None:
+    def kinds_changed(self, after: int, upto: int) -> set[str] | None:
         """Which kinds of thing revisions ``after + 1 .. upto`` changed (not their ids), or None
         when one of them is unknown."""
         if upto <= after:
@@ -56,6 +76,4 @@ class RevisionLogOps(TxBase):
         rows = self.conn.execute(
             select(log.c.revision, log.c.kind).where(log.c.revision > after, log.c.revision <= upto)
         ).all()
-        if {int(r.revision) for r in rows} != set(range(after + 1, upto + 1)):
-            return None
-        return {r.kind for r in rows}
+        return kinds_logged(((r.revision, r.kind) for r in rows), after, upto)

@@ -21,9 +21,8 @@ from collections.abc import Iterable, Mapping
 from geo.model import Rep
 from service.storage import Tx
 from service.storage.account_rows import StoredAccount
+from service.storage.revision_log import REP_KINDS
 from service.usecases.per_engine import PerEngine
-
-_REP_KINDS = frozenset({"reps", "all"})
 
 
 class RepCache:
@@ -48,7 +47,7 @@ class RepCache:
                 return reps
             if at < revision:
                 kinds = tx.kinds_changed(at, revision)
-                if kinds is not None and not kinds & _REP_KINDS:
+                if kinds is not None and not kinds & REP_KINDS:
                     self._keep(revision, reps)
                     return reps
         reps = {r.id: r for r in tx.find_reps()}
