@@ -23,6 +23,7 @@ import dataclasses
 import logging
 import threading
 from collections import deque
+from functools import cached_property
 
 import numpy as np
 import shapely
@@ -48,10 +49,9 @@ class IndexCache:
         self._lock = threading.Lock()
         self._revision = -1
         self._index: TerritoryIndex | None = None
-        self._territories: tuple[Territory, ...] = ()
-        self._by_id: dict[int, Territory] = {}
-        # The last indexes made, newest first, with their territories' fingerprint.
-        self._recent: deque[tuple[Fingerprint, TerritoryIndex]] = deque(maxlen=_RECENT)
+        self._held = _Held(())
+        # The last indexes made, newest first, with the territories they were made of.
+        self._recent: deque[tuple[_Held, TerritoryIndex]] = deque(maxlen=_RECENT)
         self.ready = threading.Event()
         self._warming: threading.Thread | None = None
 
@@ -97,7 +97,7 @@ class IndexCache:
         if not self.ready.is_set():
             return None
         self.current()
-        return self._by_id.get(territory_id)
+        return self._held.by_id.get(territory_id)
 
     def current_in(self, tx: Tx) -> TerritoryIndex:
         """The index as of the revision seen by ``tx``."""
@@ -115,7 +115,7 @@ class IndexCache:
     def territories(self) -> tuple[Territory, ...]:
         """Every territory (leaves and parents) at the cached revision."""
         self.current()
-        return self._territories
+        return self._held.territories
 
     def warm(self) -> threading.Thread:
         """Build the first index in a background thread; sets :attr:`ready`."""
@@ -158,18 +158,17 @@ class IndexCache:
                 # for it, not cached. Building it every time took 3% of a
                 # busy server's CPU (a thousand counties per /locate).
                 seen = _fingerprint(tx)
-                for fingerprint, index in self._recent:
-                    if fingerprint == seen:
+                for held, index in self._recent:
+                    if held.fingerprint == seen:
                         return index
                 return TerritoryIndex.build(tuple(tx.find_territories()))
             moved = self._moved(tx, revision)
             if moved is not None:
                 territories, changed = moved
-                self._index = _rebuilt(self._index, self._territories, territories, changed)
-                self._territories = territories
+                self._index = _rebuilt(self._index, self._held.territories, territories, changed)
                 # Before the revision below: a reader that sees the new revision sees these.
-                self._by_id = {t.id: t for t in territories}
-                self._recent.appendleft((_fingerprint_of(territories), self._index))
+                self._held = _Held(territories)
+                self._recent.appendleft((self._held, self._index))
             self._revision = revision
             self.ready.set()
             assert self._index is not None  # _moved read every territory when none was held
@@ -181,17 +180,18 @@ class IndexCache:
         """The territories as ``tx`` sees them and the ids that changed; None: none did."""
         if self._index is None:
             return tuple(tx.find_territories()), None
+        held = self._held.territories
         logged = _logged_territories(tx, self._revision, revision)
         if logged is not None:  # the log names every territory written since
-            return _patched(tx, self._territories, logged) if logged else None
+            return _patched(tx, held, logged) if logged else None
         # A gap in the log (pruned, or an import's "all"): the territories' versions
         # tell. Most such writes move no territory: one aggregate row says so first.
-        if _fingerprint(tx) == _fingerprint_of(self._territories):
+        if _fingerprint(tx) == self._held.fingerprint:
             return None
         versions = _versions(tx)
-        if versions == {t.id: t.version for t in self._territories}:
+        if versions == {t.id: t.version for t in held}:
             return None
-        return _reloaded(tx, self._territories, versions)
+        return _reloaded(tx, held, versions)
 
 
 def _logged_territories(tx: Tx, after: int, upto: int) -> frozenset[int] | None:
@@ -239,13 +239,31 @@ def _fingerprint(tx: Tx) -> Fingerprint:
     return int(count), int(total), int(largest)
 
 
-def _fingerprint_of(territories: tuple[Territory, ...]) -> Fingerprint:
-    """:func:`_fingerprint` of territories held in memory."""
-    return (
-        len(territories),
-        sum(t.version for t in territories),
-        max((t.id for t in territories), default=0),
-    )
+class _Held:
+    """The territories read at one revision, and what derives from them, derived when first asked.
+
+    Replaced whole on each refresh, so a reader never sees the ids of one
+    revision beside the territories of another. Most refreshes are never
+    asked for either: a territory by id is asked by ``GET /territories/{id}``
+    only, the fingerprint only when the log has a gap or an older
+    transaction wants its index.
+    """
+
+    def __init__(self, territories: tuple[Territory, ...]) -> None:
+        self.territories = territories
+
+    @cached_property
+    def by_id(self) -> dict[int, Territory]:
+        return {t.id: t for t in self.territories}
+
+    @cached_property
+    def fingerprint(self) -> Fingerprint:
+        """:func:`_fingerprint` of these territories."""
+        return (
+            len(self.territories),
+            sum(t.version for t in self.territories),
+            max((t.id for t in self.territories), default=0),
+        )
 
 
 def _versions(tx: Tx) -> dict[int, int]:
