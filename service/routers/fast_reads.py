@@ -46,7 +46,6 @@ from service.routers.accounts import list_accounts
 from service.routers.locate import locate
 from service.routers.territories import get_territory
 from service.usecases.scenario_schedule import ScheduledSwitches
-from service.views.serialize import territory_feature
 from service.web.deps import (
     MAX_ID,
     get_index_cache,
@@ -55,9 +54,9 @@ from service.web.deps import (
     get_store,
     get_switches,
 )
-from service.web.http import GeoJSONResponse, etag_for
 from service.web.lanes import READS
 from service.web.paging import str_page
+from service.web.territory_response import territory_response
 
 Args = dict[str, Any]
 Call = Callable[[Request, Principal, Args], Awaitable[Response]]
@@ -241,4 +240,4 @@ def _held_territory(
     if t is None:
         return None
     rep_scope(principal, t)  # a rep reads only the territories they belong to
-    return GeoJSONResponse(territory_feature(t, arrays=True), headers={"ETag": etag_for(t.version)})
+    return territory_response(t)

@@ -39,9 +39,10 @@ from service.web.deps import (
     parse_bbox,
 )
 from service.web.exports import EXPORT_RESPONSE, ExportQuery, territory_file
-from service.web.http import GeoJSONResponse, etag_for, require_if_match
+from service.web.http import GeoJSONResponse, require_if_match
 from service.web.lanes import READS, WRITES
 from service.web.paging import IntPage, page_of
+from service.web.territory_response import territory_response
 
 router = APIRouter(prefix="/territories", tags=["territories"])
 
@@ -172,9 +173,7 @@ def get_territory(
         rep_scope(principal, t)  # a rep reads only the territories they belong to
         flags = territory_flags(tx, t, settings) if include == "flags" else None
         pending = _pending(switches, tx, territory_id)
-    extra = {"pending": pending} if pending else {}
-    body = territory_feature(t, flags=flags, arrays=True) | extra
-    return GeoJSONResponse(body, headers={"ETag": etag_for(t.version)})
+    return territory_response(t, flags=flags, pending=pending)
 
 
 def _pending(switches: ScheduledSwitches, tx: Tx, territory_id: int) -> list[dict[str, object]]:
@@ -344,14 +343,13 @@ def apply_write(
 def _written(request: Request, result: OpResult, *, status: int = 200) -> JSONResponse:
     t = result.territory
     assert t is not None
-    body = territory_feature(
-        t, repairs=list(result.repairs), warnings=list(result.warnings), arrays=True
+    return territory_response(
+        t,
+        repairs=result.repairs,
+        warnings=result.warnings,
+        status=status,
+        location=_location(request, t.id),
     )
-    headers = {
-        "ETag": etag_for(t.version),
-        "Location": _location(request, t.id),
-    }
-    return GeoJSONResponse(body, status_code=status, headers=headers)
 
 
 def _location(request: Request, territory_id: int) -> str:
