@@ -101,21 +101,25 @@ class TxBase:
             self.conn.execute(delete(log).where(log.c.revision < revision - KEEP_LOGGED_REVISIONS))
 
     def revision(self) -> int:
-        """The current revision counter."""
+        """The current revision counter (read once in a read transaction)."""
         if self._seen_revision is not None:
             return self._seen_revision
         q = kept(self.t["revision"], "value", lambda t: select(t.c.value).where(t.c.id == 1))
-        return int(self.conn.execute(q).scalar_one())
+        return self.saw_revision(int(self.conn.execute(q).scalar_one()))
 
-    def saw_revision(self, revision: int) -> None:
-        """The counter as a statement of this transaction read it, for :meth:`revision`.
+    def saw_revision(self, revision: int) -> int:
+        """``revision``, the counter as a statement of this transaction read it, kept for
+        :meth:`revision` in a read transaction.
 
-        Kept in a read transaction only: its snapshot (SQLite's read
-        transaction, PostgreSQL's REPEATABLE READ) shows one revision from
-        its first statement to its end. A write moves the counter itself.
+        A read transaction's snapshot (SQLite's read transaction,
+        PostgreSQL's REPEATABLE READ) shows one revision from its first
+        statement to its end, so the first answer holds for the rest; a page
+        of accounts reads it with its rows and needs no statement of its own.
+        A write transaction moves the counter itself: it is read each time.
         """
         if not self.write:
             self._seen_revision = revision
+        return revision
 
     def audit(
         self,

@@ -160,3 +160,22 @@ def test_a_page_reads_the_revision_with_its_rows_in_one_statement(database_url: 
         seen.clear()
         assert c.get("/accounts", params={"after": "zzz"}).json()["features"] == []
         assert [s for s in seen if "revision" in s and "accounts" not in s] == []
+
+
+def test_a_read_transaction_reads_the_revision_once_and_a_write_each_time(
+    seeded: tuple[Store, list[int]],
+) -> None:
+    store, _ = seeded
+    seen: list[str] = []
+    event.listen(
+        store.backend.engine, "before_cursor_execute", lambda *a: seen.append(a[2].lower())
+    )
+    with store.read() as tx:
+        first = tx.revision()
+        # Its snapshot holds one revision to its end: RepCache and the index both ask.
+        assert RepCache.of(tx).reps(tx) and tx.revision() == first
+    assert len([s for s in seen if "from revision" in s]) == 1
+    with store.write() as tx:
+        assert tx.revision() == first
+        tx.bump_revision("none")
+        assert tx.revision() == first + 1  # its own write moved it
