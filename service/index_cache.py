@@ -22,8 +22,10 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
+import weakref
 from collections import deque
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 import shapely
@@ -49,11 +51,12 @@ class IndexCache:
         self._lock = threading.Lock()
         self._revision = -1
         self._index: TerritoryIndex | None = None
-        self._held = _Held(())
+        self._held = Held(())
         # The last indexes made, newest first, with the territories they were made of.
-        self._recent: deque[tuple[_Held, TerritoryIndex]] = deque(maxlen=_RECENT)
+        self._recent: deque[tuple[Held, TerritoryIndex]] = deque(maxlen=_RECENT)
         self.ready = threading.Event()
         self._warming: threading.Thread | None = None
+        _SERVING[store.backend.engine] = weakref.ref(self)
 
     def current(self) -> TerritoryIndex:
         """The index as of the store's latest revision."""
@@ -98,6 +101,13 @@ class IndexCache:
             return None
         self.current()
         return self._held.by_id.get(territory_id)
+
+    def held_at(self, revision: int) -> Held | None:
+        """The territories held, when they are those of ``revision`` exactly (None: not)."""
+        with self._lock:  # the revision and the territories of one refresh
+            if self._index is None or self._revision != revision:
+                return None
+            return self._held
 
     def current_in(self, tx: Tx) -> TerritoryIndex:
         """The index as of the revision seen by ``tx``."""
@@ -167,7 +177,7 @@ class IndexCache:
                 territories, changed = moved
                 self._index = _rebuilt(self._index, self._held.territories, territories, changed)
                 # Before the revision below: a reader that sees the new revision sees these.
-                self._held = _Held(territories)
+                self._held = Held(territories)
                 self._recent.appendleft((self._held, self._index))
             self._revision = revision
             self.ready.set()
@@ -192,6 +202,30 @@ class IndexCache:
         if versions == {t.id: t.version for t in held}:
             return None
         return _reloaded(tx, held, versions)
+
+
+# The index cache of each database's engine, for the writes of this worker
+# (held_territories); weak both ways, so neither outlives its app.
+_SERVING: weakref.WeakKeyDictionary[Any, weakref.ref[IndexCache]] = weakref.WeakKeyDictionary()
+
+
+def held_territories(tx: Tx) -> Held | None:
+    """The live plan's territories as ``tx`` sees them, from this worker's index cache,
+    when it holds exactly ``tx``'s revision; None: read them from the store.
+
+    For a write before it writes: under the writers' lock its revision is the
+    last one committed, and the territories held at that revision are the
+    store's. A revision this transaction moved itself was never held (no
+    other transaction can commit it meanwhile), so its own uncommitted
+    changes are never taken for the held ones, and the cache is never
+    filled from them. A territory write read every parent and its
+    neighbours' shapes again (a fifth of a colour change on PostGIS).
+    """
+    if tx.plan_id is not None:
+        return None
+    ref = _SERVING.get(tx.backend.engine)
+    cache = ref() if ref is not None else None
+    return cache.held_at(tx.revision()) if cache is not None else None
 
 
 def _logged_territories(tx: Tx, after: int, upto: int) -> frozenset[int] | None:
@@ -239,7 +273,7 @@ def _fingerprint(tx: Tx) -> Fingerprint:
     return int(count), int(total), int(largest)
 
 
-class _Held:
+class Held:
     """The territories read at one revision, and what derives from them, derived when first asked.
 
     Replaced whole on each refresh, so a reader never sees the ids of one
@@ -255,6 +289,24 @@ class _Held:
     @cached_property
     def by_id(self) -> dict[int, Territory]:
         return {t.id: t for t in self.territories}
+
+    @cached_property
+    def parents(self) -> dict[int, int | None]:
+        """Each territory's parent id, by id."""
+        return {t.id: t.parent_id for t in self.territories}
+
+    def near(self, box: tuple[float, float, float, float]) -> list[Territory]:
+        """The territories whose bounding box meets ``box`` (closed boxes), in id order."""
+        minx, miny, maxx, maxy = self._bounds.T
+        meets = (minx <= box[2]) & (maxx >= box[0]) & (miny <= box[3]) & (maxy >= box[1])
+        found = [self.territories[i] for i in np.flatnonzero(meets)]
+        return sorted(found, key=lambda t: t.id)
+
+    @cached_property
+    def _bounds(self) -> np.ndarray[Any, Any]:
+        geometries = np.array([t.geometry for t in self.territories], dtype=object)
+        bounds: np.ndarray[Any, Any] = shapely.bounds(geometries)
+        return bounds.reshape(-1, 4)  # (0, 4) when there is no territory
 
     @cached_property
     def fingerprint(self) -> Fingerprint:

@@ -35,6 +35,7 @@ from service.web.problems import HTTPProblem
 
 if TYPE_CHECKING:
     from service.usecases.change_sets import Operation, Planned
+    from service.usecases.territories_before import TerritoriesBefore
 
 Failures = dict[int, Exception]
 
@@ -47,9 +48,9 @@ class State:
     after: dict[int, int | None]
 
     @classmethod
-    def load(cls, tx: Tx, plans: Sequence[Planned]) -> State:
+    def load(cls, territories: TerritoriesBefore, plans: Sequence[Planned]) -> State:
         """Read the hierarchy once (no geometry) and apply the set to it."""
-        before = tx.territory_parents()
+        before = territories.parents()
         after = dict(before)
         for p in plans:
             if p.draft is None:
@@ -182,7 +183,7 @@ def _rep_issues(draft: TerritoryDraft, known: set[int]) -> list[Issue]:
 
 
 def check_overlaps(
-    tx: Tx,
+    territories: TerritoriesBefore,
     plans: Sequence[Planned],
     state: State,
     policy: Literal["warn", "reject", "clip"],
@@ -190,8 +191,8 @@ def check_overlaps(
 ) -> None:
     """Apply the overlap policy to every shape the set writes, against the leaves after it.
 
-    The neighbours are read once, with the store's bbox pre-filter around
-    every shape of the set; the set's own creates, changes and deletes are
+    The neighbours are read once, by bounding box around every shape of the
+    set (:class:`TerritoriesBefore`); the set's own creates, changes and deletes are
     laid over them, so a set may, say, shrink a neighbour and grow into the
     space in one go.
     """
@@ -199,7 +200,7 @@ def check_overlaps(
     if not shaped:
         return
     # Refused operations change nothing, so they are not laid over the neighbours.
-    after = _territories_after(tx, _live(plans, failures), shaped)
+    after = _territories_after(territories, _live(plans, failures), shaped)
     parents = parent_ids(state.after)
     for p in shaped:
         assert p.draft is not None
@@ -227,7 +228,7 @@ def check_overlaps(
 
 
 def _territories_after(
-    tx: Tx, plans: Sequence[Planned], shaped: Sequence[Planned]
+    territories: TerritoriesBefore, plans: Sequence[Planned], shaped: Sequence[Planned]
 ) -> dict[int, Territory]:
     bounds = [p.draft.geometry.bounds for p in shaped if p.draft is not None]
     envelope = (
@@ -236,7 +237,7 @@ def _territories_after(
         max(b[2] for b in bounds),
         max(b[3] for b in bounds),
     )
-    after = {t.id: t for t in tx.find_territories(boxes=[envelope])}
+    after = {t.id: t for t in territories.near(envelope)}
     for p in plans:
         if p.draft is None:
             after.pop(p.key, None)

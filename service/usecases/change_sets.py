@@ -36,6 +36,7 @@ from service.storage.errors import StorageError
 from service.storage.territory_rows import TerritoryDraft, draft_of
 from service.usecases import change_checks as checks
 from service.usecases.reassign import reassign_after
+from service.usecases.territories_before import TerritoriesBefore
 from service.usecases.territory_writes import clean_geometry
 
 OpKind = Literal["create", "replace", "patch", "delete", "recreate"]
@@ -140,12 +141,13 @@ def apply_change_set(
     """Check every operation, then write them all under one change set id, or nothing."""
     _check_shape(ops, settings)
     failures: dict[int, Exception] = {}
-    plans = _plan(tx, ops, settings, policy.repair, failures)
-    state = checks.State.load(tx, plans)
+    before = TerritoriesBefore(tx)
+    plans = _plan(before, ops, settings, policy.repair, failures)
+    state = checks.State.load(before, plans)
     checks.authorize(principal, plans, state, failures)
     checks.authorize_drawings(tx, principal, plans, failures)
     checks.check_references(tx, plans, state, failures)
-    checks.check_overlaps(tx, plans, state, policy.on_overlap, failures)
+    checks.check_overlaps(before, plans, state, policy.on_overlap, failures)
     _refuse_if(failures, ops)
     if policy.dry_run:
         return ChangeSetOutcome(None, tuple(_predicted(p) for p in plans))
@@ -190,14 +192,14 @@ def _check_shape(ops: Sequence[Operation], settings: Settings) -> None:
 
 
 def _plan(
-    tx: Tx,
+    before: TerritoriesBefore,
     ops: Sequence[Operation],
     settings: Settings,
     repair: bool,
     failures: dict[int, Exception],
 ) -> list[Planned]:
     """Gate the geometry and resolve each operation against its territory, in one read."""
-    current = tx.territories_by_id([op.id for op in ops if op.id is not None and op.id > 0])
+    current = before.by_id(op.id for op in ops if op.id is not None and op.id > 0)
     plans = []
     for i, op in enumerate(ops):
         try:

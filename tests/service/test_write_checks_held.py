@@ -1,0 +1,96 @@
+"""A territory write's checks read the territories from the worker's index cache
+only when it holds the store's revision (service.usecases.territories_before).
+
+Two apps on one database are two workers. Every test runs on SQLite and
+PostGIS (``database_url``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import event
+from starlette.testclient import TestClient
+
+from service.app import create_app
+from service.index_cache import held_territories
+from tests.conftest import ADMIN_TOKEN, make_settings, wait_until_ready
+
+PLUS = {"If-Match": "*"}
+
+
+def _feature(box: tuple[float, float, float, float], name: str) -> dict[str, object]:
+    x0, y0, x1, y1 = box
+    ring = [[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]
+    geometry = {"type": "Polygon", "coordinates": [ring]}
+    return {"type": "Feature", "geometry": geometry, "properties": {"name": name}}
+
+
+def _statements(client: TestClient) -> list[str]:
+    seen: list[str] = []
+    engine = client.app.state.store.backend.engine  # type: ignore[attr-defined]
+    event.listen(engine, "before_cursor_execute", lambda *a: seen.append(" ".join(a[2].split())))
+    return seen
+
+
+@pytest.fixture
+def workers(database_url: str) -> Iterator[tuple[TestClient, TestClient]]:
+    settings = make_settings(database_url, warm_travel_figures=False)
+    h = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    with (
+        TestClient(create_app(settings), headers=h) as one,
+        TestClient(create_app(settings), headers=h) as other,
+    ):
+        wait_until_ready(one)
+        wait_until_ready(other)
+        yield one, other
+
+
+def test_a_write_after_a_read_reads_no_territory_before_it_writes(
+    workers: tuple[TestClient, TestClient],
+) -> None:
+    one, _ = workers
+    tid = one.post("/territories", json=_feature((0, 0, 1, 1), "A")).json()["id"]
+    one.post("/territories", json=_feature((2, 0, 3, 1), "B")).raise_for_status()
+    one.get("/locate", params={"lon": 0.5, "lat": 0.5}).raise_for_status()  # the cache is current
+    seen = _statements(one)
+    moved = {"geometry": _feature((0, 0, 1.5, 1), "A")["geometry"]}
+    assert one.patch(f"/territories/{tid}", json=moved, headers=PLUS).status_code == 200
+    first_write = next(i for i, s in enumerate(seen) if s.startswith(("INSERT", "UPDATE")))
+    reads = [s for s in seen[:first_write] if "FROM territories" in s]
+    assert reads == []  # its parents, its neighbours and itself came from memory
+
+
+def test_a_territory_another_worker_wrote_is_checked_although_this_one_never_read_it(
+    workers: tuple[TestClient, TestClient],
+) -> None:
+    one, other = workers
+    tid = one.post("/territories", json=_feature((0, 0, 1, 1), "A")).json()["id"]
+    one.get("/locate", params={"lon": 0.5, "lat": 0.5}).raise_for_status()
+    # The other worker draws a territory where this one's will grow; this
+    # worker reads nothing in between, so its cache is one revision behind.
+    other.post("/territories", json=_feature((1.2, 0, 2, 1), "B")).raise_for_status()
+    grown = {"geometry": _feature((0, 0, 1.5, 1), "A")["geometry"]}
+    refused = one.patch(
+        f"/territories/{tid}", json=grown, headers=PLUS, params={"on_overlap": "reject"}
+    )
+    assert refused.status_code == 409, refused.text
+    warned = one.patch(f"/territories/{tid}", json=grown, headers=PLUS)
+    assert warned.status_code == 200
+    assert [w["code"] for w in warned.json()["warnings"]] == ["territory-overlap"]
+
+
+def test_a_write_never_takes_its_own_uncommitted_revision_for_a_held_one(
+    workers: tuple[TestClient, TestClient],
+) -> None:
+    one, _ = workers
+    one.post("/territories", json=_feature((0, 0, 1, 1), "A")).raise_for_status()
+    one.get("/locate", params={"lon": 0.5, "lat": 0.5}).raise_for_status()
+    store = one.app.state.store  # type: ignore[attr-defined]
+    with store.write() as tx:
+        assert held_territories(tx) is not None  # the cache holds the last commit
+        tx.bump_revision("none")
+        assert held_territories(tx) is None  # its own revision: never held
+    with store.in_plan(1).read() as tx:
+        assert held_territories(tx) is None  # a scenario's territories are not the live ones
