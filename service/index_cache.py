@@ -115,7 +115,20 @@ class IndexCache:
         index = self._index
         if index is not None and revision == self._revision:
             return index
+        if tx.moved_revision:
+            return self._for_writer(tx, revision)
         return self._refresh(tx, revision)
+
+    def _for_writer(self, tx: Tx, revision: int) -> TerritoryIndex:
+        """The index for a transaction at a revision it moved itself, not kept: it may
+        roll back, and another transaction commit that revision with other rows."""
+        with self._lock:
+            moved = self._moved(tx, revision)  # the log rows it wrote, it sees
+            if moved is None:
+                assert self._index is not None  # _moved reads everything when none is held
+                return self._index
+            territories, changed = moved
+            return _rebuilt(self._index, self._held.territories, territories, changed)
 
     @property
     def revision(self) -> int:

@@ -100,6 +100,14 @@ class TxBase:
         if revision % 100 == 0:
             self.conn.execute(delete(log).where(log.c.revision < revision - KEEP_LOGGED_REVISIONS))
 
+    @property
+    def moved_revision(self) -> bool:
+        """Whether this transaction moved its plan's revision counter: it then sees a
+        revision that no other transaction sees before it commits, and that may
+        never commit (another transaction then takes it, with other rows). What a
+        worker keeps by revision must not be kept at that one."""
+        return self._bumped
+
     def revision(self) -> int:
         """The current revision counter (read once in a read transaction)."""
         if self._seen_revision is not None:

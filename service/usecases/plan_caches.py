@@ -90,6 +90,8 @@ class PlanCaches:
 
     def _store(self, tx: Tx, entry: _Entry) -> None:
         assert tx.plan_id is not None
+        if tx.moved_revision:  # the scenario's own, uncommitted revision: not kept
+            return
         with self._lock:
             old = self._entries.get(tx.plan_id)
             if old is not None and old.stamp > entry.stamp:

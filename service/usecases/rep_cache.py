@@ -48,13 +48,15 @@ class RepCache:
             if at < revision:
                 kinds = tx.kinds_changed(at, revision)
                 if kinds is not None and not kinds & REP_KINDS:
-                    self._keep(revision, reps)
+                    self._keep(tx, revision, reps)
                     return reps
         reps = {r.id: r for r in tx.find_reps()}
-        self._keep(revision, reps)
+        self._keep(tx, revision, reps)
         return reps
 
-    def _keep(self, revision: int, reps: dict[int, Rep]) -> None:
+    def _keep(self, tx: Tx, revision: int, reps: dict[int, Rep]) -> None:
+        if tx.moved_revision:  # its own revision: it may roll back, and another take it
+            return
         # A transaction that began earlier must not put older reps back.
         with self._lock:
             if self._kept is None or self._kept[0] < revision:

@@ -239,6 +239,8 @@ class SnapshotCache:
             snap = self._snapshot
             if snap is None or snap.revision != revision:
                 snap = self._patched(tx, snap, revision) or _read(tx, AccountFilter(), revision)
+                if tx.moved_revision:  # its own, uncommitted revision: not kept
+                    return snap
                 if self._snapshot is None or (self._snapshot.revision or -1) < revision:
                     self._snapshot = snap
             return snap

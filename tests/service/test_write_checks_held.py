@@ -15,6 +15,8 @@ from starlette.testclient import TestClient
 
 from service.app import create_app
 from service.index_cache import held_territories
+from service.usecases.rep_cache import RepCache
+from service.usecases.snapshot import load_snapshot
 from tests.conftest import ADMIN_TOKEN, make_settings, wait_until_ready
 
 PLUS = {"If-Match": "*"}
@@ -94,3 +96,33 @@ def test_a_write_never_takes_its_own_uncommitted_revision_for_a_held_one(
         assert held_territories(tx) is None  # its own revision: never held
     with store.in_plan(1).read() as tx:
         assert held_territories(tx) is None  # a scenario's territories are not the live ones
+
+
+def test_what_a_write_saw_at_its_own_revision_is_not_kept_when_it_rolls_back(
+    workers: tuple[TestClient, TestClient],
+) -> None:
+    """A write that asked for the index, the reps or the snapshot after moving the revision, then
+    rolled back: the next commit takes that revision with other rows (a rep renamed,
+    a territory redrawn), and every worker must see them."""
+    one, _ = workers
+    rep = one.post("/reps", json={"name": "Before"}).json()["id"]
+    tid = one.post("/territories", json=_feature((0, 0, 1, 1), "A")).json()["id"]
+    one.get("/locate", params={"lon": 0.5, "lat": 0.5}).raise_for_status()
+    store = one.app.state.store  # type: ignore[attr-defined]
+    cache = one.app.state.index_cache  # type: ignore[attr-defined]
+    committed = cache.revision
+    with pytest.raises(RuntimeError), store.write() as tx:
+        tx.bump_revision("none")
+        assert cache.current_in(tx) is not None
+        assert RepCache.of(tx).reps(tx)[rep].name == "Before"
+        assert load_snapshot(tx).reps[0].name == "Before"
+        raise RuntimeError("rolled back")
+    assert cache.revision == committed
+    one.patch(f"/reps/{rep}", json={"name": "After"}).raise_for_status()
+    with store.read() as tx:
+        assert RepCache.of(tx).reps(tx)[rep].name == "After"
+        assert load_snapshot(tx).reps[0].name == "After"
+    moved = {"geometry": _feature((5, 5, 6, 6), "A")["geometry"]}
+    one.patch(f"/territories/{tid}", json=moved, headers=PLUS).raise_for_status()
+    found = one.get("/locate", params={"lon": 5.5, "lat": 5.5}).json()
+    assert found["territory_id"] == tid
