@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 import shapely
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from geo.assign.index import TerritoryIndex
 from geo.model import Territory
@@ -52,8 +52,8 @@ class IndexCache:
         self._revision = -1
         self._index: TerritoryIndex | None = None
         self._held = Held(())
-        # The last indexes made, newest first, with the territories they were made of.
-        self._recent: deque[tuple[Held, TerritoryIndex]] = deque(maxlen=_RECENT)
+        # The last indexes made, newest first, with the revision each was made at.
+        self._recent: deque[tuple[int, TerritoryIndex]] = deque(maxlen=_RECENT)
         self.ready = threading.Event()
         self._warming: threading.Thread | None = None
         _SERVING[store.backend.engine] = weakref.ref(self)
@@ -176,13 +176,15 @@ class IndexCache:
                 # A transaction older than the cached index: it began before a
                 # write that another request has already refreshed for. Most
                 # writes leave the territories alone, so one of the last few
-                # indexes is very likely this transaction's own (same
-                # fingerprint: same territories); only otherwise is one built
+                # indexes is very likely this transaction's own: the log says
+                # so when no territory was written between the two revisions
+                # (read on the probe's connection: this transaction's snapshot
+                # does not show the later rows). Only otherwise is one built
                 # for it, not cached. Building it every time took 3% of a
                 # busy server's CPU (a thousand counties per /locate).
-                seen = _fingerprint(tx)
-                for held, index in self._recent:
-                    if held.fingerprint == seen:
+                for made_at, index in self._recent:
+                    low, high = sorted((revision, made_at))
+                    if low == high or self.probe.territories_untouched(low, high):
                         return index
                 return TerritoryIndex.build(tuple(tx.find_territories()))
             moved = self._moved(tx, revision)
@@ -191,7 +193,7 @@ class IndexCache:
                 self._index = _rebuilt(self._index, self._held.territories, territories, changed)
                 # Before the revision below: a reader that sees the new revision sees these.
                 self._held = Held(territories)
-                self._recent.appendleft((self._held, self._index))
+                self._recent.appendleft((revision, self._index))
             self._revision = revision
             self.ready.set()
             assert self._index is not None  # _moved read every territory when none was held
@@ -207,10 +209,10 @@ class IndexCache:
         logged = _logged_territories(tx, self._revision, revision)
         if logged is not None:  # the log names every territory written since
             return _patched(tx, held, logged) if logged else None
-        # A gap in the log (pruned, or an import's "all"): the territories' versions
-        # tell. Most such writes move no territory: one aggregate row says so first.
-        if _fingerprint(tx) == self._held.fingerprint:
-            return None
+        # A gap in the log (pruned, or an import's or a rebase's "all"): every
+        # territory's (id, version) pair tells. Not an aggregate of them: a
+        # count, a sum of versions and the largest id stay the same when one
+        # territory is deleted at version 3 and another restored at version 3.
         versions = _versions(tx)
         if versions == {t.id: t.version for t in held}:
             return None
@@ -266,34 +268,13 @@ def _patched(
     return tuple(fresh.get(t.id, t) for t in before), ids
 
 
-Fingerprint = tuple[int, int, int]
-
-
-def _fingerprint(tx: Tx) -> Fingerprint:
-    """(count, sum of versions, largest id) of the territories, as one aggregate row.
-
-    It moves whenever the (id, version) pairs do: with no id added or
-    removed every write raises a version, so the sum grows; a removal alone
-    lowers the count; an id added is larger than every id before (ids come
-    from an autoincrement sequence and are never handed out twice; a
-    restored territory comes back under its own id at a higher version).
-    """
-    tt = tx.t["territories"]
-    q = select(
-        func.count(), func.coalesce(func.sum(tt.c.version), 0), func.coalesce(func.max(tt.c.id), 0)
-    )
-    count, total, largest = tx.conn.execute(q).one()
-    return int(count), int(total), int(largest)
-
-
 class Held:
     """The territories read at one revision, and what derives from them, derived when first asked.
 
     Replaced whole on each refresh, so a reader never sees the ids of one
     revision beside the territories of another. Most refreshes are never
-    asked for either: a territory by id is asked by ``GET /territories/{id}``
-    only, the fingerprint only when the log has a gap or an older
-    transaction wants its index.
+    asked for any of it: a territory by id is asked by ``GET /territories/{id}``,
+    the parents and the bounds by a territory write.
     """
 
     def __init__(self, territories: tuple[Territory, ...]) -> None:
@@ -320,15 +301,6 @@ class Held:
         geometries = np.array([t.geometry for t in self.territories], dtype=object)
         bounds: np.ndarray[Any, Any] = shapely.bounds(geometries)
         return bounds.reshape(-1, 4)  # (0, 4) when there is no territory
-
-    @cached_property
-    def fingerprint(self) -> Fingerprint:
-        """:func:`_fingerprint` of these territories."""
-        return (
-            len(self.territories),
-            sum(t.version for t in self.territories),
-            max((t.id for t in self.territories), default=0),
-        )
 
 
 def _versions(tx: Tx) -> dict[int, int]:

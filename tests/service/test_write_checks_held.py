@@ -126,3 +126,31 @@ def test_what_a_write_saw_at_its_own_revision_is_not_kept_when_it_rolls_back(
     one.patch(f"/territories/{tid}", json=moved, headers=PLUS).raise_for_status()
     found = one.get("/locate", params={"lon": 5.5, "lat": 5.5}).json()
     assert found["territory_id"] == tid
+
+
+def _square(x: float) -> dict[str, object]:
+    return _feature((x, 30, x + 1, 31), f"T{x}")
+
+
+def test_a_delete_and_a_restore_at_one_version_behind_a_gap_in_the_log_are_seen(
+    workers: tuple[TestClient, TestClient],
+) -> None:
+    """An import logs "all": the next refresh compares the territories' versions. Deleting
+    one at version 3 and restoring another at version 3 keeps their count, sum and
+    largest id; the (id, version) pairs still differ. (Found driving the server.)"""
+    one, _ = workers
+    y, x, _m = (one.post("/territories", json=_square(v)).json()["id"] for v in (-80, -78, -76))
+    one.delete(f"/territories/{y}", headers={"If-Match": '"1"'}).raise_for_status()
+    for v in (1, 2):
+        colour = {"properties": {"color": f"#00000{v}"}}
+        one.patch(f"/territories/{x}", json=colour, headers={"If-Match": f'"{v}"'})
+    assert one.get(f"/territories/{x}").status_code == 200  # held at this revision
+    csv = "id,name,lon,lat\nZ1,z,-60,10\n"
+    one.post("/accounts/import", content=csv, headers={"Content-Type": "text/csv"})
+    assert one.delete(f"/territories/{x}", headers={"If-Match": '"3"'}).status_code == 204
+    history = one.get(f"/territories/{y}/history").json()["versions"]
+    deleted_in = next(h["change_set_id"] for h in history if h["op"] == "delete")
+    one.post(f"/territories/changes/{deleted_in}/revert").raise_for_status()
+    assert one.get(f"/territories/{x}").status_code == 404
+    assert one.get("/locate", params={"lon": -77.5, "lat": 30.5}).json()["territory_id"] is None
+    assert one.get("/locate", params={"lon": -79.5, "lat": 30.5}).json()["territory_id"] == y
