@@ -104,7 +104,10 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     try:
         if joining:
             _size_threads(app.state.settings, app.state.store.name)
-            yield
+            try:
+                yield
+            finally:
+                await app.state.index_cache.loop_probe.close_here()
         else:
             async with _serve(app):
                 yield
@@ -165,6 +168,7 @@ async def _serve(app: FastAPI) -> AsyncIterator[None]:
     try:
         yield
     finally:
+        await app.state.index_cache.loop_probe.close_here()
         app.state.jobs.shutdown()
         app.state.figures.close()
         app.state.heap.close()

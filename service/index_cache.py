@@ -33,6 +33,7 @@ from sqlalchemy import select
 
 from geo.assign.index import TerritoryIndex
 from geo.model import Territory
+from service.loop_probe import LoopProbe
 from service.revision_probe import RevisionProbe
 from service.storage import Store, Tx
 
@@ -48,6 +49,7 @@ class IndexCache:
     def __init__(self, store: Store) -> None:
         self.store = store
         self.probe = RevisionProbe(store)
+        self.loop_probe = LoopProbe(store)
         self._lock = threading.Lock()
         self._revision = -1
         self._index: TerritoryIndex | None = None
@@ -101,6 +103,28 @@ class IndexCache:
             return None
         self.current()
         return self._held.by_id.get(territory_id)
+
+    async def held_now(self) -> tuple[TerritoryIndex, Held] | None:
+        """The index and territories held, when the store is still at their revision,
+        known without leaving the event loop (:mod:`service.loop_probe`).
+
+        None sends the caller to the thread path (:meth:`current`): before the
+        first index, after a write (the held revision must be moved on or the
+        index refreshed, which reads the store), or when the revision could
+        not be read at once. Never blocks: no lock is taken.
+        """
+        if not self.ready.is_set():
+            return None
+        revision = await self.loop_probe.read()
+        if revision is None:
+            return None
+        # The revision first: a refresh sets the index and territories before it,
+        # so these are those of this revision (or of a later one, also committed).
+        held_revision = self._revision
+        index, held = self._index, self._held
+        if index is None or held_revision != revision:
+            return None
+        return index, held
 
     def held_at(self, revision: int) -> Held | None:
         """The territories held, when they are those of ``revision`` exactly (None: not)."""
@@ -159,6 +183,7 @@ class IndexCache:
         if self._warming is not None:
             self._warming.join(timeout=60)
         self.probe.close()
+        self.loop_probe.close()
 
     def _warm(self) -> None:
         try:

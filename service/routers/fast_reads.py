@@ -22,7 +22,11 @@ the app's exception middleware.
 
 One territory is answered from the worker's index cache when it holds it
 (:func:`_held_territory`): the cache is checked against the store's revision
-as for /locate, so a write in any worker shows in the next read here.
+as for /locate, so a write in any worker shows in the next read here. When
+the index is current both are answered on the event loop, with the revision
+read there (:meth:`IndexCache.held_now`, :mod:`service.loop_probe`): the hop
+to a lane thread and back cost more than the rest of the request. After a
+write, or when that read fails, they take the lane as before.
 """
 
 from __future__ import annotations
@@ -40,10 +44,11 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Match, NoMatchFound
 from starlette.types import Receive, Scope, Send
 
+from geo.model import Territory
 from service.auth import Principal, rep_scope
 from service.index_cache import IndexCache
 from service.routers.accounts import list_accounts
-from service.routers.locate import locate
+from service.routers.locate import locate, locate_in
 from service.routers.territories import get_territory
 from service.usecases.scenario_schedule import ScheduledSwitches
 from service.web.deps import (
@@ -155,6 +160,8 @@ def _locate_args(path: str, query: bytes) -> Args | None:
 
 async def _locate(request: Request, principal: Principal, args: Args) -> Response:
     index_cache = await get_index_cache(request)
+    if isinstance(index_cache, IndexCache) and (now := await index_cache.held_now()):
+        return locate_in(now[0], **args)  # current: answered on the loop, no thread
     response: Response = await locate(index_cache=index_cache, principal=principal, **args)
     return response
 
@@ -204,9 +211,12 @@ def _territory_args(path: str, query: bytes) -> Args | None:
 
 
 async def _territory(request: Request, principal: Principal, args: Args) -> Response:
-    held: Response | None = await _held_territory(
-        await get_live_index_cache(request), await get_switches(request), principal, **args
-    )
+    index_cache, switches = await get_live_index_cache(request), await get_switches(request)
+    if not switches.anything_scheduled() and (now := await index_cache.held_now()):
+        t = now[1].by_id.get(args["territory_id"])
+        if t is not None:  # current: answered on the loop, no thread
+            return _territory_response(principal, t)
+    held: Response | None = await _held_territory(index_cache, switches, principal, **args)
     if held is not None:
         return held
     response: Response = await get_territory(
@@ -237,7 +247,9 @@ def _held_territory(
     if switches.anything_scheduled():
         return None
     t = index_cache.territory(territory_id)
-    if t is None:
-        return None
+    return None if t is None else _territory_response(principal, t)
+
+
+def _territory_response(principal: Principal, t: Territory) -> Response:
     rep_scope(principal, t)  # a rep reads only the territories they belong to
     return territory_response(t)

@@ -30,7 +30,18 @@ def locate(
     revenue: Annotated[float | None, Query(ge=0, le=1e15)] = None,
 ) -> ModelResponse:
     """Which leaf territory owns this point (for an account with these fields), its reps and the reason."""
-    index = index_cache.current()
+    return locate_in(index_cache.current(), lon, lat, industry, product, revenue)
+
+
+def locate_in(
+    index: TerritoryIndex,
+    lon: float,
+    lat: float,
+    industry: str | None = None,
+    product: list[str] | None = None,
+    revenue: float | None = None,
+) -> ModelResponse:
+    """``/locate``'s answer from ``index`` (the worker's, current)."""
     found = index.locate(
         lon, lat, industry=industry, products=tuple(product or ()), revenue=revenue
     )
