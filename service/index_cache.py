@@ -19,7 +19,6 @@ and ``/readyz`` answers 200 once it is there.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import threading
 import weakref
@@ -33,9 +32,11 @@ from sqlalchemy import select
 
 from geo.assign.index import TerritoryIndex
 from geo.model import Territory
+from service.index_rebuild import rebuilt
 from service.loop_probe import LoopProbe
 from service.revision_probe import RevisionProbe
 from service.storage import Store, Tx
+from service.storage.revision_log import TERRITORY_KINDS
 
 # Indexes kept for transactions that began before the latest refresh.
 _RECENT = 3
@@ -122,9 +123,29 @@ class IndexCache:
         # so these are those of this revision (or of a later one, also committed).
         held_revision = self._revision
         index, held = self._index, self._held
-        if index is None or held_revision != revision:
+        if index is None or held_revision > revision:
+            return None
+        if held_revision < revision and not await self._untouched(held_revision, revision):
             return None
         return index, held
+
+    async def _untouched(self, held: int, revision: int) -> bool:
+        """Whether the log says no territory was written after ``held`` up to ``revision``
+        (then the held index is that revision's, and the cache is moved on to it).
+
+        :meth:`_advanced` on the event loop: after an account write the next
+        read took the lane, behind the pages waiting there.
+        """
+        kinds = await self.loop_probe.kinds(held, revision)
+        if kinds is None or kinds & TERRITORY_KINDS:
+            return False
+        if self._lock.acquire(blocking=False):  # a refresh holds it: it moves the revision
+            try:
+                if self._revision == held:
+                    self._revision = revision
+            finally:
+                self._lock.release()
+        return True
 
     def held_at(self, revision: int) -> Held | None:
         """The territories held, when they are those of ``revision`` exactly (None: not)."""
@@ -152,7 +173,7 @@ class IndexCache:
                 assert self._index is not None  # _moved reads everything when none is held
                 return self._index
             territories, changed = moved
-            return _rebuilt(self._index, self._held.territories, territories, changed)
+            return rebuilt(self._index, self._held.territories, territories, changed)
 
     @property
     def revision(self) -> int:
@@ -215,7 +236,7 @@ class IndexCache:
             moved = self._moved(tx, revision)
             if moved is not None:
                 territories, changed = moved
-                self._index = _rebuilt(self._index, self._held.territories, territories, changed)
+                self._index = rebuilt(self._index, self._held.territories, territories, changed)
                 # Before the revision below: a reader that sees the new revision sees these.
                 self._held = Held(territories)
                 self._recent.appendleft((revision, self._index))
@@ -356,41 +377,3 @@ def _reloaded(
         return tuple(tx.find_territories()), None
     fresh = {t.id: t for t in (tx.get_territory(i) for i in sorted(changed))}
     return tuple(fresh.get(t.id, t) for t in before), changed
-
-
-def _rebuilt(
-    old: TerritoryIndex | None,
-    before: tuple[Territory, ...],
-    after: tuple[Territory, ...],
-    changed: frozenset[int] | None = None,
-) -> TerritoryIndex:
-    """The index for ``after``, reusing ``old``'s cell grid when no shape moved.
-
-    A write that changes only names, reps, rules or colours leaves every
-    geometry and the hierarchy as they were, so the grid (the costly part,
-    seconds at 1,000 counties) still holds; only the leaves' records change.
-    ``changed`` names the territories that may differ (``None``: any).
-    """
-    if old is None or not _same_shapes(before, after, changed):
-        return TerritoryIndex.build(after)
-    by_id = {t.id: t for t in after}
-    leaves = tuple(
-        t  # unchanged: the old leaf is this record, its shape already prepared
-        if changed is not None and t.id not in changed
-        else dataclasses.replace(by_id[t.id], geometry=t.geometry)  # keep the prepared shape
-        for t in old.territories
-    )
-    return old.with_records(leaves)
-
-
-def _same_shapes(
-    before: tuple[Territory, ...], after: tuple[Territory, ...], changed: frozenset[int] | None
-) -> bool:
-    if [(t.id, t.parent_id) for t in before] != [(t.id, t.parent_id) for t in after]:
-        return False
-    pairs = [
-        (b, a) for b, a in zip(before, after, strict=True) if changed is None or a.id in changed
-    ]
-    old = np.array([b.geometry for b, _ in pairs], dtype=object)
-    new = np.array([a.geometry for _, a in pairs], dtype=object)
-    return bool(np.all(shapely.equals_exact(old, new, tolerance=0.0)))

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from service.storage import Store
+from service.storage.revision_log import kinds_logged
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +86,48 @@ class LoopProbe:
             return None
         finally:
             self._sqlite_lock.release()
+
+    async def kinds(self, after: int, upto: int) -> set[str] | None:
+        """The kinds the log names for revisions ``after + 1 .. upto``; None when it cannot
+        tell (a gap) or the read cannot be made at once (the caller takes a thread)."""
+        # Integers of our own (int()), not input: one statement for both drivers' styles.
+        sql = (
+            "SELECT revision, kind FROM revision_changes"
+            f" WHERE revision > {int(after)} AND revision <= {int(upto)}"
+        )
+        if self._closed:
+            return None
+        if self.store.name == "sqlite":
+            rows = self._rows_sqlite(sql)
+        else:
+            here = self._loops.get(asyncio.get_running_loop())
+            rows = None if here is None else await self._rows_postgis(here, sql)
+        return None if rows is None else kinds_logged(rows, after, upto)
+
+    def _rows_sqlite(self, sql: str) -> list[Any] | None:
+        if not self._sqlite_lock.acquire(blocking=False):
+            return None
+        try:
+            if self._sqlite is None:
+                return None
+            return self._sqlite.execute(sql).fetchall()
+        except sqlite3.Error:
+            self._drop_sqlite()
+            return None
+        finally:
+            self._sqlite_lock.release()
+
+    async def _rows_postgis(self, here: _OnLoop, sql: str) -> list[Any] | None:
+        connection = here.connection
+        if connection is None:
+            return None
+        try:  # psycopg queues this behind a revision query on the same connection
+            cursor = await connection.execute(sql)
+            rows: list[Any] = await cursor.fetchall()
+            return rows
+        except Exception:  # a DB-API error of the driver: reconnect on the next request
+            await self._drop(here)
+            return None
 
     async def _read_postgis(self) -> int | None:
         loop = asyncio.get_running_loop()

@@ -65,6 +65,8 @@ class Lane:
         self.threads = threads
         # How long a call may wait for one of the lane's threads (None: as long as it takes).
         self.queue_timeout_s = queue_timeout_s
+        # Calls waiting for the lane or running in it, on every event loop.
+        self._in_flight = 0
         # Per event loop: the lane's limiter, and the unbounded one a call of a
         # bounded lane runs under while it holds the lane's (see _run_bounded).
         self._limiters: weakref.WeakKeyDictionary[
@@ -85,6 +87,14 @@ class Lane:
             )
         return found
 
+    def busy(self) -> bool:
+        """Whether a call waits for the lane or runs in it (on any event loop).
+
+        A hint, not a count to rely on: loops on other threads change it
+        without a lock.
+        """
+        return self._in_flight > 0
+
     def size(self, threads: int) -> None:
         """Set the lane's threads for this event loop (the app's start-up calls it)."""
         self.limiter().total_tokens = threads
@@ -104,11 +114,15 @@ class Lane:
             @functools.wraps(fn)
             async def in_lane(*args: P.args, **kwargs: P.kwargs) -> R:
                 call = functools.partial(fn, *args, **kwargs)
-                if unless is not None and unless(kwargs):
-                    return await to_thread.run_sync(call)
-                if self.queue_timeout_s is None:
-                    return await to_thread.run_sync(call, limiter=self.limiter())
-                return await self._run_bounded(call)
+                self._in_flight += 1
+                try:
+                    if unless is not None and unless(kwargs):
+                        return await to_thread.run_sync(call)
+                    if self.queue_timeout_s is None:
+                        return await to_thread.run_sync(call, limiter=self.limiter())
+                    return await self._run_bounded(call)
+                finally:
+                    self._in_flight -= 1
 
             return in_lane
 

@@ -154,3 +154,44 @@ def test_concurrent_reads_each_see_every_write_acknowledged_before_they_began(
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
     assert all(got >= before for before, got in pairs), [p for p in pairs if p[1] < p[0]]
+
+
+def test_a_write_elsewhere_that_moved_no_territory_keeps_reads_on_the_loop(
+    settled: Settled,
+) -> None:
+    """The log, read on the loop, says an account write left the territories alone; a
+    colour write names its territory, whose next read takes a thread and shows it."""
+    one, other, tid, on_threads = settled
+    point = {"type": "Point", "coordinates": [0.5, 0.5]}
+    account = {"type": "Feature", "id": "a1", "geometry": point, "properties": {"name": "A"}}
+    other.put("/accounts/a1", json=account).raise_for_status()
+    assert one.get(f"/territories/{tid}").status_code == 200
+    assert one.get("/locate", params={"lon": 0.5, "lat": 0.5}).json()["territory_id"] == tid
+    assert on_threads == []
+    colour = {"properties": {"color": "#fedcba"}}
+    other.patch(f"/territories/{tid}", json=colour, headers={"If-Match": "*"}).raise_for_status()
+    assert one.get(f"/territories/{tid}").json()["properties"]["color"] == "#fedcba"
+    assert on_threads != []
+
+
+def test_while_a_write_is_in_its_lane_reads_take_theirs(settled: Settled) -> None:
+    """A write takes turns on the loop; reads run there would make it wait for them."""
+    import threading
+
+    from tests.faults import held
+
+    one, _, tid, on_threads = settled
+    store = one.app.state.store  # type: ignore[attr-defined]
+    with held(store, "write") as (release, entered):
+        colour = {"properties": {"color": "#010203"}}
+        writing = threading.Thread(
+            target=lambda: one.patch(f"/territories/{tid}", json=colour, headers={"If-Match": "*"})
+        )
+        writing.start()
+        assert entered.acquire(timeout=30)  # the write holds its lane's thread
+        assert one.get(f"/territories/{tid}").status_code == 200
+        assert on_threads != []  # read on a thread, the write still in its lane
+        release.set()
+        writing.join(30)
+    on_threads.clear()
+    assert one.get(f"/territories/{tid}").json()["properties"]["color"] == "#010203"
