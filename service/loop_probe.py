@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from service.storage import Store
-from service.storage.revision_log import kinds_logged
+from service.storage.revision_log import kinds_logged, log_range_sql
 
 log = logging.getLogger(__name__)
 
@@ -90,11 +90,7 @@ class LoopProbe:
     async def kinds(self, after: int, upto: int) -> set[str] | None:
         """The kinds the log names for revisions ``after + 1 .. upto``; None when it cannot
         tell (a gap) or the read cannot be made at once (the caller takes a thread)."""
-        # Integers of our own (int()), not input: one statement for both drivers' styles.
-        sql = (
-            "SELECT revision, kind FROM revision_changes"
-            f" WHERE revision > {int(after)} AND revision <= {int(upto)}"
-        )
+        sql = log_range_sql(after, upto)
         if self._closed:
             return None
         if self.store.name == "sqlite":

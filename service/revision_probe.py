@@ -15,7 +15,7 @@ from typing import Any
 
 from service.storage import Store
 from service.storage.errors import StorageUnavailableError, translate_db_errors
-from service.storage.revision_log import TERRITORY_KINDS, kinds_logged
+from service.storage.revision_log import TERRITORY_KINDS, kinds_logged, log_range_sql
 
 log = logging.getLogger(__name__)
 
@@ -52,12 +52,7 @@ class RevisionProbe:
         revision commit with it, so those of every revision up to one the
         probe read are there. False when the log cannot tell (a gap).
         """
-        # Integers of our own (int() below), not input: written into the SQL so
-        # that one statement serves both drivers' parameter styles.
-        sql = (
-            "SELECT revision, kind FROM revision_changes"
-            f" WHERE revision > {int(after)} AND revision <= {int(upto)}"
-        )
+        sql = log_range_sql(after, upto)
         with self._lock, translate_db_errors():
             try:
                 cur = self._cursor()

@@ -37,6 +37,17 @@ def kinds_logged(rows: Iterable[tuple[Any, str]], after: int, upto: int) -> set[
     return {kind for _, kind in rows}
 
 
+def log_range_sql(after: int, upto: int) -> str:
+    """The raw ``SELECT revision, kind`` of the log rows of revisions ``after + 1 .. upto``,
+    for the probes' own DB-API connections (no SQLAlchemy there)."""
+    # Integers of our own (int()), not input: written into the SQL so that one
+    # statement serves both drivers' parameter styles.
+    return (
+        "SELECT revision, kind FROM revision_changes"
+        f" WHERE revision > {int(after)} AND revision <= {int(upto)}"
+    )
+
+
 def _covers(after: int, upto: int, revisions: Iterable[Any]) -> bool:
     return {int(r) for r in revisions} == set(range(after + 1, upto + 1))
 
