@@ -74,18 +74,8 @@ class LoopProbe:
         return await self._read_postgis()
 
     def _read_sqlite(self) -> int | None:
-        if not self._sqlite_lock.acquire(blocking=False):
-            return None  # another loop's read: not waited for
-        try:
-            if self._sqlite is None:
-                self._sqlite = _sqlite_connection(self.store)
-            row = self._sqlite.execute(_SQL).fetchone()
-            return int(row[0])
-        except sqlite3.Error:  # busy, or the file went away: the thread path decides
-            self._drop_sqlite()
-            return None
-        finally:
-            self._sqlite_lock.release()
+        rows = self._rows_sqlite(_SQL)
+        return int(rows[0][0]) if rows else None
 
     async def kinds(self, after: int, upto: int) -> set[str] | None:
         """The kinds the log names for revisions ``after + 1 .. upto``; None when it cannot
@@ -101,13 +91,14 @@ class LoopProbe:
         return None if rows is None else kinds_logged(rows, after, upto)
 
     def _rows_sqlite(self, sql: str) -> list[Any] | None:
+        """The rows of ``sql`` on the SQLite connection, or None when not at once."""
         if not self._sqlite_lock.acquire(blocking=False):
-            return None
+            return None  # another loop's read: not waited for
         try:
             if self._sqlite is None:
-                return None
+                self._sqlite = _sqlite_connection(self.store)
             return self._sqlite.execute(sql).fetchall()
-        except sqlite3.Error:
+        except sqlite3.Error:  # busy, or the file went away: the thread path decides
             self._drop_sqlite()
             return None
         finally:
