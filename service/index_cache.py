@@ -23,6 +23,7 @@ import logging
 import threading
 import weakref
 from collections import deque
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
@@ -44,6 +45,15 @@ _RECENT = 3
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True, slots=True)
+class LoopRead:
+    """What :meth:`IndexCache.held_now` found on the event loop: the store's revision
+    (None: not read at once) and, when they are current, the index and territories."""
+
+    revision: int | None
+    held: tuple[TerritoryIndex, Held] | None
+
+
 class IndexCache:
     """Holds (revision, index) for one store."""
 
@@ -61,9 +71,10 @@ class IndexCache:
         self._warming: threading.Thread | None = None
         _SERVING[store.backend.engine] = weakref.ref(self)
 
-    def current(self) -> TerritoryIndex:
-        """The index as of the store's latest revision."""
-        revision = self.probe.read()
+    def current(self, revision: int | None = None) -> TerritoryIndex:
+        """The index as of the store's latest revision: ``revision``, read after the request
+        arrived (on the event loop, :meth:`held_now`), or read here when None."""
+        revision = self.probe.read() if revision is None else revision
         index = self._index
         if index is not None and revision == self._revision:
             return index
@@ -90,7 +101,7 @@ class IndexCache:
                 self._revision = revision
             return self._index  # held >= revision: another request moved it meanwhile
 
-    def territory(self, territory_id: int) -> Territory | None:
+    def territory(self, territory_id: int, revision: int | None = None) -> Territory | None:
         """One territory as of the store's latest revision, from memory (None: not held).
 
         What ``GET /territories/{id}`` answers, without a transaction or a
@@ -102,32 +113,33 @@ class IndexCache:
         """
         if not self.ready.is_set():
             return None
-        self.current()
+        self.current(revision)
         return self._held.by_id.get(territory_id)
 
-    async def held_now(self) -> tuple[TerritoryIndex, Held] | None:
+    async def held_now(self) -> LoopRead:
         """The index and territories held, when the store is still at their revision,
         known without leaving the event loop (:mod:`service.loop_probe`).
 
-        None sends the caller to the thread path (:meth:`current`): before the
-        first index, after a write (the held revision must be moved on or the
-        index refreshed, which reads the store), or when the revision could
-        not be read at once. Never blocks: no lock is taken.
+        Not held sends the caller to the thread path (:meth:`current`, given
+        the revision read here): before the first index, after a write (the
+        held revision must be moved on or the index refreshed, which reads
+        the store), or when the revision could not be read at once. Never
+        blocks: no lock is taken.
         """
         if not self.ready.is_set():
-            return None
+            return LoopRead(None, None)
         revision = await self.loop_probe.read()
         if revision is None:
-            return None
+            return LoopRead(None, None)
         # The revision first: a refresh sets the index and territories before it,
         # so these are those of this revision (or of a later one, also committed).
         held_revision = self._revision
         index, held = self._index, self._held
         if index is None or held_revision > revision:
-            return None
+            return LoopRead(revision, None)
         if held_revision < revision and not await self._untouched(held_revision, revision):
-            return None
-        return index, held
+            return LoopRead(revision, None)
+        return LoopRead(revision, (index, held))
 
     async def _untouched(self, held: int, revision: int) -> bool:
         """Whether the log says no territory was written after ``held`` up to ``revision``

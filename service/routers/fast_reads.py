@@ -46,7 +46,7 @@ from starlette.types import Receive, Scope, Send
 
 from geo.model import Territory
 from service.auth import Principal, rep_scope
-from service.index_cache import IndexCache
+from service.index_cache import IndexCache, LoopRead
 from service.routers.accounts import list_accounts
 from service.routers.locate import locate, locate_in
 from service.routers.territories import get_territory
@@ -160,10 +160,20 @@ def _locate_args(path: str, query: bytes) -> Args | None:
 
 async def _locate(request: Request, principal: Principal, args: Args) -> Response:
     index_cache = await get_index_cache(request)
-    if isinstance(index_cache, IndexCache) and _on_loop() and (now := await index_cache.held_now()):
-        return locate_in(now[0], **args)  # current: answered on the loop, no thread
-    response: Response = await locate(index_cache=index_cache, principal=principal, **args)
-    return response
+    if not isinstance(index_cache, IndexCache):  # a scenario's
+        response: Response = await locate(index_cache=index_cache, principal=principal, **args)
+        return response
+    now = await index_cache.held_now() if _on_loop() else LoopRead(None, None)
+    if now.held is not None:
+        return locate_in(now.held[0], **args)  # current: answered on the loop, no thread
+    located: Response = await _locate_at(index_cache, now.revision, args)
+    return located
+
+
+@READS.handler()
+def _locate_at(index_cache: IndexCache, revision: int | None, args: Args) -> Response:
+    """``locate`` on its lane, given the revision the loop read (None: read there)."""
+    return locate_in(index_cache.current(revision), **args)
 
 
 # --- GET /accounts?limit=&after= ---------------------------------------------------
@@ -221,11 +231,15 @@ def _territory_args(path: str, query: bytes) -> Args | None:
 
 async def _territory(request: Request, principal: Principal, args: Args) -> Response:
     index_cache, switches = await get_live_index_cache(request), await get_switches(request)
-    if not switches.anything_scheduled() and _on_loop() and (now := await index_cache.held_now()):
-        t = now[1].by_id.get(args["territory_id"])
+    now = LoopRead(None, None)
+    if not switches.anything_scheduled() and _on_loop():
+        now = await index_cache.held_now()
+        t = None if now.held is None else now.held[1].by_id.get(args["territory_id"])
         if t is not None:  # current: answered on the loop, no thread
             return _territory_response(principal, t)
-    held: Response | None = await _held_territory(index_cache, switches, principal, **args)
+    held: Response | None = await _held_territory(
+        index_cache, switches, principal, revision=now.revision, **args
+    )
     if held is not None:
         return held
     response: Response = await get_territory(
@@ -241,7 +255,11 @@ async def _territory(request: Request, principal: Principal, args: Args) -> Resp
 
 @READS.handler()
 def _held_territory(
-    index_cache: IndexCache, switches: ScheduledSwitches, principal: Principal, territory_id: int
+    index_cache: IndexCache,
+    switches: ScheduledSwitches,
+    principal: Principal,
+    territory_id: int,
+    revision: int | None,
 ) -> Response | None:
     """The territory from the worker's index cache, as ``get_territory`` answers it.
 
@@ -252,10 +270,11 @@ def _held_territory(
     None sends the request to ``get_territory``: before the first index,
     for an id not held, and while a scenario is scheduled (the answer then
     lists the territory's pending changes, which only the store knows).
+    ``revision``: the store's, read on the loop after the request arrived.
     """
     if switches.anything_scheduled():
         return None
-    t = index_cache.territory(territory_id)
+    t = index_cache.territory(territory_id, revision)
     return None if t is None else _territory_response(principal, t)
 
 

@@ -42,11 +42,14 @@ def workers(database_url: str) -> Iterator[tuple[TestClient, TestClient, int]]:
         yield one, other, tid
 
 
-def _thread_reads(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """One entry per read of the revision on a thread (the path off the event loop)."""
-    probe = client.app.state.index_cache.probe  # type: ignore[attr-defined]
-    real, seen = probe.read, []
-    monkeypatch.setattr(probe, "read", lambda: seen.append(1) or real())
+def _thread_reads(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> list[int | None]:
+    """One entry per read answered on a thread (the path off the event loop): the
+    revision the loop read and passed on, or None when the thread read it itself."""
+    cache = client.app.state.index_cache  # type: ignore[attr-defined]
+    real, seen = cache.current, []
+    monkeypatch.setattr(
+        cache, "current", lambda revision=None: seen.append(revision) or real(revision)
+    )
     return seen
 
 
@@ -99,6 +102,7 @@ def test_a_read_that_fails_on_the_loop_is_made_on_a_thread_and_the_loop_recovers
     for _ in range(3):
         assert one.get(f"/territories/{tid}").json()["properties"]["color"] == "#abcdef"
     assert len(on_threads) >= 3  # every read took the thread path, with the right answer
+    assert set(on_threads) == {None}  # and read the revision there
     monkeypatch.undo()
     on_threads = _thread_reads(one, monkeypatch)
     _settled(one, tid)  # a new connection on the loop
@@ -172,6 +176,12 @@ def test_a_write_elsewhere_that_moved_no_territory_keeps_reads_on_the_loop(
     other.patch(f"/territories/{tid}", json=colour, headers={"If-Match": "*"}).raise_for_status()
     assert one.get(f"/territories/{tid}").json()["properties"]["color"] == "#fedcba"
     assert on_threads != []
+    assert None not in on_threads  # the revision the loop read was passed on, not read again
+    on_threads.clear()
+    moved = {"geometry": _feature((5, 5, 6, 6))["geometry"]}
+    other.patch(f"/territories/{tid}", json=moved, headers={"If-Match": "*"}).raise_for_status()
+    assert one.get("/locate", params={"lon": 5.5, "lat": 5.5}).json()["territory_id"] == tid
+    assert on_threads != [] and None not in on_threads  # /locate's too
 
 
 def test_while_a_write_is_in_its_lane_reads_take_theirs(settled: Settled) -> None:
