@@ -42,6 +42,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import math
+import threading
 import weakref
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
@@ -65,8 +66,11 @@ class Lane:
         self.threads = threads
         # How long a call may wait for one of the lane's threads (None: as long as it takes).
         self.queue_timeout_s = queue_timeout_s
-        # Calls waiting for the lane or running in it, on every event loop.
+        # Calls waiting for the lane or running in it, on every event loop; the
+        # lock because loops on other threads (several apps in one process)
+        # change it too, and a lost update would stick.
         self._in_flight = 0
+        self._counting = threading.Lock()
         # Per event loop: the lane's limiter, and the unbounded one a call of a
         # bounded lane runs under while it holds the lane's (see _run_bounded).
         self._limiters: weakref.WeakKeyDictionary[
@@ -88,11 +92,7 @@ class Lane:
         return found
 
     def busy(self) -> bool:
-        """Whether a call waits for the lane or runs in it (on any event loop).
-
-        A hint, not a count to rely on: loops on other threads change it
-        without a lock.
-        """
+        """Whether a call waits for the lane or runs in it (on any event loop)."""
         return self._in_flight > 0
 
     def size(self, threads: int) -> None:
@@ -114,7 +114,8 @@ class Lane:
             @functools.wraps(fn)
             async def in_lane(*args: P.args, **kwargs: P.kwargs) -> R:
                 call = functools.partial(fn, *args, **kwargs)
-                self._in_flight += 1
+                with self._counting:
+                    self._in_flight += 1
                 try:
                     if unless is not None and unless(kwargs):
                         return await to_thread.run_sync(call)
@@ -122,7 +123,8 @@ class Lane:
                         return await to_thread.run_sync(call, limiter=self.limiter())
                     return await self._run_bounded(call)
                 finally:
-                    self._in_flight -= 1
+                    with self._counting:
+                        self._in_flight -= 1
 
             return in_lane
 
