@@ -278,27 +278,14 @@ class IndexCache:
 
 
 # The index cache of each database's engine, for the writes of this worker
-# (held_territories); weak both ways, so neither outlives its app.
+# (service.usecases.territories_before); weak both ways, so neither outlives its app.
 _SERVING: weakref.WeakKeyDictionary[Any, weakref.ref[IndexCache]] = weakref.WeakKeyDictionary()
 
 
-def held_territories(tx: Tx) -> Held | None:
-    """The live plan's territories as ``tx`` sees them, from this worker's index cache,
-    when it holds exactly ``tx``'s revision; None: read them from the store.
-
-    For a write before it writes: under the writers' lock its revision is the
-    last one committed, and the territories held at that revision are the
-    store's. A revision this transaction moved itself was never held (no
-    other transaction can commit it meanwhile), so its own uncommitted
-    changes are never taken for the held ones, and the cache is never
-    filled from them. A territory write read every parent and its
-    neighbours' shapes again (a fifth of a colour change on PostGIS).
-    """
-    if tx.plan_id is not None:
-        return None
-    ref = _SERVING.get(tx.backend.engine)
-    cache = ref() if ref is not None else None
-    return cache.held_at(tx.revision()) if cache is not None else None
+def serving(engine: Any) -> IndexCache | None:
+    """This worker's index cache of the database behind ``engine`` (None: none serves)."""
+    ref = _SERVING.get(engine)
+    return ref() if ref is not None else None
 
 
 def _logged_territories(tx: Tx, after: int, upto: int) -> frozenset[int] | None:

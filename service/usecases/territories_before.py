@@ -1,7 +1,7 @@
 """What a change set's checks read about the plan's territories before it writes.
 
 From the worker's index cache when it holds the transaction's revision
-(:func:`service.index_cache.held_territories`), else from the store. The
+(:func:`held_territories`), else from the store. The
 checks of a one-territory colour change read every territory's parent and
 its neighbours' shapes; from the store that was a fifth of the write's CPU
 on PostGIS at 1,000 territories, and the same rows are in memory already.
@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from geo.model import Territory
-from service.index_cache import Held, held_territories
+from service.index_cache import Held, serving
 from service.storage import Tx
 
 BBox = tuple[float, float, float, float]
@@ -43,3 +43,34 @@ class TerritoriesBefore:
         if self._held is None:
             return self._tx.find_territories(boxes=[box])
         return self._held.near(box)
+
+
+def held_territories(tx: Tx) -> Held | None:
+    """The live plan's territories as ``tx`` sees them, from this worker's index cache,
+    when it holds exactly ``tx``'s revision; None: read them from the store.
+
+    For a write before it writes: under the writers' lock its revision is the
+    last one committed, and the territories held at that revision are the
+    store's. A revision this transaction moved itself was never held (no
+    other transaction can commit it meanwhile), so its own uncommitted
+    changes are never taken for the held ones, and the cache is never
+    filled from them. A territory write read every parent and its
+    neighbours' shapes again (a fifth of a colour change on PostGIS).
+
+    When the cache is behind (another write since it was last read), it is
+    moved on to ``tx``'s revision first, as a read would: the log says which
+    territories changed and only those are read. Under a write load the
+    cache was always one write behind, and every territory write read all
+    the parents and its neighbours' shapes from the store.
+    """
+    if tx.plan_id is not None or tx.moved_revision:
+        return None
+    cache = serving(tx.backend.engine)
+    if cache is None:
+        return None
+    revision = tx.revision()
+    held = cache.held_at(revision)
+    if held is None and cache.ready.is_set() and revision > cache.revision:
+        cache.current_in(tx)  # committed rows only: this transaction has not moved it
+        held = cache.held_at(revision)
+    return held

@@ -14,9 +14,9 @@ from sqlalchemy import event
 from starlette.testclient import TestClient
 
 from service.app import create_app
-from service.index_cache import held_territories
 from service.usecases.rep_cache import RepCache
 from service.usecases.snapshot import load_snapshot
+from service.usecases.territories_before import held_territories
 from tests.conftest import ADMIN_TOKEN, make_settings, wait_until_ready
 
 PLUS = {"If-Match": "*"}
@@ -62,6 +62,26 @@ def test_a_write_after_a_read_reads_no_territory_before_it_writes(
     first_write = next(i for i, s in enumerate(seen) if s.startswith(("INSERT", "UPDATE")))
     reads = [s for s in seen[:first_write] if "FROM territories" in s]
     assert reads == []  # its parents, its neighbours and itself came from memory
+
+
+def test_a_write_after_writes_elsewhere_reads_only_the_territories_they_changed(
+    workers: tuple[TestClient, TestClient],
+) -> None:
+    """The cache is behind (the other worker wrote since this one last read): the write
+    moves it on by the log, reading the one territory changed, not all of them."""
+    one, other = workers
+    tid = one.post("/territories", json=_feature((0, 0, 1, 1), "A")).json()["id"]
+    other_id = one.post("/territories", json=_feature((2, 0, 3, 1), "B")).json()["id"]
+    one.get("/locate", params={"lon": 0.5, "lat": 0.5}).raise_for_status()
+    recoloured = {"properties": {"color": "#123456"}}
+    other.patch(f"/territories/{other_id}", json=recoloured, headers=PLUS).raise_for_status()
+    seen = _statements(one)
+    moved = {"geometry": _feature((0, 0, 1.5, 1), "A")["geometry"]}
+    assert one.patch(f"/territories/{tid}", json=moved, headers=PLUS).status_code == 200
+    first_write = next(i for i, s in enumerate(seen) if s.startswith(("INSERT", "UPDATE")))
+    reads = [s for s in seen[:first_write] if "FROM territories" in s]
+    assert len(reads) == 1 and "WHERE territories.id IN" in reads[0], reads
+    assert one.get(f"/territories/{other_id}").json()["properties"]["color"] == "#123456"
 
 
 def test_a_territory_another_worker_wrote_is_checked_although_this_one_never_read_it(
