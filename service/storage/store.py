@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from service.storage.account_ops import AccountOps
 from service.storage.admin_ops import AdminOps
@@ -195,8 +195,30 @@ def _write_on(
 ) -> Iterator[Tx]:
     conn.execution_options(write=True)
     with conn.begin():
-        if backend.name == "postgis":
-            if before_lock is not None:
-                before_lock()
-            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": WRITERS_LOCK_KEY})
-        yield Tx(conn, backend, write=True, plan_id=plan_id)
+        if backend.name != "postgis":
+            yield Tx(conn, backend, write=True, plan_id=plan_id)
+            return
+        if before_lock is not None:
+            before_lock()
+        tx = Tx(conn, backend, write=True, plan_id=plan_id)
+        tx.saw_revision(_take_writers_lock(conn))
+        yield tx
+
+
+# Two statements in one round trip (no parameters: psycopg sends them as one simple
+# query). In READ COMMITTED each takes its own snapshot, so the revision is read
+# once the lock is held: the last committed one, which only this writer moves now.
+# Every write asks for it (to assign, to check, to log); it cost a round trip of its own.
+_LOCK_THEN_REVISION = f"SELECT pg_advisory_xact_lock({int(WRITERS_LOCK_KEY)}); SELECT value FROM revision WHERE id = 1"
+
+
+def _take_writers_lock(conn: Connection) -> int:
+    """Wait for the writers' lock on PostGIS; the revision as of then."""
+    result = conn.exec_driver_sql(_LOCK_THEN_REVISION)
+    try:
+        cursor = result.cursor
+        cursor.nextset()  # past the lock's empty row
+        row: Any = cursor.fetchone()
+        return int(row[0])
+    finally:
+        result.close()

@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal, Self
 
-from sqlalchemy import Connection, Table, Update, delete, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Insert,
+    Table,
+    Update,
+    bindparam,
+    delete,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.sql.expression import ColumnElement
 
 from service.storage.backends import Backend
@@ -22,6 +33,15 @@ ChangeKind = Literal["accounts", "territories", "territory_accounts", "reps", "n
 MAX_LOGGED_IDS = 20_000
 # Log rows older than this many revisions are pruned; a worker further behind reads afresh.
 KEEP_LOGGED_REVISIONS = 2_000
+
+
+@dataclass(slots=True)
+class LiveCounter:
+    """The live plan's revision as one transaction knows it, shared by its views
+    (:meth:`TxBase.within`): as a statement of it read it, and as it moved it."""
+
+    seen: int | None = None
+    moved_to: int | None = None
 
 
 class TxBase:
@@ -41,15 +61,16 @@ class TxBase:
         self.write = write
         self.plan_id = plan_id
         self.now = datetime.now(UTC)
-        self._bumped = False
-        self._bumped_to = 0
-        self._seen_revision: int | None = None
+        self._bumped = False  # this plan's counter moved (a scenario's own)
+        self._live = LiveCounter()
 
     def within(self, plan_id: int | None) -> Self:
         """The same transaction, with territory operations inside ``plan_id`` (None: live)."""
         if plan_id == self.plan_id:
             return self
-        return type(self)(self.conn, self.backend, write=self.write, plan_id=plan_id)
+        other = type(self)(self.conn, self.backend, write=self.write, plan_id=plan_id)
+        other._live = self._live  # one transaction, one live counter: a move shows in both
+        return other
 
     def plan_table(self, name: str) -> Table:
         """The plan's own copy of one of :data:`PLAN_TABLES`."""
@@ -82,21 +103,23 @@ class TxBase:
                 )
                 self._bumped = True
             return
-        if not self._bumped:
-            rev = self.t["revision"]
-            # RETURNING: the new value without a second round trip in the write lock.
-            bump = kept(rev, "bump", _bump_returning)
-            self._bumped_to = int(self.conn.execute(bump).scalar_one())
-            self._bumped = True
-        self._log_change(kind, ids)
-
-    def _log_change(self, kind: ChangeKind, ids: Iterable[Any]) -> None:
         listed = list(ids)
         if len(listed) > MAX_LOGGED_IDS:
             kind, listed = "all", []
-        log, revision = self.t["revision_changes"], self._bumped_to
-        entry = {"revision": revision, "kind": kind, "ids": listed}
-        self.conn.execute(kept(log, "insert", insert), entry)
+        rev, log = self.t["revision"], self.t["revision_changes"]
+        entry: dict[str, Any] = {"kind": kind, "ids": listed}
+        if self._live.moved_to is None and self.backend.name == "postgis":
+            # The move and its log row in one statement: one round trip less in
+            # the writers' lock (SQLite's statements cost no round trip).
+            both = kept(log, "bump_and_log", lambda t: _bump_and_log(rev, t))
+            self._live.moved_to = revision = int(self.conn.execute(both, entry).scalar_one())
+        else:
+            if self._live.moved_to is None:
+                # RETURNING: the new value without a second statement.
+                bump = kept(rev, "bump", _bump_returning)
+                self._live.moved_to = int(self.conn.execute(bump).scalar_one())
+            revision = self._live.moved_to
+            self.conn.execute(kept(log, "insert", insert), {"revision": revision, **entry})
         if revision % 100 == 0:
             self.conn.execute(delete(log).where(log.c.revision < revision - KEEP_LOGGED_REVISIONS))
 
@@ -105,28 +128,35 @@ class TxBase:
         """Whether this transaction moved its plan's revision counter: it then sees a
         revision that no other transaction sees before it commits, and that may
         never commit (another transaction then takes it, with other rows). What a
-        worker keeps by revision must not be kept at that one."""
-        return self._bumped
+        worker keeps by revision must not be kept at that one. The live counter's
+        move shows in every view of the transaction (:meth:`within`)."""
+        return self._bumped or self._live.moved_to is not None
 
     def revision(self) -> int:
-        """The current revision counter (read once in a read transaction)."""
-        if self._seen_revision is not None:
-            return self._seen_revision
+        """The current revision counter (read once a transaction, see :meth:`saw_revision`)."""
+        live = self._live
+        if live.moved_to is not None:
+            return live.moved_to
+        if live.seen is not None:
+            return live.seen
         q = kept(self.t["revision"], "value", lambda t: select(t.c.value).where(t.c.id == 1))
         return self.saw_revision(int(self.conn.execute(q).scalar_one()))
 
     def saw_revision(self, revision: int) -> int:
         """``revision``, the counter as a statement of this transaction read it, kept for
-        :meth:`revision` in a read transaction.
+        :meth:`revision`.
 
         A read transaction's snapshot (SQLite's read transaction,
         PostgreSQL's REPEATABLE READ) shows one revision from its first
         statement to its end, so the first answer holds for the rest; a page
         of accounts reads it with its rows and needs no statement of its own.
-        A write transaction moves the counter itself: it is read each time.
+        A write holds the writers' lock from its first statement (SQLite's
+        write lock, the advisory lock on PostGIS), so no other transaction
+        moves the counter before it ends; once it has moved it itself, its
+        revision is the one it moved to (:meth:`bump_revision`). A colour
+        change read it twice, each a round trip in the lock.
         """
-        if not self.write:
-            self._seen_revision = revision
+        self._live.seen = revision
         return revision
 
     def audit(
@@ -145,3 +175,12 @@ class TxBase:
 
 def _bump_returning(rev: Table) -> Update:
     return update(rev).where(rev.c.id == 1).values(value=rev.c.value + 1).returning(rev.c.value)
+
+
+def _bump_and_log(rev: Table, log: Table) -> Insert:
+    """The counter moved and the move logged, in one statement (PostgreSQL's data-modifying
+    WITH); parameters ``kind`` and ``ids``; returns the new revision."""
+    moved = _bump_returning(rev).cte("moved")
+    kind, ids = bindparam("kind", type_=log.c.kind.type), bindparam("ids", type_=log.c.ids.type)
+    logged = select(moved.c.value, kind, ids)
+    return insert(log).from_select(["revision", "kind", "ids"], logged).returning(log.c.revision)

@@ -162,9 +162,11 @@ def test_a_page_reads_the_revision_with_its_rows_in_one_statement(database_url: 
         assert [s for s in seen if "revision" in s and "accounts" not in s] == []
 
 
-def test_a_read_transaction_reads_the_revision_once_and_a_write_each_time(
+def test_a_transaction_reads_the_revision_once_and_a_write_knows_its_own_move(
     seeded: tuple[Store, list[int]],
 ) -> None:
+    """A read's snapshot holds one revision; a write holds the writers' lock, so only it
+    moves the counter, and every view of it (``within``) knows the move."""
     store, _ = seeded
     seen: list[str] = []
     event.listen(
@@ -175,7 +177,12 @@ def test_a_read_transaction_reads_the_revision_once_and_a_write_each_time(
         # Its snapshot holds one revision to its end: RepCache and the index both ask.
         assert RepCache.of(tx).reps(tx) and tx.revision() == first
     assert len([s for s in seen if "from revision" in s]) == 1
+    seen.clear()
     with store.write() as tx:
-        assert tx.revision() == first
-        tx.bump_revision("none")
-        assert tx.revision() == first + 1  # its own write moved it
+        assert tx.revision() == first and tx.revision() == first
+        scenario_view, live_view = tx.within(1), tx.within(1).within(None)
+        live_view.bump_revision("none")  # moved through another view of the transaction
+        assert tx.revision() == first + 1 and scenario_view.revision() == first + 1
+        assert tx.moved_revision and scenario_view.moved_revision
+    assert len([s for s in seen if "from revision" in s]) == 1  # read once, then moved
+    assert store.revision() == first + 1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -320,3 +322,32 @@ def test_parent_ids_are_read_per_plan_and_agree_with_the_whole_tree(store: Store
         with store.in_plan(scope).read() as tx:
             assert tx.parent_territory_ids() == wanted
             assert wanted == {p for p in tx.territory_parents().values() if p is not None}
+
+
+def test_a_writer_that_waited_for_the_lock_sees_the_revision_committed_meanwhile(
+    store: Store,
+) -> None:
+    """The revision a write reads with its lock (one round trip on PostGIS) is the one
+    committed by the writer it waited for, not the one before it began waiting."""
+    before = store.revision()
+    entered, release, seen = threading.Event(), threading.Event(), []
+
+    def first() -> None:
+        with store.write() as tx:
+            tx.bump_revision("none")
+            entered.set()
+            release.wait(10)
+
+    def second() -> None:
+        with store.write() as tx:
+            seen.append(tx.revision())
+
+    one, two = threading.Thread(target=first), threading.Thread(target=second)
+    one.start()
+    assert entered.wait(10)
+    two.start()
+    time.sleep(0.3)  # the second waits for the lock
+    release.set()
+    one.join(10)
+    two.join(10)
+    assert seen == [before + 1]
