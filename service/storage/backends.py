@@ -35,6 +35,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.sql.expression import ColumnElement
 
+from service.storage.idle_ping import ping_after_idle
 from service.storage.tables import build_tables
 
 log = logging.getLogger(__name__)
@@ -192,7 +193,8 @@ def _open_sqlite(database_url: str) -> Backend:
 
 
 def _open_postgis(database_url: str) -> Backend:
-    engine = create_engine(database_url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    engine = create_engine(database_url, pool_size=10, max_overflow=20)
+    ping_after_idle(engine)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: ConnectionPoolEntry) -> None:
