@@ -57,11 +57,12 @@ def held_territories(tx: Tx) -> Held | None:
     filled from them. A territory write read every parent and its
     neighbours' shapes again (a fifth of a colour change on PostGIS).
 
-    When the cache is behind (another write since it was last read), it is
-    moved on to ``tx``'s revision first, as a read would: the log says which
-    territories changed and only those are read. Under a write load the
-    cache was always one write behind, and every territory write read all
-    the parents and its neighbours' shapes from the store.
+    When the cache is behind (another write since it was last read), the
+    held territories are patched to ``tx``'s revision: the log says which
+    territories changed and only those are read (the index is left to the
+    next read). Under a write load the cache was always one write behind,
+    and every territory write read all the parents and its neighbours'
+    shapes from the store.
     """
     if tx.plan_id is not None or tx.moved_revision:
         return None
@@ -70,7 +71,7 @@ def held_territories(tx: Tx) -> Held | None:
         return None
     revision = tx.revision()
     held = cache.held_at(revision)
-    if held is None and cache.ready.is_set() and revision > cache.revision:
-        cache.current_in(tx)  # committed rows only: this transaction has not moved it
-        held = cache.held_at(revision)
+    if held is None and cache.ready.is_set():
+        # Committed rows only: this transaction has not moved the revision.
+        held = cache.territories_at(tx, revision)
     return held

@@ -75,12 +75,17 @@ def test_a_write_after_writes_elsewhere_reads_only_the_territories_they_changed(
     one.get("/locate", params={"lon": 0.5, "lat": 0.5}).raise_for_status()
     recoloured = {"properties": {"color": "#123456"}}
     other.patch(f"/territories/{other_id}", json=recoloured, headers=PLUS).raise_for_status()
+    cache = one.app.state.index_cache  # type: ignore[attr-defined]
+    index_at = cache.revision
     seen = _statements(one)
     moved = {"geometry": _feature((0, 0, 1.5, 1), "A")["geometry"]}
     assert one.patch(f"/territories/{tid}", json=moved, headers=PLUS).status_code == 200
     first_write = next(i for i, s in enumerate(seen) if s.startswith(("INSERT", "UPDATE")))
     reads = [s for s in seen[:first_write] if "FROM territories" in s]
     assert len(reads) == 1 and "WHERE territories.id IN" in reads[0], reads
+    # The index is left to the next read: its rebuild after a shape change is not
+    # made inside the writers' lock.
+    assert cache.revision == index_at
     assert one.get(f"/territories/{other_id}").json()["properties"]["color"] == "#123456"
 
 
