@@ -80,9 +80,9 @@ class LoopProbe:
     async def kinds(self, after: int, upto: int) -> set[str] | None:
         """The kinds the log names for revisions ``after + 1 .. upto``; None when it cannot
         tell (a gap) or the read cannot be made at once (the caller takes a thread)."""
-        sql = log_range_sql(after, upto)
         if self._closed:
             return None
+        sql = log_range_sql(after, upto)
         if self.store.name == "sqlite":
             rows = self._rows_sqlite(sql)
         else:
