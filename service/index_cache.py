@@ -54,6 +54,10 @@ class LoopRead:
     held: tuple[TerritoryIndex, Held] | None
 
 
+# Nothing read on the loop: one instance for every request that takes the thread path.
+NOT_READ = LoopRead(None, None)
+
+
 class IndexCache:
     """Holds (revision, index) for one store."""
 
@@ -127,10 +131,10 @@ class IndexCache:
         blocks: no lock is taken.
         """
         if not self.ready.is_set():
-            return LoopRead(None, None)
+            return NOT_READ
         revision = await self.loop_probe.read()
         if revision is None:
-            return LoopRead(None, None)
+            return NOT_READ
         # The revision first: a refresh sets the index and territories before it,
         # so these are those of this revision (or of a later one, also committed).
         held_revision = self._revision

@@ -46,7 +46,7 @@ from starlette.types import Receive, Scope, Send
 
 from geo.model import Territory
 from service.auth import Principal, rep_scope
-from service.index_cache import IndexCache, LoopRead
+from service.index_cache import NOT_READ, IndexCache
 from service.routers.accounts import list_accounts
 from service.routers.locate import locate, locate_in
 from service.routers.territories import get_territory
@@ -163,7 +163,7 @@ async def _locate(request: Request, principal: Principal, args: Args) -> Respons
     if not isinstance(index_cache, IndexCache):  # a scenario's
         response: Response = await locate(index_cache=index_cache, principal=principal, **args)
         return response
-    now = await index_cache.held_now() if _on_loop() else LoopRead(None, None)
+    now = await index_cache.held_now() if _on_loop() else NOT_READ
     if now.held is not None:
         return locate_in(now.held[0], **args)  # current: answered on the loop, no thread
     located: Response = await _locate_at(index_cache, now.revision, args)
@@ -231,7 +231,7 @@ def _territory_args(path: str, query: bytes) -> Args | None:
 
 async def _territory(request: Request, principal: Principal, args: Args) -> Response:
     index_cache, switches = await get_live_index_cache(request), await get_switches(request)
-    now = LoopRead(None, None)
+    now = NOT_READ
     if not switches.anything_scheduled() and _on_loop():
         now = await index_cache.held_now()
         t = None if now.held is None else now.held[1].by_id.get(args["territory_id"])
