@@ -24,15 +24,11 @@ import threading
 import weakref
 from collections import deque
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Any
-
-import numpy as np
-import shapely
-from sqlalchemy import select
 
 from geo.assign.index import TerritoryIndex
 from geo.model import Territory
+from service.held_territories import Held, logged_territories, patched, reloaded, territory_versions
 from service.index_rebuild import rebuilt
 from service.loop_probe import LoopProbe
 from service.revision_probe import RevisionProbe
@@ -102,7 +98,7 @@ class IndexCache:
             if held < revision:
                 if not self.probe.territories_untouched(held, revision):
                     return None
-                self._revision = revision
+                self._move_on(held, revision)
             return self._index  # held >= revision: another request moved it meanwhile
 
     def territory(self, territory_id: int, revision: int | None = None) -> Territory | None:
@@ -157,11 +153,16 @@ class IndexCache:
             return False
         if self._lock.acquire(blocking=False):  # a refresh holds it: it moves the revision
             try:
-                if self._revision == held:
-                    self._revision = revision
+                self._move_on(held, revision)
             finally:
                 self._lock.release()
         return True
+
+    def _move_on(self, held: int, revision: int) -> None:
+        """Moves the held revision from ``held`` on to ``revision``, which the log says
+        changed no territory, unless a refresh moved it meanwhile. Under the lock."""
+        if self._revision == held:
+            self._revision = revision
 
     def held_at(self, revision: int) -> Held | None:
         """The territories held, when they are those of ``revision`` exactly (None: not)."""
@@ -194,7 +195,7 @@ class IndexCache:
                 return None
             moved = self._moved(tx, revision)
             if moved is None:  # no territory changed: the held ones are this revision's
-                self._revision = revision
+                self._move_on(self._revision, revision)
                 return self._held
         return Held(moved[0])
 
@@ -286,17 +287,17 @@ class IndexCache:
         if self._index is None:
             return tuple(tx.find_territories()), None
         held = self._held.territories
-        logged = _logged_territories(tx, self._revision, revision)
+        logged = logged_territories(tx, self._revision, revision)
         if logged is not None:  # the log names every territory written since
-            return _patched(tx, held, logged) if logged else None
+            return patched(tx, held, logged) if logged else None
         # A gap in the log (pruned, or an import's or a rebase's "all"): every
         # territory's (id, version) pair tells. Not an aggregate of them: a
         # count, a sum of versions and the largest id stay the same when one
         # territory is deleted at version 3 and another restored at version 3.
-        versions = _versions(tx)
+        versions = territory_versions(tx)
         if versions == {t.id: t.version for t in held}:
             return None
-        return _reloaded(tx, held, versions)
+        return reloaded(tx, held, versions)
 
 
 # The index cache of each database's engine, for the writes of this worker
@@ -308,93 +309,3 @@ def serving(engine: Any) -> IndexCache | None:
     """This worker's index cache of the database behind ``engine`` (None: none serves)."""
     ref = _SERVING.get(engine)
     return ref() if ref is not None else None
-
-
-def _logged_territories(tx: Tx, after: int, upto: int) -> frozenset[int] | None:
-    """The territories revisions ``after + 1 .. upto`` wrote, by the log; None when it cannot tell.
-
-    Every write of a live territory (create, change, delete, restore, a
-    scenario applied) logs its id with its revision (``territory_ops``), so
-    the ids here are all that moved: one row each is read again, not a
-    thousand versions (0.8 ms on SQLite, 1.9 on PostGIS).
-    """
-    changes = tx.revision_changes(after, upto)
-    if changes is None or any(c.kind == "all" for c in changes):
-        return None
-    return frozenset(int(i) for c in changes if c.kind == "territories" for i in c.ids)
-
-
-def _patched(
-    tx: Tx, before: tuple[Territory, ...], ids: frozenset[int]
-) -> tuple[tuple[Territory, ...], frozenset[int] | None]:
-    """``before`` with the territories of ``ids`` read again (all of them when one came or went)."""
-    fresh = tx.territories_by_id(sorted(ids)) if len(ids) <= _FEW else {}
-    held = {t.id for t in before}
-    if len(ids) > _FEW or not ids <= held or fresh.keys() != ids:
-        return tuple(tx.find_territories()), None
-    return tuple(fresh.get(t.id, t) for t in before), ids
-
-
-class Held:
-    """The territories read at one revision, and what derives from them, derived when first asked.
-
-    Replaced whole on each refresh, so a reader never sees the ids of one
-    revision beside the territories of another. Most refreshes are never
-    asked for any of it: a territory by id is asked by ``GET /territories/{id}``,
-    the parents and the bounds by a territory write.
-    """
-
-    def __init__(self, territories: tuple[Territory, ...]) -> None:
-        self.territories = territories
-
-    @cached_property
-    def by_id(self) -> dict[int, Territory]:
-        return {t.id: t for t in self.territories}
-
-    @cached_property
-    def parents(self) -> dict[int, int | None]:
-        """Each territory's parent id, by id."""
-        return {t.id: t.parent_id for t in self.territories}
-
-    def near(self, box: tuple[float, float, float, float]) -> list[Territory]:
-        """The territories whose bounding box meets ``box`` (closed boxes), in id order."""
-        minx, miny, maxx, maxy = self._bounds.T
-        meets = (minx <= box[2]) & (maxx >= box[0]) & (miny <= box[3]) & (maxy >= box[1])
-        found = [self.territories[i] for i in np.flatnonzero(meets)]
-        return sorted(found, key=lambda t: t.id)
-
-    @cached_property
-    def _bounds(self) -> np.ndarray[Any, Any]:
-        geometries = np.array([t.geometry for t in self.territories], dtype=object)
-        bounds: np.ndarray[Any, Any] = shapely.bounds(geometries)
-        return bounds.reshape(-1, 4)  # (0, 4) when there is no territory
-
-
-def _versions(tx: Tx) -> dict[int, int]:
-    """Every territory's version by id, without geometry (a thousand small rows).
-
-    Every territory write moves a version (versions only grow, ids are never
-    reused), so these pairs change exactly when the territories do.
-    """
-    tt = tx.t["territories"]
-    return {int(i): int(v) for i, v in tx.conn.execute(select(tt.c.id, tt.c.version))}
-
-
-_FEW = 64  # changed territories loaded one by one; more than this, all are reloaded
-
-
-def _reloaded(
-    tx: Tx, before: tuple[Territory, ...], versions: dict[int, int]
-) -> tuple[tuple[Territory, ...], frozenset[int] | None]:
-    """The territories now, and the ids that changed (``None``: all reloaded).
-
-    A territory write moves one territory's version: reading only the
-    territories whose version moved costs one row per change instead of a
-    thousand geometries per write.
-    """
-    known = {t.id: t.version for t in before}
-    changed = frozenset(i for i, v in versions.items() if known.get(i) != v)
-    if not before or versions.keys() != known.keys() or len(changed) > _FEW:
-        return tuple(tx.find_territories()), None
-    fresh = {t.id: t for t in (tx.get_territory(i) for i in sorted(changed))}
-    return tuple(fresh.get(t.id, t) for t in before), changed

@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from geo.model import Territory
-from service.index_cache import Held, serving
+from service.held_territories import Held
+from service.index_cache import serving
 from service.storage import Tx
 
 BBox = tuple[float, float, float, float]
