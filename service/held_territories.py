@@ -58,6 +58,27 @@ class Held:
     def __init__(self, territories: tuple[Territory, ...]) -> None:
         self.territories = territories
 
+    def patched(self, territories: tuple[Territory, ...], changed: frozenset[int] | None) -> Held:
+        """The territories that replace these: these with those of ``changed`` read again,
+        in the same order (``changed`` None: all of them anew).
+
+        The bounds already computed are kept for every territory not changed:
+        each write after another one patches the territories and asks for
+        the territories near it, and the bounds of a thousand geometries
+        cost more than the rest of that search.
+        """
+        held = Held(territories)
+        bounds = self.__dict__.get("_bounds")
+        if changed is None or bounds is None or len(territories) != len(bounds):
+            return held
+        rows = [i for i, t in enumerate(territories) if t.id in changed]
+        kept = bounds.copy()
+        if rows:
+            geometries = np.array([territories[i].geometry for i in rows], dtype=object)
+            kept[rows] = shapely.bounds(geometries).reshape(-1, 4)
+        held.__dict__["_bounds"] = kept
+        return held
+
     @cached_property
     def by_id(self) -> dict[int, Territory]:
         return {t.id: t for t in self.territories}

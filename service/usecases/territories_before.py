@@ -47,8 +47,8 @@ class TerritoriesBefore:
 
 
 def held_territories(tx: Tx) -> Held | None:
-    """The live plan's territories as ``tx`` sees them, from this worker's index cache,
-    when it holds exactly ``tx``'s revision; None: read them from the store.
+    """The live plan's territories as ``tx`` sees them, from this worker's index cache:
+    held at ``tx``'s revision, or patched to it by the log; None: read them from the store.
 
     For a write before it writes: under the writers' lock its revision is the
     last one committed, and the territories held at that revision are the
@@ -61,9 +61,9 @@ def held_territories(tx: Tx) -> Held | None:
     When the cache is behind (another write since it was last read), the
     held territories are patched to ``tx``'s revision: the log says which
     territories changed and only those are read (the index is left to the
-    next read). Under a write load the cache was always one write behind,
-    and every territory write read all the parents and its neighbours'
-    shapes from the store.
+    next read; the patched territories are kept for the next write). Under a
+    write load the cache was always one write behind, and every territory
+    write read all the parents and its neighbours' shapes from the store.
     """
     if tx.plan_id is not None or tx.moved_revision:
         return None

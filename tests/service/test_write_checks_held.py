@@ -179,3 +179,39 @@ def test_a_delete_and_a_restore_at_one_version_behind_a_gap_in_the_log_are_seen(
     assert one.get(f"/territories/{x}").status_code == 404
     assert one.get("/locate", params={"lon": -77.5, "lat": 30.5}).json()["territory_id"] is None
     assert one.get("/locate", params={"lon": -79.5, "lat": 30.5}).json()["territory_id"] == y
+
+
+def test_writes_with_no_read_between_them_read_only_what_the_write_before_changed(
+    workers: tuple[TestClient, TestClient],
+) -> None:
+    """Each write patches the territories the write before it kept, not the index's: from
+    the index's, the log since it named every territory written meanwhile, and past
+    a few dozen the whole plan was read again for every write."""
+    one, _ = workers
+    ops = [
+        {"op": "create", "feature": _feature((x, 40, x + 0.5, 40.5), f"S{x}")} for x in range(70)
+    ]
+    created = one.post("/territories/changes", json={"operations": ops})
+    ids = [r["id"] for r in created.json()["results"]]
+    one.get("/locate", params={"lon": 0.2, "lat": 40.2}).raise_for_status()  # the index is current
+    cache = one.app.state.index_cache  # type: ignore[attr-defined]
+    index_at = cache.revision
+    colour = {"color": "#123456"}
+    recolour = [{"op": "patch", "id": i, "if_match": '"1"', "properties": colour} for i in ids]
+    one.post("/territories/changes", json={"operations": recolour}).raise_for_status()
+    seen = _statements(one)
+    moved = {"geometry": _feature((100, 40, 100.5, 40.5), "S0")["geometry"]}
+    assert one.patch(f"/territories/{ids[0]}", json=moved, headers=PLUS).status_code == 200
+    seen.clear()
+    grown = {"geometry": _feature((99.8, 40, 100.2, 40.5), "S1")["geometry"]}
+    refused = one.patch(
+        f"/territories/{ids[1]}", json=grown, headers=PLUS, params={"on_overlap": "reject"}
+    )
+    assert refused.status_code == 409, refused.text  # where the write before moved its neighbour
+    assert one.patch(f"/territories/{ids[2]}", json={"properties": colour}, headers=PLUS).is_success
+    first_write = next(i for i, s in enumerate(seen) if s.startswith(("INSERT", "UPDATE")))
+    reads = [s for s in seen[:first_write] if "FROM territories" in s]
+    assert len(reads) == 1 and "WHERE territories.id IN" in reads[0], reads
+    assert cache.revision == index_at  # no read came between the writes
+    found = one.get("/locate", params={"lon": 100.2, "lat": 40.2}).json()
+    assert found["territory_id"] == ids[0]

@@ -132,8 +132,8 @@ def scans(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     from service import index_cache as module
 
     seen: list[int] = []
-    real = module._versions
-    monkeypatch.setattr(module, "_versions", lambda tx: seen.append(1) or real(tx))
+    real = module.territory_versions
+    monkeypatch.setattr(module, "territory_versions", lambda tx: seen.append(1) or real(tx))
     return seen
 
 
