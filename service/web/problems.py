@@ -39,6 +39,7 @@ from service.storage.errors import (
     StorageUnavailableError,
     ValueRefusedError,
 )
+from service.web.read_retry import mark_disconnected
 
 log = logging.getLogger(__name__)
 
@@ -206,6 +207,7 @@ async def _storage_error(request: Request, exc: Exception) -> JSONResponse:
         headers["ETag"] = f'"{exc.current_version}"'
     if isinstance(exc, StorageUnavailableError):
         headers["Retry-After"] = "5"
+        mark_disconnected(request.scope, exc)  # a read is made again on a new connection
     return problem_response(
         request, status, exc.code, exc.title, exc.detail, headers=headers, extra=extra
     )
