@@ -46,8 +46,8 @@ from service.web.lanes import READS, WRITES
 from service.web.openapi import build_openapi
 from service.web.problems import add_problem_handlers
 from service.web.ratelimit import AddressThrottle, RateLimiter
-from service.web.read_retry import ReadRetryMiddleware
 from service.web.refusals import add_refusal_handlers
+from service.web.safe_methods import SafeMethodsMiddleware
 from service.web.scheduled import ScheduledSwitchMiddleware
 from service.web.security_headers import SecurityHeadersMiddleware
 
@@ -216,7 +216,7 @@ def _add_middleware(app: FastAPI, settings: Settings) -> None:
         )
     app.add_middleware(ScheduledSwitchMiddleware)
     app.add_middleware(PlanRevisionMiddleware)
-    app.add_middleware(ReadRetryMiddleware)  # inside the access log: one line a request
+    app.add_middleware(SafeMethodsMiddleware)  # inside the access log: one line a request
     app.add_middleware(AccessLogMiddleware)
 
 

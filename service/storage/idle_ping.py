@@ -25,7 +25,7 @@ from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 # database restart takes longer than this, so a connection it dropped is
 # pinged and replaced. Only one dropped less than this after its last use
 # fails its next statement (at 5 s a helper saw that after each restart 2 s
-# into an idle spell): a read is then made again (service.web.read_retry), a
+# into an idle spell): a read is then made again (service.web.safe_methods), a
 # write answers 503 once.
 PING_AFTER_IDLE_S = 1.0
 

@@ -39,7 +39,7 @@ from service.storage.errors import (
     StorageUnavailableError,
     ValueRefusedError,
 )
-from service.web.read_retry import mark_disconnected
+from service.web.safe_methods import mark_disconnected
 
 log = logging.getLogger(__name__)
 

@@ -1,5 +1,5 @@
 """A read whose pooled connection the database had dropped is answered, not refused
-(service.web.read_retry): made again once on a new connection. A write's 503 stands.
+(service.web.safe_methods): made again once on a new connection. A write's 503 stands.
 
 PostGIS only: SQLite has no server to drop a connection.
 """
@@ -62,6 +62,8 @@ def test_reads_on_connections_dropped_a_moment_after_use_are_answered(
         assert _drop_every_connection(database_url) > 0
         answer = client.get(path)  # within a second: no ping before it
         assert answer.status_code == 200, (path, answer.text)
+        assert _drop_every_connection(database_url) > 0
+        assert client.head(path).status_code == 200, path
 
 
 def test_a_write_on_a_dropped_connection_is_refused_and_not_made_again(
