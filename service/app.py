@@ -105,6 +105,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     try:
         if joining:
             _size_threads(app.state.settings, app.state.store.name)
+            app.state.index_cache.loop_probe.serve_here()
             try:
                 yield
             finally:
@@ -163,6 +164,7 @@ async def _serve(app: FastAPI) -> AsyncIterator[None]:
     if settings.warm_travel_figures:
         app.state.figures.warm(after=app.state.index_cache.ready)
     app.state.switches = ScheduledSwitches(store, settings)
+    app.state.index_cache.loop_probe.serve_here()
     log.info(
         json.dumps({"event": "started", "backend": store.name, "version": service.__version__})
     )

@@ -27,9 +27,10 @@ from geo.flags.overlaps import measure_overlaps
 from geo.hierarchy import in_subtree
 from geo.model import Territory
 from service.storage import Store, Tx
-from service.storage.admin_ops import TokenRecord
-from service.token_cache import TokenCache
+from service.storage.shared_counters import TOKENS_REVOKED
+from service.token_cache import Loaded, TokenCache
 from service.web.problems import HTTPProblem, forbidden, unauthorized
+from service.web.request_counters import counters_now, counters_read
 
 Role = Literal["admin", "manager", "rep"]
 ROLES: tuple[Role, ...] = ("admin", "manager", "rep")
@@ -149,7 +150,12 @@ def _lookup(request: Request, token: str, offline: bool) -> Principal:
     if bootstrap and hmac.compare_digest(token.encode(), bootstrap.encode()):
         return Principal(role="admin", name="bootstrap-admin")
     cache: TokenCache = request.app.state.token_cache
-    record = cache.lookup(hash_token(token), _not_cached if offline else _loader(request))
+    counters = counters_read(request.scope)  # read after the request arrived, if at all
+    record = cache.lookup(
+        hash_token(token),
+        _not_cached if offline else _loader(request),
+        None if counters is None else counters.tokens,
+    )
     if record is None:
         raise unauthorized("The token is not known.")
     if not record.is_active(datetime.now(UTC)):
@@ -167,16 +173,16 @@ class NeedsDatabase(Exception):
     """The token is not in the cache: look it up off the event loop."""
 
 
-def _not_cached(token_hash: str) -> TokenRecord | None:
+def _not_cached(token_hash: str) -> Loaded:
     raise NeedsDatabase
 
 
-def _loader(request: Request) -> Callable[[str], TokenRecord | None]:
+def _loader(request: Request) -> Callable[[str], Loaded]:
     store: Store = request.app.state.store
 
-    def load(token_hash: str) -> TokenRecord | None:
-        with store.read() as tx:
-            return tx.token_by_hash(token_hash)
+    def load(token_hash: str) -> Loaded:
+        with store.read() as tx:  # one snapshot: the record is that counter's
+            return Loaded(tx.token_by_hash(token_hash), tx.shared_counter(TOKENS_REVOKED))
 
     return load
 
@@ -187,7 +193,9 @@ def allow(*roles: Role, name: str = "") -> object:
 
     async def check(request: Request) -> Principal:
         # Async so that a cached token costs no thread hop; a token not in
-        # the cache is looked up in the thread pool, off the event loop.
+        # the cache is looked up in the thread pool, off the event loop. The
+        # counters say whether a revocation came after the cached record.
+        await counters_now(request.scope)
         try:
             principal = resolve_principal(request, offline=True)
         except NeedsDatabase:

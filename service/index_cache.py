@@ -119,7 +119,7 @@ class IndexCache:
         self.current(revision)
         return self._held.by_id.get(territory_id)
 
-    async def held_now(self) -> LoopRead:
+    async def held_now(self, revision: int | None = None) -> LoopRead:
         """The index and territories held, when the store is still at their revision,
         known without leaving the event loop (:mod:`service.loop_probe`).
 
@@ -127,11 +127,13 @@ class IndexCache:
         the revision read here): before the first index, after a write (the
         held revision must be moved on or the index refreshed, which reads
         the store), or when the revision could not be read at once. Never
-        blocks: no lock is taken.
+        blocks: no lock is taken. ``revision``: the live revision the request
+        already read after it arrived (with its counters); None: read here.
         """
         if not self.ready.is_set():
             return NOT_READ
-        revision = await self.loop_probe.read()
+        if revision is None:  # not yet read for this request (the counters were not)
+            revision = await self.loop_probe.read()
         if revision is None:
             return NOT_READ
         # The revision first: a refresh sets the index and territories before it,

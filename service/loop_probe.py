@@ -31,10 +31,12 @@ from typing import Any
 
 from service.storage import Store
 from service.storage.revision_log import kinds_logged, log_range_sql
+from service.storage.shared_counters import COUNTERS_SQL, Counters, counters_from
 
 log = logging.getLogger(__name__)
 
-_SQL = "SELECT value FROM revision WHERE id = 1"
+# The live revision with the shared counters, in one statement (a request reads them once).
+_SQL = COUNTERS_SQL
 
 
 @dataclass
@@ -48,7 +50,7 @@ class _OnLoop:
 
     connection: Any = None
     connecting: asyncio.Task[None] | None = None
-    waiting: asyncio.Future[int | None] | None = None
+    waiting: asyncio.Future[Counters | None] | None = None
     querying: asyncio.Task[None] | None = None
 
 
@@ -67,15 +69,18 @@ class LoopProbe:
 
     async def read(self) -> int | None:
         """The current revision, or None when the caller must read it on a thread."""
+        counters = await self.read_counters()
+        return None if counters is None else counters.revision
+
+    async def read_counters(self) -> Counters | None:
+        """The current revision and shared counters (:mod:`service.storage.shared_counters`),
+        or None when the caller must read them on a thread."""
         if self._closed:
             return None
         if self.store.name == "sqlite":
-            return self._read_sqlite()
+            rows = self._rows_sqlite(_SQL)
+            return None if rows is None else counters_from(rows)
         return await self._read_postgis()
-
-    def _read_sqlite(self) -> int | None:
-        rows = self._rows_sqlite(_SQL)
-        return int(rows[0][0]) if rows else None
 
     async def kinds(self, after: int, upto: int) -> set[str] | None:
         """The kinds the log names for revisions ``after + 1 .. upto``; None when it cannot
@@ -98,7 +103,7 @@ class LoopProbe:
             if self._sqlite is None:
                 self._sqlite = _sqlite_connection(self.store)
             return self._sqlite.execute(sql).fetchall()
-        except sqlite3.Error:  # busy, or the file went away: the thread path decides
+        except Exception:  # busy, the file went away, any driver error: the thread path decides
             self._drop_sqlite()
             return None
         finally:
@@ -116,11 +121,17 @@ class LoopProbe:
             await self._drop(here)
             return None
 
-    async def _read_postgis(self) -> int | None:
+    def serve_here(self) -> None:
+        """Read on this event loop from now on (each lifespan, at its start; closed by
+        :meth:`close_here`). A loop that never started the app's lifespan (a test
+        client's call without one) is not given a connection nobody would close."""
+        self._loops.setdefault(asyncio.get_running_loop(), _OnLoop())
+
+    async def _read_postgis(self) -> Counters | None:
         loop = asyncio.get_running_loop()
         here = self._loops.get(loop)
         if here is None:
-            here = self._loops[loop] = _OnLoop()
+            return None  # not a loop that serves the app: the thread path
         if here.connection is None:
             if here.connecting is None:
                 here.connecting = asyncio.create_task(self._connect(here))
@@ -151,13 +162,12 @@ class LoopProbe:
         finally:
             here.querying = None
 
-    async def _query(self, here: _OnLoop) -> int | None:
+    async def _query(self, here: _OnLoop) -> Counters | None:
         if here.connection is None:  # dropped after an error: the thread path meanwhile
             return None
         try:
             cursor = await here.connection.execute(_SQL)
-            row = await cursor.fetchone()
-            return int(row[0]) if row is not None else None
+            return counters_from(await cursor.fetchall())
         except Exception:  # a DB-API error of the driver: reconnect on the next request
             await self._drop(here)
             return None

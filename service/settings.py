@@ -126,8 +126,9 @@ class Settings(BaseSettings):
 
     # Per-token rate limit; 0 disables it.
     rate_limit_per_minute: int = 600
-    # How long a worker trusts a token record it read: a token revoked in
-    # another worker stops working within this many seconds (0: never cached).
+    # How long a worker keeps a token record it read (0: never cached). A
+    # revocation anywhere is seen by the next request in every worker whatever
+    # this says (service.token_cache: the revocations counter).
     token_cache_seconds: float = Field(default=5.0, ge=0, le=300)
     # Requests without a valid token (and sign-in attempts) per client address; 0 disables it.
     anonymous_rate_per_minute: int = 30

@@ -1,14 +1,21 @@
-"""A short-lived, per-worker cache of token records.
+"""A per-worker cache of token records, trusted while no token has been revoked.
 
 Looking a bearer token up costs a database round trip on every request; the
-record changes only when the token is revoked. Records are kept for
-``ttl_seconds`` (setting ``TERRITORY_TOKEN_CACHE_SECONDS``, default 5 s), so:
+record changes only when the token is revoked. Each record is kept with the
+revocations counter its read saw
+(:data:`~service.storage.shared_counters.TOKENS_REVOKED`, which every
+revocation moves in its own transaction, in any worker or the CLI). A request
+brings the counter as it read it after it arrived (one statement with the
+live revision, :mod:`service.web.request_counters`), and a record is used
+only while that counter has not moved past the record's. So:
 
-* a token revoked through **this** worker stops working at once
-  (:meth:`TokenCache.forget` is called by the revoke route);
-* a token revoked through **another** worker (or the CLI) stops working
-  within ``ttl_seconds``; ``0`` turns the cache off and restores a lookup
-  per request;
+* a token revoked in **any** worker, or by the CLI, stops working at the next
+  request everywhere; a revocation makes every worker read each token again
+  once (revocations are rare: sign-outs and an admin's);
+* a request whose counters could not be read at once looks its token up;
+* records are also dropped after ``ttl_seconds`` (setting
+  ``TERRITORY_TOKEN_CACHE_SECONDS``, default 5 s), a bound on what is kept,
+  and ``0`` turns the cache off (a lookup per request);
 * expiry is checked against the cached record on every request, so an
   expiring token stops at its ``expires_at`` exactly.
 
@@ -22,6 +29,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from typing import NamedTuple
 
 from service.storage.admin_ops import TokenRecord
 
@@ -29,30 +37,50 @@ from service.storage.admin_ops import TokenRecord
 _MAX_ENTRIES = 10_000
 
 
+class Loaded(NamedTuple):
+    """A token's record (None: unknown) and the revocations counter, read in one transaction."""
+
+    record: TokenRecord | None
+    revocations: int
+
+
+class _Entry(NamedTuple):
+    record: TokenRecord
+    revocations: int
+    fetched_at: float
+
+
 class TokenCache:
-    """Token hash -> (record, fetched at), for ``ttl_seconds``."""
+    """Token hash -> (record, the revocations counter it was read at, when)."""
 
     def __init__(self, ttl_seconds: float, *, clock: Callable[[], float] = time.monotonic) -> None:
         self.ttl_seconds = ttl_seconds
         self._clock = clock
-        self._entries: OrderedDict[str, tuple[TokenRecord, float]] = OrderedDict()
+        self._entries: OrderedDict[str, _Entry] = OrderedDict()
         self._lock = threading.Lock()
 
     def lookup(
-        self, token_hash: str, load: Callable[[str], TokenRecord | None]
+        self, token_hash: str, load: Callable[[str], Loaded], revocations: int | None
     ) -> TokenRecord | None:
-        """The record for ``token_hash``: cached while fresh, else from ``load``."""
+        """The record for ``token_hash``: the cached one while no revocation came after it
+        (``revocations``: the counter as the request read it; None: unknown) and it is
+        younger than ``ttl_seconds``; else from ``load``."""
         now = self._clock()
         with self._lock:
             entry = self._entries.get(token_hash)
-        if entry is not None and now - entry[1] < self.ttl_seconds:
-            return entry[0]
-        record = load(token_hash)
+        if (
+            entry is not None
+            and revocations is not None
+            and entry.revocations >= revocations
+            and now - entry.fetched_at < self.ttl_seconds
+        ):
+            return entry.record
+        record, seen = load(token_hash)
         with self._lock:
             if record is None or self.ttl_seconds <= 0:
                 self._entries.pop(token_hash, None)
                 return record
-            self._entries[token_hash] = (record, now)
+            self._entries[token_hash] = _Entry(record, seen, now)
             self._entries.move_to_end(token_hash)
             while len(self._entries) > _MAX_ENTRIES:
                 self._entries.popitem(last=False)
@@ -61,7 +89,9 @@ class TokenCache:
     def forget(self, token_id: int) -> None:
         """Drop the cached records of ``token_id`` and its sessions (after revoking it here)."""
         with self._lock:
-            stale = [h for h, (r, _) in self._entries.items() if token_id in (r.id, r.parent_id)]
+            stale = [
+                h for h, e in self._entries.items() if token_id in (e.record.id, e.record.parent_id)
+            ]
             for token_hash in stale:
                 del self._entries[token_hash]
 

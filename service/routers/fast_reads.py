@@ -61,6 +61,7 @@ from service.web.deps import (
 )
 from service.web.lanes import READS, WRITES
 from service.web.paging import str_page
+from service.web.request_counters import counters_read
 from service.web.territory_response import territory_response
 
 Args = dict[str, Any]
@@ -163,10 +164,11 @@ async def _locate(request: Request, principal: Principal, args: Args) -> Respons
     if not isinstance(index_cache, IndexCache):  # a scenario's
         response: Response = await locate(index_cache=index_cache, principal=principal, **args)
         return response
-    now = await index_cache.held_now() if _on_loop() else NOT_READ
+    known = _revision_read(request)
+    now = await index_cache.held_now(known) if _on_loop() else NOT_READ
     if now.held is not None:
         return locate_in(now.held[0], **args)  # current: answered on the loop, no thread
-    located: Response = await _locate_at(index_cache, now.revision, args)
+    located: Response = await _locate_at(index_cache, now.revision or known, args)
     return located
 
 
@@ -213,6 +215,12 @@ async def _page(request: Request, principal: Principal, args: Args) -> Response:
 # --- GET /territories/{id} --------------------------------------------------------
 
 
+def _revision_read(request: Request) -> int | None:
+    """The live revision this request read with its counters (the token check's), if any."""
+    counters = counters_read(request.scope)
+    return None if counters is None else counters.revision
+
+
 def _on_loop() -> bool:
     """Whether a read answered from memory may run on the event loop now: not while a
     write waits for its lane or runs. A write takes turns on the loop (to get its
@@ -231,14 +239,15 @@ def _territory_args(path: str, query: bytes) -> Args | None:
 
 async def _territory(request: Request, principal: Principal, args: Args) -> Response:
     index_cache, switches = await get_live_index_cache(request), await get_switches(request)
+    known = _revision_read(request)
     now = NOT_READ
     if not switches.anything_scheduled() and _on_loop():
-        now = await index_cache.held_now()
+        now = await index_cache.held_now(known)
         t = None if now.held is None else now.held[1].by_id.get(args["territory_id"])
         if t is not None:  # current: answered on the loop, no thread
             return _territory_response(principal, t)
     held: Response | None = await _held_territory(
-        index_cache, switches, principal, revision=now.revision, **args
+        index_cache, switches, principal, revision=now.revision or known, **args
     )
     if held is not None:
         return held

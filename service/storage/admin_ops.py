@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 
 from service.storage.errors import NotFoundError
+from service.storage.shared_counters import TOKENS_REVOKED
 from service.storage.tx_base import TxBase
 
 
@@ -110,6 +111,8 @@ class AdminOps(TxBase):
         """Mark a token revoked, and every session opened with it (kept for the audit trail)."""
         self.get_token(token_id)
         tk = self.t["tokens"]
+        # Every worker's token cache trusts its records only while this has not moved.
+        self.move_shared_counter(TOKENS_REVOKED)
         self.conn.execute(update(tk).where(tk.c.id == token_id).values(revoked_at=self.now))
         self.conn.execute(
             update(tk)

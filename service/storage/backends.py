@@ -36,6 +36,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.sql.expression import ColumnElement
 
 from service.storage.idle_ping import ping_after_idle
+from service.storage.shared_counters import LIVE_REVISION, SHARED_ROWS
 from service.storage.tables import build_tables
 
 log = logging.getLogger(__name__)
@@ -288,8 +289,10 @@ def analyze(conn: Any, backend_name: str, tables: tuple[str, ...]) -> None:
 
 
 def _ensure_revision_row(conn: Any, revision: Table) -> None:
-    if conn.execute(revision.select().where(revision.c.id == 1)).first() is None:
-        conn.execute(revision.insert().values(id=1, value=0))
+    """The live revision's row and the shared counters' (:mod:`.shared_counters`)."""
+    for row in (LIVE_REVISION, *SHARED_ROWS):
+        if conn.execute(revision.select().where(revision.c.id == row)).first() is None:
+            conn.execute(revision.insert().values(id=row, value=0))
 
 
 __all__ = ["Backend", "analyze", "open_backend", "upgrade_postgis_schema"]

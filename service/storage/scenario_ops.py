@@ -17,6 +17,7 @@ from sqlalchemy import Row, delete, func, insert, literal, select, update
 from geo.model import Territory
 from service.storage.errors import NotFoundError, PreconditionFailedError
 from service.storage.goal_ops import GoalOps
+from service.storage.shared_counters import SCHEDULES_CHANGED
 from service.storage.territory_rows import draft_of, row_values, version_from_row
 
 _EDITABLE = ("name", "code", "parent_id", "rep_ids", "rules", "color", "attributes", "geometry")
@@ -221,6 +222,9 @@ class ScenarioOps(GoalOps):
             )
         if "base_versions" in values:
             values["base_versions"] = {str(k): v for k, v in values["base_versions"].items()}
+        if values.keys() & {"status", "effective_date"}:
+            # What is scheduled may change: every worker reads it again (ScheduledSwitches).
+            self.move_shared_counter(SCHEDULES_CHANGED)
         sc = self.t["scenarios"]
         self.conn.execute(
             update(sc)
@@ -239,6 +243,8 @@ class ScenarioOps(GoalOps):
                 updated_by=current.updated_by,
             )
         self.clear_territory_tree(scenario_id)
+        if current.status == "scheduled":
+            self.move_shared_counter(SCHEDULES_CHANGED)
         sc = self.t["scenarios"]
         self.conn.execute(delete(sc).where(sc.c.id == scenario_id))
 

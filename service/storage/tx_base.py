@@ -21,6 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.sql.expression import ColumnElement
 
 from service.storage.backends import Backend
+from service.storage.shared_counters import move_counter, read_counter
 from service.storage.statements import kept
 
 # The tables that hold a plan's territory tree; a scenario has its own copies.
@@ -158,6 +159,14 @@ class TxBase:
         """
         self._live.seen = revision
         return revision
+
+    def move_shared_counter(self, counter: int) -> None:
+        """Move one of :mod:`.shared_counters`' counters on; it commits with this transaction."""
+        move_counter(self.conn, self.t["revision"], counter)
+
+    def shared_counter(self, counter: int) -> int:
+        """One of :mod:`.shared_counters`' counters, as this transaction sees it."""
+        return read_counter(self.conn, self.t["revision"], counter)
 
     def audit(
         self,

@@ -18,9 +18,7 @@ managers see why and no request keeps retrying it.
 from __future__ import annotations
 
 import logging
-import math
 import threading
-import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 
@@ -28,6 +26,7 @@ from service.auth import Principal
 from service.settings import Settings
 from service.storage import Store, Tx
 from service.storage.scenario_ops import Scenario
+from service.storage.shared_counters import SCHEDULES_CHANGED, Counters
 from service.usecases.scenario_goals import GoalPlans, stale_goal_territories
 from service.usecases.scenario_rebase import rebase_scenario
 from service.usecases.scenarios import apply_scenario, check_fresh, ensure_draft, open_scenario
@@ -132,52 +131,49 @@ def pending_changes(tx: Tx, territory_id: int) -> list[dict[str, object]]:
 class ScheduledSwitches:
     """Per worker: the next day a switch is due, and making the switches when it comes.
 
-    The next day is read from the database at most every ``recheck_seconds``
-    (and at once after this worker schedules), so a request costs a date
-    comparison; a day another worker scheduled is seen within that time.
-    ``clock`` gives today's date (tests set another).
+    The next day is kept with the schedules counter it was read at
+    (:data:`~service.storage.shared_counters.SCHEDULES_CHANGED`, which every
+    change to what is scheduled moves, in any worker). Each request brings
+    the counter as it read it; the day is read again only when that moved,
+    so a request costs a comparison and a scenario scheduled in another
+    worker is named by the next read here. ``clock`` gives today's date
+    (tests set another).
     """
 
-    def __init__(
-        self,
-        store: Store,
-        settings: Settings,
-        *,
-        clock: Clock = utc_today,
-        recheck_seconds: float = 5.0,
-    ) -> None:
+    def __init__(self, store: Store, settings: Settings, *, clock: Clock = utc_today) -> None:
         self.store, self.settings, self.clock = store, settings, clock
-        self.recheck_seconds = recheck_seconds
-        self._next: date | None = None
-        self._checked = -math.inf
+        # (the counter it was read at, the next day): one tuple, swapped whole,
+        # so a request on the event loop never pairs a day with another counter.
+        self._known: tuple[int, date | None] | None = None
         self._lock = threading.Lock()
 
     def anything_scheduled(self) -> bool:
-        """Whether this worker last saw a scheduled scenario (reads skip the pending note if not).
+        """Whether a scenario is scheduled (reads skip the pending note if not).
 
-        The middleware ran :meth:`run_due` before the request, so this is as
-        fresh as ``recheck_seconds``.
+        The middleware called :meth:`has_work`, and :meth:`run_due` when the
+        counter had moved, before the request: this is as fresh as the
+        counters the request read after it arrived.
         """
-        return self._next is not None
+        known = self._known
+        return known is not None and known[1] is not None
 
     def forget(self) -> None:
-        """Read the next day again on the next request (something was scheduled)."""
-        self._checked = -math.inf
+        """Read the next day again on the next request."""
+        self._known = None
 
-    def has_work(self) -> bool:
-        """Whether :meth:`run_due` would read or write anything now (no I/O here)."""
-        if time.monotonic() - self._checked >= self.recheck_seconds:
+    def has_work(self, counters: Counters | None) -> bool:
+        """Whether :meth:`run_due` must run before a request that read ``counters``
+        (None: they could not be read on the loop, so the store is asked). No I/O here."""
+        known = self._known
+        if counters is None or known is None or counters.schedules > known[0]:
             return True
-        return self._next is not None and self._next <= self.clock()
+        return known[1] is not None and known[1] <= self.clock()
 
     def run_due(self) -> list[int]:
-        """Switch what is due today; cheap when nothing is."""
-        now = time.monotonic()
-        if now - self._checked >= self.recheck_seconds:
-            with self.store.read() as tx:
-                self._next = tx.next_effective_date()
-            self._checked = now
-        if self._next is None or self._next > self.clock():
+        """Read the next day again, and switch what is due today."""
+        with self.store.read() as tx:
+            self._known = known = (tx.shared_counter(SCHEDULES_CHANGED), tx.next_effective_date())
+        if known[1] is None or known[1] > self.clock():
             return []
         with self._lock:
             done = switch_due(self.store, self.clock(), self.settings)

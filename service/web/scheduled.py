@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from service.storage.errors import StorageUnavailableError
+from service.web.request_counters import counters_now
 
 log = logging.getLogger(__name__)
 _SKIPPED = ("/healthz", "/readyz", "/static/", "/apidocs/")
@@ -29,8 +30,9 @@ class ScheduledSwitchMiddleware:
         if scope["type"] == "http" and not scope["path"].startswith(_SKIPPED):
             switches = getattr(scope["app"].state, "switches", None)
             # The check is a comparison on the event loop; only a re-read of
-            # the next day (every few seconds) or a due switch takes a thread.
-            if switches is not None and switches.has_work():
+            # the next day (something was scheduled, in any worker) or a due
+            # switch takes a thread.
+            if switches is not None and switches.has_work(await counters_now(scope)):
                 try:
                     await run_in_threadpool(switches.run_due)
                 except StorageUnavailableError:
