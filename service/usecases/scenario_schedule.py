@@ -144,7 +144,9 @@ class ScheduledSwitches:
         self.store, self.settings, self.clock = store, settings, clock
         # (the counter it was read at, the next day): one tuple, swapped whole,
         # so a request on the event loop never pairs a day with another counter.
-        self._known: tuple[int, date | None] | None = None
+        # -1: not read yet, or to be read again (the day is kept meanwhile).
+        self._known: tuple[int, date | None] = (-1, None)
+        self._keeping = threading.Lock()
         self._lock = threading.Lock()
 
     def anything_scheduled(self) -> bool:
@@ -154,25 +156,29 @@ class ScheduledSwitches:
         counter had moved, before the request: this is as fresh as the
         counters the request read after it arrived.
         """
-        known = self._known
-        return known is not None and known[1] is not None
+        return self._known[1] is not None
 
     def forget(self) -> None:
-        """Read the next day again on the next request."""
-        self._known = None
+        """Read the next day again on the next request (the day read last stands meanwhile:
+        a request between its check and its answer never loses the pending note)."""
+        with self._keeping:
+            self._known = (-1, self._known[1])
 
     def has_work(self, counters: Counters | None) -> bool:
         """Whether :meth:`run_due` must run before a request that read ``counters``
         (None: they could not be read on the loop, so the store is asked). No I/O here."""
         known = self._known
-        if counters is None or known is None or counters.schedules > known[0]:
+        if counters is None or counters.schedules > known[0]:
             return True
         return known[1] is not None and known[1] <= self.clock()
 
     def run_due(self) -> list[int]:
         """Read the next day again, and switch what is due today."""
-        with self.store.read() as tx:
-            self._known = known = (tx.shared_counter(SCHEDULES_CHANGED), tx.next_effective_date())
+        with self.store.read() as tx:  # one snapshot: the day is that counter's
+            known = (tx.shared_counter(SCHEDULES_CHANGED), tx.next_effective_date())
+        with self._keeping:  # a slower read of an older counter never replaces a newer one
+            if known[0] >= self._known[0]:
+                self._known = known
         if known[1] is None or known[1] > self.clock():
             return []
         with self._lock:
