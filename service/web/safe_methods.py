@@ -1,5 +1,5 @@
 """GET and HEAD, the methods that change nothing: HEAD answered, and a read made again
-when its database connection died under it.
+when its database connection died under it; the others announced to the write lane.
 
 HEAD: every route that answers GET answers HEAD with the same status and
 headers and no body (RFC 9110, section 9.3.2). FastAPI's routes take only
@@ -21,7 +21,11 @@ and the 503 it built is held back, not sent, when a retry follows. Only a
 request whose answer had not begun is made again: the mark is set before
 any byte of an answer is sent.
 
-One plain ASGI middleware for both, like the app's others: each layer is
+Every other method may write: such a request counts as the write lane's
+from its arrival (:meth:`service.web.lanes.Lane.expecting`), so that the
+fast reads leave the event loop to it while it reads its body and token.
+
+One plain ASGI middleware for all three, like the app's others: each layer is
 paid by every request.
 """
 
@@ -29,6 +33,11 @@ from __future__ import annotations
 
 from sqlalchemy import exc as sa_exc
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from service.web.lanes import WRITES
+
+# The methods that may write: the write lane counts such a request busy from its arrival.
+_MAY_WRITE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 # The ASGI scope's key for "the database connection died under this request".
 _MARK = "territory.connection_died"
@@ -56,6 +65,9 @@ class SafeMethodsMiddleware:
         elif scope["method"] == "HEAD":
             # A copy: the access log outside still names the request HEAD.
             await self._read({**scope, "method": "GET"}, receive, _headers_only(send))
+        elif scope["method"] in _MAY_WRITE:
+            with WRITES.expecting():  # fast reads leave the loop to it from now on
+                await self.app(scope, receive, send)
         else:
             await self.app(scope, receive, send)
 

@@ -6,15 +6,18 @@ come back until released); everything else is the real app over its routes.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
+import pytest
 import shapely
 from fastapi.testclient import TestClient
 
 from service.app import create_app
 from service.web.lanes import READS, WRITES
+from service.web.safe_methods import SafeMethodsMiddleware
 from tests.conftest import ADMIN_TOKEN, make_settings
 from tests.faults import held
 
@@ -163,3 +166,43 @@ def test_the_write_lane_has_one_thread_on_both_backends_unless_set(database_url:
     with TestClient(create_app(make_settings(database_url, write_lane_threads=3))) as c:
         assert c.portal is not None
         assert c.portal.call(lane_threads) == 3
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
+def test_a_request_that_may_write_counts_as_a_write_from_its_arrival(method: str) -> None:
+    # Before its handler reaches the write lane (its body still arriving), and
+    # however it ends: the fast reads leave the event loop to it meanwhile.
+    seen = _busy_inside(method)
+    assert seen == [True, True]
+    assert not WRITES.busy()
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD", "OPTIONS"])
+def test_a_request_that_cannot_write_leaves_the_write_lane_idle(method: str) -> None:
+    assert _busy_inside(method) == [False, False]
+
+
+def _busy_inside(method: str) -> list[bool]:
+    """``WRITES.busy()`` as seen by an app behind the middleware: once answered, once failed."""
+    seen: list[bool] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        seen.append(WRITES.busy())
+        if len(seen) == 2:
+            raise RuntimeError("the handler failed")
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Any) -> None:
+        pass
+
+    scope = {"type": "http", "method": method, "path": "/accounts/A1", "headers": []}
+    middleware = SafeMethodsMiddleware(app)
+    asyncio.run(middleware(dict(scope), receive, send))
+    with pytest.raises(RuntimeError):
+        asyncio.run(middleware(dict(scope), receive, send))
+    assert not WRITES.busy()
+    return seen
