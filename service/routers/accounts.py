@@ -137,7 +137,7 @@ def _id(s: StoredAccount) -> str:
 
 def _rows_and_revision(tx: Tx) -> Callable[..., Sequence[Sequence[Any]]]:
     # The revision comes with the rows: the reps' check needs no statement of its own.
-    return functools.partial(tx.find_account_rows, with_revision=True)
+    return functools.partial(tx.find_account_rows, with_revision=True, json_as_text=True)
 
 
 def _plan_finder(tx: Tx) -> Callable[..., list[StoredAccount]]:

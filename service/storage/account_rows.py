@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import Text, cast
+
 from geo.model import Account, Assignment, GeocodeResult
 
 ACCOUNT_FIELDS = (
@@ -82,8 +84,23 @@ READ_COLUMNS = (
 )
 
 
-def read_columns(at: Any) -> list[Any]:
-    return [at.c[name] for name in READ_COLUMNS]
+# The columns stored as JSON.
+JSON_COLUMNS = frozenset({"geocode", "products", "candidates"})
+
+
+def read_columns(at: Any, *, json_as_text: bool = False) -> list[Any]:
+    """The columns of ``READ_COLUMNS``; with ``json_as_text`` the JSON ones as their text.
+
+    The text is for :mod:`service.views.account_page`, which decodes it
+    itself: the driver's decoding went through two or three Python layers a
+    value (SQLAlchemy's JSON processors, psycopg's loader), 300 values a page.
+    """
+    if not json_as_text:
+        return [at.c[name] for name in READ_COLUMNS]
+    return [
+        cast(at.c[name], Text).label(name) if name in JSON_COLUMNS else at.c[name]
+        for name in READ_COLUMNS
+    ]
 
 
 def from_row(row: Sequence[Any]) -> StoredAccount:

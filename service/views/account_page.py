@@ -17,6 +17,7 @@ from typing import Any
 
 from geo.model import Rep
 from service.storage.account_rows import READ_COLUMNS
+from service.storage.backends import json_loads
 from service.views.accounts import flag_names, legs_km
 
 # Each column's place in a row: by name, so that a column added to the read
@@ -38,7 +39,8 @@ def rep_ids_of(rows: Sequence[Sequence[Any]]) -> set[int]:
 def page_features(
     rows: Sequence[Sequence[Any]], reps: Mapping[int, Rep], default_max_km: float
 ) -> list[dict[str, Any]]:
-    """GeoJSON Features for rows in ``account_rows.READ_COLUMNS`` order."""
+    """GeoJSON Features for rows in ``account_rows.READ_COLUMNS`` order, their JSON
+    columns as text (``find_account_rows(json_as_text=True)``)."""
     owners = [reps.get(r[_REP]) if r[_REP] is not None else None for r in rows]
     distances = legs_km(
         [
@@ -57,8 +59,8 @@ def _feature(
 ) -> dict[str, Any]:
     at = _AT
     remote = bool(row[at["remote"]])
-    products, candidates = row[at["products"]], row[at["candidates"]]
-    geocode, assignment, lon = row[at["geocode"]], row[at["assignment"]], row[_LON]
+    geocode = _decoded(row[at["geocode"]])
+    assignment, lon = row[at["assignment"]], row[_LON]
     props = {
         "name": row[at["name"]],
         "address": row[at["address"]],
@@ -67,7 +69,7 @@ def _feature(
         "region": row[at["region"]],
         "country": row[at["country"]],
         "industry": row[at["industry"]],
-        "products": list(products) if products else [],
+        "products": _decoded(row[at["products"]]) or [],
         "annual_revenue": row[at["annual_revenue"]],
         "cost_to_serve": row[at["cost_to_serve"]],
         "stage": row[at["stage"]],
@@ -78,7 +80,7 @@ def _feature(
         "territory_id": row[at["territory_id"]],
         "rep_id": row[_REP],
         "assignment": assignment,
-        "candidates": list(candidates) if candidates else [],
+        "candidates": _decoded(row[at["candidates"]]) or [],
         "distance_km": None if km is None else round(km, 3),
         "geocode": None
         if geocode is None
@@ -93,3 +95,8 @@ def _feature(
     }
     geometry = None if lon is None else {"type": "Point", "coordinates": [lon, row[_LAT]]}
     return {"type": "Feature", "id": row[_ID], "geometry": geometry, "properties": props}
+
+
+def _decoded(text: str | None) -> Any:
+    """A JSON column read as text (``json_as_text``), decoded as the driver would have."""
+    return None if text is None else json_loads(text)
