@@ -234,10 +234,11 @@ def _revision_read(request: Request) -> int | None:
 
 def _on_loop() -> bool:
     """Whether a read answered from memory may run on the event loop now: not while a
-    write is in flight, from its arrival (``WRITES.expecting``) to its answer. A write takes turns on the loop (to get its
-    lane, to send its answer), and each waited behind the reads run there: in
-    the mix, writes' p50 went from 130 to 330 ms and the one-thread write lane
-    bounded the throughput. With a write about, the read takes its lane."""
+    write is in flight, from its arrival (``WRITES.expecting``) to its answer. A
+    write takes turns on the loop (to read its body, to get its lane, to send its
+    answer), and each waited behind the reads run there: in the mix, writes'
+    p50 went from 130 to 330 ms and the one-thread write lane bounded the
+    throughput. With a write about, the read takes its lane."""
     return not WRITES.busy()
 
 

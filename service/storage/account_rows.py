@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Text, cast
+from sqlalchemy import JSON, Text, cast
 
 from geo.model import Account, Assignment, GeocodeResult
 
@@ -84,10 +84,6 @@ READ_COLUMNS = (
 )
 
 
-# The columns stored as JSON.
-JSON_COLUMNS = frozenset({"geocode", "products", "candidates"})
-
-
 def read_columns(at: Any, *, json_as_text: bool = False) -> list[Any]:
     """The columns of ``READ_COLUMNS``; with ``json_as_text`` the JSON ones as their text.
 
@@ -95,12 +91,11 @@ def read_columns(at: Any, *, json_as_text: bool = False) -> list[Any]:
     itself: the driver's decoding went through two or three Python layers a
     value (SQLAlchemy's JSON processors, psycopg's loader), 300 values a page.
     """
+    columns = [at.c[name] for name in READ_COLUMNS]
     if not json_as_text:
-        return [at.c[name] for name in READ_COLUMNS]
-    return [
-        cast(at.c[name], Text).label(name) if name in JSON_COLUMNS else at.c[name]
-        for name in READ_COLUMNS
-    ]
+        return columns
+    # Which are JSON: the table's own types say (geocode, products, candidates).
+    return [cast(c, Text).label(c.name) if isinstance(c.type, JSON) else c for c in columns]
 
 
 def from_row(row: Sequence[Any]) -> StoredAccount:

@@ -98,7 +98,8 @@ class Lane:
 
     @contextlib.contextmanager
     def expecting(self) -> Iterator[None]:
-        """Count the lane busy while the block runs: a request bound for it, from its arrival.
+        """Count the lane busy while the block runs: a call in it, or a request bound for
+        it, from its arrival.
 
         :class:`~service.web.safe_methods.SafeMethodsMiddleware` wraps every
         request that may write in it, so a write is "about" from the moment it
@@ -136,17 +137,12 @@ class Lane:
             @functools.wraps(fn)
             async def in_lane(*args: P.args, **kwargs: P.kwargs) -> R:
                 call = functools.partial(fn, *args, **kwargs)
-                with self._counting:
-                    self._in_flight += 1
-                try:
+                with self.expecting():
                     if unless is not None and unless(kwargs):
                         return await to_thread.run_sync(call)
                     if self.queue_timeout_s is None:
                         return await to_thread.run_sync(call, limiter=self.limiter())
                     return await self._run_bounded(call)
-                finally:
-                    with self._counting:
-                        self._in_flight -= 1
 
             return in_lane
 
