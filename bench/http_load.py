@@ -86,6 +86,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench._environment import environment  # noqa: E402
 from bench._tenant import seed_tenant  # noqa: E402
 from geo.assign.index import TerritoryIndex  # noqa: E402
 from service.storage import Store  # noqa: E402
@@ -114,6 +115,7 @@ def main() -> None:
         "load_generator": "wrk 4.1 (Debian), 1 thread",
         "targets": TARGETS,
         "figure_warm_up": args.figure_warm_up,
+        "environment": environment(),
     }
     for backend in args.backends.split(","):
         url, tenant = _tenant(backend, args)

@@ -47,6 +47,7 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench._environment import environment  # noqa: E402
 from geo.assign.assignment import assign_accounts  # noqa: E402
 from geo.assign.index import TerritoryIndex  # noqa: E402
 from geo.model import Rep  # noqa: E402
@@ -287,7 +288,11 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="5,000 rows, for a smoke run")
     args = ap.parse_args()
     rows = 5_000 if args.quick else args.rows
-    result: dict[str, Any] = {"rows": rows, "territories": GRID[0] * GRID[1]}
+    result: dict[str, Any] = {
+        "rows": rows,
+        "territories": GRID[0] * GRID[1],
+        "environment": environment(),
+    }
     with tempfile.TemporaryDirectory() as tmp:
         d = Path(tmp)
         csv = d / "accounts.csv"
