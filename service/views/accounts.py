@@ -46,8 +46,9 @@ def legs_km(legs: Sequence[tuple[Rep | None, tuple[float, float] | None]]) -> li
         d = np.atleast_1d(
             geodesic_km(np.array(lon1), np.array(lat1), np.array(lon2), np.array(lat2))
         )
-        for i, km in zip(idx, d, strict=True):
-            out[i] = float(km)
+        # tolist: Python floats in one call, not a numpy scalar each.
+        for i, km in zip(idx, d.tolist(), strict=True):
+            out[i] = km
     return out
 
 

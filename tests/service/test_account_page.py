@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from geo.model import Account, Assignment, Rep
 from service.storage import Store
-from service.views.account_page import page_features, rep_ids_of
+from service.views.account_page import _geocode_decoded, page_features, rep_ids_of
 from service.views.accounts import account_features
 from tests.storage.test_written_account import accounts, assignments, locations
 
@@ -81,3 +81,11 @@ def test_the_comparison_sees_a_wrong_flag(store: Store) -> None:
     near = page_features(read, {1: Rep(1, "Ann", home=(10.0, 50.0))}, 150.0)
     assert near[0]["properties"]["flags"] == []
     assert orjson.dumps(near) != orjson.dumps(account_features(stored, {1: rep}, 150.0))
+
+
+def test_a_geocode_written_with_nan_still_decodes() -> None:
+    # json.dumps writes NaN, which orjson refuses: the page falls back as the driver does.
+    text = '{"location": [NaN, 1.5], "status": "ok", "precision": "given", "source": "input"}'
+    geocode = _geocode_decoded(text)
+    assert geocode["status"] == "ok" and geocode["source"] == "input"
+    assert _geocode_decoded(None) is None
