@@ -10,10 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+import shapely
 from sqlalchemy import event
 from starlette.testclient import TestClient
 
 from service.app import create_app
+from service.storage.territory_rows import TerritoryDraft
+from service.usecases.plan_caches import PlanCaches
 from service.usecases.rep_cache import RepCache
 from service.usecases.snapshot import load_snapshot
 from service.usecases.territories_before import held_territories
@@ -215,3 +218,36 @@ def test_writes_with_no_read_between_them_read_only_what_the_write_before_change
     assert cache.revision == index_at  # no read came between the writes
     found = one.get("/locate", params={"lon": 100.2, "lat": 40.2}).json()
     assert found["territory_id"] == ids[0]
+
+
+def test_a_scenario_write_that_rolls_back_leaves_no_plan_in_the_cache(
+    workers: tuple[TestClient, TestClient],
+) -> None:
+    """A scenario write drew a territory, asked for the scenario's index after moving
+    the scenario's counter, and rolled back; the next scenario write takes that
+    counter with other rows. The scenario's answers must be the committed ones."""
+    one, _ = workers
+    sid = one.post("/scenarios", json={"name": "Draft"}).json()["id"]
+    one.post(f"/scenarios/{sid}/territories", json=_feature((0, 0, 1, 1), "A")).raise_for_status()
+    plan_store = one.app.state.store.in_plan(sid)  # type: ignore[attr-defined]
+    with plan_store.read() as tx:
+        committed = tx.scenario_revision(sid)
+        assert len(PlanCaches.of(tx).index(tx).territories) == 1
+    with pytest.raises(RuntimeError), plan_store.write() as tx:
+        tx.insert_territory(_draft("Ghost", (5, 5, 6, 6)), actor="test")
+        tx.bump_revision("territories")
+        assert tx.scenario_revision(sid) == committed + 1
+        assert {t.name for t in PlanCaches.of(tx).index(tx).territories} == {"A", "Ghost"}
+        raise RuntimeError("rolled back")
+    one.post(f"/scenarios/{sid}/territories", json=_feature((8, 8, 9, 9), "C")).raise_for_status()
+    with plan_store.read() as tx:
+        assert tx.scenario_revision(sid) == committed + 1  # the rolled-back write's counter
+        assert {t.name for t in PlanCaches.of(tx).index(tx).territories} == {"A", "C"}
+    ghost = one.get(f"/scenarios/{sid}/locate", params={"lon": 5.5, "lat": 5.5})
+    assert ghost.json()["territory_id"] is None, ghost.text
+    found = one.get(f"/scenarios/{sid}/locate", params={"lon": 8.5, "lat": 8.5})
+    assert found.json()["territory_id"] is not None, found.text
+
+
+def _draft(name: str, box: tuple[float, float, float, float]) -> TerritoryDraft:
+    return TerritoryDraft(name=name, geometry=shapely.MultiPolygon([shapely.box(*box)]))
