@@ -228,7 +228,7 @@ class IndexCache:
                 assert self._index is not None  # _moved reads everything when none is held
                 return self._index
             territories, changed = moved
-            return rebuilt(self._index, self._held.territories, territories, changed)
+            return rebuilt(self._index, self._held, territories, changed)
 
     @property
     def revision(self) -> int:
@@ -291,7 +291,7 @@ class IndexCache:
             moved = self._moved(tx, revision)
             if moved is not None:
                 territories, changed = moved
-                self._index = rebuilt(self._index, self._held.territories, territories, changed)
+                self._index = rebuilt(self._index, self._held, territories, changed)
                 # Before the revision below: a reader that sees the new revision sees these.
                 self._held = self._held.patched(territories, changed)
                 self._recent.appendleft((revision, self._index))
@@ -313,7 +313,7 @@ class IndexCache:
         held = base.territories
         logged = logged_territories(tx, after, revision)
         if logged is not None:  # the log names every territory written since
-            return patched(tx, held, logged) if logged else None
+            return patched(tx, base, logged) if logged else None
         # A gap in the log (pruned, or an import's or a rebase's "all"): every
         # territory's (id, version) pair tells. Not an aggregate of them: a
         # count, a sum of versions and the largest id stay the same when one

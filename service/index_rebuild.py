@@ -14,11 +14,12 @@ import shapely
 
 from geo.assign.index import TerritoryIndex
 from geo.model import Territory
+from service.held_territories import Held
 
 
 def rebuilt(
     old: TerritoryIndex | None,
-    before: tuple[Territory, ...],
+    before: Held,
     after: tuple[Territory, ...],
     changed: frozenset[int] | None = None,
 ) -> TerritoryIndex:
@@ -27,28 +28,39 @@ def rebuilt(
     A write that changes only names, reps, rules or colours leaves every
     geometry and the hierarchy as they were, so the grid (the costly part,
     seconds at 1,000 counties) still holds; only the leaves' records change.
-    ``changed`` names the territories that may differ (``None``: any).
+    ``before``: the territories ``old`` was built from. ``changed`` names the
+    territories that may differ (``None``: any); when given, ``after`` is
+    ``before``'s territories with those replaced in place
+    (:func:`service.held_territories.patched`), and only those are compared
+    and put in: the work follows the write, not the thousand territories.
     """
     if old is None or not _same_shapes(before, after, changed):
         return TerritoryIndex.build(after)
+    if changed is not None:
+        return old.with_replaced({i: after[before.positions[i]] for i in changed})
     by_id = {t.id: t for t in after}
-    leaves = tuple(
-        t  # unchanged: the old leaf is this record, its shape already prepared
-        if changed is not None and t.id not in changed
-        else dataclasses.replace(by_id[t.id], geometry=t.geometry)  # keep the prepared shape
-        for t in old.territories
+    # Every leaf anew, each keeping the prepared shape held.
+    return old.with_records(
+        tuple(dataclasses.replace(by_id[t.id], geometry=t.geometry) for t in old.territories)
     )
-    return old.with_records(leaves)
 
 
 def _same_shapes(
-    before: tuple[Territory, ...], after: tuple[Territory, ...], changed: frozenset[int] | None
+    before: Held, after: tuple[Territory, ...], changed: frozenset[int] | None
 ) -> bool:
-    if [(t.id, t.parent_id) for t in before] != [(t.id, t.parent_id) for t in after]:
-        return False
-    pairs = [
-        (b, a) for b, a in zip(before, after, strict=True) if changed is None or a.id in changed
-    ]
+    if changed is None:
+        if [(t.id, t.parent_id) for t in before.territories] != [
+            (t.id, t.parent_id) for t in after
+        ]:
+            return False
+        pairs = list(zip(before.territories, after, strict=True))
+    else:  # the same ids in the same order: only the changed ones can differ
+        at = before.positions
+        if len(after) != len(before.territories) or not changed <= at.keys():
+            return False
+        pairs = [(before.territories[at[i]], after[at[i]]) for i in changed]
+        if any(b.id != a.id or b.parent_id != a.parent_id for b, a in pairs):
+            return False
     old = np.array([b.geometry for b, _ in pairs], dtype=object)
     new = np.array([a.geometry for _, a in pairs], dtype=object)
     return bool(np.all(shapely.equals_exact(old, new, tolerance=0.0)))

@@ -81,13 +81,25 @@ class Resolver:
         only the others are made again (one colour changed: one entry, not a
         thousand on every territory write).
         """
+        leaves = tuple(leaves)
+        places = [
+            i for i, (old, t) in enumerate(zip(self.leaves, leaves, strict=True)) if old is not t
+        ]
+        return self.with_leaves_at(leaves, places)
+
+    def with_leaves_at(self, leaves: tuple[Territory, ...], places: Sequence[int]) -> Resolver:
+        """This resolver for ``leaves``, which differ from its own only at ``places``.
+
+        Only those entries are made again; the caller that knows the places
+        (a write names the territories it changed) skips the comparison of
+        every leaf that :meth:`with_records` makes.
+        """
         new = copy.copy(self)
-        new.leaves = tuple(leaves)
+        new.leaves = leaves
         new._free, new._won = list(self._free), list(self._won)
         new.unrestricted_answers = list(self.unrestricted_answers)
-        for i, (old, t) in enumerate(zip(self.leaves, new.leaves, strict=True)):
-            if old is not t:
-                new._free[i], new._won[i], new.unrestricted_answers[i] = _entries(t)
+        for i in places:
+            new._free[i], new._won[i], new.unrestricted_answers[i] = _entries(leaves[i])
         return new
 
     def matches(self, leaf: int, fields: Fields) -> bool:

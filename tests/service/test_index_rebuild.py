@@ -1,0 +1,128 @@
+"""A territory write's catch-up follows the write: what it carries over equals a fresh build.
+
+After a write the index cache patches the territories it holds
+(:func:`service.held_territories.patched`), the derived lookups of
+:class:`~service.held_territories.Held` and the index
+(:func:`service.index_rebuild.rebuilt`) with the changed territories only.
+Each is held here against the same thing made from scratch, over random
+writes: colours, reps, rules, a parent moved, a shape moved.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+
+import numpy as np
+import pytest
+import shapely
+
+from geo.assign.index import TerritoryIndex
+from geo.model import Rules, Territory
+from service.held_territories import Held
+from service.index_rebuild import rebuilt
+
+SIDE = 6  # a 6 x 6 grid of leaves under four parents
+
+
+def _territories() -> tuple[Territory, ...]:
+    parents = [Territory(1000 + p, f"region {p}", shapely.box(-1, -1, 0, 0)) for p in range(4)]
+    leaves = [
+        Territory(
+            i + 1,
+            f"t{i + 1}",
+            shapely.box(i % SIDE, i // SIDE, i % SIDE + 1, i // SIDE + 1),
+            parent_id=1000 + i % 4,
+            rep_ids=(i % 7,),
+            version=1,
+        )
+        for i in range(SIDE * SIDE)
+    ]
+    # Held keeps the store's order (by id); parents after leaves here.
+    return (*leaves, *parents)
+
+
+def _derived(held: Held) -> tuple[object, ...]:
+    return (
+        held.positions,
+        held.by_id,
+        held.parents,
+        [t.id for t in held.near((1.5, 1.5, 3.5, 2.5))],
+        held._bounds.tolist(),
+    )
+
+
+def _write(rng: random.Random, t: Territory) -> Territory:
+    kind = rng.choice(["color", "reps", "rules", "parent", "shape"])
+    if kind == "color":
+        return replace(t, color=f"#{rng.randrange(1 << 24):06x}", version=t.version + 1)
+    if kind == "reps":
+        return replace(t, rep_ids=(rng.randrange(50),), version=t.version + 1)
+    if kind == "rules":
+        return replace(t, rules=Rules(industries=("retail",)), version=t.version + 1)
+    if kind == "parent" and t.parent_id is not None:
+        return replace(t, parent_id=1000 + rng.randrange(4), version=t.version + 1)
+    moved = shapely.affinity.translate(t.geometry, xoff=0.25)
+    return replace(t, geometry=moved, version=t.version + 1)
+
+
+def _patched(before: tuple[Territory, ...], changes: dict[int, Territory]) -> tuple[Territory, ...]:
+    return tuple(changes.get(t.id, t) for t in before)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_held_territories_patched_derive_as_a_fresh_read(seed: int) -> None:
+    rng = random.Random(seed)
+    held = Held(_territories())
+    _derived(held)  # everything derived once, as a busy worker has
+    for _ in range(6):
+        leaves = [t for t in held.territories if t.id < 1000]
+        changes = {t.id: _write(rng, t) for t in rng.sample(leaves, rng.randint(1, 3))}
+        after = _patched(held.territories, changes)
+        held = held.patched(after, frozenset(changes))
+        assert _derived(held) == _derived(Held(after))
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_the_index_patched_for_a_write_answers_as_a_fresh_build(seed: int) -> None:
+    rng = random.Random(100 + seed)
+    held = Held(_territories())
+    index = TerritoryIndex.build(held.territories)
+    xs, ys = np.meshgrid(np.arange(0.1, SIDE, 0.4), np.arange(0.1, SIDE, 0.4))
+    for _ in range(6):
+        leaves = [t for t in held.territories if t.id < 1000]
+        changes = {t.id: _write(rng, t) for t in rng.sample(leaves, rng.randint(1, 3))}
+        after = _patched(held.territories, changes)
+        new = rebuilt(index, held, after, frozenset(changes))
+        fresh = TerritoryIndex.build(after)
+        assert [t.id for t in new.territories] == [t.id for t in fresh.territories]
+        for ours, theirs in zip(new.territories, fresh.territories, strict=True):
+            assert replace(ours, geometry=None) == replace(theirs, geometry=None)  # type: ignore[arg-type]
+            assert shapely.equals_exact(ours.geometry, theirs.geometry, tolerance=0.0)
+        for industry in (None, "retail"):
+            for x, y in zip(xs.ravel().tolist(), ys.ravel().tolist(), strict=True):
+                assert new.locate(x, y, industry=industry) == fresh.locate(x, y, industry=industry)
+        held, index = held.patched(after, frozenset(changes)), new
+
+
+def test_a_colour_write_keeps_the_grid_and_every_other_leaf() -> None:
+    held = Held(_territories())
+    index = TerritoryIndex.build(held.territories)
+    t = held.by_id[8]
+    after = _patched(held.territories, {8: replace(t, color="#abcdef", version=2)})
+    new = rebuilt(index, held, after, frozenset({8}))
+    assert new.grid is index.grid  # not rebuilt
+    assert sum(a is not b for a, b in zip(new.territories, index.territories, strict=True)) == 1
+    assert new.territories[7].color == "#abcdef"
+    assert new.territories[7].geometry is index.territories[7].geometry  # prepared, kept
+    assert index.territories[7].color is None  # the old index is untouched
+
+
+def test_a_parent_write_changes_no_leaf_record() -> None:
+    held = Held(_territories())
+    index = TerritoryIndex.build(held.territories)
+    parent = held.by_id[1001]
+    after = _patched(held.territories, {1001: replace(parent, name="renamed", version=2)})
+    new = rebuilt(index, held, after, frozenset({1001}))
+    assert new.territories == index.territories
+    assert new.grid is index.grid
