@@ -133,6 +133,18 @@ class TxBase:
         move shows in every view of the transaction (:meth:`within`)."""
         return self._bumped or self._live.moved_to is not None
 
+    def committed_revision(self) -> int | None:
+        """The revision this transaction read as committed before any move of its own
+        (None: it read none before it moved the counter).
+
+        What a worker keeps by revision may be kept at this one, when it holds
+        there too: others committed it, and no transaction takes it again.
+        """
+        live = self._live
+        if live.seen is None or (live.moved_to is not None and live.seen >= live.moved_to):
+            return None
+        return live.seen
+
     def revision(self) -> int:
         """The current revision counter (read once a transaction, see :meth:`saw_revision`)."""
         live = self._live

@@ -48,15 +48,27 @@ class RepCache:
             if at < revision:
                 kinds = tx.kinds_changed(at, revision)
                 if kinds is not None and not kinds & REP_KINDS:
-                    self._keep(tx, revision, reps)
+                    self._keep(tx, revision, reps, unchanged=True)
                     return reps
         reps = {r.id: r for r in tx.find_reps()}
         self._keep(tx, revision, reps)
         return reps
 
-    def _keep(self, tx: Tx, revision: int, reps: dict[int, Rep]) -> None:
+    def _keep(
+        self, tx: Tx, revision: int, reps: dict[int, Rep], *, unchanged: bool = False
+    ) -> None:
+        """Keep ``reps`` as those of ``revision``; ``unchanged``: the log says no rep
+        changed from the kept revision up to it."""
         if tx.moved_revision:  # its own revision: it may roll back, and another take it
-            return
+            # The revision it saw committed holds, when no rep changed up to its own
+            # (its own writes included). Without it, writes with no read between
+            # them each read the log from the last read's revision on: 450
+            # account PATCHes in a row, the last read 450 rows, and the log was
+            # a third of a PATCH (SQLite, 100,000 accounts).
+            committed = tx.committed_revision() if unchanged else None
+            if committed is None:
+                return
+            revision = committed
         # A transaction that began earlier must not put older reps back.
         with self._lock:
             if self._kept is None or self._kept[0] < revision:

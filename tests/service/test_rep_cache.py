@@ -186,3 +186,46 @@ def test_a_transaction_reads_the_revision_once_and_a_write_knows_its_own_move(
         assert tx.moved_revision and scenario_view.moved_revision
     assert len([s for s in seen if "from revision" in s]) == 1  # read once, then moved
     assert store.revision() == first + 1
+
+
+def test_writes_in_a_row_read_the_log_of_their_own_revisions_only(
+    seeded: tuple[Store, list[int]],
+) -> None:
+    """A write that asks for the reps after moving the counter cannot keep them at its own
+    revision, but may at the one it saw committed: otherwise writes with no read between
+    them each read the log from the last read's revision on, one row more each time."""
+    store, ids = seeded
+    with store.read() as tx:
+        cache = RepCache.of(tx)  # the one reps_owning asks
+        first = cache.reps(tx)
+    spans: list[int] = []
+
+    def log_read(conn: object, cursor: object, sql: str, params: object, *rest: object) -> None:
+        if "from revision_changes" in sql.lower() and "kind" in sql.lower():
+            values = params.values() if isinstance(params, dict) else params
+            low, high = sorted(int(v) for v in values)[:2]  # type: ignore[union-attr]
+            spans.append(high - low)
+
+    event.listen(store.backend.engine, "before_cursor_execute", log_read)
+    for i in range(6):
+        with store.write() as tx:
+            seen = tx.revision()  # committed: read before its own move
+            account = Account(f"w{i}", location=(-84.0, 39.5))
+            tx.upsert_accounts([(account, _owned_by(ids[0]).assignment)], actor="t")
+            assert tx.revision() == seen + 1
+            assert reps_owning(tx, [_owned_by(ids[0])]) == {ids[0]: first[ids[0]]}
+    # From the revision the last write saw committed to this one's own: two revisions
+    # (one for the first, kept at the read's), not one more each time (1, 2, ... 6).
+    assert spans == [1, 2, 2, 2, 2, 2]
+
+    with pytest.raises(_RolledBack), store.write() as tx:  # a rep's write that never commits
+        tx.revision()
+        tx.update_rep(dataclasses.replace(first[ids[2]], name="Renamed"), actor="t")
+        assert cache.reps(tx)[ids[2]].name == "Renamed"  # read again: not kept
+        raise _RolledBack
+    with store.read() as tx:
+        assert cache.reps(tx)[ids[2]].name == first[ids[2]].name
+
+
+class _RolledBack(Exception):
+    pass
