@@ -134,8 +134,9 @@ def territory_versions(tx: Tx) -> dict[int, int]:
     Every territory write moves a version (versions only grow, ids are never
     reused), so these pairs change exactly when the territories do.
     """
-    tt = tx.t["territories"]
-    return {int(i): int(v) for i, v in tx.conn.execute(select(tt.c.id, tt.c.version))}
+    tt = tx.plan_table("territories")  # a scenario's own, inside one
+    q = select(tt.c.id, tt.c.version).where(*tx.in_plan(tt))
+    return {int(i): int(v) for i, v in tx.conn.execute(q)}
 
 
 FEW = 64  # changed territories loaded one by one; more than this, all are reloaded

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from geo.assign.assignment import assign_accounts
 from geo.assign.index import TerritoryIndex
 from geo.model import Territory
+from service.held_territories import Held, reloaded, territory_versions
+from service.index_rebuild import rebuilt
 from service.storage import Store, Tx
 from service.usecases.per_engine import PerEngine
 from service.usecases.snapshot import Snapshot, SnapshotCache
@@ -79,12 +81,11 @@ class PlanCaches:
         assert tx.plan_id is not None, "the live plan has its own caches"
         stamp = tx.scenario_revision(tx.plan_id)
         with self._lock:
-            entry = self._entries.get(tx.plan_id)
-            if entry is not None and entry.stamp == stamp:
+            older = self._entries.get(tx.plan_id)
+            if older is not None and older.stamp == stamp:
                 self._entries.move_to_end(tx.plan_id)
-                return entry
-        territories = tuple(tx.find_territories())
-        entry = _Entry(stamp, TerritoryIndex.build(territories), territories)
+                return older
+        entry = _Entry(stamp, *_brought_forward(tx, older))
         self._store(tx, entry)
         return entry
 
@@ -100,6 +101,25 @@ class PlanCaches:
             self._entries.move_to_end(tx.plan_id)
             while len(self._entries) > MAX_PLANS:
                 self._entries.popitem(last=False)
+
+
+def _brought_forward(tx: Tx, older: _Entry | None) -> tuple[TerritoryIndex, tuple[Territory, ...]]:
+    """The scenario's index and territories as ``tx`` sees them, from ``older`` when kept.
+
+    A scenario's writes are not in the live plan's log, but each moves the
+    version of every territory it writes, and ids are never reused (a new
+    one comes from the live plan's sequence, a rebase tops each history):
+    the (id, version) pairs name the territories to read again, and the
+    index is patched for them (:func:`service.index_rebuild.rebuilt`), its
+    grid kept while no shape moved. Built anew after every edit, a
+    scenario's ``/locate`` after a colour change took 272 ms at 1,020
+    counties (SQLite, 100,000 accounts).
+    """
+    if older is None:
+        territories = tuple(tx.find_territories())
+        return TerritoryIndex.build(territories), territories
+    territories, changed = reloaded(tx, older.territories, territory_versions(tx))
+    return rebuilt(older.index, Held(older.territories), territories, changed), territories
 
 
 class PlanIndex:
