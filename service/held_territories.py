@@ -66,10 +66,12 @@ class Held:
         """The territories that replace these: these with those of ``changed`` read again,
         in the same order (``changed`` None: all of them anew).
 
-        The bounds already computed are kept for every territory not changed:
-        each write after another one patches the territories and asks for
-        the territories near it, and the bounds of a thousand geometries
-        cost more than the rest of that search.
+        What is already derived (the positions, ``by_id``, the parents, the
+        bounds) is carried over for every territory not changed, and made
+        again for the changed ones only: each write after another one patches
+        the territories and asks for the territories near it, and the bounds
+        of a thousand geometries cost more than the rest of that search; each
+        read after a write asked for ``by_id`` again.
         """
         held = Held(territories)
         if changed is None or len(territories) != len(self.territories):
