@@ -1,4 +1,4 @@
-"""Scenario copy and compare at 3,000 territories and 100,000 accounts, against naive baselines.
+"""Scenario copy, compare and figures after an edit at 3,000 territories and 100,000 accounts, against baselines.
 
 Copy: ours is four ``INSERT ... SELECT`` statements (:meth:`ScenarioOps.copy_territory_tree`
 and :meth:`GoalOps.copy_goals`: territories, their history, two goals each and the live
@@ -19,6 +19,12 @@ whole compare answer (reps' books, travel load, balance, shapes) is timed
 beside it, cold and warm, and a live read is checked not to re-read after a
 scenario edit.
 
+After an edit: one shape edit in a scenario, then one live account move;
+after each, the scenario's owners and every rep's travel load, ours patched
+from its last snapshot (:mod:`service.usecases.scenario_snapshot`) against
+every account assigned again and every load looked up again (the code
+before). Both must be equal.
+
 Run: ``python -m bench.scenarios [--quick] [--backends sqlite,postgis]``.
 The last line printed is one JSON object.
 """
@@ -31,10 +37,10 @@ import json
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import geopandas
 import numpy as np
@@ -42,15 +48,19 @@ import shapely
 from sqlalchemy import create_engine, insert, select, text
 
 from bench._tenant import seed_tenant
+from geo.assign.assignment import assign_accounts
+from geo.assign.index import TerritoryIndex
 from geo.hierarchy import leaf_territories
 from geo.plan.model import Goal
 from service.auth import Principal
 from service.storage import Store
 from service.storage.territory_rows import draft_of, row_values
+from service.travel_config import travel_settings
 from service.usecases.change_sets import Operation, apply_single
 from service.usecases.plan_caches import PlanCaches
 from service.usecases.scenario_compare import compare_scenario
-from service.usecases.snapshot import SnapshotCache, load_snapshot
+from service.usecases.snapshot import Snapshot, SnapshotCache, load_snapshot
+from service.usecases.snapshot_groups import kept_travel_loads
 from tests.conftest import MAINTENANCE_URL, make_settings
 
 ADMIN = Principal(role="admin", name="bench")
@@ -77,6 +87,7 @@ def _run(url: str, territories: int, accounts: int) -> dict[str, Any]:
         _seed_goals(store, seeded["territory_ids"])
         out = _copy_figures(store)
         out |= _compare_figures(store, url, seeded["territory_ids"])
+        out |= _after_edit_figures(store, seeded["territory_ids"], make_settings(url))
     finally:
         store.dispose()
     return out
@@ -164,12 +175,8 @@ def _compare_figures(store: Store, url: str, territory_ids: list[int]) -> dict[s
     _edit(store.in_plan(sid), territory_ids, settings)
     with store.read() as tx:
         live_cached = SnapshotCache.of(tx).get(tx).revision == live_revision
-    started = time.perf_counter()
-    ours = _ours_moved(store, sid)
-    ours_s = time.perf_counter() - started
-    started = time.perf_counter()
-    naive = _sjoin_moved(store, sid)
-    naive_s = time.perf_counter() - started
+    ours, ours_s = _timed(lambda: _ours_moved(store, sid))
+    naive, naive_s = _timed(lambda: _sjoin_moved(store, sid))
     assert ours == naive, (len(ours), len(naive))
     started = time.perf_counter()
     warm_answer = compare_scenario(store, sid, None, principal=ADMIN, settings=settings)
@@ -184,6 +191,88 @@ def _compare_figures(store: Store, url: str, territory_ids: list[int]) -> dict[s
         "compare_reps_listed": len(warm_answer.body["reps"]),
         "live_snapshot_kept_after_scenario_edit": live_cached,
     }
+
+
+def _after_edit_figures(store: Store, territory_ids: list[int], settings: Any) -> dict[str, Any]:
+    """A scenario's owners and reps' travel loads after one shape edit in it, then after one
+    live account move: its last snapshot patched (ours) against every account assigned
+    again and every load looked up again (the code before, and what a worker with
+    nothing kept does). Both must give the same owners and loads. Planning the books
+    the write changed is the same work on both sides (seconds for a big book): it is
+    done before either is timed."""
+    with store.write() as tx:
+        sid = tx.create_scenario("after", source=None, owner="b", region_id=None, notes=None).id
+    inside, model = store.in_plan(sid), travel_settings(settings)
+    _scenario_figures(inside, model)  # the kept snapshot the edits are patched into
+    out: dict[str, Any] = {}
+    for label in ("shape_edit", "account_move"):
+        if label == "shape_edit":
+            _shrink(inside, territory_ids[200], settings)
+        else:
+            _move_account(store)
+        # The reps whose book the write changed are planned once, untimed: both
+        # sides then find them in the memo, and what is timed is the rest.
+        _whole_figures(inside, model)
+        ours, ours_s = _timed(lambda: _scenario_figures(inside, model))
+        whole, whole_s = _timed(lambda: _whole_figures(inside, model))
+        assert ours == whole, label
+        print(f"after one {label}: ours {ours_s:.3f} s, assigned whole {whole_s:.3f} s")
+        out |= {
+            f"after_{label}_s": round(ours_s, 3),
+            f"after_{label}_whole_s": round(whole_s, 3),
+            f"after_{label}_speedup": round(whole_s / ours_s, 1),
+        }
+    return out
+
+
+Figures = tuple[tuple[Any, ...], dict[int, Any]]
+T = TypeVar("T")
+
+
+def _timed(work: Callable[[], T]) -> tuple[T, float]:
+    started = time.perf_counter()
+    done = work()
+    return done, time.perf_counter() - started
+
+
+def _scenario_figures(inside: Store, model: Any) -> Figures:
+    with inside.read() as tx:
+        snap = load_snapshot(tx)
+    return snap.assignments, kept_travel_loads(snap, model)
+
+
+def _whole_figures(inside: Store, model: Any) -> Figures:
+    with inside.read() as tx:
+        shared = load_snapshot(tx.within(None))
+        index = PlanCaches.of(tx).index(tx)
+        territories = PlanCaches.of(tx).territories(tx)
+    snap = Snapshot(
+        territories=territories,
+        reps=shared.reps,
+        accounts=shared.accounts,
+        assignments=tuple(assign_accounts(shared.accounts, index)),
+        revision=shared.revision,
+    )
+    return snap.assignments, kept_travel_loads(snap, model)
+
+
+def _shrink(inside: Store, tid: int, settings: Any) -> None:
+    with inside.write() as tx:
+        t = tx.get_territory(tid)
+        shrunk = shapely.buffer(t.geometry, -0.05)
+        multi = shrunk if shrunk.geom_type == "MultiPolygon" else shapely.MultiPolygon([shrunk])
+        apply_single(
+            tx, Operation("patch", tid, None, geometry=multi), principal=ADMIN, settings=settings
+        )
+
+
+def _move_account(store: Store) -> None:
+    with store.write() as tx:
+        (moved,) = tx.find_accounts(limit=1)
+        x, y = moved.account.location or (0.0, 0.0)
+        account = dataclasses.replace(moved.account, location=(x + 0.01, y))
+        index = TerritoryIndex.build(tx.find_territories())
+        tx.upsert_accounts([(account, assign_accounts([account], index)[0])], actor="b")
 
 
 def _edit(inside: Store, territory_ids: list[int], settings: Any) -> None:

@@ -23,6 +23,7 @@ from service.held_territories import Held, reloaded, territory_versions
 from service.index_rebuild import rebuilt
 from service.storage import Store, Tx
 from service.usecases.per_engine import PerEngine
+from service.usecases.scenario_snapshot import patched_scenario_snapshot
 from service.usecases.snapshot import Snapshot, SnapshotCache
 
 # Scenarios kept per worker; a manager comparing a few drafts stays in cache.
@@ -36,6 +37,8 @@ class _Entry:
     territories: tuple[Territory, ...]
     snapshot: Snapshot | None = None
     snapshot_revision: int = -1
+    # The last snapshot of an earlier entry, patched into this one's (scenario_snapshot).
+    base: Snapshot | None = None
 
 
 class PlanCaches:
@@ -67,13 +70,18 @@ class PlanCaches:
         # Accounts and reps are the live plan's: its cached snapshot has them
         # read already (the slow part), only the owners are the scenario's.
         shared = SnapshotCache.of(tx).get(tx.within(None))
-        snap = Snapshot(
-            territories=entry.territories,
-            reps=shared.reps,
-            accounts=shared.accounts,
-            assignments=tuple(assign_accounts(shared.accounts, entry.index)),
-            revision=shared.revision,
-        )
+        base = entry.snapshot or entry.base
+        snap = None
+        if base is not None:
+            snap = patched_scenario_snapshot(base, shared, entry.territories, entry.index)
+        if snap is None:
+            snap = Snapshot(
+                territories=entry.territories,
+                reps=shared.reps,
+                accounts=shared.accounts,
+                assignments=tuple(assign_accounts(shared.accounts, entry.index)),
+                revision=shared.revision,
+            )
         self._store(tx, _Entry(entry.stamp, entry.index, entry.territories, snap, revision))
         return snap
 
@@ -85,7 +93,8 @@ class PlanCaches:
             if older is not None and older.stamp == stamp:
                 self._entries.move_to_end(tx.plan_id)
                 return older
-        entry = _Entry(stamp, *_brought_forward(tx, older))
+        base = None if older is None else older.snapshot or older.base
+        entry = _Entry(stamp, *_brought_forward(tx, older), base=base)
         self._store(tx, entry)
         return entry
 

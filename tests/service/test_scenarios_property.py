@@ -62,7 +62,11 @@ def _seed(store: Store, where: list[tuple[float, float]]) -> None:
                 principal=ADMIN,
                 settings=make_settings("sqlite://"),
             )
-    accounts = [Account(f"a{k:03d}", location=p) for k, p in enumerate(where)]
+    store_live(store, [Account(f"a{k:03d}", location=p) for k, p in enumerate(where)])
+
+
+def store_live(store: Store, accounts: list[Account]) -> None:
+    """Live account writes as the routes make them: assigned with the live index, logged."""
     with store.write() as tx:
         index = TerritoryIndex.build(tx.find_territories())
         tx.upsert_accounts(
