@@ -10,7 +10,9 @@ again from nothing too: after one live account edit the scenario's
 
 :func:`patched_scenario_snapshot` assigns again only the accounts whose
 owner can have changed: those the live snapshot names as changed since the
-one the scenario's last snapshot stood on (``Snapshot.changed``), and those
+one the scenario's last snapshot stood on (``Snapshot.changed``; after
+several live steps, the rows that are no longer the very objects they were,
+since the live snapshot is patched in place), and those
 inside the boxes of every territory the scenario changed since
 (:func:`geo.assign.assignment.affected_bbox` of the shapes before and after,
 and of their parents when the hierarchy moved: a parent that gains or loses
@@ -87,19 +89,25 @@ def patched_scenario_snapshot(
 
 
 def _live_changes(base: Snapshot, shared: Snapshot) -> frozenset[str] | None:
-    """The ids of the accounts whose live row may differ between the two; None: unknown,
-    or an account came or went (the rows no longer line up by position)."""
+    """The ids of the accounts whose live row may differ between the two; None: an
+    account came or went (the rows no longer line up by position)."""
     if shared.accounts is base.accounts:
         return frozenset()
-    before = shared.before
-    if before is None or before.accounts is not base.accounts:
-        return None  # the live snapshot moved more than one step since: not followed
     if len(shared.accounts) != len(base.accounts):
         return None
-    for i in shared.changed:
-        if _position(shared.accounts, i) is None or _position(base.accounts, i) is None:
-            return None
-    return shared.changed
+    before = shared.before
+    if before is not None and before.accounts is base.accounts:  # one live step: it says
+        if all(_position(base.accounts, i) is not None for i in shared.changed):
+            return shared.changed
+        return None
+    # Several live steps since (a busy org writes between two scenario reads): the
+    # live snapshot is patched in place, so an account not rewritten is the very
+    # object it was. One pass over the rows (milliseconds) instead of every
+    # account assigned again; after a full re-read every row differs, and the
+    # caller assigns them all.
+    return frozenset(
+        a.id for a, was in zip(shared.accounts, base.accounts, strict=True) if a is not was
+    )
 
 
 def changed_boxes(old: Sequence[Territory], new: Sequence[Territory]) -> list[BBox] | None:

@@ -48,7 +48,7 @@ steps = st.lists(
     st.tuples(
         st.sampled_from(
             ["reshape", "reps", "rules", "parent", "create", "delete", "colour"]
-            + ["move", "override", "industry", "new"]
+            + ["move", "override", "industry", "new", "burst"]
         ),
         st.integers(0, 7),
         st.floats(-0.6, 0.6, allow_nan=False).map(lambda v: round(v, 2)),
@@ -149,7 +149,12 @@ def test_a_patched_scenario_snapshot_equals_a_whole_assignment(
             inside = store.in_plan(sid)
             snap = _check(inside, None)
             for n, step in enumerate(plan):
-                if step[0] in ("move", "override", "industry", "new"):
+                if step[0] == "burst":  # live writes, each read live: several live steps
+                    for k, kind in enumerate(("move", "industry", "override")):
+                        _live_edit(store, (kind, step[1] + k, step[2], step[3]), n * 10 + k, reps)
+                        with store.read() as tx:
+                            load_snapshot(tx)
+                elif step[0] in ("move", "override", "industry", "new"):
                     _live_edit(store, step, n, reps)
                 else:
                     try:
@@ -180,5 +185,11 @@ def test_an_edit_assigns_only_the_accounts_near_it(tmp_path: Path) -> None:
         _live_edit(store, ("industry", 5, 0.0, 0.0), 1, reps)
         third = _check(inside, second)
         assert third.before is second and third.changed == {"a005"}
+        for k in (7, 9):  # two live writes, the live snapshot read after each: two live steps
+            _live_edit(store, ("industry", k, 0.0, 0.0), 2 + k, reps)
+            with store.read() as tx:
+                load_snapshot(tx)
+        fourth = _check(inside, third)
+        assert fourth.before is third and fourth.changed == {"a007", "a009"}
     finally:
         store.dispose()
