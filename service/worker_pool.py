@@ -17,10 +17,19 @@ a new one in the place of one that dies, and stops them all on SIGTERM or
 SIGINT. Elsewhere (macOS, Windows: their SO_REUSEPORT does not balance) it
 hands over to uvicorn's own supervisor. SIGHUP replaces the workers one by one,
 as uvicorn's does.
+
+The supervisor binds each slot's socket and keeps it, and a worker listens on
+it only once its app has started (asyncio listens when it starts serving), so
+no connection waits in the queue of a worker that is still starting. SIGHUP
+hands the slot's socket, queue and all, to the replacement: the connections
+the old worker had not yet accepted are the new one's, not reset. A worker
+stopping finishes what it has accepted, including a connection whose request
+is still on its way (`_DrainingServer`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import multiprocessing
 import os
@@ -30,6 +39,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
+from multiprocessing.connection import wait as wait_for_any
 from multiprocessing.context import SpawnProcess
 from multiprocessing.synchronize import Event as EventType
 from typing import Any
@@ -46,6 +56,11 @@ WATCH_INTERVAL_S = 0.5
 ORPHAN_CHECK_S = 1.0
 # A worker started by SIGHUP must serve within this, or the running ones are kept.
 START_TIMEOUT_S = 120.0
+# A stopping worker has stopped accepting; a connection it accepted just before
+# gets this long for its request to arrive and be served. uvicorn closes every
+# connection with no request in progress at once, and a client whose request
+# was already on its way saw "Server disconnected without sending a response".
+ACCEPTED_GRACE_S = 0.5
 
 _spawn = multiprocessing.get_context("spawn")
 
@@ -70,11 +85,13 @@ def run_workers(config_kwargs: dict[str, Any], workers: int) -> int:
     return _Supervisor(config, workers).run()
 
 
-def listening_socket(host: str, port: int, backlog: int) -> socket.socket:
-    """A TCP socket listening on ``host:port`` that other workers' sockets may share."""
-    sock = _bound_socket(host, port, reuse_port=True)
-    sock.listen(backlog)
-    return sock
+def shareable_socket(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to ``host:port`` that other workers' sockets may share.
+
+    Not listening yet: the kernel sends it connections only once a worker
+    serves on it (asyncio's ``create_server`` calls ``listen``).
+    """
+    return _bound_socket(host, port, reuse_port=True)
 
 
 def _free_or_raise(host: str, port: int) -> int:
@@ -100,29 +117,48 @@ def _bound_socket(host: str, port: int, *, reuse_port: bool) -> socket.socket:
     return sock
 
 
-def _worker_main(config: uvicorn.Config, serving: EventType) -> None:
-    """One worker: import the app, then listen, then serve.
+def _worker_main(config: uvicorn.Config, sock: socket.socket, serving: EventType) -> None:
+    """One worker: import the app, then serve on ``sock``, its slot's socket.
 
-    The app is imported before the socket exists, so the kernel sends no
-    connection to a worker that is still starting (a replacement's imports
-    take seconds); only the app's own start-up runs after the bind.
-    ``serving`` is set once the server accepts connections.
+    The socket listens only once the app's start-up is over, so the kernel
+    sends no connection to a worker that is still starting (a replacement's
+    imports take seconds). ``serving`` is set once the server accepts
+    connections.
     """
     config.configure_logging()
     _stop_when_orphaned(os.getppid())
     try:
         config.load()  # logs why and exits 1 when the app cannot be imported or built
-        sock = listening_socket(config.host, config.port, config.backlog)
     except (SystemExit, Exception) as exc:
         log.error("Worker could not start: %s", exc)
         # The status uvicorn gives a failed start-up: the supervisor stops instead of looping.
         sys.exit(STARTUP_FAILURE)
-    server = uvicorn.Server(config)
+    server = _DrainingServer(config)
     _signal_when_serving(server, serving)
     try:
         server.run(sockets=[sock])
     except KeyboardInterrupt:  # the terminal's Ctrl-C reaches every worker; not an error
         pass
+
+
+class _DrainingServer(uvicorn.Server):
+    """uvicorn's server, stopping without dropping a connection it has just accepted.
+
+    uvicorn stops accepting and, in the same step, closes every connection
+    with no request in progress, including one accepted a moment before whose
+    request has not been read yet. Here the accepting stops first, and those
+    connections get `ACCEPTED_GRACE_S` to send it; uvicorn's shutdown follows.
+    """
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        for server in self.servers:
+            server.close()
+        for sock in sockets or []:
+            # This process's descriptor only: the supervisor keeps the socket,
+            # and after SIGHUP the replacement accepts what is queued on it.
+            sock.close()
+        await asyncio.sleep(ACCEPTED_GRACE_S)
+        await super().shutdown()
 
 
 def _signal_when_serving(server: uvicorn.Server, serving: EventType) -> None:
@@ -163,6 +199,9 @@ class _Supervisor:
     def __init__(self, config: uvicorn.Config, workers: int) -> None:
         self.config = config
         self.slots: list[_Worker] = []
+        # Slot i's socket, held for as long as the slot's worker lives and handed
+        # to its replacement on SIGHUP.
+        self.sockets: list[socket.socket] = []
         self.workers = workers
         self.stop = threading.Event()
         self.reload = threading.Event()
@@ -174,25 +213,42 @@ class _Supervisor:
         # As uvicorn's supervisor: SIGHUP replaces the workers one by one (new code, new settings).
         signal.signal(signal.SIGHUP, lambda *_: self.reload.set())
         log.info("Serving on port %d with %d workers", self.config.port, self.workers)
-        self.slots = [self._start() for _ in range(self.workers)]
-        while not self.stop.wait(WATCH_INTERVAL_S):
-            if self.reload.is_set():
+        self.sockets = [self._socket() for _ in range(self.workers)]
+        self.slots = [self._start(sock) for sock in self.sockets]
+        while not self.stop.is_set():
+            # Woken at once when a worker exits: its socket is closed before the
+            # kernel queues more connections on it for nobody to accept.
+            wait_for_any([w.process.sentinel for w in self.slots], timeout=WATCH_INTERVAL_S)
+            self._replace_the_dead()
+            if self.reload.is_set() and not self.stop.is_set():
                 self.reload.clear()
                 self._replace_all()
-            self._replace_the_dead()
+        # The workers alone hold the sockets now: each closes as its worker stops
+        # accepting, and no connection queues where nobody will accept it.
+        for sock in self.sockets:
+            sock.close()
         _stop([w.process for w in self.slots])
         return self.status
 
-    def _start(self) -> _Worker:
+    def _socket(self) -> socket.socket:
+        return shareable_socket(self.config.host, self.config.port)
+
+    def _start(self, sock: socket.socket) -> _Worker:
         serving = _spawn.Event()
-        process = _spawn.Process(target=_worker_main, args=(self.config, serving), daemon=False)
+        process = _spawn.Process(
+            target=_worker_main, args=(self.config, sock, serving), daemon=False
+        )
         process.start()
         return _Worker(process, serving)
 
     def _replace_all(self) -> None:
-        """Each worker in turn: its replacement serves before it is stopped, so the port never closes."""
+        """Each worker in turn: its replacement serves on the same socket before it is stopped.
+
+        The port never closes, and the connections queued on the socket when
+        the old worker stops are accepted by the new one.
+        """
         for i, old in enumerate(self.slots):
-            new = self._start()
+            new = self._start(self.sockets[i])
             deadline = time.monotonic() + START_TIMEOUT_S
             while not new.serving.wait(WATCH_INTERVAL_S):
                 if self.stop.is_set() or not new.process.is_alive() or time.monotonic() > deadline:
@@ -207,6 +263,9 @@ class _Supervisor:
             if worker.process.is_alive():
                 continue
             worker.process.join()
+            # Its queue goes with it: those connections are reset, and from now on
+            # the kernel sends new ones to the sockets that are served.
+            self.sockets[i].close()
             pid, status = worker.process.pid, worker.process.exitcode
             if not worker.serving.is_set() and status is not None and status >= 0:
                 # It ended by itself before it served (a signal gives a negative status):
@@ -217,7 +276,8 @@ class _Supervisor:
                 self.stop.set()
                 return
             log.warning("Worker %s died (exit %s); starting another.", pid, status)
-            self.slots[i] = self._start()
+            self.sockets[i] = self._socket()
+            self.slots[i] = self._start(self.sockets[i])
 
 
 def _stop(processes: list[SpawnProcess]) -> None:

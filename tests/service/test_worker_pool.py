@@ -2,7 +2,8 @@
 
 Driven as an operator runs it: the real command in a subprocess on a real
 port, connections opened in one burst like a load balancer's pool, a worker
-killed, the supervisor stopped. Which worker holds a connection is read
+killed or stopped dead, every worker replaced (SIGHUP) under clients whose
+requests are on their way, the supervisor stopped. Which worker holds a connection is read
 from /proc (the socket inodes each process holds), not from the server.
 """
 
@@ -13,6 +14,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -45,14 +47,17 @@ def _start(tmp_path: Path, port: int, workers: int = 2) -> subprocess.Popen[str]
         "TERRITORY_BOOTSTRAP_ADMIN_TOKEN": ADMIN_TOKEN,
     }
     argv = ["serve", "--port", str(port), "--workers", str(workers)]
-    return subprocess.Popen(
-        [sys.executable, "-c", SERVE, *argv],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    # The server's log goes to a file: a pipe nobody reads until the end fills
+    # after a few hundred requests, and then every worker blocks on its next line.
+    with (tmp_path / "server.log").open("w") as log:
+        return subprocess.Popen(
+            [sys.executable, "-c", SERVE, *argv],
+            env=env,
+            cwd=tmp_path,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
 
 
 @pytest.fixture
@@ -64,6 +69,7 @@ def pool(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], int]]:
         yield proc, port
     finally:
         _stop(proc)
+        print((tmp_path / "server.log").read_text()[-5000:])  # shown when a test fails
 
 
 def _stop(proc: subprocess.Popen[str]) -> None:
@@ -77,8 +83,6 @@ def _stop(proc: subprocess.Popen[str]) -> None:
     for child in children:
         if Path(f"/proc/{child}").exists():
             os.kill(child, signal.SIGKILL)
-    _, err = proc.communicate(timeout=60)  # every pipe is closed once the workers are gone
-    print(err[-5000:])  # the server's log, shown when a test fails
 
 
 def _children(pid: int) -> list[int]:
@@ -106,19 +110,7 @@ def _sockets_on_port(port: int, state: str) -> set[int]:
 
 
 def _held_by(pid: int, inodes: set[int]) -> int:
-    held = 0
-    try:
-        fds = list(Path(f"/proc/{pid}/fd").iterdir())
-    except OSError:  # the process has just exited
-        return 0
-    for fd in fds:
-        try:
-            target = os.readlink(fd)
-        except OSError:
-            continue
-        if target.startswith("socket:[") and int(target[8:-1]) in inodes:
-            held += 1
-    return held
+    return len(_held_inodes(pid) & inodes)
 
 
 def _listening_workers(proc: subprocess.Popen[str], port: int) -> dict[int, int]:
@@ -134,7 +126,7 @@ def _listening_workers(proc: subprocess.Popen[str], port: int) -> dict[int, int]
 def _wait_for_workers(proc: subprocess.Popen[str], port: int, n: int) -> dict[int, int]:
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
-        assert proc.poll() is None, proc.communicate()
+        assert proc.poll() is None, "the supervisor exited"
         ready = _listening_workers(proc, port)
         if len(ready) == n:
             return ready
@@ -185,10 +177,14 @@ def test_a_killed_worker_is_replaced_and_the_port_keeps_answering(
 ) -> None:
     proc, port = pool
     victim = next(iter(_listening_workers(proc, port)))
+    its_socket = _listening_sockets_of(victim, port)
     os.kill(victim, signal.SIGKILL)
     # Connections already queued on its socket when it dies are reset (SO_REUSEPORT
-    # gives each socket its own queue); from then on the kernel sends none there.
-    while not _gone(victim):
+    # gives each socket its own queue). The supervisor closes the socket at once,
+    # and from then on the kernel sends none there.
+    deadline = time.monotonic() + 10
+    while its_socket & _sockets_on_port(port, "0A"):
+        assert time.monotonic() < deadline, "the dead worker's socket kept listening"
         time.sleep(0.01)
     answered = _answers_until_replaced(proc, port, {victim}, within_s=90)
     assert set(answered) == {200}
@@ -204,6 +200,122 @@ def test_sighup_replaces_every_worker_while_the_port_keeps_answering(
     answered = _answers_until_replaced(proc, port, old, within_s=180)
     assert set(answered) == {200} and len(answered) > 10
     assert proc.poll() is None
+
+
+def test_sighup_hands_each_socket_to_its_replacement(
+    pool: tuple[subprocess.Popen[str], int],
+) -> None:
+    proc, port = pool
+    old = set(_listening_workers(proc, port))
+    sockets = _sockets_on_port(port, "0A")
+    proc.send_signal(signal.SIGHUP)
+    deadline = time.monotonic() + 180
+    while not ((workers := set(_listening_workers(proc, port))) and not workers & old):
+        # A replacement starting has no socket listening of its own: the kernel
+        # queues nothing for it before it serves.
+        assert _sockets_on_port(port, "0A") == sockets
+        assert time.monotonic() < deadline, "the workers were not replaced"
+        time.sleep(0.05)
+    _wait_for_workers(proc, port, 2)
+    assert _sockets_on_port(port, "0A") == sockets
+
+
+def test_connections_queued_for_a_stuck_worker_are_served_by_its_replacement(
+    pool: tuple[subprocess.Popen[str], int],
+) -> None:
+    proc, port = pool
+    stuck = next(iter(_listening_workers(proc, port)))
+    os.kill(stuck, signal.SIGSTOP)
+    try:
+        conns = [socket.create_connection(("127.0.0.1", port)) for _ in range(20)]
+        for c in conns:
+            c.settimeout(120)
+            c.sendall(b"GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
+        queued_for_stuck = _sockets_on_port(port, "01") - _established_held_by_workers(proc, port)
+        # Their handshakes are done, their requests sent, nobody has accepted them.
+        assert queued_for_stuck, "no connection was queued for the stopped worker"
+        proc.send_signal(signal.SIGHUP)
+        replies = [_reply_status(c) for c in conns]
+    finally:
+        os.kill(stuck, signal.SIGCONT)
+    assert replies == [b"HTTP/1.1 200 OK"] * 20
+    for c in conns:
+        c.close()
+
+
+def test_sighup_serves_a_request_still_on_its_way_to_a_stopping_worker(
+    pool: tuple[subprocess.Popen[str], int],
+) -> None:
+    """Clients that connect and send their request a moment later, across every stop."""
+    proc, port = pool
+    old = set(_listening_workers(proc, port))
+    outcomes: list[bytes | str] = []
+    done = threading.Event()
+
+    def client() -> None:
+        while not done.is_set():
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=30) as c:
+                    time.sleep(0.2)
+                    c.sendall(b"GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+                    outcomes.append(_reply_status(c))
+            except OSError as exc:
+                outcomes.append(repr(exc))
+
+    clients = [threading.Thread(target=client) for _ in range(4)]
+    for t in clients:
+        t.start()
+    try:
+        proc.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 180
+        while (workers := set(_listening_workers(proc, port))) & old or len(workers) != 2:
+            assert time.monotonic() < deadline, "the workers were not replaced"
+            time.sleep(0.1)
+        time.sleep(1.0)  # the last worker stopped has drained
+    finally:
+        done.set()
+        for t in clients:
+            t.join()
+    assert len(outcomes) > 20
+    assert set(outcomes) == {b"HTTP/1.1 200 OK"}, [o for o in outcomes if o != b"HTTP/1.1 200 OK"]
+
+
+def _listening_sockets_of(pid: int, port: int) -> set[int]:
+    return _held_inodes(pid) & _sockets_on_port(port, "0A")
+
+
+def _established_held_by_workers(proc: subprocess.Popen[str], port: int) -> set[int]:
+    held: set[int] = set()
+    for pid in _children(proc.pid):
+        held |= _held_inodes(pid)
+    return held & _sockets_on_port(port, "01")
+
+
+def _held_inodes(pid: int) -> set[int]:
+    """The inodes of the sockets ``pid`` holds (none once it has exited)."""
+    inodes: set[int] = set()
+    try:
+        fds = list(Path(f"/proc/{pid}/fd").iterdir())
+    except OSError:
+        return inodes
+    for fd in fds:
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(int(target[8:-1]))
+    return inodes
+
+
+def _reply_status(sock: socket.socket) -> bytes:
+    reply = b""
+    while b"\r\n" not in reply:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return b"closed: " + reply
+        reply += chunk
+    return reply.split(b"\r\n", 1)[0]
 
 
 def _answers_until_replaced(
@@ -261,7 +373,8 @@ def test_a_taken_port_is_refused_at_once_with_the_reason(tmp_path: Path) -> None
         taken.bind(("127.0.0.1", 0))
         taken.listen(1)
         proc = _start(tmp_path, taken.getsockname()[1])
-        _, err = proc.communicate(timeout=60)
+        proc.wait(timeout=60)
+    err = (tmp_path / "server.log").read_text()
     assert proc.returncode == 1
     assert "Cannot listen on 127.0.0.1" in err and "in use" in err
 
@@ -273,8 +386,9 @@ def test_a_worker_that_cannot_start_stops_the_supervisor_instead_of_looping(
     (tmp_path / "pool.db").mkdir()  # the database path is a directory: no worker can open it
     proc = _start(tmp_path, port)
     try:
-        _, err = proc.communicate(timeout=120)
+        proc.wait(timeout=120)
     finally:
         proc.kill()
+    err = (tmp_path / "server.log").read_text()
     assert proc.returncode != 0
     assert err.count("failed to start") == 1, err
