@@ -8,13 +8,16 @@ sides), only the leaf territories whose figures or shape change, and only
 the territories whose goals differ.
 Travel hours and load are asked for (``travel``): the travel model plans
 each book's month, seconds per rep on a cold cache, where every other
-figure here is a sum.
+figure here is a sum. The figures are kept for the pair of snapshots they
+were made from (``_Kept``): until either plan is written, a request reads
+the goals and nothing else.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import threading
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -93,20 +96,68 @@ def compare_scenario(
         after = load_snapshot(tx.within(scenario_id))
         before = load_snapshot(tx.within(other))
         goals = _goal_changes(tx.within(other).find_goals(), tx.within(scenario_id).find_goals())
-    model = travel_settings(settings)
-    moved = moved_accounts(after.accounts, before.assignments, after.assignments, model)
+    figures = _kept_figures(before, after, settings, travel=travel, metric=metric)
     body = {
         "scenario_id": scenario_id,
         "compared_with": "live" if other is None else str(other),
+        **figures.body,
+        "goals": goals,
+    }
+    return Comparison(body, figures.moved, before, after, titles)
+
+
+@dataclass(frozen=True)
+class _Figures:
+    """Everything in a comparison that both plans' snapshots alone decide."""
+
+    body: dict[str, Any]  # shared by every answer made from it: never changed
+    moved: list[Moved]
+
+
+class _Kept:
+    """The last figures computed for one scenario's snapshot against one other plan's.
+
+    Both snapshots are kept per revision (PlanCaches, SnapshotCache): while
+    neither plan is written, every request gets the very same pair, and the
+    figures (a few hundred ms at 100,000 accounts with a hundred reps listed)
+    are the same too. Told apart by identity: a write gives a plan a new snapshot.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.before: Snapshot | None = None
+        self.figures: _Figures | None = None
+
+
+def _kept_figures(
+    before: Snapshot, after: Snapshot, settings: Settings, *, travel: bool, metric: Metric
+) -> _Figures:
+    # The settings are named in the key by value: a test may open the same
+    # database with other travel settings.
+    model = travel_settings(settings)
+    key = ("compare", travel, metric, repr(model), settings.default_max_service_km)
+    kept = after.derived(key, _Kept)
+    with kept.lock:  # a second request waits for the first's figures
+        if kept.before is not before or kept.figures is None:
+            kept.figures = _figures(before, after, settings, travel=travel, metric=metric)
+            kept.before = before
+        return kept.figures
+
+
+def _figures(
+    before: Snapshot, after: Snapshot, settings: Settings, *, travel: bool, metric: Metric
+) -> _Figures:
+    model = travel_settings(settings)
+    moved = moved_accounts(after.accounts, before.assignments, after.assignments, model)
+    body = {
         "moved_accounts": [_moved_json(m) for m in moved],
         "moved_count": len(moved),
         "moved_revenue": round(sum(m.annual_revenue or 0.0 for m in moved), 2),
         "reps": _reps(before, after, moved, settings, travel=travel),
         **_territories_and_balance(before, after, settings, travel=travel, metric=metric),
         "unassigned": {"before": _unassigned(before), "after": _unassigned(after)},
-        "goals": goals,
     }
-    return Comparison(body, moved, before, after, titles)
+    return _Figures(body, moved)
 
 
 def _goal_changes(before: list[Goal], after: list[Goal]) -> list[dict[str, Any]]:

@@ -14,6 +14,7 @@ import re
 import time
 from typing import Any
 
+import shapely
 from fastapi.testclient import TestClient
 
 from geo.travel.load import estimate_travel_load
@@ -125,3 +126,61 @@ def test_a_settled_revision_gets_its_travel_figures_without_a_page_asking(
             assert loads[rep.id] == expected
         page = c.get("/analysis/travel").json()
         assert page  # the page answers from them
+
+
+COMPARES: list[dict[str, Any]] = [
+    {},
+    {"metric": "accounts"},
+    {"travel": "true"},
+    {"metric": "workload_hours"},
+]
+
+
+def _comparisons(c: TestClient, sid: int, other: int, *, reverse: bool = False) -> list[Any]:
+    """The scenario against the live plan and against ``other``, each way asked."""
+    asked = [{**params, "with": w} for w in ("live", other) for params in COMPARES]
+    out = []
+    for params in reversed(asked) if reverse else asked:
+        r = c.get(f"/scenarios/{sid}/compare", params=params)
+        assert r.status_code == 200, (params, r.text)
+        out.append(r.json())
+    return out[::-1] if reverse else out
+
+
+def _scenario_write(
+    c: TestClient, rng: random.Random, sid: int, reps: list[int], tids: list[int]
+) -> None:
+    tid = rng.choice(tids)
+    if rng.random() < 0.5:
+        body: dict[str, Any] = {"properties": {"rep_ids": [rng.choice(reps)]}}
+    else:
+        x = -85 + tids.index(tid) + rng.choice([-0.3, 0.0, 0.3])
+        body = {"geometry": shapely.geometry.mapping(shapely.box(x, 39, x + 1, 40))}
+    r = c.patch(f"/scenarios/{sid}/territories/{tid}", json=body, headers={"If-Match": "*"})
+    assert r.is_success, r.text
+
+
+def test_a_kept_comparison_equals_a_fresh_one_after_random_writes(database_url: str) -> None:
+    # A scenario's comparison is kept for the pair of snapshots it was made from;
+    # a write to either plan (the live one, the scenario, the other scenario)
+    # must give the next request new figures.
+    settings = make_settings(database_url, warm_travel_figures=False)
+    with TestClient(create_app(settings), headers=ADMIN) as c:
+        store: Store = c.app.state.store  # type: ignore[attr-defined]
+        reps, tids = _seed_book(store, 30)
+        sid, other = (int(c.post("/scenarios", json={"name": n}).json()["id"]) for n in "AB")
+        rng = random.Random(30)
+        seen = set()
+        for step in range(12):
+            where = rng.choice(["live", "scenario", "other"])
+            if where == "live":
+                _random_write(c, rng, reps, tids)
+            else:
+                _scenario_write(c, rng, sid if where == "scenario" else other, reps, tids)
+            kept = _comparisons(c, sid, other)
+            assert _comparisons(c, sid, other) == kept, step  # served from what was kept
+            with TestClient(create_app(settings), headers=ADMIN) as fresh:
+                # Asked the other way round: each answer is made for what it asks.
+                assert _comparisons(fresh, sid, other, reverse=True) == kept, (step, where)
+            seen.add(repr([k["moved_accounts"] for k in kept]))
+        assert len(seen) > 3  # the writes did change the answers
