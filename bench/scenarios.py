@@ -20,7 +20,8 @@ beside it, cold and warm, and a live read is checked not to re-read after a
 scenario edit.
 
 After an edit: one shape edit in a scenario, then one live account move,
-then five (the live plan read after each); after each, the scenario's owners and every rep's travel load, ours patched
+then five (the live plan read after each), then a live account created and
+another deleted; after each, the scenario's owners and every rep's travel load, ours patched
 from its last snapshot (:mod:`service.usecases.scenario_snapshot`) against
 every account assigned again and every load looked up again (the code
 before). Both must be equal.
@@ -201,7 +202,8 @@ def _compare_figures(store: Store, url: str, territory_ids: list[int]) -> dict[s
 
 def _after_edit_figures(store: Store, territory_ids: list[int], settings: Any) -> dict[str, Any]:
     """A scenario's owners and reps' travel loads after one shape edit in it, then after one
-    live account move, then after five (the live plan read after each): its last snapshot patched (ours) against every account assigned
+    live account move, then after five (the live plan read after each), then after a live
+    account created and another deleted: its last snapshot patched (ours) against every account assigned
     again and every load looked up again (the code before, and what a worker with
     nothing kept does). Both must give the same owners and loads. Planning the books
     the write changed is the same work on both sides (seconds for a big book): it is
@@ -211,9 +213,11 @@ def _after_edit_figures(store: Store, territory_ids: list[int], settings: Any) -
     inside, model = store.in_plan(sid), travel_settings(settings)
     _scenario_figures(inside, model)  # the kept snapshot the edits are patched into
     out: dict[str, Any] = {}
-    for label in ("shape_edit", "account_move", "five_account_moves"):
+    for label in ("shape_edit", "account_move", "five_account_moves", "account_create_delete"):
         if label == "shape_edit":
             _shrink(inside, territory_ids[200], settings)
+        if label == "account_create_delete":
+            _create_and_delete_account(store)
         for k in range(5 if label == "five_account_moves" else label == "account_move"):
             _move_account(store, k)
             with store.read() as tx:
@@ -283,6 +287,17 @@ def _move_account(store: Store, k: int = 0) -> None:
         account = dataclasses.replace(moved.account, location=(x + 0.01, y))
         index = TerritoryIndex.build(tx.find_territories())
         tx.upsert_accounts([(account, assign_accounts([account], index)[0])], actor="b")
+
+
+def _create_and_delete_account(store: Store) -> None:
+    """A new live account beside the first, and the tenth deleted: the rows no longer
+    line up by position."""
+    with store.write() as tx:
+        first, tenth = (s.account for s in tx.find_accounts(limit=10)[::9])
+        new = dataclasses.replace(first, id=first.id + "-new")
+        index = TerritoryIndex.build(tx.find_territories())
+        tx.upsert_accounts([(new, assign_accounts([new], index)[0])], actor="b")
+        tx.delete_account(tenth.id, actor="b")
 
 
 def _edit(inside: Store, territory_ids: list[int], settings: Any) -> None:

@@ -6,7 +6,7 @@ have changed assigned again (``service.usecases.scenario_snapshot``), and
 the figures on it are patched for those (``snapshot_groups``). Hypothesis
 draws sequences of scenario edits (shapes, reps, rules, the hierarchy,
 creates, deletes, colours) and live account writes (moves, overrides,
-industries, new accounts); after each, read in the scenario, the owners
+industries, new accounts, deletions); after each, read in the scenario, the owners
 must equal every account assigned afresh against the scenario's
 territories, the rows the patch says are unchanged must be the very objects
 of the snapshot before, and the groups and travel loads must equal their
@@ -48,7 +48,7 @@ steps = st.lists(
     st.tuples(
         st.sampled_from(
             ["reshape", "reps", "rules", "parent", "create", "delete", "colour"]
-            + ["move", "override", "industry", "new", "burst"]
+            + ["move", "override", "industry", "new", "gone", "burst"]
         ),
         st.integers(0, 7),
         st.floats(-0.6, 0.6, allow_nan=False).map(lambda v: round(v, 2)),
@@ -98,6 +98,11 @@ def _live_edit(store: Store, step: Step, n: int, reps: list[int]) -> None:
     with store.read() as tx:
         accounts = [s.account for s in tx.find_accounts()]
     a = accounts[pick % len(accounts)]
+    if kind == "gone":
+        if len(accounts) > 1:  # a plan keeps one account at least, to have rows to line up
+            with store.write() as tx:
+                tx.delete_account(a.id, actor="p")
+        return
     if kind == "move":
         loc = (round(2 + left * 4, 3), round(0.5 + right / 2, 3))
         changed = Account(a.id, location=loc, industry=a.industry, owner_rep_id=a.owner_rep_id)
@@ -122,10 +127,12 @@ def _check(store: Store, before: Snapshot | None) -> Snapshot:
     assert [a.id for a in snap.accounts] == [a.id for a in live]
     assert list(snap.assignments) == fresh
     if snap.before is not None and before is not None and snap.before is before:
-        # What the patch calls unchanged is the very row it was.
-        for i, (a, s) in enumerate(zip(snap.accounts, snap.assignments, strict=True)):
+        # What the patch calls unchanged is the very row it was; what went is named.
+        was = {a.id: (a, s) for a, s in zip(before.accounts, before.assignments, strict=True)}
+        for a, s in zip(snap.accounts, snap.assignments, strict=True):
             if a.id not in snap.changed:
-                assert a is before.accounts[i] and s is before.assignments[i]
+                assert was[a.id][0] is a and was[a.id][1] is s
+        assert was.keys() - {a.id for a in snap.accounts} <= snap.changed
     assert kept_groups(snap) == _group(snap)
     model = travel_settings(SETTINGS)
     books = _group(snap)[1]
@@ -150,11 +157,11 @@ def test_a_patched_scenario_snapshot_equals_a_whole_assignment(
             snap = _check(inside, None)
             for n, step in enumerate(plan):
                 if step[0] == "burst":  # live writes, each read live: several live steps
-                    for k, kind in enumerate(("move", "industry", "override")):
+                    for k, kind in enumerate(("move", "new", "industry", "gone", "override")):
                         _live_edit(store, (kind, step[1] + k, step[2], step[3]), n * 10 + k, reps)
                         with store.read() as tx:
                             load_snapshot(tx)
-                elif step[0] in ("move", "override", "industry", "new"):
+                elif step[0] in ("move", "override", "industry", "new", "gone"):
                     _live_edit(store, step, n, reps)
                 else:
                     try:
@@ -191,5 +198,21 @@ def test_an_edit_assigns_only_the_accounts_near_it(tmp_path: Path) -> None:
                 load_snapshot(tx)
         fourth = _check(inside, third)
         assert fourth.before is third and fourth.changed == {"a007", "a009"}
+        # A live account created, and one deleted: lined up by id, not assigned whole.
+        _live_edit(store, ("new", 0, 0.1, 0.0), 20, reps)
+        fifth = _check(inside, fourth)
+        assert fifth.before is fourth and fifth.changed == {"b020"}
+        _live_edit(store, ("gone", 12, 0.0, 0.0), 21, reps)
+        sixth = _check(inside, fifth)
+        assert sixth.before is fifth and sixth.changed == {"a012"}
+        assert len(sixth.accounts) == len(fifth.accounts) - 1
+        # One created and one deleted in one live step: as many rows, not lined up by place.
+        with store.write() as tx:
+            tx.delete_account("a030", actor="p")
+            new = Account("a0305", location=(3.5, 0.5))  # sorts between a030 and a031
+            owner = assign_accounts([new], TerritoryIndex.build(tx.find_territories()))
+            tx.upsert_accounts([(new, owner[0])], actor="p")
+        seventh = _check(inside, sixth)
+        assert seventh.before is sixth and seventh.changed == {"a030", "a0305"}
     finally:
         store.dispose()
