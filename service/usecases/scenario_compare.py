@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import threading
+import weakref
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -121,12 +122,19 @@ class _Kept:
     neither plan is written, every request gets the very same pair, and the
     figures (a few hundred ms at 100,000 accounts with a hundred reps listed)
     are the same too. Told apart by identity: a write gives a plan a new snapshot.
+    The other plan's snapshot is held weakly: after a live write, the old live
+    snapshot (100,000 accounts' assignments) would otherwise live on as long as
+    every scenario compared against it did.
     """
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.before: Snapshot | None = None
+        self.before: weakref.ref[Snapshot] | None = None
         self.figures: _Figures | None = None
+
+    def made_from(self, before: Snapshot) -> bool:
+        """Whether the kept figures were made against the very snapshot ``before``."""
+        return self.before is not None and self.before() is before
 
 
 def _kept_figures(
@@ -138,9 +146,10 @@ def _kept_figures(
     key = ("compare", travel, metric, repr(model), settings.default_max_service_km)
     kept = after.derived(key, _Kept)
     with kept.lock:  # a second request waits for the first's figures
-        if kept.before is not before or kept.figures is None:
-            kept.figures = _figures(before, after, settings, travel=travel, metric=metric)
-            kept.before = before
+        if kept.figures is not None and kept.made_from(before):
+            return kept.figures
+        kept.figures = _figures(before, after, settings, travel=travel, metric=metric)
+        kept.before = weakref.ref(before)
         return kept.figures
 
 

@@ -9,9 +9,12 @@ database. Runs on SQLite and PostGIS (``database_url``).
 
 from __future__ import annotations
 
+import dataclasses
+import gc
 import random
 import re
 import time
+import weakref
 from typing import Any
 
 import shapely
@@ -20,6 +23,8 @@ from fastapi.testclient import TestClient
 from geo.travel.load import estimate_travel_load
 from service.app import create_app
 from service.storage import Store
+from service.usecases.scenario_compare import _kept_figures
+from service.usecases.snapshot import load_snapshot
 from tests.conftest import ADMIN_TOKEN, make_settings
 from tests.service.test_read_path import _random_write, _seed_book
 
@@ -184,3 +189,31 @@ def test_a_kept_comparison_equals_a_fresh_one_after_random_writes(database_url: 
                 assert _comparisons(fresh, sid, other, reverse=True) == kept, (step, where)
             seen.add(repr([k["moved_accounts"] for k in kept]))
         assert len(seen) > 3  # the writes did change the answers
+
+
+def test_a_kept_comparison_does_not_keep_the_other_plan_alive(tmp_path: Any) -> None:
+    # The figures are kept on the scenario's snapshot; the other plan's snapshot
+    # (after a live write, an old one nobody else needs) must not live on with them.
+    settings = make_settings(f"sqlite:///{tmp_path / 't.db'}", warm_travel_figures=False)
+    store = Store.open(settings.database_url)
+    try:
+        _seed_book(store, 30)
+        with store.write() as tx:
+            sid = tx.create_scenario("A", source=None, owner="t", region_id=None, notes=None).id
+        with store.in_plan(sid).read() as tx:
+            after = load_snapshot(tx)
+        with store.read() as tx:
+            live = load_snapshot(tx)
+        # A live snapshot that no cache holds: the one an old revision left.
+        old = dataclasses.replace(live)
+        first = _kept_figures(old, after, settings, travel=False, metric="revenue")
+        assert _kept_figures(old, after, settings, travel=False, metric="revenue") is first
+        gone = weakref.ref(old)
+        del old
+        gc.collect()
+        assert gone() is None
+        # Against a new snapshot the figures are made again, and equal.
+        again = _kept_figures(live, after, settings, travel=False, metric="revenue")
+        assert again is not first and again.body == first.body
+    finally:
+        store.dispose()
