@@ -24,6 +24,7 @@ from fastapi.responses import JSONResponse
 from service.storage import Store
 from service.storage.job_ops import Job
 from service.usecases.jobs import JobContext, JobRunner
+from service.web.lanes import WRITES
 from service.web.problems import HTTPProblem
 
 IdempotencyKey = Annotated[
@@ -86,7 +87,9 @@ async def import_upload(
             )
             owned = None  # the job owns (and closes) the file now
         else:
-            status, body = await run_in_threadpool(run, content_type, spooled, None)
+            # Seconds on its thread, the loop not needed: the fast reads keep the loop.
+            with WRITES.stepped_aside():
+                status, body = await run_in_threadpool(run, content_type, spooled, None)
     finally:
         if owned is not None:
             owned.close()

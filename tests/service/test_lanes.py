@@ -16,6 +16,7 @@ import shapely
 from fastapi.testclient import TestClient
 
 from service.app import create_app
+from service.storage.account_bulk import AccountStaging
 from service.web.lanes import READS, WRITES
 from service.web.safe_methods import SafeMethodsMiddleware
 from tests.conftest import ADMIN_TOKEN, make_settings
@@ -213,3 +214,33 @@ def _busy_inside(method: str) -> list[bool]:
             thread.submit(request).result()
     assert not WRITES.busy()
     return seen
+
+
+def test_a_synchronous_import_leaves_the_loop_to_the_fast_reads_while_it_works(
+    database_url: str,
+) -> None:
+    # Counted from its arrival like any write, an import of 200,000 rows sent every
+    # fast read to the read lane for seconds. While its work runs on its own thread
+    # it is not counted; a PATCH held at the same point still is.
+    with _client(database_url) as c:
+        tid = _seed(c)
+        csv = "id,name,lon,lat\nB1,Beta,-83.2,39.2\n"
+        headers = {"Content-Type": "text/csv"}
+        with held(AccountStaging, "create") as (release, entered), ThreadPoolExecutor(1) as pool:
+            importing = pool.submit(c.post, "/accounts/import", content=csv, headers=headers)
+            assert entered.acquire(timeout=10)  # the import works on its thread
+            assert not WRITES.busy()
+            _quick(c, "/locate", lon=-83.5, lat=39.5)
+            _quick(c, f"/territories/{tid}")
+            release.set()
+            answer = importing.result(timeout=30)
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["created"] == 1
+        assert not WRITES.busy()  # its count given back once, and released once
+        with held(c.app.state.store, "write") as (release, entered), ThreadPoolExecutor(1) as pool:  # type: ignore[attr-defined]
+            patching = pool.submit(c.patch, "/accounts/B1", json={"properties": {"name": "B"}})
+            assert entered.acquire(timeout=10)
+            assert WRITES.busy()  # a short write stays counted throughout
+            release.set()
+            assert patching.result(timeout=30).status_code == 200
+        assert not WRITES.busy()
