@@ -78,6 +78,10 @@ class Settings(BaseSettings):
     # Off only where one process hosts many short-lived apps (the tests): there
     # each settle would collect every app's leftovers, seconds at a time.
     settle_heap: bool = True
+    # The interpreter's switch interval while the app serves, in ms
+    # (service.interpreter): how long a computing thread (an import) may keep
+    # the GIL from the event loop. None leaves Python's own 5 ms.
+    switch_interval_ms: float | None = Field(default=0.5, gt=0, le=100)
 
     # Contact schedules: seconds a rep's schedule may search (the request waits).
     schedule_time_limit_s: float = Field(default=10.0, gt=0, le=600)

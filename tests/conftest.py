@@ -62,6 +62,9 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
         # One test process hosts hundreds of apps: settling its heap after each
         # warm-up collected them all (tests/service/test_heap.py turns it on).
         "settle_heap": False,
+        # Python's own switch interval, as the test process had before apps set
+        # one (tests/service/test_interpreter.py turns it on).
+        "switch_interval_ms": None,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
