@@ -11,9 +11,10 @@ For each backend the bench
 2. starts ``territory serve`` on the copy, one worker, and waits until it has
    settled (its travel figures planned, its heap settled: the state a server
    is in when an import comes);
-3. times one import of ``--rows`` new accounts alone (``import_alone_s``);
-4. drives ``/locate`` with wrk (20 connections) on the idle server: the
-   baseline;
+3. drives ``/locate`` with wrk (20 connections) on the idle server: the
+   baseline (before any import: what a server does after one, a settle of
+   its heap, say, is not in it);
+4. times one import of ``--rows`` new accounts alone (``import_alone_s``);
 5. drives it again while a second import of ``--rows`` other new accounts
    runs, posted synchronously as ``POST /accounts/import`` (the wrk run lasts
    0.7 of the import's time alone, so every request it times overlaps the
@@ -130,6 +131,8 @@ def _run(url: str, tenant: dict[str, Any], args: argparse.Namespace) -> dict[str
             )
             http_load._warm_up(client, tenant)
             result["settled_s"] = http_load._settle(log, started)
+            idle_args = argparse.Namespace(connections=args.connections, seconds=5)
+            result["idle"] = http_load._wrk(base, script, idle_args)
             first = _csv(folder / "first.csv", "J", args.rows, tenant, seed=1)
             alone_s, created = _import(client, first)
             assert created == args.rows, created
@@ -137,7 +140,6 @@ def _run(url: str, tenant: dict[str, Any], args: argparse.Namespace) -> dict[str
             wrk_args = argparse.Namespace(
                 connections=args.connections, seconds=max(2, round(0.7 * alone_s))
             )
-            result["idle"] = http_load._wrk(base, script, wrk_args)
             result["during_import"], result["import_with_reads_s"] = _reads_during_import(
                 client, base, script, wrk_args, _csv(folder / "second.csv", "I", args.rows, tenant)
             )
