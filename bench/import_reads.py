@@ -34,6 +34,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sqlite3
 import sys
 import tempfile
@@ -105,8 +106,11 @@ def _copy(backend: str, url: str) -> str:
 
 def _drop(backend: str, url: str) -> None:
     if backend == "sqlite":
+        path = url.removeprefix("sqlite:///")
         for suffix in ("", "-wal", "-shm"):
-            Path(url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
+            Path(path + suffix).unlink(missing_ok=True)
+        # The job runner's lease files beside the database (service.storage.job_liveness).
+        shutil.rmtree(path + "-runners", ignore_errors=True)
         return
     from sqlalchemy import create_engine, text
 
@@ -141,7 +145,12 @@ def _run(url: str, tenant: dict[str, Any], args: argparse.Namespace) -> dict[str
                 connections=args.connections, seconds=max(2, round(0.7 * alone_s))
             )
             result["during_import"], result["import_with_reads_s"] = _reads_during_import(
-                client, base, script, wrk_args, _csv(folder / "second.csv", "I", args.rows, tenant)
+                client,
+                base,
+                script,
+                wrk_args,
+                _csv(folder / "second.csv", "I", args.rows, tenant),
+                args.rows,
             )
             result["locate_mismatches"] = http_load._check_locate(client, tenant)
             client.close()
@@ -161,7 +170,12 @@ def _run(url: str, tenant: dict[str, Any], args: argparse.Namespace) -> dict[str
 
 
 def _reads_during_import(
-    client: httpx.Client, base: str, script: Path, wrk_args: argparse.Namespace, csv: Path
+    client: httpx.Client,
+    base: str,
+    script: Path,
+    wrk_args: argparse.Namespace,
+    csv: Path,
+    rows: int,
 ) -> tuple[dict[str, Any], float]:
     done: dict[str, Any] = {}
 
@@ -178,7 +192,7 @@ def _reads_during_import(
     importing.join()
     if "error" in done:
         raise done["error"]
-    assert done["created"] == _rows(csv), done
+    assert done["created"] == rows, done
     return reads, done["s"]
 
 
@@ -205,11 +219,6 @@ def _csv(path: Path, prefix: str, rows: int, tenant: dict[str, Any], seed: int =
                 f"{prefix}{i:07d},Imported {i},{lon[i]:.6f},{lat[i]:.6f},Retail,{1000 + i},customer\n"
             )
     return path
-
-
-def _rows(csv: Path) -> int:
-    with csv.open() as fh:
-        return sum(1 for _ in fh) - 1
 
 
 if __name__ == "__main__":
