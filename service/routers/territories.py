@@ -49,7 +49,7 @@ router = APIRouter(prefix="/territories", tags=["territories"])
 OnOverlap = Annotated[
     Literal["warn", "reject", "clip"],
     Query(
-        description="What to do when the shape overlaps a neighbour: warn (default), reject (409) or clip to the neighbours' edges."
+        description="What to do when the shape overlaps a neighbour: warn (default), reject (409) or clip to the neighbours' edges. Asked only of a write that places a shape (a new shape or parent): one that keeps both makes no overlap."
     ),
 ]
 Repair = Annotated[

@@ -189,14 +189,16 @@ def check_overlaps(
     policy: Literal["warn", "reject", "clip"],
     failures: Failures,
 ) -> None:
-    """Apply the overlap policy to every shape the set writes, against the leaves after it.
+    """Apply the overlap policy to every shape the set places, against the leaves after it.
 
     The neighbours are read once, by bounding box around every shape of the
     set (:class:`TerritoriesBefore`); the set's own creates, changes and deletes are
     laid over them, so a set may, say, shrink a neighbour and grow into the
-    space in one go.
+    space in one go. An operation that keeps its territory's shape and parent
+    (a new colour, name or goal) places nothing: it makes no overlap, so it is
+    neither warned, refused nor clipped for one the territory already had.
     """
-    shaped = [p for p in _live(plans, failures) if p.draft is not None]
+    shaped = [p for p in _live(plans, failures) if p.draft is not None and _places_shape(p)]
     if not shaped:
         return
     # Refused operations change nothing, so they are not laid over the neighbours.
@@ -225,6 +227,20 @@ def check_overlaps(
                 after.pop(p.key, None)
             continue
         after[p.key] = _as_territory(p.key, p.draft)
+
+
+def _places_shape(p: Planned) -> bool:
+    """Whether the operation puts a shape where it was not, or under another parent.
+
+    The parent counts: a territory is not checked against its own parent, so
+    a new parent can make an overlap with the old one out of the same shape.
+    """
+    if p.old is None or p.draft is None:
+        return True
+    if p.draft.parent_id != p.old.parent_id:
+        return True
+    same = p.draft.geometry is p.old.geometry
+    return not (same or shapely.equals_exact(p.draft.geometry, p.old.geometry, tolerance=0))
 
 
 def _territories_after(

@@ -74,6 +74,57 @@ def test_write_warns_rejects_or_clips_overlaps(client: ApiClient) -> None:
     assert {w["territory_id"] for w in warned.json()["warnings"]} == {a, clipped.json()["id"]}
 
 
+def test_a_write_that_keeps_the_shape_and_parent_makes_no_overlap(client: ApiClient) -> None:
+    # The policy is about the overlap a write makes: a new colour on a territory
+    # that already overlaps is neither warned, refused nor clipped for it.
+    a = territory(client, "A", square(-84, 39))
+    over = territory(client, "Over", square(-83.5, 39.5))
+    shape = client.get(f"/territories/{over}").json()["geometry"]
+    for policy in ("warn", "reject", "clip"):
+        r = client.patch(
+            f"/territories/{over}",
+            json={"properties": {"color": "#123456"}},
+            headers={"If-Match": "*"},
+            params={"on_overlap": policy},
+        )
+        assert r.status_code == 200, (policy, r.text)
+        assert not r.json()["warnings"] and not r.json()["repairs"]
+        assert r.json()["geometry"] == shape
+    same = {"type": "Feature", "geometry": shape, "properties": {"name": "Over"}}
+    r = client.put(
+        f"/territories/{over}",
+        json=same,
+        headers={"If-Match": "*"},
+        params={"on_overlap": "reject"},
+    )
+    assert r.status_code == 200, r.text
+    # A new shape is checked as before.
+    moved = client.patch(
+        f"/territories/{over}",
+        json={"geometry": square(-83.6, 39.5)},
+        headers={"If-Match": "*"},
+        params={"on_overlap": "reject"},
+    )
+    assert moved.status_code == 409
+    assert moved.json()["errors"][0]["location"]
+    assert len(client.get("/analysis/overlaps").json()["overlaps"]) == 1 and a
+
+
+def test_a_new_parent_is_checked_for_the_overlap_it_makes(client: ApiClient) -> None:
+    # Inside its parent a child overlaps nothing; leaving the parent makes the
+    # same shape overlap it (the parent is a leaf again).
+    parent = territory(client, "Region", square(-80, 39, 2))
+    child = territory(client, "Kid", square(-80, 39), parent_id=parent)
+    left = client.patch(
+        f"/territories/{child}",
+        json={"properties": {"parent_id": None}},
+        headers={"If-Match": "*"},
+        params={"on_overlap": "reject"},
+    )
+    assert left.status_code == 409, left.text
+    assert client.get(f"/territories/{child}").json()["properties"]["parent_id"] == parent
+
+
 def test_clip_that_leaves_nothing_is_refused_with_the_reason(client: ApiClient) -> None:
     territory(client, "A", square(-84, 39))
     inside = {
