@@ -51,7 +51,7 @@ class RepCache:
                     self._keep(tx, revision, reps, unchanged=True)
                     return reps
         reps = {r.id: r for r in tx.find_reps()}
-        self._keep(tx, revision, reps)
+        self._keep(tx, revision, reps, unchanged=_changed_no_rep_itself(tx, revision))
         return reps
 
     def _keep(
@@ -73,6 +73,20 @@ class RepCache:
         with self._lock:
             if self._kept is None or self._kept[0] < revision:
                 self._kept = (revision, reps)
+
+
+def _changed_no_rep_itself(tx: Tx, revision: int) -> bool:
+    """Whether ``tx`` moved the counter and its own moves up to ``revision`` wrote no rep.
+
+    Then the reps it read are those at the revision it saw committed: it
+    holds the writers' lock, so no other write is between. Without this, a
+    stream of account PATCHes with no read between them read every rep in
+    each (7 % of a PATCH on PostGIS, 100 reps).
+    """
+    if not tx.moved_revision or (committed := tx.committed_revision()) is None:
+        return False
+    kinds = tx.kinds_changed(committed, revision)
+    return kinds is not None and not kinds & REP_KINDS
 
 
 def reps_owning(tx: Tx, items: Iterable[StoredAccount]) -> dict[int, Rep]:

@@ -227,5 +227,39 @@ def test_writes_in_a_row_read_the_log_of_their_own_revisions_only(
         assert cache.reps(tx)[ids[2]].name == first[ids[2]].name
 
 
+def test_reps_read_inside_a_write_that_changed_none_are_kept(
+    seeded: tuple[Store, list[int]],
+) -> None:
+    """Writes in a row with no read between: the first reads the reps, the others keep them."""
+    store, ids = seeded
+    cache = RepCache()
+    reads: list[str] = []
+    event.listen(
+        store.backend.engine,
+        "before_cursor_execute",
+        lambda *a: reads.append(a[2]) if "from reps" in a[2].lower() else None,
+    )
+    for i in range(4):
+        with store.write() as tx:
+            tx.revision()
+            account = Account(f"k{i}", location=(-84.0, 39.5))
+            tx.upsert_accounts([(account, _owned_by(ids[0]).assignment)], actor="t")
+            kept = cache.reps(tx)
+            assert sorted(kept) == ids
+    assert len(reads) == 1
+    renamed = dataclasses.replace(kept[ids[2]], name="Renamed")
+    with store.write() as tx:  # its own rep write: what it reads is not kept
+        tx.revision()
+        tx.update_rep(renamed, actor="t")
+        assert cache.reps(tx)[ids[2]].name == "Renamed"
+    with pytest.raises(_RolledBack), store.write() as tx:  # nor when it never commits
+        tx.revision()
+        tx.update_rep(dataclasses.replace(renamed, name="Never"), actor="t")
+        assert cache.reps(tx)[ids[2]].name == "Never"
+        raise _RolledBack
+    with store.read() as tx:
+        assert cache.reps(tx)[ids[2]].name == "Renamed"
+
+
 class _RolledBack(Exception):
     pass
