@@ -31,7 +31,7 @@ from maps.pages.apidocs import api_docs_assets
 from service.activity import ACTIVITY
 from service.heap import HeapKeeper
 from service.index_cache import IndexCache
-from service.interpreter import switch_interval
+from service.interpreter import short_turns
 from service.routers import ROUTERS
 from service.routers.fast_reads import install_fast_reads
 from service.settings import Settings, get_settings
@@ -112,7 +112,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             finally:
                 await app.state.index_cache.loop_probe.close_here()
         else:
-            with switch_interval(app.state.settings.switch_interval_ms):
+            with short_turns(app.state.settings.switch_interval_ms):
                 async with _serve(app):
                     yield
     finally:

@@ -78,9 +78,10 @@ class Settings(BaseSettings):
     # Off only where one process hosts many short-lived apps (the tests): there
     # each settle would collect every app's leftovers, seconds at a time.
     settle_heap: bool = True
-    # The interpreter's switch interval while the app serves, in ms
-    # (service.interpreter): how long a computing thread (an import) may keep
-    # the GIL from the event loop. None leaves Python's own 5 ms.
+    # The interpreter's switch interval while an import or a job computes beside
+    # the requests, in ms (service.interpreter): how long that thread may keep
+    # the GIL from the event loop. The rest of the time, and with None,
+    # Python's own 5 ms.
     switch_interval_ms: float | None = Field(default=0.5, gt=0, le=100)
 
     # Contact schedules: seconds a rep's schedule may search (the request waits).

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
+from service.interpreter import long_work
 from service.storage import Store
 from service.storage.job_liveness import RunnerLease, runner_alive
 from service.storage.job_ops import Job
@@ -134,7 +135,8 @@ class JobRunner:
             if not tx.update_job(context.job_id, status="running"):
                 return  # cancelled while queued
         try:
-            ok, result = work(context)
+            with long_work():
+                ok, result = work(context)
         except JobCancelled:
             self._finish(context.job_id, "cancelled", None)
         except Exception:  # a job must end in a state, whatever went wrong

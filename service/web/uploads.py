@@ -21,6 +21,7 @@ from fastapi import Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
+from service.interpreter import long_work
 from service.storage import Store
 from service.storage.job_ops import Job
 from service.usecases.jobs import JobContext, JobRunner
@@ -88,7 +89,7 @@ async def import_upload(
             owned = None  # the job owns (and closes) the file now
         else:
             # Seconds on its thread, the loop not needed: the fast reads keep the loop.
-            with WRITES.stepped_aside():
+            with WRITES.stepped_aside(), long_work():
                 status, body = await run_in_threadpool(run, content_type, spooled, None)
     finally:
         if owned is not None:
