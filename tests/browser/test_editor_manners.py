@@ -141,12 +141,24 @@ def test_sliver_warnings_are_not_shown(browser_tab: Tabs, world: World) -> None:
     # Sliver overlaps West by 0.00002 degrees of longitude: about 0.02 km².
     sliver = create(world, "Sliver", (-83.10002, 39.90, -83.05, 40.00))
     west = world.territories["West"]
+    # West's far corner a little further out: a write that places West's shape.
+    ring = [[-83.31, 39.79], [-83.10, 39.80], [-83.10, 40.00], [-83.30, 40.00], [-83.31, 39.79]]
+    moved = {"type": "Polygon", "coordinates": [ring]}
     with world.app.api() as api:  # the service does report it, as a sliver
         dry = api.post(
             "/territories/changes",
             json={
                 "operations": [
-                    {"op": "patch", "id": west, "if_match": '"1"', "properties": {"name": "W"}}
+                    {
+                        "op": "replace",
+                        "id": west,
+                        "if_match": '"1"',
+                        "feature": {
+                            "type": "Feature",
+                            "geometry": moved,
+                            "properties": {"name": "West"},
+                        },
+                    }
                 ],
                 "dry_run": True,
             },
@@ -156,7 +168,10 @@ def test_sliver_warnings_are_not_shown(browser_tab: Tabs, world: World) -> None:
     tab = sign_in_editor(browser_tab, world.tokens["Alice"])
     page = tab.page
     open_territory(tab, "West")
-    page.fill("#f-name", "West again")
+    drag(page, [(-83.30, 39.80), lonlat(page, px(page, -83.31, 39.79))])  # the far corner
+    page.wait_for_selector("#unsaved:not([hidden])")
+    # The editor's first try refuses any overlap; a sliver alone is then kept unasked.
+    browser_tab.expect_console_error(r"status of 409")
     save(page)
     wait_saved(page)
     tab.shot("saved-quietly")
