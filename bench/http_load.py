@@ -20,7 +20,13 @@ For each backend (SQLite, PostGIS) the bench
    maximum seen);
 5. waits until the server has planned the travel figures it warms in the
    background after /readyz (``settled_s``), so the load meets a settled
-   server; reads its resident memory then and after the mix, and the CPU
+   server; then warms it with the mix from ``--connections`` clients for
+   ``--warm-seconds`` (not measured: ``warm_up_mix``), so that every pooled
+   connection has prepared its statements and PostgreSQL's caches hold the
+   pages the mix reads, as on a server that has been up for a while (warmed
+   from one client only, the first measured spell on a server was slower
+   than the second in six of seven runs, by up to 0.3 ms of CPU a request);
+   reads its resident memory then and after the mix, and the CPU
    seconds it spent per wrk request (``cpu_ms_per_request``: the figure
    least moved by other work on shared cores; the probe's requests are
    counted in the CPU, not in the requests, a few percent) and how busy
@@ -218,6 +224,12 @@ def _parse_args() -> argparse.Namespace:
     p.add_argument("--territories", type=int, default=1_000)
     p.add_argument("--reps", type=int, default=100)
     p.add_argument("--seconds", type=int, default=10, help="length of each wrk run")
+    p.add_argument(
+        "--warm-seconds",
+        type=int,
+        default=5,
+        help="the mix run unmeasured before the measured runs of each server (0: none)",
+    )
     p.add_argument("--connections", type=int, default=20)
     p.add_argument("--data-dir", default=os.path.join(tempfile.gettempdir(), "territory-bench"))
     p.add_argument("--baseline", default=None, help="another checkout to run beside ours")
@@ -359,6 +371,7 @@ def _run_backend(
             result["locate_mismatches"] = _check_locate(client, tenant)
             if args.figure_warm_up:
                 result["settled_s"] = _settle(log, started)
+            result["warm_up_mix"] = _warm_mix(base, scripts["mixed"], args)
             rss_before = _rss_mb(server.pid)
             if locate:
                 result["locate"] = _costed(server.pid, lambda: _wrk(base, scripts["locate"], args))
@@ -515,6 +528,16 @@ def _warm_up(client: httpx.Client, tenant: dict[str, Any]) -> None:
         client.get("/locate", params={"lon": x, "lat": y}).raise_for_status()
         client.get("/accounts", params={"limit": 100}).raise_for_status()
         client.get(f"/territories/{tenant['territory_ids'][i]}").raise_for_status()
+
+
+def _warm_mix(base: str, script: Path, args: argparse.Namespace) -> dict[str, Any]:
+    """The mix from as many clients as measured, for ``--warm-seconds``; its figures are
+    reported, never counted (0 seconds: no such warm-up)."""
+    if args.warm_seconds <= 0:
+        return {"seconds": 0}
+    warm = argparse.Namespace(connections=args.connections, seconds=args.warm_seconds)
+    done = _wrk(base, script, warm)
+    return {"seconds": args.warm_seconds, "rps": done["rps"], "errors": done["errors"]}
 
 
 def _check_locate(client: httpx.Client, tenant: dict[str, Any]) -> int:
