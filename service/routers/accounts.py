@@ -34,7 +34,7 @@ from service.usecases.account_writes import (
     store_account,
 )
 from service.usecases.plan_accounts import find_plan_accounts
-from service.usecases.rep_cache import reps_owning, reps_with_ids
+from service.usecases.rep_cache import known_reps_with_ids, reps_owning, reps_with_ids
 from service.views.account_page import page_features, rep_ids_of, row_id
 from service.views.accounts import account_features
 from service.web.deps import (
@@ -117,6 +117,16 @@ def _live_or_plan_page(
     boxes: list[BBox] | None,
     page: PageParams[str],
 ) -> JSONResponse:
+    if store.plan_id is None and (boxes is None or len(boxes) == 1):
+        # One statement reads the rows and their revision; the reps come from
+        # memory at that revision, or the page is read again in a transaction.
+        with store.read_statements() as tx:
+            rows = _page(_rows_and_revision(tx), row_id, f, boxes, page.after, page.fetch)
+            known = known_reps_with_ids(tx, rep_ids_of(rows))
+        if known is not None:
+            cut = page_of(request, rows, page, row_id, GEOJSON)
+            features = page_features(cut.items, known, settings.default_max_service_km)
+            return _collection(features, cut.links)
     with store.read() as tx:
         if tx.plan_id is None:  # the live plan's rows become Features directly
             rows = _page(_rows_and_revision(tx), row_id, f, boxes, page.after, page.fetch)

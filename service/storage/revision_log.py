@@ -83,8 +83,17 @@ class RevisionLogOps(TxBase):
         when one of them is unknown."""
         if upto <= after:
             return set()
+        own: set[str] = set()
+        if upto == self._live.moved_to:
+            # Its own revision's log is what it logged. The rep cache asks at the
+            # end of each account write, mostly for that revision alone, and the
+            # statement was a round trip in the writers' lock on PostGIS.
+            own, upto = set(self._live.logged), upto - 1
+            if upto <= after:
+                return own
         log = self.t["revision_changes"]
         rows = self.conn.execute(
             select(log.c.revision, log.c.kind).where(log.c.revision > after, log.c.revision <= upto)
         ).all()
-        return kinds_logged(((r.revision, r.kind) for r in rows), after, upto)
+        earlier = kinds_logged(((r.revision, r.kind) for r in rows), after, upto)
+        return None if earlier is None else earlier | own

@@ -148,6 +148,26 @@ class Store:
             with conn, conn.begin():
                 yield Tx(conn, self.backend, write=False, plan_id=self.plan_id)
 
+    @contextmanager
+    def read_statements(self) -> Iterator[Tx]:
+        """Reads whose statements each see their own snapshot: no transaction on PostGIS.
+
+        For a read whose answer one statement gives whole (a page of accounts
+        with its revision). PostgreSQL's BEGIN and COMMIT were two of a page's
+        four round trips, each a wait on the server and a wake-up of this
+        thread; in autocommit neither is sent. SQLite's are in-process, and
+        its read transaction is kept. A caller that must read more, in the
+        first statement's snapshot, reads again in :meth:`read`.
+        """
+        if self.backend.name != "postgis":
+            with self.read() as tx:
+                yield tx
+            return
+        with translate_db_errors(), self.backend.engine.connect() as conn:
+            conn.execution_options(isolation_level="AUTOCOMMIT")
+            with conn.begin():  # sends nothing in autocommit
+                yield Tx(conn, self.backend, write=False, plan_id=self.plan_id)
+
     def revision(self) -> int:
         """The current revision counter."""
         with self.read() as tx:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal, Self
 
@@ -43,6 +43,9 @@ class LiveCounter:
 
     seen: int | None = None
     moved_to: int | None = None
+    # The kinds this transaction logged at ``moved_to``: the whole log of its own
+    # revision (it holds the writers' lock), known without reading it back.
+    logged: set[str] = field(default_factory=set)
 
 
 class TxBase:
@@ -121,6 +124,7 @@ class TxBase:
                 self._live.moved_to = int(self.conn.execute(bump).scalar_one())
             revision = self._live.moved_to
             self.conn.execute(kept(log, "insert", insert), {"revision": revision, **entry})
+        self._live.logged.add(kind)
         if revision % 100 == 0:
             self.conn.execute(delete(log).where(log.c.revision < revision - KEEP_LOGGED_REVISIONS))
 

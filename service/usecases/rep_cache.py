@@ -30,7 +30,11 @@ class RepCache:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._kept: tuple[int, dict[int, Rep]] | None = None
+        # (since, upto, reps): the reps at every revision from since to upto. A
+        # range, not one revision: a page whose rows were read at a revision
+        # just behind the kept one (another request moved it on meanwhile) is
+        # served too, where a single revision sent it to read every rep.
+        self._kept: tuple[int, int, dict[int, Rep]] | None = None
 
     @classmethod
     def of(cls, tx: Tx) -> RepCache:
@@ -39,26 +43,42 @@ class RepCache:
 
     def reps(self, tx: Tx) -> Mapping[int, Rep]:
         """Every rep as ``tx`` sees it, by id (read-only: shared between requests)."""
+        known = self.known(tx)
+        if known is not None:
+            return known
         revision = tx.revision()
-        kept = self._kept
-        if kept is not None:
-            at, reps = kept
-            if at == revision:
-                return reps
-            if at < revision:
-                kinds = tx.kinds_changed(at, revision)
-                if kinds is not None and not kinds & REP_KINDS:
-                    self._keep(tx, revision, reps, unchanged=True)
-                    return reps
         reps = {r.id: r for r in tx.find_reps()}
-        self._keep(tx, revision, reps, unchanged=_changed_no_rep_itself(tx, revision))
+        self._keep(tx, revision, revision, reps, unchanged=_changed_no_rep_itself(tx, revision))
         return reps
 
+    def known(self, tx: Tx) -> Mapping[int, Rep] | None:
+        """The reps at ``tx``'s revision when the kept reps and the revision log tell
+        them, without reading a rep; None when they must be read.
+
+        Only the log is read here, and only for revisions ``tx`` saw committed:
+        writers commit one at a time, each with its log rows, so that part of
+        the log reads the same in any later snapshot. A caller whose statements
+        each see their own snapshot (:meth:`Store.read_statements`) may ask.
+        """
+        revision = tx.revision()
+        kept = self._kept
+        if kept is None:
+            return None
+        since, upto, reps = kept
+        if since <= revision <= upto:
+            return reps
+        if upto < revision:
+            kinds = tx.kinds_changed(upto, revision)
+            if kinds is not None and not kinds & REP_KINDS:
+                self._keep(tx, since, revision, reps, unchanged=True)
+                return reps
+        return None
+
     def _keep(
-        self, tx: Tx, revision: int, reps: dict[int, Rep], *, unchanged: bool = False
+        self, tx: Tx, since: int, upto: int, reps: dict[int, Rep], *, unchanged: bool = False
     ) -> None:
-        """Keep ``reps`` as those of ``revision``; ``unchanged``: the log says no rep
-        changed from the kept revision up to it."""
+        """Keep ``reps`` as those of revisions ``since`` to ``upto``; ``unchanged``: the
+        log says no rep changed up to ``upto`` from the last revision they are known at."""
         if tx.moved_revision:  # its own revision: it may roll back, and another take it
             # The revision it saw committed holds, when no rep changed up to its own
             # (its own writes included). Without it, writes with no read between
@@ -68,11 +88,13 @@ class RepCache:
             committed = tx.committed_revision() if unchanged else None
             if committed is None:
                 return
-            revision = committed
+            # Every kept revision was committed by then (it holds the writers'
+            # lock), so since <= committed unless the reps were read here.
+            since, upto = min(since, committed), committed
         # A transaction that began earlier must not put older reps back.
         with self._lock:
-            if self._kept is None or self._kept[0] < revision:
-                self._kept = (revision, reps)
+            if self._kept is None or self._kept[1] < upto:
+                self._kept = (since, upto, reps)
 
 
 def _changed_no_rep_itself(tx: Tx, revision: int) -> bool:
@@ -103,6 +125,16 @@ def reps_with_ids(tx: Tx, ids: Iterable[int]) -> dict[int, Rep]:
         return {}
     every = RepCache.of(tx).reps(tx)
     return {i: every[i] for i in wanted if i in every}
+
+
+def known_reps_with_ids(tx: Tx, ids: Iterable[int]) -> dict[int, Rep] | None:
+    """``reps_with_ids`` when the kept reps tell them (:meth:`RepCache.known`), without
+    reading a rep; None when they must be read."""
+    wanted = sorted(ids)
+    if not wanted:
+        return {}
+    every = RepCache.of(tx).known(tx)
+    return None if every is None else {i: every[i] for i in wanted if i in every}
 
 
 _REP_CACHES: PerEngine[RepCache] = PerEngine(RepCache)

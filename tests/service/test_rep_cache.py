@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -14,7 +15,7 @@ from sqlalchemy import delete, event
 
 from geo.model import Account, Assignment, Rep
 from service.app import create_app
-from service.storage import Store
+from service.storage import Store, Tx
 from service.storage.account_rows import StoredAccount
 from service.usecases.rep_cache import RepCache, reps_owning
 from tests.conftest import ADMIN_TOKEN, make_settings
@@ -138,12 +139,7 @@ def test_a_rep_moved_in_another_worker_moves_the_next_page_here(database_url: st
 def test_a_page_reads_the_revision_with_its_rows_in_one_statement(database_url: str) -> None:
     settings = make_settings(database_url, warm_travel_figures=False)
     with TestClient(create_app(settings), headers=ADMIN) as c:
-        rep = c.post("/reps", json={"name": "R", "home": _point(-84.0, 39.5)}).json()
-        ring = [[-85, 39], [-83, 39], [-83, 40], [-85, 40], [-85, 39]]
-        geometry = {"type": "Polygon", "coordinates": [ring]}
-        properties = {"name": "T", "rep_ids": [rep["id"]]}
-        feature = {"type": "Feature", "geometry": geometry, "properties": properties}
-        c.post("/territories", json=feature).raise_for_status()
+        _rep_and_territory(c)
         for i in range(3):
             point = {"type": "Point", "coordinates": [-84.0, 39.1 + i / 10]}
             account = {"type": "Feature", "id": f"a{i}", "geometry": point, "properties": {}}
@@ -214,9 +210,10 @@ def test_writes_in_a_row_read_the_log_of_their_own_revisions_only(
             tx.upsert_accounts([(account, _owned_by(ids[0]).assignment)], actor="t")
             assert tx.revision() == seen + 1
             assert reps_owning(tx, [_owned_by(ids[0])]) == {ids[0]: first[ids[0]]}
-    # From the revision the last write saw committed to this one's own: two revisions
-    # (one for the first, kept at the read's), not one more each time (1, 2, ... 6).
-    assert spans == [1, 2, 2, 2, 2, 2]
+    # Each write's own revision is known without the log, and the one before it is read:
+    # the first write reads none (the reps are kept at the revision it saw committed),
+    # the others one revision each, not one more each time (1, 2, ... 6).
+    assert spans == [1, 1, 1, 1, 1]
 
     with pytest.raises(_RolledBack), store.write() as tx:  # a rep's write that never commits
         tx.revision()
@@ -259,6 +256,118 @@ def test_reps_read_inside_a_write_that_changed_none_are_kept(
         raise _RolledBack
     with store.read() as tx:
         assert cache.reps(tx)[ids[2]].name == "Renamed"
+
+
+def test_a_write_knows_the_log_of_its_own_revision_without_reading_it(
+    seeded: tuple[Store, list[int]],
+) -> None:
+    """Its own revision's log rows are the ones it wrote (it holds the writers' lock):
+    the kinds it answers from memory are the ones the log holds once it commits."""
+    store, ids = seeded
+    logged = _statements_reading(store, "revision_changes")
+    with store.write() as tx:
+        first = tx.revision()
+        _add_account(tx, "o1", ids[0])
+        assert tx.kinds_changed(first, first + 1) == {"accounts"}
+        tx.update_rep(dataclasses.replace(tx.get_rep(ids[1]), name="Moved"), actor="t")
+        assert tx.kinds_changed(first, first + 1) == {"accounts", "reps"}
+    assert logged == []
+    with store.write() as tx:  # a range reaching back reads the log before its own revision
+        tx.revision()
+        _add_account(tx, "o2", ids[0])
+        assert tx.kinds_changed(first, first + 2) == {"accounts", "reps"}
+        assert tx.kinds_changed(first + 1, first + 2) == {"accounts"}
+    assert len(logged) == 1
+    with store.read() as tx:  # as the log says, committed
+        assert tx.kinds_changed(first, first + 1) == {"accounts", "reps"}
+        assert tx.kinds_changed(first + 1, first + 2) == {"accounts"}
+    with store.write() as tx:  # its own rows pruned would not be its own revision: asked
+        tx.revision()
+        tx.bump_revision("none")
+        tx.conn.execute(delete(tx.t["revision_changes"]))
+        assert tx.kinds_changed(first + 1, first + 3) is None
+
+
+def test_a_read_just_behind_the_kept_reps_is_served_by_them(
+    seeded: tuple[Store, list[int]],
+) -> None:
+    """The kept reps hold for a range of revisions: a request whose rows were read at a
+    revision another request has since carried them past reads no rep."""
+    store, ids = seeded
+    cache = RepCache()
+    with store.read() as tx:
+        kept = cache.reps(tx)
+    reads = _statements_reading(store, "reps")
+    with store.read() as behind:
+        behind.revision()
+        with store.write() as tx:
+            _add_account(tx, "b1", ids[0])
+        with store.read() as ahead:
+            assert cache.known(ahead) is kept  # carried over the account write
+        assert cache.known(behind) is kept
+        assert reads == []
+        with store.write() as tx:
+            tx.update_rep(dataclasses.replace(kept[ids[0]], name="New"), actor="t")
+        with store.read() as newest:
+            assert cache.known(newest) is None  # a rep changed: they must be read
+            assert cache.reps(newest)[ids[0]].name == "New"
+        assert cache.known(behind) is None  # older than what is kept now
+        assert cache.reps(behind) == kept
+
+
+def test_a_page_is_one_statement_outside_a_transaction_on_postgis(database_url: str) -> None:
+    """No BEGIN or COMMIT round trip for a page whose reps are known; when a rep changed,
+    the page is read again in one snapshot with its reps."""
+    settings = make_settings(database_url, warm_travel_figures=False)
+    with TestClient(create_app(settings), headers=ADMIN) as c:
+        rep = _rep_and_territory(c)
+        point = {"type": "Point", "coordinates": [-84.0, 39.2]}
+        c.post("/accounts", json={"type": "Feature", "id": "a0", "geometry": point, "properties": {}}).raise_for_status()  # fmt: skip
+        c.get("/accounts").raise_for_status()  # the reps are kept here
+        engine = c.app.state.store.backend.engine  # type: ignore[attr-defined]
+        pages: list[bool] = []  # for each page statement: was its connection in autocommit?
+
+        def seen(conn: Any, cursor: Any, sql: str, *rest: object) -> None:
+            if "FROM accounts" in sql:
+                pages.append(bool(getattr(conn.connection.driver_connection, "autocommit", False)))
+
+        event.listen(engine, "before_cursor_execute", seen)
+        c.patch("/accounts/a0", json={"properties": {"stage": "customer"}}).raise_for_status()
+        pages.clear()
+        assert c.get("/accounts").json()["features"][0]["properties"]["stage"] == "customer"
+        assert pages == [database_url.startswith("postgresql")]
+        c.patch(f"/reps/{rep['id']}", json={"home": _point(-84.0, 35.0)}).raise_for_status()
+        pages.clear()
+        moved = c.get("/accounts").json()["features"][0]["properties"]
+        assert moved["distance_km"] > 400
+        assert pages == [database_url.startswith("postgresql"), False]  # then in a snapshot
+
+
+def _rep_and_territory(c: TestClient) -> dict[str, Any]:
+    """A rep at (-84, 39.5), owning a territory around it; returns the rep."""
+    rep: dict[str, Any] = c.post("/reps", json={"name": "R", "home": _point(-84.0, 39.5)}).json()
+    ring = [[-85, 39], [-83, 39], [-83, 40], [-85, 40], [-85, 39]]
+    geometry = {"type": "Polygon", "coordinates": [ring]}
+    properties = {"name": "T", "rep_ids": [rep["id"]]}
+    feature = {"type": "Feature", "geometry": geometry, "properties": properties}
+    c.post("/territories", json=feature).raise_for_status()
+    return rep
+
+
+def _statements_reading(store: Store, table: str) -> list[str]:
+    """The statements ``store`` sends from now on that read ``table``, as a growing list."""
+    seen: list[str] = []
+    event.listen(
+        store.backend.engine,
+        "before_cursor_execute",
+        lambda *a: seen.append(a[2]) if f"from {table}" in a[2].lower() else None,
+    )
+    return seen
+
+
+def _add_account(tx: Tx, account_id: str, rep_id: int) -> None:
+    account = Account(account_id, location=(-84.0, 39.5))
+    tx.upsert_accounts([(account, _owned_by(rep_id).assignment)], actor="t")
 
 
 class _RolledBack(Exception):
