@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Annotated, Any, TypeVar
 from urllib.parse import quote
 
@@ -124,9 +124,7 @@ def _live_or_plan_page(
             rows = _page(_rows_and_revision(tx), row_id, f, boxes, page.after, page.fetch)
             known = known_reps_with_ids(tx, rep_ids_of(rows))
         if known is not None:
-            cut = page_of(request, rows, page, row_id, GEOJSON)
-            features = page_features(cut.items, known, settings.default_max_service_km)
-            return _collection(features, cut.links)
+            return _rows_response(request, rows, known, page, settings)
     with store.read() as tx:
         if tx.plan_id is None:  # the live plan's rows become Features directly
             rows = _page(_rows_and_revision(tx), row_id, f, boxes, page.after, page.fetch)
@@ -137,6 +135,17 @@ def _live_or_plan_page(
             reps = reps_owning(tx, in_plan)
     if in_plan is not None:
         return collection_response(request, in_plan, reps, page, settings)
+    return _rows_response(request, rows, reps, page, settings)
+
+
+def _rows_response(
+    request: Request,
+    rows: Sequence[Sequence[Any]],
+    reps: Mapping[int, Rep],
+    page: PageParams[str],
+    settings: Settings,
+) -> JSONResponse:
+    """A page of the live plan's rows as Features, with ``self`` and ``next`` links."""
     cut = page_of(request, rows, page, row_id, GEOJSON)
     return _collection(page_features(cut.items, reps, settings.default_max_service_km), cut.links)
 
