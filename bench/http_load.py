@@ -5,7 +5,9 @@ For each backend (SQLite, PostGIS) the bench
 1. seeds a tenant of ``--territories`` US counties, ``--reps`` reps and
    ``--accounts`` accounts in bulk through the store (:mod:`bench._tenant`),
    kept between runs under ``--data-dir`` / in a PostgreSQL database named
-   after the sizes, so a second run skips it;
+   after the sizes, so a second run skips it; on PostGIS each server's run
+   starts with a ``VACUUM ANALYZE`` of it (``vacuumed_dead_rows``: this
+   machine's PostgreSQL has autovacuum off, see ``_vacuumed``);
 2. starts the server itself: ``uvicorn service.app:create_app --factory`` in a
    subprocess, one worker, and times the launch until ``/healthz`` and until
    ``/readyz`` answer 200;
@@ -356,6 +358,7 @@ def _run_backend(
     code: Path,
     locate: bool = True,
 ) -> dict[str, Any]:
+    vacuumed = _vacuumed(url)
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory() as tmp:
@@ -364,6 +367,8 @@ def _run_backend(
         server, started = _start(url, port, workers, code, log, args.figure_warm_up)
         try:
             result: dict[str, Any] = {"workers": workers, **_wait_ready(base, started, server)}
+            if vacuumed is not None:
+                result["vacuumed_dead_rows"] = vacuumed
             client = httpx.Client(
                 base_url=base, headers={"Authorization": f"Bearer {tenant['token']}"}, timeout=60
             )
@@ -389,6 +394,31 @@ def _run_backend(
         finally:
             _stop(server)
     return result
+
+
+def _vacuumed(url: str) -> int | None:
+    """VACUUM ANALYZE a PostGIS tenant before a server's run; the dead rows it found.
+
+    This machine's PostgreSQL runs with autovacuum off (its CI configuration,
+    ``conf.d/90-ci.conf``), so every run's writes (about 40 a second in the
+    mix) left their dead rows to the next: after a few runs the territories
+    held several dead versions for each live one and the revision log as many
+    dead rows as live. A production database vacuums itself; here each run,
+    ours and the baseline's in turns, starts from the same clean state. The
+    rows it found are reported (None: SQLite, which has no such thing).
+    """
+    if not url.startswith("postgresql"):
+        return None
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            dead = conn.execute(text("SELECT sum(n_dead_tup) FROM pg_stat_user_tables")).scalar()
+            conn.execute(text("VACUUM ANALYZE"))
+    finally:
+        engine.dispose()
+    return int(dead or 0)
 
 
 def _free_port() -> int:

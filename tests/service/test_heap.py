@@ -176,6 +176,51 @@ def test_the_app_settles_the_heap_once_its_travel_figures_are_warm(database_url:
     assert gc.get_freeze_count() == 0  # the app stopped: nothing left frozen
 
 
+def test_a_running_keeper_spaces_out_the_young_collections_and_the_last_closed_restores_them() -> (
+    None
+):
+    before = gc.get_threshold()
+    assert before[0] < heap.YOUNG_THRESHOLD  # CPython's own (700), as a process starts
+    first, second = (HeapKeeper(slow_ms=1e9, quiet_s=60, poll_s=60) for _ in range(2))
+    first.start()
+    second.start()
+    try:
+        assert gc.get_threshold() == (heap.YOUNG_THRESHOLD, *before[1:])  # the older kept
+        first.close()
+        assert gc.get_threshold()[0] == heap.YOUNG_THRESHOLD  # one keeper still runs
+    finally:
+        first.close()
+        second.close()
+    assert gc.get_threshold() == before
+
+
+def test_a_keeper_leaves_a_higher_threshold_of_the_process_as_it_was() -> None:
+    before = gc.get_threshold()
+    gc.set_threshold(heap.YOUNG_THRESHOLD * 3, 20, 30)
+    keeper = HeapKeeper(slow_ms=1e9, quiet_s=60, poll_s=60)
+    try:
+        keeper.start()
+        assert gc.get_threshold() == (heap.YOUNG_THRESHOLD * 3, 20, 30)
+        keeper.close()
+        assert gc.get_threshold() == (heap.YOUNG_THRESHOLD * 3, 20, 30)
+    finally:
+        keeper.close()
+        gc.set_threshold(*before)
+
+
+@pytest.mark.parametrize("settle_heap", [True, False])
+def test_the_app_spaces_out_young_collections_only_while_it_keeps_the_heap(
+    database_url: str, settle_heap: bool
+) -> None:
+    before = gc.get_threshold()
+    settings = make_settings(database_url, settle_heap=settle_heap, warm_travel_figures=False)
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/healthz").status_code == 200
+        serving = gc.get_threshold()
+    assert serving[0] == (heap.YOUNG_THRESHOLD if settle_heap else before[0])
+    assert gc.get_threshold() == before  # the app stopped: the process's own again
+
+
 def test_the_app_settles_the_heap_once_the_geocoder_is_warm_without_figures(
     database_url: str,
 ) -> None:
