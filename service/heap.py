@@ -24,15 +24,13 @@ One settle costs about what one such collection does.
 
 The young collections are spaced out too, while a keeper runs: the first
 generation's threshold goes from CPython's 700 allocations to
-:data:`YOUNG_THRESHOLD`. A page of 100 accounts alone makes about 700 container
-objects, nearly all freed by their reference counts when it is sent; at 700
-a collection came with nearly every request and walked whatever the twenty
+:data:`YOUNG_THRESHOLD`. A page of 100 accounts alone makes about 900 container
+objects, nearly all freed by their reference counts once it is sent; at 700
+a collection came with nearly every request, walked whatever the twenty
 requests in flight held, and one in ten walked the older generation too.
-Collections were 4.5 % of the server's CPU on pages alone (perf). PostGIS, one
-worker, 20 clients, the mix, six spells each in turns on one tenant: 1.57 ms
-of user CPU a request at 700, 1.35 at 7,000 (505.6 and 576.0 requests/s);
-20,000 and 50,000 were not better than 7,000. The objects a threshold of
-7,000 lets wait are a few MB at most.
+Under the mix on PostGIS (one worker, 20 clients) the collector was 3.0 % of
+the worker's CPU at 700 and 0.05 % at 7,000 (perf); 20,000 and 50,000 did no
+better than 7,000. The objects the higher threshold lets wait are a few MB.
 
 The collector is per process, as the interpreter lock is; several apps in one
 process (the tests) each keep a :class:`HeapKeeper`, and one settle serves
