@@ -105,7 +105,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.running = getattr(app.state, "running", 0) + 1
     try:
         if joining:
-            _size_threads(app.state.settings, app.state.store.name)
+            _size_threads(app.state.settings)
             app.state.index_cache.loop_probe.serve_here()
             try:
                 yield
@@ -123,10 +123,10 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 _STARTS = threading.Lock()  # each start runs on its own event loop's thread
 
 
-def _size_threads(settings: Settings, backend: str) -> None:
-    """This event loop's handler pool and read lane (both are per loop)."""
+def _size_threads(settings: Settings) -> None:
+    """This event loop's handler pool and lanes (all are per loop)."""
     to_thread.current_default_thread_limiter().total_tokens = settings.request_threads
-    READS.size(settings.read_lane_threads or (1 if backend == "sqlite" else 2))
+    READS.size(settings.read_lane_threads)
     WRITES.size(settings.write_lane_threads)
 
 
@@ -135,7 +135,7 @@ async def _serve(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     configure_logging()
     store = Store.open(settings.database_url)
-    _size_threads(settings, store.name)
+    _size_threads(settings)
     app.state.store = store
     app.state.index_cache = IndexCache(store)
     app.state.geocoder = make_geocoder(settings, store)

@@ -115,10 +115,10 @@ class Settings(BaseSettings):
     request_threads: int = Field(default=4, ge=1, le=256)
     # Threads for the short reads that run apart from the pool above
     # (/locate, pages of accounts, one territory: service/web/lanes.py).
-    # Unset: 1 on SQLite (no GIL hand-offs between them) and 2 on PostGIS,
-    # where one read's wait on the database is another's turn (measured:
-    # /locate 730 req/s with one thread, 920 with two).
-    read_lane_threads: int | None = Field(default=None, ge=1, le=64)
+    # One on both backends: a second read thread is one more taker of the
+    # GIL, and the one write thread's share of it shrank (see the module
+    # docstring of service/web/lanes.py for the figures).
+    read_lane_threads: int = Field(default=1, ge=1, le=64)
     # Threads for the short writes of one account or one territory, apart from
     # the pool (service/web/lanes.py). Writers take turns at the store's lock,
     # so one thread is enough on both backends, and writes waiting for the

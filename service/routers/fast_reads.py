@@ -221,9 +221,9 @@ def _revision_read(request: Request) -> int | None:
 
     Only for a read answered on the loop. A read sent to its lane because a
     write is about reads the revision again on the lane's thread, though this
-    one would do: that round trip lets go of the GIL, and without it the two
-    read threads on PostGIS were pure CPU beside the one write thread, which
-    waits for the GIL after each of its statements. PostGIS, one worker, the
+    one would do: that round trip lets go of the GIL, and without it the read
+    threads on PostGIS (two then) were pure CPU beside the one write thread,
+    which waits for the GIL after each of its statements. PostGIS, one worker, the
     mix: writes' p50 under it went from 28-49 ms to 139-313 ms (p99 96-171
     to 323-487) with this revision reused there, and came back with it read
     again (29-55 ms, p99 140-205; two runs).

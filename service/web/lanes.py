@@ -11,10 +11,26 @@ threads and 12 ms with one; the process spent ten times the kernel time.
 One thread for every handler would end that, but it would put /locate
 behind a cold analysis page or an export that takes seconds. So the reads
 that are always short (``/locate``, a page of accounts, one territory) run
-in the *read lane*, ``read_lane_threads`` threads (1 on SQLite, 2 on
-PostGIS, whose reads wait on the network), and everything else keeps the
-pool. The handlers in the lane never wait behind slow work, and few of them
-hold a thread at a time.
+in the *read lane*, ``read_lane_threads`` threads (one by default), and
+everything else keeps the pool. The handlers in the lane never wait behind
+slow work, and few of them hold a thread at a time.
+
+One read thread on PostGIS too, though a read there waits on the network.
+Under the mixed load a write is nearly always about (1.7 in flight on
+average), so the fast reads take the lane (``fast_reads._on_loop``), and
+each thread there is one more taker of the GIL beside the one write thread:
+a colour PATCH (3.3 ms of CPU) took 11-12 ms on its thread beside two read
+threads, 9-10 ms beside one. PostGIS, the mix of ``bench/http_load.py``,
+one read thread against two, servers in turns (2 cores, 100,000 accounts):
+
+- one worker, four spells each: 447 against 432 requests/s, 2.09 against
+  2.22 ms of CPU a request; the bench itself 473.2 and 478.1 against 438.1
+  and 472.4 (CPU 0.94x);
+- writes' p99 under it 34-60 ms against 78-159; reads wait longer in the one
+  thread, p50 60-66 ms against 50-56, p99 75-89 against 60-73;
+- two workers, four spells each: writes' p99 62-123 ms against 195-454,
+  reads' p99 52-80 against 32-45, 726 against 746 requests/s (within the
+  machine's noise).
 
 The *write lane* does the same for the short writes of one account or one
 territory (create, replace, patch, delete, restore; the OGC writes too):

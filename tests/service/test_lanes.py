@@ -94,16 +94,13 @@ def test_the_lane_runs_one_read_at_a_time_and_the_pool_goes_on(database_url: str
             assert second.result(timeout=30).status_code == 200
 
 
-def test_the_lane_has_one_thread_on_sqlite_and_two_on_postgis_unless_set(
-    database_url: str,
-) -> None:
+def test_the_read_lane_has_one_thread_on_either_backend_unless_set(database_url: str) -> None:
     async def lane_threads() -> float:
         return READS.limiter().total_tokens
 
     with TestClient(create_app(make_settings(database_url))) as c:
         assert c.portal is not None
-        want = 1 if database_url.startswith("sqlite") else 2
-        assert c.portal.call(lane_threads) == want
+        assert c.portal.call(lane_threads) == 1
     with TestClient(create_app(make_settings(database_url, read_lane_threads=3))) as c:
         assert c.portal is not None
         assert c.portal.call(lane_threads) == 3
