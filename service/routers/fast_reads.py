@@ -46,7 +46,7 @@ from starlette.types import Receive, Scope, Send
 
 from geo.model import Territory
 from service.auth import Principal, rep_scope
-from service.index_cache import IndexCache, LoopRead
+from service.index_cache import NOT_READ, IndexCache
 from service.routers.accounts import list_accounts
 from service.routers.locate import locate, locate_in
 from service.routers.territories import get_territory
@@ -164,19 +164,18 @@ async def _locate(request: Request, principal: Principal, args: Args) -> Respons
     if not isinstance(index_cache, IndexCache):  # a scenario's
         response: Response = await locate(index_cache=index_cache, principal=principal, **args)
         return response
-    now = (
-        await index_cache.held_now(_revision_read(request)) if _on_loop() else _read_so_far(request)
-    )
+    now = await index_cache.held_now(_revision_read(request)) if _on_loop() else NOT_READ
     if now.held is not None:
         return locate_in(now.held[0], **args)  # current: answered on the loop, no thread
-    # Sent to its lane while a write is about, with the revision read so far.
+    # Sent to its lane while a write is about, it reads the revision again there
+    # (see _revision_read).
     located: Response = await _locate_at(index_cache, now.revision, args)
     return located
 
 
 @READS.handler()
 def _locate_at(index_cache: IndexCache, revision: int | None, args: Args) -> Response:
-    """``locate`` on its lane, given the revision the request read (None: read there)."""
+    """``locate`` on its lane, given the revision the loop read (None: read there)."""
     return locate_in(index_cache.current(revision), **args)
 
 
@@ -220,30 +219,17 @@ async def _page(request: Request, principal: Principal, args: Args) -> Response:
 def _revision_read(request: Request) -> int | None:
     """The live revision this request read with its counters (the token check's), if any.
 
-    Read after the request arrived, so a write answered before it is in it.
-    A read answered on the loop checks the held index against it, and a read
-    sent to its lane because a write is about hands it to the lane
-    (:func:`_read_so_far`), so that the lane's thread does not read it again.
-
-    It used to read it again: with two read threads on PostGIS, that round
-    trip let go of the GIL, and without it the two were pure CPU beside the
-    one write thread, which waits for the GIL after each of its statements
-    (the mix, one worker: writes' p50 28-49 ms with the round trip, 139-313
-    without; p99 96-171 and 323-487). With the one read thread of
-    :mod:`service.web.lanes`, dropping it costs the writes far less and
-    saves the reads' CPU. PostGIS, one worker, the mix of
-    ``bench/http_load.py``, four spells each in turns: 516.5 against 488.3
-    requests/s, 1.85 against 1.93 ms of CPU a request; reads' p50 40-48 ms
-    against 52-66; writes' p50 19-27 ms against 13-20, p99 52-85 against
-    28-52 (and 78-159 with two read threads and the round trip).
+    Only for a read answered on the loop. A read sent to its lane because a
+    write is about reads the revision again on the lane's thread, though this
+    one would do: that round trip lets go of the GIL, and without it the read
+    threads on PostGIS (two then) were pure CPU beside the one write thread,
+    which waits for the GIL after each of its statements. PostGIS, one worker, the
+    mix: writes' p50 under it went from 28-49 ms to 139-313 ms (p99 96-171
+    to 323-487) with this revision reused there, and came back with it read
+    again (29-55 ms, p99 140-205; two runs).
     """
     counters = counters_read(request.scope)
     return None if counters is None else counters.revision
-
-
-def _read_so_far(request: Request) -> LoopRead:
-    """What a read sent to its lane knows before it goes: the revision, no index held."""
-    return LoopRead(_revision_read(request), None)
 
 
 def _on_loop() -> bool:
@@ -265,7 +251,7 @@ def _territory_args(path: str, query: bytes) -> Args | None:
 
 async def _territory(request: Request, principal: Principal, args: Args) -> Response:
     index_cache, switches = await get_live_index_cache(request), await get_switches(request)
-    now = _read_so_far(request)
+    now = NOT_READ
     if not switches.anything_scheduled() and _on_loop():
         now = await index_cache.held_now(_revision_read(request))
         t = None if now.held is None else now.held[1].by_id.get(args["territory_id"])
