@@ -19,15 +19,15 @@ One read thread on PostGIS too, though a read there waits on the network.
 Under the mixed load a write is nearly always about (1.7 in flight on
 average), so the fast reads take the lane (``fast_reads._on_loop``), and
 each thread there is one more taker of the GIL beside the one write thread:
-a colour PATCH (3.3 ms of CPU) took 11-12 ms on its thread beside two read
-threads, 9-10 ms beside one. PostGIS, the mix of ``bench/http_load.py``,
+a write (account and colour PATCHes, 3.3 ms of CPU on average) took 11-12 ms
+on its thread beside two read threads, 9-10 ms beside one. PostGIS, the mix of ``bench/http_load.py``,
 one read thread against two, servers in turns (2 cores, 100,000 accounts):
 
 - one worker, four spells each: 447 against 432 requests/s, 2.09 against
   2.22 ms of CPU a request; the bench itself 473.2 and 478.1 against 438.1
   and 472.4 (CPU 0.94x);
-- writes' p99 under it 34-60 ms against 78-159; reads wait longer in the one
-  thread, p50 60-66 ms against 50-56, p99 75-89 against 60-73;
+- writes' p99 under it 34-58 ms against 79-159; reads wait longer in the one
+  thread, p50 53-67 ms against 46-56, p99 70-89 against 60-75;
 - two workers, four spells each: writes' p99 62-123 ms against 195-454,
   reads' p99 52-80 against 32-45, 726 against 746 requests/s (within the
   machine's noise).
