@@ -10,6 +10,7 @@ an import's "all"), every territory's (id, version) pair does
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cached_property
 from typing import Any
 
@@ -36,18 +37,37 @@ def logged_territories(tx: Tx, after: int, upto: int) -> frozenset[int] | None:
 
 
 def patched(
-    tx: Tx, before: Held, ids: frozenset[int]
+    tx: Tx, before: Held, ids: frozenset[int], known: Mapping[int, Territory] | None = None
 ) -> tuple[tuple[Territory, ...], frozenset[int] | None]:
     """``before``'s territories with those of ``ids`` read again, in place (all of them
-    anew when one came or went)."""
+    anew when one came or went).
+
+    ``known``: the territories of ``ids`` as this process committed them
+    (:meth:`LogMemo.territories`), which are not read again: a colour change
+    read the territory the colour change before it had written, and so did
+    the account write after it, each a round trip in the writers' lock.
+    """
+    if known is not None and known.keys() == ids:
+        if (done := replaced(before, known)) is not None:
+            return done
     fresh = tx.territories_by_id(sorted(ids)) if len(ids) <= FEW else {}
-    at = before.positions
-    if len(ids) > FEW or not ids <= at.keys() or fresh.keys() != ids:
+    if fresh.keys() != ids or (done := replaced(before, fresh)) is None:
         return tuple(tx.find_territories()), None
+    return done
+
+
+def replaced(
+    before: Held, fresh: Mapping[int, Territory]
+) -> tuple[tuple[Territory, ...], frozenset[int]] | None:
+    """``before``'s territories with ``fresh`` in the places of the same ids; None when
+    one of them is not held (created since: its place is unknown)."""
+    at = before.positions
+    if not fresh.keys() <= at.keys():
+        return None
     territories = list(before.territories)
     for territory_id, territory in fresh.items():
         territories[at[territory_id]] = territory
-    return tuple(territories), ids
+    return tuple(territories), frozenset(fresh)
 
 
 class Held:

@@ -28,7 +28,14 @@ from typing import Any
 
 from geo.assign.index import TerritoryIndex
 from geo.model import Territory
-from service.held_territories import Held, logged_territories, patched, reloaded, territory_versions
+from service.held_territories import (
+    Held,
+    logged_territories,
+    patched,
+    reloaded,
+    replaced,
+    territory_versions,
+)
 from service.index_rebuild import rebuilt
 from service.loop_probe import LoopProbe
 from service.revision_probe import RevisionProbe
@@ -83,6 +90,8 @@ class IndexCache:
             return index
         if index is not None and (advanced := self._advanced(revision)) is not None:
             return advanced
+        if index is not None and (remembered := self._remembered(revision)) is not None:
+            return remembered
         with self.store.read() as tx:
             return self._refresh(tx, tx.revision())
 
@@ -103,6 +112,35 @@ class IndexCache:
                     return None
                 self._move_on(held, revision)
             return self._index  # held >= revision: another request moved it meanwhile
+
+    def _remembered(self, revision: int) -> TerritoryIndex | None:
+        """The index refreshed to ``revision`` from what this process committed, without a
+        transaction: the log memo (:mod:`service.storage.log_memo`) names the territories
+        written since and holds them as stored. None: the store is read.
+
+        After each colour change of this worker the next read refreshed the
+        index in a transaction of its own that found nothing new to read: on
+        PostGIS its BEGIN, revision and COMMIT were three round trips on the
+        read lane.
+        """
+        memo = self.store.backend.log_memo
+        with self._lock:
+            held = self._revision
+            if self._index is None or held >= revision:
+                return None  # another request refreshed meanwhile: the long way decides
+            logged = memo.entries(held, revision)
+            if logged is None or any(kind == "all" for _, (kind, _) in logged):
+                return None
+            ids = frozenset(int(i) for _, (kind, ids) in logged if kind == "territories" for i in ids)  # fmt: skip
+            if not ids:
+                self._move_on(held, revision)
+                return self._index
+            known = memo.territories(held, revision, ids)
+            moved = None if known is None else replaced(self._held, known)
+            if moved is None:
+                return None
+            self._install(revision, moved)
+            return self._index
 
     def territory(self, territory_id: int, revision: int | None = None) -> Territory | None:
         """One territory as of the store's latest revision, from memory (None: not held).
@@ -288,19 +326,25 @@ class IndexCache:
                     if low == high or self.probe.territories_untouched(low, high):
                         return index
                 return TerritoryIndex.build(tuple(tx.find_territories()))
-            moved = self._moved(tx, revision)
-            if moved is not None:
-                territories, changed = moved
-                self._index = rebuilt(self._index, self._held, territories, changed)
-                # Before the revision below: a reader that sees the new revision sees these.
-                self._held = self._held.patched(territories, changed)
-                self._recent.appendleft((revision, self._index))
-            self._revision = revision
-            if self._ahead is not None and self._ahead[0] <= revision:
-                self._ahead = None  # the index caught up
-            self.ready.set()
+            self._install(revision, self._moved(tx, revision))
             assert self._index is not None  # _moved read every territory when none was held
             return self._index
+
+    def _install(
+        self, revision: int, moved: tuple[tuple[Territory, ...], frozenset[int] | None] | None
+    ) -> None:
+        """Hold the index and territories of ``revision``: the held ones with ``moved``'s
+        (the territories, and the ids changed; None: none changed). Under the lock."""
+        if moved is not None:
+            territories, changed = moved
+            self._index = rebuilt(self._index, self._held, territories, changed)
+            # Before the revision below: a reader that sees the new revision sees these.
+            self._held = self._held.patched(territories, changed)
+            self._recent.appendleft((revision, self._index))
+        self._revision = revision
+        if self._ahead is not None and self._ahead[0] <= revision:
+            self._ahead = None  # the index caught up
+        self.ready.set()
 
     def _moved(
         self, tx: Tx, revision: int, since: tuple[int, Held] | None = None
@@ -313,7 +357,10 @@ class IndexCache:
         held = base.territories
         logged = logged_territories(tx, after, revision)
         if logged is not None:  # the log names every territory written since
-            return patched(tx, base, logged) if logged else None
+            if not logged:
+                return None
+            known = tx.backend.log_memo.territories(after, revision, logged)
+            return patched(tx, base, logged, known)
         # A gap in the log (pruned, or an import's or a rebase's "all"): every
         # territory's (id, version) pair tells. Not an aggregate of them: a
         # count, a sum of versions and the largest id stay the same when one

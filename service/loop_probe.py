@@ -87,13 +87,20 @@ class LoopProbe:
         tell (a gap) or the read cannot be made at once (the caller takes a thread)."""
         if self._closed:
             return None
+        memo = self.store.backend.log_memo
+        known = memo.kinds(after, upto)
+        if known is not None:  # every revision of the range known in this process
+            return known
         sql = log_range_sql(after, upto)
         if self.store.name == "sqlite":
             rows = self._rows_sqlite(sql)
         else:
             here = self._loops.get(asyncio.get_running_loop())
             rows = None if here is None else await self._rows_postgis(here, sql)
-        return None if rows is None else kinds_logged(rows, after, upto)
+        if rows is None:
+            return None
+        memo.read(rows, with_ids=False)
+        return kinds_logged(rows, after, upto)
 
     def _rows_sqlite(self, sql: str) -> list[Any] | None:
         """The rows of ``sql`` on the SQLite connection, or None when not at once."""

@@ -52,6 +52,10 @@ class RevisionProbe:
         revision commit with it, so those of every revision up to one the
         probe read are there. False when the log cannot tell (a gap).
         """
+        memo = self.store.backend.log_memo
+        kinds = memo.kinds(after, upto)
+        if kinds is not None:  # every revision of the range known in this process
+            return not kinds & TERRITORY_KINDS
         sql = log_range_sql(after, upto)
         with self._lock, translate_db_errors():
             try:
@@ -62,6 +66,7 @@ class RevisionProbe:
             except Exception:  # the next read() reconnects; the caller takes the long way
                 self._drop()
                 return False
+        memo.read(rows, with_ids=False)
         kinds = kinds_logged(rows, after, upto)
         return kinds is not None and not kinds & TERRITORY_KINDS
 

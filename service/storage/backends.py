@@ -36,6 +36,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.sql.expression import ColumnElement
 
 from service.storage.idle_ping import ping_after_idle
+from service.storage.log_memo import LogMemo
 from service.storage.shared_counters import LIVE_REVISION, SHARED_ROWS
 from service.storage.tables import build_tables
 
@@ -60,6 +61,8 @@ class Backend:
     # that had been free for most of that time.
     # Writers in other processes still meet SQLite's own lock (busy_timeout).
     writers: threading.RLock = field(default_factory=threading.RLock, compare=False, repr=False)
+    # What committed revisions logged, as far as this process knows (service.storage.log_memo).
+    log_memo: LogMemo = field(default_factory=LogMemo, compare=False, repr=False)
 
     def bbox_filter(
         self,

@@ -65,18 +65,34 @@ class RevisionLogOps(TxBase):
     """Mixin of :class:`~service.storage.store.Tx`: reading the change log."""
 
     def revision_changes(self, after: int, upto: int) -> list[RevisionChange] | None:
-        """What revisions ``after + 1 .. upto`` changed, or None when one of them is unknown."""
+        """What revisions ``after + 1 .. upto`` changed, or None when one of them is unknown.
+
+        From this process's memory of the log where it knows every revision
+        of the range (:mod:`service.storage.log_memo`); this transaction's
+        own revision is what it logged.
+        """
         if upto <= after:
             return []
+        own: list[RevisionChange] = []
+        if upto == self._live.moved_to:
+            own = [RevisionChange(upto, k, ids) for k, ids in self._live.entries]  # type: ignore[arg-type]
+            upto -= 1
+            if upto <= after:
+                return own
+        memo = self.backend.log_memo
+        known = memo.entries(after, upto)
+        if known is not None:
+            return [RevisionChange(r, k, ids) for r, (k, ids) in known] + own  # type: ignore[arg-type]
         log = self.t["revision_changes"]
         rows = self.conn.execute(
             select(log.c.revision, log.c.kind, log.c.ids)
             .where(log.c.revision > after, log.c.revision <= upto)
             .order_by(log.c.seq)
         ).all()
+        memo.read(rows, with_ids=True)  # committed: below this transaction's own revision
         if not _covers(after, upto, (r.revision for r in rows)):
             return None
-        return [RevisionChange(int(r.revision), r.kind, tuple(r.ids or ())) for r in rows]
+        return [RevisionChange(int(r.revision), r.kind, tuple(r.ids or ())) for r in rows] + own
 
     def kinds_changed(self, after: int, upto: int) -> set[str] | None:
         """Which kinds of thing revisions ``after + 1 .. upto`` changed (not their ids), or None
@@ -91,9 +107,14 @@ class RevisionLogOps(TxBase):
             own, upto = set(self._live.logged), upto - 1
             if upto <= after:
                 return own
+        memo = self.backend.log_memo
+        known = memo.kinds(after, upto)
+        if known is not None:
+            return known | own
         log = self.t["revision_changes"]
         rows = self.conn.execute(
             select(log.c.revision, log.c.kind).where(log.c.revision > after, log.c.revision <= upto)
         ).all()
+        memo.read(rows, with_ids=False)
         earlier = kinds_logged(((r.revision, r.kind) for r in rows), after, upto)
         return None if earlier is None else earlier | own

@@ -215,14 +215,15 @@ def _write_on(
 ) -> Iterator[Tx]:
     conn.execution_options(write=True)
     with conn.begin():
-        if backend.name != "postgis":
-            yield Tx(conn, backend, write=True, plan_id=plan_id)
-            return
-        if before_lock is not None:
+        if backend.name == "postgis" and before_lock is not None:
             before_lock()
         tx = Tx(conn, backend, write=True, plan_id=plan_id)
-        tx.saw_revision(_take_writers_lock(conn))
+        if backend.name == "postgis":
+            tx.saw_revision(_take_writers_lock(conn))
         yield tx
+    # Committed (an exception in the block rolled back and left before this line).
+    if (live := tx.live_counter).moved_to is not None:
+        backend.log_memo.committed(live.moved_to, live.entries, live.territories)
 
 
 # Two statements in one round trip (no parameters: psycopg sends them as one simple

@@ -46,6 +46,10 @@ class LiveCounter:
     # The kinds this transaction logged at ``moved_to``: the whole log of its own
     # revision (it holds the writers' lock), known without reading it back.
     logged: set[str] = field(default_factory=set)
+    # What it logged at ``moved_to``, kinds with ids: learned by the log memo once it commits.
+    entries: list[tuple[str, tuple[Any, ...]]] = field(default_factory=list)
+    # The live territories it wrote, as stored, by id (None: deleted); learned with them.
+    territories: dict[int, Any] = field(default_factory=dict)
 
 
 class TxBase:
@@ -125,8 +129,14 @@ class TxBase:
             revision = self._live.moved_to
             self.conn.execute(kept(log, "insert", insert), {"revision": revision, **entry})
         self._live.logged.add(kind)
+        self._live.entries.append((kind, tuple(listed)))
         if revision % 100 == 0:
             self.conn.execute(delete(log).where(log.c.revision < revision - KEEP_LOGGED_REVISIONS))
+
+    @property
+    def live_counter(self) -> LiveCounter:
+        """The live revision as this transaction knows it (shared by its views)."""
+        return self._live
 
     @property
     def moved_revision(self) -> bool:

@@ -130,8 +130,9 @@ def _authorize_one(principal: Principal, p: Planned, state: State) -> None:
 
 def check_references(tx: Tx, plans: Sequence[Planned], state: State, failures: Failures) -> None:
     """Parents exist and make no cycle, reps exist; a deleted territory leaves no child."""
-    wanted = {r for p in plans if p.draft is not None for r in p.draft.rep_ids}
+    wanted = {r for p in plans if p.draft is not None for r in _reps_to_check(tx, p)}
     known = tx.existing_rep_ids(sorted(wanted)) if wanted else set()
+    known |= {r for p in plans if p.draft is not None for r in p.draft.rep_ids} - wanted
     creates = {p.key: p.index for p in plans if p.op.kind == "create"}
     children = parent_ids(state.after)
     for p in _live(plans, failures):
@@ -146,6 +147,22 @@ def check_references(tx: Tx, plans: Sequence[Planned], state: State, failures: F
             failures[p.index] = InvalidInputError(
                 "The territory refers to things that do not exist.", issues
             )
+
+
+def _reps_to_check(tx: Tx, p: Planned) -> set[int]:
+    """The reps of ``p``'s draft whose existence is not already known.
+
+    A live territory's reps exist: a rep named by one cannot be deleted
+    (``delete_rep``), and this write holds the writers' lock. So only the
+    reps a live write adds are read; a colour change read them all, a round
+    trip in the lock. A scenario's territory may name a rep deleted since,
+    so every rep there is read.
+    """
+    assert p.draft is not None
+    named = set(p.draft.rep_ids)
+    if tx.plan_id is None and p.old is not None:
+        named -= set(p.old.rep_ids)
+    return named
 
 
 def _parent_issues(p: Planned, state: State, creates: Mapping[int, int]) -> list[Issue]:
@@ -339,12 +356,21 @@ def write_order(plans: Sequence[Planned], state: State) -> list[Planned]:
 
 
 def note_hierarchy(tx: Tx, plans: Sequence[Planned], written: Mapping[int, Territory]) -> None:
-    """Report (not refuse) a child reaching outside its parent, and children left outside."""
+    """Report (not refuse) a child reaching outside its parent, and children left outside.
+
+    Only for the operations that place a shape (as the overlap check): one
+    that keeps its territory's shape and parent (a colour, a name) moves no
+    child in or out, and says nothing of what was already so; a colour
+    change read the territory's children, a round trip in the writers' lock.
+    """
+    placed = {p.index: written[p.index] for p in plans if p.index in written and _places_shape(p)}
+    if not placed:
+        return
     # Only the written territories' children: not the whole hierarchy again.
-    children = tx.children_of(t.id for t in written.values())
+    children = tx.children_of(t.id for t in placed.values())
     pairs: list[tuple[Planned, int, int]] = []
     for p in plans:
-        t = written.get(p.index)
+        t = placed.get(p.index)
         if t is None:
             continue
         if t.parent_id is not None:

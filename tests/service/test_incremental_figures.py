@@ -359,12 +359,15 @@ def test_a_read_in_another_worker_sees_the_write(database_url: str) -> None:
 
 
 def test_an_unknown_gap_in_the_log_reads_everything_again(database_url: str) -> None:
-    with _app(database_url) as c:
+    with _app(database_url) as c, _app(database_url) as writer:
         store: Store = c.app.state.store  # type: ignore[attr-defined]
         _seed_book(store, 40)
         _answers(c)
-        assert c.patch("/accounts/a1", json={"properties": {"visits_per_month": 7.0}}).is_success
-        with store.write() as tx:  # the log of that revision is lost (pruned)
+        # Another worker's write (this one remembers its own: service.storage.log_memo).
+        patch = {"properties": {"visits_per_month": 7.0}}
+        assert writer.patch("/accounts/a1", json=patch).is_success
+        theirs: Store = writer.app.state.store  # type: ignore[attr-defined]
+        with theirs.write() as tx:  # the log of that revision is lost (pruned)
             tx.conn.execute(tx.t["revision_changes"].delete())
         after, full = _kept(store)
         assert after == full and after.before is None  # read afresh, not patched

@@ -206,6 +206,9 @@ def test_writes_with_no_read_between_them_read_only_what_the_write_before_change
     moved = {"geometry": _feature((100, 40, 100.5, 40.5), "S0")["geometry"]}
     assert one.patch(f"/territories/{ids[0]}", json=moved, headers=PLUS).status_code == 200
     seen.clear()
+    # As if another worker had made that move: this one remembers its own writes
+    # (service.storage.log_memo) and would read nothing; it reads the one territory.
+    one.app.state.store.backend.log_memo.forget()  # type: ignore[attr-defined]
     grown = {"geometry": _feature((99.8, 40, 100.2, 40.5), "S1")["geometry"]}
     refused = one.patch(
         f"/territories/{ids[1]}", json=grown, headers=PLUS, params={"on_overlap": "reject"}
@@ -251,3 +254,37 @@ def test_a_scenario_write_that_rolls_back_leaves_no_plan_in_the_cache(
 
 def _draft(name: str, box: tuple[float, float, float, float]) -> TerritoryDraft:
     return TerritoryDraft(name=name, geometry=shapely.MultiPolygon([shapely.box(*box)]))
+
+
+def test_colour_and_account_writes_of_one_worker_read_nothing_it_wrote_itself(
+    workers: tuple[TestClient, TestClient],
+) -> None:
+    """Colour changes and account writes in a row, on one worker: none reads the log, the
+    territory the write before it wrote, the reps the territory already names or its
+    children (service.storage.log_memo); the other worker's write is read, and seen."""
+    one, other = workers
+    rep = one.post("/reps", json={"name": "R"}).json()["id"]
+    made = []
+    for x in range(3):
+        feature = _feature((x, 40, x + 0.5, 40.5), f"C{x}")
+        feature["properties"] = {"name": f"C{x}", "rep_ids": [rep]}  # type: ignore[index]
+        made.append(one.post("/territories", json=feature).json()["id"])
+    account = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [0.2, 40.2]}}
+    account["properties"] = {"id": "a1", "name": "A", "annual_revenue": 1.0}
+    assert one.put("/accounts/a1", json=account).is_success
+    seen = _statements(one)
+    for i, tid in enumerate([*made, made[0]]):
+        colour = {"properties": {"color": f"#00000{i}"}}
+        assert one.patch(f"/territories/{tid}", json=colour, headers=PLUS).is_success
+        revenue = {"properties": {"annual_revenue": float(i)}}
+        assert one.patch("/accounts/a1", json=revenue).is_success
+    reads = [s for s in seen if s.startswith("SELECT") and "FROM accounts" not in s]
+    asked = [s for s in reads if "revision_changes" in s or "FROM territories" in s]
+    assert asked == [] and not any("FROM reps" in s for s in reads), reads
+    assert one.get(f"/territories/{made[0]}").json()["properties"]["color"] == "#000003"
+    # Another worker's colour: this one reads the log and the territory, and answers it.
+    assert other.patch(f"/territories/{made[1]}", json={"properties": {"color": "#abcdef"}}, headers=PLUS).is_success  # fmt: skip
+    seen.clear()
+    assert one.patch("/accounts/a1", json={"properties": {"annual_revenue": 9.0}}).is_success
+    assert any("revision_changes" in s for s in seen)
+    assert one.get(f"/territories/{made[1]}").json()["properties"]["color"] == "#abcdef"
