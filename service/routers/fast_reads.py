@@ -26,7 +26,8 @@ as for /locate, so a write in any worker shows in the next read here. When
 the index is current both are answered on the event loop, with the revision
 read there (:meth:`IndexCache.held_now`, :mod:`service.loop_probe`): the hop
 to a lane thread and back cost more than the rest of the request. After a
-write, or when that read fails, they take the lane as before.
+write, when that read fails, or while writes queue up (:func:`_on_loop`),
+they take the lane.
 """
 
 from __future__ import annotations
@@ -167,7 +168,7 @@ async def _locate(request: Request, principal: Principal, args: Args) -> Respons
     now = await index_cache.held_now(_revision_read(request)) if _on_loop() else NOT_READ
     if now.held is not None:
         return locate_in(now.held[0], **args)  # current: answered on the loop, no thread
-    # Sent to its lane while a write is about, it reads the revision again there
+    # Sent to its lane while writes queue up, it reads the revision again there
     # (see _revision_read).
     located: Response = await _locate_at(index_cache, now.revision, args)
     return located
@@ -219,8 +220,8 @@ async def _page(request: Request, principal: Principal, args: Args) -> Response:
 def _revision_read(request: Request) -> int | None:
     """The live revision this request read with its counters (the token check's), if any.
 
-    Only for a read answered on the loop. A read sent to its lane because a
-    write is about reads the revision again on the lane's thread, though this
+    Only for a read answered on the loop. A read sent to its lane because
+    writes queue up reads the revision again on the lane's thread, though this
     one would do: that round trip lets go of the GIL, and without it the read
     threads on PostGIS (two then) were pure CPU beside the one write thread,
     which waits for the GIL after each of its statements. PostGIS, one worker, the
@@ -232,14 +233,33 @@ def _revision_read(request: Request) -> int | None:
     return None if counters is None else counters.revision
 
 
+# The writes in flight up to which the fast reads answered from memory stay on the
+# event loop (see _on_loop).
+LOOP_READS_WITH_WRITES = 2
+
+
 def _on_loop() -> bool:
-    """Whether a read answered from memory may run on the event loop now: not while a
-    write is in flight, from its arrival (``WRITES.expecting``) to its answer. A
-    write takes turns on the loop (to read its body, to get its lane, to send its
-    answer), and each waited behind the reads run there: in the mix, writes'
-    p50 went from 130 to 330 ms and the one-thread write lane bounded the
-    throughput. With a write about, the read takes its lane."""
-    return not WRITES.busy()
+    """Whether a read answered from memory may run on the event loop now: while at most
+    :data:`LOOP_READS_WITH_WRITES` writes are in flight, from their arrival
+    (``WRITES.expecting``) to their answer; with more, the read takes its lane.
+
+    A write takes turns on the loop (to read its body, to get its lane, to
+    send its answer), and after each of its round trips to the database it
+    waits for the GIL, which reads on the loop hold. When writes queue up,
+    the reads step aside to the lane and the queue drains; otherwise they
+    stay on the loop, where they cost a fraction of a lane's hop.
+
+    Measured on PostGIS, one worker, the mix of ``bench/http_load.py``
+    (2 cores, 100,000 accounts, 20 clients; two 8 s spells a server, three
+    rounds in turns), with the writes' round trips cut to six
+    (:mod:`service.storage.log_memo`): at most 2 writes, 557-680 requests/s
+    (CPU 1.39-1.70 ms a request), writes' p50 13-20 ms and p99 27-52; reads
+    on the loop always, 384-628 (1.53-2.54 ms), writes' p50 20-41 and p99
+    67-139; in the lane whenever a write is about (the rule before), 404-506.
+    With the writes as they were (ten round trips), reads on the loop
+    always starved the one write thread (writes' p50 240-300 ms).
+    """
+    return WRITES.in_flight() <= LOOP_READS_WITH_WRITES
 
 
 def _territory_args(path: str, query: bytes) -> Args | None:

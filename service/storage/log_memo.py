@@ -26,8 +26,15 @@ from typing import Any
 
 # Revisions kept: far more than lie between two reads of a busy worker.
 KEEP = 4_096
-# Revisions whose written territories are kept: the next writes and reads need the last few.
-KEEP_ROWS = 64
+# Ids kept with their revisions, at most: a bulk write logs up to 20,000, and
+# thousands of those would be hundreds of MB. The oldest learned lose their ids
+# first (their kinds stay: the probes and the rep cache need no more).
+KEEP_IDS = 200_000
+# Revisions whose written territories are kept, and how many territories a revision
+# may have written to be kept: the next writes and reads need the last few, and the
+# geometries of a territory import are the index's to hold, not this memo's.
+KEEP_ROWS = 16
+KEEP_ROWS_PER_REVISION = 64
 
 Entry = tuple[str, tuple[Any, ...]]  # (kind, ids) as logged
 
@@ -44,6 +51,7 @@ class LogMemo:
         # The territories the last few revisions this process committed wrote (the
         # geometries are the index's own; a few revisions bound what is kept alive).
         self._rows: dict[int, dict[int, Any]] = {}
+        self._ids = 0  # ids held in _entries
 
     def committed(
         self, revision: int, entries: Sequence[Entry], territories: Mapping[int, Any]
@@ -51,7 +59,7 @@ class LogMemo:
         """Learn the whole log of ``revision``, which this process just committed, and the
         live territories it wrote as stored (None: deleted)."""
         self._learn({revision: list(entries)}, with_ids=True)
-        if territories:
+        if territories and len(territories) <= KEEP_ROWS_PER_REVISION:
             with self._lock:
                 self._rows[revision] = dict(territories)
                 if len(self._rows) > KEEP_ROWS:
@@ -125,14 +133,20 @@ class LogMemo:
         """Know nothing again (as a new worker: every range is read from the store)."""
         with self._lock:
             self._kinds, self._entries, self._rows = {}, {}, {}
+            self._ids = 0
 
     def _learn(self, found: dict[int, list[Entry]], *, with_ids: bool) -> None:
         with self._lock:
             for revision, entries in found.items():
                 self._kinds[revision] = frozenset(kind for kind, _ in entries)
-                if with_ids:
+                if with_ids and revision not in self._entries:
                     self._entries[revision] = tuple(entries)
+                    self._ids += sum(len(ids) for _, ids in entries)
+            while self._ids > KEEP_IDS and self._entries:
+                oldest = next(iter(self._entries))  # the first learned
+                self._ids -= sum(len(ids) for _, ids in self._entries.pop(oldest))
             if len(self._kinds) > self._keep + self._keep // 4:
                 newest = max(self._kinds)
                 self._kinds = {r: k for r, k in self._kinds.items() if r > newest - self._keep}
                 self._entries = {r: e for r, e in self._entries.items() if r > newest - self._keep}
+                self._ids = sum(len(ids) for e in self._entries.values() for _, ids in e)

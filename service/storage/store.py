@@ -95,7 +95,10 @@ class Store:
         other writer reads (an import's new accounts), so others need not wait.
         """
         with translate_db_errors(), writers_turn(self.backend):
-            if conn is None:
+            if conn is None and before_lock is None and self.backend.name == "postgis":
+                with self.backend.engine.connect() as own:
+                    yield from _write_begun_with_lock(own, self.backend, self.plan_id)
+            elif conn is None:
                 with self.backend.engine.connect() as own:
                     yield from _write_on(own, self.backend, self.plan_id, before_lock)
             else:
@@ -221,7 +224,32 @@ def _write_on(
         if backend.name == "postgis":
             tx.saw_revision(_take_writers_lock(conn))
         yield tx
-    # Committed (an exception in the block rolled back and left before this line).
+    _remember(backend, tx)  # committed: an exception in the block left before this line
+
+
+def _write_begun_with_lock(conn: Connection, backend: Backend, plan_id: int | None) -> Iterator[Tx]:
+    """A PostGIS write whose BEGIN travels with the lock and the revision: one round trip.
+
+    psycopg sends the BEGIN of a transaction as a round trip of its own
+    before the first statement; a colour change's whole transaction was
+    seven, each a wait for the GIL again on the way back. In autocommit
+    psycopg sends none, and the BEGIN goes in front of the lock's statements
+    instead. The transaction is the same: psycopg's commit and rollback,
+    which SQLAlchemy calls at the end as ever, look at the server's
+    transaction status, not at the autocommit flag, so the COMMIT (or the
+    ROLLBACK) is sent. The connection is this write's own; the pool puts its
+    isolation level back when it is returned.
+    """
+    conn.execution_options(write=True, isolation_level="AUTOCOMMIT")
+    with conn.begin():  # sends nothing in autocommit; its end commits or rolls back
+        tx = Tx(conn, backend, write=True, plan_id=plan_id)
+        tx.saw_revision(_take_writers_lock(conn, begin=True))
+        yield tx
+    _remember(backend, tx)
+
+
+def _remember(backend: Backend, tx: Tx) -> None:
+    """Tell the log memo what ``tx``, just committed, logged and wrote."""
     if (live := tx.live_counter).moved_to is not None:
         backend.log_memo.committed(live.moved_to, live.entries, live.territories)
 
@@ -233,8 +261,21 @@ def _write_on(
 _LOCK_THEN_REVISION = f"SELECT pg_advisory_xact_lock({int(WRITERS_LOCK_KEY)}); SELECT value FROM revision WHERE id = 1"
 
 
-def _take_writers_lock(conn: Connection) -> int:
-    """Wait for the writers' lock on PostGIS; the revision as of then."""
+def _take_writers_lock(conn: Connection, *, begin: bool = False) -> int:
+    """Wait for the writers' lock on PostGIS; the revision as of then. ``begin``: start
+    the transaction in the same round trip (the connection is in autocommit)."""
+    if begin:
+        # On the driver's cursor: SQLAlchemy closes a result whose first statement
+        # returns no rows (the BEGIN), before the lock's and the revision's.
+        cursor = conn.connection.cursor()
+        try:
+            cursor.execute("BEGIN; " + _LOCK_THEN_REVISION)
+            cursor.nextset()  # past the BEGIN
+            cursor.nextset()  # past the lock's empty row
+            revision: Any = cursor.fetchone()
+            return int(revision[0])
+        finally:
+            cursor.close()
     result = conn.exec_driver_sql(_LOCK_THEN_REVISION)
     try:
         cursor = result.cursor

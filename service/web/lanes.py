@@ -16,10 +16,10 @@ everything else keeps the pool. The handlers in the lane never wait behind
 slow work, and few of them hold a thread at a time.
 
 One read thread on PostGIS too, though a read there waits on the network.
-Under the mixed load a write is nearly always about (1.7 in flight on
-average), so the fast reads take the lane (``fast_reads._on_loop``), and
-each thread there is one more taker of the GIL beside the one write thread:
-a write (account and colour PATCHes, 3.3 ms of CPU on average) took 11-12 ms
+Under the mixed load the fast reads take the lane while writes queue up
+(``fast_reads._on_loop``; before the writes' round trips were cut, whenever
+a write was about, 1.7 in flight on average), and each thread there is one
+more taker of the GIL beside the one write thread: a write (account and colour PATCHes, 3.3 ms of CPU on average) took 11-12 ms
 on its thread beside two read threads, 9-10 ms beside one. PostGIS, the mix of ``bench/http_load.py``,
 one read thread against two, servers in turns (2 cores, 100,000 accounts):
 
@@ -115,6 +115,11 @@ class Lane:
     def busy(self) -> bool:
         """Whether a call waits for the lane or runs in it (on any event loop)."""
         return self._in_flight > 0
+
+    def in_flight(self) -> int:
+        """How many calls wait for the lane or run in it (on any event loop), counted from
+        their arrival where :meth:`expecting` counts them."""
+        return self._in_flight
 
     @contextlib.contextmanager
     def expecting(self) -> Iterator[None]:

@@ -184,10 +184,15 @@ def test_a_write_elsewhere_that_moved_no_territory_keeps_reads_on_the_loop(
     assert on_threads != [] and None not in on_threads  # /locate's too
 
 
-def test_while_a_write_is_in_its_lane_reads_take_theirs(settled: Settled) -> None:
-    """A write takes turns on the loop; reads run there would make it wait for them."""
+def test_while_writes_queue_up_reads_take_their_lane(settled: Settled) -> None:
+    """A write takes turns on the loop, and after each round trip it waits for the GIL
+    that reads run there hold: one write in its lane leaves the reads on the loop,
+    more than ``LOOP_READS_WITH_WRITES`` send them to theirs."""
+    import contextlib
     import threading
 
+    from service.routers.fast_reads import LOOP_READS_WITH_WRITES
+    from service.web.lanes import WRITES
     from tests.faults import held
 
     one, _, tid, on_threads = settled
@@ -200,7 +205,12 @@ def test_while_a_write_is_in_its_lane_reads_take_theirs(settled: Settled) -> Non
         writing.start()
         assert entered.acquire(timeout=30)  # the write holds its lane's thread
         assert one.get(f"/territories/{tid}").status_code == 200
-        assert on_threads != []  # read on a thread, the write still in its lane
+        assert on_threads == []  # one write about: read on the loop
+        with contextlib.ExitStack() as queued:
+            for _ in range(LOOP_READS_WITH_WRITES):  # more writes arrive behind it
+                queued.enter_context(WRITES.expecting())
+            assert one.get(f"/territories/{tid}").status_code == 200
+            assert on_threads != []  # read on a thread, the writes still queued
         release.set()
         writing.join(30)
     on_threads.clear()

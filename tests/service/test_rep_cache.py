@@ -184,7 +184,10 @@ def test_a_transaction_reads_the_revision_once_and_a_write_knows_its_own_move(
         live_view.bump_revision("none")  # moved through another view of the transaction
         assert tx.revision() == first + 1 and scenario_view.revision() == first + 1
         assert tx.moved_revision and scenario_view.moved_revision
-    assert len([s for s in seen if "from revision" in s]) == 1  # read once, then moved
+    # Read once, then moved: on PostGIS with the lock, in the BEGIN's round trip, on the
+    # driver's own cursor (which SQLAlchemy's events do not see).
+    once = 0 if store.name == "postgis" else 1
+    assert len([s for s in seen if "from revision" in s]) == once
     assert store.revision() == first + 1
 
 

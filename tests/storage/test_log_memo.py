@@ -19,6 +19,7 @@ from sqlalchemy import event
 from geo.model import Account, Assignment, Rep
 from service.index_cache import IndexCache
 from service.storage import Store
+from service.storage.log_memo import KEEP_IDS, KEEP_ROWS, KEEP_ROWS_PER_REVISION, LogMemo
 from service.storage.territory_rows import TerritoryDraft
 
 
@@ -192,3 +193,26 @@ def test_two_workers_writing_in_turn_agree_with_the_log(
                 assert tx.revision_changes(lo, hi) == changes
                 assert tx.kinds_changed(lo, hi) == {c.kind for c in changes or ()}
         assert {t.id: t.name for t in index.territories()} == {territory.id: name}
+
+
+def test_the_memo_stays_bounded_and_forgets_ids_before_kinds() -> None:
+    """Bulk writes log up to 20,000 ids each: the oldest learned lose their ids (then
+    the store is read for them), their kinds stay; a territory import's rows are not kept."""
+    memo = LogMemo()
+    ids = tuple(f"a{i}" for i in range(20_000))
+    for revision in range(1, 31):
+        memo.committed(revision, [("accounts", ids)], {})
+    assert memo.kinds(0, 30) == {"accounts"}
+    assert memo.entries(0, 30) is None  # the first ones' ids are gone
+    kept = memo.entries(20, 30)
+    assert kept is not None and len(kept) == 10
+    assert sum(len(e[1]) for _, e in kept) <= KEEP_IDS
+    many = {i: object() for i in range(KEEP_ROWS_PER_REVISION + 1)}
+    memo.committed(31, [("territories", tuple(many))], many)
+    assert memo.territories(30, 31, many) is None  # read from the store
+    one = {7: object()}
+    memo.committed(32, [("territories", (7,))], one)
+    assert memo.territories(30, 32, [7]) == one
+    for revision in range(33, 33 + KEEP_ROWS):
+        memo.committed(revision, [("territories", (8,))], {8: object()})
+    assert memo.territories(30, 32, [7]) is None  # its rows dropped: read from the store
