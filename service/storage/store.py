@@ -224,7 +224,9 @@ def _write_on(
         if backend.name == "postgis":
             tx.saw_revision(_take_writers_lock(conn))
         yield tx
-    _remember(backend, tx)  # committed: an exception in the block left before this line
+        committable = _committable(conn, backend)
+    if committable:  # committed: an exception in the block left before this line
+        _remember(backend, tx)
 
 
 def _write_begun_with_lock(conn: Connection, backend: Backend, plan_id: int | None) -> Iterator[Tx]:
@@ -245,7 +247,21 @@ def _write_begun_with_lock(conn: Connection, backend: Backend, plan_id: int | No
         tx = Tx(conn, backend, write=True, plan_id=plan_id)
         tx.saw_revision(_take_writers_lock(conn, begin=True))
         yield tx
-    _remember(backend, tx)
+        committable = _committable(conn, backend)
+    if committable:
+        _remember(backend, tx)
+
+
+def _committable(conn: Connection, backend: Backend) -> bool:
+    """Whether the block left its transaction able to commit. On PostGIS, a database error
+    that code in the block caught and went past leaves the transaction aborted, and its
+    COMMIT is a rollback without an error: what it logged must not be remembered."""
+    if backend.name != "postgis":
+        return True  # SQLite's transaction goes on after a failed statement
+    from psycopg.pq import TransactionStatus  # PostGIS's driver, an optional dependency
+
+    driver: Any = conn.connection.driver_connection
+    return bool(driver.info.transaction_status == TransactionStatus.INTRANS)
 
 
 def _remember(backend: Backend, tx: Tx) -> None:

@@ -14,9 +14,15 @@ import shapely
 from sqlalchemy import text
 from sqlalchemy.pool import QueuePool
 
-from geo.model import Rep
+from geo.model import Account, Assignment, Rep
 from service.storage import Store
 from service.storage.territory_rows import TerritoryDraft
+
+
+def _unassigned(account_id: str) -> tuple[Account, Assignment]:
+    return Account(account_id, location=(0.5, 0.5)), Assignment(
+        account_id, None, None, "unassigned:outside-all"
+    )
 
 
 class _Failed(Exception):
@@ -100,3 +106,25 @@ def test_writers_still_take_turns(pg: Store) -> None:
         t.join()
     assert pg.revision() == before + 50
     assert _advisory_locks(pg) == 0
+
+
+def test_a_write_whose_transaction_an_error_aborted_is_not_remembered(
+    pg: Store, postgis_url: str
+) -> None:
+    """A database error caught inside the block leaves the transaction aborted: its COMMIT
+    rolls back without an error, and the revision it had moved is another's to commit."""
+    with pg.write() as tx:
+        before = tx.revision()
+        tx.upsert_accounts([_unassigned("never")], actor="t")
+        with contextlib.suppress(Exception):
+            tx.conn.exec_driver_sql("SELECT 1 / 0")  # caught, and gone past
+    assert pg.revision() == before  # nothing committed
+    assert pg.backend.log_memo.kinds(before, before + 1) is None
+    other = Store.open(postgis_url)
+    try:
+        with other.write() as tx:
+            tx.insert_rep(Rep(0, "Theirs"), actor="o")
+    finally:
+        other.dispose()
+    with pg.read() as tx:
+        assert tx.kinds_changed(before, before + 1) == {"reps"}
