@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from geo.model import Territory
 from service.storage import Tx
+from service.storage.log_memo import territories_named
 
 
 def logged_territories(tx: Tx, after: int, upto: int) -> frozenset[int] | None:
@@ -31,9 +32,7 @@ def logged_territories(tx: Tx, after: int, upto: int) -> frozenset[int] | None:
     thousand versions (0.8 ms on SQLite, 1.9 on PostGIS).
     """
     changes = tx.revision_changes(after, upto)
-    if changes is None or any(c.kind == "all" for c in changes):
-        return None
-    return frozenset(int(i) for c in changes if c.kind == "territories" for i in c.ids)
+    return None if changes is None else territories_named((c.kind, c.ids) for c in changes)
 
 
 def patched(

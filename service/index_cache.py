@@ -40,6 +40,7 @@ from service.index_rebuild import rebuilt
 from service.loop_probe import LoopProbe
 from service.revision_probe import RevisionProbe
 from service.storage import Store, Tx
+from service.storage.log_memo import territories_named
 from service.storage.revision_log import TERRITORY_KINDS
 
 # Indexes kept for transactions that began before the latest refresh.
@@ -88,10 +89,11 @@ class IndexCache:
         index = self._index
         if index is not None and revision == self._revision:
             return index
-        if index is not None and (advanced := self._advanced(revision)) is not None:
-            return advanced
+        # Memory first (what this worker committed: no statement), then the log.
         if index is not None and (remembered := self._remembered(revision)) is not None:
             return remembered
+        if index is not None and (advanced := self._advanced(revision)) is not None:
+            return advanced
         with self.store.read() as tx:
             return self._refresh(tx, tx.revision())
 
@@ -127,11 +129,11 @@ class IndexCache:
         with self._lock:
             held = self._revision
             if self._index is None or held >= revision:
-                return None  # another request refreshed meanwhile: the long way decides
+                return None  # another request refreshed meanwhile: _advanced answers
             logged = memo.entries(held, revision)
-            if logged is None or any(kind == "all" for _, (kind, _) in logged):
+            ids = None if logged is None else territories_named(e for _, e in logged)
+            if ids is None:
                 return None
-            ids = frozenset(int(i) for _, (kind, ids) in logged if kind == "territories" for i in ids)  # fmt: skip
             if not ids:
                 self._move_on(held, revision)
                 return self._index

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from service.storage import Store
-from service.storage.revision_log import kinds_logged, log_range_sql
+from service.storage.revision_log import log_range_sql
 from service.storage.shared_counters import COUNTERS_SQL, Counters, counters_from
 
 log = logging.getLogger(__name__)
@@ -99,8 +99,7 @@ class LoopProbe:
             rows = None if here is None else await self._rows_postgis(here, sql)
         if rows is None:
             return None
-        memo.read(rows, with_ids=False)
-        return kinds_logged(rows, after, upto)
+        return memo.kinds_learned(rows, after, upto)
 
     def _rows_sqlite(self, sql: str) -> list[Any] | None:
         """The rows of ``sql`` on the SQLite connection, or None when not at once."""

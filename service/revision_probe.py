@@ -15,7 +15,7 @@ from typing import Any
 
 from service.storage import Store
 from service.storage.errors import StorageUnavailableError, translate_db_errors
-from service.storage.revision_log import TERRITORY_KINDS, kinds_logged, log_range_sql
+from service.storage.revision_log import TERRITORY_KINDS, log_range_sql
 
 log = logging.getLogger(__name__)
 
@@ -66,8 +66,7 @@ class RevisionProbe:
             except Exception:  # the next read() reconnects; the caller takes the long way
                 self._drop()
                 return False
-        memo.read(rows, with_ids=False)
-        kinds = kinds_logged(rows, after, upto)
+        kinds = memo.kinds_learned(rows, after, upto)
         return kinds is not None and not kinds & TERRITORY_KINDS
 
     def _cursor(self) -> Any:

@@ -39,6 +39,33 @@ KEEP_ROWS_PER_REVISION = 64
 Entry = tuple[str, tuple[Any, ...]]  # (kind, ids) as logged
 
 
+def kinds_logged(rows: Iterable[tuple[Any, str]], after: int, upto: int) -> set[str] | None:
+    """The kinds of the log rows ``(revision, kind)`` of revisions ``after + 1 .. upto``,
+    or None when a revision of that range has no row (pruned, or older than the log):
+    a gap is never read as "nothing changed"."""
+    rows = list(rows)
+    if not covers(after, upto, (r for r, _ in rows)):
+        return None
+    return {kind for _, kind in rows}
+
+
+def covers(after: int, upto: int, revisions: Iterable[Any]) -> bool:
+    """Whether ``revisions`` name every revision ``after + 1 .. upto`` and no other."""
+    return {int(r) for r in revisions} == set(range(after + 1, upto + 1))
+
+
+def territories_named(entries: Iterable[Entry]) -> frozenset[int] | None:
+    """The territory ids log entries ``(kind, ids)`` name; None when one is an "all"
+    (an import's or a rebase's: the log cannot tell which)."""
+    named: set[int] = set()
+    for kind, ids in entries:
+        if kind == "all":
+            return None
+        if kind == "territories":
+            named.update(int(i) for i in ids)
+    return frozenset(named)
+
+
 class LogMemo:
     """The log rows of committed revisions, by revision: their kinds, and their ids when read."""
 
@@ -101,6 +128,30 @@ class LogMemo:
             found.setdefault(int(row[0]), []).append((row[1], ids))
         if found:
             self._learn(found, with_ids=with_ids)
+
+    def kinds_learned(
+        self, rows: Iterable[tuple[Any, str]], after: int, upto: int
+    ) -> set[str] | None:
+        """Learn from ``rows`` ``(revision, kind)``, read of the committed log for revisions
+        ``after + 1 .. upto``; the kinds they name, None when the range had a gap.
+
+        What every reader of the kinds does when :meth:`kinds` does not know
+        the range (the probes on their own connections, a transaction).
+        """
+        rows = list(rows)
+        self.read(rows, with_ids=False)
+        return kinds_logged(rows, after, upto)
+
+    def entries_learned(
+        self, rows: Iterable[tuple[Any, ...]], after: int, upto: int
+    ) -> list[tuple[int, Entry]] | None:
+        """Learn from ``rows`` ``(revision, kind, ids)``, read in log order for revisions
+        ``after + 1 .. upto``; :meth:`entries`' answer, None when the range had a gap."""
+        rows = list(rows)
+        self.read(rows, with_ids=True)
+        if not covers(after, upto, (r[0] for r in rows)):
+            return None
+        return [(int(r[0]), (r[1], tuple(r[2] or ()))) for r in rows]
 
     def kinds(self, after: int, upto: int) -> set[str] | None:
         """The kinds revisions ``after + 1 .. upto`` logged; None when one is not known."""

@@ -13,7 +13,6 @@ never read as "nothing changed".
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,16 +26,6 @@ TERRITORY_KINDS: frozenset[str] = frozenset({"territories", "all"})
 REP_KINDS: frozenset[str] = frozenset({"reps", "all"})
 
 
-def kinds_logged(rows: Iterable[tuple[Any, str]], after: int, upto: int) -> set[str] | None:
-    """The kinds of the log rows ``(revision, kind)`` of revisions ``after + 1 .. upto``,
-    or None when a revision of that range has no row (pruned, or older than the log):
-    a gap is never read as "nothing changed"."""
-    rows = list(rows)
-    if not _covers(after, upto, (r for r, _ in rows)):
-        return None
-    return {kind for _, kind in rows}
-
-
 def log_range_sql(after: int, upto: int) -> str:
     """The raw ``SELECT revision, kind`` of the log rows of revisions ``after + 1 .. upto``,
     for the probes' own DB-API connections (no SQLAlchemy there)."""
@@ -46,10 +35,6 @@ def log_range_sql(after: int, upto: int) -> str:
         "SELECT revision, kind FROM revision_changes"
         f" WHERE revision > {int(after)} AND revision <= {int(upto)}"
     )
-
-
-def _covers(after: int, upto: int, revisions: Iterable[Any]) -> bool:
-    return {int(r) for r in revisions} == set(range(after + 1, upto + 1))
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,18 +66,18 @@ class RevisionLogOps(TxBase):
                 return own
         memo = self.backend.log_memo
         known = memo.entries(after, upto)
-        if known is not None:
-            return [RevisionChange(r, k, ids) for r, (k, ids) in known] + own  # type: ignore[arg-type]
-        log = self.t["revision_changes"]
-        rows = self.conn.execute(
-            select(log.c.revision, log.c.kind, log.c.ids)
-            .where(log.c.revision > after, log.c.revision <= upto)
-            .order_by(log.c.seq)
-        ).all()
-        memo.read(rows, with_ids=True)  # committed: below this transaction's own revision
-        if not _covers(after, upto, (r.revision for r in rows)):
+        if known is None:
+            log = self.t["revision_changes"]
+            rows = self.conn.execute(
+                select(log.c.revision, log.c.kind, log.c.ids)
+                .where(log.c.revision > after, log.c.revision <= upto)
+                .order_by(log.c.seq)
+            ).all()
+            # Committed: below this transaction's own revision.
+            known = memo.entries_learned(rows, after, upto)
+        if known is None:
             return None
-        return [RevisionChange(int(r.revision), r.kind, tuple(r.ids or ())) for r in rows] + own
+        return [RevisionChange(r, k, ids) for r, (k, ids) in known] + own  # type: ignore[arg-type]
 
     def kinds_changed(self, after: int, upto: int) -> set[str] | None:
         """Which kinds of thing revisions ``after + 1 .. upto`` changed (not their ids), or None
@@ -109,12 +94,12 @@ class RevisionLogOps(TxBase):
                 return own
         memo = self.backend.log_memo
         known = memo.kinds(after, upto)
-        if known is not None:
-            return known | own
-        log = self.t["revision_changes"]
-        rows = self.conn.execute(
-            select(log.c.revision, log.c.kind).where(log.c.revision > after, log.c.revision <= upto)
-        ).all()
-        memo.read(rows, with_ids=False)
-        earlier = kinds_logged(((r.revision, r.kind) for r in rows), after, upto)
-        return None if earlier is None else earlier | own
+        if known is None:
+            log = self.t["revision_changes"]
+            rows = self.conn.execute(
+                select(log.c.revision, log.c.kind).where(
+                    log.c.revision > after, log.c.revision <= upto
+                )
+            ).all()
+            known = memo.kinds_learned(rows, after, upto)
+        return None if known is None else known | own

@@ -95,12 +95,17 @@ class Store:
         other writer reads (an import's new accounts), so others need not wait.
         """
         with translate_db_errors(), writers_turn(self.backend):
-            if conn is None and before_lock is None and self.backend.name == "postgis":
+            if conn is None:
+                # Its own connection: on PostGIS its BEGIN can travel with the lock.
+                begin_with_lock = before_lock is None and self.backend.name == "postgis"
                 with self.backend.engine.connect() as own:
-                    yield from _write_begun_with_lock(own, self.backend, self.plan_id)
-            elif conn is None:
-                with self.backend.engine.connect() as own:
-                    yield from _write_on(own, self.backend, self.plan_id, before_lock)
+                    yield from _write_on(
+                        own,
+                        self.backend,
+                        self.plan_id,
+                        before_lock,
+                        begin_with_lock=begin_with_lock,
+                    )
             else:
                 try:
                     yield from _write_on(conn, self.backend, self.plan_id, before_lock)
@@ -215,40 +220,36 @@ def _write_on(
     backend: Backend,
     plan_id: int | None,
     before_lock: Callable[[], None] | None = None,
+    *,
+    begin_with_lock: bool = False,
 ) -> Iterator[Tx]:
-    conn.execution_options(write=True)
-    with conn.begin():
-        if backend.name == "postgis" and before_lock is not None:
-            before_lock()
-        tx = Tx(conn, backend, write=True, plan_id=plan_id)
-        if backend.name == "postgis":
-            tx.saw_revision(_take_writers_lock(conn))
-        yield tx
-        committable = _committable(conn, backend)
-    if committable:  # committed: an exception in the block left before this line
-        _remember(backend, tx)
+    """One write transaction on ``conn``, remembered by the log memo once committed.
 
-
-def _write_begun_with_lock(conn: Connection, backend: Backend, plan_id: int | None) -> Iterator[Tx]:
-    """A PostGIS write whose BEGIN travels with the lock and the revision: one round trip.
-
-    psycopg sends the BEGIN of a transaction as a round trip of its own
-    before the first statement; a colour change's whole transaction was
-    seven, each a wait for the GIL again on the way back. In autocommit
+    ``begin_with_lock`` (PostGIS, a connection of the write's own, nothing
+    before the lock): the BEGIN travels with the lock and the revision, one
+    round trip. psycopg sends the BEGIN of a transaction as a round trip of
+    its own before the first statement; a colour change's whole transaction
+    was seven, each a wait for the GIL again on the way back. In autocommit
     psycopg sends none, and the BEGIN goes in front of the lock's statements
     instead. The transaction is the same: psycopg's commit and rollback,
     which SQLAlchemy calls at the end as ever, look at the server's
     transaction status, not at the autocommit flag, so the COMMIT (or the
-    ROLLBACK) is sent. The connection is this write's own; the pool puts its
-    isolation level back when it is returned.
+    ROLLBACK) is sent. The pool puts the connection's isolation level back
+    when it is returned.
     """
-    conn.execution_options(write=True, isolation_level="AUTOCOMMIT")
-    with conn.begin():  # sends nothing in autocommit; its end commits or rolls back
+    if begin_with_lock:
+        conn.execution_options(write=True, isolation_level="AUTOCOMMIT")
+    else:
+        conn.execution_options(write=True)
+    with conn.begin():  # in autocommit it sends nothing; its end commits or rolls back
+        if backend.name == "postgis" and before_lock is not None:
+            before_lock()
         tx = Tx(conn, backend, write=True, plan_id=plan_id)
-        tx.saw_revision(_take_writers_lock(conn, begin=True))
+        if backend.name == "postgis":
+            tx.saw_revision(_take_writers_lock(conn, begin=begin_with_lock))
         yield tx
         committable = _committable(conn, backend)
-    if committable:
+    if committable:  # committed: an exception in the block left before this line
         _remember(backend, tx)
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from service.storage.revision_log import REP_KINDS, TERRITORY_KINDS, kinds_logged
+from service.storage.log_memo import kinds_logged
+from service.storage.revision_log import REP_KINDS, TERRITORY_KINDS
 
 
 def test_kinds_of_a_range_with_a_row_for_every_revision() -> None:
