@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 from sqlalchemy import Select, select, text
 
-from service.storage import Store
-from service.storage.account_ops import AccountFilter
+from service.storage import Store, Tx
+from service.storage.account_ops import PLANNED_LIMITS, AccountFilter
 from service.storage.backends import analyze
 from tests.conftest import _truncate_postgis
 
@@ -102,3 +102,41 @@ def test_the_filters_the_store_builds_match_those_checked(big_store: Store) -> N
         owned = tx.find_accounts(AccountFilter(territory_id=17))
     assert in_box and all(-100 <= s.account.location[0] <= -99.5 for s in in_box)  # type: ignore[index]
     assert len(owned) == ROWS // 1000
+
+
+def _plans_of_pages(store: Store, limit: int) -> tuple[int, int]:
+    """(generic, custom) plans PostgreSQL made for 20 pages of ``limit`` rows on one connection."""
+    with store.connection() as conn:
+        tx = Tx(conn, store.backend, write=False)
+        for i in range(20):
+            with conn.begin():
+                rows = tx.find_account_rows(
+                    after_id=f"acc-{i * 1000:07d}",
+                    limit=limit,
+                    with_revision=True,
+                    json_as_text=True,
+                )
+                assert len(rows) == limit
+        found = conn.execute(
+            text(
+                "SELECT generic_plans, custom_plans FROM pg_prepared_statements"
+                " WHERE statement LIKE '%FROM accounts%ORDER BY accounts.id%LIMIT%'"
+            )
+        ).all()
+    assert len(found) == 1, found  # psycopg prepared the page's statement
+    return int(found[0].generic_plans), int(found[0].custom_plans)
+
+
+def test_a_page_of_a_common_size_is_planned_once_and_then_kept(big_store: Store) -> None:
+    """A page with a parameter for its LIMIT was planned anew on each of its executions
+    (0.24 of the 0.51 ms it cost PostgreSQL); with a common size's LIMIT in the SQL the
+    generic plan is kept once PostgreSQL has compared it with five custom ones."""
+    size = 100 + 1  # a page of 100 and one more row, to know whether a next page exists
+    assert size in PLANNED_LIMITS
+    generic, custom = _plans_of_pages(big_store, size)
+    assert custom <= 5 and generic >= 10
+    # Another size keeps its parameter, and PostgreSQL plans every execution:
+    # what the common sizes were before, and why they are written into the SQL.
+    assert 102 not in PLANNED_LIMITS
+    generic, custom = _plans_of_pages(big_store, 102)
+    assert generic == 0 and custom >= 10
