@@ -225,7 +225,9 @@ class TerritoryOps(TxBase):
         new_version = current.version + 1
         q = kept(tt, "update", _versioned_update)
         params = {"id_": territory_id, "old_version": current.version, "plan_id": self.plan_id}
-        result = self.conn.execute(q, {**params, "version": new_version, **values})
+        result = self.conn.execute(
+            q, {**params, "version": new_version, **_changed(values, draft, current)}
+        )
         if result.rowcount != 1:
             latest = self.get_territory(territory_id)
             check_version(latest, current.version)
@@ -311,6 +313,25 @@ class TerritoryOps(TxBase):
         row = {"territory_id": territory_id, "version": version, "op": op}
         row |= {"change_set_id": change_set_id, **values, **self.plan_key()}
         self.conn.execute(kept(tv, "insert", insert), row)
+
+
+# The columns of a territory's shape: its geometry and the box the store filters on.
+SHAPE_COLUMNS = ("geometry", "minx", "miny", "maxx", "maxy")
+
+
+def _changed(values: dict[str, Any], draft: TerritoryDraft, current: Territory) -> dict[str, Any]:
+    """The columns an UPDATE of ``current`` to ``draft`` sets: all but the shape's when the
+    draft keeps the very geometry held (a change of name, colour, reps or rules).
+
+    ``current`` is the row at the version the UPDATE's WHERE requires, so its
+    geometry is the one stored. Set again, PostgreSQL wrote the whole geometry
+    anew (a county's is kilobytes, stored out of line) for each colour change;
+    left out, the new row version points at the stored one. The version row
+    keeps its own copy as before.
+    """
+    if draft.geometry is not current.geometry:
+        return values
+    return {k: v for k, v in values.items() if k not in SHAPE_COLUMNS}
 
 
 def _sqlite_sequence() -> Table:

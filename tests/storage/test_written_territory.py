@@ -10,15 +10,17 @@ from __future__ import annotations
 import dataclasses
 import itertools
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import event
 
 from geo.model import Rules, Territory
 from service.storage import PreconditionFailedError, Store
-from service.storage.territory_rows import TerritoryDraft
+from service.storage.territory_rows import TerritoryDraft, draft_of
 
 _codes = itertools.count()
 
@@ -145,3 +147,53 @@ def test_a_stale_current_still_loses_to_the_write_that_got_in_first(store: Store
         )
     with store.read() as tx:
         assert tx.get_territory(made.id).name == "B"
+
+
+def _updates_of_territories(store: Store) -> list[str]:
+    """The UPDATE statements sent for ``territories`` from now on (the list grows)."""
+    sent: list[str] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.lstrip().upper().startswith("UPDATE TERRITORIES"):
+            sent.append(statement)
+
+    event.listen(store.backend.engine, "before_cursor_execute", seen)
+    return sent
+
+
+def test_a_change_that_keeps_the_shape_leaves_the_stored_geometry_alone(store: Store) -> None:
+    """A colour change with the geometry held sets no shape column; the row and the
+    history still hold the shape, and a shape change still sets it."""
+    box = shapely.MultiPolygon([shapely.box(0, 0, 1, 1)])
+    with store.write() as tx:
+        made = tx.insert_territory(TerritoryDraft("A", box), actor="a")
+    sent = _updates_of_territories(store)
+    with store.write() as tx:
+        coloured = tx.update_territory(
+            made.id,
+            dataclasses.replace(draft_of(made), color="#123456"),
+            expected_version=1,
+            actor="b",
+            current=made,
+        )
+    assert len(sent) == 1 and "geometry" not in sent[0] and "minx" not in sent[0], sent
+    assert "color" in sent[0]
+    moved = shapely.MultiPolygon([shapely.box(2, 2, 3, 4)])
+    with store.write() as tx:  # read afresh: a geometry decoded from the row, not the draft's
+        tx.update_territory(
+            made.id, TerritoryDraft("A", moved, color="#123456"), expected_version=2, actor="c"
+        )
+        tx.update_territory(
+            made.id, dataclasses.replace(draft_of(made), name="B"), expected_version=3, actor="d"
+        )
+    assert len(sent) == 3 and all("geometry" in s and "minx" in s for s in sent[1:]), sent
+    with store.read() as tx:
+        history = [v.territory for v in tx.territory_history(made.id)]
+        now = tx.get_territory(made.id)
+    _same(coloured, history[1])
+    assert shapely.equals_exact(history[1].geometry, box, 0) and history[1].color == "#123456"
+    assert shapely.equals_exact(history[2].geometry, moved, 0)
+    assert shapely.equals_exact(now.geometry, box, 0) and now.name == "B"
+    # The store's box filter follows the shape back.
+    with store.read() as tx:
+        assert [t.id for t in tx.find_territories(boxes=[(0.2, 0.2, 0.8, 0.8)])] == [made.id]
