@@ -276,8 +276,9 @@ class AccountOps(TxBase):
 # anew: it guesses an unknown LIMIT at a tenth of the rows, so the generic plan
 # never looks as cheap as a custom one. Planning was 0.24 ms of the 0.51 a page
 # cost PostgreSQL (its statement log, 1,453 pages of the mix); with the LIMIT in
-# the text, the generic plan is kept from the sixth execution (0.005 ms). Other sizes keep the
-# parameter: a statement for each of 1,000 sizes would crowd the statement caches.
+# the text, the generic plan is kept from the sixth execution (0.005 ms). Other
+# sizes keep the parameter: a statement for each of 1,000 sizes would crowd the
+# statement caches.
 PLANNED_LIMITS = frozenset(n + 1 for n in (10, 20, 25, 50, 100, 200, 250, 500, 1000))
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import exc as sa_exc
 from starlette.testclient import TestClient
 
 from service.app import create_app
-from service.storage import Store
+from service.storage import Store, idle_ping
 from service.storage.errors import translate_db_errors
 from service.usecases.scenario_schedule import ScheduledSwitches
 from tests.conftest import ADMIN_TOKEN, make_settings, wait_until_ready
@@ -77,6 +77,11 @@ def test_a_write_on_a_dropped_connection_is_refused_and_not_made_again(
     # The write must be the first statement to meet a dead connection: else the
     # switch check's read before it meets one first, and the pool is renewed.
     monkeypatch.setattr(ScheduledSwitches, "has_work", lambda _self, _counters: False)
+    # Nor may the pool ping it first: a connection idle for PING_AFTER_IDLE_S is
+    # pinged on checkout and replaced when dead, and the write then succeeds, as
+    # it should. A CI run whose first read took 1.6 s left the write's pooled
+    # connection that old, and the write was made (201).
+    monkeypatch.setattr(idle_ping, "PING_AFTER_IDLE_S", 3600.0)
     _drop_every_connection(database_url)
     refused = client.post("/reps", json={"name": "Once"})
     assert refused.status_code == 503, refused.text
