@@ -508,18 +508,21 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 
 def _cpu_s(pid: int) -> float:
     """CPU seconds used so far by the server and its worker processes."""
-    ticks = os.sysconf("SC_CLK_TCK")
     out = subprocess.run(
         ["ps", "-o", "pid=", "--pid", str(pid), "--ppid", str(pid)], capture_output=True, text=True
     )
-    total = 0.0
-    for child in out.stdout.split():
-        try:
-            fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:  # gone meanwhile
-            continue
-        total += (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
-    return total
+    return sum(_process_cpu_s(child)[1] for child in out.stdout.split())
+
+
+def _process_cpu_s(pid: str) -> tuple[str, float]:
+    """A process's name and CPU seconds so far (user + system); ("", 0) once it is gone."""
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:  # gone meanwhile
+        return "", 0.0
+    # The name is in parentheses and may hold spaces or parentheses itself.
+    name, fields = raw[raw.index("(") + 1 : raw.rindex(")")], raw.rsplit(")", 1)[1].split()
+    return name, (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _settle(log: Path, started: float, limit_s: float = 300) -> float:
@@ -567,19 +570,14 @@ def _costed(pid: int, run: Any) -> dict[str, Any]:
 
 def _postgres_cpu_s() -> float:
     """CPU seconds used so far by the processes of this machine's PostgreSQL (those alive
-    now: its backends live as long as the server's pooled connections)."""
-    ticks = os.sysconf("SC_CLK_TCK")
+    now: its backends live as long as the server's pooled connections). Every one of its
+    processes counts, the WAL writer and the checkpointer too: the bench's machine runs
+    no other database work while it measures."""
     total = 0.0
     for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            raw = (entry / "stat").read_text()
-        except OSError:  # gone meanwhile
-            continue
-        name, fields = raw[raw.index("(") + 1 : raw.rindex(")")], raw.rsplit(")", 1)[1].split()
-        if name.startswith("postgres"):
-            total += (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
+        if entry.name.isdigit():
+            name, seconds = _process_cpu_s(entry.name)
+            total += seconds if name.startswith("postgres") else 0.0
     return total
 
 

@@ -249,15 +249,10 @@ def _on_loop() -> bool:
     the reads step aside to the lane and the queue drains; otherwise they
     stay on the loop, where they cost a fraction of a lane's hop.
 
-    Measured on PostGIS, one worker, the mix of ``bench/http_load.py``
-    (2 cores, 100,000 accounts, 20 clients; two 8 s spells a server, three
-    rounds in turns), with the writes' round trips cut to six
-    (:mod:`service.storage.log_memo`): at most 2 writes, 557-680 requests/s
-    (CPU 1.39-1.70 ms a request), writes' p50 13-20 ms and p99 27-52; reads
-    on the loop always, 384-628 (1.53-2.54 ms), writes' p50 20-41 and p99
-    67-139; in the lane whenever a write is about (the rule before), 404-506.
-    With the writes as they were (ten round trips), reads on the loop
-    always starved the one write thread (writes' p50 240-300 ms).
+    Why a threshold rather than a rule (``bench/http_load.py``'s mix, PostGIS,
+    one worker): reads always on the loop doubled the writes' p50 and p99 and
+    lost a fifth of the throughput; reads in the lane whenever any write was
+    about lost a quarter of it.
     """
     return WRITES.in_flight() <= LOOP_READS_WITH_WRITES
 

@@ -259,10 +259,9 @@ def _committable(conn: Connection, backend: Backend) -> bool:
     COMMIT is a rollback without an error: what it logged must not be remembered."""
     if backend.name != "postgis":
         return True  # SQLite's transaction goes on after a failed statement
-    from psycopg.pq import TransactionStatus  # PostGIS's driver, an optional dependency
-
     driver: Any = conn.connection.driver_connection
-    return bool(driver.info.transaction_status == TransactionStatus.INTRANS)
+    # psycopg's TransactionStatus by name: no import of the optional driver on each write.
+    return bool(driver.info.transaction_status.name == "INTRANS")
 
 
 def _remember(backend: Backend, tx: Tx) -> None:

@@ -9,7 +9,6 @@ text (it can hold SQL, paths or data).
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -39,6 +38,7 @@ from service.storage.errors import (
     StorageUnavailableError,
     ValueRefusedError,
 )
+from service.web.allowed_methods import allowed_methods, methods_of_literal_path
 from service.web.safe_methods import mark_disconnected
 
 log = logging.getLogger(__name__)
@@ -253,13 +253,23 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     # is dropped on purpose: echoing input back can leak tokens or reflect
     # attacker-controlled markup.
     assert isinstance(exc, RequestValidationError)
+    errors = exc.errors()
+    if (allow := methods_of_literal_path(request, errors)) is not None:
+        return problem_response(
+            request,
+            405,
+            "method-not-allowed",
+            _TITLES[405],
+            f"{request.url.path} takes {', '.join(allow)}, not {request.method}.",
+            headers={"Allow": ", ".join(allow)},
+        )
     issues = [
         Issue(
             pointer=_pointer(e.get("loc", ())),
             reason=str(e.get("msg", "invalid")),
             code=str(e.get("type", "invalid")),
         )
-        for e in exc.errors()
+        for e in errors
     ]
     return problem_response(
         request,
@@ -299,42 +309,12 @@ _TITLES = {
 }
 
 
-def allowed_methods(request: Request) -> list[str]:
-    """Every method the API documents at this request's path (HEAD with GET, and OPTIONS).
-
-    Starlette's router stops at the first route whose path matches, so its
-    own ``Allow`` names only that route's methods (``GET`` where the path
-    also takes PUT, PATCH and DELETE). RFC 9110 section 15.5.6 wants them
-    all; the OpenAPI document lists them per path template.
-    """
-    methods = {"OPTIONS"}
-    for pattern, documented in _path_methods(request.app):
-        if pattern.fullmatch(request.url.path):
-            methods.update(documented)
-    if "GET" in methods:
-        methods.add("HEAD")
-    return sorted(methods, key=lambda m: _METHOD_ORDER.index(m))
-
-
-_METHOD_ORDER = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
-
-
-def _path_methods(app: Any) -> list[tuple[re.Pattern[str], set[str]]]:
-    cached: list[tuple[re.Pattern[str], set[str]]] | None = getattr(app.state, "path_methods", None)
-    if cached is None:
-        cached = [
-            (
-                re.compile(re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(path))),
-                {m.upper() for m in item if m.upper() in _METHOD_ORDER},
-            )
-            for path, item in app.openapi()["paths"].items()
-        ]
-        app.state.path_methods = cached
-    return cached
-
-
 async def _starlette_http(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 405 and allowed_methods(request) == ["OPTIONS"]:
+        # The router took a template whose integer parameter the path does not
+        # fill (OPTIONS /territories/abc): no documented path is there.
+        exc = StarletteHTTPException(404, "No resource at this path.")
     if exc.status_code == 405:
         allow = ", ".join(allowed_methods(request))
         if request.method == "OPTIONS":

@@ -75,6 +75,50 @@ def test_options_and_405_list_every_method_of_the_path(
     assert wrong.headers["content-type"] == "application/problem+json"
 
 
+def _shadowed_literal_paths(doc: dict[str, Any]) -> list[tuple[str, str, set[str]]]:
+    """(literal path, the method it lacks, its methods) for each documented path without
+    parameters that an integer-parameter template's shape also fits
+    (``/territories/changes`` and ``/territories/{territory_id}``)."""
+    paths: dict[str, Any] = doc["paths"]
+    methods = {p: {m.upper() for m in item if m != "parameters"} for p, item in paths.items()}
+    found = []
+    for template, item in paths.items():
+        names = re.findall(r"\{([^}]+)\}", template)
+        params = [p for op in item.values() for p in op.get("parameters", ()) if p["in"] == "path"]
+        if not names or any(p["schema"].get("type") != "integer" for p in params):
+            continue
+        shape = re.compile(re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template)))
+        for literal in paths:
+            if "{" not in literal and shape.fullmatch(literal):
+                found += [
+                    (literal, m, methods[literal]) for m in methods[template] - methods[literal]
+                ]
+    return found
+
+
+def test_a_literal_path_asked_with_a_method_it_lacks_is_405_not_a_bad_id(
+    sqlite_client: ApiClient,
+) -> None:
+    # GET /territories/changes was a 422 saying "changes" is not an integer id.
+    shadowed = _shadowed_literal_paths(_document(sqlite_client))
+    assert ("/territories/changes", "GET", {"POST"}) in shadowed
+    for literal, method, takes in shadowed:
+        r = sqlite_client.request(method, literal, json={})
+        assert r.status_code == 405, (method, literal, r.text)
+        assert r.headers["content-type"] == "application/problem+json"
+        allow = set(r.headers["allow"].split(", "))
+        assert allow == takes | {"OPTIONS"} | ({"HEAD"} if "GET" in takes else set()), literal
+        options = sqlite_client.options(literal)
+        assert (options.status_code, options.headers["allow"]) == (204, r.headers["allow"])
+    # An id that is not one is still a 422 that names it, and no path is there for OPTIONS.
+    bad = sqlite_client.get("/territories/abc")
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["pointer"] == "path:territory_id"
+    assert sqlite_client.options("/territories/abc").status_code == 404
+    # A path whose parameter takes any string reads the resource of that name.
+    assert sqlite_client.get("/accounts/import").status_code == 404
+
+
 def test_options_on_an_unknown_path_is_404(sqlite_client: ApiClient) -> None:
     assert sqlite_client.options("/nowhere").status_code == 404
 
