@@ -41,9 +41,11 @@ For each backend (SQLite, PostGIS) the bench
    re-assign accounts): the issue's own "territory write at 1,000
    territories" figures (``territory_write_p50_ms`` / ``_p99_ms``); the
    probe's territory PATCHes under the mix are reported beside them;
-8. on PostGIS, runs the mix again with two workers and reports the ratio
-   of the mean rates: one worker, two, two, one (``--rounds 2``, the
-   default), so that the machine's drift over the minutes weighs on both.
+8. on PostGIS, starts a one-worker and a two-worker server side by side,
+   warms both, and drives the mix at each in turn, in spells of
+   ``--seconds`` (one, two, two, one, ...: ``--two-worker-rounds``, 6 by
+   default, twelve spells), so that the machine's drift over the minutes
+   weighs on both; it reports the ratio of the mean rates.
    Beside it, ``postgis_2_worker_ratio_if_machine_full``: the most two
    workers could serve with every core busy, from the machine's CPU a
    request (each run reports it, and PostgreSQL's share of it), over one
@@ -77,6 +79,7 @@ one JSON object with every figure.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import json
 import os
@@ -89,7 +92,8 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -153,7 +157,7 @@ def main() -> None:
         # Each backend's figures as soon as they are known: a later failure keeps them.
         print(json.dumps({k: v for k, v in out.items() if k.startswith(backend)}), file=sys.stderr)
         if backend == "postgis" and args.two_workers:
-            _two_workers(out, ours[-1], functools.partial(run, code=ROOT, locate=False), args)
+            _two_workers(out, url, tenant, args)
     out["noise"] = "2 shared cores, load generator on the same machine: +-30%"
     print(json.dumps(out))
 
@@ -191,25 +195,42 @@ def _alternated(
 
 
 def _two_workers(
-    out: dict[str, Any],
-    one_before: dict[str, Any],
-    run: Callable[..., dict[str, Any]],
-    args: argparse.Namespace,
+    out: dict[str, Any], url: str, tenant: dict[str, Any], args: argparse.Namespace
 ) -> None:
-    """Two workers against one, on PostGIS, in the order of :func:`_abba`.
+    """Two workers against one on PostGIS: both servers up at once, the mix driven at each
+    in short spells in the order of :func:`_abba` (``--two-worker-rounds``).
 
-    ``one_before``, the last one-worker run, is the first A. The ratio is the
-    mean mixed rate of the two-worker runs over that of the one-worker runs.
+    Whole runs of each (a server started, settled, measured once, stopped)
+    took minutes apiece, and the machine's speed moved by a third between
+    them: the ratio swung from 1.37 to 2.02 between two runs of nearly the
+    same code, with whichever side met the slow spell. Spells in turns, on
+    servers already warm, weigh the drift on both sides alike. The server not
+    driven answers no request meanwhile; its background work (the followers'
+    polls) goes on, on both sides alike.
     """
-    runs: dict[int, list[dict[str, Any]]] = {1: [one_before], 2: []}
+    _vacuumed(url)
+    runs: dict[int, list[dict[str, Any]]] = {1: [], 2: []}
     try:
-        for side in _abba(args.rounds)[1:]:
-            workers = 1 if side == "a" else 2
-            runs[workers].append(run(workers=workers))
+        with (
+            _served(url, tenant, args, workers=1, code=ROOT) as one,
+            _served(url, tenant, args, workers=2, code=ROOT) as two,
+        ):
+            two_readied = {"workers": 2, **two.times, **two.readied(args)}
+            one.readied(args)
+            rss_before = _rss_mb(two.pid)
+            for side in _abba(args.two_worker_rounds):
+                served = one if side == "a" else two
+                runs[2 if served is two else 1].append({"mixed": served.mixed(args)})
+            rss_after = _rss_mb(two.pid)
     except (RuntimeError, httpx.HTTPError) as exc:  # reported: the other figures stand
         out["postgis_2_workers"] = {"error": str(exc)}
         return
-    out["postgis_2_workers"] = runs[2][0]
+    out["postgis_2_workers"] = {
+        **two_readied,
+        "mixed": runs[2][0]["mixed"],
+        "rss_mb": [rss_before, rss_after],
+        "memory_growth_pct": round(100 * (rss_after - rss_before) / rss_before, 1),
+    }
     out["postgis_2_worker_mixed_rps_runs"] = {
         "one_worker": [r["mixed"]["rps"] for r in runs[1]],
         "two_workers": [r["mixed"]["rps"] for r in runs[2]],
@@ -274,8 +295,15 @@ def _parse_args() -> argparse.Namespace:
         "--rounds",
         type=int,
         default=2,
-        help="runs of each side compared (the baseline, two workers) in the order "
-        "A B B A: 2 cancels a steady drift of the machine's speed; 1 is A then B",
+        help="runs of ours and the baseline's in the order A B B A: 2 cancels a steady "
+        "drift of the machine's speed; 1 is A then B",
+    )
+    p.add_argument(
+        "--two-worker-rounds",
+        type=int,
+        default=6,
+        help="spells of the mix at each of the one- and the two-worker server, in the "
+        "order A B B A (6: twelve spells of --seconds)",
     )
     return p.parse_args()
 
@@ -378,44 +406,75 @@ def _run_backend(
     *,
     workers: int,
     code: Path,
-    locate: bool = True,
 ) -> dict[str, Any]:
     vacuumed = _vacuumed(url)
+    with _served(url, tenant, args, workers=workers, code=code) as served:
+        result: dict[str, Any] = {"workers": workers, **served.times}
+        if vacuumed is not None:
+            result["vacuumed_dead_rows"] = vacuumed
+        result |= served.readied(args)
+        rss_before = _rss_mb(served.pid)
+        result["locate"] = _costed(served.pid, lambda: _wrk(served.base, served.locate, args))
+        result["mixed"] = served.mixed(args)
+        rss_after = _rss_mb(served.pid)
+        result["territory_writes_alone"] = _territory_writes_alone(served.client, tenant)
+        result["rss_mb"] = [rss_before, rss_after]
+        result["memory_growth_pct"] = round(100 * (rss_after - rss_before) / rss_before, 1)
+    return result
+
+
+@dataclass
+class _Served:
+    """A running server of the bench, its client and its wrk scripts."""
+
+    pid: int
+    base: str
+    log: Path
+    started: float
+    times: dict[str, float]
+    client: httpx.Client
+    tenant: dict[str, Any]
+    locate: Path
+    mix: Path
+
+    def readied(self, args: argparse.Namespace) -> dict[str, Any]:
+        """Warm it and check its answers before it is measured; what that found."""
+        _warm_up(self.client, self.tenant)
+        found: dict[str, Any] = {"locate_mismatches": _check_locate(self.client, self.tenant)}
+        if args.figure_warm_up:
+            found["settled_s"] = _settle(self.log, self.started)
+        found["warm_up_mix"] = _warm_mix(self.base, self.mix, args)
+        return found
+
+    def mixed(self, args: argparse.Namespace) -> dict[str, Any]:
+        """One measured run of the mix, with the probe client, and its CPU."""
+        return _costed(
+            self.pid, lambda: _mixed(self.base, self.mix, args, self.client, self.tenant)
+        )
+
+
+@contextlib.contextmanager
+def _served(
+    url: str, tenant: dict[str, Any], args: argparse.Namespace, *, workers: int, code: Path
+) -> Iterator[_Served]:
+    """``territory serve`` from ``code`` with ``workers`` workers, up until the block ends."""
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory() as tmp:
         scripts = _write_scripts(Path(tmp), tenant)
         log = Path(tmp) / "server.log"
         server, started = _start(url, port, workers, code, log, args.figure_warm_up)
+        headers = {"Authorization": f"Bearer {tenant['token']}"}
         try:
-            result: dict[str, Any] = {"workers": workers, **_wait_ready(base, started, server)}
-            if vacuumed is not None:
-                result["vacuumed_dead_rows"] = vacuumed
-            client = httpx.Client(
-                base_url=base, headers={"Authorization": f"Bearer {tenant['token']}"}, timeout=60
-            )
-            _warm_up(client, tenant)
-            result["locate_mismatches"] = _check_locate(client, tenant)
-            if args.figure_warm_up:
-                result["settled_s"] = _settle(log, started)
-            result["warm_up_mix"] = _warm_mix(base, scripts["mixed"], args)
-            rss_before = _rss_mb(server.pid)
-            if locate:
-                result["locate"] = _costed(server.pid, lambda: _wrk(base, scripts["locate"], args))
-            result["mixed"] = _costed(
-                server.pid, lambda: _mixed(base, scripts["mixed"], args, client, tenant)
-            )
-            rss_after = _rss_mb(server.pid)
-            result["territory_writes_alone"] = _territory_writes_alone(client, tenant)
-            result["rss_mb"] = [rss_before, rss_after]
-            result["memory_growth_pct"] = round(100 * (rss_after - rss_before) / rss_before, 1)
-            client.close()
+            with httpx.Client(base_url=base, headers=headers, timeout=60) as client:
+                times = _wait_ready(base, started, server)
+                locate, mix = scripts["locate"], scripts["mixed"]
+                yield _Served(server.pid, base, log, started, times, client, tenant, locate, mix)
         except (RuntimeError, httpx.HTTPError):
             print(log.read_text()[-3000:], file=sys.stderr)  # why the server failed
             raise
         finally:
             _stop(server)
-    return result
 
 
 def _vacuumed(url: str) -> int | None:
