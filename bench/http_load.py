@@ -208,15 +208,18 @@ def _two_workers(
     driven answers no request meanwhile; its background work (the followers'
     polls) goes on, on both sides alike.
     """
-    _vacuumed(url)
+    vacuumed = _vacuumed(url)
     runs: dict[int, list[dict[str, Any]]] = {1: [], 2: []}
     try:
         with (
             _served(url, tenant, args, workers=1, code=ROOT) as one,
             _served(url, tenant, args, workers=2, code=ROOT) as two,
         ):
-            two_readied = {"workers": 2, **two.times, **two.readied(args)}
-            one.readied(args)
+            two_readied: dict[str, Any] = {"workers": 2, "vacuumed_dead_rows": vacuumed}
+            two_readied |= two.times
+            two_readied |= two.readied(args)
+            # The one-worker side's own check of its answers, reported beside the other's.
+            two_readied["one_worker_readied"] = {"workers": 1, **one.times, **one.readied(args)}
             rss_before = _rss_mb(two.pid)
             for side in _abba(args.two_worker_rounds):
                 served = one if side == "a" else two

@@ -278,8 +278,8 @@ class AccountOps(TxBase):
 # cost PostgreSQL (its statement log, 1,453 pages of the mix); with the LIMIT in
 # the text, the generic plan is kept from the sixth execution (0.005 ms). Other
 # sizes keep the parameter: a statement for each of 1,000 sizes would crowd the
-# statement caches.
-PLANNED_LIMITS = frozenset(n + 1 for n in (10, 20, 25, 50, 100, 200, 250, 500, 1000))
+# statement caches. 1: a page of one, how a client asks whether any account matches.
+PLANNED_LIMITS = frozenset(n + 1 for n in (1, 10, 20, 25, 50, 100, 200, 250, 500, 1000))
 
 
 def _update_statement(at: Table) -> Update:

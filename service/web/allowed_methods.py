@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Request
@@ -19,7 +20,7 @@ def allowed_methods(request: Request) -> list[str]:
     all; the OpenAPI document lists them per path template.
     """
     methods = {"OPTIONS"}
-    for pattern, documented in _path_methods(request.app):
+    for pattern, documented in _path_table(request.app).methods:
         if pattern.fullmatch(request.url.path):
             methods.update(documented)
     if "GET" in methods:
@@ -43,29 +44,36 @@ def methods_of_literal_path(request: Request, errors: Sequence[Any]) -> list[str
     """
     if not any(tuple(e.get("loc", ()))[:1] == ("path",) for e in errors):
         return None  # the body's or the query's errors: the route was the one meant
-    if request.url.path not in _literal_paths(request.app):
+    if request.url.path not in _path_table(request.app).literal:
         return None
     allow = allowed_methods(request)
     return None if request.method in allow else allow
 
 
-def _literal_paths(app: Any) -> frozenset[str]:
-    """The documented paths without a parameter."""
-    cached: frozenset[str] | None = getattr(app.state, "literal_paths", None)
-    if cached is None:
-        cached = frozenset(path for path in app.openapi()["paths"] if "{" not in path)
-        app.state.literal_paths = cached
-    return cached
+@dataclass(frozen=True)
+class _PathTable:
+    """The OpenAPI document's paths, read once per app: the literal ones (no
+    parameter) and each template's pattern with its documented methods."""
+
+    literal: frozenset[str]
+    methods: list[tuple[re.Pattern[str], set[str]]]
 
 
-def _path_methods(app: Any) -> list[tuple[re.Pattern[str], set[str]]]:
-    cached: list[tuple[re.Pattern[str], set[str]]] | None = getattr(app.state, "path_methods", None)
+def _path_table(app: Any) -> _PathTable:
+    cached: _PathTable | None = getattr(app.state, "path_table", None)
     if cached is None:
-        cached = [
-            (_template_pattern(path, item), {m.upper() for m in item if m.upper() in _METHOD_ORDER})
-            for path, item in app.openapi()["paths"].items()
-        ]
-        app.state.path_methods = cached
+        paths: dict[str, dict[str, Any]] = app.openapi()["paths"]
+        cached = _PathTable(
+            literal=frozenset(path for path in paths if "{" not in path),
+            methods=[
+                (
+                    _template_pattern(path, item),
+                    {m.upper() for m in item if m.upper() in _METHOD_ORDER},
+                )
+                for path, item in paths.items()
+            ],
+        )
+        app.state.path_table = cached
     return cached
 
 

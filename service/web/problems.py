@@ -311,12 +311,13 @@ _TITLES = {
 
 async def _starlette_http(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
-    if exc.status_code == 405 and allowed_methods(request) == ["OPTIONS"]:
+    allowed = allowed_methods(request) if exc.status_code == 405 else []
+    if allowed == ["OPTIONS"]:
         # The router took a template whose integer parameter the path does not
         # fill (OPTIONS /territories/abc): no documented path is there.
         exc = StarletteHTTPException(404, "No resource at this path.")
     if exc.status_code == 405:
-        allow = ", ".join(allowed_methods(request))
+        allow = ", ".join(allowed)
         if request.method == "OPTIONS":
             # OPTIONS on a path that exists answers what it allows (RFC 9110 section 9.3.7).
             return Response(status_code=204, headers={"Allow": allow})
