@@ -56,7 +56,7 @@ class _PathTable:
     parameter) and each template's pattern with its documented methods."""
 
     literal: frozenset[str]
-    methods: list[tuple[re.Pattern[str], set[str]]]
+    methods: tuple[tuple[re.Pattern[str], frozenset[str]], ...]
 
 
 def _path_table(app: Any) -> _PathTable:
@@ -65,13 +65,13 @@ def _path_table(app: Any) -> _PathTable:
         paths: dict[str, dict[str, Any]] = app.openapi()["paths"]
         cached = _PathTable(
             literal=frozenset(path for path in paths if "{" not in path),
-            methods=[
+            methods=tuple(
                 (
                     _template_pattern(path, item),
-                    {m.upper() for m in item if m.upper() in _METHOD_ORDER},
+                    frozenset(m.upper() for m in item if m.upper() in _METHOD_ORDER),
                 )
                 for path, item in paths.items()
-            ],
+            ),
         )
         app.state.path_table = cached
     return cached

@@ -458,12 +458,18 @@ def test_a_body_with_arrays_and_a_huge_integer_falls_back_to_the_same_text() -> 
 
 def test_a_body_with_integer_keys_encodes_as_orjson_would_write_them() -> None:
     """Pages are encoded without orjson's key option (a third faster); a body with a key
-    that is not a string still encodes, to the bytes that option wrote."""
+    that is not a string still encodes, to the bytes that option wrote (a NaN as null,
+    which the standard encoder would refuse)."""
     import numpy as np
     import orjson
 
     from service.web.http import GeoJSONResponse
 
-    body = {"counts": {3: 1, 12: np.int64(4)}, "coordinates": np.array([1.5, -2.25]), "k": "é"}
+    body = {
+        "counts": {3: 1, 12: np.int64(4)},
+        "coordinates": np.array([1.5, -2.25]),
+        "k": "é",
+        "ratio": float("nan"),
+    }
     expected = orjson.dumps(body, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY)
     assert GeoJSONResponse(body).body == expected
