@@ -222,8 +222,8 @@ def _two_workers(
             two_readied["one_worker_readied"] = {"workers": 1, **one.times, **one.readied(args)}
             rss_before = _rss_mb(two.pid)
             for side in _abba(args.two_worker_rounds):
-                served = one if side == "a" else two
-                runs[2 if served is two else 1].append({"mixed": served.mixed(args)})
+                served, workers = (one, 1) if side == "a" else (two, 2)
+                runs[workers].append({"mixed": served.mixed(args)})
             rss_after = _rss_mb(two.pid)
     except (RuntimeError, httpx.HTTPError) as exc:  # reported: the other figures stand
         out["postgis_2_workers"] = {"error": str(exc)}
@@ -231,8 +231,7 @@ def _two_workers(
     out["postgis_2_workers"] = {
         **two_readied,
         "mixed": runs[2][0]["mixed"],
-        "rss_mb": [rss_before, rss_after],
-        "memory_growth_pct": round(100 * (rss_after - rss_before) / rss_before, 1),
+        **_memory(rss_before, rss_after),
     }
     out["postgis_2_worker_mixed_rps_runs"] = {
         "one_worker": [r["mixed"]["rps"] for r in runs[1]],
@@ -421,9 +420,14 @@ def _run_backend(
         result["mixed"] = served.mixed(args)
         rss_after = _rss_mb(served.pid)
         result["territory_writes_alone"] = _territory_writes_alone(served.client, tenant)
-        result["rss_mb"] = [rss_before, rss_after]
-        result["memory_growth_pct"] = round(100 * (rss_after - rss_before) / rss_before, 1)
+        result |= _memory(rss_before, rss_after)
     return result
+
+
+def _memory(rss_before: float, rss_after: float) -> dict[str, Any]:
+    """The resident size before and after the measured runs, and its growth."""
+    growth = round(100 * (rss_after - rss_before) / rss_before, 1)
+    return {"rss_mb": [rss_before, rss_after], "memory_growth_pct": growth}
 
 
 @dataclass
