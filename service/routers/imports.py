@@ -207,6 +207,7 @@ async def import_accounts(
             actor=principal.name,
             max_rows=settings.max_import_rows,
             control=import_control(job, body, content_type),
+            in_child=settings.import_in_child,
         )
         return report_answer(report, report.summary(), request.url.path)
 
