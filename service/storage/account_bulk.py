@@ -32,11 +32,12 @@ from service.storage.staged_rows import (
     COLUMNS,
     STAGED,
     _json_ints,
+    copy_text,
     staged_columns,
     staged_row,
 )
 
-__all__ = ["COLUMNS", "STAGED", "AccountStaging", "staged_columns", "staged_row"]
+__all__ = ["COLUMNS", "STAGED", "AccountStaging", "copy_text", "staged_columns", "staged_row"]
 
 STAGING = "account_import_staging"
 BATCH = "account_import_batch"  # PostGIS: one batch between its COPY and its inserts
@@ -110,8 +111,11 @@ class AccountStaging:
             self.conn.exec_driver_sql(f"SELECT count(*) FROM {STAGING} WHERE moved").scalar_one()
         )
 
-    def load(self, rows: Sequence[tuple[Any, ...]]) -> None:
-        """Append one batch of :func:`staged_row` rows (in its own short transaction unless streaming)."""
+    def load(self, rows: Sequence[tuple[Any, ...]] | bytes) -> None:
+        """Append one batch of :func:`staged_row` rows (in its own short transaction unless streaming).
+
+        On PostGIS the batch may come as ``COPY`` text already (:func:`copy_text`).
+        """
         if self._stream is not None:
             self._stream.submit(self._load_and_insert, rows)
             return
@@ -172,7 +176,9 @@ class AccountStaging:
         total, created, updated = int(row[0]), int(row[1]), int(row[2])
         return created + self.inserted, updated, total - created - updated
 
-    def _load_and_insert(self, rows: Sequence[tuple[Any, ...]], values: dict[str, Any]) -> None:
+    def _load_and_insert(
+        self, rows: Sequence[tuple[Any, ...]] | bytes, values: dict[str, Any]
+    ) -> None:
         """PostGIS, before the writers' lock: stage one batch and insert its new accounts.
 
         Building five indexes' entries for 100,000 rows takes seconds; done
@@ -226,12 +232,15 @@ class AccountStaging:
             if self._cache_size is not None:
                 self.conn.exec_driver_sql(f"PRAGMA cache_size={self._cache_size}")
 
-    def _copy(self, rows: Sequence[tuple[Any, ...]], table: str = STAGING) -> None:
+    def _copy(self, rows: Sequence[tuple[Any, ...]] | bytes, table: str = STAGING) -> None:
         raw: Any = self.conn.connection.driver_connection
         with (
             raw.cursor() as cur,
             cur.copy(f"COPY {table} ({', '.join(STAGED)}) FROM STDIN") as cp,
         ):
+            if isinstance(rows, bytes):
+                cp.write(rows)
+                return
             for row in rows:
                 cp.write_row(row)
 
@@ -288,7 +297,7 @@ class _Stream:
         self.pool, self.values = pool, values
         self.pending: deque[Future[None]] = deque()
 
-    def submit(self, work: Any, rows: Sequence[tuple[Any, ...]]) -> None:
+    def submit(self, work: Any, rows: Sequence[tuple[Any, ...]] | bytes) -> None:
         self.pending.append(self.pool.submit(work, rows, self.values))
         while len(self.pending) > _AHEAD:
             self.pending.popleft().result()  # waits; raises the thread's error here

@@ -150,3 +150,37 @@ def _points_wkb(lon: list[float], lat: list[float]) -> list[bytes]:
 
 
 _POINT_HEADER = b"\x01\x01\x00\x00\x00"  # little-endian, type 1 (Point)
+
+
+def copy_text(rows: Sequence[tuple[Any, ...]]) -> bytes:
+    """``rows`` as PostgreSQL's ``COPY ... FROM STDIN`` text format (UTF-8).
+
+    Hand-written: psycopg formats COPY data only for a cursor of a live
+    connection, and the rows are formatted in the import's child process
+    (service.usecases.import_child), which must not touch the server's
+    connections. The values are those of a staging row: ``None``, ``str``,
+    ``bool``, ``int``, ``float`` and ``bytes`` (bytea, as hex).
+
+    >>> copy_text([("a\\tb", None, True, 2, 0.5, b"\\x01")])
+    b'a\\\\tb\\t\\\\N\\tt\\t2\\t0.5\\t\\\\\\\\x01\\n'
+    """
+    return "".join(["\t".join([_copy_field(v) for v in row]) + "\n" for row in rows]).encode()
+
+
+def _copy_field(value: Any) -> str:
+    if value is None:
+        return "\\N"
+    kind = type(value)
+    if kind is str:
+        text: str = value
+        return text.translate(_COPY_ESCAPES)
+    if kind is bool:
+        return "t" if value else "f"
+    if kind is bytes:
+        data: bytes = value
+        return "\\\\x" + data.hex()  # bytea's hex input, its backslash escaped for COPY
+    return str(value)  # int and float (str: a numpy scalar's repr names its type)
+
+
+# Backslash, newline, carriage return and tab are COPY's own characters.
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"})

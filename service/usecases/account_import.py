@@ -41,7 +41,7 @@ from geo.row_columns import CleanRows
 from service.index_cache import IndexCache
 from service.settings import Settings
 from service.storage import Store, Tx
-from service.storage.account_bulk import AccountStaging
+from service.storage.account_bulk import AccountStaging, copy_text
 from service.storage.backends import analyze
 from service.usecases.account_rows import (
     ParsedRow,
@@ -67,6 +67,7 @@ from service.usecases.import_take import Batch, one_by_one, take_clean, take_one
 from service.usecases.jobs import JobCancelled, JobContext
 
 CHUNK_ROWS = 5_000
+Staged = list[tuple[Any, ...]] | bytes  # a batch's staging rows, or their COPY text
 log = logging.getLogger("service.import")
 
 
@@ -183,8 +184,11 @@ def _prepare(
     """Parse, take, assign and stage every row: in a forked child where it can (import_child)."""
     started = time.perf_counter()
 
-    def batches() -> Iterator[list[tuple[Any, ...]]]:
-        return _staged_batches(prepared.index, geocoder, rows, report, max_rows)
+    # On PostGIS each batch travels as COPY text, formatted where it was made.
+    encode = copy_text if staging.pg else None
+
+    def batches() -> Iterator[Staged]:
+        return _staged_batches(prepared.index, geocoder, rows, report, max_rows, encode)
 
     if prepared.in_child and geocoder.offline and can_fork():
         with batches_from_child(batches, report) as child:
@@ -203,8 +207,9 @@ def _staged_batches(
     rows: Iterable[ParsedRow | CleanRows],
     report: ImportReport,
     max_rows: int,
-) -> Iterator[list[tuple[Any, ...]]]:
-    """Each batch's staging rows, assigned against ``index``; ``report`` counts as it goes."""
+    encode: Callable[[list[tuple[Any, ...]]], bytes] | None,
+) -> Iterator[Staged]:
+    """Each batch's staging rows (``encode``-d), assigned against ``index``; ``report`` counts."""
     seen: set[str] = set()
     batch = Batch()
     for item in rows:
@@ -215,16 +220,15 @@ def _staged_batches(
             break
         while batch.size >= CHUNK_ROWS:  # a run of clean rows may fill several
             head, batch = batch.split(CHUNK_ROWS)
-            yield head.staged_rows(index)
+            staged = head.staged_rows(index)
+            yield encode(staged) if encode else staged
     if batch.size:
-        yield batch.staged_rows(index)
+        staged = batch.staged_rows(index)
+        yield encode(staged) if encode else staged
 
 
 def _load(
-    prepared: _Prepared,
-    staged: list[tuple[Any, ...]] | None,
-    staging: AccountStaging,
-    control: ImportControl,
+    prepared: _Prepared, staged: Staged | None, staging: AccountStaging, control: ImportControl
 ) -> None:
     """Stage one batch (``None``: nothing yet, only a look at the cancel flag)."""
     if control.cancelled():
@@ -233,7 +237,8 @@ def _load(
         return
     staging.load(staged)
     prepared.batches += 1
-    prepared.staged += len(staged)
+    # COPY text ends each row with the only newline it holds (one in a value is escaped).
+    prepared.staged += staged.count(b"\n") if isinstance(staged, bytes) else len(staged)
     control.progress(prepared.staged)
 
 

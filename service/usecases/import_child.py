@@ -42,8 +42,11 @@ from typing import Any, TextIO
 
 from service.usecases.import_report import ImportReport
 
-StagedBatch = list[tuple[Any, ...]]
+StagedBatch = list[tuple[Any, ...]] | bytes  # staging rows, or their COPY text
 _POLL_S = 0.25  # how often a waiting server looks at the job's cancel flag
+# The child's niceness: where the cores are short, the requests being served
+# (and the database) go first, and the import takes what they leave.
+NICE = 10
 
 
 class ImportChildError(RuntimeError):
@@ -134,6 +137,7 @@ def _child_main(
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     sys.stdout, sys.stderr = _fresh_stream(1), _fresh_stream(2)
+    os.nice(NICE)
     try:
         for batch in batches():
             sender.send(("rows", batch))

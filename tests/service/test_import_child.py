@@ -25,6 +25,8 @@ from tests.service.test_accounts_api import rep, square, territory
 from tests.service.test_import_jobs import _wait
 
 PARENT = os.getpid()
+# COPY's own characters, and CSV's: the PostGIS child sends COPY text it formats.
+ODD_NAME = 'Tab\there \\N back\\slash "quoted", \\.\nline two\r\n东京'
 
 
 class InjectedFault(RuntimeError):
@@ -45,6 +47,7 @@ def _mixed_csv(prefix: str) -> str:
         f"{prefix}zip,Zip,,,43215,US",
         f"{prefix}nozip,Nozip,,,00000,US",
         f"{prefix}far,Far,10.0,50.0,,",
+        f'{prefix}odd,"{ODD_NAME.replace(chr(34), chr(34) * 2)}",-83.5,39.5,,',
     ]
     return "id,name,lon,lat,postal_code,country\n" + "\n".join(rows) + "\n"
 
@@ -113,7 +116,8 @@ def test_a_child_prepares_what_a_thread_prepares(
         answers[prefix] = r.json()
     child, thread = _import_events(import_log)
     assert child["child_peak_rss_mb"] > 0 and "child_peak_rss_mb" not in thread
-    assert answers["c-"]["created"] == 252 and answers["c-"]["failed"] == 3
+    assert answers["c-"]["created"] == 253 and answers["c-"]["failed"] == 3
+    assert client.get("/accounts/c-odd").json()["properties"]["name"] == ODD_NAME
     assert _without(answers["c-"], "c-") == _without(answers["t-"], "t-")
     assert _stored(client, "c-") == _stored(client, "t-")
     assert _no_child_left()
@@ -150,7 +154,7 @@ def test_an_error_raised_in_the_child_is_the_imports_and_stores_nothing(
     assert client.get("/accounts", params={"limit": 5}).json()["features"] == []
     assert _no_child_left()
     undo()
-    assert _import(client, _mixed_csv("e-"), atomic="false").json()["created"] == 252
+    assert _import(client, _mixed_csv("e-"), atomic="false").json()["created"] == 253
 
 
 def test_a_child_killed_mid_import_fails_the_import_and_stores_nothing(
