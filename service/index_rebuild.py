@@ -23,7 +23,8 @@ def rebuilt(
     after: tuple[Territory, ...],
     changed: frozenset[int] | None = None,
 ) -> TerritoryIndex:
-    """The index for ``after``, reusing ``old``'s cell grid when no shape moved.
+    """The index for ``after``, reusing ``old``'s cell grid when no shape moved
+    and patching it where a few did.
 
     A write that changes only names, reps, rules or colours leaves every
     geometry and the hierarchy as they were, so the grid (the costly part,
@@ -34,14 +35,31 @@ def rebuilt(
     (:func:`service.held_territories.patched`), and only those are compared
     and put in: the work follows the write, not the thousand territories.
     """
-    if old is None or not _same_shapes(before, after, changed):
+    if old is None:
         return TerritoryIndex.build(after)
+    if not _same_shapes(before, after, changed):
+        if changed is None or not _same_tree(before, after, changed):
+            return TerritoryIndex.build(after)
+        # The same territories, a few reshaped: the grid is patched where they lie.
+        reshaped = old.with_shapes_replaced({i: after[before.positions[i]] for i in changed})
+        return reshaped if reshaped is not None else TerritoryIndex.build(after)
     if changed is not None:
         return old.with_replaced({i: after[before.positions[i]] for i in changed})
     by_id = {t.id: t for t in after}
     # Every leaf anew, each keeping the prepared shape held.
     return old.with_records(
         tuple(dataclasses.replace(by_id[t.id], geometry=t.geometry) for t in old.territories)
+    )
+
+
+def _same_tree(before: Held, after: tuple[Territory, ...], changed: frozenset[int]) -> bool:
+    """The same ids in the same order, and the changed ones under the same parents."""
+    at = before.positions
+    if len(after) != len(before.territories) or not changed <= at.keys():
+        return False
+    return all(
+        (b := before.territories[at[i]]).id == (a := after[at[i]]).id and b.parent_id == a.parent_id
+        for i in changed
     )
 
 
@@ -55,12 +73,10 @@ def _same_shapes(
             return False
         pairs = list(zip(before.territories, after, strict=True))
     else:  # the same ids in the same order: only the changed ones can differ
+        if not _same_tree(before, after, changed):
+            return False
         at = before.positions
-        if len(after) != len(before.territories) or not changed <= at.keys():
-            return False
         pairs = [(before.territories[at[i]], after[at[i]]) for i in changed]
-        if any(b.id != a.id or b.parent_id != a.parent_id for b, a in pairs):
-            return False
     old = np.array([b.geometry for b, _ in pairs], dtype=object)
     new = np.array([a.geometry for _, a in pairs], dtype=object)
     return bool(np.all(shapely.equals_exact(old, new, tolerance=0.0)))

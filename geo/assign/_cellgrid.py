@@ -104,8 +104,114 @@ def default_cell_deg(polygons: np.ndarray) -> float:
 
 def build_cell_grid(polygons: np.ndarray, cell_deg: float) -> CellGrid:
     """Build the grid for valid (Multi)Polygons, indexed by position in ``polygons``."""
+    return _grid_in(polygons, _frame(extent(polygons), cell_deg))
+
+
+def patched_grid(
+    grid: CellGrid, polygons: np.ndarray, changed: np.ndarray, old_bounds: np.ndarray
+) -> CellGrid | None:
+    """``grid`` once the polygons at positions ``changed`` have their shapes in ``polygons``.
+
+    ``grid`` was built for the same polygons in the same positions, with the
+    changed ones' old shapes, whose boxes are ``old_bounds`` (one row of
+    min x, min y, max x, max y each). A polygon's winding number and its
+    ring segments reach only the cells within its box, so only the cells in
+    the old and new boxes of the changed polygons can change code. Those are
+    built again (with a cell of margin), from the polygons whose boxes reach
+    them, in a frame aligned with ``grid``'s; every other cell and its
+    candidate list is kept. One county reshaped at 1,000 counties: a few
+    hundred cells, against the whole grid's millions. Answers are the same as
+    a full build's. None when a new shape leaves the grid's frame: build
+    the grid anew.
+    """
+    x0, y0, c, nx, ny = grid.x0, grid.y0, grid.cell_deg, grid.nx, grid.ny
+    new_bounds = shapely.bounds(polygons[changed]).reshape(-1, 4)
+    boxes = np.concatenate([np.asarray(old_bounds, dtype=float).reshape(-1, 4), new_bounds])
+    if not np.isfinite(boxes).all():
+        return None  # an empty shape: nothing to bound the change by
+    lo_x, lo_y = boxes[:, 0].min(), boxes[:, 1].min()
+    hi_x, hi_y = boxes[:, 2].max(), boxes[:, 3].max()
+    # The frame holds every shape with half a cell of room: a new shape must too.
+    if (
+        lo_x - c / 2 < x0
+        or lo_y - c / 2 < y0
+        or hi_x + c / 2 > x0 + nx * c
+        or hi_y + c / 2 > y0 + ny * c
+    ):
+        return None
+    # Cells to build again: the boxes with a cell of margin, within the grid.
+    ix0 = max(int(np.floor((lo_x - _EPS_DEG - x0) / c)) - 1, 0)
+    iy0 = max(int(np.floor((lo_y - _EPS_DEG - y0) / c)) - 1, 0)
+    ix1 = min(int(np.floor((hi_x + _EPS_DEG - x0) / c)) + 1, nx - 1)
+    iy1 = min(int(np.floor((hi_y + _EPS_DEG - y0) / c)) + 1, ny - 1)
+    # Built in a frame one cell wider on every side: what crosses a row beyond
+    # the frame lands in its edge columns (see _scanline_winding), so the cells
+    # within keep their winding numbers; the edge cells are not taken.
+    sub_frame = (x0 + (ix0 - 1) * c, y0 + (iy0 - 1) * c, c, ix1 - ix0 + 3, iy1 - iy0 + 3)
+    box = np.array(
+        [
+            sub_frame[0],
+            sub_frame[1],
+            sub_frame[0] + sub_frame[3] * c,
+            sub_frame[1] + sub_frame[4] * c,
+        ]
+    )
+    bounds = shapely.bounds(polygons).reshape(-1, 4)
+    reach = np.flatnonzero(
+        (bounds[:, 0] <= box[2])
+        & (bounds[:, 2] >= box[0])
+        & (bounds[:, 1] <= box[3])
+        & (bounds[:, 3] >= box[1])
+    )
+    sub = _grid_in(polygons[reach], sub_frame)
+    # The cells rebuilt, as global and as the sub-grid's flat indices.
+    gx, gy = np.meshgrid(np.arange(ix0, ix1 + 1), np.arange(iy0, iy1 + 1))
+    cells = (gy * nx + gx).ravel()
+    local = ((gy - iy0 + 1) * sub.nx + (gx - ix0 + 1)).ravel()
+    return _spliced(grid, cells, sub, local, reach)
+
+
+def _spliced(
+    grid: CellGrid, cells: np.ndarray, sub: CellGrid, local: np.ndarray, reach: np.ndarray
+) -> CellGrid:
+    """``grid`` with the codes of ``cells`` taken from ``sub``'s ``local`` cells.
+
+    ``sub`` indexes the polygons at positions ``reach``. Candidate rows are
+    numbered anew: the kept ones first, in their old order, then ``sub``'s.
+    """
+    codes = grid.codes.copy()
+    rebuilt = np.zeros(len(codes), dtype=bool)
+    rebuilt[cells] = True
+    kept_cells = np.flatnonzero((codes <= -2) & ~rebuilt)
+    kept_members, kept_whole, kept_counts = _rows_of(grid, -codes[kept_cells].astype(np.int64) - 2)
+    sub_codes = sub.codes[local]
+    hard = sub_codes <= -2
+    new_members, new_whole, new_counts = _rows_of(sub, -sub_codes[hard].astype(np.int64) - 2)
+    codes[kept_cells] = -2 - np.arange(len(kept_cells), dtype=np.int32)
+    placed = np.where(sub_codes >= 0, reach[np.maximum(sub_codes, 0)], -1).astype(np.int32)
+    placed[hard] = -2 - len(kept_cells) - np.arange(int(hard.sum()), dtype=np.int32)
+    codes[cells] = placed
+    counts = np.concatenate([kept_counts, new_counts])
+    offsets = np.zeros(len(counts) + 1, dtype=np.int64)
+    np.cumsum(counts, out=offsets[1:])
+    members = np.concatenate([kept_members, reach[new_members]])
+    whole = np.concatenate([kept_whole, new_whole])
+    return CellGrid(
+        grid.x0, grid.y0, grid.cell_deg, grid.nx, grid.ny, codes, offsets, members, whole
+    )
+
+
+def _rows_of(grid: CellGrid, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The members and whole flags of the candidate ``rows``, in order, and each row's length."""
+    start = grid.offsets[rows]
+    counts = grid.offsets[rows + 1] - start
+    entry = np.repeat(start - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))
+    return grid.members[entry], grid.whole[entry], counts
+
+
+def _grid_in(polygons: np.ndarray, frame: tuple[float, float, float, int, int]) -> CellGrid:
+    """The grid of ``polygons`` over ``frame`` (see :func:`build_cell_grid`)."""
     oriented = shapely.orient_polygons(polygons)  # exterior CCW: winding +1 inside
-    frame = _frame(extent(oriented), cell_deg)
     x1, y1, x2, y2, owner = _segments(oriented)
     boundary = _boundary_keys(x1, y1, x2, y2, owner, frame, len(polygons))
     count, weighted = _scanline_winding(x1, y1, x2, y2, owner, frame)

@@ -134,6 +134,56 @@ class TerritoryIndex:
         new.resolver = self.resolver.with_leaves_at(new.territories, places)
         return new
 
+    def with_shapes_replaced(self, records: Mapping[int, Territory]) -> TerritoryIndex | None:
+        """This index with new records, shapes included, for the leaves of ``records`` (by id).
+
+        The grid is patched where the old and new shapes lie
+        (:func:`geo.assign._cellgrid.patched_grid`) and the other derived
+        arrays are updated for those leaves alone: one county reshaped at
+        1,000 counties takes milliseconds, a build a third of a second. None
+        when a full build is needed instead: an id that is not a leaf here,
+        or a new shape outside the grid's frame. Raises
+        :class:`~geo.errors.InvalidGeometryError` as :meth:`build` does.
+
+        >>> a, b = shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1)
+        >>> index = TerritoryIndex.build([Territory(1, "a", a), Territory(2, "b", b)])
+        >>> shrunk, grown = shapely.box(0, 0, 0.5, 1), shapely.box(0.5, 0, 2, 1)
+        >>> moved = {1: Territory(1, "a", shrunk), 2: Territory(2, "b", grown)}
+        >>> index.with_shapes_replaced(moved).locate(0.75, 0.5).territory_id
+        2
+        """
+        ids = sorted(records)
+        places = np.searchsorted(self.ids, ids)
+        if (places >= len(self.ids)).any() or (
+            self.ids[np.minimum(places, len(self.ids) - 1)] != ids
+        ).any():
+            return None
+        leaves = list(self.territories)
+        for place, territory_id in zip(places.tolist(), ids, strict=True):
+            leaves[place] = records[territory_id]
+        changed = np.array([leaves[p].geometry for p in places.tolist()], dtype=object)
+        _check_geometries(leaves, [leaves[p] for p in places.tolist()], changed)
+        shapely.prepare(changed)
+        geometries = self.geometries.copy()
+        geometries[places] = changed
+        grid = _cellgrid.patched_grid(
+            self.grid, geometries, places, shapely.bounds(self.geometries[places])
+        )
+        if grid is None:
+            return None
+        new = copy.copy(self)
+        new.territories = tuple(leaves)
+        new.geometries = geometries
+        new.area_km2 = self.area_km2.copy()
+        new.area_km2[places] = area_km2(changed)
+        new.rank = np.empty(len(leaves), dtype=np.int64)
+        new.rank[np.lexsort((new.ids, new.area_km2))] = np.arange(len(leaves))
+        new.grid = grid
+        new.tree = shapely.STRtree(geometries)
+        new.resolver = self.resolver.with_leaves_at(new.territories, places.tolist())
+        new._codes, new._offsets = grid.codes.data, grid.offsets.data
+        return new
+
     @classmethod
     def build(
         cls, territories: Sequence[Territory], *, cell_deg: float | None = None

@@ -126,3 +126,25 @@ def test_a_parent_write_changes_no_leaf_record() -> None:
     new = rebuilt(index, held, after, frozenset({1001}))
     assert new.territories == index.territories
     assert new.grid is index.grid
+
+
+def test_a_reshaped_leaf_patches_the_grid_where_it_lies() -> None:
+    held = Held(_territories())
+    index = TerritoryIndex.build(held.territories)
+    t = held.by_id[15]  # inside the grid: its new shape stays in the frame
+    shrunk = shapely.affinity.scale(t.geometry, 0.5, 0.5)
+    after = _patched(held.territories, {15: replace(t, geometry=shrunk, version=2)})
+    new = rebuilt(index, held, after, frozenset({15}))
+    g, h = index.grid, new.grid
+    assert h is not g and (h.x0, h.y0, h.cell_deg, h.nx, h.ny) == (
+        g.x0,
+        g.y0,
+        g.cell_deg,
+        g.nx,
+        g.ny,
+    )
+    far = np.flatnonzero(g.codes >= 0)[:10]  # cells of the first leaves, far from 15
+    assert np.array_equal(h.codes[far], g.codes[far])
+    corner = np.array(t.geometry.bounds[:2]) + 0.01  # in 15's old square, not in the new
+    assert new.locate(*corner).territory_id is None
+    assert index.locate(*corner).territory_id == 15  # the old index is untouched
