@@ -26,12 +26,14 @@ be sent the index and the upload, which the fork gives for nothing.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import multiprocessing
 import os
 import pickle
 import resource
 import signal
+import stat
 import sys
 import traceback
 from collections.abc import Callable, Iterator
@@ -54,8 +56,13 @@ class ImportChildError(RuntimeError):
 
 
 def can_fork() -> bool:
-    """Whether this platform forks (it does on Linux and macOS, not on Windows)."""
-    return hasattr(os, "fork")
+    """Whether imports fork here: on Linux only.
+
+    Windows has no fork, and on macOS a forked child of a process with
+    threads may crash in the system's own libraries (Python's default start
+    method there is spawn for that reason).
+    """
+    return sys.platform.startswith("linux")
 
 
 @dataclass
@@ -108,7 +115,10 @@ def batches_from_child(
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
     child = context.Process(
-        target=_child_main, args=(batches, report, sender), name="import-prepare", daemon=True
+        target=_child_main,
+        args=(batches, report, sender, receiver),
+        name="import-prepare",
+        daemon=True,
     )
     # Whatever sits in the standard streams' buffers would be written twice:
     # once by each process.
@@ -126,9 +136,13 @@ def batches_from_child(
 
 
 def _child_main(
-    batches: Callable[[], Iterator[StagedBatch]], report: ImportReport, sender: Connection
+    batches: Callable[[], Iterator[StagedBatch]],
+    report: ImportReport,
+    sender: Connection,
+    receiver: Connection,
 ) -> None:
     """The child: send each batch, then the report; an error goes back as it was raised."""
+    _close_inherited(receiver)
     # What the parent built is frozen out of the child's collections, so a
     # collection here does not touch (and copy) every page it shares.
     gc.freeze()
@@ -147,6 +161,25 @@ def _child_main(
         sender.send(("raised", _sendable(exc)))
     finally:
         sender.close()
+
+
+def _close_inherited(receiver: Connection) -> None:
+    """Let go of the pipe's reading end and of every socket the server had open.
+
+    With its own copy of the reading end the child would never see the
+    server die: its sends would block on a full pipe for ever, and it would
+    outlive the server with its memory. A socket it kept (the listening one,
+    a client's, a database connection) would stay open after the server
+    closed or lost it: a client would wait for the end of a connection the
+    server had closed, and the port would stay taken. The upload's file is
+    not a socket, and stays.
+    """
+    receiver.close()
+    for name in os.listdir("/proc/self/fd"):
+        fd = int(name)
+        with contextlib.suppress(OSError):  # the listing's own descriptor is gone by now
+            if stat.S_ISSOCK(os.fstat(fd).st_mode):
+                os.close(fd)
 
 
 def _fresh_stream(fd: int) -> TextIO:
