@@ -89,6 +89,26 @@ class RunnerLease:
             self._fd = None
 
 
+def _close_lease_files_in_child() -> None:
+    """In a forked child: close its copies of the leases' lock files, and nothing more.
+
+    ``flock`` belongs to the open file, which a fork shares: a child that
+    kept its copy (an import's, service.usecases.import_child) kept a killed
+    server's runner looking alive until the child ended. Closing the copy
+    leaves the parent's lock as it was (no unlock, no unlink). The PostGIS
+    lease's connection is left alone here: dropping it would hand it back to
+    the pool, which would speak on the parent's session.
+    """
+    for lease in _HELD:
+        if lease._fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(lease._fd)
+            lease._fd = None
+
+
+os.register_at_fork(after_in_child=_close_lease_files_in_child)
+
+
 def runner_alive(backend: Backend, runner_id: str | None) -> bool:
     """True while the runner named ``runner_id`` holds its lease.
 

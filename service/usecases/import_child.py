@@ -17,8 +17,10 @@ loop or lock of the threads it left behind, and ends with ``os._exit`` (by
 :mod:`multiprocessing`'s fork context, a library made for the job), so no
 finalizer of the parent's objects runs twice. The locks it does need are
 made safe: the gazetteer's is held across the fork
-(:mod:`geo.geocode.gazetteer`), and the standard streams are opened anew. An online geocoder caches its
-answers in the store, so an import that may need one prepares in-process.
+(:mod:`geo.geocode.gazetteer`), and the standard streams are opened anew;
+it lets go of the server's sockets and of the pipe's reading end, so it
+ends when the server does. An online geocoder caches its answers in the
+store, so an import that may need one prepares in-process.
 
 Written here rather than with a process pool: a pool's workers would have to
 be sent the index and the upload, which the fork gives for nothing.
@@ -88,7 +90,7 @@ class ChildBatches:
             try:
                 kind, payload = self.receiver.recv()
             except EOFError:
-                self.process.join()
+                self.process.join(timeout=5)  # it closed the pipe: ending, or killed
                 raise ImportChildError(
                     "the process preparing the import ended without an answer "
                     f"(exit code {self.process.exitcode})"
@@ -121,9 +123,10 @@ def batches_from_child(
         daemon=True,
     )
     # Whatever sits in the standard streams' buffers would be written twice:
-    # once by each process.
-    sys.stdout.flush()
-    sys.stderr.flush()
+    # once by each process. (A daemon may have none.)
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None:
+            stream.flush()
     child.start()
     sender.close()  # the child holds the only writing end: its exit ends the pipe
     try:
@@ -197,10 +200,15 @@ def _fresh_stream(fd: int) -> TextIO:
 
 
 def _sendable(exc: BaseException) -> BaseException:
-    """``exc`` itself when it survives pickling, else its traceback as text."""
+    """``exc`` itself with its traceback as a note when it survives pickling, else the text.
+
+    The note carries the child's traceback into the server's log, where the
+    error is raised again without it.
+    """
+    text = "".join(traceback.format_exception(exc))
     try:
+        exc.add_note(f"raised in the import's child process:\n{text}")
         pickle.loads(pickle.dumps(exc))
     except Exception:  # noqa: BLE001 - any failure to pickle means: send the text
-        text = "".join(traceback.format_exception(exc))
         return ImportChildError(f"preparing the import failed in its process:\n{text}")
     return exc

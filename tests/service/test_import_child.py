@@ -149,12 +149,34 @@ def test_an_error_raised_in_the_child_is_the_imports_and_stores_nothing(
         raise InjectedFault("third batch")
 
     undo = _fault_in_child(monkeypatch, 3, fail)
-    with pytest.raises(InjectedFault, match="third batch"):
+    with pytest.raises(InjectedFault, match="third batch") as raised:
         _import(client, _mixed_csv("e-"), atomic="false")
+    (note,) = raised.value.__notes__  # the child's traceback, for the server's log
+    assert note.startswith("raised in the import's child process") and "in fail" in note
     assert client.get("/accounts", params={"limit": 5}).json()["features"] == []
     assert _no_child_left()
     undo()
     assert _import(client, _mixed_csv("e-"), atomic="false").json()["created"] == 253
+
+
+class _Unpicklable(RuntimeError):
+    def __init__(self, what: str, why: str) -> None:  # two arguments: pickle cannot remake it
+        super().__init__(f"{what}: {why}")
+
+
+def test_an_error_that_cannot_cross_the_pipe_comes_back_as_its_traceback(
+    client: ApiClient, west: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from service.usecases.import_child import ImportChildError
+
+    def fail() -> None:
+        raise _Unpicklable("second batch", "odd")
+
+    _fault_in_child(monkeypatch, 2, fail)
+    with pytest.raises(ImportChildError, match="_Unpicklable: second batch: odd"):
+        _import(client, _mixed_csv("u-"), atomic="false")
+    assert client.get("/accounts", params={"limit": 5}).json()["features"] == []
+    assert _no_child_left()
 
 
 def test_a_child_killed_mid_import_fails_the_import_and_stores_nothing(
