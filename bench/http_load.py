@@ -797,7 +797,10 @@ def _territory_writes_alone(client: httpx.Client, tenant: dict[str, Any]) -> dic
     40 that change a colour, and 40 that change the shape, which re-assigns the
     accounts it gains or loses (each shape is shrunk by 0.2% about its centroid,
     then put back, so the tenant ends as it began). After each shape write, a
-    ``/locate`` (``locate_after_shape``): the read that brings the index up to it."""
+    ``/locate`` (``locate_after_shape``): the read that brings the index up to it.
+    Then 10 territories created (a small square inside a county, which takes
+    the accounts there) and deleted again, each followed by a ``/locate``
+    (``create``, ``delete``, ``locate_after_create``, ``locate_after_delete``)."""
     import shapely
     from shapely.geometry import mapping, shape
 
@@ -817,6 +820,7 @@ def _territory_writes_alone(client: httpx.Client, tenant: dict[str, Any]) -> dic
             started = time.perf_counter()
             client.get("/locate", params={"lon": c.x, "lat": c.y}).raise_for_status()
             samples["locate_after_shape"].append((time.perf_counter() - started) * 1000)
+    samples |= _created_and_deleted(client, tids[:10])
     return {
         kind: {
             "n": len(v),
@@ -825,6 +829,38 @@ def _territory_writes_alone(client: httpx.Client, tenant: dict[str, Any]) -> dic
         }
         for kind, v in samples.items()
     }
+
+
+def _created_and_deleted(client: httpx.Client, tids: list[int]) -> dict[str, list[float]]:
+    """A territory created inside each of ``tids`` and deleted, each write timed and then
+    the ``/locate`` after it (the read that brings the index up to the new territories)."""
+    import shapely
+    from shapely.geometry import mapping, shape
+
+    samples: dict[str, list[float]] = {
+        k: [] for k in ("create", "locate_after_create", "delete", "locate_after_delete")
+    }
+
+    def timed(kind: str, method: str, url: str, **kw: Any) -> httpx.Response:
+        started = time.perf_counter()
+        r = client.request(method, url, **kw)
+        samples[kind].append((time.perf_counter() - started) * 1000)
+        if r.status_code >= 400:
+            raise RuntimeError(f"{method} {url}: {r.status_code} {r.text[:300]}")
+        return r
+
+    for tid in tids:
+        c = shape(client.get(f"/territories/{tid}").json()["geometry"]).point_on_surface()
+        square = shapely.box(c.x - 0.01, c.y - 0.01, c.x + 0.01, c.y + 0.01)
+        body = {"type": "Feature", "geometry": mapping(square), "properties": {"name": "bench"}}
+        made = timed("create", "POST", "/territories", json=body).json()["id"]
+        at = {"lon": c.x, "lat": c.y}
+        found = timed("locate_after_create", "GET", "/locate", params=at).json()
+        timed("delete", "DELETE", f"/territories/{made}", headers={"If-Match": "*"})
+        after = timed("locate_after_delete", "GET", "/locate", params=at).json()
+        if (found["territory_id"], after["territory_id"]) != (made, tid):  # the smaller wins
+            raise RuntimeError(f"/locate at {at}: {found}, then {after}; made {made} in {tid}")
+    return samples
 
 
 def _timed_patch(client: httpx.Client, tid: int, body: dict[str, Any]) -> float:

@@ -10,6 +10,7 @@ an import's "all"), every territory's (id, version) pair does
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Mapping
 from functools import cached_property
 from typing import Any
@@ -38,8 +39,8 @@ def logged_territories(tx: Tx, after: int, upto: int) -> frozenset[int] | None:
 def patched(
     tx: Tx, before: Held, ids: frozenset[int], known: Mapping[int, Territory] | None = None
 ) -> tuple[tuple[Territory, ...], frozenset[int] | None]:
-    """``before``'s territories with those of ``ids`` read again, in place (all of them
-    anew when one came or went).
+    """``before``'s territories with those of ``ids`` read again: in place, the ones created
+    put in id order and the ones deleted left out (all of them read anew past :data:`FEW`).
 
     ``known``: the territories of ``ids`` as this process committed them
     (:meth:`LogMemo.territories`), which are not read again: a colour change
@@ -47,26 +48,33 @@ def patched(
     the account write after it, each a round trip in the writers' lock.
     """
     if known is not None and known.keys() == ids:
-        if (done := replaced(before, known)) is not None:
-            return done
-    fresh = tx.territories_by_id(sorted(ids)) if len(ids) <= FEW else {}
-    if fresh.keys() != ids or (done := replaced(before, fresh)) is None:
+        return replaced(before, known)
+    if len(ids) > FEW:
         return tuple(tx.find_territories()), None
-    return done
+    fresh = tx.territories_by_id(sorted(ids))
+    return replaced(before, fresh, gone=ids - fresh.keys())
 
 
 def replaced(
-    before: Held, fresh: Mapping[int, Territory]
-) -> tuple[tuple[Territory, ...], frozenset[int]] | None:
-    """``before``'s territories with ``fresh`` in the places of the same ids; None when
-    one of them is not held (created since: its place is unknown)."""
+    before: Held, fresh: Mapping[int, Territory], gone: frozenset[int] = frozenset()
+) -> tuple[tuple[Territory, ...], frozenset[int]]:
+    """``before``'s territories with ``fresh`` in the places of the same ids, those of
+    ``fresh`` not held put in id order, and those of ``gone`` left out; and the ids
+    that changed.
+
+    A territory created or deleted was a read of every territory (a thousand
+    geometries decoded) and a build of the whole index on every worker.
+    """
     at = before.positions
-    if not fresh.keys() <= at.keys():
-        return None
-    territories = list(before.territories)
-    for territory_id, territory in fresh.items():
-        territories[at[territory_id]] = territory
-    return tuple(territories), frozenset(fresh)
+    changed = frozenset(fresh) | gone
+    if not gone and fresh.keys() <= at.keys():  # the same ids in the same places
+        territories = list(before.territories)
+        for territory_id, territory in fresh.items():
+            territories[at[territory_id]] = territory
+        return tuple(territories), changed
+    kept = [fresh.get(t.id, t) for t in before.territories if t.id not in gone]
+    came = sorted((t for i, t in fresh.items() if i not in at), key=lambda t: t.id)
+    return tuple(heapq.merge(kept, came, key=lambda t: t.id)), changed
 
 
 class Held:

@@ -13,6 +13,7 @@ import numpy as np
 import shapely
 
 from geo.assign.index import TerritoryIndex
+from geo.hierarchy import leaf_territories
 from geo.model import Territory
 from service.held_territories import Held
 
@@ -24,7 +25,7 @@ def rebuilt(
     changed: frozenset[int] | None = None,
 ) -> TerritoryIndex:
     """The index for ``after``, reusing ``old``'s cell grid when no shape moved
-    and patching it where a few did.
+    and patching it where a few did, came or went.
 
     A write that changes only names, reps, rules or colours leaves every
     geometry and the hierarchy as they were, so the grid (the costly part,
@@ -37,19 +38,23 @@ def rebuilt(
     """
     if old is None:
         return TerritoryIndex.build(after)
-    if not _same_shapes(before, after, changed):
-        if changed is None or not _same_tree(before, after, changed):
+    if changed is None:
+        if not _same_shapes(_all_pairs(before, after)):
             return TerritoryIndex.build(after)
-        # The same territories, a few reshaped: the grid is patched where they lie.
-        reshaped = old.with_shapes_replaced({i: after[before.positions[i]] for i in changed})
-        return reshaped if reshaped is not None else TerritoryIndex.build(after)
-    if changed is not None:
-        return old.with_replaced({i: after[before.positions[i]] for i in changed})
-    by_id = {t.id: t for t in after}
-    # Every leaf anew, each keeping the prepared shape held.
-    return old.with_records(
-        tuple(dataclasses.replace(by_id[t.id], geometry=t.geometry) for t in old.territories)
-    )
+        by_id = {t.id: t for t in after}
+        # Every leaf anew, each keeping the prepared shape held.
+        return old.with_records(
+            tuple(dataclasses.replace(by_id[t.id], geometry=t.geometry) for t in old.territories)
+        )
+    if _same_tree(before, after, changed):  # the same ids in the same order
+        replaced = {i: after[before.positions[i]] for i in changed}
+        pairs = [(before.territories[before.positions[i]], t) for i, t in replaced.items()]
+        if _same_shapes(pairs):
+            return old.with_replaced(replaced)
+    # Reshaped, come or gone, or moved in the hierarchy: the grid is patched where
+    # they lie (a parent is not in the index; a leaf that became one goes).
+    patched = old.with_leaves(leaf_territories(after), changed)
+    return patched if patched is not None else TerritoryIndex.build(after)
 
 
 def _same_tree(before: Held, after: tuple[Territory, ...], changed: frozenset[int]) -> bool:
@@ -63,20 +68,18 @@ def _same_tree(before: Held, after: tuple[Territory, ...], changed: frozenset[in
     )
 
 
-def _same_shapes(
-    before: Held, after: tuple[Territory, ...], changed: frozenset[int] | None
-) -> bool:
-    if changed is None:
-        if [(t.id, t.parent_id) for t in before.territories] != [
-            (t.id, t.parent_id) for t in after
-        ]:
-            return False
-        pairs = list(zip(before.territories, after, strict=True))
-    else:  # the same ids in the same order: only the changed ones can differ
-        if not _same_tree(before, after, changed):
-            return False
-        at = before.positions
-        pairs = [(before.territories[at[i]], after[at[i]]) for i in changed]
+def _all_pairs(
+    before: Held, after: tuple[Territory, ...]
+) -> list[tuple[Territory, Territory]] | None:
+    """Every territory beside its old self, or None when the ids or the hierarchy moved."""
+    if [(t.id, t.parent_id) for t in before.territories] != [(t.id, t.parent_id) for t in after]:
+        return None
+    return list(zip(before.territories, after, strict=True))
+
+
+def _same_shapes(pairs: list[tuple[Territory, Territory]] | None) -> bool:
+    if pairs is None:
+        return False
     old = np.array([b.geometry for b, _ in pairs], dtype=object)
     new = np.array([a.geometry for _, a in pairs], dtype=object)
     return bool(np.all(shapely.equals_exact(old, new, tolerance=0.0)))

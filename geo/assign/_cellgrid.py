@@ -108,13 +108,20 @@ def build_cell_grid(polygons: np.ndarray, cell_deg: float) -> CellGrid:
 
 
 def patched_grid(
-    grid: CellGrid, polygons: np.ndarray, changed: np.ndarray, old_bounds: np.ndarray
+    grid: CellGrid,
+    polygons: np.ndarray,
+    changed: np.ndarray,
+    old_bounds: np.ndarray,
+    moved: np.ndarray | None = None,
 ) -> CellGrid | None:
     """``grid`` once the polygons at positions ``changed`` have their shapes in ``polygons``.
 
     ``grid`` was built for the same polygons in the same positions, with the
     changed ones' old shapes, whose boxes are ``old_bounds`` (one row of
-    min x, min y, max x, max y each). A polygon's winding number and its
+    min x, min y, max x, max y each). With ``moved``, polygons came or went:
+    ``grid``'s polygon ``j`` is ``polygons[moved[j]]`` (-1: gone), ``changed``
+    names the new and reshaped ones, and ``old_bounds`` holds the gone ones'
+    boxes too (a gone polygon, like an old shape, reaches only its box). A polygon's winding number and its
     ring segments reach only the cells within its box, so only the cells in
     the old and new boxes of the changed polygons can change code. Those are
     built again (with a cell of margin), from the polygons whose boxes reach
@@ -127,7 +134,7 @@ def patched_grid(
     x0, y0, c, nx, ny = grid.x0, grid.y0, grid.cell_deg, grid.nx, grid.ny
     new_bounds = shapely.bounds(polygons[changed]).reshape(-1, 4)
     boxes = np.concatenate([np.asarray(old_bounds, dtype=float).reshape(-1, 4), new_bounds])
-    if not np.isfinite(boxes).all():
+    if not len(boxes) or not np.isfinite(boxes).all():
         return None  # an empty shape: nothing to bound the change by
     lo_x, lo_y = boxes[:, 0].min(), boxes[:, 1].min()
     hi_x, hi_y = boxes[:, 2].max(), boxes[:, 3].max()
@@ -168,27 +175,42 @@ def patched_grid(
     gx, gy = np.meshgrid(np.arange(ix0, ix1 + 1), np.arange(iy0, iy1 + 1))
     cells = (gy * nx + gx).ravel()
     local = ((gy - iy0 + 1) * sub.nx + (gx - ix0 + 1)).ravel()
-    return _spliced(grid, cells, sub, local, reach)
+    return _spliced(grid, cells, sub, local, reach, moved)
 
 
 def _spliced(
-    grid: CellGrid, cells: np.ndarray, sub: CellGrid, local: np.ndarray, reach: np.ndarray
-) -> CellGrid:
+    grid: CellGrid,
+    cells: np.ndarray,
+    sub: CellGrid,
+    local: np.ndarray,
+    reach: np.ndarray,
+    moved: np.ndarray | None,
+) -> CellGrid | None:
     """``grid`` with the codes of ``cells`` taken from ``sub``'s ``local`` cells.
 
     ``sub`` indexes the polygons at positions ``reach``. Candidate rows are
     numbered anew: the kept ones first, in their old order, then ``sub``'s.
+    ``moved``: the kept cells' polygons renumbered (see :func:`patched_grid`);
+    None when a kept cell names a gone one, which its box should have ruled out.
     """
     codes = grid.codes.copy()
     rebuilt = np.zeros(len(codes), dtype=bool)
     rebuilt[cells] = True
     kept_cells = np.flatnonzero((codes <= -2) & ~rebuilt)
     kept_members, kept_whole, kept_counts = _rows_of(grid, -codes[kept_cells].astype(np.int64) - 2)
+    if moved is not None:
+        inside = np.flatnonzero((codes >= 0) & ~rebuilt)
+        codes[inside] = moved[codes[inside]]
+        kept_members = moved[kept_members]
+        if (codes[inside] < 0).any() or (kept_members < 0).any():
+            return None
     sub_codes = sub.codes[local]
     hard = sub_codes <= -2
     new_members, new_whole, new_counts = _rows_of(sub, -sub_codes[hard].astype(np.int64) - 2)
     codes[kept_cells] = -2 - np.arange(len(kept_cells), dtype=np.int32)
-    placed = np.where(sub_codes >= 0, reach[np.maximum(sub_codes, 0)], -1).astype(np.int32)
+    # -1 past the end: no polygon may reach the cells (the only one there went).
+    owners = np.append(reach, -1)
+    placed = owners[np.where(sub_codes >= 0, sub_codes, len(reach))].astype(np.int32)
     placed[hard] = -2 - len(kept_cells) - np.arange(int(hard.sum()), dtype=np.int32)
     codes[cells] = placed
     counts = np.concatenate([kept_counts, new_counts])

@@ -66,10 +66,7 @@ class Resolver:
 
     def __init__(self, leaves: Sequence[Territory]) -> None:
         self.leaves = tuple(leaves)
-        entries = [_entries(t) for t in self.leaves]
-        self._free = [free for free, _, _ in entries]
-        self._won = [won for _, won, _ in entries]
-        self.unrestricted_answers = [answer for _, _, answer in entries]
+        self._take([_entries(t) for t in self.leaves])
         self.no_location = LocateResult(None, (), "unassigned:no-location")
         self.outside = LocateResult(None, (), "unassigned:outside-all")
         self.no_rule_match = LocateResult(None, (), "unassigned:no-rule-match")
@@ -101,6 +98,29 @@ class Resolver:
         for i in places:
             new._free[i], new._won[i], new.unrestricted_answers[i] = _entries(leaves[i])
         return new
+
+    def with_leaves_from(self, leaves: tuple[Territory, ...], sources: Sequence[int]) -> Resolver:
+        """This resolver for ``leaves``, where leaf ``i`` was this one's leaf ``sources[i]``
+        (-1: a leaf that came). Leaves that came or went shift the others' places.
+
+        An entry is kept when its leaf is passed in as the very object it was;
+        the others are made again.
+        """
+        new = copy.copy(self)
+        new.leaves = leaves
+        entries = [
+            (self._free[j], self._won[j], self.unrestricted_answers[j])
+            if j >= 0 and self.leaves[j] is t
+            else _entries(t)
+            for t, j in zip(leaves, sources, strict=True)
+        ]
+        new._take(entries)
+        return new
+
+    def _take(self, entries: Sequence[tuple[bool, LocateResult, LocateResult | None]]) -> None:
+        self._free = [free for free, _, _ in entries]
+        self._won = [won for _, won, _ in entries]
+        self.unrestricted_answers = [answer for _, _, answer in entries]
 
     def matches(self, leaf: int, fields: Fields) -> bool:
         """Whether the account fields (industry, products, revenue) pass the leaf's rules."""

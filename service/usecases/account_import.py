@@ -50,6 +50,7 @@ from service.usecases.account_rows import (
     geojson_rows,
     rows_from_upload,
 )
+from service.usecases.import_child import StagedBatch as Staged
 from service.usecases.import_child import batches_from_child, can_fork
 from service.usecases.import_reassign import (
     Fingerprint,
@@ -67,7 +68,6 @@ from service.usecases.import_take import Batch, one_by_one, take_clean, take_one
 from service.usecases.jobs import JobCancelled, JobContext
 
 CHUNK_ROWS = 5_000
-Staged = list[tuple[Any, ...]] | bytes  # a batch's staging rows, or their COPY text
 log = logging.getLogger("service.import")
 
 

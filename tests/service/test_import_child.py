@@ -164,30 +164,35 @@ class _Unpicklable(RuntimeError):
         super().__init__(f"{what}: {why}")
 
 
-def test_an_error_that_cannot_cross_the_pipe_comes_back_as_its_traceback(
-    client: ApiClient, west: int, monkeypatch: pytest.MonkeyPatch
+def _raise_unpicklable() -> None:
+    raise _Unpicklable("second batch", "odd")
+
+
+def _killed_as_by_the_oom_killer() -> None:
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+@pytest.mark.parametrize(
+    ("fault", "answer"),
+    [
+        # An error pickle cannot remake comes back as its traceback's text.
+        (_raise_unpicklable, "_Unpicklable: second batch: odd"),
+        # A child that dies says how.
+        (_killed_as_by_the_oom_killer, "exit code -9"),
+    ],
+)
+def test_a_child_that_fails_unusually_fails_the_import_and_stores_nothing(
+    client: ApiClient,
+    west: int,
+    monkeypatch: pytest.MonkeyPatch,
+    fault: Callable[[], None],
+    answer: str,
 ) -> None:
     from service.usecases.import_child import ImportChildError
 
-    def fail() -> None:
-        raise _Unpicklable("second batch", "odd")
-
-    _fault_in_child(monkeypatch, 2, fail)
-    with pytest.raises(ImportChildError, match="_Unpicklable: second batch: odd"):
+    _fault_in_child(monkeypatch, 2, fault)
+    with pytest.raises(ImportChildError, match=answer):
         _import(client, _mixed_csv("u-"), atomic="false")
-    assert client.get("/accounts", params={"limit": 5}).json()["features"] == []
-    assert _no_child_left()
-
-
-def test_a_child_killed_mid_import_fails_the_import_and_stores_nothing(
-    client: ApiClient, west: int, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from service.usecases.import_child import ImportChildError
-
-    # As the OOM killer would.
-    _fault_in_child(monkeypatch, 2, lambda: os.kill(os.getpid(), signal.SIGKILL))
-    with pytest.raises(ImportChildError, match="exit code -9"):
-        _import(client, _mixed_csv("k-"), atomic="false")
     assert client.get("/accounts", params={"limit": 5}).json()["features"] == []
     assert _no_child_left()
 

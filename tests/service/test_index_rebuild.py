@@ -148,3 +148,50 @@ def test_a_reshaped_leaf_patches_the_grid_where_it_lies() -> None:
     corner = np.array(t.geometry.bounds[:2]) + 0.01  # in 15's old square, not in the new
     assert new.locate(*corner).territory_id is None
     assert index.locate(*corner).territory_id == 15  # the old index is untouched
+
+
+def _come_or_go(
+    rng: random.Random, held: Held, next_id: int
+) -> tuple[dict[int, Territory], frozenset[int]]:
+    """A random write that creates or deletes a territory, as the log and a read report it:
+    the rows read again (``fresh``) and the ids no longer there (``gone``)."""
+    kind = rng.choice(["leaf", "child", "delete", "write"])
+    leaves = [t for t in held.territories if not 1000 <= t.id < 1004]  # all but the regions
+    if kind == "leaf":  # a new leaf under a region, overlapping others
+        x, y = rng.uniform(0, SIDE - 1.5), rng.uniform(0, SIDE - 1.5)  # in the frame
+        box = shapely.box(x, y, x + rng.uniform(0.3, 1.5), y + rng.uniform(0.3, 1.5))
+        return {next_id: Territory(next_id, "new", box, parent_id=1000, rep_ids=(9,))}, frozenset()
+    if kind == "child":  # a leaf gains a child: it becomes a parent and leaves the index
+        t = rng.choice(leaves)
+        inner = shapely.affinity.scale(t.geometry, 0.5, 0.5)
+        return {next_id: Territory(next_id, "child", inner, parent_id=t.id)}, frozenset()
+    if kind == "delete":  # a parent whose last child goes becomes a leaf again
+        childless = [t for t in leaves if t.id not in held.parents.values()]
+        return {}, frozenset({rng.choice(childless).id})
+    t = rng.choice(leaves)
+    return {t.id: _write(rng, t)}, frozenset()
+
+
+@pytest.mark.parametrize("seed", range(16))
+def test_territories_that_come_and_go_patch_as_a_fresh_read_and_build(seed: int) -> None:
+    from service.held_territories import replaced
+
+    rng = random.Random(500 + seed)
+    held = Held(_territories())
+    _derived(held)
+    index = TerritoryIndex.build(held.territories)
+    xs, ys = np.meshgrid(np.arange(0.1, SIDE, 0.3), np.arange(0.1, SIDE, 0.3))
+    for step in range(10):
+        fresh, gone = _come_or_go(rng, held, 2000 + step)
+        after, changed = replaced(held, fresh, gone)
+        expected = {t.id: t for t in held.territories if t.id not in gone} | fresh
+        assert after == tuple(expected[i] for i in sorted(expected))  # in id order
+        assert changed == frozenset(fresh) | gone
+        new = rebuilt(index, held, after, changed)
+        built = TerritoryIndex.build(after)
+        assert [t.id for t in new.territories] == [t.id for t in built.territories]
+        assert new.grid.nx == index.grid.nx  # patched, not built (every shape in the frame)
+        for x, y in zip(xs.ravel().tolist(), ys.ravel().tolist(), strict=True):
+            assert new.locate(x, y) == built.locate(x, y), (step, x, y)
+        held, index = held.patched(after, changed), new
+        assert _derived(held) == _derived(Held(after))

@@ -9,7 +9,8 @@ old and new shapes is probed beside uniform points, at several cell sizes.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import numpy as np
 import pytest
@@ -21,6 +22,8 @@ from geo.assign.index import TerritoryIndex
 from geo.errors import InvalidGeometryError
 from geo.model import Territory
 from tests.geo.assign.test_index import _probe_points, _random_shapes, _territory
+
+Test = TypeVar("Test", bound=Callable[..., None])
 
 
 def _reshaped(rng: np.random.Generator, shape: shapely.Geometry, how: int) -> shapely.Geometry:
@@ -69,16 +72,18 @@ def _same_answers(patched: TerritoryIndex, after: list[Territory], xy: np.ndarra
         assert patched.locate(x, y) == fresh.locate(x, y), (x, y)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    seed=st.integers(0, 2**16),
-    cell_deg=st.sampled_from([None, 0.5, 0.37, 0.0625]),
-    edits=st.lists(
-        st.lists(st.tuples(st.integers(0, 15), st.integers(0, 4)), min_size=1, max_size=3),
-        min_size=1,
-        max_size=3,
-    ),
-)
+def patch_cases(which: int, how: int, per_step: int) -> Callable[[Test], Any]:
+    """A property of patched indexes over a seed, a cell size and ``edits``: one to three
+    steps of one to ``per_step`` edits (which shape, how), up to ``which`` and ``how``."""
+    edit = st.tuples(st.integers(0, which), st.integers(0, how))
+    steps = st.lists(st.lists(edit, min_size=1, max_size=per_step), min_size=1, max_size=3)
+    cells = st.sampled_from([None, 0.5, 0.37, 0.0625])
+    given_cases = given(seed=st.integers(0, 2**16), cell_deg=cells, edits=steps)
+    kept = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    return lambda test: kept(given_cases(test))
+
+
+@patch_cases(which=15, how=4, per_step=3)
 def test_a_patched_index_answers_as_a_fresh_build(
     seed: int, cell_deg: float | None, edits: list[list[tuple[int, int]]]
 ) -> None:
