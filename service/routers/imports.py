@@ -15,6 +15,7 @@ from service.schemas.jobs import JOB_ACCEPTED
 from service.schemas.territories import TerritoryImportOut
 from service.settings import Settings
 from service.usecases.account_import import import_control, import_rows, rows_from_upload
+from service.usecases.import_child import worth_a_child
 from service.usecases.import_report import report_answer
 from service.usecases.jobs import JobContext
 from service.usecases.territory_import import FieldMap, ImportOptions, import_territories
@@ -207,7 +208,7 @@ async def import_accounts(
             actor=principal.name,
             max_rows=settings.max_import_rows,
             control=import_control(job, body, content_type),
-            in_child=settings.import_in_child,
+            in_child=settings.import_in_child and worth_a_child(uploads.upload_bytes(body)),
         )
         return report_answer(report, report.summary(), request.url.path)
 

@@ -51,7 +51,7 @@ from service.usecases.account_rows import (
     rows_from_upload,
 )
 from service.usecases.import_child import StagedBatch as Staged
-from service.usecases.import_child import batches_from_child, can_fork
+from service.usecases.import_child import batches_from_child, can_fork, worth_a_child
 from service.usecases.import_reassign import (
     Fingerprint,
     changed_boxes,
@@ -328,7 +328,7 @@ def import_file(
             actor=actor,
             max_rows=10**9,
             control=control,
-            in_child=settings.import_in_child,
+            in_child=settings.import_in_child and worth_a_child(p.stat().st_size),
         )
     with p.open("rb") as fh:
         return import_rows(
@@ -340,7 +340,7 @@ def import_file(
             actor=actor,
             max_rows=10**9,
             control=control,
-            in_child=settings.import_in_child,
+            in_child=settings.import_in_child and worth_a_child(p.stat().st_size),
         )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -199,6 +200,14 @@ async def spool_body(request: Request, limit: int) -> tuple[IO[bytes], str]:
         spooled.write(chunk)
     spooled.seek(0)
     return spooled, sha.hexdigest()
+
+
+def upload_bytes(body: IO[bytes]) -> int:
+    """The size of a spooled upload, its position kept."""
+    at = body.tell()
+    size = body.seek(0, os.SEEK_END)
+    body.seek(at)
+    return size
 
 
 def idempotency_slot(scope: str, key: str) -> str:

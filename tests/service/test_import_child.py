@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from geo.geocode.geocoder import Geocoder
-from service.usecases import account_import, import_take
+from service.usecases import account_import, import_child, import_take
 from tests.conftest import ApiClient
 from tests.service.test_accounts_api import rep, square, territory
 from tests.service.test_import_jobs import _wait
@@ -31,6 +31,12 @@ ODD_NAME = 'Tab\there \\N back\\slash "quoted", \\.\nline two\r\n东京'
 
 class InjectedFault(RuntimeError):
     """Raised inside the child by a test."""
+
+
+@pytest.fixture(autouse=True)
+def every_upload_forks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These uploads are small; the child is what is tested."""
+    monkeypatch.setattr(import_child, "CHILD_MIN_BYTES", 0)
 
 
 @pytest.fixture
@@ -234,3 +240,19 @@ def test_an_online_geocoder_keeps_the_preparation_on_the_thread(
     (event,) = _import_events(import_log)
     assert "child_peak_rss_mb" not in event
     assert client.get("/accounts/o1").json()["properties"]["territory_id"] == west
+
+
+def test_a_small_upload_is_prepared_on_the_thread(
+    client: ApiClient,
+    west: int,
+    monkeypatch: pytest.MonkeyPatch,
+    import_log: list[logging.LogRecord],
+) -> None:
+    monkeypatch.setattr(import_child, "CHILD_MIN_BYTES", 64 * 1024)  # as served
+    small = _mixed_csv("s-")
+    big = small + "".join(f"b{i},Big {i},-83.5,39.5,,\n" for i in range(3000))
+    assert len(small.encode()) < import_child.CHILD_MIN_BYTES <= len(big.encode())
+    for body in (small, big):
+        assert _import(client, body, atomic="false").status_code == 200
+    on_thread, in_child = _import_events(import_log)
+    assert "child_peak_rss_mb" not in on_thread and in_child["child_peak_rss_mb"] > 0
