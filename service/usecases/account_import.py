@@ -26,7 +26,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import suppress
+from contextlib import nullcontext, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,6 +39,7 @@ from geo.geocode.geocoder import Geocoder, OnlineGeocoder
 from geo.model import Territory
 from geo.row_columns import CleanRows
 from service.index_cache import IndexCache
+from service.interpreter import waiting
 from service.settings import Settings
 from service.storage import Store, Tx
 from service.storage.account_bulk import AccountStaging, copy_text
@@ -191,7 +192,9 @@ def _prepare(
         return _staged_batches(prepared.index, geocoder, rows, report, max_rows, encode)
 
     if prepared.in_child and geocoder.offline and can_fork():
-        with batches_from_child(batches, report) as child:
+        # On PostGIS this thread then only passes COPY text on, the lock free.
+        resting = waiting() if staging.pg else nullcontext()
+        with resting, batches_from_child(batches, report) as child:
             for staged in child:
                 _load(prepared, staged, staging, control)
         prepared.timings["child_peak_rss_mb"] = child.peak_rss_mb or 0.0

@@ -12,6 +12,7 @@ import logging
 import multiprocessing
 import os
 import signal
+import sys
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -256,3 +257,26 @@ def test_a_small_upload_is_prepared_on_the_thread(
         assert _import(client, body, atomic="false").status_code == 200
     on_thread, in_child = _import_events(import_log)
     assert "child_peak_rss_mb" not in on_thread and in_child["child_peak_rss_mb"] > 0
+
+
+def test_a_postgis_import_waits_on_its_child_with_python_s_interval(
+    client: ApiClient, west: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The thread only passes the child's COPY text on (service.interpreter.waiting); on
+    SQLite it binds every row itself, and the short interval stays."""
+    from service.interpreter import short_turns
+
+    monkeypatch.setattr(account_import, "CHUNK_ROWS", 100)
+    real_load, seen = account_import._load, []
+
+    def load(*args: Any) -> None:
+        seen.append(sys.getswitchinterval())
+        real_load(*args)
+
+    monkeypatch.setattr(account_import, "_load", load)
+    found = sys.getswitchinterval()
+    with short_turns(0.5):
+        assert _import(client, _mixed_csv("w-"), atomic="false").status_code == 200
+    postgis = client.app.state.store.backend.name == "postgis"  # type: ignore[attr-defined]
+    assert len(seen) >= 3 and seen == [pytest.approx(found if postgis else 0.0005)] * len(seen)
+    assert sys.getswitchinterval() == found

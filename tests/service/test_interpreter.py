@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
 from service.app import create_app
-from service.interpreter import long_work, short_turns
+from service.interpreter import long_work, short_turns, waiting
 from service.settings import Settings
 from service.storage import Store
 from service.usecases.jobs import JobContext, JobRunner
@@ -143,3 +143,45 @@ def test_the_switch_interval_is_half_a_millisecond_unless_set(
         monkeypatch.setenv("TERRITORY_SWITCH_INTERVAL_MS", bad)
         with pytest.raises(ValidationError, match="switch_interval_ms"):
             Settings(_env_file=None)  # type: ignore[call-arg]
+
+
+def test_long_work_that_waits_has_python_s_interval_meanwhile() -> None:
+    found = sys.getswitchinterval()
+    with short_turns(0.5):
+        with waiting():  # no long work: nothing rests
+            assert sys.getswitchinterval() == found
+        with long_work():
+            with waiting():
+                assert sys.getswitchinterval() == found
+                with waiting():  # it rests once, however deep
+                    assert sys.getswitchinterval() == found
+                assert sys.getswitchinterval() == found
+            assert sys.getswitchinterval() == pytest.approx(SHORT)
+    assert sys.getswitchinterval() == found
+
+
+def test_work_that_waits_on_its_thread_rests_long_work_entered_on_another() -> None:
+    """As a route enters it on the event loop's thread around the importing thread."""
+    found = sys.getswitchinterval()
+    seen: list[float] = []
+
+    def importing() -> None:
+        with waiting():
+            seen.append(sys.getswitchinterval())
+        seen.append(sys.getswitchinterval())
+
+    with short_turns(0.5), long_work():
+        thread = threading.Thread(target=importing)
+        thread.start()
+        thread.join()
+    assert seen == [found, pytest.approx(SHORT)]
+
+
+def test_other_long_work_keeps_the_short_interval_while_one_waits() -> None:
+    found = sys.getswitchinterval()
+    with short_turns(0.5), long_work():
+        with long_work(), waiting():
+            assert sys.getswitchinterval() == pytest.approx(SHORT)  # the other computes
+        with waiting():
+            assert sys.getswitchinterval() == found
+    assert sys.getswitchinterval() == found
